@@ -1,0 +1,1 @@
+"""XML fragments this project writes itself, loaded by wizard.policies with importlib.resources."""

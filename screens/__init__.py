@@ -1,0 +1,1 @@
+"""The Textual UI: one module per screen, a view on the headless core in `wizard/`."""

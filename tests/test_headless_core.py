@@ -1,0 +1,26 @@
+"""The core must stay usable with no terminal UI: importing all of wizard/ never loads Textual."""
+
+import subprocess
+import sys
+
+from tests.conftest import PROJECT_ROOT
+
+PROBE = """
+import importlib, pkgutil, sys
+import wizard
+modules = [m.name for m in pkgutil.walk_packages(wizard.__path__, "wizard.") if not m.name.endswith("__main__")]
+for name in modules:
+    importlib.import_module(name)
+loaded = sorted(name for name in sys.modules if name == "textual" or name.startswith("textual."))
+print(len(modules))
+print(",".join(loaded))
+"""
+
+
+def test_wizard_never_imports_textual() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    module_count, loaded = result.stdout.splitlines()
+    assert int(module_count) >= 5
+    assert loaded == ""

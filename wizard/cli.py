@@ -1,0 +1,75 @@
+"""The `asignio-setup` command: the wizard, the headless run, and the offline policy tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from wizard.errors import ExitCode, SetupError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asignio-setup",
+        description="Set up Asignio sign-in in an Azure AD B2C tenant. With no arguments, opens the wizard.",
+    )
+    parser.add_argument(
+        "--non-interactive",
+        metavar="ANSWERS.toml",
+        type=Path,
+        help="run the whole setup from an answers file, asking nothing",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the built-in simulated tenant (no Azure account needed)",
+    )
+    parser.add_argument(
+        "--demo-state",
+        metavar="FILE",
+        type=Path,
+        help="with --demo: keep the simulated tenant in this file so it survives restarts",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    policies = commands.add_parser(
+        "policies", help="generate the Asignio custom policies offline from a base chain"
+    )
+    policies.add_argument("--answers", type=Path, required=True, metavar="ANSWERS.toml")
+    policies.add_argument("--base", type=Path, required=True, metavar="DIR", help="folder with the tenant's chain")
+    policies.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the policies to")
+    policies.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
+
+    validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
+    validate.add_argument("folder", type=Path, metavar="DIR")
+    validate.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in ("policies", "validate"):
+            from wizard.policies.commands import run_command
+
+            return run_command(args)
+        if args.non_interactive is not None:
+            from wizard.headless import run_headless
+
+            return run_headless(args.non_interactive, demo=args.demo, demo_state=args.demo_state)
+        from screens.app import run_app
+
+        return run_app(demo=args.demo, demo_state=args.demo_state)
+    except SetupError as error:
+        print(f"error: {error.what}", file=sys.stderr)
+        if error.fix:
+            print(f"  what to do: {error.fix}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The project's own errors: each says what is wrong, what to do, and which exit code it ends with."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of `asignio-setup`; documented in the README."""
+
+    OK = 0
+    UNEXPECTED = 1
+    BAD_INPUT = 2
+    SIGN_IN = 3
+    PERMISSION = 4
+    TENANT = 5
+    SERVICE = 6
+    PENDING = 7
+    INTERRUPTED = 130
+
+
+class SetupError(Exception):
+    """An error the operator can act on: a sentence of what is wrong and one of what to do."""
+
+    exit_code: ExitCode = ExitCode.UNEXPECTED
+
+    def __init__(self, what: str, fix: str = "", *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.fix = fix
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return f"{self.what} — {self.fix}" if self.fix else self.what
+
+
+class BadInputError(SetupError):
+    """The answers, a file or a folder given on the command line is wrong."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class SignInError(SetupError):
+    """No usable token for the tenant."""
+
+    exit_code = ExitCode.SIGN_IN
+
+
+class PermissionMissingError(SetupError):
+    """The signed-in identity lacks a Graph permission or a directory role."""
+
+    exit_code = ExitCode.PERMISSION
+
+
+class TenantNotReadyError(SetupError):
+    """The tenant is not one this tool can set up as it is (wrong type, missing base policy...)."""
+
+    exit_code = ExitCode.TENANT
+
+
+class ServiceError(SetupError):
+    """Graph or B2C refused or failed a request; the run can be resumed."""
+
+    exit_code = ExitCode.SERVICE
+
+
+class PolicyError(SetupError):
+    """A policy cannot be generated or does not validate."""
+
+    exit_code = ExitCode.BAD_INPUT
