@@ -31,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="with --demo: keep the simulated tenant in this file so it survives restarts",
     )
+    parser.add_argument(
+        "--confirm",
+        metavar="STEP",
+        action="append",
+        default=[],
+        help="with --non-interactive: say a portal step (such as user-flow-mfa) is done; may be repeated",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     policies = commands.add_parser(
@@ -57,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.non_interactive is not None:
             from wizard.headless import run_headless
 
-            return run_headless(args.non_interactive, demo=args.demo, demo_state=args.demo_state)
+            return run_headless(
+                args.non_interactive, demo=args.demo, demo_state=args.demo_state, confirm=args.confirm
+            )
         from screens.app import run_app
 
         return run_app(demo=args.demo, demo_state=args.demo_state)

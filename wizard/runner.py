@@ -1,0 +1,160 @@
+"""Runs a plan against the tenant: independent steps at once, state saved after every step, events out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wizard.answers import Answers
+from wizard.errors import SetupError
+from wizard.events import (
+    Event,
+    RunFinished,
+    StepDone,
+    StepFailed,
+    StepProgress,
+    StepSkipped,
+    StepStarted,
+    StepStatus,
+    StepWaiting,
+)
+from wizard.state import RunState, StateStore, StepRecord
+from wizard.steps import Finding, GuidedStep, Step, StepContext, TestApplication, build_plan, run_now_url
+
+Emit = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A step as the review screen shows it: what it makes, and whether the tenant already has it."""
+
+    step: Step
+    finding: Finding | None
+    error: SetupError | None
+
+
+class Runner:
+    """One tenant's setup: the plan for the answers, the saved state, and the tenant facade."""
+
+    def __init__(self, answers: Answers, tenant, store: StateStore, secret: Callable[[], str]) -> None:
+        self.answers = answers
+        self.tenant = tenant
+        self.store = store
+        self.plan = build_plan(answers)
+        self.state = self._load_state()
+        self._secret = secret
+        self._secret_value: str | None = None
+        self._errors: list[SetupError] = []
+        self.context = StepContext(
+            answers=answers,
+            tenant=tenant,
+            secret=self._resolved_secret,
+            back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content),
+            confirmed=self._confirmed,
+        )
+
+    def _load_state(self) -> RunState:
+        state = self.store.load()
+        if state is None:
+            return RunState(tenant=self.answers.tenant.name, answers=self.answers)
+        state.answers = self.answers
+        state.finished = False
+        return state
+
+    def _resolved_secret(self) -> str:
+        if self._secret_value is None:
+            self._secret_value = self._secret()
+        return self._secret_value
+
+    def _fingerprint(self, step: Step) -> str:
+        return self.answers.fingerprint(*step.answer_sections)
+
+    def _confirmed(self, step_id: str) -> bool:
+        record = self.state.steps.get(step_id)
+        step = next(step for step in self.plan if step.id == step_id)
+        return record is not None and record.status is StepStatus.DONE and record.fingerprint == self._fingerprint(step)
+
+    def confirm_guided(self, step_id: str) -> None:
+        """The operator did a portal step; remember it for these answers."""
+        step = next((step for step in self.plan if step.id == step_id), None)
+        if not isinstance(step, GuidedStep):
+            raise SetupError(f"{step_id} is not a step the operator confirms", "confirm one of the portal steps")
+        self._record(step, StepStatus.DONE, "confirmed by the operator", {})
+
+    def _record(self, step: Step, status: StepStatus, summary: str, ids: dict[str, str]) -> None:
+        self.state.steps[step.id] = StepRecord(
+            status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids
+        )
+        self.store.save(self.state)
+
+    async def inspect(self) -> list[Inspection]:
+        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why."""
+        results = []
+        for step in self.plan:
+            try:
+                results.append(Inspection(step, await step.check(self.context), None))
+            except SetupError as error:
+                results.append(Inspection(step, None, error))
+        return results
+
+    async def run(self, emit: Emit) -> RunFinished:
+        """Runs every step whose work is not in the tenant; raises the first step error after the others ended."""
+        self._errors = []
+        if any(step.needs_secret for step in self.plan):
+            self._resolved_secret()
+        total = len(self.plan)
+        tasks: dict[str, asyncio.Task[bool]] = {}
+        for index, step in enumerate(self.plan, start=1):
+            dependencies = [tasks[name] for name in step.after]
+            tasks[step.id] = asyncio.ensure_future(self._run_after(step, index, total, dependencies, emit))
+        outcomes = await asyncio.gather(*tasks.values())
+        if self._errors:
+            raise self._errors[0]
+        waiting = tuple(step.id for step in self.plan if self.state.steps[step.id].status is StepStatus.WAITING)
+        created = tuple(
+            self.state.steps[step.id].summary
+            for step in self.plan
+            if step.writes and self.state.steps[step.id].status is StepStatus.DONE
+        )
+        app_id = self.state.steps[TestApplication.id].ids.get("app_id")
+        url = run_now_url(self.answers, app_id) if app_id and all(outcomes) else None
+        self.state.run_now_url = url
+        self.state.finished = not waiting and all(outcomes)
+        self.store.save(self.state)
+        finished = RunFinished(url, created, waiting)
+        emit(finished)
+        return finished
+
+    async def _run_after(
+        self, step: Step, index: int, total: int, dependencies: list[asyncio.Task[bool]], emit: Emit
+    ) -> bool:
+        if dependencies and not all(await asyncio.gather(*dependencies)):
+            return False
+        return await self._run_step(step, index, total, emit)
+
+    async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
+        emit(StepStarted(step.id, step.title, index, total))
+        previous = self.state.steps.get(step.id)
+        self._record(step, StepStatus.RUNNING, "", previous.ids if previous else {})
+        try:
+            finding = await step.check(self.context)
+            if isinstance(step, GuidedStep) and not finding.done:
+                self._record(step, StepStatus.WAITING, finding.summary, {})
+                emit(StepWaiting(step.id, step.instructions(self.answers), step.link(self.answers)))
+                return True
+            if finding.done:
+                status = StepStatus.SKIPPED if step.writes else StepStatus.DONE
+                self._record(step, status, finding.summary, finding.ids)
+                emit(StepSkipped(step.id, finding.summary) if step.writes else StepDone(step.id, finding.summary))
+                return True
+            result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
+        except SetupError as error:
+            self._errors.append(error)
+            self._record(step, StepStatus.FAILED, error.what, {})
+            emit(StepFailed(step.id, error))
+            return False
+        self._record(step, StepStatus.DONE, result.summary, result.ids)
+        emit(StepDone(step.id, result.summary))
+        return True
+

@@ -1,0 +1,601 @@
+"""The setup's steps. Each looks at the tenant first (`check`) and changes it only when needed (`apply`).
+
+A step never trusts its own earlier run: after a crash between a request and the state write, the next
+`check` finds what the tenant holds and carries on from there, so nothing is created twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
+
+from wizard.answers import Answers, Mfa, Pivot
+from wizard.clouds import ENDPOINTS
+from wizard.errors import PermissionMissingError, PolicyError, SetupError, TenantNotReadyError
+
+if TYPE_CHECKING:
+    from wizard.graph import ApplicationInfo, IdentityProviderInfo, OidcProviderSpec, Organization, Tenant
+    from wizard.policies import GeneratedPolicies
+
+B2C_TENANT_TYPE = "AADB2C"
+BASE_POLICY = "B2C_1A_TrustFrameworkBase"
+LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
+EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
+POLICY_KEY_LIFETIME_DAYS = 730
+TEST_APP_SCOPES = "openid offline_access"
+STARTER_PACK_URL = "https://github.com/Azure-Samples/active-directory-b2c-custom-policy-starterpack"
+CUSTOM_POLICY_TUTORIAL = (
+    "https://learn.microsoft.com/azure/active-directory-b2c/tutorial-create-user-flows?pivots=b2c-custom-policy"
+)
+
+PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
+    Pivot.CUSTOM_POLICY: (
+        "Policy.ReadWrite.TrustFramework",
+        "TrustFrameworkKeySet.ReadWrite.All",
+        "Application.ReadWrite.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+    ),
+    Pivot.USER_FLOW: (
+        "IdentityProvider.ReadWrite.All",
+        "IdentityUserFlow.ReadWrite.All",
+        "Application.ReadWrite.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+    ),
+}
+BROADER_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "Application.ReadWrite.All": ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
+    "DelegatedPermissionGrant.ReadWrite.All": ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What `check` saw: whether the step's work is already in the tenant, and the ids it found."""
+
+    done: bool
+    summary: str
+    ids: dict[str, str] = field(default_factory=dict)
+    found: Any = None
+
+
+@dataclass
+class RunFacts:
+    """What steps learn from the tenant and hand to the steps after them, within one run."""
+
+    organization: Organization | None = None
+    chain: dict[str, bytes] = field(default_factory=dict)
+    current_relying_party: bytes | None = None
+    generated: GeneratedPolicies | None = None
+    provider: IdentityProviderInfo | None = None
+    user_flow_id: str | None = None
+    test_app: ApplicationInfo | None = None
+
+
+@dataclass
+class StepContext:
+    """Everything a step may use; steps never reach for globals."""
+
+    answers: Answers
+    tenant: Tenant
+    secret: Callable[[], str]
+    back_up: Callable[[str, bytes], None]
+    confirmed: Callable[[str], bool]
+    facts: RunFacts = field(default_factory=RunFacts)
+
+
+Progress = Callable[[str], None]
+
+
+class Step(ABC):
+    """One idempotent piece of the setup."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    after: ClassVar[tuple[str, ...]] = ()
+    """Steps that must have finished first."""
+    answer_sections: ClassVar[tuple[str, ...]] = ()
+    """Answer sections the step depends on; the state records their fingerprint."""
+    writes: ClassVar[bool] = True
+    """False for steps that only read."""
+    needs_secret: ClassVar[bool] = False
+    """True when the step sends the Asignio Client Secret: the run then resolves it before writing anything."""
+
+    @abstractmethod
+    async def check(self, ctx: StepContext) -> Finding:
+        """Ask the tenant whether the step's work is there; change nothing."""
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        """Make the tenant hold what the answers ask for; returns what is there now."""
+        return finding
+
+    def describe(self, answers: Answers) -> str:
+        """One line for the review screen: what the step will make."""
+        return self.title
+
+
+class GuidedStep(Step):
+    """A portal change no Graph API makes: the operator does it and confirms it."""
+
+    writes = False
+
+    @abstractmethod
+    def instructions(self, answers: Answers) -> tuple[str, ...]:
+        """The exact clicks, in order."""
+
+    def link(self, answers: Answers) -> str:
+        """A deep link to the tenant's user flows in the Azure portal."""
+        endpoints = ENDPOINTS[answers.tenant.cloud]
+        return (
+            f"{endpoints.portal}/#@{answers.tenant.domain}/blade/Microsoft_AAD_B2CAdmin/"
+            "TenantManagementMenuBlade/userJourneys"
+        )
+
+    async def check(self, ctx: StepContext) -> Finding:
+        if ctx.confirmed(self.id):
+            return Finding(True, "confirmed by the operator")
+        return Finding(False, "waiting for the operator to do this in the Azure portal")
+
+
+# Preflight ---------------------------------------------------------------------------------------------------
+
+
+class Preflight(Step):
+    """Sign-in works, the tenant is the one in the answers, it is a B2C tenant, the token can do the job."""
+
+    id = "preflight"
+    title = "Check the tenant and the permissions"
+    answer_sections = ("tenant", "setup", "auth")
+    writes = False
+
+    async def check(self, ctx: StepContext) -> Finding:
+        answers = ctx.answers
+        organization = await ctx.tenant.organization()
+        ctx.facts.organization = organization
+        if organization.tenant_type != B2C_TENANT_TYPE:
+            raise TenantNotReadyError(
+                f"{organization.initial_domain} is not an Azure AD B2C tenant (its type is "
+                f"{organization.tenant_type or 'unknown'})",
+                "sign in to your B2C tenant instead; create one with the 'Create an Azure AD B2C tenant' tutorial",
+            )
+        if organization.initial_domain.lower() != answers.tenant.domain:
+            raise SetupError(
+                f"Signed in to {organization.initial_domain}, but the answers name {answers.tenant.domain}",
+                "sign in to the tenant the answers name, or change [tenant] name",
+            )
+        missing = missing_permissions(ctx.tenant.granted_permissions(), answers.setup.pivot)
+        if missing:
+            raise PermissionMissingError(
+                f"The sign-in lacks the Graph permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                "grant them (admin consent) to the app you sign in with, or sign in as an admin who can consent, "
+                "then run again",
+            )
+        who = ctx.tenant.signed_in_as()
+        signed_in = f", signed in as {who}" if who else ""
+        return Finding(True, f"{organization.initial_domain} is an Azure AD B2C tenant{signed_in}",
+                       {"tenant_id": organization.id})
+
+
+def missing_permissions(granted: set[str] | None, pivot: Pivot) -> list[str]:
+    """The permissions the path needs that the token does not carry (none known when it is not a JWT)."""
+    if granted is None:
+        return []
+    granted_lower = {permission.lower() for permission in granted}
+    missing = []
+    for permission in PERMISSIONS_FOR_PIVOT[pivot]:
+        covering = (permission, *BROADER_PERMISSIONS.get(permission, ()))
+        if not any(candidate.lower() in granted_lower for candidate in covering):
+            missing.append(permission)
+    return missing
+
+
+# Custom-policy path ---------------------------------------------------------------------------------------------
+
+
+class PolicyKey(Step):
+    """The policy key B2C keeps the Asignio Client Secret in (the seed's 'Create Asignio policy key')."""
+
+    id = "policy-key"
+    title = "Store the Asignio Client Secret as a policy key"
+    after = ("preflight",)
+    answer_sections = ("custom_policy",)
+    needs_secret = True
+
+    def describe(self, answers: Answers) -> str:
+        return f"Policy key {answers.custom_policy.policy_key} (signature, holds the Client Secret)"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.custom_policy.policy_key
+        key_set = await ctx.tenant.key_set(name)
+        if key_set is None:
+            return Finding(False, f"{name} does not exist yet")
+        if not key_set.keys:
+            return Finding(False, f"{name} exists but holds no key yet", {"key_set": key_set.id}, key_set)
+        return Finding(True, f"{name} holds a key", {"key_set": key_set.id}, key_set)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        name = ctx.answers.custom_policy.policy_key
+        key_set = finding.found
+        if key_set is None:
+            progress(f"creating the key set {name}")
+            key_set = await ctx.tenant.create_key_set(name)
+        progress(f"uploading the Client Secret into {key_set.id}")
+        now = int(time.time())
+        expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
+        await ctx.tenant.upload_secret(key_set.id, ctx.secret(), use="sig", nbf=now, exp=expires)
+        expiry = time.strftime("%Y-%m-%d", time.gmtime(expires))
+        return Finding(True, f"{key_set.id} holds the Client Secret (signature key, expires {expiry})",
+                       {"key_set": key_set.id})
+
+
+class BaseChain(Step):
+    """Downloads the tenant's starter-pack chain and builds the Asignio policies from it (nothing written)."""
+
+    id = "base-chain"
+    title = "Read the tenant's base policies and build the Asignio policies"
+    after = ("preflight",)
+    answer_sections = ("tenant", "asignio", "setup", "custom_policy")
+    writes = False
+
+    async def check(self, ctx: StepContext) -> Finding:
+        tenant, answers = ctx.tenant, ctx.answers
+        present = {policy_id.lower(): policy_id for policy_id in await tenant.policy_ids()}
+        missing = [name for name in (BASE_POLICY, EXTENSIONS_POLICY) if name.lower() not in present]
+        if missing:
+            raise TenantNotReadyError(
+                f"The tenant has no {' and no '.join(missing)} policy: the custom-policy path builds on "
+                "Microsoft's starter pack",
+                f"upload TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml "
+                f"from the SocialAndLocalAccounts (or ...WithMfa) folder of {STARTER_PACK_URL}, in that order "
+                f"({CUSTOM_POLICY_TUTORIAL}), then run again",
+            )
+        wanted = [present[name.lower()] for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
+                  if name.lower() in present]
+        relying_party = present.get(answers.custom_policy.relying_party.lower())
+        contents = await asyncio.gather(*(tenant.policy_xml(policy_id) for policy_id in wanted),
+                                        tenant.policy_xml(relying_party) if relying_party else _nothing())
+        ctx.facts.chain = {policy_id: content for policy_id, content in zip(wanted, contents) if content}
+        ctx.facts.current_relying_party = contents[-1]
+        ctx.facts.generated = generate_policies(answers, ctx.facts.chain)
+        return Finding(True, f"found {', '.join(ctx.facts.chain)}; the Asignio policies validate against them")
+
+
+async def _nothing() -> None:
+    return None
+
+
+def generate_policies(answers: Answers, chain: Mapping[str, bytes]) -> GeneratedPolicies:
+    """The policy engine's output; a base that cannot host the journey is a tenant problem, not an input one."""
+    from wizard.policies import generate
+
+    try:
+        return generate(answers, chain)
+    except PolicyError as error:
+        raise TenantNotReadyError(error.what, error.fix) from None
+
+
+class UploadPolicy(Step):
+    """Uploads one generated policy when the tenant's copy differs; backs up what it replaces."""
+
+    after = ("base-chain",)
+    answer_sections = ("tenant", "asignio", "setup", "custom_policy")
+
+    @abstractmethod
+    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+        """(policy id, the generated content, the tenant's current content or None)."""
+
+    async def check(self, ctx: StepContext) -> Finding:
+        policy_id, wanted, current = self.target(ctx)
+        if current == wanted:
+            return Finding(True, f"{policy_id} is up to date", {"policy": policy_id})
+        state = "differs from what the answers make" if current else "is not in the tenant yet"
+        return Finding(False, f"{policy_id} {state}", {"policy": policy_id})
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        policy_id, wanted, current = self.target(ctx)
+        if current is not None:
+            ctx.back_up(policy_id, current)
+            progress(f"backed up the tenant's {policy_id}")
+        progress(f"uploading {policy_id} ({len(wanted):,} bytes)")
+        created = await ctx.tenant.upload_policy(policy_id, wanted)
+        return Finding(True, f"{policy_id} {'created' if created else 'replaced'}", {"policy": policy_id})
+
+
+class ExtensionsPolicy(UploadPolicy):
+    id = "extensions-policy"
+    title = "Upload the extensions policy with the Asignio provider and journey"
+    after = ("base-chain", "policy-key")
+
+    def describe(self, answers: Answers) -> str:
+        mfa = " and phone MFA" if answers.setup.mfa is Mfa.PHONE else ""
+        return f"Merge the Asignio claims provider, journey {answers.custom_policy.journey_id}{mfa} into the extensions"
+
+    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+        generated = _generated(ctx)
+        return generated.extensions.policy_id, generated.extensions.content, ctx.facts.chain.get(
+            generated.extensions.policy_id)
+
+
+class RelyingPartyPolicy(UploadPolicy):
+    id = "relying-party"
+    title = "Upload the relying-party policy"
+    after = ("extensions-policy",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"Relying-party policy {answers.custom_policy.relying_party} → journey {answers.custom_policy.journey_id}"
+
+    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+        generated = _generated(ctx)
+        return generated.relying_party.policy_id, generated.relying_party.content, ctx.facts.current_relying_party
+
+
+def _generated(ctx: StepContext) -> GeneratedPolicies:
+    if ctx.facts.generated is None:
+        raise SetupError("The Asignio policies were not built", "run the base-chain step first")
+    return ctx.facts.generated
+
+
+# User-flow path -------------------------------------------------------------------------------------------------
+
+
+def provider_spec(answers: Answers) -> OidcProviderSpec:
+    """The OpenID Connect provider exactly as the seed's portal steps configure it."""
+    from wizard.graph import OidcProviderSpec
+
+    return OidcProviderSpec(
+        display_name=answers.asignio.display_name,
+        client_id=answers.asignio.client_id,
+        metadata_url=answers.asignio.metadata_url,
+        scope="openid email profile",
+        response_type="code",
+        response_mode="query",
+        domain_hint=answers.asignio.domain_hint,
+        claims_mapping={
+            "userId": "sub",
+            "displayName": "name",
+            "givenName": "given_name",
+            "surname": "family_name",
+            "email": "email",
+        },
+    )
+
+
+def _matches(provider: IdentityProviderInfo, spec: OidcProviderSpec) -> bool:
+    return (
+        (provider.client_id or "").lower() == spec.client_id
+        and provider.metadata_url == spec.metadata_url
+        and provider.scope == spec.scope
+        and provider.response_type == spec.response_type
+        and provider.response_mode == spec.response_mode
+        and provider.domain_hint == spec.domain_hint
+        and provider.claims_mapping == spec.claims_mapping
+    )
+
+
+class IdentityProvider(Step):
+    id = "identity-provider"
+    title = "Add Asignio as an OpenID Connect identity provider"
+    after = ("preflight",)
+    answer_sections = ("asignio",)
+    needs_secret = True
+
+    def describe(self, answers: Answers) -> str:
+        return f"OpenID Connect provider '{answers.asignio.display_name}' (client id {answers.asignio.client_id})"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        spec = provider_spec(ctx.answers)
+        named = [provider for provider in await ctx.tenant.identity_providers()
+                 if provider.display_name.lower() == spec.display_name.lower()]
+        if not named:
+            return Finding(False, f"no identity provider named {spec.display_name} yet")
+        provider = named[0]
+        ctx.facts.provider = provider
+        if _matches(provider, spec):
+            return Finding(True, f"{spec.display_name} is configured", {"provider": provider.id}, provider)
+        return Finding(False, f"{spec.display_name} exists with other settings", {"provider": provider.id}, provider)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        spec = provider_spec(ctx.answers)
+        if finding.found is None:
+            progress(f"creating the provider {spec.display_name}")
+            provider = await ctx.tenant.create_oidc_provider(spec, ctx.secret())
+            ctx.facts.provider = provider
+            return Finding(True, f"{spec.display_name} created", {"provider": provider.id})
+        progress(f"updating the provider {spec.display_name}")
+        await ctx.tenant.update_oidc_provider(finding.found.id, spec, ctx.secret())
+        return Finding(True, f"{spec.display_name} updated", {"provider": finding.found.id})
+
+
+class UserFlow(Step):
+    id = "user-flow"
+    title = "Create the sign-up and sign-in user flow"
+    after = ("preflight",)
+    answer_sections = ("user_flow",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"User flow {answers.user_flow.name} (sign up and sign in, recommended version)"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.user_flow.name
+        flow = await ctx.tenant.user_flow(name)
+        if flow is None:
+            return Finding(False, f"{name} does not exist yet")
+        ctx.facts.user_flow_id = flow.id
+        return Finding(True, f"{flow.id} exists", {"user_flow": flow.id})
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        progress(f"creating {ctx.answers.user_flow.name}")
+        flow = await ctx.tenant.create_user_flow(ctx.answers.user_flow.name)
+        ctx.facts.user_flow_id = flow.id
+        return Finding(True, f"{flow.id} created", {"user_flow": flow.id})
+
+
+class AttachProvider(Step):
+    id = "attach-provider"
+    title = "Offer Asignio in the user flow"
+    after = ("identity-provider", "user-flow")
+    answer_sections = ("asignio", "user_flow")
+
+    def _ids(self, ctx: StepContext) -> tuple[str, str]:
+        if ctx.facts.provider is None or ctx.facts.user_flow_id is None:
+            raise SetupError("The provider and the user flow must exist first", "run the earlier steps")
+        return ctx.facts.user_flow_id, ctx.facts.provider.id
+
+    async def check(self, ctx: StepContext) -> Finding:
+        if ctx.facts.provider is None or ctx.facts.user_flow_id is None:
+            return Finding(False, "the provider and the user flow are not both there yet")
+        flow_id, provider_id = self._ids(ctx)
+        if provider_id in await ctx.tenant.user_flow_provider_ids(flow_id):
+            return Finding(True, f"{flow_id} offers {ctx.answers.asignio.display_name}")
+        return Finding(False, f"{flow_id} does not offer {ctx.answers.asignio.display_name} yet")
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        flow_id, provider_id = self._ids(ctx)
+        await ctx.tenant.attach_provider(flow_id, provider_id)
+        return Finding(True, f"{flow_id} offers {ctx.answers.asignio.display_name}")
+
+
+class LocalAccountsOff(GuidedStep):
+    id = "local-accounts-off"
+    title = "Turn off local accounts in the user flow (Azure portal)"
+    after = ("attach-provider",)
+    answer_sections = ("user_flow",)
+
+    def instructions(self, answers: Answers) -> tuple[str, ...]:
+        return (
+            "Open the link and, in the Azure AD B2C blade, select User flows.",
+            f"Select {answers.user_flow.name}, then Identity providers.",
+            "Under Local accounts, select None (this turns off email and password sign-in).",
+            f"Check that {answers.asignio.display_name} is selected under Custom identity providers, then Save.",
+        )
+
+
+class UserFlowPhoneMfa(GuidedStep):
+    id = "user-flow-mfa"
+    title = "Turn on phone MFA in the user flow (Azure portal)"
+    after = ("user-flow",)
+    answer_sections = ("user_flow", "setup")
+
+    def instructions(self, answers: Answers) -> tuple[str, ...]:
+        return (
+            "Open the link and, in the Azure AD B2C blade, select User flows.",
+            f"Select {answers.user_flow.name}, then Properties.",
+            "Under Multifactor authentication, set Type of method to 'SMS or phone call' "
+            "and MFA enforcement to 'Always on'.",
+            "Select Save.",
+        )
+
+
+# Both paths -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestAppParts:
+    app: ApplicationInfo | None
+    app_ok: bool
+    client: Any
+    graph: Any
+    grant: Any
+
+
+class TestApplication(Step):
+    """The jwt.ms app registration, its service principal and admin consent for openid + offline_access."""
+
+    id = "test-app"
+    title = "Register the jwt.ms test application"
+    after = ("preflight",)
+    answer_sections = ("test_app",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"App registration '{answers.test_app.display_name}' → {answers.test_app.redirect_uri}, admin consent"
+
+    async def _parts(self, ctx: StepContext) -> TestAppParts:
+        from wizard.graph import GRAPH_APP_ID
+
+        wanted = ctx.answers.test_app
+        apps, graph = await asyncio.gather(
+            ctx.tenant.applications_named(wanted.display_name), ctx.tenant.service_principal(GRAPH_APP_ID)
+        )
+        if graph is None:
+            raise TenantNotReadyError(
+                "The tenant has no service principal for Microsoft Graph",
+                "this is unusual for a B2C tenant: check the tenant in the Azure portal",
+            )
+        if not apps:
+            return TestAppParts(None, False, None, graph, None)
+        app = sorted(apps, key=lambda candidate: candidate.object_id)[0]
+        ctx.facts.test_app = app
+        app_ok = wanted.redirect_uri in app.redirect_uris and app.id_token_issuance
+        client = await ctx.tenant.service_principal(app.app_id)
+        grant = await ctx.tenant.permission_grant(client.object_id, graph.object_id) if client else None
+        return TestAppParts(app, app_ok, client, graph, grant)
+
+    @staticmethod
+    def _grant_ok(grant: Any) -> bool:
+        return grant is not None and set(TEST_APP_SCOPES.split()) <= set(grant.scope.split())
+
+    async def check(self, ctx: StepContext) -> Finding:
+        parts = await self._parts(ctx)
+        name = ctx.answers.test_app.display_name
+        if parts.app is None:
+            return Finding(False, f"no app registration named {name} yet", found=parts)
+        ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
+        done = parts.app_ok and parts.client is not None and self._grant_ok(parts.grant)
+        summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
+        return Finding(done, summary, ids, parts)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        wanted = ctx.answers.test_app
+        parts: TestAppParts = finding.found
+        app = parts.app
+        if app is None:
+            progress(f"registering {wanted.display_name}")
+            app = await ctx.tenant.create_test_application(wanted.display_name, wanted.redirect_uri)
+        elif not parts.app_ok:
+            progress(f"setting the reply URL {wanted.redirect_uri} and ID tokens on {wanted.display_name}")
+            await ctx.tenant.update_test_application(app.object_id, wanted.redirect_uri)
+        ctx.facts.test_app = app
+        client = parts.client
+        if client is None:
+            progress("creating its service principal")
+            client = await ctx.tenant.service_principal(app.app_id) or await ctx.tenant.create_service_principal(
+                app.app_id)
+        if parts.grant is None:
+            progress(f"granting admin consent for {TEST_APP_SCOPES}")
+            await ctx.tenant.create_permission_grant(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
+        elif not self._grant_ok(parts.grant):
+            scopes = " ".join(sorted(set(parts.grant.scope.split()) | set(TEST_APP_SCOPES.split())))
+            await ctx.tenant.update_permission_grant(parts.grant.id, scopes)
+        return Finding(True, f"{wanted.display_name} ({app.app_id}) is ready",
+                       {"application": app.object_id, "app_id": app.app_id})
+
+
+def run_now_url(answers: Answers, app_id: str) -> str:
+    """The 'Run now' URL the portal would open: sign in through the Asignio policy, land on jwt.ms."""
+    policy = answers.user_flow.name if answers.setup.pivot is Pivot.USER_FLOW else answers.custom_policy.relying_party
+    host = f"{answers.tenant.name}.{ENDPOINTS[answers.tenant.cloud].b2clogin_suffix}"
+    query = urlencode({
+        "p": policy,
+        "client_id": app_id,
+        "nonce": "defaultNonce",
+        "redirect_uri": answers.test_app.redirect_uri,
+        "scope": "openid",
+        "response_type": "id_token",
+        "prompt": "login",
+    })
+    return f"https://{host}/{answers.tenant.domain}/oauth2/v2.0/authorize?{query}"
+
+
+def build_plan(answers: Answers) -> list[Step]:
+    """The ordered steps for the chosen path; every step's `after` names earlier steps only."""
+    if answers.setup.pivot is Pivot.CUSTOM_POLICY:
+        return [Preflight(), PolicyKey(), BaseChain(), ExtensionsPolicy(), RelyingPartyPolicy(), TestApplication()]
+    steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
+    if answers.setup.mfa is Mfa.PHONE:
+        steps.append(UserFlowPhoneMfa())
+    steps.append(TestApplication())
+    return steps
