@@ -1,0 +1,258 @@
+"""The wizard's App: it holds the draft answers and the session, and runs every piece of network work in a worker.
+
+Screens ask the app to start work (`sign_in`, `inspect_base`, `prepare_review`, `run_setup`...); the worker posts a
+typed message back to the screen that asked. Worker errors all land in one handler, which shows the error view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from screens.messages import (
+    BaseInspected,
+    DeviceCodeIssued,
+    ReviewReady,
+    RunComplete,
+    RunEvent,
+    SavedRunsLoaded,
+    SecretLookedUp,
+    SecretSaved,
+    SignedIn,
+    WorkFailed,
+)
+from wizard.errors import ExitCode, SetupError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from wizard.answers import Answers
+    from wizard.events import Event
+    from wizard.session import DeviceCodePrompt, Session, TenantIdentity
+    from wizard.simulator import SimulatorServer
+    from wizard.state import SavedRun
+
+DEMO_TENANT = "contoso"
+DEMO_CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
+"""A sample Asignio client id, so a newcomer can Enter through the demo."""
+
+Draft = dict[str, dict[str, Any]]
+
+
+def fresh_draft(demo: bool) -> Draft:
+    """The answers as the wizard starts them: sections of the answers file, filled screen by screen."""
+    draft: Draft = {"tenant": {"cloud": "global"}, "auth": {}, "asignio": {}, "setup": {"mfa": "off"}}
+    if demo:
+        draft["tenant"]["name"] = DEMO_TENANT
+        draft["asignio"]["client_id"] = DEMO_CLIENT_ID
+    return draft
+
+
+class AsignioSetupApp(App[int]):
+    """Asks what the answers file would say, signs in, reviews the plan, runs it and shows the Run-now URL."""
+
+    TITLE = "Asignio setup"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, *, demo: bool = False, demo_state: Path | None = None, warm_up: bool = True) -> None:
+        super().__init__()
+        self.demo = demo
+        self.demo_state = demo_state
+        self.warm_up_on_start = warm_up
+        self.draft: Draft = fresh_draft(demo)
+        self.resuming = False
+        self.identity: TenantIdentity | None = None
+        self.session: Session | None = None
+        self.simulator: SimulatorServer | None = None
+        self._typed_secret: str | None = None
+        if demo:
+            self.sub_title = "demo: a simulated tenant, nothing leaves this machine"
+
+    def get_default_screen(self) -> Screen:
+        from screens.welcome import WelcomeScreen
+
+        return WelcomeScreen()
+
+    def on_mount(self) -> None:
+        if self.warm_up_on_start:
+            self.call_after_refresh(self.warm_up_graph)
+
+    async def on_unmount(self) -> None:
+        await self.close_session()
+        if self.simulator is not None:
+            self.simulator.stop()
+
+    # The draft
+
+    def start_over(self) -> None:
+        """Forget every answer given so far (the demo prefill comes back)."""
+        self.draft = fresh_draft(self.demo)
+        self.resuming = False
+        self._typed_secret = None
+
+    def resume(self, run: SavedRun) -> None:
+        """Take a saved run's answers as the draft; after sign-in the wizard goes straight to the review."""
+        self.draft = run.answers.model_dump(mode="json", exclude_defaults=True)
+        for section in ("auth", "asignio", "setup"):
+            self.draft.setdefault(section, {})
+        self.resuming = True
+
+    def keep_typed_secret(self, secret: str | None) -> None:
+        """The secret typed on the credentials screen, for this run only (None: the session reads the keyring)."""
+        self._typed_secret = secret
+
+    def final_answers(self) -> Answers:
+        """The strict answers model built from the draft; raises BadInputError naming what is wrong."""
+        from wizard.answers import parse_answers
+
+        return parse_answers(copy.deepcopy(self.draft), "the wizard's answers")
+
+    # Workers: each posts one typed message back to the screen that asked
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def warm_up_graph(self) -> None:
+        """Pay the Graph SDK's multi-second import now, off the event loop, while the operator reads."""
+        from wizard.graph import warm_up
+
+        warm_up()
+
+    @work(thread=True, exclusive=True, group="saved-runs", exit_on_error=False)
+    def load_saved_runs(self, reply_to: MessagePump) -> None:
+        from wizard.state import unfinished_runs
+
+        reply_to.post_message(SavedRunsLoaded(unfinished_runs()))
+
+    @work(thread=True, exclusive=True, group="saved-runs", exit_on_error=False)
+    def discard_saved_run(self, tenant: str) -> None:
+        from wizard.state import discard_run
+
+        discard_run(tenant)
+
+    @work(exclusive=True, group="sign-in", exit_on_error=False)
+    async def sign_in(self, reply_to: MessagePump) -> None:
+        """Open a session for the draft's tenant and sign in; the device code, if any, goes to `reply_to`."""
+        await self.close_session()
+        self.identity = None
+
+        def show_device_code(url: str, code: str, expires_on: datetime) -> None:
+            reply_to.post_message(DeviceCodeIssued(url, code, expires_on))
+
+        self.session = await asyncio.to_thread(self._open_session, show_device_code)
+        self.identity = await self.session.identify()
+        reply_to.post_message(SignedIn(self.identity))
+
+    def _open_session(self, device_code_prompt: DeviceCodePrompt) -> Session:
+        from wizard.session import Session
+
+        if self.demo and self.simulator is None:
+            from wizard.simulator import start_demo
+
+            self.simulator = start_demo(self.demo_state)
+        return Session.open(self.sign_in_answers(), demo=self.simulator, device_code_prompt=device_code_prompt)
+
+    def sign_in_answers(self) -> Answers:
+        """The draft as far as sign-in needs it: tenant and auth. `Session.open` wants whole answers, so the
+        Asignio client id and the path not chosen yet are the model's examples until `session_for_draft`."""
+        from wizard.answers import EXAMPLE_GUID, Pivot, parse_answers
+
+        draft = copy.deepcopy(self.draft)
+        draft["asignio"].setdefault("client_id", EXAMPLE_GUID)
+        draft["setup"].setdefault("pivot", Pivot.USER_FLOW.value)
+        return parse_answers(draft, "the wizard's answers")
+
+    def session_for_draft(self) -> Session:
+        """The signed-in session, carrying the draft's answers and the typed secret (same sign-in, new plan)."""
+        from wizard.secrets import resolve_asignio_secret
+        from wizard.session import Session
+        from wizard.state import StateStore
+
+        signed_in = self.require_session()
+        answers = self.final_answers()
+        typed = self._typed_secret
+        provide_secret = (lambda: typed) if typed else (lambda: resolve_asignio_secret(answers))
+        self.session = Session(answers, signed_in.tenant, StateStore(answers.tenant.name), provide_secret)
+        return self.session
+
+    @work(thread=True, exclusive=True, group="keyring", exit_on_error=False)
+    def look_up_secret(self, reply_to: MessagePump, client_id: str) -> None:
+        from wizard.secrets import stored_asignio_secret
+
+        found = stored_asignio_secret(self.draft["tenant"]["name"], client_id) is not None
+        reply_to.post_message(SecretLookedUp(client_id, found))
+
+    @work(thread=True, exclusive=True, group="keyring", exit_on_error=False)
+    def save_secret(self, reply_to: MessagePump, client_id: str, secret: str) -> None:
+        from wizard.secrets import save_asignio_secret
+
+        try:
+            save_asignio_secret(self.draft["tenant"]["name"], client_id, secret)
+        except SetupError as problem:
+            reply_to.post_message(SecretSaved(client_id, problem))
+        else:
+            reply_to.post_message(SecretSaved(client_id, None))
+
+    @work(exclusive=True, group="inspect", exit_on_error=False)
+    async def inspect_base(self, reply_to: MessagePump) -> None:
+        session = await asyncio.to_thread(self.session_for_draft)
+        reply_to.post_message(BaseInspected(await session.inspect_base()))
+
+    @work(exclusive=True, group="review", exit_on_error=False)
+    async def prepare_review(self, reply_to: MessagePump) -> None:
+        session = await asyncio.to_thread(self.session_for_draft)
+        reply_to.post_message(ReviewReady(await session.review()))
+
+    @work(exclusive=True, group="run", exit_on_error=False)
+    async def run_setup(self, reply_to: MessagePump) -> None:
+        """Run the plan; every runner event becomes a RunEvent for the progress screen."""
+
+        def emit(event: Event) -> None:
+            reply_to.post_message(RunEvent(event))
+
+        reply_to.post_message(RunComplete(await self.require_session().run(emit)))
+
+    def confirm_guided(self, step_id: str) -> None:
+        """The operator says a portal step is done."""
+        self.require_session().confirm_guided(step_id)
+
+    def require_session(self) -> Session:
+        if self.session is None:
+            raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
+        return self.session
+
+    async def close_session(self) -> None:
+        if self.session is not None:
+            session, self.session = self.session, None
+            await session.close()
+
+    @on(Worker.StateChanged)
+    def show_worker_error(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's failure is turned into the error view."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        from screens.error import ErrorScreen
+
+        group, error = event.worker.group, event.worker.error
+        for screen in self.screen_stack:
+            screen.post_message(WorkFailed(group, error))
+        if getattr(self.screen, "WAITS_FOR_GROUP", None) == group:
+            self.pop_screen()
+        self.push_screen(ErrorScreen(error))
+
+
+def run_app(demo: bool, demo_state: Path | None) -> int:
+    """Run the wizard in the terminal; the exit code says how it ended."""
+    app = AsignioSetupApp(demo=demo, demo_state=demo_state)
+    result = app.run()
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(result if result is not None else ExitCode.OK)

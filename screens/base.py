@@ -1,0 +1,46 @@
+"""What every wizard step shares: a header, a scrolling body, a row of buttons, the footer, Esc to go back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+if TYPE_CHECKING:
+    from screens.app import AsignioSetupApp
+
+
+class WizardStep(Screen[None]):
+    """One step of the wizard; subclasses compose the body and the buttons."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BODY_SCROLLS: ClassVar[bool] = True
+    """False for a step whose body lays out its own scrolling parts (the progress log)."""
+
+    @property
+    def wizard(self) -> AsignioSetupApp:
+        """The app, typed: it holds the draft answers and starts the workers."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with (VerticalScroll if self.BODY_SCROLLS else Vertical)(classes="body"):
+            yield from self.compose_body()
+        with Horizontal(classes="buttons"):
+            yield from self.compose_buttons()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def compose_buttons(self) -> ComposeResult:
+        yield from ()
+
+    def action_back(self) -> None:
+        """Go back one step; answers given so far stay in the draft."""
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()

@@ -1,0 +1,154 @@
+"""Asignio credentials: the client id (checked as typed) and the secret, which goes to the OS keyring."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.validation import Regex
+from textual.widgets import Button, Checkbox, Input, Static
+
+from screens.base import WizardStep
+from screens.messages import SecretLookedUp, SecretSaved
+from wizard.answers import EXAMPLE_GUID, GUID_PATTERN
+from wizard.clouds import ENDPOINTS, Cloud
+
+WHERE_FROM = (
+    "From the Asignio Partner Administration site (partner.asignio.com): the Client ID and\n"
+    "Client Secret of the application you registered there for this tenant."
+)
+
+DEMO_SECRET = "demo-secret"
+"""The simulated tenant takes any secret; the demo keeps it for the run and leaves the OS keyring alone."""
+
+
+def redirect_uri(tenant: str, cloud: str) -> str:
+    """The redirect URI the Asignio application must list, as the partner article gives its pattern."""
+    return f"https://{tenant}.{ENDPOINTS[Cloud(cloud)].b2clogin_suffix}/{tenant}.onmicrosoft.com/oauth2/authresp"
+
+
+class CredentialsScreen(WizardStep):
+    """Takes the client id and secret; a secret already in the keyring can be reused without being shown."""
+
+    CSS_PATH = "credentials.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored_secret_for: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        tenant = self.wizard.draft["tenant"]
+        yield Static("Asignio credentials", classes="title")
+        yield Static(WHERE_FROM, classes="hint")
+        yield Static(f"Its redirect URI must be {redirect_uri(tenant['name'], tenant['cloud'])}", id="redirect")
+        yield Static("Client ID", classes="label")
+        yield Input(
+            self.wizard.draft["asignio"].get("client_id", ""),
+            placeholder=EXAMPLE_GUID,
+            validators=[Regex(GUID_PATTERN, failure_description=f"A GUID, like {EXAMPLE_GUID}")],
+            id="client-id",
+        )
+        yield Static("", id="client-id-hint", classes="hint")
+        yield Static("Client Secret", classes="label")
+        yield Checkbox("Use the secret saved in the keyring for this client id", True, id="reuse", classes="hidden")
+        yield Input(
+            DEMO_SECRET if self.wizard.demo else "",
+            placeholder="the Client Secret (kept in the OS keyring, never shown)",
+            password=True,
+            id="secret",
+        )
+        yield Static("", id="secret-status")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Back", id="back")
+        yield Button("Next", id="next", variant="primary")
+
+    def on_mount(self) -> None:
+        client_id = self.query_one("#client-id", Input)
+        self.client_id_changed(client_id.validate(client_id.value))
+        client_id.focus()
+
+    @on(Input.Changed, "#client-id")
+    def on_client_id_edit(self, event: Input.Changed) -> None:
+        self.client_id_changed(event.validation_result)
+
+    def client_id_changed(self, result: object) -> None:
+        client_id = self.query_one("#client-id", Input)
+        hint = self.query_one("#client-id-hint", Static)
+        self.show_stored_secret(False)
+        if not client_id.value:
+            hint.update("")
+        elif client_id.is_valid:
+            hint.update("✓ a GUID")
+            hint.set_class(False, "problem")
+            self.wizard.look_up_secret(self, client_id.value.lower())
+        else:
+            hint.update(f"Not a GUID yet: it looks like {EXAMPLE_GUID}")
+            hint.set_class(True, "problem")
+
+    def on_secret_looked_up(self, message: SecretLookedUp) -> None:
+        if message.client_id == self.query_one("#client-id", Input).value.lower():
+            self.show_stored_secret(message.found)
+
+    def show_stored_secret(self, found: bool) -> None:
+        self.stored_secret_for = self.query_one("#client-id", Input).value.lower() if found else None
+        reuse = self.query_one("#reuse", Checkbox)
+        reuse.set_class(not found, "hidden")
+        self.query_one("#secret", Input).disabled = found and reuse.value
+
+    @on(Checkbox.Changed, "#reuse")
+    def reuse_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#secret", Input).disabled = event.value
+
+    @property
+    def reusing_stored_secret(self) -> bool:
+        return self.stored_secret_for is not None and self.query_one("#reuse", Checkbox).value
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#next")
+    def next_step(self) -> None:
+        client_id = self.query_one("#client-id", Input)
+        secret = self.query_one("#secret", Input)
+        status = self.query_one("#secret-status", Static)
+        if not client_id.value or not client_id.is_valid:
+            client_id.focus()
+            return
+        if self.reusing_stored_secret:
+            self.accept(client_id.value.lower(), None)
+        elif not secret.value.strip():
+            status.update("Enter the Client Secret Asignio gave you.")
+            status.set_classes("problem")
+            secret.focus()
+        elif self.wizard.demo:
+            typed, secret.value = secret.value.strip(), ""
+            self.accept(client_id.value.lower(), typed)
+        else:
+            status.update("Saving the secret to the OS keyring…")
+            status.set_classes("")
+            self.query_one("#next", Button).disabled = True
+            self.wizard.save_secret(self, client_id.value.lower(), secret.value.strip())
+
+    def on_secret_saved(self, message: SecretSaved) -> None:
+        secret = self.query_one("#secret", Input)
+        typed = secret.value.strip()
+        secret.value = ""
+        self.query_one("#next", Button).disabled = False
+        if message.problem is not None:
+            self.notify(
+                f"{message.problem.what}. The secret is used for this run only; {message.problem.fix}.",
+                title="Not saved to the keyring",
+                severity="warning",
+                timeout=10,
+            )
+        self.query_one("#secret-status", Static).update("")
+        self.accept(message.client_id, typed)
+
+    def accept(self, client_id: str, typed_secret: str | None) -> None:
+        from screens.path import PathScreen
+
+        self.wizard.draft["asignio"]["client_id"] = client_id
+        self.wizard.keep_typed_secret(typed_secret)
+        self.app.push_screen(PathScreen())
+
+    @on(Button.Pressed, "#back")
+    def go_back(self) -> None:
+        self.action_back()

@@ -1,0 +1,71 @@
+"""The device-code sign-in: the code and the page to enter it on, while the sign-in worker waits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from screens.app import AsignioSetupApp
+
+
+class DeviceCodeScreen(ModalScreen[bool]):
+    """Shows the code; Esc cancels the sign-in. The tenant screen closes it once the sign-in completes."""
+
+    CSS_PATH = "device_code.tcss"
+    WAITS_FOR_GROUP = "sign-in"
+    """The app closes this modal when a worker of this group fails."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel sign-in"),
+        Binding("o", "open_page", "Open in browser"),
+        Binding("c", "copy_code", "Copy code"),
+    ]
+
+    def __init__(self, url: str, code: str, expires_on: datetime) -> None:
+        super().__init__()
+        self.url = url
+        self.code = code
+        self.expires_on = expires_on
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Sign in with a code", classes="title")
+            yield Static(f"1. Open  {self.url}")
+            yield Static("2. Enter this code:")
+            yield Static(self.code, id="code")
+            yield Static(
+                f"3. Sign in with an admin account of the tenant. The code expires at "
+                f"{self.expires_on.astimezone(UTC):%H:%M} UTC.",
+                classes="hint",
+            )
+            yield Static("Waiting for you to finish in the browser…", id="waiting")
+            with Horizontal(classes="buttons"):
+                yield Button("Open in browser", id="open", variant="primary")
+                yield Button("Copy code", id="copy")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#open", Button).focus()
+
+    @on(Button.Pressed, "#open")
+    def action_open_page(self) -> None:
+        self.app.open_url(self.url)
+
+    @on(Button.Pressed, "#copy")
+    def action_copy_code(self) -> None:
+        self.app.copy_to_clipboard(self.code)
+        self.notify("Code copied to the clipboard")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Stop waiting for the sign-in; the tenant screen offers Sign in again."""
+        app = self.app
+        if isinstance(app, AsignioSetupApp):
+            app.workers.cancel_group(app, "sign-in")
+        self.dismiss(False)

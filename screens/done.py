@@ -1,0 +1,85 @@
+"""Done: the Run-now URL to try the sign-in, what was created, and the answers file for repeat installs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Button, Input, Static
+
+from screens.base import WizardStep
+from wizard.errors import ExitCode, SetupError
+from wizard.events import RunFinished
+
+DEFAULT_ANSWERS_FILE = "asignio-answers.toml"
+
+
+class DoneScreen(WizardStep):
+    """The end of the wizard; Ctrl+O opens the URL, Ctrl+Y copies it, Ctrl+S saves the answers file."""
+
+    CSS_PATH = "done.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+o", "open_url", "Open URL"),
+        Binding("ctrl+y", "copy_url", "Copy URL"),
+        Binding("ctrl+s", "save_answers", "Save answers"),
+    ]
+
+    def __init__(self, result: RunFinished) -> None:
+        super().__init__()
+        self.result = result
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Asignio sign-in is set up", classes="title")
+        yield Static("Try it: open this URL, sign in with Asignio, and jwt.ms shows the token.", classes="hint")
+        yield Static(self.result.run_now_url or "", id="url", markup=False)
+        created = "\n".join(f"  • {line}" for line in self.result.created) or "  nothing new: it was all there"
+        yield Static(f"Created in this run:\n{created}", id="created", markup=False)
+        yield Static("Save the answers (no secrets) to repeat with --non-interactive", classes="label")
+        yield Input(DEFAULT_ANSWERS_FILE, id="answers-path")
+        yield Static("", id="saved", markup=False)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Save answers file", id="save")
+        yield Button("Copy URL", id="copy")
+        yield Button("Open in browser", id="open", variant="primary")
+        yield Button("Quit", id="quit")
+
+    def on_mount(self) -> None:
+        self.query_one("#open", Button).focus()
+
+    @on(Button.Pressed, "#open")
+    def action_open_url(self) -> None:
+        if self.result.run_now_url:
+            self.app.open_url(self.result.run_now_url)
+
+    @on(Button.Pressed, "#copy")
+    def action_copy_url(self) -> None:
+        if self.result.run_now_url:
+            self.app.copy_to_clipboard(self.result.run_now_url)
+            self.notify("Run-now URL copied to the clipboard")
+
+    @on(Input.Submitted, "#answers-path")
+    @on(Button.Pressed, "#save")
+    def action_save_answers(self) -> None:
+        """Write the answers TOML; the model holds no secret, so neither does the file."""
+        saved = self.query_one("#saved", Static)
+        path = Path(self.query_one("#answers-path", Input).value.strip() or DEFAULT_ANSWERS_FILE).expanduser()
+        try:
+            path.write_text(self.wizard.final_answers().to_toml(), encoding="utf-8")
+        except (OSError, SetupError) as error:
+            saved.update(f"✗ Not saved: {error}")
+            saved.set_classes("problem")
+            return
+        saved.update(f"✓ Saved {path.resolve()}\n  Repeat with: asignio-setup --non-interactive {path}")
+        saved.set_classes("good")
+
+    @on(Button.Pressed, "#quit")
+    def quit(self) -> None:
+        self.app.exit(int(ExitCode.OK))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The run is over: there is nothing to go back to."""
+        return action != "back"

@@ -1,0 +1,100 @@
+"""The typed messages workers post to the screens; each carries one result of the core, never a widget."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from wizard.errors import SetupError
+from wizard.events import Event, RunFinished
+
+if TYPE_CHECKING:
+    from wizard.session import BaseReport, Review, TenantIdentity
+    from wizard.state import SavedRun
+
+
+class SavedRunsLoaded(Message):
+    """The state store was read: these tenants have a setup that was started and not finished."""
+
+    def __init__(self, runs: list[SavedRun]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class DeviceCodeIssued(Message):
+    """Sign-in needs the operator to enter a code at a URL (posted from the sign-in thread)."""
+
+    def __init__(self, url: str, code: str, expires_on: datetime) -> None:
+        super().__init__()
+        self.url = url
+        self.code = code
+        self.expires_on = expires_on
+
+
+class SignedIn(Message):
+    """The operator is signed in to a B2C tenant with the roles the setup needs."""
+
+    def __init__(self, identity: TenantIdentity) -> None:
+        super().__init__()
+        self.identity = identity
+
+
+class SecretLookedUp(Message):
+    """The keyring was asked for a stored Asignio secret; only whether one exists travels, never the secret."""
+
+    def __init__(self, client_id: str, found: bool) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.found = found
+
+
+class SecretSaved(Message):
+    """The typed Asignio secret went to the keyring, or could not (then `problem` says why)."""
+
+    def __init__(self, client_id: str, problem: SetupError | None) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.problem = problem
+
+
+class BaseInspected(Message):
+    """The tenant's custom-policy base was looked at."""
+
+    def __init__(self, report: BaseReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class ReviewReady(Message):
+    """The plan for the final answers, with what the tenant already has; nothing was written."""
+
+    def __init__(self, review: Review) -> None:
+        super().__init__()
+        self.review = review
+
+
+class RunEvent(Message):
+    """One event of the running setup."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RunComplete(Message):
+    """The runner returned."""
+
+    def __init__(self, result: RunFinished) -> None:
+        super().__init__()
+        self.result = result
+
+
+class WorkFailed(Message):
+    """A worker of `group` ended with an error; the error view shows it, the screen beneath resets itself."""
+
+    def __init__(self, group: str, error: BaseException) -> None:
+        super().__init__()
+        self.group = group
+        self.error = error

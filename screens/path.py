@@ -1,0 +1,102 @@
+"""The path: a built-in user flow or a custom policy, each in two lines; for custom policy, the tenant's base."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.base import WizardStep
+from screens.messages import BaseInspected, WorkFailed
+from wizard.answers import Pivot
+
+PATHS = {
+    Pivot.USER_FLOW: (
+        "User flow",
+        "Creates: the Asignio identity provider and a sign-up-or-sign-in user flow using it.",
+        "Needs: nothing more in the tenant; phone MFA is one guided step in the portal.",
+    ),
+    Pivot.CUSTOM_POLICY: (
+        "Custom policy (Identity Experience Framework)",
+        "Creates: a policy key, the Asignio journey in your extensions policy, a relying party.",
+        "Needs: the starter pack's base, localization and extensions policies in the tenant.",
+    ),
+}
+
+
+class PathScreen(WizardStep):
+    """Choose the path with the arrow keys; Enter takes it. Custom policy first shows what base the tenant has."""
+
+    CSS_PATH = "path.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.can_host: bool | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("User flow or custom policy?", classes="title")
+        yield OptionList(
+            *(
+                Option(f"[b]{title}[/b]\n  {creates}\n  {needs}", id=pivot.value)
+                for pivot, (title, creates, needs) in PATHS.items()
+            ),
+            id="paths",
+        )
+        yield Static("", id="base-report", markup=False)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Back", id="back")
+        yield Button("Next", id="next", variant="primary")
+
+    def on_mount(self) -> None:
+        paths = self.query_one("#paths", OptionList)
+        chosen = self.wizard.draft["setup"].get("pivot", Pivot.USER_FLOW.value)
+        paths.highlighted = paths.get_option_index(chosen)
+        paths.focus()
+
+    @on(OptionList.OptionHighlighted, "#paths")
+    def path_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        pivot = Pivot(event.option_id)
+        self.wizard.draft["setup"]["pivot"] = pivot.value
+        report = self.query_one("#base-report", Static)
+        if pivot is Pivot.CUSTOM_POLICY and self.can_host is None:
+            report.update("Looking at the tenant's custom policies…")
+            report.set_classes("")
+            self.wizard.inspect_base(self)
+        report.display = pivot is Pivot.CUSTOM_POLICY
+
+    def on_base_inspected(self, message: BaseInspected) -> None:
+        result = message.report
+        self.can_host = result.can_host
+        present = ", ".join(result.present) or "none of the starter pack's policies"
+        verdict = "✓ It can host the Asignio journey." if result.can_host else "✗ It cannot host the Asignio journey."
+        report = self.query_one("#base-report", Static)
+        report.update(f"The tenant has: {present}\n{verdict} {result.summary}")
+        report.set_classes("good" if result.can_host else "problem")
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        if message.group == "inspect":
+            self.query_one("#base-report", Static).update("The tenant's custom policies could not be read.")
+
+    @on(OptionList.OptionSelected, "#paths")
+    @on(Button.Pressed, "#next")
+    def next_step(self) -> None:
+        custom_policy = self.wizard.draft["setup"].get("pivot") == Pivot.CUSTOM_POLICY.value
+        if custom_policy and self.can_host is None:
+            self.notify("Still looking at the tenant's custom policies; a moment.")
+            return
+        if custom_policy and not self.can_host:
+            self.notify(
+                "The tenant's base cannot host the Asignio journey (see above): choose the user flow, or upload "
+                "the starter pack and come back.",
+                severity="warning",
+            )
+            return
+        from screens.mfa import MfaScreen
+
+        self.app.push_screen(MfaScreen())
+
+    @on(Button.Pressed, "#back")
+    def go_back(self) -> None:
+        self.action_back()

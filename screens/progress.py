@@ -1,0 +1,223 @@
+"""Progress: every step with its state, a progress bar and a log; a failure offers Retry, a portal step Confirm."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, ProgressBar, RichLog, Static
+
+from screens.base import WizardStep
+from screens.messages import RunComplete, RunEvent, WorkFailed
+from wizard.errors import SetupError
+from wizard.events import (
+    RunFinished,
+    StepDone,
+    StepFailed,
+    StepProgress,
+    StepSkipped,
+    StepStarted,
+    StepStatus,
+    StepWaiting,
+)
+
+if TYPE_CHECKING:
+    from wizard.session import PlannedStep
+
+MARKS: dict[StepStatus, tuple[str, str]] = {
+    StepStatus.PENDING: ("·", "dim"),
+    StepStatus.RUNNING: ("▶", "bold"),
+    StepStatus.DONE: ("✓", "green"),
+    StepStatus.SKIPPED: ("✓", "green"),
+    StepStatus.WAITING: ("⏸", "yellow"),
+    StepStatus.FAILED: ("✗", "red"),
+}
+FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
+
+
+class StepRow(Static):
+    """One step of the plan and where it stands."""
+
+    def __init__(self, title: str, status: StepStatus = StepStatus.PENDING) -> None:
+        super().__init__()
+        self.title = title
+        self.status = status
+        self.note = ""
+
+    def on_mount(self) -> None:
+        self.set_status(self.status)
+
+    def set_status(self, status: StepStatus, note: str = "") -> None:
+        self.status = status
+        self.note = note or self.note
+        mark, style = MARKS[status]
+        line = Text.assemble((f"{mark} ", style), self.title, (f"  {status.value}", style))
+        if self.note and status in (*FINISHED, StepStatus.FAILED):
+            line.append(f" — {self.note}", style="dim")
+        self.update(line)
+
+
+class ProgressScreen(WizardStep):
+    """Starts the run on mount; the run can be left with Ctrl+Q at any time and resumed later."""
+
+    CSS_PATH = "progress.tcss"
+    BODY_SCROLLS = False
+
+    def __init__(self, steps: Sequence[PlannedStep]) -> None:
+        super().__init__()
+        self.rows: dict[str, StepRow] = {step.id: StepRow(step.title) for step in steps}
+        self.running = False
+        self.waiting_step: str | None = None
+        self.waiting_link = ""
+        self.result: RunFinished | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Setting up", classes="title", id="heading")
+        with VerticalScroll(id="steps"):
+            yield from self.rows.values()
+        yield ProgressBar(total=len(self.rows) or None, show_eta=False, id="bar")
+        with Vertical(id="failure", classes="panel hidden"):
+            yield Static("", id="failure-text", markup=False)
+        with Vertical(id="guided", classes="panel hidden"):
+            yield Static("", id="guided-text", markup=False)
+            with Horizontal(classes="panel-buttons"):
+                yield Button("Open the portal page", id="open-link")
+                yield Button("I did it: confirm", id="confirm-guided", variant="warning")
+        yield RichLog(id="log", wrap=True, markup=False, max_lines=500)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Retry", id="retry", variant="warning", classes="hidden")
+        yield Button("Continue", id="continue", variant="success", classes="hidden")
+
+    def on_mount(self) -> None:
+        self.start_run()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No going back while the run writes to the tenant (Ctrl+Q still stops it; it resumes later)."""
+        if action == "back" and self.running:
+            return None
+        return True
+
+    def start_run(self) -> None:
+        self.running = True
+        self.result = None
+        self.query_one("#failure").add_class("hidden")
+        self.query_one("#retry").add_class("hidden")
+        self.query_one("#heading", Static).update("Setting up")
+        for row in self.rows.values():
+            if row.status is StepStatus.FAILED:
+                row.set_status(StepStatus.PENDING)
+        self.refresh_bindings()
+        self.wizard.run_setup(self)
+
+    def log_line(self, text: str, style: str = "") -> None:
+        self.query_one("#log", RichLog).write(Text(text, style=style))
+
+    def on_run_event(self, message: RunEvent) -> None:
+        event = message.event
+        match event:
+            case StepStarted(step=step_id, title=title):
+                self.row(step_id, title).set_status(StepStatus.RUNNING)
+            case StepProgress(step=step_id, message=text):
+                self.log_line(f"{self.row(step_id).title}: {text}")
+            case StepDone(step=step_id, summary=summary):
+                self.row(step_id).set_status(StepStatus.DONE, summary)
+                self.log_line(f"✓ {summary}", "green")
+            case StepSkipped(step=step_id, summary=summary):
+                self.row(step_id).set_status(StepStatus.SKIPPED, summary)
+                self.log_line(f"✓ already there: {summary}", "green")
+            case StepWaiting(step=step_id, instructions=instructions, link=link):
+                self.row(step_id).set_status(StepStatus.WAITING)
+                self.show_guided(step_id, instructions, link)
+            case StepFailed(step=step_id, error=error):
+                self.row(step_id).set_status(StepStatus.FAILED, error.what)
+                self.show_failure(error)
+        self.update_bar()
+
+    def row(self, step_id: str, title: str = "") -> StepRow:
+        """The step's row; a step the review did not list gets one when it starts."""
+        if step_id not in self.rows:
+            self.rows[step_id] = StepRow(title or step_id)
+            self.query_one("#steps").mount(self.rows[step_id])
+        return self.rows[step_id]
+
+    def update_bar(self) -> None:
+        finished = sum(row.status in FINISHED for row in self.rows.values())
+        self.query_one("#bar", ProgressBar).update(total=len(self.rows), progress=finished)
+
+    def show_guided(self, step_id: str, instructions: Sequence[str], link: str) -> None:
+        self.waiting_step, self.waiting_link = step_id, link
+        title = self.row(step_id).title
+        text = "\n".join([f"Your turn, in the Azure portal: {title}", *(f"  {line}" for line in instructions)])
+        self.query_one("#guided-text", Static).update(text)
+        self.query_one("#guided").remove_class("hidden")
+        self.log_line(f"⏸ waiting for you: {title}", "yellow")
+
+    def show_failure(self, error: BaseException) -> None:
+        if isinstance(error, SetupError):
+            text = f"✗ {error.what}" + (f"\nWhat to do: {error.fix}" if error.fix else "")
+        else:
+            text = f"✗ Unexpected error: {type(error).__name__}: {error}"
+        self.query_one("#failure-text", Static).update(text)
+        self.query_one("#failure").remove_class("hidden")
+        self.log_line(text, "red")
+
+    def on_run_complete(self, message: RunComplete) -> None:
+        self.running = False
+        self.result = message.result
+        self.refresh_bindings()
+        if message.result.waiting:
+            self.query_one("#heading", Static).update("Waiting for the portal step below")
+            self.query_one("#confirm-guided", Button).focus()
+        elif message.result.run_now_url:
+            self.query_one("#heading", Static).update("Done: Asignio sign-in is ready to try")
+            self.log_line("The setup is complete.", "bold green")
+            done = self.query_one("#continue", Button)
+            done.remove_class("hidden")
+            done.focus()
+        else:
+            self.query_one("#heading", Static).update("The run ended without a Run-now URL")
+            self.query_one("#retry", Button).remove_class("hidden")
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        if message.group != "run":
+            return
+        self.running = False
+        self.refresh_bindings()
+        self.query_one("#heading", Static).update("Stopped: fix what is said below, then Retry")
+        if self.query_one("#failure").has_class("hidden"):
+            self.show_failure(message.error)
+        retry = self.query_one("#retry", Button)
+        retry.remove_class("hidden")
+        retry.focus()
+
+    @on(Button.Pressed, "#retry")
+    def retry(self) -> None:
+        self.start_run()
+
+    @on(Button.Pressed, "#open-link")
+    def open_link(self) -> None:
+        self.app.open_url(self.waiting_link)
+
+    @on(Button.Pressed, "#confirm-guided")
+    def confirm_guided(self) -> None:
+        """The operator did the portal step: record it, then run again to finish (done steps are skipped)."""
+        if self.waiting_step is None or self.running:
+            return
+        self.wizard.confirm_guided(self.waiting_step)
+        self.rows[self.waiting_step].set_status(StepStatus.DONE, "confirmed by you")
+        self.log_line(f"✓ confirmed: {self.rows[self.waiting_step].title}", "green")
+        self.waiting_step = None
+        self.query_one("#guided").add_class("hidden")
+        self.start_run()
+
+    @on(Button.Pressed, "#continue")
+    def show_result(self) -> None:
+        from screens.done import DoneScreen
+
+        if self.result is not None:
+            self.app.push_screen(DoneScreen(self.result))

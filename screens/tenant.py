@@ -1,0 +1,185 @@
+"""Tenant and sign-in: which tenant, which cloud, how to sign in; then who is signed in, or why not."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Button, Input, Select, Static
+
+from screens.base import WizardStep
+from screens.device_code import DeviceCodeScreen
+from screens.messages import DeviceCodeIssued, SignedIn, WorkFailed
+from wizard.answers import SignInMethod, TenantAnswers
+from wizard.clouds import Cloud
+from wizard.errors import SetupError
+
+CLOUD_CHOICES = [
+    ("Azure (global)", Cloud.GLOBAL.value),
+    ("Azure US Government", Cloud.US_GOVERNMENT.value),
+    ("Azure China (21Vianet)", Cloud.CHINA.value),
+]
+SIGN_IN_CHOICES = [
+    ("Device code: enter a code in any browser", SignInMethod.DEVICE_CODE.value),
+    ("Browser on this machine", SignInMethod.BROWSER.value),
+    ("Azure CLI (the account of az login)", SignInMethod.AZURE_CLI.value),
+    ("Access token in ASIGNIO_SETUP_ACCESS_TOKEN", SignInMethod.ACCESS_TOKEN.value),
+]
+
+
+class TenantName(Validator):
+    """The answers model's own rule for a tenant name, checked as the operator types."""
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            TenantAnswers(name=value)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            return self.failure(str(problem.get("ctx", {}).get("error", problem["msg"])))
+        return self.success()
+
+
+class TenantScreen(WizardStep):
+    """Asks for the tenant, signs in, and shows the account and tenant, or what stops the setup there."""
+
+    CSS_PATH = "tenant.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.device_code_screen: DeviceCodeScreen | None = None
+
+    def compose_body(self) -> ComposeResult:
+        tenant = self.wizard.draft["tenant"]
+        method = self.wizard.draft["auth"].get("method") or SignInMethod.DEVICE_CODE.value
+        yield Static("Your Azure AD B2C tenant", classes="title")
+        yield Static("Tenant name", classes="label")
+        yield Input(
+            tenant.get("name", ""),
+            placeholder="contoso or contoso.onmicrosoft.com",
+            validators=[TenantName()],
+            id="tenant-name",
+        )
+        yield Static("", id="tenant-hint", classes="hint")
+        yield Static("Cloud", classes="label")
+        yield Select(CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud")
+        yield Static("Sign in with", classes="label")
+        yield Select(SIGN_IN_CHOICES, value=method, allow_blank=False, id="method")
+        yield Static("", id="sign-in-status", markup=False)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Back", id="back")
+        yield Button("Sign in", id="sign-in", variant="primary")
+        yield Button("Next", id="next", variant="primary", disabled=True)
+
+    def on_mount(self) -> None:
+        self.show_tenant_hint(self.query_one("#tenant-name", Input).validate(self.tenant_name))
+        if self.wizard.identity is not None:
+            self.show_signed_in()
+        self.query_one("#tenant-name", Input).focus()
+
+    @property
+    def tenant_name(self) -> str:
+        return self.query_one("#tenant-name", Input).value
+
+    @on(Input.Changed, "#tenant-name")
+    def tenant_name_changed(self, event: Input.Changed) -> None:
+        self.show_tenant_hint(event.validation_result)
+        self.forget_sign_in()
+
+    @on(Select.Changed)
+    def choice_changed(self) -> None:
+        self.forget_sign_in()
+
+    def show_tenant_hint(self, result: ValidationResult | None) -> None:
+        hint = self.query_one("#tenant-hint", Static)
+        if not self.tenant_name:
+            hint.update("The name before .onmicrosoft.com, as in the portal's Overview page.")
+            hint.set_class(False, "problem")
+        elif result is not None and not result.is_valid:
+            hint.update(result.failure_descriptions[0])
+            hint.set_class(True, "problem")
+        else:
+            hint.update(f"→ {TenantAnswers(name=self.tenant_name).domain}")
+            hint.set_class(False, "problem")
+
+    def forget_sign_in(self) -> None:
+        """A changed tenant, cloud or method needs a new sign-in."""
+        if self.wizard.identity is None:
+            return
+        self.wizard.identity = None
+        self.query_one("#next", Button).disabled = True
+        self.query_one("#sign-in-status", Static).update("Sign in again for the changed choice.")
+
+    @on(Input.Submitted, "#tenant-name")
+    @on(Button.Pressed, "#sign-in")
+    def sign_in(self) -> None:
+        name_input = self.query_one("#tenant-name", Input)
+        if not name_input.validate(self.tenant_name).is_valid or not self.tenant_name:
+            self.show_tenant_hint(name_input.validate(self.tenant_name))
+            name_input.focus()
+            return
+        self.wizard.draft["tenant"] = {
+            "name": TenantAnswers(name=self.tenant_name).name,
+            "cloud": self.query_one("#cloud", Select).value,
+        }
+        self.wizard.draft["auth"]["method"] = self.query_one("#method", Select).value
+        status = self.query_one("#sign-in-status", Static)
+        status.update(f"Signing in to {TenantAnswers(name=self.tenant_name).domain}…")
+        status.set_classes("")
+        self.query_one("#sign-in", Button).disabled = True
+        self.wizard.sign_in(self)
+
+    def on_device_code_issued(self, message: DeviceCodeIssued) -> None:
+        self.device_code_screen = DeviceCodeScreen(message.url, message.code, message.expires_on)
+        self.app.push_screen(self.device_code_screen, self.device_code_closed)
+
+    def device_code_closed(self, signed_in: bool | None) -> None:
+        self.device_code_screen = None
+        if not signed_in and self.wizard.identity is None:
+            self.query_one("#sign-in", Button).disabled = False
+            self.query_one("#sign-in-status", Static).update("Sign-in cancelled.")
+
+    def on_signed_in(self, message: SignedIn) -> None:
+        if self.device_code_screen is not None and self.app.screen is self.device_code_screen:
+            self.device_code_screen.dismiss(True)
+        self.show_signed_in()
+        self.query_one("#next", Button).focus()
+
+    def show_signed_in(self) -> None:
+        identity = self.wizard.identity
+        assert identity is not None
+        account = identity.account or "an app identity"
+        status = self.query_one("#sign-in-status", Static)
+        status.update(
+            f"✓ Signed in as {account} to {identity.display_name} ({identity.tenant_domain}, {identity.tenant_type})."
+        )
+        status.set_classes("good")
+        self.query_one("#sign-in", Button).disabled = False
+        self.query_one("#next", Button).disabled = False
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        if message.group != "sign-in":
+            return
+        error = message.error
+        status = self.query_one("#sign-in-status", Static)
+        what = error.what if isinstance(error, SetupError) else f"Sign-in failed: {error}"
+        fix = f"\n{error.fix}" if isinstance(error, SetupError) and error.fix else ""
+        status.update(f"✗ {what}{fix}")
+        status.set_classes("problem")
+        self.query_one("#sign-in", Button).disabled = False
+
+    @on(Button.Pressed, "#back")
+    def go_back(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#next")
+    def next_step(self) -> None:
+        if self.wizard.resuming:
+            from screens.review import ReviewScreen
+
+            self.app.push_screen(ReviewScreen())
+        else:
+            from screens.credentials import CredentialsScreen
+
+            self.app.push_screen(CredentialsScreen())

@@ -1,0 +1,110 @@
+"""The first screen: what the wizard will do, and a way back into a setup that was stopped half-way."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Static
+
+from screens.base import WizardStep
+from screens.messages import SavedRunsLoaded
+from wizard.events import StepStatus
+
+if TYPE_CHECKING:
+    from wizard.state import SavedRun
+
+INTRODUCTION = """\
+This wizard sets up Asignio sign-in in your Azure AD B2C tenant, end to end:
+
+  1. you sign in to the tenant (an account with the B2C IEF Policy Administrator
+     and Application Administrator roles);
+  2. you give the Client ID and Secret from the Asignio Partner Administration site;
+  3. you pick a user flow or a custom policy, and phone MFA on or off;
+  4. you review the plan: nothing is written to the tenant before you confirm;
+  5. it runs, and gives you a Run-now URL to try the sign-in.
+
+Every step looks at the tenant first, so running it again never duplicates anything."""
+
+FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
+
+
+def describe_saved_run(run: SavedRun, others: int) -> str:
+    """What was done and what is left of a stopped setup, in a few lines."""
+    done = [step for step, status in run.steps.items() if status in FINISHED]
+    left = [step for step, status in run.steps.items() if status not in FINISHED]
+    lines = [
+        f"A setup of {run.answers.tenant.domain} ({run.answers.setup.pivot.value}) was stopped "
+        f"on {run.updated_at:%Y-%m-%d %H:%M} UTC.",
+        f"Done: {', '.join(done) or 'nothing yet'}",
+        f"Left: {', '.join(left) or 'the steps not started yet'}",
+    ]
+    if others:
+        lines.append(f"({others} other unfinished setup{'s' if others > 1 else ''} kept as well.)")
+    return "\n".join(lines)
+
+
+class WelcomeScreen(WizardStep):
+    """Says what will happen; offers Resume or Start over when a setup was left unfinished."""
+
+    CSS_PATH = "welcome.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved_run: SavedRun | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Set up Asignio sign-in for Azure AD B2C", classes="title")
+        yield Static(INTRODUCTION, id="introduction")
+        yield Static("", id="saved-run", classes="hidden", markup=False)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Start over", id="start-over", classes="hidden")
+        yield Button("Resume", id="resume", variant="primary", classes="hidden")
+        yield Button("Start", id="start", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#start", Button).focus()
+        self.wizard.load_saved_runs(self)
+
+    def on_saved_runs_loaded(self, message: SavedRunsLoaded) -> None:
+        if not message.runs:
+            return
+        self.saved_run = message.runs[0]
+        summary = self.query_one("#saved-run", Static)
+        summary.update(describe_saved_run(self.saved_run, len(message.runs) - 1))
+        summary.remove_class("hidden")
+        self.query_one("#start", Button).add_class("hidden")
+        self.query_one("#start-over", Button).remove_class("hidden")
+        resume = self.query_one("#resume", Button)
+        resume.label = f"Resume {self.saved_run.tenant}"
+        resume.remove_class("hidden")
+        resume.focus()
+
+    @on(Button.Pressed, "#start")
+    def start(self) -> None:
+        self.wizard.start_over()
+        self.open_tenant_step()
+
+    @on(Button.Pressed, "#resume")
+    def resume(self) -> None:
+        if self.saved_run is not None:
+            self.wizard.resume(self.saved_run)
+        self.open_tenant_step()
+
+    @on(Button.Pressed, "#start-over")
+    def start_over(self) -> None:
+        if self.saved_run is not None:
+            self.wizard.discard_saved_run(self.saved_run.tenant)
+        self.wizard.start_over()
+        self.open_tenant_step()
+
+    def open_tenant_step(self) -> None:
+        from screens.tenant import TenantScreen
+
+        self.app.push_screen(TenantScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The first step has nothing to go back to, so the footer does not offer it."""
+        return action != "back"
