@@ -65,6 +65,8 @@ def find_extensions(chain: Chain) -> Policy:
                           "add TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml")
     bases = {(policy.base_id or "").lower() for policy in candidates}
     leaves = [policy for policy in candidates if policy.policy_id.lower() not in bases]
+    derived = [policy for policy in leaves if policy.base_id is not None]
+    leaves = derived or leaves
     if len(leaves) != 1:
         names = ", ".join(f"{policy.name} ({policy.policy_id})" for policy in leaves)
         raise PolicyError(f"cannot tell which policy is the extensions policy: {names} each end a chain",
