@@ -15,7 +15,6 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from screens.messages import (
@@ -76,14 +75,12 @@ class AsignioSetupApp(App[int]):
         self.simulator: SimulatorServer | None = None
         self._typed_secret: str | None = None
         if demo:
-            self.sub_title = "demo: a simulated tenant, nothing leaves this machine"
-
-    def get_default_screen(self) -> Screen:
-        from screens.welcome import WelcomeScreen
-
-        return WelcomeScreen()
+            self.sub_title = "demo: a simulated tenant"
 
     def on_mount(self) -> None:
+        from screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
         if self.warm_up_on_start:
             self.call_after_refresh(self.warm_up_graph)
 

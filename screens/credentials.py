@@ -46,6 +46,7 @@ class CredentialsScreen(WizardStep):
             placeholder=EXAMPLE_GUID,
             validators=[Regex(GUID_PATTERN, failure_description=f"A GUID, like {EXAMPLE_GUID}")],
             id="client-id",
+            compact=True,
         )
         yield Static("", id="client-id-hint", classes="hint")
         yield Static("Client Secret", classes="label")
@@ -55,6 +56,7 @@ class CredentialsScreen(WizardStep):
             placeholder="the Client Secret (kept in the OS keyring, never shown)",
             password=True,
             id="secret",
+            compact=True,
         )
         yield Static("", id="secret-status")
 

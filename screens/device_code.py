@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from screens.app import AsignioSetupApp
 
@@ -19,6 +19,7 @@ class DeviceCodeScreen(ModalScreen[bool]):
     """Shows the code; Esc cancels the sign-in. The tenant screen closes it once the sign-in completes."""
 
     CSS_PATH = "device_code.tcss"
+    AUTO_FOCUS = "#open"
     WAITS_FOR_GROUP = "sign-in"
     """The app closes this modal when a worker of this group fails."""
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,9 +50,7 @@ class DeviceCodeScreen(ModalScreen[bool]):
                 yield Button("Open in browser", id="open", variant="primary")
                 yield Button("Copy code", id="copy")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#open", Button).focus()
+        yield Footer()
 
     @on(Button.Pressed, "#open")
     def action_open_page(self) -> None:

@@ -38,7 +38,7 @@ class DoneScreen(WizardStep):
         created = "\n".join(f"  • {line}" for line in self.result.created) or "  nothing new: it was all there"
         yield Static(f"Created in this run:\n{created}", id="created", markup=False)
         yield Static("Save the answers (no secrets) to repeat with --non-interactive", classes="label")
-        yield Input(DEFAULT_ANSWERS_FILE, id="answers-path")
+        yield Input(DEFAULT_ANSWERS_FILE, id="answers-path", compact=True)
         yield Static("", id="saved", markup=False)
 
     def compose_buttons(self) -> ComposeResult:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from wizard.errors import SetupError
 
@@ -29,6 +29,7 @@ class ErrorScreen(ModalScreen[None]):
 
     CSS_PATH = "error.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    AUTO_FOCUS = "#close"
 
     def __init__(self, error: BaseException) -> None:
         super().__init__()
@@ -42,9 +43,7 @@ class ErrorScreen(ModalScreen[None]):
                 yield Static(f"What to do: {self.fix}", id="fix", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
+        yield Footer()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

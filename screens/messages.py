@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from wizard.state import SavedRun
 
 
-class SavedRunsLoaded(Message):
+class SavedRunsLoaded(Message, bubble=False):
     """The state store was read: these tenants have a setup that was started and not finished."""
 
     def __init__(self, runs: list[SavedRun]) -> None:
@@ -23,7 +23,7 @@ class SavedRunsLoaded(Message):
         self.runs = runs
 
 
-class DeviceCodeIssued(Message):
+class DeviceCodeIssued(Message, bubble=False):
     """Sign-in needs the operator to enter a code at a URL (posted from the sign-in thread)."""
 
     def __init__(self, url: str, code: str, expires_on: datetime) -> None:
@@ -33,7 +33,7 @@ class DeviceCodeIssued(Message):
         self.expires_on = expires_on
 
 
-class SignedIn(Message):
+class SignedIn(Message, bubble=False):
     """The operator is signed in to a B2C tenant with the roles the setup needs."""
 
     def __init__(self, identity: TenantIdentity) -> None:
@@ -41,7 +41,7 @@ class SignedIn(Message):
         self.identity = identity
 
 
-class SecretLookedUp(Message):
+class SecretLookedUp(Message, bubble=False):
     """The keyring was asked for a stored Asignio secret; only whether one exists travels, never the secret."""
 
     def __init__(self, client_id: str, found: bool) -> None:
@@ -50,7 +50,7 @@ class SecretLookedUp(Message):
         self.found = found
 
 
-class SecretSaved(Message):
+class SecretSaved(Message, bubble=False):
     """The typed Asignio secret went to the keyring, or could not (then `problem` says why)."""
 
     def __init__(self, client_id: str, problem: SetupError | None) -> None:
@@ -59,7 +59,7 @@ class SecretSaved(Message):
         self.problem = problem
 
 
-class BaseInspected(Message):
+class BaseInspected(Message, bubble=False):
     """The tenant's custom-policy base was looked at."""
 
     def __init__(self, report: BaseReport) -> None:
@@ -67,7 +67,7 @@ class BaseInspected(Message):
         self.report = report
 
 
-class ReviewReady(Message):
+class ReviewReady(Message, bubble=False):
     """The plan for the final answers, with what the tenant already has; nothing was written."""
 
     def __init__(self, review: Review) -> None:
@@ -75,7 +75,7 @@ class ReviewReady(Message):
         self.review = review
 
 
-class RunEvent(Message):
+class RunEvent(Message, bubble=False):
     """One event of the running setup."""
 
     def __init__(self, event: Event) -> None:
@@ -83,7 +83,7 @@ class RunEvent(Message):
         self.event = event
 
 
-class RunComplete(Message):
+class RunComplete(Message, bubble=False):
     """The runner returned."""
 
     def __init__(self, result: RunFinished) -> None:
@@ -91,7 +91,7 @@ class RunComplete(Message):
         self.result = result
 
 
-class WorkFailed(Message):
+class WorkFailed(Message, bubble=False):
     """A worker of `group` ended with an error; the error view shows it, the screen beneath resets itself."""
 
     def __init__(self, group: str, error: BaseException) -> None:

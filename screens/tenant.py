@@ -59,12 +59,13 @@ class TenantScreen(WizardStep):
             placeholder="contoso or contoso.onmicrosoft.com",
             validators=[TenantName()],
             id="tenant-name",
+            compact=True,
         )
         yield Static("", id="tenant-hint", classes="hint")
         yield Static("Cloud", classes="label")
-        yield Select(CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud")
+        yield Select(CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud", compact=True)
         yield Static("Sign in with", classes="label")
-        yield Select(SIGN_IN_CHOICES, value=method, allow_blank=False, id="method")
+        yield Select(SIGN_IN_CHOICES, value=method, allow_blank=False, id="method", compact=True)
         yield Static("", id="sign-in-status", markup=False)
 
     def compose_buttons(self) -> ComposeResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -16,16 +17,13 @@ if TYPE_CHECKING:
     from wizard.state import SavedRun
 
 INTRODUCTION = """\
-This wizard sets up Asignio sign-in in your Azure AD B2C tenant, end to end:
-
-  1. you sign in to the tenant (an account with the B2C IEF Policy Administrator
-     and Application Administrator roles);
-  2. you give the Client ID and Secret from the Asignio Partner Administration site;
-  3. you pick a user flow or a custom policy, and phone MFA on or off;
-  4. you review the plan: nothing is written to the tenant before you confirm;
-  5. it runs, and gives you a Run-now URL to try the sign-in.
-
-Every step looks at the tenant first, so running it again never duplicates anything."""
+Sets up Asignio sign-in in your Azure AD B2C tenant, end to end:
+  1. sign in to the tenant as an admin;
+  2. give the Asignio Client ID and Secret (from partner.asignio.com);
+  3. pick a user flow or a custom policy, and phone MFA on or off;
+  4. review the plan: nothing is written to the tenant before you confirm;
+  5. run it, then try the sign-in with the Run-now URL.
+Each step looks at the tenant first: running again duplicates nothing."""
 
 FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 
@@ -35,8 +33,8 @@ def describe_saved_run(run: SavedRun, others: int) -> str:
     done = [step for step, status in run.steps.items() if status in FINISHED]
     left = [step for step, status in run.steps.items() if status not in FINISHED]
     lines = [
-        f"A setup of {run.answers.tenant.domain} ({run.answers.setup.pivot.value}) was stopped "
-        f"on {run.updated_at:%Y-%m-%d %H:%M} UTC.",
+        f"Unfinished: {run.answers.tenant.domain} ({run.answers.setup.pivot.value}), "
+        f"stopped {run.updated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
         f"Done: {', '.join(done) or 'nothing yet'}",
         f"Left: {', '.join(left) or 'the steps not started yet'}",
     ]

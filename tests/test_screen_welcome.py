@@ -1,0 +1,97 @@
+"""The welcome screen: what will happen, and Resume / Start over for a setup left unfinished."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Button
+
+from screens.app import AsignioSetupApp
+from screens.messages import SavedRunsLoaded
+from screens.tenant import TenantScreen
+from screens.welcome import WelcomeScreen
+from wizard.answers import parse_answers
+from wizard.events import StepStatus
+from wizard.state import RunState, StateStore, StepRecord, state_dir, unfinished_runs
+
+STOPPED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def save_stopped_run() -> None:
+    """A custom-policy setup of contoso stopped after two steps, written as the runner would."""
+    answers = parse_answers(
+        {"tenant": {"name": "contoso"}, "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+         "setup": {"pivot": "custom-policy"}}
+    )
+    steps = {
+        "preflight": StepRecord(status=StepStatus.DONE, updated_at=STOPPED_AT),
+        "policy-key": StepRecord(status=StepStatus.DONE, updated_at=STOPPED_AT),
+        "extensions": StepRecord(status=StepStatus.FAILED, updated_at=STOPPED_AT),
+    }
+    state = RunState(tenant="contoso", answers=answers, steps=steps, updated_at=STOPPED_AT)
+    path = StateStore("contoso").path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(state.model_dump_json())
+
+
+async def test_start_opens_the_tenant_step_with_no_saved_run() -> None:
+    messages: list[Message] = []
+    app = AsignioSetupApp(warm_up=False)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        loaded = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+        assert len(loaded) == 1 and loaded[0].runs == []
+        assert app.screen.query_one("#resume", Button).display is False
+        await pilot.press("enter")
+        assert isinstance(app.screen, TenantScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_resume_takes_the_saved_answers() -> None:
+    save_stopped_run()
+    messages: list[Message] = []
+    app = AsignioSetupApp(warm_up=False)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+        assert [run.tenant for run in loaded.runs] == ["contoso"]
+        assert app.screen.focused is app.screen.query_one("#resume", Button)
+        await pilot.press("enter")
+        assert isinstance(app.screen, TenantScreen)
+        assert app.resuming
+        assert app.draft["setup"]["pivot"] == "custom-policy"
+        assert app.draft["asignio"]["client_id"] == "00001111-aaaa-2222-bbbb-3333cccc4444"
+
+
+async def test_start_over_forgets_the_saved_run() -> None:
+    save_stopped_run()
+    app = AsignioSetupApp(warm_up=False)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.click("#start-over")
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, TenantScreen)
+        assert not app.resuming
+        assert "pivot" not in app.draft["setup"]
+    assert unfinished_runs() == []
+    assert list(state_dir().glob("*.json")) == []
+
+
+async def _wait_for_saved_runs(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_welcome_snapshot(snap_compare) -> None:
+    assert snap_compare(AsignioSetupApp(warm_up=False), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
+
+
+def test_welcome_with_a_stopped_run_snapshot(snap_compare) -> None:
+    save_stopped_run()
+    assert snap_compare(AsignioSetupApp(warm_up=False), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
