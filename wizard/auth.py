@@ -1,0 +1,157 @@
+"""Credentials for Microsoft Graph, one per sign-in method the answers can name.
+
+azure-identity is imported only when a credential is built, so loading the wizard stays cheap.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from wizard.answers import Answers, SignInMethod
+from wizard.clouds import ENDPOINTS, graph_scope
+from wizard.errors import SignInError
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, TokenCredential
+
+ACCESS_TOKEN_ENV = "ASIGNIO_SETUP_ACCESS_TOKEN"
+UNKNOWN_EXPIRY_SECONDS = 3600
+DELEGATED_PERMISSIONS = (
+    "Organization.Read.All",
+    "Policy.ReadWrite.TrustFramework",
+    "TrustFrameworkKeySet.ReadWrite.All",
+    "IdentityProvider.ReadWrite.All",
+    "IdentityUserFlow.ReadWrite.All",
+    "Application.ReadWrite.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
+)
+
+DeviceCodePrompt = Callable[[str, str, datetime], None]
+SecretLookup = Callable[[str], str | None]
+
+
+def token_claims(token: str) -> dict[str, Any] | None:
+    """The payload of a JWT-shaped token, unverified (only to describe it); None when it is not a JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+class StaticTokenCredential:
+    """A TokenCredential for a token acquired elsewhere (a pipeline, the simulator); it cannot renew it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+        claims = token_claims(token) or {}
+        expiry = claims.get("exp")
+        self._expires_on = expiry if isinstance(expiry, int) else int(time.time()) + UNKNOWN_EXPIRY_SECONDS
+
+    def get_token(
+        self, *scopes: str, claims: str | None = None, tenant_id: str | None = None, enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, self._expires_on)
+
+    def close(self) -> None:
+        """Nothing to release; present because TokenCredentials are closed by their owners."""
+
+    def __repr__(self) -> str:
+        return f"StaticTokenCredential(expires_on={self._expires_on})"
+
+
+def resolve_method(answers: Answers) -> SignInMethod:
+    """The method to use: the answers' choice; unset means a pre-acquired token when one is given, else device code."""
+    if answers.auth.method is not None:
+        return answers.auth.method
+    return SignInMethod.ACCESS_TOKEN if os.environ.get(ACCESS_TOKEN_ENV) else SignInMethod.DEVICE_CODE
+
+
+def delegated_scopes(answers: Answers) -> list[str]:
+    """The explicit Graph permissions a signed-in user consents to (for the real Graph, even when the URL is overridden)."""
+    root = ENDPOINTS[answers.tenant.cloud].graph_root
+    return [f"{root}/{permission}" for permission in DELEGATED_PERMISSIONS]
+
+
+def print_device_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
+    print(
+        f"To sign in, open {verification_uri} and enter the code {user_code} "
+        f"(valid until {expires_on.astimezone():%H:%M}).",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def credential_for(
+    answers: Answers,
+    *,
+    prompt: DeviceCodePrompt | None = None,
+    secret_lookup: SecretLookup | None = None,
+) -> tuple[TokenCredential, list[str]]:
+    """A credential and the scopes to ask it for, per the answers' sign-in method.
+
+    `secret_lookup(client_id)` is asked for the client-secret method's secret when the environment
+    variable named in the answers is not set (the keyring, usually).
+    """
+    method = resolve_method(answers)
+    tenant_id = answers.tenant.domain
+    authority = ENDPOINTS[answers.tenant.cloud].authority_host
+    client_id = answers.auth.client_id
+    if method is SignInMethod.ACCESS_TOKEN:
+        token = os.environ.get(ACCESS_TOKEN_ENV)
+        if not token:
+            raise SignInError(
+                f"the access-token sign-in method needs a token in {ACCESS_TOKEN_ENV}, and it is not set",
+                f"export {ACCESS_TOKEN_ENV} with a Graph access token for {tenant_id}, or choose another [auth] method",
+            )
+        return StaticTokenCredential(token), [graph_scope(answers.tenant.cloud)]
+    if method is SignInMethod.CLIENT_SECRET:
+        secret = _client_secret(answers, secret_lookup)
+        from azure.identity import ClientSecretCredential
+
+        credential = ClientSecretCredential(tenant_id, client_id, secret, authority=authority)
+        return credential, [graph_scope(answers.tenant.cloud)]
+    if method is SignInMethod.AZURE_CLI:
+        from azure.identity import AzureCliCredential
+
+        return AzureCliCredential(tenant_id=tenant_id), [graph_scope(answers.tenant.cloud)]
+    if method is SignInMethod.BROWSER:
+        from azure.identity import InteractiveBrowserCredential
+
+        credential = InteractiveBrowserCredential(tenant_id=tenant_id, client_id=client_id, authority=authority)
+        return credential, delegated_scopes(answers)
+    from azure.identity import DeviceCodeCredential
+
+    credential = DeviceCodeCredential(
+        tenant_id=tenant_id, client_id=client_id, authority=authority, prompt_callback=prompt or print_device_code
+    )
+    return credential, delegated_scopes(answers)
+
+
+def _client_secret(answers: Answers, secret_lookup: SecretLookup | None) -> str:
+    name = answers.auth.client_secret_env
+    secret = os.environ.get(name) if name else None
+    if not secret and secret_lookup is not None:
+        secret = secret_lookup(answers.auth.client_id)
+    if not secret:
+        where = f"the environment variable {name}" if name else "an environment variable named by [auth] client_secret_env"
+        raise SignInError(
+            f"no client secret found for the sign-in app {answers.auth.client_id}",
+            f"put the app's secret in {where}, or store it in the OS keyring",
+        )
+    return secret

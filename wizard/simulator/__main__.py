@@ -1,0 +1,37 @@
+"""`python -m wizard.simulator`: run the simulated tenant standalone, for a demo or a manual try."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+
+from wizard.auth import ACCESS_TOKEN_ENV
+from wizard.clouds import GRAPH_URL_ENV
+from wizard.simulator import DEMO_TENANT, SimulatedTenant, SimulatorServer, demo_tenant
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m wizard.simulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
+    parser.add_argument("--state-file", type=Path, help="keep the tenant in this JSON file across restarts")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--name", default=DEMO_TENANT, help="the tenant name (NAME.onmicrosoft.com)")
+    args = parser.parse_args(argv)
+    if args.state_file is not None and args.state_file.exists():
+        tenant = SimulatedTenant.load(args.state_file)
+    else:
+        tenant = demo_tenant(args.name)
+    server = SimulatorServer(tenant, state_file=args.state_file, latency=args.latency, port=args.port)
+    with server:
+        print(f"Simulated Graph for {tenant.domain} at {server.graph_root} (the client appends /beta)")
+        print(f"export {GRAPH_URL_ENV}={server.graph_root}")
+        print(f"export {ACCESS_TOKEN_ENV}={server.access_token}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,418 @@
+"""A real HTTP server on 127.0.0.1 that answers like Graph beta for a SimulatedTenant.
+
+It issues one bearer token, enforces the token's delegated permissions per endpoint, persists the
+tenant after every write, and has fault knobs (latency, 429, 5xx, dropped connections, a stall after
+the n-th write) so tests and benchmarks can put the client through what a real tenant does to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import select
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from wizard.auth import StaticTokenCredential
+from wizard.simulator.endpoints import GraphEndpoints, GraphError, GraphRequest, GraphResponse
+from wizard.simulator.tenant import SimulatedTenant
+
+ALL_PERMISSIONS = frozenset({
+    "Policy.ReadWrite.TrustFramework",
+    "TrustFrameworkKeySet.ReadWrite.All",
+    "IdentityProvider.ReadWrite.All",
+    "IdentityUserFlow.ReadWrite.All",
+    "Application.ReadWrite.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
+    "Organization.Read.All",
+})
+FAULT_CODES = {
+    500: ("InternalServerError", "An internal server error occurred."),
+    502: ("BadGateway", "The gateway received an invalid response."),
+    503: ("ServiceUnavailable", "The service is temporarily unavailable. Please retry later."),
+    504: ("GatewayTimeout", "The gateway did not receive a response in time."),
+}
+SIGN_IN_APP_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+TOKEN_LIFETIME_SECONDS = 24 * 3600
+DROPPED = 0
+SHUTDOWN_POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the simulator saw it; `status` is 0 when the connection was dropped unanswered."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    is_write: bool
+    started: float
+    ended: float
+
+
+@dataclass
+class _Fault:
+    kind: str
+    remaining: int
+    writes_only: bool
+    status: int = 0
+    retry_after: int = 0
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_access_token(tenant: SimulatedTenant, permissions: Iterable[str]) -> str:
+    """A JWT-shaped, unsigned token carrying what the facade reads from real ones: tid, upn, scp, exp."""
+    now = int(time.time())
+    header = {"typ": "JWT", "alg": "none"}
+    payload = {
+        "aud": "https://graph.microsoft.com",
+        "iss": f"https://sts.windows.net/{tenant.organization_id}/",
+        "iat": now, "nbf": now, "exp": now + TOKEN_LIFETIME_SECONDS,
+        "appid": SIGN_IN_APP_ID,
+        "name": "Simulated administrator",
+        "tid": tenant.organization_id,
+        "upn": f"admin@{tenant.domain}",
+        "unique_name": f"admin@{tenant.domain}",
+        "scp": " ".join(permissions),
+        "ver": "1.0",
+    }
+    parts = (json.dumps(header).encode(), json.dumps(payload).encode(), uuid.uuid4().bytes)
+    return ".".join(_b64url(part) for part in parts)
+
+
+def _chain_validator() -> Callable[[Mapping[str, bytes]], list[Any]] | None:
+    """The policy engine's chain validation, when that part of the project is present."""
+    try:
+        from wizard.policies import validate_chain
+    except ImportError:
+        return None
+    return validate_chain
+
+
+def _normalised_path(raw: str) -> str:
+    """`/beta//trustFramework/...` (as the SDK sends it) → `/trustFramework/...`; segments unquoted."""
+    segments = [unquote(segment) for segment in raw.split("/") if segment]
+    if not segments or segments[0] != "beta":
+        raise GraphError(400, "BadRequest", "Invalid version: only /beta is simulated.")
+    return "/" + "/".join(segments[1:])
+
+
+def _peer_closed(connection: socket.socket) -> bool:
+    """True when the client hung up (it was killed while its request waited)."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        """Headers and body go out as separate writes: without TCP_NODELAY, Nagle adds ~40 ms a response."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.connections.discard(self.connection)
+
+    def do_GET(self) -> None:
+        self.server.simulator.serve(self)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the simulator keeps its own request log, and stderr belongs to the wizard."""
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, simulator: SimulatorServer, port: int) -> None:
+        self.simulator = simulator
+        self.connections: set[socket.socket] = set()
+        super().__init__(("127.0.0.1", port), _Handler)
+
+
+class SimulatorServer:
+    """The simulated Graph beta endpoint for one tenant; start it, point the facade at `graph_root + "/beta"`."""
+
+    def __init__(
+        self,
+        tenant: SimulatedTenant,
+        *,
+        state_file: Path | None = None,
+        latency: float = 0.0,
+        permissions: Iterable[str] | None = None,
+        port: int = 0,
+    ) -> None:
+        self.tenant = tenant
+        self._requested_port = port
+        self.state_file = state_file
+        self.latency = latency
+        self.permissions = ALL_PERMISSIONS if permissions is None else frozenset(permissions)
+        self.access_token = make_access_token(tenant, sorted(self.permissions))
+        self.credential = StaticTokenCredential(self.access_token)
+        self._endpoints = GraphEndpoints(tenant, _chain_validator())
+        self._tenant_lock = threading.RLock()
+        self._knob_lock = threading.Lock()
+        self._faults: list[_Fault] = []
+        self._log: list[RequestRecord] = []
+        self._successful_writes = 0
+        self._stall_at: int | None = None
+        self._stalled = threading.Event()
+        self._released = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle
+
+    def start(self) -> SimulatorServer:
+        self._httpd = _HTTPServer(self, self._requested_port)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, name="graph-simulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening and cut every open connection, as a vanished service would."""
+        if self._httpd is None:
+            return
+        self.release()
+        self._httpd.shutdown()
+        for connection in list(self._httpd.connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._httpd.server_close()
+        self._httpd = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the simulator is not running")
+        return self._httpd.server_address[1]
+
+    @property
+    def graph_root(self) -> str:
+        """Like https://graph.microsoft.com: the client appends /beta."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # Fault knobs
+
+    def throttle(self, count: int = 1, *, retry_after: int = 1, writes_only: bool = False) -> None:
+        """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""
+        self._add_fault(_Fault("throttle", count, writes_only, 429, retry_after))
+
+    def fail(self, count: int = 1, *, status: int = 503, writes_only: bool = False) -> None:
+        """Answer the next `count` requests with `status` (503, 504, or any error), before touching the tenant."""
+        if not 400 <= status < 600:
+            raise ValueError(f"{status} is not an error status")
+        self._add_fault(_Fault("fail", count, writes_only, status))
+
+    def drop(self, count: int = 1, *, writes_only: bool = False) -> None:
+        """Close the connection of the next `count` requests without answering (and without acting)."""
+        self._add_fault(_Fault("drop", count, writes_only))
+
+    def stall_after_writes(self, count: int) -> None:
+        """Once the `count`-th successful write from now has been answered, hold every later request until release()."""
+        with self._knob_lock:
+            self._stall_at = self._successful_writes + count
+            self._stalled.clear()
+            self._released.clear()
+
+    def wait_until_stalled(self, timeout: float | None = None) -> bool:
+        return self._stalled.wait(timeout)
+
+    def release(self) -> None:
+        """Let held requests go on; those whose client has hung up meanwhile are dropped, never acted on."""
+        with self._knob_lock:
+            self._stall_at = None
+            self._stalled.clear()
+            self._released.set()
+
+    def clear_faults(self) -> None:
+        with self._knob_lock:
+            self._faults.clear()
+
+    def _add_fault(self, fault: _Fault) -> None:
+        if fault.remaining < 1:
+            raise ValueError("a fault needs a count of at least 1")
+        with self._knob_lock:
+            self._faults.append(fault)
+
+    def _take_fault(self, is_write: bool) -> _Fault | None:
+        with self._knob_lock:
+            for fault in self._faults:
+                if is_write or not fault.writes_only:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    # Request log
+
+    @property
+    def log(self) -> list[RequestRecord]:
+        with self._knob_lock:
+            return list(self._log)
+
+    @property
+    def reads(self) -> int:
+        return sum(1 for record in self.log if not record.is_write)
+
+    @property
+    def writes(self) -> int:
+        return sum(1 for record in self.log if record.is_write)
+
+    def reset_log(self) -> None:
+        with self._knob_lock:
+            self._log.clear()
+
+    # Serving
+
+    def serve(self, handler: _Handler) -> None:
+        """Answer one request: stall, latency and faults first, then sign-in, routing, permission, the tenant."""
+        started = time.monotonic()
+        method = handler.command
+        url = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        is_write = method != "GET"
+        try:
+            path = _normalised_path(url.path)
+            bad_path = None
+        except GraphError as error:
+            path, bad_path = url.path, error
+        if self._stalled.is_set():
+            self._released.wait()
+            if _peer_closed(handler.connection):
+                self._drop(handler, method, path, unquote(url.query), is_write, started)
+                return
+        if self.latency:
+            time.sleep(self.latency)
+        fault = self._take_fault(is_write)
+        if fault is not None and fault.kind == "drop":
+            self._drop(handler, method, path, unquote(url.query), is_write, started)
+            return
+        try:
+            if bad_path is not None:
+                raise bad_path
+            if fault is not None:
+                raise self._fault_error(fault)
+            request = GraphRequest(
+                method, path, dict(parse_qsl(url.query, keep_blank_values=True)),
+                {name.lower(): value for name, value in handler.headers.items()}, body,
+            )
+            response = self._dispatch(request, handler.headers.get("Authorization", ""))
+        except GraphError as error:
+            response = self._error_response(error, handler.headers.get("client-request-id"))
+        except Exception as error:  # a simulator bug must reach the client as Graph's 500, not a hung connection
+            internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
+            response = self._error_response(internal, handler.headers.get("client-request-id"))
+        self._send(handler, response)
+        self._record(RequestRecord(method, path, unquote(url.query), response.status, is_write, started, time.monotonic()))
+        if is_write and 200 <= response.status < 300:
+            self._count_successful_write()
+
+    def _dispatch(self, request: GraphRequest, authorization: str) -> GraphResponse:
+        if not authorization.startswith("Bearer ") or not authorization[7:].strip():
+            raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if authorization[7:].strip() != self.access_token:
+            raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
+        route, match = self._endpoints.route(request.method, request.path)
+        accepted = {route.permission}
+        if request.method == "GET":
+            accepted.add(route.permission.replace(".ReadWrite.", ".Read."))
+        if not accepted & self.permissions:
+            raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        with self._tenant_lock:
+            response = route.handler(request, match)
+            if request.method != "GET" and self.state_file is not None:
+                self.tenant.save(self.state_file)
+        return response
+
+    @staticmethod
+    def _fault_error(fault: _Fault) -> GraphError:
+        if fault.kind == "throttle":
+            return GraphError(
+                429, "TooManyRequests", "Too many requests. Please try again later.",
+                {"Retry-After": str(fault.retry_after)},
+            )
+        code, message = FAULT_CODES.get(fault.status, ("BadRequest", "The request failed (simulated)."))
+        return GraphError(fault.status, code, message)
+
+    @staticmethod
+    def _error_response(error: GraphError, client_request_id: str | None) -> GraphResponse:
+        request_id = str(uuid.uuid4())
+        body = {
+            "error": {
+                "code": error.code,
+                "message": error.message,
+                "innerError": {
+                    "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "request-id": request_id,
+                    "client-request-id": client_request_id or request_id,
+                },
+            }
+        }
+        return GraphResponse(error.status, json.dumps(body).encode(), "application/json", error.headers)
+
+    @staticmethod
+    def _send(handler: _Handler, response: GraphResponse) -> None:
+        handler.send_response(response.status)
+        handler.send_header("request-id", str(uuid.uuid4()))
+        for name, value in response.headers.items():
+            handler.send_header(name, value)
+        if response.body:
+            handler.send_header("Content-Type", response.content_type)
+        handler.send_header("Content-Length", str(len(response.body)))
+        handler.end_headers()
+        if response.body:
+            handler.wfile.write(response.body)
+        handler.wfile.flush()
+
+    def _drop(self, handler: _Handler, method: str, path: str, query: str, is_write: bool, started: float) -> None:
+        handler.close_connection = True
+        self._record(RequestRecord(method, path, query, DROPPED, is_write, started, time.monotonic()))
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._knob_lock:
+            self._log.append(record)
+
+    def _count_successful_write(self) -> None:
+        with self._knob_lock:
+            self._successful_writes += 1
+            if self._stall_at is not None and self._successful_writes >= self._stall_at:
+                self._stalled.set()

@@ -1,0 +1,145 @@
+"""The data of a simulated Azure AD B2C tenant, with JSON save/load so a demo survives restarts.
+
+Secrets sent to the tenant (policy key values, identity provider client secrets) are never kept:
+like B2C, the simulator cannot give them back, and so they can never leak into its state file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_DELEGATED_SCOPES = {
+    "openid": "37f7f235-527c-4136-accd-4a02d197296e",
+    "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+    "email": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
+    "profile": "14dad69e-099b-42c9-810b-d002981feec1",
+    "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+}
+STARTER_KEY_SETS = ("B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer")
+KEY_LIFETIME_SECONDS = 2 * 365 * 24 * 3600
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def find_key(mapping: Mapping[str, Any], wanted: str) -> str | None:
+    """B2C ids are case-insensitive: the stored spelling of `wanted`, if any."""
+    lowered = wanted.lower()
+    return next((key for key in mapping if key.lower() == lowered), None)
+
+
+@dataclass
+class SimulatedTenant:
+    """Everything the simulated Graph endpoints read and write; plain JSON-able data."""
+
+    name: str = "contoso"
+    organization_id: str = field(default_factory=new_id)
+    display_name: str = "Contoso B2C"
+    tenant_type: str = "AADB2C"
+    key_sets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    policies: dict[str, bytes] = field(default_factory=dict)
+    identity_providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    user_flows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    applications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    service_principals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    permission_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not any(sp["appId"] == GRAPH_APP_ID for sp in self.service_principals.values()):
+            graph = microsoft_graph_service_principal()
+            self.service_principals[graph["id"]] = graph
+
+    @property
+    def domain(self) -> str:
+        """The initial domain, which custom policies must name as their TenantId."""
+        return f"{self.name}.onmicrosoft.com"
+
+    @classmethod
+    def seeded(
+        cls, name: str = "contoso", *, tenant_type: str = "AADB2C", base: Mapping[str, bytes] | None = None
+    ) -> SimulatedTenant:
+        """A tenant as a starter pack leaves it: the signing and encryption keysets, and `base` as its policies."""
+        tenant = cls(name=name, display_name=f"{name.capitalize()} B2C", tenant_type=tenant_type)
+        now = int(time.time())
+        for key_set_id, use in zip(STARTER_KEY_SETS, ("sig", "enc")):
+            tenant.key_sets[key_set_id] = [generated_key(use, "RSA", now, now + KEY_LIFETIME_SECONDS)]
+        tenant.policies.update(base or {})
+        return tenant
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "organization_id": self.organization_id,
+            "display_name": self.display_name,
+            "tenant_type": self.tenant_type,
+            "key_sets": self.key_sets,
+            "policies": {policy_id: xml.decode("utf-8") for policy_id, xml in self.policies.items()},
+            "identity_providers": self.identity_providers,
+            "user_flows": self.user_flows,
+            "applications": self.applications,
+            "service_principals": self.service_principals,
+            "permission_grants": self.permission_grants,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SimulatedTenant:
+        fields = dict(data)
+        fields["policies"] = {policy_id: text.encode("utf-8") for policy_id, text in data["policies"].items()}
+        return cls(**fields)
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a simulator killed mid-write leaves the previous state intact."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(self.to_json(), out, indent=1)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> SimulatedTenant:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    def active_key(self, key_set_id: str) -> dict[str, Any] | None:
+        """The newest key valid now, as getActiveKey picks it."""
+        stored = find_key(self.key_sets, key_set_id)
+        if stored is None:
+            return None
+        now = int(time.time())
+        valid = [
+            key for key in self.key_sets[stored]
+            if (key.get("nbf") or 0) <= now and (key.get("exp") is None or now < key["exp"])
+        ]
+        return valid[-1] if valid else None
+
+
+def generated_key(use: str, kty: str, nbf: int | None, exp: int | None) -> dict[str, Any]:
+    """Public metadata of a key B2C generated; the private half is never exposed by Graph."""
+    key: dict[str, Any] = {"kid": uuid.uuid4().hex, "use": use, "kty": kty, "nbf": nbf, "exp": exp}
+    if kty == "RSA":
+        key.update(e="AQAB", n=uuid.uuid4().hex * 8)
+    return key
+
+
+def microsoft_graph_service_principal() -> dict[str, Any]:
+    """Microsoft Graph's service principal, present in every tenant; grants point at its object id."""
+    return {
+        "id": new_id(),
+        "appId": GRAPH_APP_ID,
+        "displayName": "Microsoft Graph",
+        "oauth2PermissionScopes": [
+            {"id": scope_id, "value": value, "type": "User", "isEnabled": True}
+            for value, scope_id in GRAPH_DELEGATED_SCOPES.items()
+        ],
+    }
