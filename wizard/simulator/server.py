@@ -67,7 +67,7 @@ class _Fault:
     remaining: int
     writes_only: bool
     status: int = 0
-    retry_after: int = 0
+    retry_after: int | None = None
 
 
 def _b64url(data: bytes) -> str:
@@ -234,11 +234,12 @@ class SimulatorServer:
         """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""
         self._add_fault(_Fault("throttle", count, writes_only, 429, retry_after))
 
-    def fail(self, count: int = 1, *, status: int = 503, writes_only: bool = False) -> None:
-        """Answer the next `count` requests with `status` (503, 504, or any error), before touching the tenant."""
+    def fail(self, count: int = 1, *, status: int = 503, writes_only: bool = False, retry_after: int | None = None) -> None:
+        """Answer the next `count` requests with `status` (503, 504, or any error), before touching the tenant;
+        with `retry_after`, the answers carry that Retry-After as Graph's 503s often do."""
         if not 400 <= status < 600:
             raise ValueError(f"{status} is not an error status")
-        self._add_fault(_Fault("fail", count, writes_only, status))
+        self._add_fault(_Fault("fail", count, writes_only, status, retry_after))
 
     def drop(self, count: int = 1, *, writes_only: bool = False) -> None:
         """Close the connection of the next `count` requests without answering (and without acting)."""
@@ -371,7 +372,8 @@ class SimulatorServer:
                 {"Retry-After": str(fault.retry_after)},
             )
         code, message = FAULT_CODES.get(fault.status, ("BadRequest", "The request failed (simulated)."))
-        return GraphError(fault.status, code, message)
+        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        return GraphError(fault.status, code, message, headers)
 
     @staticmethod
     def _error_response(error: GraphError, client_request_id: str | None) -> GraphResponse:

@@ -1,0 +1,312 @@
+"""The Graph facade through the real msgraph-beta SDK against the simulated tenant over loopback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from wizard.auth import StaticTokenCredential
+from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
+from wizard.graph import (
+    GRAPH_APP_ID,
+    OFFLINE_ACCESS_SCOPE_ID,
+    OPENID_SCOPE_ID,
+    OidcProviderSpec,
+    Tenant,
+    warm_up,
+)
+from wizard.policies import demo_chain
+from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
+
+SCOPES = ["https://graph.microsoft.com/.default"]
+SECRET = "asignio-client-secret-5b0e"
+DOMAIN = "contoso.onmicrosoft.com"
+BASE = "B2C_1A_TrustFrameworkBase"
+LOCALIZATION = "B2C_1A_TrustFrameworkLocalization"
+EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
+ASIGNIO = OidcProviderSpec(
+    display_name="Asignio",
+    client_id="00001111-aaaa-2222-bbbb-3333cccc4444",
+    metadata_url="https://authorization.asignio.com/.well-known/openid-configuration",
+    domain_hint="https://asignio.com",
+)
+
+
+def chain() -> dict[str, bytes]:
+    return demo_chain(DOMAIN)
+
+
+@pytest.fixture
+def server() -> Iterator[SimulatorServer]:
+    base = {BASE: chain()[BASE]}
+    with SimulatorServer(SimulatedTenant.seeded(base=base)) as running:
+        yield running
+
+
+def facade(server: SimulatorServer, credential: object | None = None) -> Tenant:
+    return Tenant(credential or server.credential, graph_url=server.graph_root + "/beta", scopes=SCOPES)
+
+
+@pytest.fixture
+async def tenant(server: SimulatorServer) -> AsyncIterator[Tenant]:
+    opened = facade(server)
+    yield opened
+    await opened.close()
+
+
+def statuses(server: SimulatorServer) -> list[int]:
+    return [record.status for record in server.log]
+
+
+def shows_no_secret(error: BaseException) -> bool:
+    text = "".join(traceback.format_exception(error)) + repr(error) + str(error)
+    return SECRET not in text
+
+
+async def test_organization_and_who_is_signed_in(server: SimulatorServer, tenant: Tenant) -> None:
+    organization = await tenant.organization()
+    assert organization.tenant_type == "AADB2C"
+    assert organization.initial_domain == DOMAIN
+    assert organization.id == server.tenant.organization_id
+    assert tenant.signed_in_as() == f"admin@{DOMAIN}"
+    assert tenant.granted_permissions() == set(ALL_PERMISSIONS)
+    assert server.log[0].path == "/organization"
+
+
+async def test_an_opaque_token_means_unknown_identity_and_permissions(server: SimulatorServer) -> None:
+    opaque = facade(server, StaticTokenCredential("opaque-token"))
+    assert opaque.signed_in_as() is None
+    assert opaque.granted_permissions() is None
+
+
+async def test_key_sets_create_find_and_take_a_secret(server: SimulatorServer, tenant: Tenant) -> None:
+    assert await tenant.key_set("B2C_1A_AsignioSecret") is None
+    created = await tenant.create_key_set("B2C_1A_AsignioSecret")
+    assert (created.id, created.keys) == ("B2C_1A_AsignioSecret", ())
+    assert server.log[-1].status == 201
+    now = int(time.time())
+    key = await tenant.upload_secret("B2C_1A_AsignioSecret", SECRET, use="sig", nbf=now, exp=now + 3600)
+    assert (key.use, key.kty, key.nbf, key.exp) == ("sig", "oct", now, now + 3600)
+    again = await tenant.create_key_set("B2C_1A_AsignioSecret")
+    assert server.log[-2].status == 409
+    assert again.id == "B2C_1A_AsignioSecret" and again.keys == (key,)
+    signing = await tenant.key_set("B2C_1A_TokenSigningKeyContainer")
+    assert signing is not None and signing.keys[0].kty == "RSA"
+
+
+async def test_policies_list_download_and_upload_as_xml(server: SimulatorServer, tenant: Tenant) -> None:
+    assert await tenant.policy_ids() == [BASE]
+    assert await tenant.policy_xml(BASE) == chain()[BASE]
+    assert await tenant.policy_xml(LOCALIZATION) is None
+    assert await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION]) is True
+    assert await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION]) is False
+    assert await tenant.upload_policy(EXTENSIONS, chain()[EXTENSIONS]) is True
+    assert await tenant.policy_ids() == [BASE, LOCALIZATION, EXTENSIONS]
+    assert server.tenant.policies[EXTENSIONS] == chain()[EXTENSIONS]
+
+
+async def test_a_child_before_its_base_is_a_tenant_not_ready_error_naming_the_base(tenant: Tenant) -> None:
+    with pytest.raises(TenantNotReadyError) as raised:
+        await tenant.upload_policy(EXTENSIONS, chain()[EXTENSIONS])
+    assert "B2C_1A_TRUSTFRAMEWORKLOCALIZATION" in raised.value.what
+    assert "TrustFrameworkBase → TrustFrameworkLocalization → TrustFrameworkExtensions" in raised.value.fix
+
+
+async def test_a_bom_is_refused_with_b2cs_message_whole(tenant: Tenant) -> None:
+    with pytest.raises(ServiceError) as raised:
+        await tenant.upload_policy(LOCALIZATION, b"\xef\xbb\xbf" + chain()[LOCALIZATION])
+    assert "The policy being uploaded is not XML or is not correctly formatted: " in raised.value.what
+
+
+async def test_a_policy_for_another_tenant_is_refused(tenant: Tenant) -> None:
+    with pytest.raises(ServiceError) as raised:
+        await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION].replace(b"contoso", b"fabrikam"))
+    assert "TenantId in the policy xml 'fabrikam.onmicrosoft.com' is not same as the one in login tenant" in raised.value.what
+
+
+async def test_a_missing_policy_key_is_named(tenant: Tenant) -> None:
+    content = chain()[LOCALIZATION].replace(
+        b"</TrustFrameworkPolicy>",
+        b"<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles><TechnicalProfile Id=\"x\">"
+        b"<CryptographicKeys><Key Id=\"client_secret\" StorageReferenceId=\"B2C_1A_AsignioSecret\" /></CryptographicKeys>"
+        b"</TechnicalProfile></TechnicalProfiles></ClaimsProvider></ClaimsProviders></TrustFrameworkPolicy>",
+    )
+    with pytest.raises(ServiceError) as raised:
+        await tenant.upload_policy(LOCALIZATION, content)
+    assert 'does not have CryptographicKey referenced by storageReferenceId "B2C_1A_AsignioSecret"' in raised.value.what
+
+
+async def test_oidc_provider_create_update_and_list(server: SimulatorServer, tenant: Tenant) -> None:
+    created = await tenant.create_oidc_provider(ASIGNIO, SECRET)
+    assert created.kind == "openIdConnectIdentityProvider"
+    assert (created.scope, created.response_type, created.response_mode) == ("openid email profile", "code", "query")
+    assert created.claims_mapping == {
+        "userId": "sub", "givenName": "given_name", "surname": "family_name", "email": "email", "displayName": "name"
+    }
+    changed = OidcProviderSpec(**{**ASIGNIO.__dict__, "display_name": "Asignio sign-in"})
+    await tenant.update_oidc_provider(created.id, changed, SECRET)
+    [listed] = await tenant.identity_providers()
+    assert (listed.id, listed.display_name, listed.client_id) == (created.id, "Asignio sign-in", ASIGNIO.client_id)
+    assert listed.metadata_url == ASIGNIO.metadata_url and listed.domain_hint == "https://asignio.com"
+    assert SECRET not in repr(server.log) and SECRET not in repr(server.tenant.to_json())
+
+
+async def test_user_flow_create_is_idempotent_and_takes_the_provider(server: SimulatorServer, tenant: Tenant) -> None:
+    assert await tenant.user_flow("B2C_1_AsignioSignupSignin") is None
+    flow = await tenant.create_user_flow("B2C_1_AsignioSignupSignin")
+    assert (flow.id, flow.user_flow_type, flow.version) == ("B2C_1_AsignioSignupSignin", "signUpOrSignIn", 3)
+    assert await tenant.create_user_flow("B2C_1_AsignioSignupSignin") == flow
+    provider = await tenant.create_oidc_provider(ASIGNIO, SECRET)
+    assert await tenant.user_flow_provider_ids(flow.id) == []
+    await tenant.attach_provider(flow.id, provider.id)
+    await tenant.attach_provider(flow.id, provider.id)
+    assert await tenant.user_flow_provider_ids(flow.id) == [provider.id]
+    attaches = [record for record in server.log if record.path.endswith("/userFlowIdentityProviders/$ref")]
+    assert [record.status for record in attaches] == [204, 409]
+
+
+async def test_test_application_service_principal_and_consent(server: SimulatorServer, tenant: Tenant) -> None:
+    assert await tenant.applications_named("Asignio test (jwt.ms)") == []
+    app = await tenant.create_test_application("Asignio test (jwt.ms)", "https://jwt.ms")
+    assert (app.redirect_uris, app.id_token_issuance) == (("https://jwt.ms",), True)
+    stored = server.tenant.applications[app.object_id]
+    assert stored["signInAudience"] == "AzureADandPersonalMicrosoftAccount"
+    [access] = stored["requiredResourceAccess"]
+    assert access["resourceAppId"] == GRAPH_APP_ID
+    assert {item["id"] for item in access["resourceAccess"]} == {OPENID_SCOPE_ID, OFFLINE_ACCESS_SCOPE_ID}
+    assert await tenant.applications_named("Asignio test (jwt.ms)") == [app]
+    server.tenant.applications[app.object_id]["web"]["implicitGrantSettings"]["enableIdTokenIssuance"] = False
+    await tenant.update_test_application(app.object_id, "https://example.org/reply")
+    [updated] = await tenant.applications_named("Asignio test (jwt.ms)")
+    assert updated.redirect_uris == ("https://jwt.ms", "https://example.org/reply") and updated.id_token_issuance
+
+    graph = await tenant.service_principal(GRAPH_APP_ID)
+    assert graph is not None
+    assert await tenant.service_principal(app.app_id) is None
+    principal = await tenant.create_service_principal(app.app_id)
+    assert await tenant.create_service_principal(app.app_id) == principal
+    assert await tenant.service_principal(app.app_id) == principal
+
+    assert await tenant.permission_grant(principal.object_id, graph.object_id) is None
+    grant = await tenant.create_permission_grant(principal.object_id, graph.object_id, "openid")
+    assert (grant.consent_type, grant.scope) == ("AllPrincipals", "openid")
+    assert await tenant.create_permission_grant(principal.object_id, graph.object_id, "openid") == grant
+    await tenant.update_permission_grant(grant.id, "openid offline_access")
+    found = await tenant.permission_grant(principal.object_id, graph.object_id)
+    assert found is not None and found.scope == "openid offline_access"
+
+
+async def test_a_missing_permission_names_it_and_the_role() -> None:
+    permissions = ALL_PERMISSIONS - {"TrustFrameworkKeySet.ReadWrite.All"}
+    with SimulatorServer(SimulatedTenant.seeded(), permissions=permissions) as server:
+        tenant = facade(server)
+        with pytest.raises(PermissionMissingError) as raised:
+            await tenant.key_set("B2C_1A_TokenSigningKeyContainer")
+        await tenant.close()
+    assert "TrustFrameworkKeySet.ReadWrite.All" in raised.value.what
+    assert "B2C IEF Keyset Administrator" in raised.value.fix
+
+
+async def test_a_token_graph_refuses_is_a_sign_in_error(server: SimulatorServer) -> None:
+    tenant = facade(server, StaticTokenCredential("expired-or-foreign"))
+    with pytest.raises(SignInError) as raised:
+        await tenant.organization()
+    await tenant.close()
+    assert "sign in again" in raised.value.fix
+    assert "expired-or-foreign" not in str(raised.value)
+
+
+async def test_throttling_is_retried_as_retry_after_says(server: SimulatorServer, tenant: Tenant) -> None:
+    server.throttle(1, retry_after=1)
+    started = time.monotonic()
+    assert (await tenant.organization()).tenant_type == "AADB2C"
+    assert time.monotonic() - started >= 1
+    assert statuses(server) == [429, 200]
+
+
+async def test_persistent_throttling_stops_with_a_resumable_error(server: SimulatorServer, tenant: Tenant) -> None:
+    server.throttle(10, retry_after=1)
+    with pytest.raises(ServiceError) as raised:
+        await tenant.policy_ids()
+    assert "throttling" in raised.value.what and "run the same command again" in raised.value.fix
+    assert statuses(server) == [429] * 4
+
+
+async def test_an_unavailable_service_on_a_put_is_retried(server: SimulatorServer, tenant: Tenant) -> None:
+    server.throttle(1, retry_after=1)
+    server.fail(1, status=503, writes_only=True, retry_after=1)
+    assert await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION]) is True
+    assert statuses(server) == [429, 503, 201]
+
+
+async def test_a_server_error_that_persists_says_the_run_can_be_resumed(server: SimulatorServer, tenant: Tenant) -> None:
+    server.fail(4, status=504, retry_after=1)
+    with pytest.raises(ServiceError) as raised:
+        await tenant.identity_providers()
+    assert "GatewayTimeout" in raised.value.what and "resumes" in raised.value.fix
+
+
+async def test_a_dropped_get_is_retried_once(server: SimulatorServer, tenant: Tenant) -> None:
+    await tenant.organization()
+    server.reset_log()
+    server.drop(1)
+    assert await tenant.policy_ids() == [BASE]
+    assert statuses(server) == [0, 200]
+
+
+async def test_a_dropped_get_twice_is_a_service_error(server: SimulatorServer, tenant: Tenant) -> None:
+    server.drop(2)
+    with pytest.raises(ServiceError) as raised:
+        await tenant.policy_ids()
+    assert "connection" in raised.value.what and statuses(server) == [0, 0]
+
+
+async def test_a_dropped_post_is_never_repeated(server: SimulatorServer, tenant: Tenant) -> None:
+    server.drop(1, writes_only=True)
+    with pytest.raises(ServiceError):
+        await tenant.create_oidc_provider(ASIGNIO, SECRET)
+    assert statuses(server) == [0]
+    assert server.tenant.identity_providers == {}
+
+
+async def test_no_secret_in_errors_or_the_request_log(server: SimulatorServer, tenant: Tenant) -> None:
+    await tenant.create_key_set("B2C_1A_AsignioSecret")
+    raised: list[SetupError] = []
+    for status in (400, 403, 500):
+        server.fail(4, status=status)
+        for attempt in (
+            tenant.upload_secret("B2C_1A_AsignioSecret", SECRET, use="sig", nbf=0, exp=2**31),
+            tenant.create_oidc_provider(ASIGNIO, SECRET),
+        ):
+            with pytest.raises(SetupError) as error:
+                await attempt
+            raised.append(error.value)
+        server.clear_faults()
+    server.drop(2)
+    with pytest.raises(ServiceError) as dropped:
+        await tenant.update_oidc_provider("OIDC-none", ASIGNIO, SECRET)
+    raised.append(dropped.value)
+    assert len(raised) == 7
+    assert all(shows_no_secret(error) for error in raised)
+    assert SECRET not in repr(server.log)
+
+
+def test_importing_the_facade_leaves_the_sdk_unloaded() -> None:
+    probe = "import sys, wizard.graph; print(any(m.startswith(('msgraph_beta', 'azure.identity')) for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_warm_up_loads_the_sdk_and_its_models() -> None:
+    probe = (
+        "import sys; from wizard.graph import warm_up; warm_up(); "
+        "print('msgraph_beta' in sys.modules, 'msgraph_beta.generated.models.organization' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "True"]
