@@ -300,6 +300,7 @@ class Tenant:
         self._graph_url = graph_url.rstrip("/")
         self._scopes = list(scopes)
         self._client: GraphServiceClient | None = None
+        self._token_claims: dict[str, Any] | None = None
 
     @property
     def client(self) -> GraphServiceClient:
@@ -317,18 +318,18 @@ class Tenant:
         import httpx
         from kiota_abstractions.api_error import APIError
 
-        attempts = 2 if idempotent else 1
-        for attempt in range(1, attempts + 1):
+        retried = False
+        while True:
             try:
                 return await call()
             except APIError as error:
                 raise translate(error, operation) from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
-                if attempt == attempts:
+                if retried or not idempotent:
                     raise _transport_error(operation, error) from None
+                retried = True
             except httpx.HTTPError as error:
                 raise _transport_error(operation, error) from None
-        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _optional(self, operation: Operation, call: Callable[[], Awaitable[T]]) -> T | None:
         """A GET whose 404 means "not there"."""
@@ -381,13 +382,17 @@ class Tenant:
         )
 
     def _claims(self) -> dict[str, Any] | None:
-        from azure.core.exceptions import ClientAuthenticationError
+        """The token's claims, asked of the credential as the SDK asks (CAE on), so its cached token is reused
+        and an interactive credential does not prompt a second time."""
+        if self._token_claims is None:
+            from azure.core.exceptions import ClientAuthenticationError
 
-        try:
-            token = self._credential.get_token(*self._scopes)
-        except ClientAuthenticationError:
-            return None
-        return token_claims(token.token)
+            try:
+                token = self._credential.get_token(*self._scopes, enable_cae=True)
+            except ClientAuthenticationError:
+                return None
+            self._token_claims = token_claims(token.token) or {}
+        return self._token_claims or None
 
     def signed_in_as(self) -> str | None:
         """The user (or, for an app, its app id) the token was issued to; None when the token is opaque."""

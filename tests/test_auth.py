@@ -1,0 +1,164 @@
+"""Credentials per sign-in method, and the static token credential the simulator and pipelines use."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from wizard.answers import Answers, parse_answers
+from wizard.auth import (
+    ACCESS_TOKEN_ENV,
+    DELEGATED_PERMISSIONS,
+    StaticTokenCredential,
+    credential_for,
+    token_claims,
+)
+from wizard.errors import SignInError
+from wizard.graph import Tenant
+from wizard.simulator import SimulatedTenant, SimulatorServer
+
+APP_SECRET = "sign-in-app-secret-77aa"
+SIGN_IN_APP = "11112222-3333-4444-5555-666677778888"
+
+
+def answers(method: str | None = None, cloud: str = "global", **auth: str) -> Answers:
+    data: dict[str, Any] = {
+        "tenant": {"name": "contoso", "cloud": cloud},
+        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+        "setup": {"pivot": "custom-policy"},
+        "auth": {**({"method": method} if method else {}), **auth},
+    }
+    return parse_answers(data)
+
+
+def jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none'})}.{part(claims)}.c2ln"
+
+
+def test_a_jwt_shaped_token_is_read_and_anything_else_is_not() -> None:
+    assert token_claims(jwt({"upn": "a@b", "exp": 5})) == {"upn": "a@b", "exp": 5}
+    assert token_claims("opaque") is None
+    assert token_claims("a.%%%.c") is None
+
+
+def test_the_static_credential_expires_when_its_jwt_does() -> None:
+    token = jwt({"exp": 2_000_000_000})
+    assert StaticTokenCredential(token).get_token("scope").expires_on == 2_000_000_000
+    opaque = StaticTokenCredential("opaque").get_token("scope", enable_cae=True)
+    assert opaque.token == "opaque" and opaque.expires_on > time.time() + 3000
+    assert "opaque" not in repr(StaticTokenCredential("opaque"))
+
+
+def test_access_token_method_uses_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ACCESS_TOKEN_ENV, "pipeline-token")
+    credential, scopes = credential_for(answers("access-token"))
+    assert isinstance(credential, StaticTokenCredential)
+    assert credential.get_token(*scopes).token == "pipeline-token"
+    assert scopes == ["https://graph.microsoft.com/.default"]
+
+
+def test_access_token_method_without_the_variable_says_what_to_set() -> None:
+    with pytest.raises(SignInError) as raised:
+        credential_for(answers("access-token"))
+    assert ACCESS_TOKEN_ENV in raised.value.what and ACCESS_TOKEN_ENV in raised.value.fix
+
+
+def test_no_method_means_the_token_variable_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ACCESS_TOKEN_ENV, "pipeline-token")
+    credential, _ = credential_for(answers())
+    assert isinstance(credential, StaticTokenCredential)
+
+
+def test_no_method_and_no_token_means_device_code_with_explicit_permissions() -> None:
+    from azure.identity import DeviceCodeCredential
+
+    shown: list[tuple[str, str, datetime]] = []
+    credential, scopes = credential_for(answers(), prompt=lambda uri, code, expires: shown.append((uri, code, expires)))
+    assert isinstance(credential, DeviceCodeCredential)
+    assert scopes == [f"https://graph.microsoft.com/{permission}" for permission in DELEGATED_PERMISSIONS]
+    assert "https://graph.microsoft.com/Policy.ReadWrite.TrustFramework" in scopes
+    assert credential._tenant_id == "contoso.onmicrosoft.com"
+    assert credential._authority == "https://login.microsoftonline.com"
+    credential._prompt_callback("https://microsoft.com/devicelogin", "ABC123", datetime.now())
+    assert shown[0][:2] == ("https://microsoft.com/devicelogin", "ABC123")
+
+
+def test_device_code_prints_the_code_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    credential, _ = credential_for(answers("device-code", cloud="china"))
+    assert credential._authority == "https://login.chinacloudapi.cn"
+    credential._prompt_callback("https://microsoft.com/deviceloginchina", "XYZ789", datetime.now())
+    printed = capsys.readouterr().err
+    assert "https://microsoft.com/deviceloginchina" in printed and "XYZ789" in printed
+
+
+def test_browser_sign_in_asks_for_the_clouds_graph_permissions() -> None:
+    from azure.identity import InteractiveBrowserCredential
+
+    credential, scopes = credential_for(answers("browser", cloud="usgov"))
+    assert isinstance(credential, InteractiveBrowserCredential)
+    assert scopes[0].startswith("https://graph.microsoft.us/")
+    assert credential._authority == "https://login.microsoftonline.us"
+
+
+def test_azure_cli_uses_the_default_scope_of_the_tenant() -> None:
+    from azure.identity import AzureCliCredential
+
+    credential, scopes = credential_for(answers("azure-cli"))
+    assert isinstance(credential, AzureCliCredential)
+    assert scopes == ["https://graph.microsoft.com/.default"]
+    assert credential.tenant_id == "contoso.onmicrosoft.com"
+
+
+def test_client_secret_from_the_named_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.identity import ClientSecretCredential
+
+    monkeypatch.setenv("SIGN_IN_SECRET", APP_SECRET)
+    asked: list[str] = []
+    credential, scopes = credential_for(
+        answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
+        secret_lookup=lambda name: asked.append(name) or "from-keyring",
+    )
+    assert isinstance(credential, ClientSecretCredential)
+    assert scopes == ["https://graph.microsoft.com/.default"]
+    assert credential._client_id == SIGN_IN_APP and asked == []
+
+
+def test_client_secret_falls_back_to_the_lookup() -> None:
+    from azure.identity import ClientSecretCredential
+
+    asked: list[str] = []
+    credential, _ = credential_for(
+        answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
+        secret_lookup=lambda name: asked.append(name) or APP_SECRET,
+    )
+    assert isinstance(credential, ClientSecretCredential)
+    assert asked == [SIGN_IN_APP]
+
+
+def test_client_secret_nowhere_says_what_to_set() -> None:
+    with pytest.raises(SignInError) as raised:
+        credential_for(
+            answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
+            secret_lookup=lambda name: None,
+        )
+    assert SIGN_IN_APP in raised.value.what
+    assert "SIGN_IN_SECRET" in raised.value.fix and "keyring" in raised.value.fix
+
+
+async def test_an_access_token_credential_drives_the_facade(monkeypatch: pytest.MonkeyPatch) -> None:
+    with SimulatorServer(SimulatedTenant.seeded()) as server:
+        monkeypatch.setenv(ACCESS_TOKEN_ENV, server.access_token)
+        credential, scopes = credential_for(answers())
+        tenant = Tenant(credential, graph_url=server.graph_root + "/beta", scopes=scopes)
+        organization = await tenant.organization()
+        await tenant.close()
+    assert organization.initial_domain == "contoso.onmicrosoft.com"
+    assert tenant.signed_in_as() == "admin@contoso.onmicrosoft.com"
