@@ -77,7 +77,7 @@ async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm:
     if demo:
         from wizard.simulator import start_demo
 
-        server = start_demo(demo_state)
+        server = start_demo(demo_state, name=answers.tenant.name)
         print(f"Demo: a simulated B2C tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
     session = Session.open(answers, demo=server, device_code_prompt=print_device_code)
     try:

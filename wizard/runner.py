@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard.answers import Answers
-from wizard.errors import SetupError
+from wizard.errors import BadInputError, SetupError
 from wizard.events import (
     Event,
     RunFinished,
@@ -71,16 +71,17 @@ class Runner:
         return self.answers.fingerprint(*step.answer_sections)
 
     def _confirmed(self, step_id: str) -> bool:
-        record = self.state.steps.get(step_id)
         step = next(step for step in self.plan if step.id == step_id)
-        return record is not None and record.status is StepStatus.DONE and record.fingerprint == self._fingerprint(step)
+        return self.state.confirmed.get(step_id) == self._fingerprint(step)
 
     def confirm_guided(self, step_id: str) -> None:
         """The operator did a portal step; remember it for these answers."""
         step = next((step for step in self.plan if step.id == step_id), None)
         if not isinstance(step, GuidedStep):
-            raise SetupError(f"{step_id} is not a step the operator confirms", "confirm one of the portal steps")
-        self._record(step, StepStatus.DONE, "confirmed by the operator", {})
+            guided = ", ".join(step.id for step in self.plan if isinstance(step, GuidedStep)) or "none on this path"
+            raise BadInputError(f"{step_id} is not a portal step of this setup", f"confirm one of: {guided}")
+        self.state.confirmed[step_id] = self._fingerprint(step)
+        self.store.save(self.state)
 
     def _record(self, step: Step, status: StepStatus, summary: str, ids: dict[str, str]) -> None:
         self.state.steps[step.id] = StepRecord(

@@ -73,6 +73,8 @@ class RunState(StateModel):
     """The answers of the latest run (no secrets: the model cannot hold one)."""
     steps: dict[str, StepRecord] = Field(default_factory=dict)
     """Step id → its record."""
+    confirmed: dict[str, str] = Field(default_factory=dict)
+    """Portal steps the operator confirmed: step id → the fingerprint of the answers it was confirmed for."""
     finished: bool = False
     """True once every step is done or skipped."""
     run_now_url: str | None = None

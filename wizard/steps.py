@@ -105,6 +105,10 @@ class Step(ABC):
     needs_secret: ClassVar[bool] = False
     """True when the step sends the Asignio Client Secret: the run then resolves it before writing anything."""
 
+    def __init__(self, after: tuple[str, ...] | None = None) -> None:
+        if after is not None:
+            self.after = after
+
     @abstractmethod
     async def check(self, ctx: StepContext) -> Finding:
         """Ask the tenant whether the step's work is there; change nothing."""
@@ -591,9 +595,15 @@ def run_now_url(answers: Answers, app_id: str) -> str:
 
 
 def build_plan(answers: Answers) -> list[Step]:
-    """The ordered steps for the chosen path; every step's `after` names earlier steps only."""
+    """The ordered steps for the chosen path; every step's `after` names earlier steps only.
+
+    On the custom-policy path the writing steps wait for the base check, so a tenant without a usable
+    starter-pack base is refused before anything is written.
+    """
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
-        return [Preflight(), PolicyKey(), BaseChain(), ExtensionsPolicy(), RelyingPartyPolicy(), TestApplication()]
+        after_reads = ("preflight", "base-chain")
+        return [Preflight(), BaseChain(), PolicyKey(after=after_reads), ExtensionsPolicy(), RelyingPartyPolicy(),
+                TestApplication(after=after_reads)]
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
     if answers.setup.mfa is Mfa.PHONE:
         steps.append(UserFlowPhoneMfa())
