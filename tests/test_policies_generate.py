@@ -294,3 +294,39 @@ def test_generate_works_on_the_demo_chain(mfa: str) -> None:
 def test_diff_shows_a_new_file_whole() -> None:
     text = diff(None, b"<a/>\n", "X.xml")
     assert text.startswith("--- /dev/null\n+++ X.xml (generated)\n") and "+<a/>" in text
+
+
+def test_missing_sections_are_created_in_schema_order() -> None:
+    content = generate(make_answers("phone"), demo_chain(DOMAIN)).extensions.content
+    sections = [etree.QName(child).localname for child in root_of(content) if isinstance(child.tag, str)]
+    assert sections == ["BasePolicy", "BuildingBlocks", "ClaimsProviders", "UserJourneys"]
+    blocks = [etree.QName(child).localname for child in root_of(content).find("b:BuildingBlocks", B2C)]
+    assert blocks == ["ClaimsSchema", "ClaimsTransformations", "ContentDefinitions"]
+
+
+def test_without_mfa_no_phone_pieces_are_added(starter_pack: Path) -> None:
+    content = generate(make_answers("off"), pack_chain(starter_pack, "SocialAccounts")).extensions.content
+    assert b"PhoneFactor" not in content and b"strongAuthenticationPhoneNumber" not in content
+
+
+def test_an_existing_override_of_a_directory_profile_gains_the_phone_claim_and_keeps_its_own(starter_pack: Path) -> None:
+    chain = pack_chain(starter_pack, "SocialAccounts")
+    override = b"""<ClaimsProvider>
+      <DisplayName>Azure Active Directory</DisplayName>
+      <TechnicalProfiles>
+        <TechnicalProfile Id="AAD-UserReadUsingObjectId">
+          <OutputClaims>
+            <OutputClaim ClaimTypeReferenceId="email" />
+          </OutputClaims>
+        </TechnicalProfile>
+      </TechnicalProfiles>
+    </ClaimsProvider>
+  </ClaimsProviders>"""
+    chain[EXTENSIONS] = chain[EXTENSIONS].replace(b"</ClaimsProviders>", override, 1)
+    first = generate(make_answers("phone"), chain)
+    root = root_of(first.extensions.content)
+    profiles = root.findall(".//b:TechnicalProfile[@Id='AAD-UserReadUsingObjectId']", B2C)
+    assert len(profiles) == 1
+    claims = [claim.get("ClaimTypeReferenceId") for claim in profiles[0].iterfind("b:OutputClaims/b:OutputClaim", B2C)]
+    assert claims == ["email", "strongAuthenticationPhoneNumber"]
+    assert generate(make_answers("phone"), {**chain, EXTENSIONS: first.extensions.content}) == first

@@ -80,6 +80,21 @@ def find_extensions(chain: Chain) -> Policy:
     return extensions
 
 
+def load_chain(documents: Mapping[str, bytes]) -> tuple[Chain, Policy]:
+    """Parse the tenant's chain and find its extensions policy; refuse an unreadable or broken chain."""
+    policies, problems = parse_documents(documents)
+    if problems:
+        raise PolicyProblemsError("the base chain cannot be read", "fix or replace the files named", problems)
+    chain = Chain(policies)
+    extensions = find_extensions(chain)
+    problems = list(duplicate_problems(chain))
+    for policy in chain.lineage(extensions):
+        problems.extend(chain_problems(chain, policy))
+    if problems:
+        raise PolicyProblemsError("the base chain is incomplete or inconsistent", "fix the files named", problems)
+    return chain, extensions
+
+
 class ExtensionsMerger:
     """Renders the extensions template against the chain and merges it into the extensions policy."""
 
@@ -92,6 +107,7 @@ class ExtensionsMerger:
         local = all(chain.find(extensions, "technical profile", name) is not None for name in LOCAL_ACCOUNT_PROFILES)
         self.conditions = Conditions(mfa=answers.setup.mfa is Mfa.PHONE, local_accounts=local)
         self.fragment = render(load_template(EXTENSIONS_TEMPLATE), answers, self.conditions, self._keep)
+        _renumber_journeys(self.fragment)
 
     def _defined_above(self, element: etree._Element) -> etree._Element | None:
         if self.above is None:
@@ -147,7 +163,7 @@ class ExtensionsMerger:
         """Replace each definition with the same Id in place, append the others to the section."""
         if template_section is None or len(template_section) == 0:
             return
-        for definition in list(template_section):
+        for definition in list(template_section.iterchildren(etree.Element)):
             existing = self._existing(_kind(definition), element_id(definition))
             if existing is not None:
                 replace_child(existing, definition)
@@ -164,7 +180,7 @@ class ExtensionsMerger:
             self._merge_definitions(blocks, etree.QName(section).localname, section, BUILDING_BLOCKS_ORDER)
 
     def _merge_claims_providers(self, root: etree._Element) -> None:
-        for provider in self.fragment.iterfind("b:ClaimsProviders/b:ClaimsProvider", NS):
+        for provider in list(self.fragment.iterfind("b:ClaimsProviders/b:ClaimsProvider", NS)):
             profiles = provider.find(q("TechnicalProfiles"))
             for profile in list(profiles):
                 existing = self._existing("technical profile", element_id(profile))
@@ -235,17 +251,8 @@ def generate(answers: Answers, chain: Mapping[str, bytes], *, xsd: Path | None =
     in it are ignored. Raises PolicyError saying what is missing when the base cannot host the journey.
     The result is validated with the XSD at `xsd`, or the one find_xsd() finds.
     """
-    policies, problems = parse_documents(chain)
-    if problems:
-        raise PolicyProblemsError("the base chain cannot be read", "fix or replace the files named", problems)
-    policy_chain = Chain(policies)
-    extensions = find_extensions(policy_chain)
+    policy_chain, extensions = load_chain(chain)
     lineage = policy_chain.lineage(extensions)
-    problems = list(duplicate_problems(policy_chain))
-    for policy in lineage:
-        problems.extend(chain_problems(policy_chain, policy))
-    if problems:
-        raise PolicyProblemsError("the base chain is incomplete or inconsistent", "fix the files named", problems)
     domain = answers.tenant.domain
     if extensions.tenant_id.lower() != domain:
         raise PolicyError(
@@ -260,7 +267,6 @@ def generate(answers: Answers, chain: Mapping[str, bytes], *, xsd: Path | None =
                           "choose another [custom_policy] relying_party")
 
     merger = ExtensionsMerger(policy_chain, extensions, answers)
-    _renumber_journeys(merger.fragment)
     merger.check_hostable()
     merger.merge()
     _set_tenant(extensions, domain)
