@@ -50,7 +50,10 @@ SHUTDOWN_POLL_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request as the simulator saw it; `status` is 0 when the connection was dropped unanswered."""
+    """One request as the simulator saw it; `status` is 0 when the connection was dropped unanswered.
+
+    Recorded just before the answer goes out, so the log is complete once the client has its answer.
+    """
 
     method: str
     path: str
@@ -198,18 +201,19 @@ class SimulatorServer:
         return self
 
     def stop(self) -> None:
-        """Stop listening and cut every open connection, as a vanished service would."""
-        if self._httpd is None:
+        """Stop listening and cut every open connection, as a vanished service would; held requests are dropped."""
+        httpd = self._httpd
+        if httpd is None:
             return
+        self._httpd = None
         self.release()
-        self._httpd.shutdown()
-        for connection in list(self._httpd.connections):
+        httpd.shutdown()
+        for connection in list(httpd.connections):
             try:
                 connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        self._httpd.server_close()
-        self._httpd = None
+        httpd.server_close()
 
     def __enter__(self) -> SimulatorServer:
         return self.start()
@@ -256,7 +260,7 @@ class SimulatorServer:
         return self._stalled.wait(timeout)
 
     def release(self) -> None:
-        """Let held requests go on; those whose client has hung up meanwhile are dropped, never acted on."""
+        """Let held requests go on; those whose client has hung up meanwhile (or the server stopped) are dropped."""
         with self._knob_lock:
             self._stall_at = None
             self._stalled.clear()
@@ -318,7 +322,7 @@ class SimulatorServer:
             path, bad_path = url.path, error
         if self._stalled.is_set():
             self._released.wait()
-            if _peer_closed(handler.connection):
+            if self._httpd is None or _peer_closed(handler.connection):
                 self._drop(handler, method, path, unquote(url.query), is_write, started)
                 return
         if self.latency:
@@ -342,8 +346,8 @@ class SimulatorServer:
         except Exception as error:  # a simulator bug must reach the client as Graph's 500, not a hung connection
             internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
             response = self._error_response(internal, handler.headers.get("client-request-id"))
-        self._send(handler, response)
         self._record(RequestRecord(method, path, unquote(url.query), response.status, is_write, started, time.monotonic()))
+        self._send(handler, response)
         if is_write and 200 <= response.status < 300:
             self._count_successful_write()
 
