@@ -1,0 +1,304 @@
+"""`asignio-setup --non-interactive` end to end: the real Graph SDK against the simulated tenant over loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from wizard.cli import main
+from wizard.graph import GRAPH_APP_ID
+from wizard.policies import demo_chain, validate_chain
+from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
+from wizard.state import state_dir
+
+SECRET = "Asignio-Secret-q7Zr9xVw2"
+CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
+OTHER_CLIENT_ID = "99998888-aaaa-2222-bbbb-3333cccc4444"
+CLEAN_RUN_WRITES = {"custom-policy": 7, "user-flow": 6}
+GUIDED_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
+
+
+def answers_text(pivot: str, mfa: str = "phone", client_id: str = CLIENT_ID) -> str:
+    return (
+        f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{client_id}"\n'
+        f'[setup]\npivot = "{pivot}"\nmfa = "{mfa}"\n'
+    )
+
+
+def seeded_tenant(**options: object) -> SimulatedTenant:
+    return SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"), **options)
+
+
+@pytest.fixture
+def answers_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    return folder
+
+
+def write_answers(folder: Path, pivot: str, **options: str) -> Path:
+    path = folder / f"{pivot}.toml"
+    path.write_text(answers_text(pivot, **options), encoding="utf-8")
+    return path
+
+
+def point_at(server: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline setup: Graph URL and a pre-acquired token from the environment, the secret too."""
+    monkeypatch.setenv("ASIGNIO_SETUP_GRAPH_URL", server.graph_root)
+    monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", server.access_token)
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
+
+
+@pytest.fixture
+def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
+    with SimulatorServer(seeded_tenant()) as server:
+        point_at(server, monkeypatch)
+        yield server
+
+
+def run(answers: Path, *extra: str) -> int:
+    return main(["--non-interactive", str(answers), *extra])
+
+
+def tenant_objects(tenant: SimulatedTenant) -> dict[str, int]:
+    """What the tool may create, counted, so duplicates show."""
+    return {
+        "asignio key sets": sum(1 for key_set in tenant.key_sets if "asignio" in key_set.lower()),
+        "asignio keys": sum(len(keys) for name, keys in tenant.key_sets.items() if "asignio" in name.lower()),
+        "policies": len(tenant.policies),
+        "identity providers": len(tenant.identity_providers),
+        "user flows": len(tenant.user_flows),
+        "applications": len(tenant.applications),
+        "service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] != GRAPH_APP_ID),
+        "grants": len(tenant.permission_grants),
+    }
+
+
+EXPECTED = {
+    "custom-policy": {"asignio key sets": 1, "asignio keys": 1, "policies": 4, "identity providers": 0,
+                      "user flows": 0, "applications": 1, "service principals": 1, "grants": 1},
+    "user-flow": {"asignio key sets": 0, "asignio keys": 0, "policies": 3, "identity providers": 1,
+                  "user flows": 1, "applications": 1, "service principals": 1, "grants": 1},
+}
+
+
+def run_now_query(output: str) -> dict[str, str]:
+    line = next(line for line in output.splitlines() if line.startswith("Run now: "))
+    url = urlsplit(line.removeprefix("Run now: "))
+    assert (url.scheme, url.netloc, url.path) == (
+        "https", "contoso.b2clogin.com", "/contoso.onmicrosoft.com/oauth2/v2.0/authorize")
+    return {key: values[0] for key, values in parse_qs(url.query).items()}
+
+
+def test_custom_policy_path_end_to_end(simulator: SimulatorServer, answers_dir: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(write_answers(answers_dir, "custom-policy")) == 0
+    output = capsys.readouterr().out
+    tenant = simulator.tenant
+    assert tenant_objects(tenant) == EXPECTED["custom-policy"]
+    assert simulator.writes == CLEAN_RUN_WRITES["custom-policy"]
+    assert tenant.key_sets["B2C_1A_AsignioSecret"][0]["use"] == "sig"
+    assert validate_chain({name: content for name, content in tenant.policies.items()}) == []
+    extensions = tenant.policies["B2C_1A_TrustFrameworkExtensions"]
+    assert CLIENT_ID.encode() in extensions and b"PhoneFactor-InputOrVerify" in extensions
+    app = next(iter(tenant.applications.values()))
+    query = run_now_query(output)
+    assert query == {"p": "B2C_1A_AsignioSUSI", "client_id": app["appId"], "nonce": "defaultNonce",
+                     "redirect_uri": "https://jwt.ms", "scope": "openid", "response_type": "id_token",
+                     "prompt": "login"}
+    grant = next(iter(tenant.permission_grants.values()))
+    assert set(grant["scope"].split()) == {"openid", "offline_access"}
+    assert grant["consentType"] == "AllPrincipals"
+
+    simulator.reset_log()
+    assert run(write_answers(answers_dir, "custom-policy")) == 0
+    assert simulator.writes == 0
+    assert "Nothing needed changing." in capsys.readouterr().out
+
+
+def test_user_flow_path_waits_for_portal_steps_then_finishes(
+        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = write_answers(answers_dir, "user-flow")
+    assert run(answers) == 7
+    output = capsys.readouterr().out
+    assert "local-accounts-off: waiting for you in the Azure portal" in output
+    assert "Under Local accounts, select None" in output
+    assert "Multifactor authentication" in output
+    tenant = simulator.tenant
+    assert tenant_objects(tenant) == EXPECTED["user-flow"]
+    provider = next(iter(tenant.identity_providers.values()))
+    assert provider["clientId"] == CLIENT_ID
+    assert (provider["scope"], provider["responseType"], provider["responseMode"]) == (
+        "openid email profile", "code", "query")
+    assert provider["metadataUrl"] == "https://authorization.asignio.com/.well-known/openid-configuration"
+    assert provider["domainHint"] == "https://asignio.com"
+    assert provider["claimsMapping"] == {"userId": "sub", "displayName": "name", "givenName": "given_name",
+                                         "surname": "family_name", "email": "email"}
+    assert "B2C_1_AsignioSignupSignin" in tenant.user_flows
+
+    simulator.reset_log()
+    assert run(answers, *GUIDED_STEPS) == 0
+    assert simulator.writes == 0
+    output = capsys.readouterr().out
+    assert run_now_query(output)["p"] == "B2C_1_AsignioSignupSignin"
+
+
+def test_changing_an_answer_redoes_only_what_depends_on_it(
+        simulator: SimulatorServer, answers_dir: Path) -> None:
+    assert run(write_answers(answers_dir, "custom-policy")) == 0
+    simulator.reset_log()
+    assert run(write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID)) == 0
+    writes = [record for record in simulator.log if record.is_write]
+    assert [(record.method, record.path.rsplit("/", 2)[-2]) for record in writes] == [
+        ("PUT", "B2C_1A_TrustFrameworkExtensions")]
+    extensions = simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"]
+    assert OTHER_CLIENT_ID.encode() in extensions and CLIENT_ID.encode() not in extensions
+    backups = list((state_dir() / "backups" / "contoso").iterdir())
+    assert any(CLIENT_ID.encode() in backup.read_bytes() for backup in backups)
+
+
+@dataclass
+class KillCase:
+    """One clean run stopped with kill -9 right after its n-th write, with its own tenant and state folder."""
+
+    kill_after: int
+    server: SimulatorServer
+    state_home: Path
+    process: subprocess.Popen[bytes] | None = None
+
+
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
+        answers_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str) -> None:
+    """All cases start at once (the SDK's start-up dominates each), then each is re-run and checked on its own."""
+    answers = write_answers(answers_dir, pivot)
+    cases = [KillCase(n, SimulatorServer(seeded_tenant()).start(), tmp_path / f"state-after-write-{n}")
+             for n in range(1, CLEAN_RUN_WRITES[pivot] + 1)]
+    try:
+        for case in cases:
+            case.server.stall_after_writes(case.kill_after)
+            environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "XDG_STATE_HOME": str(case.state_home),
+                           "ASIGNIO_SETUP_GRAPH_URL": case.server.graph_root,
+                           "ASIGNIO_SETUP_ACCESS_TOKEN": case.server.access_token, "ASIGNIO_CLIENT_SECRET": SECRET}
+            case.process = subprocess.Popen([sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
+                                            env=environment, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL)
+        for case in cases:
+            assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
+            case.process.kill()
+            case.process.wait()
+            case.server.release()
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            assert run(answers) == (0 if pivot == "custom-policy" else 7), f"killed after write {case.kill_after}"
+            if pivot == "user-flow":
+                assert run(answers, *GUIDED_STEPS) == 0
+            assert tenant_objects(case.server.tenant) == EXPECTED[pivot], f"killed after write {case.kill_after}"
+            case.server.reset_log()
+            assert run(answers) == 0
+            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+    finally:
+        for case in cases:
+            if case.process is not None and case.process.poll() is None:
+                case.process.kill()
+                case.process.wait()
+            case.server.release()
+            case.server.stop()
+
+
+def test_throttling_and_unavailable_service_are_ridden_out(simulator: SimulatorServer, answers_dir: Path) -> None:
+    simulator.throttle(2, retry_after=1)
+    simulator.fail(1, status=503, writes_only=True)
+    assert run(write_answers(answers_dir, "custom-policy")) == 0
+    assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
+
+
+def test_a_dropped_connection_stops_resumably_then_the_rerun_finishes(
+        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = write_answers(answers_dir, "custom-policy")
+    simulator.drop(1, writes_only=True)
+    code = run(answers)
+    captured = capsys.readouterr()
+    if code != 0:
+        assert code == 6
+        assert "run the same command again" in captured.err
+    assert run(answers) == 0
+    assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
+
+
+def test_the_secret_is_nowhere_but_the_tenant(simulator: SimulatorServer, answers_dir: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    for pivot in ("custom-policy", "user-flow"):
+        assert run(write_answers(answers_dir, pivot)) in (0, 7)
+    simulator.fail(5, status=400, writes_only=False)
+    run(write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID))
+    captured = capsys.readouterr()
+    assert SECRET not in captured.out + captured.err
+    written = [path for folder in (state_dir(), answers_dir) for path in folder.rglob("*") if path.is_file()]
+    assert written
+    for path in written:
+        assert SECRET.encode() not in path.read_bytes(), path
+    for content in simulator.tenant.policies.values():
+        assert SECRET.encode() not in content
+    assert all(SECRET not in repr(record) for record in simulator.log)
+
+
+def test_no_secret_anywhere_is_one_sentence_and_no_writes(
+        simulator: SimulatorServer, answers_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
+    assert run(write_answers(answers_dir, "custom-policy")) == 2
+    assert "ASIGNIO_CLIENT_SECRET is not set" in capsys.readouterr().err
+    assert simulator.writes == 0
+
+
+@pytest.mark.parametrize(
+    ("tenant_options", "permissions", "code", "message"),
+    [
+        ({"tenant_type": "AAD"}, None, 5, "is not an Azure AD B2C tenant"),
+        ({}, ALL_PERMISSIONS - {"TrustFrameworkKeySet.ReadWrite.All"}, 4, "TrustFrameworkKeySet.ReadWrite.All"),
+        ({"base": {}}, None, 5, "no B2C_1A_TrustFrameworkBase"),
+    ],
+)
+def test_bad_environments_say_what_is_wrong_before_writing(
+        answers_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tenant_options: dict, permissions: frozenset[str] | None, code: int, message: str) -> None:
+    options = {"base": demo_chain("contoso.onmicrosoft.com"), **tenant_options}
+    tenant = SimulatedTenant.seeded("contoso", **options)
+    with SimulatorServer(tenant, permissions=permissions) as server:
+        point_at(server, monkeypatch)
+        assert run(write_answers(answers_dir, "custom-policy")) == code
+        assert server.writes == 0
+    error = capsys.readouterr().err
+    assert message in error
+    assert "what to do:" in error
+
+
+def test_bad_answers_exit_2_and_touch_nothing(simulator: SimulatorServer, answers_dir: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = answers_dir / "bad.toml"
+    path.write_text(answers_text("custom-policy").replace(CLIENT_ID, "not-a-guid"), encoding="utf-8")
+    assert run(path) == 2
+    assert "asignio.client_id: 'not-a-guid' is not a GUID" in capsys.readouterr().err
+    assert simulator.reads + simulator.writes == 0
+    assert not state_dir().exists()
+
+
+def test_demo_runs_headless_and_survives_restarts(answers_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
+    demo_state = tmp_path / "demo-tenant.json"
+    answers = write_answers(answers_dir, "custom-policy")
+    assert main(["--demo", "--demo-state", str(demo_state), "--non-interactive", str(answers)]) == 0
+    assert "Run now: " in capsys.readouterr().out
+    assert main(["--demo", "--demo-state", str(demo_state), "--non-interactive", str(answers)]) == 0
+    assert "Nothing needed changing." in capsys.readouterr().out
