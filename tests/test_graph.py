@@ -19,7 +19,6 @@ from wizard.graph import (
     OPENID_SCOPE_ID,
     OidcProviderSpec,
     Tenant,
-    warm_up,
 )
 from wizard.policies import demo_chain
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer

@@ -332,6 +332,27 @@ def test_a_held_request_whose_client_hung_up_is_never_acted_on(server: Simulator
     assert "B2C_1A_Second" not in server.tenant.key_sets
 
 
+def test_stopping_drops_held_requests_without_acting_on_them(server: SimulatorServer, graph: httpx.Client) -> None:
+    server.stall_after_writes(1)
+    graph.post("/trustFramework/keySets", json={"id": "First"})
+    errors: list[Exception] = []
+
+    def held_write() -> None:
+        try:
+            graph.post("/trustFramework/keySets", json={"id": "Held"})
+        except httpx.TransportError as error:
+            errors.append(error)
+
+    waiting = threading.Thread(target=held_write)
+    waiting.start()
+    time.sleep(0.3)
+    server.stop()
+    waiting.join(timeout=5)
+    assert len(errors) == 1
+    assert "B2C_1A_Held" not in server.tenant.key_sets
+    assert server.log[-1].status == 0
+
+
 def test_the_state_file_is_written_after_each_write_and_loads_back(tmp_path: Path, base_only: dict[str, bytes]) -> None:
     state_file = tmp_path / "tenant.json"
     with SimulatorServer(SimulatedTenant.seeded(base=base_only), state_file=state_file) as server:
