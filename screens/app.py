@@ -180,14 +180,14 @@ class AsignioSetupApp(App[int]):
         self.session = Session(answers, signed_in.tenant, StateStore(answers.tenant.name), provide_secret)
         return self.session
 
-    @work(thread=True, exclusive=True, group="keyring", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="keyring-lookup", exit_on_error=False)
     def look_up_secret(self, reply_to: MessagePump, client_id: str) -> None:
         from wizard.secrets import stored_asignio_secret
 
         found = stored_asignio_secret(self.draft["tenant"]["name"], client_id) is not None
         reply_to.post_message(SecretLookedUp(client_id, found))
 
-    @work(thread=True, exclusive=True, group="keyring", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="keyring-save", exit_on_error=False)
     def save_secret(self, reply_to: MessagePump, client_id: str, secret: str) -> None:
         from wizard.secrets import save_asignio_secret
 

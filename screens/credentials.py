@@ -13,7 +13,7 @@ from wizard.answers import EXAMPLE_GUID, GUID_PATTERN
 from wizard.clouds import ENDPOINTS, Cloud
 
 WHERE_FROM = (
-    "From the Asignio Partner Administration site (partner.asignio.com): the Client ID and\n"
+    "From the Asignio Partner Administration site (partner.asignio.com): the Client ID and "
     "Client Secret of the application you registered there for this tenant."
 )
 

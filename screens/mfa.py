@@ -16,12 +16,12 @@ CHOICES = {
 }
 HOW = {
     Pivot.USER_FLOW: (
-        "No Graph API turns MFA on for a user flow, so the run pauses at one portal step: it gives you the\n"
-        "link to the user flow's Properties page and what to set (Multifactor authentication: SMS or phone\n"
+        "No Graph API turns MFA on for a user flow, so the run pauses at one portal step: it gives you the "
+        "link to the user flow's Properties page and what to set (Multifactor authentication: SMS or phone "
         "call, Always on). You set it, save, and press Confirm; the run then finishes."
     ),
     Pivot.CUSTOM_POLICY: (
-        "The phone-factor steps of Microsoft's MFA starter pack are added to the Asignio journey;\n"
+        "The phone-factor steps of Microsoft's MFA starter pack are added to the Asignio journey; "
         "nothing to do in the portal."
     ),
 }

@@ -14,13 +14,13 @@ from wizard.answers import Pivot
 PATHS = {
     Pivot.USER_FLOW: (
         "User flow",
-        "Creates: the Asignio identity provider and a sign-up-or-sign-in user flow using it.",
-        "Needs: nothing more in the tenant; phone MFA is one guided step in the portal.",
+        "Creates: the Asignio identity provider and a sign-up-or-sign-in flow.",
+        "Needs: nothing else; a few settings are guided portal steps.",
     ),
     Pivot.CUSTOM_POLICY: (
         "Custom policy (Identity Experience Framework)",
-        "Creates: a policy key, the Asignio journey in your extensions policy, a relying party.",
-        "Needs: the starter pack's base, localization and extensions policies in the tenant.",
+        "Creates: a policy key, the Asignio journey, a relying-party policy.",
+        "Needs: the starter pack's base, localization and extensions policies.",
     ),
 }
 

@@ -65,14 +65,13 @@ class ProgressScreen(WizardStep):
     """Starts the run on mount; the run can be left with Ctrl+Q at any time and resumed later."""
 
     CSS_PATH = "progress.tcss"
-    BODY_SCROLLS = False
 
     def __init__(self, steps: Sequence[PlannedStep]) -> None:
         super().__init__()
         self.rows: dict[str, StepRow] = {step.id: StepRow(step.title) for step in steps}
         self.running = False
-        self.waiting_step: str | None = None
-        self.waiting_link = ""
+        self.waiting: dict[str, tuple[tuple[str, ...], str]] = {}
+        """Portal steps the operator still has to confirm: step id → (instructions, link); the first is shown."""
         self.result: RunFinished | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -132,7 +131,9 @@ class ProgressScreen(WizardStep):
                 self.log_line(f"✓ already there: {summary}", "green")
             case StepWaiting(step=step_id, instructions=instructions, link=link):
                 self.row(step_id).set_status(StepStatus.WAITING)
-                self.show_guided(step_id, instructions, link)
+                self.waiting[step_id] = (tuple(instructions), link)
+                self.log_line(f"⏸ waiting for you: {self.row(step_id).title}", "yellow")
+                self.show_guided()
             case StepFailed(step=step_id, error=error):
                 self.row(step_id).set_status(StepStatus.FAILED, error.what)
                 self.show_failure(error)
@@ -149,13 +150,17 @@ class ProgressScreen(WizardStep):
         finished = sum(row.status in FINISHED for row in self.rows.values())
         self.query_one("#bar", ProgressBar).update(total=len(self.rows), progress=finished)
 
-    def show_guided(self, step_id: str, instructions: Sequence[str], link: str) -> None:
-        self.waiting_step, self.waiting_link = step_id, link
-        title = self.row(step_id).title
-        text = "\n".join([f"Your turn, in the Azure portal: {title}", *(f"  {line}" for line in instructions)])
+    def show_guided(self) -> None:
+        """The first portal step still waiting, with its instructions and link; hidden when none is left."""
+        panel = self.query_one("#guided")
+        if not self.waiting:
+            panel.add_class("hidden")
+            return
+        step_id, (instructions, _link) = next(iter(self.waiting.items()))
+        left = f" (then {len(self.waiting) - 1} more)" if len(self.waiting) > 1 else ""
+        text = "\n".join([f"Your turn, in the Azure portal{left}: {self.row(step_id).title}", *instructions])
         self.query_one("#guided-text", Static).update(text)
-        self.query_one("#guided").remove_class("hidden")
-        self.log_line(f"⏸ waiting for you: {title}", "yellow")
+        panel.remove_class("hidden")
 
     def show_failure(self, error: BaseException) -> None:
         if isinstance(error, SetupError):
@@ -171,17 +176,20 @@ class ProgressScreen(WizardStep):
         self.result = message.result
         self.refresh_bindings()
         if message.result.waiting:
-            self.query_one("#heading", Static).update("Waiting for the portal step below")
+            self.query_one("#heading", Static).update("Your turn: the portal steps below, one by one")
             self.query_one("#confirm-guided", Button).focus()
         elif message.result.run_now_url:
-            self.query_one("#heading", Static).update("Done: Asignio sign-in is ready to try")
-            self.log_line("The setup is complete.", "bold green")
-            done = self.query_one("#continue", Button)
-            done.remove_class("hidden")
-            done.focus()
+            self.show_ready()
         else:
             self.query_one("#heading", Static).update("The run ended without a Run-now URL")
             self.query_one("#retry", Button).remove_class("hidden")
+
+    def show_ready(self) -> None:
+        self.query_one("#heading", Static).update("Done: Asignio sign-in is ready to try")
+        self.log_line("The setup is complete.", "bold green")
+        done = self.query_one("#continue", Button)
+        done.remove_class("hidden")
+        done.focus()
 
     def on_work_failed(self, message: WorkFailed) -> None:
         if message.group != "run":
@@ -201,19 +209,29 @@ class ProgressScreen(WizardStep):
 
     @on(Button.Pressed, "#open-link")
     def open_link(self) -> None:
-        self.app.open_url(self.waiting_link)
+        if self.waiting:
+            _instructions, link = next(iter(self.waiting.values()))
+            self.app.open_url(link)
 
     @on(Button.Pressed, "#confirm-guided")
     def confirm_guided(self) -> None:
-        """The operator did the portal step: record it, then run again to finish (done steps are skipped)."""
-        if self.waiting_step is None or self.running:
+        """The operator did the portal step shown: record it. After the last one the Run-now URL is ready when the
+        run already made the rest; otherwise the run goes again (done steps are skipped)."""
+        if not self.waiting or self.running:
             return
-        self.wizard.confirm_guided(self.waiting_step)
-        self.rows[self.waiting_step].set_status(StepStatus.DONE, "confirmed by you")
-        self.log_line(f"✓ confirmed: {self.rows[self.waiting_step].title}", "green")
-        self.waiting_step = None
-        self.query_one("#guided").add_class("hidden")
-        self.start_run()
+        step_id = next(iter(self.waiting))
+        del self.waiting[step_id]
+        self.wizard.confirm_guided(step_id)
+        self.rows[step_id].set_status(StepStatus.DONE, "confirmed by you")
+        self.log_line(f"✓ confirmed: {self.rows[step_id].title}", "green")
+        self.update_bar()
+        self.show_guided()
+        if self.waiting:
+            self.query_one("#confirm-guided", Button).focus()
+        elif self.result is not None and self.result.run_now_url:
+            self.show_ready()
+        else:
+            self.start_run()
 
     @on(Button.Pressed, "#continue")
     def show_result(self) -> None:

@@ -44,7 +44,9 @@ class ReviewScreen(WizardStep):
         lines = []
         for number, step in enumerate(review.steps, start=1):
             mark = "[green]✓ already in the tenant[/]" if step.done else "[b]to do[/b]"
-            lines.append(f"{number:>2}. {escape(step.title)} — {mark}\n    [dim]{escape(step.detail)}[/dim]")
+            lines.append(f"{number:>2}. {escape(step.title)} — {mark}")
+            if step.detail != step.title:
+                lines.append(f"    [dim]{escape(step.detail)}[/dim]")
         self.query_one("#plan", Static).update("\n".join(lines))
         if review.extensions_diff:
             self.query_one("#diff-title", Static).update("Changes to your extensions policy")

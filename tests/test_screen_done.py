@@ -1,0 +1,70 @@
+"""Done: the Run-now URL opens and copies; the answers file saved here runs again headless."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from screens.app import AsignioSetupApp
+from screens.done import DoneScreen
+from wizard.answers import load_answers
+from wizard.events import RunFinished
+
+URL = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?p=B2C_1_AsignioSignupSignin"
+RESULT = RunFinished(URL, ("Asignio identity provider", "user flow B2C_1_AsignioSignupSignin", "test app"))
+
+
+def finished_app() -> AsignioSetupApp:
+    app = AsignioSetupApp(warm_up=False)
+    app.draft = {
+        "tenant": {"name": "contoso", "cloud": "global"},
+        "auth": {"method": "device-code"},
+        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+        "setup": {"pivot": "user-flow", "mfa": "phone"},
+    }
+    return app
+
+
+async def open_done(pilot: Pilot) -> None:
+    pilot.app.call_later(pilot.app.push_screen, DoneScreen(RESULT))  # from the app's task, so message_hook sees its messages
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_open_copy_and_save_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = finished_app()
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **kwargs: opened.append(url))
+    async with app.run_test() as pilot:
+        await open_done(pilot)
+        await pilot.press("enter")
+        assert opened == [URL]
+        await pilot.press("ctrl+y")
+        assert app.clipboard == URL
+        target = tmp_path / "contoso.toml"
+        app.screen.query_one("#answers-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        assert "Repeat with: asignio-setup --non-interactive" in str(app.screen.query_one("#saved", Static).content)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DoneScreen)
+    answers = load_answers(target)
+    assert (answers.tenant.name, answers.setup.mfa.value, answers.asignio.client_id) == (
+        "contoso", "phone", "00001111-aaaa-2222-bbbb-3333cccc4444"
+    )
+    assert "secret" not in target.read_text().lower().replace("secret_env", "")
+
+
+async def test_a_path_that_cannot_be_written_is_said(tmp_path: Path) -> None:
+    app = finished_app()
+    async with app.run_test() as pilot:
+        await open_done(pilot)
+        app.screen.query_one("#answers-path", Input).value = str(tmp_path / "missing" / "answers.toml")
+        await pilot.click("#save")
+        assert "Not saved" in str(app.screen.query_one("#saved", Static).content)
+
+
+def test_done_snapshot(snap_compare) -> None:
+    assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=open_done)

@@ -1,0 +1,54 @@
+"""MFA: off or phone; for the user flow, what the one portal step will ask."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from screens.app import AsignioSetupApp
+from screens.mfa import MfaScreen
+from screens.review import ReviewScreen
+
+
+def app_at_mfa(pivot: str) -> AsignioSetupApp:
+    app = AsignioSetupApp(warm_up=False)
+    app.draft["setup"]["pivot"] = pivot
+    return app
+
+
+async def open_mfa(pilot: Pilot) -> None:
+    pilot.app.call_later(pilot.app.push_screen, MfaScreen())  # from the app's task, so message_hook sees its messages
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_phone_on_the_user_flow_explains_the_portal_step(monkeypatch) -> None:
+    app = app_at_mfa("user-flow")
+    monkeypatch.setattr(ReviewScreen, "on_mount", lambda self: None)
+    async with app.run_test() as pilot:
+        await open_mfa(pilot)
+        assert app.draft["setup"]["mfa"] == "off"
+        assert str(app.screen.query_one("#how", Static).content) == ""
+        await pilot.press("down")
+        assert app.draft["setup"]["mfa"] == "phone"
+        assert "Confirm" in str(app.screen.query_one("#how", Static).content)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MfaScreen)
+
+
+async def test_phone_on_a_custom_policy_needs_no_portal_step() -> None:
+    app = app_at_mfa("custom-policy")
+    async with app.run_test() as pilot:
+        await open_mfa(pilot)
+        await pilot.press("down")
+        assert "nothing to do in the portal" in str(app.screen.query_one("#how", Static).content)
+
+
+def test_mfa_snapshot(snap_compare) -> None:
+    async def choose_phone(pilot: Pilot) -> None:
+        await open_mfa(pilot)
+        await pilot.press("down")
+
+    assert snap_compare(app_at_mfa("user-flow"), terminal_size=(80, 24), run_before=choose_phone)

@@ -1,0 +1,149 @@
+"""The whole wizard against the simulated tenant, both paths, to a Run-now URL; and a resume after a stop."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from screens.app import AsignioSetupApp
+from screens.done import DoneScreen
+from screens.messages import BaseInspected, ReviewReady, RunComplete, RunEvent, SignedIn
+from screens.path import PathScreen
+from screens.progress import ProgressScreen
+from screens.review import ReviewScreen
+from screens.tenant import TenantScreen
+from screens.welcome import WelcomeScreen
+from wizard.events import StepFailed, StepWaiting
+from wizard.simulator import SimulatedTenant
+
+
+async def settle(pilot: Pilot) -> None:
+    """Every worker ended (however) and every screen caught up."""
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except (WorkerFailed, WorkerCancelled):
+            pass
+        await pilot.pause()
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def walk_to_progress(pilot: Pilot, *, custom_policy: bool, phone: bool) -> None:
+    """Enter through the demo's prefilled answers, choosing the path and MFA with the arrow keys."""
+    app = pilot.app
+    await settle(pilot)
+    await press(pilot, "enter")
+    assert isinstance(app.screen, TenantScreen)
+    await press(pilot, "enter")
+    assert app.identity is not None and app.identity.tenant_domain == "contoso.onmicrosoft.com"
+    await press(pilot, "enter")
+    await press(pilot, "enter")
+    assert isinstance(app.screen, PathScreen)
+    if custom_policy:
+        await press(pilot, "down")
+    await press(pilot, "enter")
+    if phone:
+        await press(pilot, "down")
+    await press(pilot, "enter")
+    assert isinstance(app.screen, ReviewScreen)
+    assert not app.screen.query_one("#confirm", Button).disabled
+    await press(pilot, "enter")
+    assert isinstance(app.screen, ProgressScreen)
+
+
+async def confirm_portal_steps(pilot: Pilot) -> None:
+    """Confirm each portal step with Enter, as the operator would after doing it (focus starts on Confirm)."""
+    for _ in range(5):
+        screen = pilot.app.screen
+        if not (isinstance(screen, ProgressScreen) and screen.waiting):
+            return
+        assert screen.focused is screen.query_one("#confirm-guided", Button)
+        await press(pilot, "enter")
+    raise AssertionError("portal steps still waiting after five confirmations")
+
+
+@pytest.mark.parametrize(("custom_policy", "phone"), [(False, False), (False, True), (True, False), (True, True)])
+async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool) -> None:
+    messages: list[Message] = []
+    app = AsignioSetupApp(demo=True, warm_up=False)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await walk_to_progress(pilot, custom_policy=custom_policy, phone=phone)
+        await confirm_portal_steps(pilot)
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        assert progress.query_one("#continue", Button).display
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DoneScreen)
+        url = str(app.screen.query_one("#url", Static).content)
+        policy = "B2C_1A_AsignioSUSI" if custom_policy else "B2C_1_AsignioSignupSignin"
+        assert url.startswith("https://contoso.b2clogin.com/") and policy in url
+        tenant = app.simulator.tenant
+    kinds = {type(message) for message in messages}
+    assert {SignedIn, ReviewReady, RunEvent, RunComplete} <= kinds
+    assert (BaseInspected in kinds) is custom_policy
+    waited = [m.event for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepWaiting)]
+    assert bool(waited) is (not custom_policy)
+    assert not [m for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepFailed)]
+    assert len(tenant.applications) == 1
+
+
+async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
+    from wizard.simulator import SimulatorServer
+
+    app = AsignioSetupApp(demo=True, warm_up=False)
+    app.simulator = SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="AAD")).start()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        await press(pilot, "escape")
+        assert isinstance(app.screen, TenantScreen)
+        status = str(app.screen.query_one("#sign-in-status", Static).content)
+        assert "not an Azure AD B2C tenant" in status
+        assert app.screen.query_one("#next", Button).disabled
+        assert app.simulator.tenant.identity_providers == {}
+
+
+async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
+    demo_state = tmp_path / "tenant.json"
+    app = AsignioSetupApp(demo=True, demo_state=demo_state, warm_up=False)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        app.simulator.stall_after_writes(2)
+        await press(pilot, "enter", "enter", "enter", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(app.simulator.wait_until_stalled, 10)
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+    messages: list[Message] = []
+    app = AsignioSetupApp(demo=True, demo_state=demo_state, warm_up=False)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        resume = app.screen.query_one("#resume", Button)
+        assert resume.display and app.screen.focused is resume
+        assert "Done: preflight" in str(app.screen.query_one("#saved-run", Static).content)
+        await press(pilot, "enter")
+        await press(pilot, "enter")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "enter")
+        await confirm_portal_steps(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DoneScreen)
+        tenant = app.simulator.tenant
+    assert len(tenant.identity_providers) == 1
+    assert len(tenant.user_flows) == 1
+    assert len(tenant.applications) == 1
