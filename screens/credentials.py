@@ -145,11 +145,13 @@ class CredentialsScreen(WizardStep):
         self.accept(message.client_id, typed)
 
     def accept(self, client_id: str, typed_secret: str | None) -> None:
+        """Keep the answer; a resumed setup already has its path and MFA, so it goes straight to the review."""
         from screens.path import PathScreen
+        from screens.review import ReviewScreen
 
         self.wizard.draft["asignio"]["client_id"] = client_id
         self.wizard.keep_typed_secret(typed_secret)
-        self.app.push_screen(PathScreen())
+        self.app.push_screen(ReviewScreen() if self.wizard.resuming else PathScreen())
 
     @on(Button.Pressed, "#back")
     def go_back(self) -> None:

@@ -176,11 +176,6 @@ class TenantScreen(WizardStep):
 
     @on(Button.Pressed, "#next")
     def next_step(self) -> None:
-        if self.wizard.resuming:
-            from screens.review import ReviewScreen
+        from screens.credentials import CredentialsScreen
 
-            self.app.push_screen(ReviewScreen())
-        else:
-            from screens.credentials import CredentialsScreen
-
-            self.app.push_screen(CredentialsScreen())
+        self.app.push_screen(CredentialsScreen())

@@ -135,8 +135,8 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         resume = app.screen.query_one("#resume", Button)
         assert resume.display and app.screen.focused is resume
         assert "Done: preflight" in str(app.screen.query_one("#saved-run", Static).content)
-        await press(pilot, "enter")
-        await press(pilot, "enter")
+        await press(pilot, "enter", "enter", "enter")
+        assert app.resuming and app.draft["setup"]["pivot"] == "user-flow"
         await press(pilot, "enter")
         assert isinstance(app.screen, ReviewScreen)
         await press(pilot, "enter")
