@@ -154,7 +154,7 @@ class AsignioSetupApp(App[int]):
         if self.demo and self.simulator is None:
             from wizard.simulator import start_demo
 
-            self.simulator = start_demo(self.demo_state)
+            self.simulator = start_demo(self.demo_state, name=self.draft["tenant"]["name"])
         return Session.open(self.sign_in_answers(), demo=self.simulator, device_code_prompt=device_code_prompt)
 
     def sign_in_answers(self) -> Answers:
@@ -169,15 +169,7 @@ class AsignioSetupApp(App[int]):
 
     def session_for_draft(self) -> Session:
         """The signed-in session, carrying the draft's answers and the typed secret (same sign-in, new plan)."""
-        from wizard.secrets import resolve_asignio_secret
-        from wizard.session import Session
-        from wizard.state import StateStore
-
-        signed_in = self.require_session()
-        answers = self.final_answers()
-        typed = self._typed_secret
-        provide_secret = (lambda: typed) if typed else (lambda: resolve_asignio_secret(answers))
-        self.session = Session(answers, signed_in.tenant, StateStore(answers.tenant.name), provide_secret)
+        self.session = self.require_session().with_answers(self.final_answers(), secret=self._typed_secret)
         return self.session
 
     @work(thread=True, exclusive=True, group="keyring-lookup", exit_on_error=False)

@@ -14,7 +14,14 @@ from wizard.events import RunFinished
 from wizard.runner import Emit, Runner
 from wizard.secrets import resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
-from wizard.steps import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, BaseChain, Preflight
+from wizard.steps import (
+    BASE_POLICY,
+    EXTENSIONS_POLICY,
+    LOCALIZATION_POLICY,
+    PERMISSIONS_FOR_EVERY_PATH,
+    BaseChain,
+    Preflight,
+)
 
 if TYPE_CHECKING:
     from wizard.simulator import SimulatorServer
@@ -59,6 +66,11 @@ class Review:
     extensions_diff: str | None
 
 
+def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
+    """The secret the wizard was given, else the environment or the keyring, asked only when a step needs it."""
+    return (lambda: secret) if secret else (lambda: resolve_asignio_secret(answers))
+
+
 class Session:
     """The answers, a signed-in tenant facade, the saved state and the runner, together."""
 
@@ -90,12 +102,18 @@ class Session:
                 secret_lookup=lambda client_id: stored_app_secret(answers.tenant.name, client_id),
             )
             tenant = Tenant(credential, graph_url=graph_beta_url(answers.tenant.cloud), scopes=scopes)
-        provide_secret = (lambda: secret) if secret else (lambda: resolve_asignio_secret(answers))
-        return cls(answers, tenant, StateStore(answers.tenant.name), provide_secret)
+        return cls(answers, tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret))
+
+    def with_answers(self, answers: Answers, *, secret: str | None = None) -> Session:
+        """The same signed-in tenant with other answers (the wizard signs in before it knows them all)."""
+        if answers.tenant != self.answers.tenant or answers.auth != self.answers.auth:
+            raise SetupError("The tenant or the sign-in changed", "sign in again")
+        return Session(answers, self.tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret))
 
     async def identify(self) -> TenantIdentity:
-        """Signs in and checks the tenant type and permissions, before anything is written."""
-        await Preflight().check(self.runner.context)
+        """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
+        the chosen path's own permissions are checked again by its first step."""
+        await Preflight.verify(self.runner.context, PERMISSIONS_FOR_EVERY_PATH)
         organization = self.runner.context.facts.organization
         return TenantIdentity(
             account=self.tenant.signed_in_as(),

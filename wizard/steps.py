@@ -47,6 +47,11 @@ PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
         "DelegatedPermissionGrant.ReadWrite.All",
     ),
 }
+PERMISSIONS_FOR_EVERY_PATH = tuple(
+    permission
+    for permission in PERMISSIONS_FOR_PIVOT[Pivot.CUSTOM_POLICY]
+    if permission in PERMISSIONS_FOR_PIVOT[Pivot.USER_FLOW]
+)
 BROADER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "Application.ReadWrite.All": ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
     "DelegatedPermissionGrant.ReadWrite.All": ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
@@ -157,6 +162,11 @@ class Preflight(Step):
     writes = False
 
     async def check(self, ctx: StepContext) -> Finding:
+        return await self.verify(ctx, PERMISSIONS_FOR_PIVOT[ctx.answers.setup.pivot])
+
+    @staticmethod
+    async def verify(ctx: StepContext, required: tuple[str, ...]) -> Finding:
+        """Raises when the tenant is not the answers' B2C tenant or the token lacks one of `required`."""
         answers = ctx.answers
         organization = await ctx.tenant.organization()
         ctx.facts.organization = organization
@@ -171,7 +181,7 @@ class Preflight(Step):
                 f"Signed in to {organization.initial_domain}, but the answers name {answers.tenant.domain}",
                 "sign in to the tenant the answers name, or change [tenant] name",
             )
-        missing = missing_permissions(ctx.tenant.granted_permissions(), answers.setup.pivot)
+        missing = missing_permissions(ctx.tenant.granted_permissions(), required)
         if missing:
             raise PermissionMissingError(
                 f"The sign-in lacks the Graph permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
@@ -184,13 +194,13 @@ class Preflight(Step):
                        {"tenant_id": organization.id})
 
 
-def missing_permissions(granted: set[str] | None, pivot: Pivot) -> list[str]:
-    """The permissions the path needs that the token does not carry (none known when it is not a JWT)."""
+def missing_permissions(granted: set[str] | None, required: tuple[str, ...]) -> list[str]:
+    """The permissions in `required` the token does not carry (none known when it is not a JWT)."""
     if granted is None:
         return []
     granted_lower = {permission.lower() for permission in granted}
     missing = []
-    for permission in PERMISSIONS_FOR_PIVOT[pivot]:
+    for permission in required:
         covering = (permission, *BROADER_PERMISSIONS.get(permission, ()))
         if not any(candidate.lower() in granted_lower for candidate in covering):
             missing.append(permission)
