@@ -24,19 +24,11 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from wizard.auth import StaticTokenCredential
+from wizard.auth import DELEGATED_PERMISSIONS, StaticTokenCredential
 from wizard.simulator.endpoints import GraphEndpoints, GraphError, GraphRequest, GraphResponse
 from wizard.simulator.tenant import SimulatedTenant
 
-ALL_PERMISSIONS = frozenset({
-    "Policy.ReadWrite.TrustFramework",
-    "TrustFrameworkKeySet.ReadWrite.All",
-    "IdentityProvider.ReadWrite.All",
-    "IdentityUserFlow.ReadWrite.All",
-    "Application.ReadWrite.All",
-    "DelegatedPermissionGrant.ReadWrite.All",
-    "Organization.Read.All",
-})
+ALL_PERMISSIONS = frozenset(DELEGATED_PERMISSIONS)
 FAULT_CODES = {
     500: ("InternalServerError", "An internal server error occurred."),
     502: ("BadGateway", "The gateway received an invalid response."),
