@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wizard.errors import ExitCode, SetupError
+from wizard.errors import ExitCode, SetupError, unexpected
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,13 +71,19 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(demo=args.demo, demo_state=args.demo_state)
     except SetupError as error:
-        print(f"error: {error.what}", file=sys.stderr)
-        if error.fix:
-            print(f"  what to do: {error.fix}", file=sys.stderr)
-        return int(error.exit_code)
+        return report(error)
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one sentence, not a traceback
+        return report(unexpected(error, "asignio-setup"))
+
+
+def report(error: SetupError) -> int:
+    print(f"error: {error.what}", file=sys.stderr)
+    if error.fix:
+        print(f"  what to do: {error.fix}", file=sys.stderr)
+    return int(error.exit_code)
 
 
 if __name__ == "__main__":

@@ -69,3 +69,12 @@ class PolicyError(SetupError):
     """A policy cannot be generated or does not validate."""
 
     exit_code = ExitCode.BAD_INPUT
+
+
+def unexpected(error: Exception, where: str) -> SetupError:
+    """A failure nobody foresaw, said plainly; the run stays resumable."""
+    return SetupError(
+        f"Unexpected {type(error).__name__} in {where}: {error}",
+        "this is a bug in asignio-setup: run the same command again to resume, and please report it",
+        exit_code=ExitCode.UNEXPECTED,
+    )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard.answers import Answers
-from wizard.errors import BadInputError, SetupError
+from wizard.errors import BadInputError, SetupError, unexpected
 from wizard.events import (
     Event,
     RunFinished,
@@ -150,10 +150,11 @@ class Runner:
                 emit(StepSkipped(step.id, finding.summary) if step.writes else StepDone(step.id, finding.summary))
                 return True
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
-        except SetupError as error:
-            self._errors.append(error)
-            self._record(step, StepStatus.FAILED, error.what, {})
-            emit(StepFailed(step.id, error))
+        except Exception as error:  # noqa: BLE001 - a bug in one step must not strand the others mid-write
+            failure = error if isinstance(error, SetupError) else unexpected(error, step.id)
+            self._errors.append(failure)
+            self._record(step, StepStatus.FAILED, failure.what, {})
+            emit(StepFailed(step.id, failure))
             return False
         self._record(step, StepStatus.DONE, result.summary, result.ids)
         emit(StepDone(step.id, result.summary))

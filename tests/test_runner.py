@@ -1,0 +1,65 @@
+"""The runner's own promises: failures are reported plainly and resumably, portal confirmations are checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wizard.answers import parse_answers
+from wizard.errors import BadInputError, ExitCode, SetupError
+from wizard.events import Event, StepFailed
+from wizard.graph import Tenant
+from wizard.session import Session
+from wizard.state import StateStore
+
+ANSWERS = parse_answers({
+    "tenant": {"name": "contoso"},
+    "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+    "setup": {"pivot": "user-flow", "mfa": "phone"},
+})
+
+
+class BrokenTokenCache:
+    """A credential that fails the way a corrupted token cache would: not with an error we know."""
+
+    def get_token(self, *scopes: str, **options: object) -> object:
+        raise RuntimeError("token cache is corrupted")
+
+
+async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable() -> None:
+    tenant = Tenant(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
+    session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
+    events: list[Event] = []
+    with pytest.raises(SetupError) as caught:
+        await session.run(events.append)
+    await session.close()
+    assert caught.value.exit_code == ExitCode.UNEXPECTED
+    assert caught.value.what == "Unexpected RuntimeError in preflight: token cache is corrupted"
+    assert "run the same command again to resume" in caught.value.fix
+    assert [type(event) for event in events][-1] is StepFailed
+    assert StateStore("contoso").load().steps["preflight"].status == "failed"
+
+
+def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from wizard.cli import main
+
+    answers = tmp_path / "answers.toml"
+    answers.write_text(ANSWERS.to_toml(), encoding="utf-8")
+    monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", "not-a-jwt")
+    monkeypatch.setenv("ASIGNIO_SETUP_GRAPH_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", "secret")
+    code = main(["--non-interactive", str(answers)])
+    error = capsys.readouterr().err
+    assert code == ExitCode.SERVICE, error
+    assert "run the same command again" in error
+    assert "Traceback" not in error
+
+
+def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -> None:
+    tenant = Tenant(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=[])
+    session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
+    with pytest.raises(BadInputError) as caught:
+        session.confirm_guided("policy-key")
+    assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa"
