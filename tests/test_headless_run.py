@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,3 +303,19 @@ def test_demo_runs_headless_and_survives_restarts(answers_dir: Path, monkeypatch
     assert "Run now: " in capsys.readouterr().out
     assert main(["--demo", "--demo-state", str(demo_state), "--non-interactive", str(answers)]) == 0
     assert "Nothing needed changing." in capsys.readouterr().out
+
+
+def test_a_policy_key_about_to_expire_gets_a_new_key(simulator: SimulatorServer, answers_dir: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from wizard.simulator.tenant import generated_key
+
+    now = int(time.time())
+    simulator.tenant.key_sets["B2C_1A_AsignioSecret"] = [generated_key("sig", "oct", now - 86400, now + 10 * 86400)]
+    answers = write_answers(answers_dir, "custom-policy")
+    assert run(answers) == 0
+    assert "a new one is due" in capsys.readouterr().out
+    keys = simulator.tenant.key_sets["B2C_1A_AsignioSecret"]
+    assert len(keys) == 2 and max(key["exp"] for key in keys) > now + 700 * 86400
+    simulator.reset_log()
+    assert run(answers) == 0
+    assert simulator.writes == 0

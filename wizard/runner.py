@@ -149,6 +149,7 @@ class Runner:
                 self._record(step, status, finding.summary, finding.ids)
                 emit(StepSkipped(step.id, finding.summary) if step.writes else StepDone(step.id, finding.summary))
                 return True
+            emit(StepProgress(step.id, finding.summary))
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
         except Exception as error:  # noqa: BLE001 - a bug in one step must not strand the others mid-write
             failure = error if isinstance(error, SetupError) else unexpected(error, step.id)

@@ -27,6 +27,7 @@ BASE_POLICY = "B2C_1A_TrustFrameworkBase"
 LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
 EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
 POLICY_KEY_LIFETIME_DAYS = 730
+POLICY_KEY_RENEWAL_DAYS = 30
 TEST_APP_SCOPES = "openid offline_access"
 STARTER_PACK_URL = "https://github.com/Azure-Samples/active-directory-b2c-custom-policy-starterpack"
 CUSTOM_POLICY_TUTORIAL = (
@@ -227,9 +228,14 @@ class PolicyKey(Step):
         key_set = await ctx.tenant.key_set(name)
         if key_set is None:
             return Finding(False, f"{name} does not exist yet")
+        ids = {"key_set": key_set.id}
         if not key_set.keys:
-            return Finding(False, f"{name} exists but holds no key yet", {"key_set": key_set.id}, key_set)
-        return Finding(True, f"{name} holds a key", {"key_set": key_set.id}, key_set)
+            return Finding(False, f"{name} exists but holds no key yet", ids, key_set)
+        renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
+        if all(key.exp is not None and key.exp < renew_after for key in key_set.keys):
+            latest = max(key.exp for key in key_set.keys if key.exp is not None)
+            return Finding(False, f"{name}'s key expires on {_date(latest)}: a new one is due", ids, key_set)
+        return Finding(True, f"{name} holds a key", ids, key_set)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         name = ctx.answers.custom_policy.policy_key
@@ -241,9 +247,12 @@ class PolicyKey(Step):
         now = int(time.time())
         expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
         await ctx.tenant.upload_secret(key_set.id, ctx.secret(), use="sig", nbf=now, exp=expires)
-        expiry = time.strftime("%Y-%m-%d", time.gmtime(expires))
-        return Finding(True, f"{key_set.id} holds the Client Secret (signature key, expires {expiry})",
+        return Finding(True, f"{key_set.id} holds the Client Secret (signature key, expires {_date(expires)})",
                        {"key_set": key_set.id})
+
+
+def _date(epoch_seconds: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch_seconds))
 
 
 class BaseChain(Step):
