@@ -14,13 +14,13 @@ from wizard.answers import Pivot
 PATHS = {
     Pivot.USER_FLOW: (
         "User flow",
-        "Creates: the Asignio identity provider and a sign-up-or-sign-in flow.",
+        "Creates: the Asignio identity provider and a sign-up/sign-in flow.",
         "Needs: nothing else; a few settings are guided portal steps.",
     ),
     Pivot.CUSTOM_POLICY: (
         "Custom policy (Identity Experience Framework)",
         "Creates: a policy key, the Asignio journey, a relying-party policy.",
-        "Needs: the starter pack's base, localization and extensions policies.",
+        "Needs: Microsoft's starter pack (base, localization, extensions).",
     ),
 }
 
@@ -70,9 +70,12 @@ class PathScreen(WizardStep):
         result = message.report
         self.can_host = result.can_host
         present = ", ".join(result.present) or "none of the starter pack's policies"
-        verdict = "✓ It can host the Asignio journey." if result.can_host else "✗ It cannot host the Asignio journey."
+        if result.can_host:
+            text = f"✓ It can host the Asignio journey: {result.summary}"
+        else:
+            text = f"The tenant has: {present}\n✗ It cannot host the Asignio journey: {result.summary}"
         report = self.query_one("#base-report", Static)
-        report.update(f"The tenant has: {present}\n{verdict} {result.summary}")
+        report.update(text)
         report.set_classes("good" if result.can_host else "problem")
 
     def on_work_failed(self, message: WorkFailed) -> None:

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
 from screens.base import WizardStep
 from screens.messages import ReviewReady, WorkFailed
+
+if TYPE_CHECKING:
+    from wizard.session import PlannedStep
+
+
+def plan_table(steps: Sequence[PlannedStep]) -> Table:
+    """One numbered row per step; a grid, so wrapped titles and details stay indented under their number."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right")
+    table.add_column(ratio=1)
+    for number, step in enumerate(steps, start=1):
+        mark = "[green]✓ already in the tenant[/]" if step.done else "[b]to do[/b]"
+        text = f"{escape(step.title)} — {mark}"
+        if step.detail != step.title:
+            text += f"\n[dim]{escape(step.detail)}[/dim]"
+        table.add_row(f"{number}.", Text.from_markup(text))
+    return table
 
 
 class ReviewScreen(WizardStep):
@@ -19,17 +41,17 @@ class ReviewScreen(WizardStep):
 
     def __init__(self) -> None:
         super().__init__()
-        self.review_steps: tuple = ()
+        self.review_steps: tuple[PlannedStep, ...] = ()
 
     def compose_body(self) -> ComposeResult:
         yield Static("Review the plan", classes="title")
+        yield Static(
+            "Nothing has been written to the tenant yet. Confirm to run the plan; steps already done are skipped.",
+            classes="hint",
+        )
         yield Static("Looking at the tenant…", id="plan")
         yield Static("", id="diff-title", classes="label hidden")
         yield Static("", id="diff", classes="hidden")
-        yield Static(
-            "Nothing has been written to the tenant. Confirm to run the plan; steps already done are skipped.",
-            classes="hint",
-        )
 
     def compose_buttons(self) -> ComposeResult:
         yield Button("Back", id="back")
@@ -41,13 +63,7 @@ class ReviewScreen(WizardStep):
     def on_review_ready(self, message: ReviewReady) -> None:
         review = message.review
         self.review_steps = review.steps
-        lines = []
-        for number, step in enumerate(review.steps, start=1):
-            mark = "[green]✓ already in the tenant[/]" if step.done else "[b]to do[/b]"
-            lines.append(f"{number:>2}. {escape(step.title)} — {mark}")
-            if step.detail != step.title:
-                lines.append(f"    [dim]{escape(step.detail)}[/dim]")
-        self.query_one("#plan", Static).update("\n".join(lines))
+        self.query_one("#plan", Static).update(plan_table(review.steps))
         if review.extensions_diff:
             self.query_one("#diff-title", Static).update("Changes to your extensions policy")
             self.query_one("#diff", Static).update(Syntax(review.extensions_diff, "diff", word_wrap=True))

@@ -1,0 +1,107 @@
+"""Path: user flow or custom policy; for custom policy, the base the simulated tenant has and whether it fits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+
+from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
+from screens.messages import BaseInspected
+from screens.mfa import MfaScreen
+from screens.path import PathScreen
+from wizard.policies import demo_chain
+from wizard.session import Session
+from wizard.simulator import SimulatedTenant, SimulatorServer
+
+
+def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
+    """The wizard as the credentials screen leaves it: signed in to `tenant`, the path still to choose."""
+    with SimulatorServer(tenant) as simulator:
+        app = AsignioSetupApp(demo=True, warm_up=False)
+        app.simulator = simulator
+        app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
+        app.session = Session.open(app.sign_in_answers(), demo=simulator)
+        yield app
+
+
+@pytest.fixture
+def app_with_base() -> Iterator[AsignioSetupApp]:
+    yield from signed_in_app(SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com")))
+
+
+@pytest.fixture
+def app_without_base() -> Iterator[AsignioSetupApp]:
+    yield from signed_in_app(SimulatedTenant.seeded("contoso"))
+
+
+async def open_path(pilot: Pilot) -> None:
+    pilot.app.call_later(pilot.app.push_screen, PathScreen())  # from the app's task, so message_hook sees its messages
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def choose_custom_policy(pilot: Pilot) -> None:
+    await open_path(pilot)
+    await pilot.press("down")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_the_user_flow_goes_on_without_looking_at_policies(app_with_base: AsignioSetupApp) -> None:
+    messages: list[Message] = []
+    app = app_with_base
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_path(pilot)
+        screen = app.screen
+        assert screen.focused is screen.query_one("#paths", OptionList)
+        assert app.draft["setup"]["pivot"] == "user-flow"
+        assert not screen.query_one("#base-report", Static).display
+        await pilot.press("enter")
+        assert isinstance(app.screen, MfaScreen)
+        await pilot.press("escape")
+        assert app.screen is screen
+    assert not [message for message in messages if isinstance(message, BaseInspected)]
+
+
+async def test_custom_policy_shows_a_base_that_can_host_the_journey(app_with_base: AsignioSetupApp) -> None:
+    messages: list[Message] = []
+    app = app_with_base
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await choose_custom_policy(pilot)
+        [inspected] = [message for message in messages if isinstance(message, BaseInspected)]
+        assert inspected.report.can_host
+        assert app.draft["setup"]["pivot"] == "custom-policy"
+        report = app.screen.query_one("#base-report", Static)
+        assert report.display and report.has_class("good")
+        assert str(report.content).startswith("✓ It can host the Asignio journey: found B2C_1A_TrustFrameworkBase")
+        await pilot.press("enter")
+        assert isinstance(app.screen, MfaScreen)
+    assert app.simulator.writes == 0
+
+
+async def test_custom_policy_without_a_base_is_refused_with_the_reason(app_without_base: AsignioSetupApp) -> None:
+    messages: list[Message] = []
+    app = app_without_base
+    async with app.run_test(message_hook=messages.append, notifications=True) as pilot:
+        await choose_custom_policy(pilot)
+        [inspected] = [message for message in messages if isinstance(message, BaseInspected)]
+        assert not inspected.report.can_host and inspected.report.present == ()
+        report = str(app.screen.query_one("#base-report", Static).content)
+        assert "none of the starter pack's policies" in report and "✗ It cannot host" in report
+        await pilot.press("enter")
+        assert isinstance(app.screen, PathScreen)
+        assert any("cannot host" in notification.message for notification in app._notifications)
+        await pilot.press("up", "enter")
+        assert isinstance(app.screen, MfaScreen)
+
+
+def test_path_custom_policy_snapshot(snap_compare, app_with_base: AsignioSetupApp) -> None:
+    assert snap_compare(app_with_base, terminal_size=(80, 24), run_before=choose_custom_policy)
+
+
+def test_path_custom_policy_without_a_base_snapshot(snap_compare, app_without_base: AsignioSetupApp) -> None:
+    assert snap_compare(app_without_base, terminal_size=(80, 24), run_before=choose_custom_policy)

@@ -1,0 +1,120 @@
+"""Review: the plan against the simulated tenant, what it already has, the extensions diff; nothing written here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.geometry import Region
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
+from screens.messages import ReviewReady
+from screens.mfa import MfaScreen
+from screens.progress import ProgressScreen
+from screens.review import ReviewScreen
+from wizard.policies import demo_chain
+from wizard.session import Session
+from wizard.simulator import SimulatedTenant, SimulatorServer
+
+SECRET = "Asignio-Secret-q7Zr9xVw2"
+
+
+def app_at_review(simulator: SimulatorServer, pivot: str, mfa: str = "phone") -> AsignioSetupApp:
+    """The wizard as the MFA screen leaves it: every answer given, signed in to the simulated tenant."""
+    app = AsignioSetupApp(demo=True, warm_up=False)
+    app.simulator = simulator
+    app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
+    app.draft["setup"] = {"pivot": pivot, "mfa": mfa}
+    app.keep_typed_secret(SECRET)
+    app.session = Session.open(app.final_answers(), demo=simulator, secret=SECRET)
+    return app
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorServer]:
+    with SimulatorServer(SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))) as server:
+        yield server
+
+
+def shown_text(widget: Widget) -> str:
+    """What the widget shows on screen, line by line, as the operator reads it."""
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *widget.size)))
+
+
+async def open_review(pilot: Pilot) -> None:
+    pilot.app.call_later(pilot.app.push_screen, ReviewScreen())  # from the app's task, so message_hook sees its messages
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_the_user_flow_plan_is_listed_and_nothing_is_written_before_confirm(
+    simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ProgressScreen, "start_run", lambda self: None)
+    messages: list[Message] = []
+    app = app_at_review(simulator, "user-flow")
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_review(pilot)
+        [ready] = [message for message in messages if isinstance(message, ReviewReady)]
+        assert ready.review.extensions_diff is None
+        screen = app.screen
+        plan = shown_text(screen.query_one("#plan", Static))
+        for number, step in enumerate(ready.review.steps, start=1):
+            assert f"{number}. {step.title[:30]}" in plan
+        assert "user-flow-mfa" in [step.id for step in ready.review.steps]
+        assert not screen.query_one("#diff", Static).display
+        assert simulator.writes == 0
+        assert screen.focused is screen.query_one("#confirm", Button)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReviewScreen)
+        app.call_later(app.push_screen, ReviewScreen())
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        assert isinstance(app.screen, ProgressScreen)
+        assert [row.title for row in app.screen.rows.values()] == [step.title for step in ready.review.steps]
+    assert simulator.writes == 0
+
+
+async def test_custom_policy_shows_the_extensions_diff(simulator: SimulatorServer) -> None:
+    messages: list[Message] = []
+    app = app_at_review(simulator, "custom-policy")
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_review(pilot)
+        [ready] = [message for message in messages if isinstance(message, ReviewReady)]
+        assert ready.review.extensions_diff
+        screen = app.screen
+        assert screen.query_one("#diff", Static).display
+        assert str(screen.query_one("#diff-title", Static).content) == "Changes to your extensions policy"
+        plan = shown_text(screen.query_one("#plan", Static))
+        done = [step for step in ready.review.steps if step.done]
+        assert done and " ".join(plan.split()).count("✓ already in the tenant") == len(done)
+    assert simulator.writes == 0
+
+
+async def test_back_from_review_keeps_the_answers(simulator: SimulatorServer) -> None:
+    app = app_at_review(simulator, "user-flow", mfa="off")
+    async with app.run_test() as pilot:
+        app.call_later(app.push_screen, MfaScreen())
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MfaScreen)
+        assert app.draft["setup"] == {"pivot": "user-flow", "mfa": "off"}
+
+
+def test_review_user_flow_snapshot(snap_compare, simulator: SimulatorServer) -> None:
+    assert snap_compare(app_at_review(simulator, "user-flow"), terminal_size=(80, 24), run_before=open_review)
+
+
+def test_review_custom_policy_snapshot(snap_compare, simulator: SimulatorServer) -> None:
+    assert snap_compare(app_at_review(simulator, "custom-policy"), terminal_size=(80, 24), run_before=open_review)

@@ -1,0 +1,121 @@
+"""Tenant and sign-in: the name is checked as typed; sign-in against the simulated tenant says who and where."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Select, Static
+from textual.worker import WorkerFailed
+
+from screens.app import AsignioSetupApp
+from screens.credentials import CredentialsScreen
+from screens.messages import SignedIn, WorkFailed
+from screens.tenant import TenantScreen
+from wizard.clouds import Cloud
+from wizard.simulator import SimulatedTenant, SimulatorServer
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorServer]:
+    with SimulatorServer(SimulatedTenant.seeded("contoso")) as server:
+        yield server
+
+
+def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
+    """The demo wizard signing in to `simulator`, with the tenant name still to type."""
+    app = AsignioSetupApp(demo=True, warm_up=False)
+    app.simulator = simulator
+    del app.draft["tenant"]["name"]
+    return app
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let the sign-in worker end (failing is what some tests want) and the screen catch up."""
+    try:
+        await pilot.app.workers.wait_for_complete()
+    except WorkerFailed:
+        pass
+    await pilot.pause()
+
+
+async def open_tenant(pilot: Pilot) -> None:
+    pilot.app.call_later(pilot.app.push_screen, TenantScreen())  # from the app's task, so message_hook sees its messages
+    await pilot.pause()
+    await settle(pilot)
+
+
+async def sign_in_as_typed(pilot: Pilot) -> None:
+    await open_tenant(pilot)
+    await pilot.press(*"contoso", "enter")
+    await settle(pilot)
+
+
+async def test_the_name_is_checked_as_typed_and_sign_in_says_who_and_where(simulator: SimulatorServer) -> None:
+    messages: list[Message] = []
+    app = app_against(simulator)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_tenant(pilot)
+        screen = app.screen
+        hint = screen.query_one("#tenant-hint", Static)
+        assert "before .onmicrosoft.com" in str(hint.content)
+        await pilot.press(*"con toso")
+        assert hint.has_class("problem")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not [message for message in messages if isinstance(message, SignedIn)]
+        assert screen.focused is screen.query_one("#tenant-name", Input)
+
+        screen.query_one("#tenant-name", Input).value = "contoso.onmicrosoft.com"
+        await pilot.pause()
+        assert str(hint.content) == "→ contoso.onmicrosoft.com"
+        await pilot.press("enter")
+        await settle(pilot)
+        [signed_in] = [message for message in messages if isinstance(message, SignedIn)]
+        assert signed_in.identity.tenant_domain == "contoso.onmicrosoft.com"
+        assert signed_in.identity.tenant_type == "AADB2C"
+        assert "✓ Signed in" in str(screen.query_one("#sign-in-status", Static).content)
+        assert app.draft["tenant"] == {"name": "contoso", "cloud": "global"}
+        assert screen.focused is screen.query_one("#next", Button)
+        await pilot.press("enter")
+        assert isinstance(app.screen, CredentialsScreen)
+        await pilot.press("escape")
+        assert app.screen is screen
+    assert simulator.writes == 0
+
+
+async def test_a_changed_choice_asks_for_a_new_sign_in(simulator: SimulatorServer) -> None:
+    app = app_against(simulator)
+    async with app.run_test() as pilot:
+        await sign_in_as_typed(pilot)
+        screen = app.screen
+        assert app.identity is not None
+        screen.query_one("#cloud", Select).value = Cloud.US_GOVERNMENT.value
+        await pilot.pause()
+        assert app.identity is None
+        assert screen.query_one("#next", Button).disabled
+        assert "Sign in again" in str(screen.query_one("#sign-in-status", Static).content)
+
+
+async def test_a_tenant_that_is_not_b2c_is_said_before_anything_is_written() -> None:
+    messages: list[Message] = []
+    with SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="AAD")) as simulator:
+        app = app_against(simulator)
+        async with app.run_test(message_hook=messages.append) as pilot:
+            await sign_in_as_typed(pilot)
+            await pilot.press("escape")
+            screen = app.screen
+            assert isinstance(screen, TenantScreen)
+            assert "not an Azure AD B2C tenant" in str(screen.query_one("#sign-in-status", Static).content)
+            assert screen.query_one("#sign-in-status", Static).has_class("problem")
+            assert screen.query_one("#next", Button).disabled
+            assert not screen.query_one("#sign-in", Button).disabled
+        assert simulator.writes == 0
+    assert [message.group for message in messages if isinstance(message, WorkFailed)][:1] == ["sign-in"]
+    assert not [message for message in messages if isinstance(message, SignedIn)]
+
+
+def test_tenant_signed_in_snapshot(snap_compare, simulator: SimulatorServer) -> None:
+    assert snap_compare(app_against(simulator), terminal_size=(80, 24), run_before=sign_in_as_typed)
