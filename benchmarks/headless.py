@@ -113,7 +113,7 @@ def main() -> None:
 
         started = time.perf_counter()
         warm_up()
-        print(f"one-time SDK warm-up (import + first parse): {time.perf_counter() - started:.2f} s")
+        print(f"one-time SDK warm-up (import, first parse, request builders, TLS context): {time.perf_counter() - started:.2f} s")
         print(f"latency injected per request: {latency * 1000:.0f} ms")
         for pivot in ("custom-policy", "user-flow"):
             measure(pivot, latency)

@@ -9,6 +9,8 @@ message only, never from request bodies.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,7 +20,9 @@ from wizard.auth import token_claims
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
 
 if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
+    import ssl
+
+    from azure.core.credentials import AccessToken, TokenCredential
     from kiota_abstractions.api_error import APIError
     from msgraph_beta import GraphServiceClient
 
@@ -306,9 +310,23 @@ class Tenant:
     def client(self) -> GraphServiceClient:
         """The SDK client, built on first use and pointed at `graph_url` (the simulator, or another cloud)."""
         if self._client is None:
-            from msgraph_beta import GraphServiceClient
+            import httpx
+            from kiota_authentication_azure.azure_identity_authentication_provider import (
+                AzureIdentityAuthenticationProvider,
+            )
+            from kiota_http.kiota_client_factory import DEFAULT_CONNECTION_TIMEOUT, DEFAULT_REQUEST_TIMEOUT
+            from msgraph_beta import GraphRequestAdapter, GraphServiceClient
+            from msgraph_beta.graph_request_adapter import apiVersion, options
+            from msgraph_core import GraphClientFactory
 
-            client = GraphServiceClient(credentials=self._credential, scopes=self._scopes)
+            http = httpx.AsyncClient(
+                timeout=httpx.Timeout(DEFAULT_REQUEST_TIMEOUT, connect=DEFAULT_CONNECTION_TIMEOUT),
+                http2=True,
+                verify=_tls_context(),
+            )
+            http = GraphClientFactory.create_with_default_middleware(api_version=apiVersion, client=http, options=options)
+            auth = AzureIdentityAuthenticationProvider(self._credential, scopes=self._scopes)
+            client = GraphServiceClient(request_adapter=GraphRequestAdapter(auth, http))
             client.request_adapter.base_url = self._graph_url
             self._client = client
         return self._client
@@ -713,15 +731,102 @@ class Tenant:
             self._client = None
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The TLS context every client shares: building one (loading the CA bundle) costs ~90 ms, so once a process."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
+class _RehearsalAdapter:
+    """A request adapter that sends nothing: each call builds its request as usual and parses an empty answer of the
+    type it expects (and of its error type), so every builder, model and serializer it touches gets imported."""
+
+    def __init__(self, adapter: Any) -> None:
+        self._adapter = adapter
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._adapter, name)
+
+    async def send_async(self, request_info: Any, parsable_factory: Any, error_map: Any) -> None:
+        self._parse_empty(parsable_factory, *(error_map or {}).values())
+
+    async def send_collection_async(self, request_info: Any, parsable_factory: Any, error_map: Any) -> None:
+        self._parse_empty(parsable_factory, *(error_map or {}).values())
+
+    async def send_primitive_async(self, request_info: Any, response_type: str, error_map: Any) -> None:
+        self._parse_empty(*(error_map or {}).values())
+
+    async def send_no_response_content_async(self, request_info: Any, error_map: Any) -> None:
+        self._parse_empty(*(error_map or {}).values())
+
+    @staticmethod
+    def _parse_empty(*models: Any) -> None:
+        from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+
+        answer = b'{"error": {"details": [{}], "innerError": {}}}'
+        for model in models:
+            JsonParseNodeFactory().get_root_parse_node("application/json", answer).get_object_value(model)
+
+
+class _UnusedCredential:
+    """The rehearsal's credential: it sends nothing, so no token is ever asked for."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        raise SignInError("the warm-up rehearsal never signs in", "")
+
+
+async def _rehearse(tenant: Tenant) -> None:
+    """Every facade operation once, through the rehearsal adapter; the "nothing came back" errors are expected."""
+    spec = OidcProviderSpec(display_name="warm-up", client_id="warm-up", metadata_url="https://localhost")
+    operations: list[Callable[[], Awaitable[Any]]] = [
+        tenant.organization,
+        lambda: tenant.key_set("warm-up"),
+        lambda: tenant.create_key_set("warm-up"),
+        lambda: tenant.upload_secret("warm-up", "warm-up", use="sig", nbf=0, exp=0),
+        tenant.policy_ids,
+        lambda: tenant.policy_xml("warm-up"),
+        lambda: tenant.upload_policy("warm-up", b"<TrustFrameworkPolicy/>"),
+        tenant.identity_providers,
+        lambda: tenant.create_oidc_provider(spec, "warm-up"),
+        lambda: tenant.update_oidc_provider("warm-up", spec, "warm-up"),
+        lambda: tenant.user_flow("warm-up"),
+        lambda: tenant.create_user_flow("warm-up"),
+        lambda: tenant.user_flow_provider_ids("warm-up"),
+        lambda: tenant.attach_provider("warm-up", "warm-up"),
+        lambda: tenant.applications_named("warm-up"),
+        lambda: tenant.create_test_application("warm-up", "https://localhost"),
+        lambda: tenant.update_test_application("warm-up", "https://localhost"),
+        lambda: tenant.service_principal("warm-up"),
+        lambda: tenant.create_service_principal("warm-up"),
+        lambda: tenant.permission_grant("warm-up", "warm-up"),
+        lambda: tenant.create_permission_grant("warm-up", "warm-up", "openid"),
+        lambda: tenant.update_permission_grant("warm-up", "openid"),
+    ]
+    for operation in operations:
+        with contextlib.suppress(SetupError):
+            await operation()
+    await tenant.close()
+
+
 def warm_up() -> None:
-    """Import the SDK and parse one response, paying the multi-second first-response cost (run it in a thread)."""
+    """Pay the SDK's one-time costs before the first real request (run it in a thread): its import, the first parse
+    (which imports every entity model), each operation's request builders, models and serializers, the HTTP/1.1
+    and HTTP/2 connection code, and the shared TLS context. Sends nothing."""
+    import asyncio
     import importlib
     import json
 
     from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+    from msgraph_beta import GraphServiceClient
     from msgraph_beta.generated.models.organization_collection_response import OrganizationCollectionResponse
 
     sample = {"value": [{"id": "0", "tenantType": "AADB2C", "verifiedDomains": [{"name": "x.onmicrosoft.com", "isInitial": True}]}]}
     node = JsonParseNodeFactory().get_root_parse_node("application/json", json.dumps(sample).encode())
     node.get_object_value(OrganizationCollectionResponse)
-    importlib.import_module("msgraph_beta")
+    for module in ("anyio._backends._asyncio", "httpcore._async.http11", "httpcore._async.http2"):
+        importlib.import_module(module)
+    tenant = Tenant(_UnusedCredential(), graph_url="https://localhost/beta", scopes=["https://localhost/.default"])
+    tenant._client = GraphServiceClient(request_adapter=_RehearsalAdapter(tenant.client.request_adapter))
+    asyncio.run(_rehearse(tenant))
