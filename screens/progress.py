@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from screens.base import WizardStep
@@ -65,6 +67,9 @@ class ProgressScreen(WizardStep):
     """Starts the run on mount; the run can be left with Ctrl+Q at any time and resumed later."""
 
     CSS_PATH = "progress.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+o", "open_link", "Open portal page")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
+    """On a short terminal a panel asking for the operator hides the log (its lines are in the log as well)."""
 
     def __init__(self, steps: Sequence[PlannedStep]) -> None:
         super().__init__()
@@ -73,6 +78,8 @@ class ProgressScreen(WizardStep):
         self.waiting: dict[str, tuple[tuple[str, ...], str]] = {}
         """Portal steps the operator still has to confirm: step id → (instructions, link); the first is shown."""
         self.result: RunFinished | None = None
+        self.created: list[str] = []
+        """What every run on this screen created; a run after the portal steps finds it all there."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("Setting up", classes="title", id="heading")
@@ -83,12 +90,11 @@ class ProgressScreen(WizardStep):
             yield Static("", id="failure-text", markup=False)
         with Vertical(id="guided", classes="panel hidden"):
             yield Static("", id="guided-text", markup=False)
-            with Horizontal(classes="panel-buttons"):
-                yield Button("Open the portal page", id="open-link")
-                yield Button("I did it: confirm", id="confirm-guided", variant="warning")
         yield RichLog(id="log", wrap=True, markup=False, max_lines=500)
 
     def compose_buttons(self) -> ComposeResult:
+        yield Button("Open the portal page", id="open-link", classes="hidden")
+        yield Button("I did it: confirm", id="confirm-guided", variant="warning", classes="hidden")
         yield Button("Retry", id="retry", variant="warning", classes="hidden")
         yield Button("Continue", id="continue", variant="success", classes="hidden")
 
@@ -96,15 +102,19 @@ class ProgressScreen(WizardStep):
         self.start_run()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """No going back while the run writes to the tenant (Ctrl+Q still stops it; it resumes later)."""
+        """No going back while the run writes to the tenant (Ctrl+Q still stops it; it resumes later); the portal
+        link only while a portal step waits."""
         if action == "back" and self.running:
             return None
+        if action == "open_link":
+            return self.first_waiting() is not None
         return True
 
     def start_run(self) -> None:
         self.running = True
         self.result = None
         self.query_one("#failure").add_class("hidden")
+        self.mark_asking()
         self.query_one("#retry").add_class("hidden")
         self.query_one("#heading", Static).update("Setting up")
         for row in self.rows.values():
@@ -150,17 +160,28 @@ class ProgressScreen(WizardStep):
         finished = sum(row.status in FINISHED for row in self.rows.values())
         self.query_one("#bar", ProgressBar).update(total=len(self.rows), progress=finished)
 
+    def mark_asking(self) -> None:
+        """`-asks` while a panel asks something of the operator: on a short terminal it takes the log's place."""
+        panels = self.query("#failure, #guided")
+        self.set_class(any(not panel.has_class("hidden") for panel in panels), "-asks")
+
+    def first_waiting(self) -> str | None:
+        """The portal step to do now: the first of the plan still waiting (the run reports them in any order)."""
+        return next((step_id for step_id in self.rows if step_id in self.waiting), None)
+
     def show_guided(self) -> None:
-        """The first portal step still waiting, with its instructions and link; hidden when none is left."""
-        panel = self.query_one("#guided")
-        if not self.waiting:
-            panel.add_class("hidden")
+        """The first portal step still waiting, with its instructions and buttons; hidden when none is left."""
+        step_id = self.first_waiting()
+        for widget in self.query("#guided, #open-link, #confirm-guided"):
+            widget.set_class(step_id is None, "hidden")
+        self.mark_asking()
+        self.refresh_bindings()
+        if step_id is None:
             return
-        step_id, (instructions, _link) = next(iter(self.waiting.items()))
-        left = f" (then {len(self.waiting) - 1} more)" if len(self.waiting) > 1 else ""
-        text = "\n".join([f"Your turn, in the Azure portal{left}: {self.row(step_id).title}", *instructions])
+        instructions, _link = self.waiting[step_id]
+        left = f" · then {len(self.waiting) - 1} more" if len(self.waiting) > 1 else ""
+        text = "\n".join([f"{self.row(step_id).title}{left}", *instructions])
         self.query_one("#guided-text", Static).update(text)
-        panel.remove_class("hidden")
 
     def show_failure(self, error: BaseException) -> None:
         if isinstance(error, SetupError):
@@ -169,11 +190,13 @@ class ProgressScreen(WizardStep):
             text = f"✗ Unexpected error: {type(error).__name__}: {error}"
         self.query_one("#failure-text", Static).update(text)
         self.query_one("#failure").remove_class("hidden")
+        self.mark_asking()
         self.log_line(text, "red")
 
     def on_run_complete(self, message: RunComplete) -> None:
         self.running = False
         self.result = message.result
+        self.created.extend(line for line in message.result.created if line not in self.created)
         self.refresh_bindings()
         if message.result.waiting:
             self.query_one("#heading", Static).update("Your turn: the portal steps below, one by one")
@@ -208,18 +231,19 @@ class ProgressScreen(WizardStep):
         self.start_run()
 
     @on(Button.Pressed, "#open-link")
-    def open_link(self) -> None:
-        if self.waiting:
-            _instructions, link = next(iter(self.waiting.values()))
+    def action_open_link(self) -> None:
+        step_id = self.first_waiting()
+        if step_id is not None:
+            _instructions, link = self.waiting[step_id]
             self.app.open_url(link)
 
     @on(Button.Pressed, "#confirm-guided")
     def confirm_guided(self) -> None:
-        """The operator did the portal step shown: record it. After the last one the Run-now URL is ready when the
-        run already made the rest; otherwise the run goes again (done steps are skipped)."""
-        if not self.waiting or self.running:
+        """The operator did the portal step shown: record it. After the last one the run goes again: it finds
+        every step done, writes nothing, and finishes the setup with the Run-now URL."""
+        step_id = self.first_waiting()
+        if step_id is None or self.running:
             return
-        step_id = next(iter(self.waiting))
         del self.waiting[step_id]
         self.wizard.confirm_guided(step_id)
         self.rows[step_id].set_status(StepStatus.DONE, "confirmed by you")
@@ -228,9 +252,8 @@ class ProgressScreen(WizardStep):
         self.show_guided()
         if self.waiting:
             self.query_one("#confirm-guided", Button).focus()
-        elif self.result is not None and self.result.run_now_url:
-            self.show_ready()
         else:
+            self.log_line("Checking every step once more to finish the setup…")
             self.start_run()
 
     @on(Button.Pressed, "#continue")
@@ -238,4 +261,4 @@ class ProgressScreen(WizardStep):
         from screens.done import DoneScreen
 
         if self.result is not None:
-            self.app.push_screen(DoneScreen(self.result))
+            self.app.push_screen(DoneScreen(replace(self.result, created=tuple(self.created))))

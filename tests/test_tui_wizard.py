@@ -13,7 +13,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from screens.app import AsignioSetupApp
 from screens.done import DoneScreen
-from screens.messages import BaseInspected, ReviewReady, RunComplete, RunEvent, SignedIn
+from screens.messages import BaseInspected, ReviewReady, RunComplete, RunEvent, SavedRunsLoaded, SignedIn
 from screens.path import PathScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
@@ -21,6 +21,7 @@ from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
 from wizard.events import StepFailed, StepWaiting
 from wizard.simulator import SimulatedTenant
+from wizard.state import StateStore
 
 
 async def settle(pilot: Pilot) -> None:
@@ -67,7 +68,9 @@ async def confirm_portal_steps(pilot: Pilot) -> None:
         screen = pilot.app.screen
         if not (isinstance(screen, ProgressScreen) and screen.waiting):
             return
-        assert screen.focused is screen.query_one("#confirm-guided", Button)
+        confirm = screen.query_one("#confirm-guided", Button)
+        assert screen.focused is confirm
+        confirm.active_effect_duration = 0  # the next Enter counts however soon it comes
         await press(pilot, "enter")
     raise AssertionError("portal steps still waiting after five confirmations")
 
@@ -95,6 +98,21 @@ async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool
     assert bool(waited) is (not custom_policy)
     assert not [m for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepFailed)]
     assert len(tenant.applications) == 1
+    await assert_nothing_to_resume()
+
+
+async def assert_nothing_to_resume() -> None:
+    """A finished setup is not offered for Resume on the next launch: the welcome screen shows plain Start."""
+    state = StateStore("contoso").load()
+    assert state is not None and state.finished and state.run_now_url
+    messages: list[Message] = []
+    app = AsignioSetupApp(demo=True, warm_up=False)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await settle(pilot)
+        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+        assert loaded.runs == []
+        assert not app.screen.query_one("#resume", Button).display
+        assert app.screen.focused is app.screen.query_one("#start", Button)
 
 
 async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
@@ -147,3 +165,4 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     assert len(tenant.identity_providers) == 1
     assert len(tenant.user_flows) == 1
     assert len(tenant.applications) == 1
+    await assert_nothing_to_resume()

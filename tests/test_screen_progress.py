@@ -1,0 +1,170 @@
+"""Progress: the run against the simulated tenant step by step; portal steps confirmed one by one finish the setup
+with a second run that writes nothing; a failure says why and offers Retry; no going back while it writes."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Button, ProgressBar, Static
+from textual.worker import WorkerFailed
+
+from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
+from screens.done import DoneScreen
+from screens.error import ErrorScreen
+from screens.messages import RunComplete, RunEvent, WorkFailed
+from screens.progress import ProgressScreen
+from wizard.events import StepFailed, StepStatus, StepWaiting
+from wizard.policies import demo_chain
+from wizard.session import Review, Session
+from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
+from wizard.state import StateStore, unfinished_runs
+
+SECRET = "Asignio-Secret-q7Zr9xVw2"
+PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorServer]:
+    with SimulatorServer(SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))) as server:
+        yield server
+
+
+def app_confirmed_at_review(simulator: SimulatorServer, pivot: str = "user-flow") -> AsignioSetupApp:
+    """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on."""
+    app = AsignioSetupApp(demo=True, warm_up=False)
+    app.simulator = simulator
+    app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
+    app.draft["setup"] = {"pivot": pivot, "mfa": "phone"}
+    app.keep_typed_secret(SECRET)
+    app.session = Session.open(app.final_answers(), demo=simulator, secret=SECRET)
+    return app
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let the run end (failing is what some tests want) and the screen catch up."""
+    try:
+        await pilot.app.workers.wait_for_complete()
+    except WorkerFailed:
+        pass
+    await pilot.pause()
+
+
+async def open_progress(pilot: Pilot) -> None:
+    """The plan as the review screen got it from the core, then the progress screen that runs it."""
+    app = pilot.app
+    assert isinstance(app, AsignioSetupApp)
+    review: Review = await app.session_for_draft().review()
+    app.call_later(app.push_screen, ProgressScreen(review.steps))  # from the app's task, so message_hook sees its messages
+    await pilot.pause()
+    await settle(pilot)
+
+
+def statuses(screen: ProgressScreen) -> dict[str, StepStatus]:
+    return {step_id: row.status for step_id, row in screen.rows.items()}
+
+
+async def test_portal_steps_confirmed_one_by_one_finish_the_setup(simulator: SimulatorServer) -> None:
+    messages: list[Message] = []
+    app = app_confirmed_at_review(simulator)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_progress(pilot)
+        screen = app.screen
+        assert isinstance(screen, ProgressScreen)
+        waited = [m.event.step for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepWaiting)]
+        assert sorted(waited) == PORTAL_STEPS
+        [first_run] = [message.result for message in messages if isinstance(message, RunComplete)]
+        assert sorted(first_run.waiting) == PORTAL_STEPS
+        assert "Your turn" in str(screen.query_one("#heading", Static).content)
+        assert "Turn off local accounts" in str(screen.query_one("#guided-text", Static).content)
+        assert "· then 1 more" in str(screen.query_one("#guided-text", Static).content)
+        assert screen.focused is screen.query_one("#confirm-guided", Button)
+        assert not screen.query_one("#continue", Button).display
+        assert app.active_bindings["ctrl+o"].enabled
+        writes_of_the_first_run = simulator.writes
+        screen.query_one("#confirm-guided", Button).active_effect_duration = 0  # two Enters in a row both count
+
+        await pilot.press("enter")
+        assert statuses(screen)["local-accounts-off"] is StepStatus.DONE
+        assert "phone MFA" in str(screen.query_one("#guided-text", Static).content)
+        assert len([message for message in messages if isinstance(message, RunComplete)]) == 1
+
+        await pilot.press("enter")
+        await settle(pilot)
+        [_, second_run] = [message.result for message in messages if isinstance(message, RunComplete)]
+        assert second_run.waiting == () and second_run.created == ()
+        assert second_run.run_now_url and "B2C_1_AsignioSignupSignin" in second_run.run_now_url
+        assert simulator.writes == writes_of_the_first_run
+        assert set(statuses(screen).values()) <= {StepStatus.DONE, StepStatus.SKIPPED}
+        bar = screen.query_one("#bar", ProgressBar)
+        assert bar.progress == bar.total == len(screen.rows)
+        assert screen.query_one("#guided").has_class("hidden")
+        assert screen.query_one("#log").display
+        assert "ctrl+o" not in app.active_bindings
+        assert str(screen.query_one("#heading", Static).content).startswith("Done")
+        assert screen.focused is screen.query_one("#continue", Button)
+
+        await pilot.press("enter")
+        done = app.screen
+        assert isinstance(done, DoneScreen)
+        assert done.result.run_now_url == second_run.run_now_url
+        assert done.result.created == first_run.created and first_run.created
+    state = StateStore("contoso").load()
+    assert state is not None and state.finished and state.run_now_url == second_run.run_now_url
+    assert unfinished_runs() == []
+
+
+async def test_a_failed_step_says_why_and_retry_finishes_it(simulator: SimulatorServer) -> None:
+    messages: list[Message] = []
+    app = app_confirmed_at_review(simulator, pivot="custom-policy")
+    simulator.fail(1, status=403, writes_only=True)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_progress(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        await pilot.press("escape")
+        screen = app.screen
+        assert isinstance(screen, ProgressScreen), "the error view closes; the run's screen stays"
+        [failed] = [m.event for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepFailed)]
+        assert {m.group for m in messages if isinstance(m, WorkFailed)} == {"run"}
+        assert statuses(screen)[failed.step] is StepStatus.FAILED
+        failure = str(screen.query_one("#failure-text", Static).content)
+        assert failure.startswith(f"✗ {failed.error.what}") and "What to do:" in failure
+        assert str(screen.query_one("#heading", Static).content).startswith("Stopped")
+        assert screen.focused is screen.query_one("#retry", Button)
+
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.query_one("#failure").has_class("hidden")
+        assert statuses(screen)[failed.step] is StepStatus.DONE
+        assert str(screen.query_one("#heading", Static).content).startswith("Done")
+    assert len(simulator.tenant.applications) == 1
+
+
+async def test_no_going_back_while_the_run_writes(simulator: SimulatorServer) -> None:
+    app = app_confirmed_at_review(simulator)
+    simulator.stall_after_writes(1)
+    async with app.run_test() as pilot:
+        review = await app.session_for_draft().review()
+        app.push_screen(ProgressScreen(review.steps))
+        assert await asyncio.to_thread(simulator.wait_until_stalled, 10)
+        await pilot.pause()
+        screen = app.screen
+        assert screen.running
+        assert not app.active_bindings["escape"].enabled
+        await pilot.press("escape")
+        assert app.screen is screen
+        simulator.release()
+        await settle(pilot)
+        assert not screen.running
+
+
+def test_progress_waiting_for_the_portal_snapshot(
+    snap_compare, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = (f"00000000-0000-4000-8000-{number:012d}" for number in itertools.count(1))
+    monkeypatch.setattr(endpoints, "new_id", lambda: next(ids))  # the simulator's object ids, fixed for the picture
+    assert snap_compare(app_confirmed_at_review(simulator), terminal_size=(80, 24), run_before=open_progress)
