@@ -79,6 +79,8 @@ class ProgressScreen(WizardStep):
         """Portal steps the operator still has to confirm: step id → (instructions, link); the first is shown."""
         self.result: RunFinished | None = None
         self.created: list[str] = []
+        self.done_here: set[str] = set()
+        """Steps a run on this screen did: when the next run finds their work there, they stay "done", quietly."""
         """What every run on this screen created; a run after the portal steps finds it all there."""
 
     def compose_body(self) -> ComposeResult:
@@ -135,7 +137,10 @@ class ProgressScreen(WizardStep):
                 self.log_line(f"{self.row(step_id).title}: {text}")
             case StepDone(step=step_id, summary=summary):
                 self.row(step_id).set_status(StepStatus.DONE, summary)
+                self.done_here.add(step_id)
                 self.log_line(f"✓ {summary}", "green")
+            case StepSkipped(step=step_id) if step_id in self.done_here:
+                self.row(step_id).set_status(StepStatus.DONE)
             case StepSkipped(step=step_id, summary=summary):
                 self.row(step_id).set_status(StepStatus.SKIPPED, summary)
                 self.log_line(f"✓ already there: {summary}", "green")

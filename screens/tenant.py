@@ -115,6 +115,9 @@ class TenantScreen(WizardStep):
     @on(Input.Submitted, "#tenant-name")
     @on(Button.Pressed, "#sign-in")
     def sign_in(self) -> None:
+        """Sign in with the choices made; a second Enter while a sign-in runs is ignored, not a restart."""
+        if any(worker.group == "sign-in" and not worker.is_finished for worker in self.app.workers):
+            return
         name_input = self.query_one("#tenant-name", Input)
         if not name_input.validate(self.tenant_name).is_valid or not self.tenant_name:
             self.show_tenant_hint(name_input.validate(self.tenant_name))

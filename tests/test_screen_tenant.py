@@ -8,7 +8,7 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
-from textual.worker import WorkerFailed
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
@@ -71,8 +71,11 @@ async def test_the_name_is_checked_as_typed_and_sign_in_says_who_and_where(simul
         screen.query_one("#tenant-name", Input).value = "contoso.onmicrosoft.com"
         await pilot.pause()
         assert str(hint.content) == "→ contoso.onmicrosoft.com"
-        await pilot.press("enter")
+        screen.sign_in()
+        screen.sign_in()  # Enter again before the first sign-in ended
         await settle(pilot)
+        sign_ins = [m.state for m in messages if isinstance(m, Worker.StateChanged) and m.worker.group == "sign-in"]
+        assert WorkerState.SUCCESS in sign_ins and WorkerState.CANCELLED not in sign_ins, "Enter twice: one sign-in"
         [signed_in] = [message for message in messages if isinstance(message, SignedIn)]
         assert signed_in.identity.tenant_domain == "contoso.onmicrosoft.com"
         assert signed_in.identity.tenant_type == "AADB2C"
