@@ -46,7 +46,7 @@ class ReviewScreen(WizardStep):
     def compose_body(self) -> ComposeResult:
         yield Static("Review the plan", classes="title")
         yield Static(
-            "Nothing has been written to the tenant yet. Confirm to run the plan; steps already done are skipped.",
+            "Nothing is written to the tenant until you confirm. Steps already done are skipped.",
             classes="hint",
         )
         yield Static("Looking at the tenant…", id="plan")
