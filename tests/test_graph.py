@@ -70,7 +70,7 @@ def shows_no_secret(error: BaseException) -> bool:
 
 async def test_organization_and_who_is_signed_in(server: SimulatorServer, tenant: Tenant) -> None:
     organization = await tenant.organization()
-    assert organization.tenant_type == "AADB2C"
+    assert organization.tenant_type == "AAD B2C"
     assert organization.initial_domain == DOMAIN
     assert organization.id == server.tenant.organization_id
     assert tenant.signed_in_as() == f"admin@{DOMAIN}"
@@ -224,7 +224,7 @@ async def test_a_token_graph_refuses_is_a_sign_in_error(server: SimulatorServer)
 async def test_throttling_is_retried_as_retry_after_says(server: SimulatorServer, tenant: Tenant) -> None:
     server.throttle(1, retry_after=1)
     started = time.monotonic()
-    assert (await tenant.organization()).tenant_type == "AADB2C"
+    assert (await tenant.organization()).tenant_type == "AAD B2C"
     assert time.monotonic() - started >= 1
     assert statuses(server) == [429, 200]
 

@@ -78,7 +78,7 @@ async def test_the_name_is_checked_as_typed_and_sign_in_says_who_and_where(simul
         assert WorkerState.SUCCESS in sign_ins and WorkerState.CANCELLED not in sign_ins, "Enter twice: one sign-in"
         [signed_in] = [message for message in messages if isinstance(message, SignedIn)]
         assert signed_in.identity.tenant_domain == "contoso.onmicrosoft.com"
-        assert signed_in.identity.tenant_type == "AADB2C"
+        assert signed_in.identity.tenant_type == "AAD B2C"
         assert "✓ Signed in" in str(screen.query_one("#sign-in-status", Static).content)
         assert app.draft["tenant"] == {"name": "contoso", "cloud": "global"}
         assert screen.focused is screen.query_one("#next", Button)

@@ -64,7 +64,7 @@ def test_organization_answers_on_the_sdk_double_slash_path(server: SimulatorServ
     response = graph.get(server.graph_root + "/beta//organization")
     assert response.status_code == 200
     organization = response.json()["value"][0]
-    assert organization["tenantType"] == "AADB2C"
+    assert organization["tenantType"] == "AAD B2C"
     assert {"name": "contoso.onmicrosoft.com", "isInitial": True}.items() <= organization["verifiedDomains"][0].items()
 
 

@@ -822,7 +822,7 @@ def warm_up() -> None:
     from msgraph_beta import GraphServiceClient
     from msgraph_beta.generated.models.organization_collection_response import OrganizationCollectionResponse
 
-    sample = {"value": [{"id": "0", "tenantType": "AADB2C", "verifiedDomains": [{"name": "x.onmicrosoft.com", "isInitial": True}]}]}
+    sample = {"value": [{"id": "0", "tenantType": "AAD B2C", "verifiedDomains": [{"name": "x.onmicrosoft.com", "isInitial": True}]}]}
     node = JsonParseNodeFactory().get_root_parse_node("application/json", json.dumps(sample).encode())
     node.get_object_value(OrganizationCollectionResponse)
     for module in ("anyio._backends._asyncio", "httpcore._async.http11", "httpcore._async.http2"):

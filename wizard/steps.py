@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from wizard.graph import ApplicationInfo, IdentityProviderInfo, OidcProviderSpec, Organization, Tenant
     from wizard.policies import GeneratedPolicies
 
-B2C_TENANT_TYPE = "AADB2C"
+B2C_TENANT_TYPE = "AAD B2C"
+"""Graph's organization.tenantType for a B2C tenant; compared without spaces or case, to be lenient."""
 BASE_POLICY = "B2C_1A_TrustFrameworkBase"
 LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
 EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
@@ -171,7 +172,7 @@ class Preflight(Step):
         answers = ctx.answers
         organization = await ctx.tenant.organization()
         ctx.facts.organization = organization
-        if organization.tenant_type != B2C_TENANT_TYPE:
+        if not is_b2c(organization.tenant_type):
             raise TenantNotReadyError(
                 f"{organization.initial_domain} is not an Azure AD B2C tenant (its type is "
                 f"{organization.tenant_type or 'unknown'})",
@@ -193,6 +194,11 @@ class Preflight(Step):
         signed_in = f", signed in as {who}" if who else ""
         return Finding(True, f"{organization.initial_domain} is an Azure AD B2C tenant{signed_in}",
                        {"tenant_id": organization.id})
+
+
+def is_b2c(tenant_type: str | None) -> bool:
+    normalised = (tenant_type or "").replace(" ", "").upper()
+    return normalised == B2C_TENANT_TYPE.replace(" ", "").upper()
 
 
 def missing_permissions(granted: set[str] | None, required: tuple[str, ...]) -> list[str]:

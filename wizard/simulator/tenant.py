@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+B2C_TENANT_TYPE = "AAD B2C"
+"""What Graph reports as an organization's tenantType for an Azure AD B2C tenant (with the space)."""
+
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_DELEGATED_SCOPES = {
     "openid": "37f7f235-527c-4136-accd-4a02d197296e",
@@ -45,7 +48,7 @@ class SimulatedTenant:
     name: str = "contoso"
     organization_id: str = field(default_factory=new_id)
     display_name: str = "Contoso B2C"
-    tenant_type: str = "AADB2C"
+    tenant_type: str = B2C_TENANT_TYPE
     key_sets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     policies: dict[str, bytes] = field(default_factory=dict)
     identity_providers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -66,7 +69,7 @@ class SimulatedTenant:
 
     @classmethod
     def seeded(
-        cls, name: str = "contoso", *, tenant_type: str = "AADB2C", base: Mapping[str, bytes] | None = None
+        cls, name: str = "contoso", *, tenant_type: str = B2C_TENANT_TYPE, base: Mapping[str, bytes] | None = None
     ) -> SimulatedTenant:
         """A tenant as a starter pack leaves it: the signing and encryption keysets, and `base` as its policies."""
         tenant = cls(name=name, display_name=f"{name.capitalize()} B2C", tenant_type=tenant_type)
