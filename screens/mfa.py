@@ -16,9 +16,9 @@ CHOICES = {
 }
 HOW = {
     Pivot.USER_FLOW: (
-        "No Graph API turns MFA on for a user flow, so the run pauses at one portal step: it gives you the "
+        "No Graph API turns MFA on for a user flow, so it is one more portal step: the run gives you the "
         "link to the user flow's Properties page and what to set (Multifactor authentication: SMS or phone "
-        "call, Always on). You set it, save, and press Confirm; the run then finishes."
+        "call, Always on). You set it, save, and press Confirm."
     ),
     Pivot.CUSTOM_POLICY: (
         "The phone-factor steps of Microsoft's MFA starter pack are added to the Asignio journey; "
@@ -33,7 +33,7 @@ class MfaScreen(WizardStep):
     CSS_PATH = "mfa.tcss"
 
     def compose_body(self) -> ComposeResult:
-        yield Static("A second factor after Asignio?", classes="title")
+        yield Static("A second factor after Asignio? [dim](↑↓ to choose, Enter to go on)[/]", classes="title")
         yield OptionList(*(Option(f"[b]{text}", id=mfa.value) for mfa, text in CHOICES.items()), id="choices")
         yield Static("", id="how", classes="hint")
 

@@ -35,7 +35,7 @@ class PathScreen(WizardStep):
         self.can_host: bool | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("User flow or custom policy?", classes="title")
+        yield Static("User flow or custom policy? [dim](↑↓ to choose, Enter to go on)[/]", classes="title")
         yield OptionList(
             *(
                 Option(f"[b]{title}[/b]\n  {creates}\n  {needs}", id=pivot.value)

@@ -66,6 +66,8 @@ class TenantScreen(WizardStep):
         yield Select(CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud", compact=True)
         yield Static("Sign in with", classes="label")
         yield Select(SIGN_IN_CHOICES, value=method, allow_blank=False, id="method", compact=True)
+        if self.wizard.demo:
+            yield Static("Demo: the simulated tenant signs you in whichever method you pick.", classes="hint")
         yield Static("", id="sign-in-status", markup=False)
 
     def compose_buttons(self) -> ComposeResult:
