@@ -63,3 +63,23 @@ def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -
     with pytest.raises(BadInputError) as caught:
         session.confirm_guided("policy-key")
     assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa"
+
+
+class DeclinedSignIn:
+    """A credential whose sign-in the operator declined, as azure-identity reports it."""
+
+    def get_token(self, *scopes: str, **options: object) -> object:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("AADSTS70016: the user declined the sign-in.\nTrace ID: 0")
+
+
+async def test_a_failed_sign_in_is_the_operators_to_fix_with_exit_code_3() -> None:
+    tenant = Tenant(DeclinedSignIn(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
+    session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
+    with pytest.raises(SetupError) as caught:
+        await session.identify()
+    await session.close()
+    assert caught.value.exit_code == ExitCode.SIGN_IN
+    assert caught.value.what == "Signing in to the tenant failed: AADSTS70016: the user declined the sign-in."
+    assert "az login --tenant" in caught.value.fix

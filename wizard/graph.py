@@ -217,6 +217,16 @@ def translate(error: APIError, operation: Operation) -> SetupError:
     )
 
 
+def _sign_in_failed(error: Exception) -> SignInError:
+    """The credential could not get a token: the operator's to fix, never a bug."""
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+    return SignInError(
+        f"Signing in to the tenant failed: {reason}",
+        "check [auth] method and [tenant] name; with azure-cli run "
+        "`az login --tenant <tenant>.onmicrosoft.com --allow-no-subscriptions` first; device-code is the simplest",
+    )
+
+
 def _transport_error(operation: Operation, error: Exception) -> ServiceError:
     return ServiceError(
         f"the connection to Graph failed while trying to {operation.action} ({type(error).__name__})",
@@ -334,6 +344,7 @@ class Tenant:
     async def _call(self, operation: Operation, call: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
         """Run one SDK call, translating its errors; an idempotent call is repeated once after a dropped connection."""
         import httpx
+        from azure.core.exceptions import ClientAuthenticationError
         from kiota_abstractions.api_error import APIError
 
         retried = False
@@ -342,6 +353,8 @@ class Tenant:
                 return await call()
             except APIError as error:
                 raise translate(error, operation) from None
+            except ClientAuthenticationError as error:
+                raise _sign_in_failed(error) from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
                 if retried or not idempotent:
                     raise _transport_error(operation, error) from None
