@@ -319,3 +319,20 @@ def test_a_policy_key_about_to_expire_gets_a_new_key(simulator: SimulatorServer,
     simulator.reset_log()
     assert run(answers) == 0
     assert simulator.writes == 0
+
+
+def test_portal_confirmations_must_be_due_and_lapse_when_the_flow_is_recreated(
+        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = write_answers(answers_dir, "user-flow")
+    assert run(answers, "--confirm", "user-flow-mfa") == 2
+    assert "user-flow-mfa is not waiting for you yet" in capsys.readouterr().err
+    assert simulator.writes == 0
+    assert run(answers) == 7
+    assert run(answers, *GUIDED_STEPS) == 0
+    simulator.tenant.user_flows.clear()
+    capsys.readouterr()
+    assert run(answers) == 7
+    output = capsys.readouterr().out
+    assert "user-flow: B2C_1_AsignioSignupSignin created" in output
+    assert "local-accounts-off: waiting for you in the Azure portal" in output
+    assert "user-flow-mfa: waiting for you in the Azure portal" in output

@@ -8,7 +8,7 @@ import pytest
 
 from wizard.answers import parse_answers
 from wizard.errors import BadInputError, ExitCode, SetupError
-from wizard.events import Event, StepFailed
+from wizard.events import Event, StepFailed, StepProgress
 from wizard.graph import Tenant
 from wizard.session import Session
 from wizard.state import StateStore
@@ -37,8 +37,12 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
     assert caught.value.exit_code == ExitCode.UNEXPECTED
     assert caught.value.what == "Unexpected RuntimeError in preflight: token cache is corrupted"
     assert "run the same command again to resume" in caught.value.fix
-    assert [type(event) for event in events][-1] is StepFailed
-    assert StateStore("contoso").load().steps["preflight"].status == "failed"
+    assert [event.step for event in events if isinstance(event, StepFailed)] == ["preflight"]
+    blocked = [event.step for event in events if isinstance(event, StepProgress) and "not run" in event.message]
+    assert sorted(blocked) == sorted(step.id for step in session.runner.plan if step.id != "preflight")
+    saved = StateStore("contoso").load()
+    assert saved.steps["preflight"].status == "failed"
+    assert saved.steps["test-app"].summary == "not run: it needs preflight first"
 
 
 def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -83,3 +87,15 @@ async def test_a_failed_sign_in_is_the_operators_to_fix_with_exit_code_3() -> No
     assert caught.value.exit_code == ExitCode.SIGN_IN
     assert caught.value.what == "Signing in to the tenant failed: AADSTS70016: the user declined the sign-in."
     assert "az login --tenant" in caught.value.fix
+
+
+def test_a_second_run_on_the_same_tenant_is_refused_while_one_holds_it() -> None:
+    from wizard.errors import TenantNotReadyError
+
+    store = StateStore("contoso")
+    with store.exclusive():
+        with pytest.raises(TenantNotReadyError, match="Another asignio-setup is setting up contoso"):
+            with StateStore("contoso").exclusive():
+                pass
+    with store.exclusive():
+        pass

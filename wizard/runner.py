@@ -80,6 +80,12 @@ class Runner:
         if not isinstance(step, GuidedStep):
             guided = ", ".join(step.id for step in self.plan if isinstance(step, GuidedStep)) or "none on this path"
             raise BadInputError(f"{step_id} is not a portal step of this setup", f"confirm one of: {guided}")
+        record = self.state.steps.get(step_id)
+        if record is None or record.status is not StepStatus.WAITING:
+            raise BadInputError(
+                f"{step_id} is not waiting for you yet",
+                "run the setup first: it says when a portal step is due, and what to click",
+            )
         self.state.confirmed[step_id] = self._fingerprint(step)
         self.store.save(self.state)
 
@@ -100,7 +106,12 @@ class Runner:
         return results
 
     async def run(self, emit: Emit) -> RunFinished:
-        """Runs every step whose work is not in the tenant; raises the first step error after the others ended."""
+        """Runs every step whose work is not in the tenant; raises the first step error after the others ended.
+        One run at a time per tenant: two at once could both find something missing and both create it."""
+        with self.store.exclusive():
+            return await self._run(emit)
+
+    async def _run(self, emit: Emit) -> RunFinished:
         self._errors = []
         if any(step.needs_secret for step in self.plan):
             self._resolved_secret()
@@ -130,9 +141,23 @@ class Runner:
     async def _run_after(
         self, step: Step, index: int, total: int, dependencies: list[asyncio.Task[bool]], emit: Emit
     ) -> bool:
-        if dependencies and not all(await asyncio.gather(*dependencies)):
+        outcomes = await asyncio.gather(*dependencies)
+        blocked = [name for name, succeeded in zip(step.after, outcomes) if not succeeded]
+        if blocked:
+            summary = f"not run: it needs {', '.join(blocked)} first"
+            self._record(step, StepStatus.PENDING, summary, {})
+            emit(StepProgress(step.id, summary))
             return False
         return await self._run_step(step, index, total, emit)
+
+    def _forget_confirmations_after(self, step: Step) -> None:
+        """A step that (re)created something voids the operator's confirmations of portal steps built on it."""
+        dependents = {step.id}
+        for later in self.plan:
+            if dependents.intersection(later.after):
+                dependents.add(later.id)
+                if isinstance(later, GuidedStep):
+                    self.state.confirmed.pop(later.id, None)
 
     async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
         emit(StepStarted(step.id, step.title, index, total))
@@ -157,6 +182,7 @@ class Runner:
             self._record(step, StepStatus.FAILED, failure.what, {})
             emit(StepFailed(step.id, failure))
             return False
+        self._forget_confirmations_after(step)
         self._record(step, StepStatus.DONE, result.summary, result.ids)
         emit(StepDone(step.id, result.summary))
         return True

@@ -6,9 +6,12 @@ tell: which answers each step was done for, what the tool created, and backups o
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +20,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wizard.answers import Answers
-from wizard.errors import BadInputError
+from wizard.errors import BadInputError, TenantNotReadyError
 from wizard.events import StepStatus
 
 STATE_VERSION = 1
@@ -152,6 +155,23 @@ class StateStore:
         state.backups.append(backup)
         self.save(state)
         return backup
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Holds the tenant's lock file for a run; a second run on the same tenant is refused, not interleaved."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.folder / f"{self.tenant}.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise TenantNotReadyError(
+                    f"Another asignio-setup is setting up {self.tenant} right now",
+                    "let it finish (or stop it), then run again",
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
