@@ -35,23 +35,36 @@ def first_screen_seconds(setup: str) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
-async def longest_stall_during_run() -> float:
-    """Drive the demo wizard through a user-flow run while a ticker measures how late the event loop wakes it."""
+GRAPH_GROUPS = {"sign-in", "inspect", "review", "run"}
+"""The app's worker groups that talk to the tenant."""
+
+
+async def longest_stalls_during_run() -> tuple[float, float]:
+    """Drive the demo wizard through a user-flow run while a ticker measures how late the event loop wakes it:
+    the longest stall overall, and the longest while Graph work was in flight (screen changes excluded)."""
     sys.path.insert(0, str(ROOT))
     from screens.app import AsignioSetupApp
     from screens.done import DoneScreen
 
     app = AsignioSetupApp(demo=True, warm_up=True)
-    worst = 0.0
+    worst = worst_during_graph = 0.0
     async with app.run_test(size=(80, 24)) as pilot:
         running = True
 
+        def graph_in_flight() -> bool:
+            return any(worker.group in GRAPH_GROUPS and worker.is_running for worker in app.workers)
+
         async def ticker() -> None:
-            nonlocal worst
+            nonlocal worst, worst_during_graph
             while running:
                 before = time.perf_counter()
+                screen = app.screen
+                in_flight = graph_in_flight()
                 await asyncio.sleep(0.01)
-                worst = max(worst, time.perf_counter() - before - 0.01)
+                stall = time.perf_counter() - before - 0.01
+                worst = max(worst, stall)
+                if in_flight and graph_in_flight() and app.screen is screen:
+                    worst_during_graph = max(worst_during_graph, stall)
 
         task = asyncio.create_task(ticker())
         for _ in range(20):
@@ -62,7 +75,7 @@ async def longest_stall_during_run() -> float:
             await pilot.pause()
         running = False
         await task
-    return worst
+    return worst, worst_during_graph
 
 
 def main() -> None:
@@ -72,8 +85,9 @@ def main() -> None:
     wizard = min(first_screen_seconds(WIZARD) for _ in range(3))
     print(f"first screen ready: bare Textual app {bare * 1000:.0f} ms, wizard {wizard * 1000:.0f} ms "
           f"({wizard / bare:.2f}x; aim <= 1.3x)")
-    stall = asyncio.run(longest_stall_during_run())
-    print(f"longest event-loop stall during a full simulated run: {stall * 1000:.0f} ms (aim < 100 ms)")
+    stall, during_graph = asyncio.run(longest_stalls_during_run())
+    print(f"longest event-loop stall during a full simulated run: {stall * 1000:.0f} ms (aim < 100 ms); "
+          f"while Graph work was in flight on an unchanged screen: {during_graph * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -2,20 +2,23 @@
 
 Screens ask the app to start work (`sign_in`, `inspect_base`, `prepare_review`, `run_setup`...); the worker posts a
 typed message back to the screen that asked. Worker errors all land in one handler, which shows the error view.
+Workers are threads, and the session's Graph work runs on one background loop: the SDK's CPU work (parsing, lazy
+imports) never runs on the UI's loop, so the screens never freeze.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.messages import (
     BaseInspected,
@@ -32,9 +35,11 @@ from screens.messages import (
 from wizard.errors import ExitCode, SetupError
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
     from datetime import datetime
 
     from wizard.answers import Answers
+    from wizard.background import BackgroundLoop
     from wizard.events import Event
     from wizard.session import DeviceCodePrompt, Session, TenantIdentity
     from wizard.simulator import SimulatorServer
@@ -45,6 +50,7 @@ DEMO_CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 """A sample Asignio client id, so a newcomer can Enter through the demo."""
 
 Draft = dict[str, dict[str, Any]]
+T = TypeVar("T")
 
 
 def fresh_draft(demo: bool) -> Draft:
@@ -74,6 +80,8 @@ class AsignioSetupApp(App[int]):
         self.session: Session | None = None
         self.simulator: SimulatorServer | None = None
         self._typed_secret: str | None = None
+        self._graph_loop: BackgroundLoop | None = None
+        self._graph_loop_lock = threading.Lock()
         if demo:
             self.sub_title = "demo: a simulated tenant"
 
@@ -85,7 +93,11 @@ class AsignioSetupApp(App[int]):
             self.call_after_refresh(self.warm_up_graph)
 
     async def on_unmount(self) -> None:
-        await self.close_session()
+        if self.session is not None:
+            session, self.session = self.session, None
+            await self.await_graph(session.close())
+        if self._graph_loop is not None:
+            await asyncio.to_thread(self._graph_loop.stop)
         if self.simulator is not None:
             self.simulator.stop()
 
@@ -135,17 +147,35 @@ class AsignioSetupApp(App[int]):
 
         discard_run(tenant)
 
-    @work(exclusive=True, group="sign-in", exit_on_error=False)
-    async def sign_in(self, reply_to: MessagePump) -> None:
+    def graph_loop(self) -> BackgroundLoop:
+        """The loop every session's Graph work runs on (the SDK's HTTP client stays on the loop it first used)."""
+        with self._graph_loop_lock:
+            if self._graph_loop is None:
+                from wizard.background import BackgroundLoop
+
+                self._graph_loop = BackgroundLoop("graph")
+            return self._graph_loop
+
+    def run_graph(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run Graph work from a thread worker and wait for it; cancelling the worker cancels the work."""
+        worker = get_current_worker()
+        return self.graph_loop().run(work, cancelled=lambda: worker.is_cancelled)
+
+    async def await_graph(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run Graph work from the UI's loop without blocking it (a session must never be used on two loops)."""
+        return await asyncio.wrap_future(self.graph_loop().submit(work))
+
+    @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
+    def sign_in(self, reply_to: MessagePump) -> None:
         """Open a session for the draft's tenant and sign in; the device code, if any, goes to `reply_to`."""
-        await self.close_session()
+        self.close_session()
         self.identity = None
 
         def show_device_code(url: str, code: str, expires_on: datetime) -> None:
             reply_to.post_message(DeviceCodeIssued(url, code, expires_on))
 
-        self.session = await asyncio.to_thread(self._open_session, show_device_code)
-        self.identity = await self.session.identify()
+        self.session = self._open_session(show_device_code)
+        self.identity = self.run_graph(self.session.identify())
         reply_to.post_message(SignedIn(self.identity))
 
     def _open_session(self, device_code_prompt: DeviceCodePrompt) -> Session:
@@ -190,24 +220,25 @@ class AsignioSetupApp(App[int]):
         else:
             reply_to.post_message(SecretSaved(client_id, None))
 
-    @work(exclusive=True, group="inspect", exit_on_error=False)
-    async def inspect_base(self, reply_to: MessagePump) -> None:
-        session = await asyncio.to_thread(self.session_for_draft)
-        reply_to.post_message(BaseInspected(await session.inspect_base()))
+    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
+    def inspect_base(self, reply_to: MessagePump) -> None:
+        session = self.session_for_draft()
+        reply_to.post_message(BaseInspected(self.run_graph(session.inspect_base())))
 
-    @work(exclusive=True, group="review", exit_on_error=False)
-    async def prepare_review(self, reply_to: MessagePump) -> None:
-        session = await asyncio.to_thread(self.session_for_draft)
-        reply_to.post_message(ReviewReady(await session.review()))
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def prepare_review(self, reply_to: MessagePump) -> None:
+        session = self.session_for_draft()
+        reply_to.post_message(ReviewReady(self.run_graph(session.review())))
 
-    @work(exclusive=True, group="run", exit_on_error=False)
-    async def run_setup(self, reply_to: MessagePump) -> None:
-        """Run the plan; every runner event becomes a RunEvent for the progress screen."""
+    @work(thread=True, exclusive=True, group="run", exit_on_error=False)
+    def run_setup(self, reply_to: MessagePump) -> None:
+        """Run the plan; every runner event becomes a RunEvent for the progress screen (posted from the loop's
+        thread, which is safe for messages)."""
 
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
 
-        reply_to.post_message(RunComplete(await self.require_session().run(emit)))
+        reply_to.post_message(RunComplete(self.run_graph(self.require_session().run(emit))))
 
     def confirm_guided(self, step_id: str) -> None:
         """The operator says a portal step is done."""
@@ -218,10 +249,11 @@ class AsignioSetupApp(App[int]):
             raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
         return self.session
 
-    async def close_session(self) -> None:
+    def close_session(self) -> None:
+        """Close the session's connections on its loop (from a thread worker: it waits)."""
         if self.session is not None:
             session, self.session = self.session, None
-            await session.close()
+            self.graph_loop().run(session.close())
 
     @on(Worker.StateChanged)
     def show_worker_error(self, event: Worker.StateChanged) -> None:
