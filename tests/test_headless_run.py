@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -336,3 +337,48 @@ def test_portal_confirmations_must_be_due_and_lapse_when_the_flow_is_recreated(
     assert "user-flow: B2C_1_AsignioSignupSignin created" in output
     assert "local-accounts-off: waiting for you in the Azure portal" in output
     assert "user-flow-mfa: waiting for you in the Azure portal" in output
+
+
+def _signin_only_flow(tenant: SimulatedTenant) -> str:
+    tenant.user_flows["B2C_1_AsignioSignupSignin"] = {
+        "id": "B2C_1_AsignioSignupSignin", "userFlowType": "signIn", "userFlowTypeVersion": 3.0,
+        "isLanguageCustomizationEnabled": False, "defaultLanguageTag": "en", "_providers": []}
+    return "B2C_1_AsignioSignupSignin exists but is a signIn flow"
+
+
+def _social_provider_named_asignio(tenant: SimulatedTenant) -> str:
+    tenant.identity_providers["Google-1"] = {
+        "@odata.type": "#microsoft.graph.socialIdentityProvider", "id": "Google-1", "displayName": "Asignio",
+        "identityProviderType": "Google", "clientId": "google-client"}
+    return "An identity provider named Asignio exists but is a socialIdentityProvider"
+
+
+def _rsa_key_in_the_policy_key(tenant: SimulatedTenant) -> str:
+    from wizard.simulator.tenant import generated_key
+
+    now = int(time.time())
+    tenant.key_sets["B2C_1A_AsignioSecret"] = [generated_key("enc", "RSA", now, now + 400 * 86400)]
+    return "B2C_1A_AsignioSecret holds a RSA enc key, not an uploaded client secret"
+
+
+@pytest.mark.parametrize(("pivot", "occupy"), [
+    ("user-flow", _signin_only_flow),
+    ("user-flow", _social_provider_named_asignio),
+    ("custom-policy", _rsa_key_in_the_policy_key),
+])
+def test_a_name_taken_by_something_else_is_refused_not_taken_over(
+        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str], pivot: str,
+        occupy) -> None:
+    message = occupy(simulator.tenant)
+
+    def occupied() -> dict[str, str]:
+        tenant = simulator.tenant
+        entries = {**tenant.key_sets, **tenant.identity_providers, **tenant.user_flows}
+        return {name: json.dumps(entry, sort_keys=True) for name, entry in entries.items()}
+
+    before = occupied()
+    assert run(write_answers(answers_dir, pivot)) == 5
+    error = capsys.readouterr().err
+    assert message in error and "then run again" in error
+    after = occupied()
+    assert {name: after[name] for name in before} == before

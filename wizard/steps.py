@@ -27,6 +27,8 @@ B2C_TENANT_TYPE = "AAD B2C"
 BASE_POLICY = "B2C_1A_TrustFrameworkBase"
 LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
 EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
+OIDC_PROVIDER_KIND = "openIdConnectIdentityProvider"
+SIGN_UP_OR_SIGN_IN = "signUpOrSignIn"
 POLICY_KEY_LIFETIME_DAYS = 730
 POLICY_KEY_RENEWAL_DAYS = 30
 TEST_APP_SCOPES = "openid offline_access"
@@ -237,6 +239,12 @@ class PolicyKey(Step):
         ids = {"key_set": key_set.id}
         if not key_set.keys:
             return Finding(False, f"{name} exists but holds no key yet", ids, key_set)
+        foreign = [key for key in key_set.keys if (key.kty, key.use) != ("oct", "sig")]
+        if foreign:
+            raise TenantNotReadyError(
+                f"{name} holds a {foreign[0].kty} {foreign[0].use} key, not an uploaded client secret for signing",
+                "set [custom_policy] policy_key to the name of a key set that holds nothing else, then run again",
+            )
         renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
         if all(key.exp is not None and key.exp < renew_after for key in key_set.keys):
             latest = max(key.exp for key in key_set.keys if key.exp is not None)
@@ -422,6 +430,11 @@ class IdentityProvider(Step):
         if not named:
             return Finding(False, f"no identity provider named {spec.display_name} yet")
         provider = named[0]
+        if provider.kind != OIDC_PROVIDER_KIND:
+            raise TenantNotReadyError(
+                f"An identity provider named {spec.display_name} exists but is a {provider.kind}, not OpenID Connect",
+                "set [asignio] display_name to a name no other provider uses, then run again",
+            )
         ctx.facts.provider = provider
         if _matches(provider, spec):
             return Finding(True, f"{spec.display_name} is configured", {"provider": provider.id}, provider)
@@ -453,6 +466,11 @@ class UserFlow(Step):
         flow = await ctx.tenant.user_flow(name)
         if flow is None:
             return Finding(False, f"{name} does not exist yet")
+        if flow.user_flow_type != SIGN_UP_OR_SIGN_IN:
+            raise TenantNotReadyError(
+                f"{name} exists but is a {flow.user_flow_type} flow, not sign up and sign in",
+                "set [user_flow] name to a name no other flow uses (or delete that flow in the portal), then run again",
+            )
         ctx.facts.user_flow_id = flow.id
         return Finding(True, f"{flow.id} exists", {"user_flow": flow.id})
 
