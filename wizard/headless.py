@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from wizard.answers import load_answers
-from wizard.errors import ExitCode
+from wizard.errors import ExitCode, SetupError
 from wizard.events import (
     Event,
     RunFinished,
@@ -26,12 +25,18 @@ from wizard.events import (
 class EventPrinter:
     """Turns runner events into self-contained lines (steps may run at once, so lines name their step)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out = out
+        self.err = err
+        self.failures: list[StepFailed] = []
 
     def __call__(self, event: Event) -> None:
+        stream = self.out
+        if isinstance(event, StepFailed):
+            self.failures.append(event)
+            stream = self.err
         for line in self.lines(event):
-            print(line, file=self.out, flush=True)
+            print(line, file=stream, flush=True)
 
     @staticmethod
     def lines(event: Event) -> list[str]:
@@ -46,27 +51,20 @@ class EventPrinter:
                 return [f"  = {step}: already done: {summary}"]
             case StepWaiting(step, instructions, link):
                 numbered = [f"      {number}. {text}" for number, text in enumerate(instructions, start=1)]
-                return [f"  … {step}: waiting for you in the Azure portal:", f"      {link}", *numbered,
-                        f"      then run again with --confirm {step}"]
+                return [f"  … {step}: waiting for you in the Azure portal:", f"      {link}", *numbered]
             case StepFailed(step, error):
                 fix = [f"    what to do: {error.fix}"] if error.fix else []
                 return [f"  ✗ {step}: {error.what}", *fix]
             case RunFinished(url, created, waiting):
                 lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
                 if waiting:
-                    lines.append(f"Waiting for you in the portal: {', '.join(waiting)}")
+                    confirm = " ".join(f"--confirm {step}" for step in waiting)
+                    lines.append(f"Waiting for you in the portal: {', '.join(waiting)}. When they are done, run "
+                                 f"the same command again with {confirm}")
                 if url:
                     lines.append(f"Run now: {url}")
                 return lines
         return []
-
-
-def print_device_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
-    print(
-        f"To sign in, open {verification_uri} and enter the code {user_code} (valid until {expires_on:%H:%M}).",
-        file=sys.stderr,
-        flush=True,
-    )
 
 
 async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm: Sequence[str]) -> int:
@@ -79,11 +77,18 @@ async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm:
 
         server = start_demo(demo_state, name=answers.tenant.name)
         print(f"Demo: a simulated B2C tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
+    from wizard.auth import print_device_code
+
     session = Session.open(answers, demo=server, device_code_prompt=print_device_code)
+    printer = EventPrinter(sys.stdout, sys.stderr)
     try:
         for step_id in confirm:
             session.confirm_guided(step_id)
-        finished = await session.run(EventPrinter(sys.stdout))
+        finished = await session.run(printer)
+    except SetupError as error:
+        if any(error is failure.error for failure in printer.failures):
+            return int(error.exit_code)
+        raise
     finally:
         await session.close()
         if server is not None:
