@@ -382,3 +382,22 @@ def test_a_name_taken_by_something_else_is_refused_not_taken_over(
     assert message in error and "then run again" in error
     after = occupied()
     assert {name: after[name] for name in before} == before
+
+
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_a_rotated_secret_is_sent_again_only_when_asked(simulator: SimulatorServer, answers_dir: Path,
+                                                         monkeypatch: pytest.MonkeyPatch, pivot: str) -> None:
+    answers = write_answers(answers_dir, pivot, mfa="off")
+    assert run(answers) in (0, 7)
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", "Rotated-Secret-8h2K")
+    simulator.reset_log()
+    assert run(answers) in (0, 7)
+    assert simulator.writes == 0
+    assert run(answers, "--rotate-secret") in (0, 7)
+    writes = [(record.method, record.path.split("/")[-1]) for record in simulator.log if record.is_write]
+    if pivot == "custom-policy":
+        assert writes == [("POST", "uploadSecret")]
+        assert len(simulator.tenant.key_sets["B2C_1A_AsignioSecret"]) == 2
+    else:
+        assert writes == [("PATCH", next(iter(simulator.tenant.identity_providers)))]
+    assert tenant_objects(simulator.tenant)["identity providers"] == (1 if pivot == "user-flow" else 0)

@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="with --non-interactive: say a portal step (such as user-flow-mfa) is done; may be repeated",
     )
+    parser.add_argument(
+        "--rotate-secret",
+        action="store_true",
+        help="with --non-interactive: send the Asignio Client Secret again (after you changed it at Asignio)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     policies = commands.add_parser(
@@ -65,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             from wizard.headless import run_headless
 
             return run_headless(
-                args.non_interactive, demo=args.demo, demo_state=args.demo_state, confirm=args.confirm
+                args.non_interactive,
+                demo=args.demo,
+                demo_state=args.demo_state,
+                confirm=args.confirm,
+                rotate_secret=args.rotate_secret,
             )
         from screens.app import run_app
 

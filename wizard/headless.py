@@ -67,7 +67,8 @@ class EventPrinter:
         return []
 
 
-async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm: Sequence[str]) -> int:
+async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm: Sequence[str],
+               rotate_secret: bool) -> int:
     from wizard.session import Session
 
     answers = load_answers(answers_path)
@@ -79,7 +80,7 @@ async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm:
         print(f"Demo: a simulated B2C tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
     from wizard.auth import print_device_code
 
-    session = Session.open(answers, demo=server, device_code_prompt=print_device_code)
+    session = Session.open(answers, demo=server, device_code_prompt=print_device_code, rotate_secret=rotate_secret)
     printer = EventPrinter(sys.stdout, sys.stderr)
     try:
         for step_id in confirm:
@@ -97,6 +98,6 @@ async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm:
 
 
 def run_headless(answers_path: Path, *, demo: bool = False, demo_state: Path | None = None,
-                 confirm: Sequence[str] = ()) -> int:
+                 confirm: Sequence[str] = (), rotate_secret: bool = False) -> int:
     """Runs the setup to the end or to the first failure; returns the exit code (README: exit codes)."""
-    return asyncio.run(_run(answers_path, demo, demo_state, confirm))
+    return asyncio.run(_run(answers_path, demo, demo_state, confirm, rotate_secret))

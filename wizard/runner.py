@@ -37,7 +37,9 @@ class Inspection:
 class Runner:
     """One tenant's setup: the plan for the answers, the saved state, and the tenant facade."""
 
-    def __init__(self, answers: Answers, tenant, store: StateStore, secret: Callable[[], str]) -> None:
+    def __init__(
+        self, answers: Answers, tenant, store: StateStore, secret: Callable[[], str], *, rotate_secret: bool = False
+    ) -> None:
         self.answers = answers
         self.tenant = tenant
         self.store = store
@@ -52,6 +54,7 @@ class Runner:
             secret=self._resolved_secret,
             back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content),
             confirmed=self._confirmed,
+            rotate_secret=rotate_secret,
         )
 
     def _load_state(self) -> RunState:

@@ -74,10 +74,12 @@ def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
 class Session:
     """The answers, a signed-in tenant facade, the saved state and the runner, together."""
 
-    def __init__(self, answers: Answers, tenant, store: StateStore, secret: Callable[[], str]) -> None:
+    def __init__(
+        self, answers: Answers, tenant, store: StateStore, secret: Callable[[], str], *, rotate_secret: bool = False
+    ) -> None:
         self.answers = answers
         self.tenant = tenant
-        self.runner = Runner(answers, tenant, store, secret)
+        self.runner = Runner(answers, tenant, store, secret, rotate_secret=rotate_secret)
 
     @classmethod
     def open(
@@ -87,6 +89,7 @@ class Session:
         demo: SimulatorServer | None = None,
         device_code_prompt: DeviceCodePrompt | None = None,
         secret: str | None = None,
+        rotate_secret: bool = False,
     ) -> Session:
         """Builds the tenant facade for the answers' sign-in method (or the simulated tenant); signs in lazily."""
         from wizard.graph import Tenant
@@ -102,13 +105,15 @@ class Session:
                 secret_lookup=lambda client_id: stored_app_secret(answers.tenant.name, client_id),
             )
             tenant = Tenant(credential, graph_url=graph_beta_url(answers.tenant.cloud), scopes=scopes)
-        return cls(answers, tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret))
+        return cls(answers, tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret),
+                   rotate_secret=rotate_secret)
 
-    def with_answers(self, answers: Answers, *, secret: str | None = None) -> Session:
+    def with_answers(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
         """The same signed-in tenant with other answers (the wizard signs in before it knows them all)."""
         if answers.tenant != self.answers.tenant or answers.auth != self.answers.auth:
             raise SetupError("The tenant or the sign-in changed", "sign in again")
-        return Session(answers, self.tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret))
+        return Session(answers, self.tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret),
+                       rotate_secret=rotate_secret)
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;

@@ -94,6 +94,8 @@ class StepContext:
     secret: Callable[[], str]
     back_up: Callable[[str, bytes], None]
     confirmed: Callable[[str], bool]
+    rotate_secret: bool = False
+    """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
     facts: RunFacts = field(default_factory=RunFacts)
 
 
@@ -245,6 +247,8 @@ class PolicyKey(Step):
                 f"{name} holds a {foreign[0].kty} {foreign[0].use} key, not an uploaded client secret for signing",
                 "set [custom_policy] policy_key to the name of a key set that holds nothing else, then run again",
             )
+        if ctx.rotate_secret:
+            return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
         renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
         if all(key.exp is not None and key.exp < renew_after for key in key_set.keys):
             latest = max(key.exp for key in key_set.keys if key.exp is not None)
@@ -436,8 +440,11 @@ class IdentityProvider(Step):
                 "set [asignio] display_name to a name no other provider uses, then run again",
             )
         ctx.facts.provider = provider
-        if _matches(provider, spec):
+        if _matches(provider, spec) and not ctx.rotate_secret:
             return Finding(True, f"{spec.display_name} is configured", {"provider": provider.id}, provider)
+        if ctx.rotate_secret:
+            return Finding(False, f"a new Client Secret was given for {spec.display_name}", {"provider": provider.id},
+                           provider)
         return Finding(False, f"{spec.display_name} exists with other settings", {"provider": provider.id}, provider)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
