@@ -401,3 +401,29 @@ def test_a_rotated_secret_is_sent_again_only_when_asked(simulator: SimulatorServ
     else:
         assert writes == [("PATCH", next(iter(simulator.tenant.identity_providers)))]
     assert tenant_objects(simulator.tenant)["identity providers"] == (1 if pivot == "user-flow" else 0)
+
+
+def test_a_policy_the_tenant_gives_back_reformatted_is_not_uploaded_again(
+        simulator: SimulatorServer, answers_dir: Path) -> None:
+    answers = write_answers(answers_dir, "custom-policy")
+    assert run(answers) == 0
+    for policy_id in ("B2C_1A_TrustFrameworkExtensions", "B2C_1A_AsignioSUSI"):
+        uploaded = simulator.tenant.policies[policy_id]
+        body = uploaded.split(b"?>", 1)[1].lstrip()
+        simulator.tenant.policies[policy_id] = b"\xef\xbb\xbf" + body.replace(b"\n", b"\r\n  ")
+    simulator.reset_log()
+    assert run(answers) == 0
+    assert simulator.writes == 0
+
+
+def test_a_policy_changed_in_the_tenant_is_put_back_and_the_change_backed_up(
+        simulator: SimulatorServer, answers_dir: Path) -> None:
+    answers = write_answers(answers_dir, "custom-policy")
+    assert run(answers) == 0
+    changed = simulator.tenant.policies["B2C_1A_AsignioSUSI"].replace(b"AsignioSUSI\"", b"SomethingElse\"", 1)
+    simulator.tenant.policies["B2C_1A_AsignioSUSI"] = changed
+    simulator.reset_log()
+    assert run(answers) == 0
+    assert [record.method for record in simulator.log if record.is_write] == ["PUT"]
+    backups = (state_dir() / "backups" / "contoso").glob("B2C_1A_AsignioSUSI.*.xml")
+    assert any(backup.read_bytes() == changed for backup in backups)

@@ -330,8 +330,10 @@ class UploadPolicy(Step):
         """(policy id, the generated content, the tenant's current content or None)."""
 
     async def check(self, ctx: StepContext) -> Finding:
+        from wizard.policies import same_content
+
         policy_id, wanted, current = self.target(ctx)
-        if current == wanted:
+        if same_content(current, wanted):
             return Finding(True, f"{policy_id} is up to date", {"policy": policy_id})
         state = "differs from what the answers make" if current else "is not in the tenant yet"
         return Finding(False, f"{policy_id} {state}", {"policy": policy_id})

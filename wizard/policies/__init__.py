@@ -12,11 +12,11 @@ from wizard.policies.demo import demo_chain
 from wizard.policies.problems import Problem, PolicyProblemsError
 from wizard.policies.schema import find_xsd
 from wizard.policies.validate import validate_chain
-from wizard.policies.xmlsafe import BOM
+from wizard.policies.xmlsafe import BOM, UnsafeXmlError, parse_xml
 
 __all__ = [
     "GeneratedPolicies", "PolicyFile", "PolicyProblemsError", "Problem",
-    "demo_chain", "diff", "find_xsd", "generate", "validate_chain",
+    "demo_chain", "diff", "find_xsd", "generate", "same_content", "validate_chain",
 ]
 
 
@@ -30,3 +30,28 @@ def diff(old: bytes | None, new: bytes, name: str) -> str:
 
     before = f"{name} (in the tenant)" if old is not None else "/dev/null"
     return "".join(difflib.unified_diff(lines(old), lines(new), fromfile=before, tofile=f"{name} (generated)"))
+
+
+def same_content(current: bytes | None, wanted: bytes) -> bool:
+    """Whether the tenant's copy already says what `wanted` says, however B2C re-serialised it (a BOM, the
+    declaration, line endings, indentation): uploads and backups happen only for real changes."""
+    if current is None:
+        return False
+    if current == wanted:
+        return True
+    try:
+        return _canonical(current) == _canonical(wanted)
+    except UnsafeXmlError:
+        return False
+
+
+def _canonical(data: bytes) -> bytes:
+    from lxml import etree
+
+    tree = parse_xml(data, "policy")
+    for element in tree.iter():
+        if element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    return etree.tostring(tree, method="c14n")
