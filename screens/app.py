@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.messages import (
@@ -66,7 +67,8 @@ class AsignioSetupApp(App[int]):
     """Asks what the answers file would say, signs in, reviews the plan, runs it and shows the Run-now URL."""
 
     TITLE = "Asignio setup"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "welcome.tcss"]
+    """The first screen's styles load with the app's: pushing a screen with new styles re-parses all of them."""
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(self, *, demo: bool = False, demo_state: Path | None = None, warm_up: bool = True) -> None:
@@ -85,10 +87,13 @@ class AsignioSetupApp(App[int]):
         if demo:
             self.sub_title = "demo: a simulated tenant"
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The welcome screen is the bottom of the stack: one screen to lay out before the first paint, not two."""
         from screens.welcome import WelcomeScreen
 
-        self.push_screen(WelcomeScreen())
+        return WelcomeScreen()
+
+    def on_mount(self) -> None:
         if self.warm_up_on_start:
             self.call_after_refresh(self.warm_up_graph)
 
@@ -137,6 +142,12 @@ class AsignioSetupApp(App[int]):
 
     @work(thread=True, exclusive=True, group="saved-runs", exit_on_error=False)
     def load_saved_runs(self, reply_to: MessagePump) -> None:
+        """With nothing saved, the state model (pydantic, the answers) is not imported while the first screen paints."""
+        from wizard.state_files import state_files
+
+        if not state_files():
+            reply_to.post_message(SavedRunsLoaded([]))
+            return
         from wizard.state import unfinished_runs
 
         reply_to.post_message(SavedRunsLoaded(unfinished_runs()))

@@ -16,23 +16,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wizard.answers import Answers
 from wizard.errors import BadInputError, TenantNotReadyError
 from wizard.events import StepStatus
+from wizard.state_files import state_dir, state_files
 
 STATE_VERSION = 1
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def state_dir() -> Path:
-    """The platform's per-user state folder (honours XDG_STATE_HOME on Linux)."""
-    return platformdirs.user_state_path("asignio-setup", appauthor=False)
 
 
 class StateModel(BaseModel):
@@ -179,9 +174,8 @@ class StateStore:
 
 def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
     """Every tenant whose setup was started and not finished, newest first; unreadable files are left out."""
-    folder = folder or state_dir()
     runs = []
-    for path in sorted(folder.glob("*.json")):
+    for path in state_files(folder):
         try:
             state = RunState.model_validate_json(path.read_bytes())
         except (OSError, ValidationError, json.JSONDecodeError):
