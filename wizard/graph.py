@@ -147,7 +147,7 @@ APPLICATIONS = Operation(
     "manage app registrations", "Application.ReadWrite.All", "Application Administrator"
 )
 GRANTS = Operation(
-    "grant admin consent", "DelegatedPermissionGrant.ReadWrite.All", "Privileged Role Administrator (or Global Administrator)"
+    "grant admin consent", "DelegatedPermissionGrant.ReadWrite.All", "Cloud Application Administrator or Application Administrator"
 )
 
 

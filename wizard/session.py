@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, Pivot
@@ -24,9 +23,9 @@ from wizard.steps import (
 )
 
 if TYPE_CHECKING:
+    from wizard.auth import DeviceCodePrompt
     from wizard.simulator import SimulatorServer
 
-DeviceCodePrompt = Callable[[str, str, datetime], None]
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,6 @@ class RunFacts:
     generated: GeneratedPolicies | None = None
     provider: IdentityProviderInfo | None = None
     user_flow_id: str | None = None
-    test_app: ApplicationInfo | None = None
 
 
 @dataclass
@@ -584,7 +583,6 @@ class TestApplication(Step):
         if not apps:
             return TestAppParts(None, False, None, graph, None)
         app = sorted(apps, key=lambda candidate: candidate.object_id)[0]
-        ctx.facts.test_app = app
         app_ok = wanted.redirect_uri in app.redirect_uris and app.id_token_issuance
         client = await ctx.tenant.service_principal(app.app_id)
         grant = await ctx.tenant.permission_grant(client.object_id, graph.object_id) if client else None
@@ -614,7 +612,6 @@ class TestApplication(Step):
         elif not parts.app_ok:
             progress(f"setting the reply URL {wanted.redirect_uri} and ID tokens on {wanted.display_name}")
             await ctx.tenant.update_test_application(app.object_id, wanted.redirect_uri)
-        ctx.facts.test_app = app
         client = parts.client
         if client is None:
             progress("creating its service principal")
