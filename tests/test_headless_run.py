@@ -269,6 +269,9 @@ def test_no_secret_anywhere_is_one_sentence_and_no_writes(
         ({"tenant_type": "AAD"}, None, 5, "is not an Azure AD B2C tenant"),
         ({}, ALL_PERMISSIONS - {"TrustFrameworkKeySet.ReadWrite.All"}, 4, "TrustFrameworkKeySet.ReadWrite.All"),
         ({"base": {}}, None, 5, "no B2C_1A_TrustFrameworkBase"),
+        ({"base": {policy_id: content for policy_id, content in demo_chain("contoso.onmicrosoft.com").items()
+                   if "Localization" not in policy_id}},
+         None, 5, "build on B2C_1A_TrustFrameworkLocalization, which the tenant does not have"),
     ],
 )
 def test_bad_environments_say_what_is_wrong_before_writing(

@@ -297,14 +297,35 @@ class BaseChain(Step):
                   if name.lower() in present]
         relying_party = present.get(answers.custom_policy.relying_party.lower())
         contents = await asyncio.gather(*(tenant.policy_xml(policy_id) for policy_id in wanted),
-                                        tenant.policy_xml(relying_party) if relying_party else _nothing())
-        ctx.facts.chain = {policy_id: content for policy_id, content in zip(wanted, contents) if content}
+                                        tenant.policy_xml(relying_party) if relying_party else _no_policy())
+        chain = {policy_id: content for policy_id, content in zip(wanted, contents) if content}
+        while unfetched := _bases_not_in(chain):
+            absent = [base for base in unfetched if base.lower() not in present]
+            if absent:
+                raise TenantNotReadyError(
+                    f"The tenant's policies build on {', '.join(absent)}, which the tenant does not have",
+                    f"upload {', '.join(absent)} from the same starter pack ({STARTER_PACK_URL}); B2C needs the "
+                    "order Base → Localization → Extensions. Then run again",
+                )
+            more = await asyncio.gather(*(tenant.policy_xml(present[base.lower()]) for base in unfetched))
+            chain.update({present[base.lower()]: content or b"" for base, content in zip(unfetched, more)})
+        ctx.facts.chain = chain
         ctx.facts.current_relying_party = contents[-1]
-        ctx.facts.generated = generate_policies(answers, ctx.facts.chain)
-        return Finding(True, f"found {', '.join(ctx.facts.chain)}; the Asignio policies validate against them")
+        ctx.facts.generated = generate_policies(answers, chain)
+        return Finding(True, f"found {', '.join(chain)}; the Asignio policies validate against them")
 
 
-async def _nothing() -> None:
+def _bases_not_in(chain: Mapping[str, bytes]) -> list[str]:
+    """The BasePolicy ids the downloaded policies name but the download does not hold (unparseable ones are
+    left for the policy engine to explain)."""
+    from wizard.policies.chain import parse_documents
+
+    held = {policy_id.lower() for policy_id in chain}
+    policies, _ = parse_documents(chain)
+    return sorted({policy.base_id for policy in policies if policy.base_id and policy.base_id.lower() not in held})
+
+
+async def _no_policy() -> None:
     return None
 
 
