@@ -18,9 +18,10 @@ from screens.done import DoneScreen
 from screens.error import ErrorScreen
 from screens.messages import RunComplete, RunEvent, WorkFailed
 from screens.progress import ProgressScreen
+from screens.review import ReviewScreen
 from wizard.events import StepFailed, StepStatus, StepWaiting
 from wizard.policies import demo_chain
-from wizard.session import Review, Session
+from wizard.session import Session
 from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
 from wizard.state import StateStore, unfinished_runs
 
@@ -54,13 +55,18 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-async def open_progress(pilot: Pilot) -> None:
-    """The plan as the review screen got it from the core, then the progress screen that runs it."""
-    app = pilot.app
-    assert isinstance(app, AsignioSetupApp)
-    review: Review = await app.session_for_draft().review()
-    app.call_later(app.push_screen, ProgressScreen(review.steps))  # from the app's task, so message_hook sees its messages
+async def confirm_the_review(pilot: Pilot) -> None:
+    """The plan as the review screen gets it from the core; its Confirm (Enter) opens the progress screen."""
+    pilot.app.call_later(pilot.app.push_screen, ReviewScreen())  # from the app's task, so message_hook sees its messages
     await pilot.pause()
+    await settle(pilot)
+    await pilot.press("enter")
+    assert any(isinstance(screen, ProgressScreen) for screen in pilot.app.screen_stack)
+
+
+async def open_progress(pilot: Pilot) -> None:
+    """The progress screen once its first run ended."""
+    await confirm_the_review(pilot)
     await settle(pilot)
 
 
@@ -148,8 +154,7 @@ async def test_no_going_back_while_the_run_writes(simulator: SimulatorServer) ->
     app = app_confirmed_at_review(simulator)
     simulator.stall_after_writes(1)
     async with app.run_test() as pilot:
-        review = await app.session_for_draft().review()
-        app.push_screen(ProgressScreen(review.steps))
+        await confirm_the_review(pilot)
         assert await asyncio.to_thread(simulator.wait_until_stalled, 10)
         await pilot.pause()
         screen = app.screen
