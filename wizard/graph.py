@@ -9,9 +9,11 @@ message only, never from request bodies.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import re
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -306,6 +308,23 @@ class _StatusRecorder:
             span.end()
 
 
+class OffLoopCredential:
+    """Hands the SDK a credential whose token call runs in a worker thread: an interactive sign-in (a device code
+    waiting for the operator) blocks for minutes, and must block neither the UI nor the other requests' loop.
+    One sign-in at a time, so concurrent first requests never start two."""
+
+    def __init__(self, credential: TokenCredential) -> None:
+        self._credential = credential
+        self._lock = threading.Lock()
+
+    def get_token(self, *scopes: str, **options: Any) -> Awaitable[Any]:
+        def acquire() -> Any:
+            with self._lock:
+                return self._credential.get_token(*scopes, **options)
+
+        return asyncio.to_thread(acquire)
+
+
 class Tenant:
     """The B2C tenant as the steps see it, through Graph beta."""
 
@@ -335,7 +354,7 @@ class Tenant:
                 verify=_tls_context(),
             )
             http = GraphClientFactory.create_with_default_middleware(api_version=apiVersion, client=http, options=options)
-            auth = AzureIdentityAuthenticationProvider(self._credential, scopes=self._scopes)
+            auth = AzureIdentityAuthenticationProvider(OffLoopCredential(self._credential), scopes=self._scopes)
             client = GraphServiceClient(request_adapter=GraphRequestAdapter(auth, http))
             client.request_adapter.base_url = self._graph_url
             self._client = client
