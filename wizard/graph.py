@@ -272,22 +272,26 @@ def _user_flow_info(flow: Any) -> UserFlowInfo:
     return UserFlowInfo(id=flow.id, user_flow_type=_enum_text(flow.user_flow_type) or "", version=version or 0)
 
 
-def _application_info(application: Any) -> ApplicationInfo:
-    web = application.web
-    grants = web.implicit_grant_settings if web is not None else None
+def _application_info(application: dict[str, Any]) -> ApplicationInfo:
+    web = application.get("web") or {}
+    grants = web.get("implicitGrantSettings") or {}
     return ApplicationInfo(
-        object_id=application.id,
-        app_id=application.app_id,
-        display_name=application.display_name or "",
-        redirect_uris=tuple(web.redirect_uris or ()) if web is not None else (),
-        id_token_issuance=bool(grants and grants.enable_id_token_issuance),
+        object_id=application.get("id"),
+        app_id=application.get("appId"),
+        display_name=application.get("displayName") or "",
+        redirect_uris=tuple(web.get("redirectUris") or ()),
+        id_token_issuance=bool(grants.get("enableIdTokenIssuance")),
     )
 
 
-def _grant_info(grant: Any) -> GrantInfo:
+def _service_principal_info(principal: dict[str, Any]) -> ServicePrincipalInfo:
+    return ServicePrincipalInfo(object_id=principal.get("id"), app_id=principal.get("appId"))
+
+
+def _grant_info(grant: dict[str, Any]) -> GrantInfo:
     return GrantInfo(
-        id=grant.id, client_id=grant.client_id, resource_id=grant.resource_id,
-        scope=grant.scope or "", consent_type=grant.consent_type or "",
+        id=grant.get("id"), client_id=grant.get("clientId"), resource_id=grant.get("resourceId"),
+        scope=grant.get("scope") or "", consent_type=grant.get("consentType") or "",
     )
 
 
@@ -413,21 +417,28 @@ class Tenant:
 
     # Who and where
 
-    async def _get_json(self, operation: Operation, request_info: Any) -> dict[str, Any]:
-        """A GET answer as plain JSON, for reads that need a few fields: the SDK's model parsing costs ~25 ms of CPU
-        per entity (each runs thousands of import statements), on every run's critical path."""
-        import json
+    def _as_json(self, build_request: Callable[[], Any]) -> Callable[[], Awaitable[dict[str, Any] | None]]:
+        """A call that sends the built request and reads the answer as plain JSON (None when empty). For answers
+        of which a few fields are used: the SDK's model parsing costs ~25 ms of CPU per entity (each runs thousands
+        of import statements), and these calls are on every run's critical path."""
 
-        from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError
+        async def send() -> dict[str, Any] | None:
+            import json
 
-        adapter = self.client.request_adapter
-        body = await self._call(
-            operation, lambda: adapter.send_primitive_async(request_info, "bytes", {"XXX": ODataError}), idempotent=True
-        )
-        return json.loads(body) if body else {}
+            from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError
+
+            adapter = self.client.request_adapter
+            body = await adapter.send_primitive_async(build_request(), "bytes", {"XXX": ODataError})
+            return json.loads(body) if body else None
+
+        return send
+
+    async def _get_json(self, operation: Operation, build_request: Callable[[], Any]) -> dict[str, Any]:
+        """A GET answer as plain JSON ({} when empty)."""
+        return await self._call(operation, self._as_json(build_request), idempotent=True) or {}
 
     async def organization(self) -> Organization:
-        found = await self._get_json(ORGANIZATION, self.client.organization.to_get_request_information())
+        found = await self._get_json(ORGANIZATION, self.client.organization.to_get_request_information)
         organizations = found.get("value")
         if not organizations:
             raise TenantNotReadyError(
@@ -517,7 +528,7 @@ class Tenant:
     # Custom policies
 
     async def policy_ids(self) -> list[str]:
-        found = await self._get_json(POLICIES, self.client.trust_framework.policies.to_get_request_information())
+        found = await self._get_json(POLICIES, self.client.trust_framework.policies.to_get_request_information)
         return [policy["id"] for policy in found.get("value") or []]
 
     async def policy_xml(self, policy_id: str) -> bytes | None:
@@ -648,8 +659,8 @@ class Tenant:
             filter=f"displayName eq {_quoted(display_name)}"
         )
         config = RequestConfiguration(query_parameters=query)
-        result = await self._call(APPLICATIONS, lambda: self.client.applications.get(config), idempotent=True)
-        return [_application_info(app) for app in (result.value if result is not None else None) or []]
+        found = await self._get_json(APPLICATIONS, lambda: self.client.applications.to_get_request_information(config))
+        return [_application_info(app) for app in found.get("value") or []]
 
     @staticmethod
     def _web(redirect_uris: list[str]) -> Any:
@@ -685,7 +696,8 @@ class Tenant:
                 )
             ],
         )
-        created = await self._call(APPLICATIONS, lambda: self.client.applications.post(body), idempotent=False)
+        create = self._as_json(lambda: self.client.applications.to_post_request_information(body))
+        created = await self._call(APPLICATIONS, create, idempotent=False)
         if created is None:
             raise ServiceError("Graph returned nothing after creating the test application", "run the same command again")
         return _application_info(created)
@@ -695,8 +707,8 @@ class Tenant:
         from msgraph_beta.generated.models.application import Application
 
         item = self.client.applications.by_application_id(object_id)
-        current = await self._call(APPLICATIONS, lambda: item.get(), idempotent=True)
-        uris = list(_application_info(current).redirect_uris) if current is not None else []
+        current = await self._get_json(APPLICATIONS, item.to_get_request_information)
+        uris = list(_application_info(current).redirect_uris)
         if redirect_uri not in uris:
             uris.append(redirect_uri)
         body = Application(web=self._web(uris))
@@ -712,9 +724,9 @@ class Tenant:
             filter=f"appId eq {_quoted(app_id)}"
         )
         config = RequestConfiguration(query_parameters=query)
-        result = await self._call(APPLICATIONS, lambda: self.client.service_principals.get(config), idempotent=True)
-        found = (result.value if result is not None else None) or []
-        return ServicePrincipalInfo(object_id=found[0].id, app_id=found[0].app_id) if found else None
+        found = await self._get_json(APPLICATIONS, lambda: self.client.service_principals.to_get_request_information(config))
+        principals = found.get("value") or []
+        return _service_principal_info(principals[0]) if principals else None
 
     async def create_service_principal(self, app_id: str) -> ServicePrincipalInfo:
         """The app's service principal, which consent grants attach to; an existing one is returned as it is."""
@@ -722,10 +734,12 @@ class Tenant:
 
         body = ServicePrincipal(app_id=app_id)
         created = await self._conflict_tolerant(
-            APPLICATIONS, lambda: self.client.service_principals.post(body), lambda error: error.response_status_code == 409
+            APPLICATIONS,
+            self._as_json(lambda: self.client.service_principals.to_post_request_information(body)),
+            lambda error: error.response_status_code == 409,
         )
         if created is not None:
-            return ServicePrincipalInfo(object_id=created.id, app_id=created.app_id)
+            return _service_principal_info(created)
         existing = await self.service_principal(app_id)
         if existing is None:
             raise ServiceError(f"Graph says a service principal for {app_id} exists but cannot find it", "run the same command again")
@@ -742,8 +756,8 @@ class Tenant:
             filter=f"clientId eq {_quoted(client_object_id)} and resourceId eq {_quoted(resource_object_id)}"
         )
         config = RequestConfiguration(query_parameters=query)
-        result = await self._call(GRANTS, lambda: self.client.oauth2_permission_grants.get(config), idempotent=True)
-        grants = [_grant_info(grant) for grant in (result.value if result is not None else None) or []]
+        found = await self._get_json(GRANTS, lambda: self.client.oauth2_permission_grants.to_get_request_information(config))
+        grants = [_grant_info(grant) for grant in found.get("value") or []]
         return next((grant for grant in grants if grant.consent_type == ALL_PRINCIPALS), None)
 
     async def create_permission_grant(self, client_object_id: str, resource_object_id: str, scope: str) -> GrantInfo:
@@ -754,7 +768,9 @@ class Tenant:
             client_id=client_object_id, resource_id=resource_object_id, consent_type=ALL_PRINCIPALS, scope=scope
         )
         created = await self._conflict_tolerant(
-            GRANTS, lambda: self.client.oauth2_permission_grants.post(body), lambda error: error.response_status_code == 409
+            GRANTS,
+            self._as_json(lambda: self.client.oauth2_permission_grants.to_post_request_information(body)),
+            lambda error: error.response_status_code == 409,
         )
         if created is not None:
             return _grant_info(created)
