@@ -220,7 +220,8 @@ class AsignioSetupApp(App[int]):
         found = stored_asignio_secret(self.draft["tenant"]["name"], client_id) is not None
         reply_to.post_message(SecretLookedUp(client_id, found))
 
-    @work(thread=True, exclusive=True, group="keyring-save", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="keyring-save", exit_on_error=False,
+          description="save the Asignio Client Secret to the OS keyring")
     def save_secret(self, reply_to: MessagePump, client_id: str, secret: str) -> None:
         from wizard.secrets import save_asignio_secret
 

@@ -7,7 +7,7 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
-from textual.worker import WorkerCancelled
+from textual.worker import Worker, WorkerCancelled
 
 from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
@@ -81,13 +81,16 @@ async def test_without_a_keyring_the_secret_is_kept_for_this_run_only() -> None:
 async def test_the_secret_goes_to_the_keyring_and_is_offered_again(secret_service: str) -> None:
     app = app_at_credentials()
     app.draft["asignio"]["client_id"] = CLIENT_ID
-    async with app.run_test() as pilot:
+    worker_changes: list[Message] = []
+    async with app.run_test(message_hook=worker_changes.append) as pilot:
         await open_credentials(pilot)
         app.screen.query_one("#secret", Input).focus()
         await pilot.press(*"s3cret", "enter")
         await settle(pilot)
         assert isinstance(app.screen, PathScreen)
     assert stored_asignio_secret("contoso", CLIENT_ID) == "s3cret"
+    described = [change.worker.description for change in worker_changes if isinstance(change, Worker.StateChanged)]
+    assert described and not any("s3cret" in description for description in described)
 
     messages: list[Message] = []
     app = app_at_credentials()
