@@ -28,6 +28,17 @@ SIGN_IN_CHOICES = [
 ]
 
 
+CLIENT_SECRET_CHOICE = ("Client secret of the app in the answers", SignInMethod.CLIENT_SECRET.value)
+
+
+def sign_in_choices(current: str) -> list[tuple[str, str]]:
+    """The wizard offers the interactive methods; a resumed or loaded setup that signs in with an app's client
+    secret keeps that method (its app and secret come from the answers and the environment or keyring)."""
+    if current == SignInMethod.CLIENT_SECRET.value:
+        return [*SIGN_IN_CHOICES, CLIENT_SECRET_CHOICE]
+    return SIGN_IN_CHOICES
+
+
 class TenantName(Validator):
     """The answers model's own rule for a tenant name, checked as the operator types."""
 
@@ -65,7 +76,7 @@ class TenantScreen(WizardStep):
         yield Static("Cloud", classes="label")
         yield Select(CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud", compact=True)
         yield Static("Sign in with", classes="label")
-        yield Select(SIGN_IN_CHOICES, value=method, allow_blank=False, id="method", compact=True)
+        yield Select(sign_in_choices(method), value=method, allow_blank=False, id="method", compact=True)
         if self.wizard.demo:
             yield Static("Demo: the simulated tenant signs you in whichever method you pick.", classes="hint")
         yield Static("", id="sign-in-status", markup=False)

@@ -122,3 +122,12 @@ async def test_a_tenant_that_is_not_b2c_is_said_before_anything_is_written() -> 
 
 def test_tenant_signed_in_snapshot(snap_compare, simulator: SimulatorServer) -> None:
     assert snap_compare(app_against(simulator), terminal_size=(80, 24), run_before=sign_in_as_typed)
+
+
+async def test_a_setup_that_signs_in_with_a_client_secret_keeps_that_method(simulator: SimulatorServer) -> None:
+    app = app_against(simulator)
+    app.draft["tenant"]["name"] = "contoso"
+    app.draft["auth"] = {"method": "client-secret", "client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"}
+    async with app.run_test() as pilot:
+        await open_tenant(pilot)
+        assert app.screen.query_one("#method", Select).value == "client-secret"
