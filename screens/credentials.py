@@ -108,6 +108,8 @@ class CredentialsScreen(WizardStep):
     @on(Input.Submitted)
     @on(Button.Pressed, "#next")
     def next_step(self) -> None:
+        if self.query_one("#next", Button).disabled:
+            return
         client_id = self.query_one("#client-id", Input)
         secret = self.query_one("#secret", Input)
         status = self.query_one("#secret-status", Static)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import keyring
+import keyring.backend
+import keyring.errors
 import pytest
 from textual.message import Message
 from textual.pilot import Pilot
@@ -123,3 +128,46 @@ def test_credentials_snapshot(snap_compare) -> None:
         await pilot.press(*"00001111-aaaa")
 
     assert snap_compare(app_at_credentials(), terminal_size=(80, 24), run_before=type_a_partial_id)
+
+
+class KeyringWaitingForUnlock(keyring.backend.KeyringBackend):
+    """A keyring whose save waits (as gnome-keyring does behind its unlock prompt) until the test lets it go."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = threading.Event()
+        self.unlocked = threading.Event()
+        self.saved: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.saving.set()
+        self.unlocked.wait(timeout=20)
+        self.saved.append(password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.PasswordDeleteError(username)
+
+
+async def test_enter_again_while_the_keyring_waits_saves_once_and_goes_on_once() -> None:
+    backend = KeyringWaitingForUnlock()
+    keyring.set_keyring(backend)
+    messages: list[Message] = []
+    app = app_at_credentials()
+    app.draft["asignio"]["client_id"] = CLIENT_ID
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_credentials(pilot)
+        app.screen.query_one("#secret", Input).focus()
+        await pilot.press(*"s3cret", "enter")
+        assert await asyncio.to_thread(backend.saving.wait, 20)
+        await pilot.press("enter")
+        backend.unlocked.set()
+        await settle(pilot)
+        assert [type(screen) for screen in app.screen_stack].count(PathScreen) == 1
+        assert app._typed_secret == "s3cret"
+    assert backend.saved == ["s3cret"]
+    assert len([message for message in messages if isinstance(message, SecretSaved)]) == 1
