@@ -305,8 +305,8 @@ def test_stall_after_writes_holds_later_requests_until_release(server: Simulator
     results: list[int] = []
     waiting = threading.Thread(target=lambda: results.append(graph.get("/organization").status_code))
     waiting.start()
-    waiting.join(timeout=0.5)
-    assert waiting.is_alive() and results == []
+    assert server.wait_until_holding(1, timeout=5)
+    assert results == []
     server.release()
     waiting.join(timeout=5)
     assert results == [200]
@@ -323,11 +323,9 @@ def test_a_held_request_whose_client_hung_up_is_never_acted_on(server: Simulator
     ).encode() + body
     with socket.create_connection(("127.0.0.1", server.port)) as killed_client:
         killed_client.sendall(request)
-        time.sleep(0.3)
+        assert server.wait_until_holding(1, timeout=5)
     server.release()
-    deadline = time.monotonic() + 5
-    while len(server.log) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert server.wait_until_logged(2, timeout=5)
     assert server.log[-1].status == 0
     assert "B2C_1A_Second" not in server.tenant.key_sets
 
@@ -345,7 +343,7 @@ def test_stopping_drops_held_requests_without_acting_on_them(server: SimulatorSe
 
     waiting = threading.Thread(target=held_write)
     waiting.start()
-    time.sleep(0.3)
+    assert server.wait_until_holding(1, timeout=5)
     server.stop()
     waiting.join(timeout=5)
     assert len(errors) == 1

@@ -179,7 +179,8 @@ class SimulatorServer:
         self.credential = StaticTokenCredential(self.access_token)
         self._endpoints = GraphEndpoints(tenant, _chain_validator())
         self._tenant_lock = threading.RLock()
-        self._knob_lock = threading.Lock()
+        self._knob_lock = threading.Condition()
+        self._held = 0
         self._faults: list[_Fault] = []
         self._log: list[RequestRecord] = []
         self._successful_writes = 0
@@ -258,6 +259,16 @@ class SimulatorServer:
     def wait_until_stalled(self, timeout: float | None = None) -> bool:
         return self._stalled.wait(timeout)
 
+    def wait_until_holding(self, count: int, timeout: float | None = None) -> bool:
+        """True once `count` requests are held by the stall (tests wait on this, never on a clock)."""
+        with self._knob_lock:
+            return self._knob_lock.wait_for(lambda: self._held >= count, timeout)
+
+    def wait_until_logged(self, count: int, timeout: float | None = None) -> bool:
+        """True once the log holds `count` requests, answered or dropped."""
+        with self._knob_lock:
+            return self._knob_lock.wait_for(lambda: len(self._log) >= count, timeout)
+
     def release(self) -> None:
         """Let held requests go on; those whose client has hung up meanwhile (or the server stopped) are dropped."""
         with self._knob_lock:
@@ -320,7 +331,7 @@ class SimulatorServer:
         except GraphError as error:
             path, bad_path = url.path, error
         if self._stalled.is_set():
-            self._released.wait()
+            self._hold_while_stalled()
             if self._httpd is None or _peer_closed(handler.connection):
                 self._drop(handler, method, path, unquote(url.query), is_write, started)
                 return
@@ -415,6 +426,15 @@ class SimulatorServer:
     def _record(self, record: RequestRecord) -> None:
         with self._knob_lock:
             self._log.append(record)
+            self._knob_lock.notify_all()
+
+    def _hold_while_stalled(self) -> None:
+        with self._knob_lock:
+            self._held += 1
+            self._knob_lock.notify_all()
+        self._released.wait()
+        with self._knob_lock:
+            self._held -= 1
 
     def _count_successful_write(self) -> None:
         with self._knob_lock:
