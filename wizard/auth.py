@@ -18,21 +18,13 @@ from typing import TYPE_CHECKING, Any
 from wizard.answers import Answers, SignInMethod
 from wizard.clouds import ENDPOINTS, graph_scope
 from wizard.errors import SignInError
+from wizard.permissions import DELEGATED_PERMISSIONS
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, TokenCredential
 
 ACCESS_TOKEN_ENV = "ASIGNIO_SETUP_ACCESS_TOKEN"
 UNKNOWN_EXPIRY_SECONDS = 3600
-DELEGATED_PERMISSIONS = (
-    "Organization.Read.All",
-    "Policy.ReadWrite.TrustFramework",
-    "TrustFrameworkKeySet.ReadWrite.All",
-    "IdentityProvider.ReadWrite.All",
-    "IdentityUserFlow.ReadWrite.All",
-    "Application.ReadWrite.All",
-    "DelegatedPermissionGrant.ReadWrite.All",
-)
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]
 SecretLookup = Callable[[str], str | None]

@@ -20,6 +20,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from wizard.auth import token_claims
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
+from wizard.permissions import (
+    APPLICATIONS,
+    GRANTS,
+    KEY_SETS,
+    ORGANIZATION,
+    POLICIES,
+    PROVIDERS,
+    USER_FLOWS,
+    Operation,
+)
 
 if TYPE_CHECKING:
     import ssl
@@ -125,32 +135,6 @@ class GrantInfo:
     resource_id: str
     scope: str
     consent_type: str
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What a call does, in words, and what Graph requires of the signed-in identity to do it."""
-
-    action: str
-    permission: str
-    role: str
-
-
-ORGANIZATION = Operation("read the tenant's details", "Organization.Read.All", "Global Reader")
-KEY_SETS = Operation("manage policy keys", "TrustFrameworkKeySet.ReadWrite.All", "B2C IEF Keyset Administrator")
-POLICIES = Operation("manage custom policies", "Policy.ReadWrite.TrustFramework", "B2C IEF Policy Administrator")
-PROVIDERS = Operation(
-    "manage identity providers", "IdentityProvider.ReadWrite.All", "External Identity Provider Administrator"
-)
-USER_FLOWS = Operation(
-    "manage user flows", "IdentityUserFlow.ReadWrite.All", "External ID User Flow Administrator"
-)
-APPLICATIONS = Operation(
-    "manage app registrations", "Application.ReadWrite.All", "Application Administrator"
-)
-GRANTS = Operation(
-    "grant admin consent", "DelegatedPermissionGrant.ReadWrite.All", "Cloud Application Administrator or Application Administrator"
-)
 
 
 def _quoted(value: str) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
 from wizard.errors import PermissionMissingError, PolicyError, SetupError, TenantNotReadyError
+from wizard.permissions import APPLICATIONS, GRANTS, KEY_SETS, POLICIES, PROVIDERS, USER_FLOWS
 
 if TYPE_CHECKING:
     from wizard.graph import ApplicationInfo, IdentityProviderInfo, OidcProviderSpec, Organization, Tenant
@@ -38,18 +39,8 @@ CUSTOM_POLICY_TUTORIAL = (
 )
 
 PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
-    Pivot.CUSTOM_POLICY: (
-        "Policy.ReadWrite.TrustFramework",
-        "TrustFrameworkKeySet.ReadWrite.All",
-        "Application.ReadWrite.All",
-        "DelegatedPermissionGrant.ReadWrite.All",
-    ),
-    Pivot.USER_FLOW: (
-        "IdentityProvider.ReadWrite.All",
-        "IdentityUserFlow.ReadWrite.All",
-        "Application.ReadWrite.All",
-        "DelegatedPermissionGrant.ReadWrite.All",
-    ),
+    Pivot.CUSTOM_POLICY: tuple(operation.permission for operation in (POLICIES, KEY_SETS, APPLICATIONS, GRANTS)),
+    Pivot.USER_FLOW: tuple(operation.permission for operation in (PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)),
 }
 PERMISSIONS_FOR_EVERY_PATH = tuple(
     permission
@@ -57,8 +48,8 @@ PERMISSIONS_FOR_EVERY_PATH = tuple(
     if permission in PERMISSIONS_FOR_PIVOT[Pivot.USER_FLOW]
 )
 BROADER_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "Application.ReadWrite.All": ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
-    "DelegatedPermissionGrant.ReadWrite.All": ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
+    APPLICATIONS.permission: ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
+    GRANTS.permission: ("Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
 }
 
 

@@ -24,7 +24,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from wizard.auth import DELEGATED_PERMISSIONS, StaticTokenCredential
+from wizard.auth import StaticTokenCredential
+from wizard.permissions import DELEGATED_PERMISSIONS
 from wizard.simulator.endpoints import GraphEndpoints, GraphError, GraphRequest, GraphResponse
 from wizard.simulator.tenant import SimulatedTenant
 
