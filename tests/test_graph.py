@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from wizard.answers import parse_answers
 from wizard.auth import StaticTokenCredential
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
 from wizard.graph import (
@@ -22,6 +23,7 @@ from wizard.graph import (
 )
 from wizard.policies import demo_chain
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
+from wizard.steps import provider_spec
 
 SCOPES = ["https://graph.microsoft.com/.default"]
 SECRET = "asignio-client-secret-5b0e"
@@ -29,12 +31,11 @@ DOMAIN = "contoso.onmicrosoft.com"
 BASE = "B2C_1A_TrustFrameworkBase"
 LOCALIZATION = "B2C_1A_TrustFrameworkLocalization"
 EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
-ASIGNIO = OidcProviderSpec(
-    display_name="Asignio",
-    client_id="00001111-aaaa-2222-bbbb-3333cccc4444",
-    metadata_url="https://authorization.asignio.com/.well-known/openid-configuration",
-    domain_hint="https://asignio.com",
-)
+ASIGNIO = provider_spec(parse_answers({
+    "tenant": {"name": "contoso"},
+    "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+    "setup": {"pivot": "user-flow"},
+}))
 
 
 def chain() -> dict[str, bytes]:

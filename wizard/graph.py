@@ -15,7 +15,7 @@ import functools
 import re
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wizard.auth import token_claims
@@ -74,22 +74,18 @@ class KeySetInfo:
     keys: tuple[KeyInfo, ...]
 
 
-def _asignio_claims_mapping() -> dict[str, str]:
-    return {"userId": "sub", "givenName": "given_name", "surname": "family_name", "email": "email", "displayName": "name"}
-
-
 @dataclass(frozen=True)
 class OidcProviderSpec:
-    """An OpenID Connect identity provider as the seed article's portal steps configure it."""
+    """An OpenID Connect identity provider to create or update (the Asignio values come from steps.provider_spec)."""
 
     display_name: str
     client_id: str
     metadata_url: str
-    scope: str = "openid email profile"
-    response_type: str = "code"
-    response_mode: str = "query"
-    domain_hint: str | None = None
-    claims_mapping: dict[str, str] = field(default_factory=_asignio_claims_mapping)
+    scope: str
+    response_type: str
+    response_mode: str
+    domain_hint: str | None
+    claims_mapping: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -824,7 +820,10 @@ class _UnusedCredential:
 
 async def _rehearse(tenant: Tenant) -> None:
     """Every facade operation once, through the rehearsal adapter; the "nothing came back" errors are expected."""
-    spec = OidcProviderSpec(display_name="warm-up", client_id="warm-up", metadata_url="https://localhost")
+    spec = OidcProviderSpec(
+        display_name="warm-up", client_id="warm-up", metadata_url="https://localhost", scope="openid",
+        response_type="code", response_mode="query", domain_hint=None, claims_mapping={"userId": "sub"},
+    )
     operations: list[Callable[[], Awaitable[Any]]] = [
         tenant.organization,
         lambda: tenant.key_set("warm-up"),
