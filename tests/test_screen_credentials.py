@@ -12,13 +12,14 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
-from textual.worker import Worker, WorkerCancelled
+from textual.worker import Worker
 
 from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SecretLookedUp, SecretSaved
 from screens.path import PathScreen
 from wizard.secrets import save_asignio_secret, stored_asignio_secret
+from tests.tui import settle
 
 CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 
@@ -27,15 +28,6 @@ def app_at_credentials() -> AsignioSetupApp:
     app = AsignioSetupApp(warm_up=False)
     app.draft["tenant"] = {"name": "contoso", "cloud": "global"}
     return app
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let the keyring workers end; a look-up superseded by more typing ends cancelled, as it should."""
-    try:
-        await pilot.app.workers.wait_for_complete()
-    except WorkerCancelled:
-        pass
-    await pilot.pause()
 
 
 async def open_credentials(pilot: Pilot) -> None:

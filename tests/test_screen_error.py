@@ -5,13 +5,13 @@ from __future__ import annotations
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Static
-from textual.worker import WorkerFailed
 
 from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.messages import WorkFailed
 from screens.welcome import WelcomeScreen
 from wizard.errors import TenantNotReadyError
+from tests.tui import settle
 
 PROBLEM = TenantNotReadyError(
     "contoso.onmicrosoft.com is not an Azure AD B2C tenant (its type is AAD)",
@@ -21,15 +21,6 @@ PROBLEM = TenantNotReadyError(
 
 async def fail_with(error: BaseException) -> None:
     raise error
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let every worker end (a failed one is what these tests want) and the screens catch up."""
-    try:
-        await pilot.app.workers.wait_for_complete()
-    except WorkerFailed:
-        pass
-    await pilot.pause()
 
 
 async def test_a_worker_error_opens_the_error_view() -> None:

@@ -11,7 +11,6 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, ProgressBar, Static
-from textual.worker import WorkerFailed
 
 from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
 from screens.done import DoneScreen
@@ -24,6 +23,7 @@ from wizard.policies import demo_chain
 from wizard.session import Session
 from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
 from wizard.state import StateStore, unfinished_runs
+from tests.tui import settle
 
 SECRET = "Asignio-Secret-q7Zr9xVw2"
 PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
@@ -44,15 +44,6 @@ def app_confirmed_at_review(simulator: SimulatorServer, pivot: str = "user-flow"
     app.keep_typed_secret(SECRET)
     app.session = Session.open(app.final_answers(), demo=simulator, secret=SECRET)
     return app
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let the run end (failing is what some tests want) and the screen catch up."""
-    try:
-        await pilot.app.workers.wait_for_complete()
-    except WorkerFailed:
-        pass
-    await pilot.pause()
 
 
 async def confirm_the_review(pilot: Pilot) -> None:

@@ -8,7 +8,7 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
-from textual.worker import Worker, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerState
 
 from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
@@ -16,6 +16,7 @@ from screens.messages import SignedIn, WorkFailed
 from screens.tenant import TenantScreen
 from wizard.clouds import Cloud
 from wizard.simulator import SimulatedTenant, SimulatorServer
+from tests.tui import settle
 
 
 @pytest.fixture
@@ -30,15 +31,6 @@ def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
     app.simulator = simulator
     del app.draft["tenant"]["name"]
     return app
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let the sign-in worker end (failing is what some tests want) and the screen catch up."""
-    try:
-        await pilot.app.workers.wait_for_complete()
-    except WorkerFailed:
-        pass
-    await pilot.pause()
 
 
 async def open_tenant(pilot: Pilot) -> None:

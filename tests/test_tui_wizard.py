@@ -9,7 +9,6 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from screens.app import AsignioSetupApp
 from screens.done import DoneScreen
@@ -22,16 +21,7 @@ from screens.welcome import WelcomeScreen
 from wizard.events import StepFailed, StepWaiting
 from wizard.simulator import SimulatedTenant
 from wizard.state import StateStore
-
-
-async def settle(pilot: Pilot) -> None:
-    """Every worker ended (however) and every screen caught up."""
-    for _ in range(3):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerFailed, WorkerCancelled):
-            pass
-        await pilot.pause()
+from tests.tui import settle
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
