@@ -46,6 +46,21 @@ if TYPE_CHECKING:
     from wizard.simulator import SimulatorServer
     from wizard.state import SavedRun
 
+SCREENS_DIR = Path(__file__).parent
+SCREEN_STYLESHEETS: dict[str, str] = {
+    "WelcomeScreen": "welcome.tcss",
+    "TenantScreen": "tenant.tcss",
+    "DeviceCodeScreen": "device_code.tcss",
+    "CredentialsScreen": "credentials.tcss",
+    "PathScreen": "path.tcss",
+    "MfaScreen": "mfa.tcss",
+    "ReviewScreen": "review.tcss",
+    "ProgressScreen": "progress.tcss",
+    "DoneScreen": "done.tcss",
+    "ErrorScreen": "error.tcss",
+}
+"""Each screen's own stylesheet (its `CSS_PATH`, beside its module), by the screen's type name."""
+
 DEMO_TENANT = "contoso"
 DEMO_CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 """A sample Asignio client id, so a newcomer can Enter through the demo."""
@@ -67,12 +82,12 @@ class AsignioSetupApp(App[int]):
     """Asks what the answers file would say, signs in, reviews the plan, runs it and shows the Run-now URL."""
 
     TITLE = "Asignio setup"
-    CSS_PATH = ["app.tcss", "welcome.tcss"]
-    """The first screen's styles load with the app's: pushing a screen with new styles re-parses all of them."""
+    CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(self, *, demo: bool = False, demo_state: Path | None = None, warm_up: bool = True) -> None:
         super().__init__()
+        self.load_screen_stylesheets()
         self.demo = demo
         self.demo_state = demo_state
         self.warm_up_on_start = warm_up
@@ -86,6 +101,14 @@ class AsignioSetupApp(App[int]):
         self._graph_loop_lock = threading.Lock()
         if demo:
             self.sub_title = "demo: a simulated tenant"
+
+    def load_screen_stylesheets(self) -> None:
+        """Read every screen's stylesheet once, scoped to its screen, under the key Textual gives its `CSS_PATH`.
+        Scoped, one screen's `#dialog` rules do not style another's; already read, pushing a screen does not make
+        Textual re-parse all the app's CSS on the UI's loop (up to a few hundred ms)."""
+        for screen_type, file_name in SCREEN_STYLESHEETS.items():
+            path = SCREENS_DIR / file_name
+            self.stylesheet.add_source(path.read_text(encoding="utf-8"), read_from=(str(path), ""), scope=screen_type)
 
     def get_default_screen(self) -> Screen:
         """The welcome screen is the bottom of the stack: one screen to lay out before the first paint, not two."""
