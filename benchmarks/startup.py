@@ -35,19 +35,22 @@ def first_screen_seconds(setup: str) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
+STALLS_SHOWN = 5
 GRAPH_GROUPS = {"sign-in", "inspect", "review", "run"}
 """The app's worker groups that talk to the tenant."""
 
 
-async def longest_stalls_during_run() -> tuple[float, float]:
+async def longest_stalls_during_run() -> tuple[float, float, list[tuple[float, str]]]:
     """Drive the demo wizard through a user-flow run while a ticker measures how late the event loop wakes it:
-    the longest stall overall, and the longest while Graph work was in flight (screen changes excluded)."""
+    the longest stall overall, the longest while Graph work was in flight (screen changes excluded), and the longest
+    few with the screen they ended on, to say where to look."""
     sys.path.insert(0, str(ROOT))
     from screens.app import AsignioSetupApp
     from screens.done import DoneScreen
 
     app = AsignioSetupApp(demo=True, warm_up=True)
     worst = worst_during_graph = 0.0
+    stalls: list[tuple[float, str]] = []
     async with app.run_test(size=(80, 24)) as pilot:
         running = True
 
@@ -63,6 +66,7 @@ async def longest_stalls_during_run() -> tuple[float, float]:
                 await asyncio.sleep(0.01)
                 stall = time.perf_counter() - before - 0.01
                 worst = max(worst, stall)
+                stalls.append((stall, f"{type(screen).__name__}->{type(app.screen).__name__}"))
                 if in_flight and graph_in_flight() and app.screen is screen:
                     worst_during_graph = max(worst_during_graph, stall)
 
@@ -75,7 +79,7 @@ async def longest_stalls_during_run() -> tuple[float, float]:
             await pilot.pause()
         running = False
         await task
-    return worst, worst_during_graph
+    return worst, worst_during_graph, sorted(stalls, reverse=True)[:STALLS_SHOWN]
 
 
 def main() -> None:
@@ -85,9 +89,11 @@ def main() -> None:
     wizard = min(first_screen_seconds(WIZARD) for _ in range(3))
     print(f"first screen ready: bare Textual app {bare * 1000:.0f} ms, wizard {wizard * 1000:.0f} ms "
           f"({wizard / bare:.2f}x; aim <= 1.3x)")
-    stall, during_graph = asyncio.run(longest_stalls_during_run())
+    stall, during_graph, longest = asyncio.run(longest_stalls_during_run())
     print(f"longest event-loop stall during a full simulated run: {stall * 1000:.0f} ms (aim < 100 ms); "
           f"while Graph work was in flight on an unchanged screen: {during_graph * 1000:.0f} ms")
+    print("longest stalls (screen before -> after): "
+          + ", ".join(f"{seconds * 1000:.0f} ms {screens}" for seconds, screens in longest))
 
 
 if __name__ == "__main__":
