@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
+import importlib
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,7 +39,7 @@ from screens.messages import (
 from wizard.errors import ExitCode, SetupError
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Coroutine, Iterator
     from datetime import datetime
 
     from wizard.answers import Answers
@@ -61,6 +64,10 @@ SCREEN_STYLESHEETS: dict[str, str] = {
 }
 """Each screen's own stylesheet (its `CSS_PATH`, beside its module), by the screen's type name."""
 
+GC_THRESHOLDS = gc.get_threshold()
+NO_FULL_COLLECTIONS = 1_000_000
+"""A gen-2 threshold no warm-up reaches."""
+
 DEMO_TENANT = "contoso"
 DEMO_CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 """A sample Asignio client id, so a newcomer can Enter through the demo."""
@@ -76,6 +83,28 @@ def fresh_draft(demo: bool) -> Draft:
         draft["tenant"]["name"] = DEMO_TENANT
         draft["asignio"]["client_id"] = DEMO_CLIENT_ID
     return draft
+
+
+@contextmanager
+def long_lived_imports() -> Iterator[None]:
+    """For imports that stay for the process's life (the Graph SDK's are hundreds of thousands of objects): every
+    full garbage collection walks all of them holding the GIL, 70-240 ms in which the UI's loop cannot run. Full
+    collections wait while they load, then what is loaded is frozen, so later ones walk only what the wizard makes.
+    Young collections go on; the little cyclic garbage that reaches the old generation meanwhile stays frozen."""
+    young, middle, _old = GC_THRESHOLDS
+    gc.set_threshold(young, middle, NO_FULL_COLLECTIONS)
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+
+
+def import_screens() -> None:
+    """Import every screen's module (each has its stylesheet's name), so pushing one imports nothing on the UI's
+    loop: the tenant screen's brings in the answers model (pydantic), a few hundred ms."""
+    for stylesheet in SCREEN_STYLESHEETS.values():
+        importlib.import_module(f"{__package__}.{Path(stylesheet).stem}")
 
 
 class AsignioSetupApp(App[int]):
@@ -158,10 +187,13 @@ class AsignioSetupApp(App[int]):
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up_graph(self) -> None:
-        """Pay the Graph SDK's multi-second import now, off the event loop, while the operator reads."""
+        """Pay the screens' imports and the Graph SDK's multi-second one now, off the event loop, while the
+        operator reads."""
         from wizard.graph import warm_up
 
-        warm_up()
+        with long_lived_imports():
+            import_screens()
+            warm_up()
 
     @work(thread=True, exclusive=True, group="saved-runs", exit_on_error=False)
     def load_saved_runs(self, reply_to: MessagePump) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from datetime import UTC
 from typing import TYPE_CHECKING
 
@@ -81,27 +83,28 @@ class WelcomeScreen(WizardStep):
         resume.focus()
 
     @on(Button.Pressed, "#start")
-    def start(self) -> None:
+    async def start(self) -> None:
         self.wizard.start_over()
-        self.open_tenant_step()
+        await self.open_tenant_step()
 
     @on(Button.Pressed, "#resume")
-    def resume(self) -> None:
+    async def resume(self) -> None:
         if self.saved_run is not None:
             self.wizard.resume(self.saved_run)
-        self.open_tenant_step()
+        await self.open_tenant_step()
 
     @on(Button.Pressed, "#start-over")
-    def start_over(self) -> None:
+    async def start_over(self) -> None:
         if self.saved_run is not None:
             self.wizard.discard_saved_run(self.saved_run.tenant)
         self.wizard.start_over()
-        self.open_tenant_step()
+        await self.open_tenant_step()
 
-    def open_tenant_step(self) -> None:
-        from screens.tenant import TenantScreen
-
-        self.app.push_screen(TenantScreen())
+    async def open_tenant_step(self) -> None:
+        """The tenant screen's module brings in the answers model (pydantic, a few hundred ms): imported in a
+        thread, should the warm-up not have imported it yet, so the UI's loop keeps running meanwhile."""
+        tenant = await asyncio.to_thread(importlib.import_module, "screens.tenant")
+        self.app.push_screen(tenant.TenantScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The first step has nothing to go back to, so the footer does not offer it."""
