@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -12,6 +13,35 @@ from textual.widgets import Footer, Header
 
 if TYPE_CHECKING:
     from screens.app import AsignioSetupApp
+
+
+class WizardFooter(Footer):
+    """The footer, recomposed only when the keys it shows change. Textual's recomposes on every binding refresh
+    (seven times before the first screen is ready; each remounts and restyles every key) even when nothing it shows
+    changed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: Hashable = None
+
+    def keys_to_show(self) -> Hashable:
+        """What `compose` reads: the screen's active bindings as displayed, shown or not (the command palette's key
+        is not shown yet appears), enabled or not."""
+        if not self._bindings_ready:
+            return None
+        return tuple(
+            (binding.action, self.app.get_key_display(binding), binding.description, binding.group, binding.show,
+             enabled, tooltip)
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+        )
+
+    async def recompose(self) -> None:
+        if self.is_attached:
+            keys = self.keys_to_show()
+            if keys is not None and keys == self.shown:
+                return
+            self.shown = keys
+        await super().recompose()
 
 
 class WizardStep(Screen[None]):
@@ -32,7 +62,7 @@ class WizardStep(Screen[None]):
             yield from self.compose_body()
         with Horizontal(classes="buttons"):
             yield from self.compose_buttons()
-        yield Footer()
+        yield WizardFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

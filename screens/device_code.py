@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from screens.app import AsignioSetupApp
+from screens.base import WizardFooter
 
 
 class DeviceCodeScreen(ModalScreen[bool]):
@@ -50,7 +51,7 @@ class DeviceCodeScreen(ModalScreen[bool]):
                 yield Button("Open in browser", id="open", variant="primary")
                 yield Button("Copy code", id="copy")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield WizardFooter()
 
     @on(Button.Pressed, "#open")
     def action_open_page(self) -> None:

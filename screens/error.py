@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
+from screens.base import WizardFooter
 from wizard.errors import SetupError
 
 
@@ -43,7 +44,7 @@ class ErrorScreen(ModalScreen[None]):
                 yield Static(f"What to do: {self.fix}", id="fix", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")
-        yield Footer()
+        yield WizardFooter()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -1,0 +1,24 @@
+"""The footer shows the screen's keys, and is rebuilt only when they change."""
+
+from __future__ import annotations
+
+from textual.widgets._footer import FooterKey
+
+from screens.app import AsignioSetupApp
+from screens.tenant import TenantScreen
+from tests.tui import settle
+
+
+async def test_the_footer_keeps_its_keys_until_the_bindings_shown_change() -> None:
+    app = AsignioSetupApp(warm_up=False)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert [key.key for key in keys] == ["ctrl+q", "ctrl+p"]
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        assert list(app.screen.query(FooterKey)) == keys, "nothing shown changed: the same keys stay"
+
+        await app.push_screen(TenantScreen())
+        await settle(pilot)
+        assert "escape" in [key.key for key in app.screen.query(FooterKey)]
