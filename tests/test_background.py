@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,8 @@ def test_an_exception_reaches_the_caller_with_its_type(background: BackgroundLoo
     assert raised.value.fix == "ask again"
 
 
-def test_cancelling_the_caller_cancels_the_work(background: BackgroundLoop) -> None:
+def endless_work() -> tuple[threading.Event, threading.Event, Coroutine[Any, Any, None]]:
+    """Work that runs until it is cancelled, saying when it started and when it was cancelled."""
     started, cancelled = threading.Event(), threading.Event()
 
     async def endless() -> None:
@@ -55,8 +57,13 @@ def test_cancelling_the_caller_cancels_the_work(background: BackgroundLoop) -> N
             cancelled.set()
             raise
 
+    return started, cancelled, endless()
+
+
+def test_cancelling_the_caller_cancels_the_work(background: BackgroundLoop) -> None:
+    started, cancelled, work = endless_work()
     with pytest.raises(concurrent.futures.CancelledError):
-        background.run(endless(), cancelled=started.is_set)
+        background.run(work, cancelled=started.is_set)
     assert cancelled.wait(timeout=10)
 
 
@@ -72,17 +79,8 @@ def test_awaiting_submitted_work_from_another_loop(background: BackgroundLoop) -
 
 def test_stop_cancels_work_still_running() -> None:
     loop = BackgroundLoop()
-    started, cancelled = threading.Event(), threading.Event()
-
-    async def endless() -> None:
-        started.set()
-        try:
-            await asyncio.sleep(3600)
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-
-    future = loop.submit(endless())
+    started, cancelled, work = endless_work()
+    future = loop.submit(work)
     assert started.wait(timeout=10)
     loop.stop()
     assert cancelled.is_set() and future.cancelled()
