@@ -128,14 +128,18 @@ class Session:
 
     async def inspect_base(self) -> BaseReport:
         """For the custom-policy path: which starter-pack policies the tenant has, and whether they fit."""
-        standard = {name.lower(): name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)}
-        present = tuple(standard[policy_id.lower()] for policy_id in await self.tenant.policy_ids()
-                        if policy_id.lower() in standard)
         try:
             finding = await BaseChain().check(self.runner.context)
         except SetupError as error:
-            return BaseReport(present, False, f"{error.what} — {error.fix}" if error.fix else error.what)
-        return BaseReport(present, True, finding.summary)
+            summary = f"{error.what} — {error.fix}" if error.fix else error.what
+            return BaseReport(self._standard_policies(), False, summary)
+        return BaseReport(self._standard_policies(), True, finding.summary)
+
+    def _standard_policies(self) -> tuple[str, ...]:
+        """The starter-pack policies among those the base check saw in the tenant."""
+        standard = {name.lower(): name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)}
+        seen = self.runner.context.facts.policy_ids
+        return tuple(standard[policy_id.lower()] for policy_id in seen if policy_id.lower() in standard)
 
     async def review(self) -> Review:
         """Each step of the plan, marked when the tenant already has its work; writes nothing."""

@@ -68,6 +68,8 @@ class RunFacts:
     """What steps learn from the tenant and hand to the steps after them, within one run."""
 
     organization: Organization | None = None
+    policy_ids: tuple[str, ...] = ()
+    """Every policy id the tenant listed, as the base check saw them."""
     chain: dict[str, bytes] = field(default_factory=dict)
     current_relying_party: bytes | None = None
     generated: GeneratedPolicies | None = None
@@ -274,7 +276,8 @@ class BaseChain(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         tenant, answers = ctx.tenant, ctx.answers
-        present = {policy_id.lower(): policy_id for policy_id in await tenant.policy_ids()}
+        ctx.facts.policy_ids = tuple(await tenant.policy_ids())
+        present = {policy_id.lower(): policy_id for policy_id in ctx.facts.policy_ids}
         missing = [name for name in (BASE_POLICY, EXTENSIONS_POLICY) if name.lower() not in present]
         if missing:
             raise TenantNotReadyError(
