@@ -49,6 +49,7 @@ BASE_CHAIN_ORDER = "TrustFrameworkBase → TrustFrameworkLocalization → TrustF
 ALL_PRINCIPALS = "AllPrincipals"
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,10 @@ def _enum_text(value: Any) -> str | None:
     if isinstance(value, list):
         return " ".join(str(getattr(item, "value", item)) for item in value)
     return str(getattr(value, "value", value))
+
+
+def _is_conflict(error: APIError) -> bool:
+    return error.response_status_code == 409
 
 
 def _odata_parts(error: APIError) -> tuple[str, str]:
@@ -395,6 +400,28 @@ class Tenant:
 
         return await self._call(operation, attempt, idempotent=False)
 
+    async def _create_or_existing(
+        self,
+        operation: Operation,
+        what: str,
+        create: Callable[[], Awaitable[Any]],
+        is_conflict: Callable[[APIError], bool],
+        convert: Callable[[Any], R],
+        existing: Callable[[], Awaitable[R | None]],
+    ) -> R:
+        """A create whose "it already exists" answer returns the existing one, so a resumed run never fails on
+        what an interrupted one made."""
+        created = await self._conflict_tolerant(operation, create, is_conflict)
+        if created is not None:
+            return convert(created)
+        found = await existing()
+        if found is None:
+            raise ServiceError(
+                f"Graph says {what} exists but cannot find it",
+                "run the same command again in a minute (the tenant may still be replicating)",
+            )
+        return found
+
     # Who and where
 
     def _as_json(self, build_request: Callable[[], Any]) -> Callable[[], Awaitable[dict[str, Any] | None]]:
@@ -478,20 +505,14 @@ class Tenant:
         from msgraph_beta.generated.models.trust_framework_key_set import TrustFrameworkKeySet
 
         body = TrustFrameworkKeySet(id=_strip_prefix(key_set_id, KEY_SET_PREFIX))
-        created = await self._conflict_tolerant(
+        return await self._create_or_existing(
             KEY_SETS,
+            f"the keyset {key_set_id}",
             lambda: self.client.trust_framework.key_sets.post(body),
-            lambda error: _odata_parts(error)[0] == KEY_SET_EXISTS or error.response_status_code == 409,
+            lambda error: _odata_parts(error)[0] == KEY_SET_EXISTS or _is_conflict(error),
+            _key_set_info,
+            lambda: self.key_set(KEY_SET_PREFIX + _strip_prefix(key_set_id, KEY_SET_PREFIX)),
         )
-        if created is not None:
-            return _key_set_info(created)
-        existing = await self.key_set(KEY_SET_PREFIX + _strip_prefix(key_set_id, KEY_SET_PREFIX))
-        if existing is None:
-            raise ServiceError(
-                f"Graph says the keyset {key_set_id} exists but cannot find it",
-                "run the same command again in a minute (the tenant may still be replicating)",
-            )
-        return existing
 
     async def upload_secret(self, key_set_id: str, secret: str, *, use: str, nbf: int, exp: int) -> KeyInfo:
         from msgraph_beta.generated.trust_framework.key_sets.item.upload_secret.upload_secret_post_request_body import (
@@ -596,15 +617,14 @@ class Tenant:
         body = B2cIdentityUserFlow(
             id=_strip_prefix(flow_id, USER_FLOW_PREFIX), user_flow_type=UserFlowType.SignUpOrSignIn, user_flow_type_version=3.0
         )
-        created = await self._conflict_tolerant(
-            USER_FLOWS, lambda: self.client.identity.b2c_user_flows.post(body), lambda error: error.response_status_code == 409
+        return await self._create_or_existing(
+            USER_FLOWS,
+            f"the user flow {flow_id}",
+            lambda: self.client.identity.b2c_user_flows.post(body),
+            _is_conflict,
+            _user_flow_info,
+            lambda: self.user_flow(USER_FLOW_PREFIX + _strip_prefix(flow_id, USER_FLOW_PREFIX)),
         )
-        if created is not None:
-            return _user_flow_info(created)
-        existing = await self.user_flow(USER_FLOW_PREFIX + _strip_prefix(flow_id, USER_FLOW_PREFIX))
-        if existing is None:
-            raise ServiceError(f"Graph says the user flow {flow_id} exists but cannot find it", "run the same command again")
-        return existing
 
     async def user_flow_provider_ids(self, flow_id: str) -> list[str]:
         providers = self.client.identity.b2c_user_flows.by_b2c_identity_user_flow_id(flow_id).user_flow_identity_providers
@@ -627,7 +647,7 @@ class Tenant:
             )
             await adapter.send_no_response_content_async(request_info, {"XXX": ODataError})
 
-        await self._conflict_tolerant(USER_FLOWS, post, lambda error: error.response_status_code == 409)
+        await self._conflict_tolerant(USER_FLOWS, post, _is_conflict)
 
     # The test application
 
@@ -713,17 +733,14 @@ class Tenant:
         from msgraph_beta.generated.models.service_principal import ServicePrincipal
 
         body = ServicePrincipal(app_id=app_id)
-        created = await self._conflict_tolerant(
+        return await self._create_or_existing(
             APPLICATIONS,
+            f"a service principal for {app_id}",
             self._as_json(lambda: self.client.service_principals.to_post_request_information(body)),
-            lambda error: error.response_status_code == 409,
+            _is_conflict,
+            _service_principal_info,
+            lambda: self.service_principal(app_id),
         )
-        if created is not None:
-            return _service_principal_info(created)
-        existing = await self.service_principal(app_id)
-        if existing is None:
-            raise ServiceError(f"Graph says a service principal for {app_id} exists but cannot find it", "run the same command again")
-        return existing
 
     async def permission_grant(self, client_object_id: str, resource_object_id: str) -> GrantInfo | None:
         """The tenant-wide (AllPrincipals) consent of the client to the resource, if any."""
@@ -747,17 +764,14 @@ class Tenant:
         body = OAuth2PermissionGrant(
             client_id=client_object_id, resource_id=resource_object_id, consent_type=ALL_PRINCIPALS, scope=scope
         )
-        created = await self._conflict_tolerant(
+        return await self._create_or_existing(
             GRANTS,
+            "the consent grant",
             self._as_json(lambda: self.client.oauth2_permission_grants.to_post_request_information(body)),
-            lambda error: error.response_status_code == 409,
+            _is_conflict,
+            _grant_info,
+            lambda: self.permission_grant(client_object_id, resource_object_id),
         )
-        if created is not None:
-            return _grant_info(created)
-        existing = await self.permission_grant(client_object_id, resource_object_id)
-        if existing is None:
-            raise ServiceError("Graph says the consent grant exists but cannot find it", "run the same command again")
-        return existing
 
     async def update_permission_grant(self, grant_id: str, scope: str) -> None:
         from msgraph_beta.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
