@@ -52,11 +52,15 @@ def write_answers(folder: Path, pivot: str, **options: str) -> Path:
     return path
 
 
-def point_at(server: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def pipeline_environment(server: SimulatorServer) -> dict[str, str]:
     """The pipeline setup: Graph URL and a pre-acquired token from the environment, the secret too."""
-    monkeypatch.setenv("ASIGNIO_SETUP_GRAPH_URL", server.graph_root)
-    monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", server.access_token)
-    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
+    return {"ASIGNIO_SETUP_GRAPH_URL": server.graph_root, "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
+            "ASIGNIO_CLIENT_SECRET": SECRET}
+
+
+def point_at(server: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in pipeline_environment(server).items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture
@@ -188,8 +192,7 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
         for case in cases:
             case.server.stall_after_writes(case.kill_after)
             environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "XDG_STATE_HOME": str(case.state_home),
-                           "ASIGNIO_SETUP_GRAPH_URL": case.server.graph_root,
-                           "ASIGNIO_SETUP_ACCESS_TOKEN": case.server.access_token, "ASIGNIO_CLIENT_SECRET": SECRET}
+                           **pipeline_environment(case.server)}
             case.process = subprocess.Popen([sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
                                             env=environment, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL)
