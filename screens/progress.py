@@ -17,6 +17,7 @@ from screens.base import WizardStep
 from screens.messages import RunComplete, RunEvent, WorkFailed
 from wizard.errors import SetupError
 from wizard.events import (
+    FINISHED,
     RunFinished,
     StepDone,
     StepFailed,
@@ -38,7 +39,6 @@ MARKS: dict[StepStatus, tuple[str, str]] = {
     StepStatus.WAITING: ("⏸", "yellow"),
     StepStatus.FAILED: ("✗", "red"),
 }
-FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 
 
 class StepRow(Static):

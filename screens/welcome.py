@@ -13,7 +13,7 @@ from textual.widgets import Button, Static
 
 from screens.base import WizardStep
 from screens.messages import SavedRunsLoaded
-from wizard.events import StepStatus
+from wizard.events import FINISHED
 
 if TYPE_CHECKING:
     from wizard.state import SavedRun
@@ -26,8 +26,6 @@ Sets up Asignio sign-in in your Azure AD B2C tenant, end to end:
   4. review the plan: nothing is written to the tenant before you confirm;
   5. run it, then try the sign-in with the Run-now URL.
 Each step looks at the tenant first: running again duplicates nothing."""
-
-FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 
 
 def describe_saved_run(run: SavedRun, others: int) -> str:

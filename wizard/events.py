@@ -19,6 +19,10 @@ class StepStatus(str, Enum):
     FAILED = "failed"
 
 
+FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
+"""A step in one of these needs nothing more: it did its work, or found it already there."""
+
+
 @dataclass(frozen=True)
 class StepStarted:
     """A step began: it looks at the tenant first."""
