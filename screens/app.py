@@ -2,18 +2,15 @@
 
 Screens ask the app to start work (`sign_in`, `inspect_base`, `prepare_review`, `run_setup`...); the worker posts a
 typed message back to the screen that asked. Worker errors all land in one handler, which shows the error view.
-Workers are threads, and the session's Graph work runs on one background loop: the SDK's CPU work (parsing, lazy
-imports) never runs on the UI's loop, so the screens never freeze.
+Workers are threads, and the session's Graph work runs on one background loop: requests, parsing and sign-in never
+run on the UI's loop, so the screens never freeze.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import gc
-import importlib
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,7 +36,7 @@ from screens.messages import (
 from wizard.errors import ExitCode, SetupError
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Iterator
+    from collections.abc import Coroutine
     from datetime import datetime
 
     from wizard.answers import Answers
@@ -64,10 +61,6 @@ SCREEN_STYLESHEETS: dict[str, str] = {
 }
 """Each screen's own stylesheet (its `CSS_PATH`, beside its module), by the screen's type name."""
 
-GC_THRESHOLDS = gc.get_threshold()
-NO_FULL_COLLECTIONS = 1_000_000
-"""A gen-2 threshold no warm-up reaches."""
-
 DEMO_TENANT = "contoso"
 DEMO_CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 """A sample Asignio client id, so a newcomer can Enter through the demo."""
@@ -85,28 +78,6 @@ def fresh_draft(demo: bool) -> Draft:
     return draft
 
 
-@contextmanager
-def long_lived_imports() -> Iterator[None]:
-    """For imports that stay for the process's life (the Graph SDK's are hundreds of thousands of objects): every
-    full garbage collection walks all of them holding the GIL, 70-240 ms in which the UI's loop cannot run. Full
-    collections wait while they load, then what is loaded is frozen, so later ones walk only what the wizard makes.
-    Young collections go on; the little cyclic garbage that reaches the old generation meanwhile stays frozen."""
-    young, middle, _old = GC_THRESHOLDS
-    gc.set_threshold(young, middle, NO_FULL_COLLECTIONS)
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
-
-
-def import_screens() -> None:
-    """Import every screen's module (each has its stylesheet's name), so pushing one imports nothing on the UI's
-    loop: the tenant screen's brings in the answers model (pydantic), a few hundred ms."""
-    for stylesheet in SCREEN_STYLESHEETS.values():
-        importlib.import_module(f"{__package__}.{Path(stylesheet).stem}")
-
-
 class AsignioSetupApp(App[int]):
     """Asks what the answers file would say, signs in, reviews the plan, runs it and shows the Run-now URL."""
 
@@ -114,12 +85,11 @@ class AsignioSetupApp(App[int]):
     CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, *, demo: bool = False, demo_state: Path | None = None, warm_up: bool = True) -> None:
+    def __init__(self, *, demo: bool = False, demo_state: Path | None = None) -> None:
         super().__init__()
         self.load_screen_stylesheets()
         self.demo = demo
         self.demo_state = demo_state
-        self.warm_up_on_start = warm_up
         self.draft: Draft = fresh_draft(demo)
         self.resuming = False
         self.identity: TenantIdentity | None = None
@@ -144,10 +114,6 @@ class AsignioSetupApp(App[int]):
         from screens.welcome import WelcomeScreen
 
         return WelcomeScreen()
-
-    def on_mount(self) -> None:
-        if self.warm_up_on_start:
-            self.call_after_refresh(self.warm_up_graph)
 
     async def on_unmount(self) -> None:
         if self.session is not None:
@@ -184,16 +150,6 @@ class AsignioSetupApp(App[int]):
         return parse_answers(copy.deepcopy(self.draft), "the wizard's answers")
 
     # Workers: each posts one typed message back to the screen that asked
-
-    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
-    def warm_up_graph(self) -> None:
-        """Pay the screens' imports and the Graph SDK's multi-second one now, off the event loop, while the
-        operator reads."""
-        from wizard.graph import warm_up
-
-        with long_lived_imports():
-            import_screens()
-            warm_up()
 
     @work(thread=True, exclusive=True, group="saved-runs", exit_on_error=False)
     def load_saved_runs(self, reply_to: MessagePump) -> None:

@@ -100,7 +100,7 @@ class WelcomeScreen(WizardStep):
 
     async def open_tenant_step(self) -> None:
         """The tenant screen's module brings in the answers model (pydantic, a few hundred ms): imported in a
-        thread, should the warm-up not have imported it yet, so the UI's loop keeps running meanwhile."""
+        thread, so the UI's loop keeps running meanwhile."""
         tenant = await asyncio.to_thread(importlib.import_module, "screens.tenant")
         self.app.push_screen(tenant.TenantScreen())
 

@@ -19,7 +19,7 @@ from wizard.auth import (
     token_claims,
 )
 from wizard.errors import SignInError
-from wizard.graph import Tenant
+from wizard.graph import GraphClient
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 APP_SECRET = "sign-in-app-secret-77aa"
@@ -157,7 +157,7 @@ async def test_an_access_token_credential_drives_the_facade(monkeypatch: pytest.
     with SimulatorServer(SimulatedTenant.seeded()) as server:
         monkeypatch.setenv(ACCESS_TOKEN_ENV, server.access_token)
         credential, scopes = credential_for(answers())
-        tenant = Tenant(credential, graph_url=server.graph_root + "/beta", scopes=scopes)
+        tenant = GraphClient(credential, graph_url=server.graph_root + "/beta", scopes=scopes)
         organization = await tenant.organization()
         await tenant.close()
     assert organization.initial_domain == "contoso.onmicrosoft.com"

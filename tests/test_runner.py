@@ -9,7 +9,7 @@ import pytest
 from wizard.answers import parse_answers
 from wizard.errors import BadInputError, ExitCode, SetupError
 from wizard.events import Event, StepFailed, StepProgress
-from wizard.graph import Tenant
+from wizard.graph import GraphClient
 from wizard.session import Session
 from wizard.state import StateStore
 
@@ -28,7 +28,7 @@ class BrokenTokenCache:
 
 
 async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable() -> None:
-    tenant = Tenant(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
+    tenant = GraphClient(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
     session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
     events: list[Event] = []
     with pytest.raises(SetupError) as caught:
@@ -62,7 +62,7 @@ def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(tmp_pat
 
 
 def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -> None:
-    tenant = Tenant(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=[])
+    tenant = GraphClient(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=[])
     session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
     with pytest.raises(BadInputError) as caught:
         session.confirm_guided("policy-key")
@@ -79,7 +79,7 @@ class DeclinedSignIn:
 
 
 async def test_a_failed_sign_in_is_the_operators_to_fix_with_exit_code_3() -> None:
-    tenant = Tenant(DeclinedSignIn(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
+    tenant = GraphClient(DeclinedSignIn(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
     session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
     with pytest.raises(SetupError) as caught:
         await session.identify()

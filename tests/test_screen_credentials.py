@@ -25,7 +25,7 @@ CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 
 
 def app_at_credentials() -> AsignioSetupApp:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     app.draft["tenant"] = {"name": "contoso", "cloud": "global"}
     return app
 

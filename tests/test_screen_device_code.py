@@ -17,7 +17,7 @@ EXPIRES = datetime(2026, 11, 21, 16, 45, tzinfo=UTC)
 
 
 async def test_open_copy_and_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     opened: list[str] = []
     monkeypatch.setattr(app, "open_url", lambda url, **kwargs: opened.append(url))
     closed: list[bool | None] = []
@@ -43,4 +43,4 @@ async def _show_code(pilot: Pilot) -> None:
 
 
 def test_device_code_snapshot(snap_compare) -> None:
-    assert snap_compare(AsignioSetupApp(warm_up=False), terminal_size=(80, 24), run_before=_show_code)
+    assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_show_code)

@@ -18,7 +18,7 @@ RESULT = RunFinished(URL, ("Asignio identity provider", "user flow B2C_1_Asignio
 
 
 def finished_app() -> AsignioSetupApp:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     app.draft = {
         "tenant": {"name": "contoso", "cloud": "global"},
         "auth": {"method": "device-code"},

@@ -25,7 +25,7 @@ async def fail_with(error: BaseException) -> None:
 
 async def test_a_worker_error_opens_the_error_view() -> None:
     messages: list[Message] = []
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     async with app.run_test(message_hook=messages.append) as pilot:
         app.run_worker(fail_with(PROBLEM), group="sign-in", exit_on_error=False)
         await settle(pilot)
@@ -39,7 +39,7 @@ async def test_a_worker_error_opens_the_error_view() -> None:
 
 
 async def test_an_unexpected_error_says_it_is_a_bug() -> None:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     async with app.run_test() as pilot:
         app.run_worker(fail_with(KeyError("tenant_type")), group="inspect", exit_on_error=False)
         await settle(pilot)
@@ -55,4 +55,4 @@ async def _fail(pilot: Pilot) -> None:
 
 
 def test_error_snapshot(snap_compare) -> None:
-    assert snap_compare(AsignioSetupApp(warm_up=False), terminal_size=(80, 24), run_before=_fail)
+    assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_fail)

@@ -11,7 +11,7 @@ from screens.review import ReviewScreen
 
 
 def app_at_mfa(pivot: str) -> AsignioSetupApp:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     app.draft["setup"]["pivot"] = pivot
     return app
 

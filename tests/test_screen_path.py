@@ -21,7 +21,7 @@ from wizard.simulator import SimulatedTenant, SimulatorServer
 def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
     """The wizard as the credentials screen leaves it: signed in to `tenant`, the path still to choose."""
     with SimulatorServer(tenant) as simulator:
-        app = AsignioSetupApp(demo=True, warm_up=False)
+        app = AsignioSetupApp(demo=True)
         app.simulator = simulator
         app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
         app.session = Session.open(app.sign_in_answers(), demo=simulator)

@@ -37,7 +37,7 @@ def simulator() -> Iterator[SimulatorServer]:
 
 def app_confirmed_at_review(simulator: SimulatorServer, pivot: str = "user-flow") -> AsignioSetupApp:
     """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on."""
-    app = AsignioSetupApp(demo=True, warm_up=False)
+    app = AsignioSetupApp(demo=True)
     app.simulator = simulator
     app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
     app.draft["setup"] = {"pivot": pivot, "mfa": "phone"}

@@ -25,7 +25,7 @@ SECRET = "Asignio-Secret-q7Zr9xVw2"
 
 def app_at_review(simulator: SimulatorServer, pivot: str, mfa: str = "phone") -> AsignioSetupApp:
     """The wizard as the MFA screen leaves it: every answer given, signed in to the simulated tenant."""
-    app = AsignioSetupApp(demo=True, warm_up=False)
+    app = AsignioSetupApp(demo=True)
     app.simulator = simulator
     app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
     app.draft["setup"] = {"pivot": pivot, "mfa": mfa}

@@ -27,7 +27,7 @@ def simulator() -> Iterator[SimulatorServer]:
 
 def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
     """The demo wizard signing in to `simulator`, with the tenant name still to type."""
-    app = AsignioSetupApp(demo=True, warm_up=False)
+    app = AsignioSetupApp(demo=True)
     app.simulator = simulator
     del app.draft["tenant"]["name"]
     return app

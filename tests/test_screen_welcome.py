@@ -38,7 +38,7 @@ def save_stopped_run() -> None:
 
 async def test_start_opens_the_tenant_step_with_no_saved_run() -> None:
     messages: list[Message] = []
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     async with app.run_test(message_hook=messages.append) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -54,7 +54,7 @@ async def test_start_opens_the_tenant_step_with_no_saved_run() -> None:
 async def test_resume_takes_the_saved_answers() -> None:
     save_stopped_run()
     messages: list[Message] = []
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     async with app.run_test(message_hook=messages.append) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -70,7 +70,7 @@ async def test_resume_takes_the_saved_answers() -> None:
 
 async def test_start_over_forgets_the_saved_run() -> None:
     save_stopped_run()
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -89,9 +89,9 @@ async def _wait_for_saved_runs(pilot: Pilot) -> None:
 
 
 def test_welcome_snapshot(snap_compare) -> None:
-    assert snap_compare(AsignioSetupApp(warm_up=False), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
+    assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
 
 
 def test_welcome_with_a_stopped_run_snapshot(snap_compare) -> None:
     save_stopped_run()
-    assert snap_compare(AsignioSetupApp(warm_up=False), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
+    assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_wait_for_saved_runs)

@@ -9,7 +9,7 @@ import time
 from azure.core.credentials import AccessToken
 
 from wizard.answers import parse_answers
-from wizard.graph import Tenant
+from wizard.graph import GraphClient
 from wizard.policies import demo_chain
 from wizard.session import Session
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -41,7 +41,7 @@ async def test_the_loop_stays_free_while_the_operator_signs_in() -> None:
     tenant = SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))
     with SimulatorServer(tenant) as server:
         credential = OperatorStillTyping(server.access_token)
-        tenant_facade = Tenant(credential, graph_url=server.graph_root + "/beta",
+        tenant_facade = GraphClient(credential, graph_url=server.graph_root + "/beta",
                                scopes=["https://graph.microsoft.com/.default"])
         session = Session(ANSWERS, tenant_facade, StateStore("contoso"), lambda: "secret")
         signing_in = asyncio.ensure_future(session.identify())

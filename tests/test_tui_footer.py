@@ -10,7 +10,7 @@ from tests.tui import settle
 
 
 async def test_the_footer_keeps_its_keys_until_the_bindings_shown_change() -> None:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     async with app.run_test() as pilot:
         await settle(pilot)
         keys = list(app.screen.query(FooterKey))

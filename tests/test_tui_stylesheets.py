@@ -30,7 +30,7 @@ SCREENS: list[type[Screen]] = [
 
 
 def test_every_screen_stylesheet_is_read_at_start_up_scoped_to_its_screen() -> None:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     assert sorted(SCREEN_STYLESHEETS) == sorted(screen.__name__ for screen in SCREENS)
     for screen_type in SCREENS:
         assert isinstance(screen_type.CSS_PATH, str)
@@ -40,7 +40,7 @@ def test_every_screen_stylesheet_is_read_at_start_up_scoped_to_its_screen() -> N
 
 
 async def test_each_dialog_keeps_its_own_border_and_no_push_reparses_the_css() -> None:
-    app = AsignioSetupApp(warm_up=False)
+    app = AsignioSetupApp()
     async with app.run_test() as pilot:
         reparses: list[None] = []
         reparse = app.stylesheet.reparse

@@ -68,7 +68,7 @@ async def confirm_portal_steps(pilot: Pilot) -> None:
 @pytest.mark.parametrize(("custom_policy", "phone"), [(False, False), (False, True), (True, False), (True, True)])
 async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool) -> None:
     messages: list[Message] = []
-    app = AsignioSetupApp(demo=True, warm_up=False)
+    app = AsignioSetupApp(demo=True)
     async with app.run_test(message_hook=messages.append) as pilot:
         await walk_to_progress(pilot, custom_policy=custom_policy, phone=phone)
         await confirm_portal_steps(pilot)
@@ -96,7 +96,7 @@ async def assert_nothing_to_resume() -> None:
     state = StateStore("contoso").load()
     assert state is not None and state.finished and state.run_now_url
     messages: list[Message] = []
-    app = AsignioSetupApp(demo=True, warm_up=False)
+    app = AsignioSetupApp(demo=True)
     async with app.run_test(message_hook=messages.append) as pilot:
         await settle(pilot)
         [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
@@ -108,7 +108,7 @@ async def assert_nothing_to_resume() -> None:
 async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
     from wizard.simulator import SimulatorServer
 
-    app = AsignioSetupApp(demo=True, warm_up=False)
+    app = AsignioSetupApp(demo=True)
     app.simulator = SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="AAD")).start()
     async with app.run_test() as pilot:
         await settle(pilot)
@@ -123,7 +123,7 @@ async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
 
 async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     demo_state = tmp_path / "tenant.json"
-    app = AsignioSetupApp(demo=True, demo_state=demo_state, warm_up=False)
+    app = AsignioSetupApp(demo=True, demo_state=demo_state)
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
@@ -136,7 +136,7 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     assert app.return_code == 0
 
     messages: list[Message] = []
-    app = AsignioSetupApp(demo=True, demo_state=demo_state, warm_up=False)
+    app = AsignioSetupApp(demo=True, demo_state=demo_state)
     async with app.run_test(message_hook=messages.append) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)

@@ -1,6 +1,8 @@
 """What each kind of Graph call needs: the delegated permission and a directory role that can grant it.
 
 The one list the facade's errors, the sign-in's requested scopes, the per-path checks and the simulator use.
+Taken from the permission tables of Microsoft's Graph docs (tests/contract/REPORT.md lists the pages): the
+least-privileged delegated permission, the higher ones the docs accept instead, and the least-privileged roles.
 """
 
 from __future__ import annotations
@@ -15,22 +17,38 @@ class Operation:
     action: str
     permission: str
     role: str
+    also_accepted: tuple[str, ...] = ()
+    """Higher permissions the doc's table accepts for every call of this kind (none where a call takes none)."""
 
 
-ORGANIZATION = Operation("read the tenant's details", "Organization.Read.All", "Global Reader")
+ORGANIZATION = Operation("read the tenant's details", "Organization.Read.All", "any member of the tenant",
+                         ("Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"))
 KEY_SETS = Operation("manage policy keys", "TrustFrameworkKeySet.ReadWrite.All", "B2C IEF Keyset Administrator")
 POLICIES = Operation("manage custom policies", "Policy.ReadWrite.TrustFramework", "B2C IEF Policy Administrator")
 PROVIDERS = Operation(
     "manage identity providers", "IdentityProvider.ReadWrite.All", "External Identity Provider Administrator"
 )
 USER_FLOWS = Operation("manage user flows", "IdentityUserFlow.ReadWrite.All", "External ID User Flow Administrator")
-APPLICATIONS = Operation("manage app registrations", "Application.ReadWrite.All", "Application Administrator")
+APPLICATIONS = Operation(
+    "manage app registrations", "Application.ReadWrite.All",
+    "Application Developer (for apps it owns) or Cloud Application Administrator",
+)
+"""Creating an application accepts no Directory.* permission (application-post-applications.md)."""
 GRANTS = Operation(
     "grant admin consent",
     "DelegatedPermissionGrant.ReadWrite.All",
     "Cloud Application Administrator or Application Administrator",
+    ("Directory.ReadWrite.All",),
 )
 
 ALL_OPERATIONS = (ORGANIZATION, POLICIES, KEY_SETS, PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)
 DELEGATED_PERMISSIONS = tuple(operation.permission for operation in ALL_OPERATIONS)
 """Every permission the tool asks for when it signs in as a person."""
+
+
+def accepted_for(permission: str) -> tuple[str, ...]:
+    """The permission itself and those its docs accept instead."""
+    for operation in ALL_OPERATIONS:
+        if operation.permission == permission:
+            return (permission, *operation.also_accepted)
+    return (permission,)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from wizard.answers import Answers
 from wizard.errors import BadInputError, SetupError, unexpected
@@ -16,11 +18,15 @@ from wizard.events import (
     StepProgress,
     StepSkipped,
     StepStarted,
+    FINISHED,
     StepStatus,
     StepWaiting,
 )
 from wizard.state import RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Step, StepContext, TestApplication, build_plan, run_now_url
+
+if TYPE_CHECKING:
+    from wizard.graph import GraphClient
 
 Emit = Callable[[Event], None]
 
@@ -35,13 +41,14 @@ class Inspection:
 
 
 class Runner:
-    """One tenant's setup: the plan for the answers, the saved state, and the tenant facade."""
+    """One tenant's setup: the plan for the answers, the saved state, and the Graph client."""
 
     def __init__(
-        self, answers: Answers, tenant, store: StateStore, secret: Callable[[], str], *, rotate_secret: bool = False
+        self, answers: Answers, graph: GraphClient, store: StateStore, secret: Callable[[], str], *,
+        rotate_secret: bool = False,
     ) -> None:
         self.answers = answers
-        self.tenant = tenant
+        self.graph = graph
         self.store = store
         self.plan = build_plan(answers)
         self.state = self._load_state()
@@ -50,10 +57,12 @@ class Runner:
         self._errors: list[SetupError] = []
         self.context = StepContext(
             answers=answers,
-            tenant=tenant,
+            graph=graph,
             secret=self._resolved_secret,
             back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content),
             confirmed=self._confirmed,
+            intend=self._intend,
+            intent_age=self._intent_age,
             rotate_secret=rotate_secret,
         )
 
@@ -92,7 +101,17 @@ class Runner:
         self.state.confirmed[step_id] = self._fingerprint(step)
         self.store.save(self.state)
 
+    def _intend(self, step_id: str) -> None:
+        self.state.intents[step_id] = datetime.now(UTC)
+        self.store.save(self.state)
+
+    def _intent_age(self, step_id: str) -> float | None:
+        recorded = self.state.intents.get(step_id)
+        return None if recorded is None else max(0.0, (datetime.now(UTC) - recorded).total_seconds())
+
     def _record(self, step: Step, status: StepStatus, summary: str, ids: dict[str, str]) -> None:
+        if status in FINISHED:
+            self.state.intents.pop(step.id, None)
         self.state.steps[step.id] = StepRecord(
             status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids
         )
@@ -163,6 +182,9 @@ class Runner:
                     self.state.confirmed.pop(later.id, None)
 
     async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
+        from wizard.graph import progress_sink
+
+        progress_sink.set(lambda message: emit(StepProgress(step.id, message)))
         emit(StepStarted(step.id, step.title, index, total))
         previous = self.state.steps.get(step.id)
         self._record(step, StepStatus.RUNNING, "", previous.ids if previous else {})

@@ -24,6 +24,7 @@ from wizard.steps import (
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
+    from wizard.graph import GraphClient
     from wizard.simulator import SimulatorServer
 
 
@@ -71,14 +72,15 @@ def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
 
 
 class Session:
-    """The answers, a signed-in tenant facade, the saved state and the runner, together."""
+    """The answers, a signed-in Graph client, the saved state and the runner, together."""
 
     def __init__(
-        self, answers: Answers, tenant, store: StateStore, secret: Callable[[], str], *, rotate_secret: bool = False
+        self, answers: Answers, graph: GraphClient, store: StateStore, secret: Callable[[], str], *,
+        rotate_secret: bool = False,
     ) -> None:
         self.answers = answers
-        self.tenant = tenant
-        self.runner = Runner(answers, tenant, store, secret, rotate_secret=rotate_secret)
+        self.graph = graph
+        self.runner = Runner(answers, graph, store, secret, rotate_secret=rotate_secret)
 
     @classmethod
     def open(
@@ -90,11 +92,12 @@ class Session:
         secret: str | None = None,
         rotate_secret: bool = False,
     ) -> Session:
-        """Builds the tenant facade for the answers' sign-in method (or the simulated tenant); signs in lazily."""
-        from wizard.graph import Tenant
+        """Builds the Graph client for the answers' sign-in method (or the simulated tenant); signs in lazily."""
+        from wizard.graph import GraphClient
 
         if demo is not None:
-            tenant = Tenant(demo.credential, graph_url=demo.graph_root + "/beta", scopes=[graph_scope(answers.tenant.cloud)])
+            graph = GraphClient(demo.credential, graph_url=demo.graph_root + "/beta",
+                                scopes=[graph_scope(answers.tenant.cloud)])
         else:
             from wizard.auth import credential_for
 
@@ -103,15 +106,15 @@ class Session:
                 prompt=device_code_prompt,
                 secret_lookup=lambda client_id: stored_app_secret(answers.tenant.name, client_id),
             )
-            tenant = Tenant(credential, graph_url=graph_beta_url(answers.tenant.cloud), scopes=scopes)
-        return cls(answers, tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret),
+            graph = GraphClient(credential, graph_url=graph_beta_url(answers.tenant.cloud), scopes=scopes)
+        return cls(answers, graph, StateStore(answers.tenant.name), _secret_provider(answers, secret),
                    rotate_secret=rotate_secret)
 
     def with_answers(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
         """The same signed-in tenant with other answers (the wizard signs in before it knows them all)."""
         if answers.tenant != self.answers.tenant or answers.auth != self.answers.auth:
             raise SetupError("The tenant or the sign-in changed", "sign in again")
-        return Session(answers, self.tenant, StateStore(answers.tenant.name), _secret_provider(answers, secret),
+        return Session(answers, self.graph, StateStore(answers.tenant.name), _secret_provider(answers, secret),
                        rotate_secret=rotate_secret)
 
     async def identify(self) -> TenantIdentity:
@@ -120,7 +123,7 @@ class Session:
         await Preflight.verify(self.runner.context, PERMISSIONS_FOR_EVERY_PATH)
         organization = self.runner.context.facts.organization
         return TenantIdentity(
-            account=self.tenant.signed_in_as(),
+            account=self.graph.signed_in_as(),
             tenant_domain=organization.initial_domain,
             tenant_type=organization.tenant_type,
             display_name=organization.display_name,
@@ -174,5 +177,5 @@ class Session:
         self.runner.confirm_guided(step_id)
 
     async def close(self) -> None:
-        await self.tenant.close()
+        await self.graph.close()
 

@@ -73,6 +73,9 @@ class RunState(StateModel):
     """Step id → its record."""
     confirmed: dict[str, str] = Field(default_factory=dict)
     """Portal steps the operator confirmed: step id → the fingerprint of the answers it was confirmed for."""
+    intents: dict[str, datetime] = Field(default_factory=dict)
+    """Steps about to make something Graph cannot make idempotently (step id → when): written before the
+    request, so a run killed between the request and the step's record looks patiently before making it again."""
     finished: bool = False
     """True once every step is done or skipped."""
     run_now_url: str | None = None

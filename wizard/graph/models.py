@@ -1,0 +1,198 @@
+"""The project's own small models of the Graph resources the steps use, parsed as Microsoft documents them.
+
+Graph's documentation is the contract, and it is inconvenient in places: uploadSecret answers `"kty": "OCT"` with
+`nbf`/`exp` as numeric strings (trustframeworkkeyset-uploadsecret.md), an organization read with too little
+permission has `tenantType: null` (organization-get.md), `@odata.type` comes with or without `#`
+(identitycontainer-post-identityproviders.md). So enum-like text is compared case-insensitively, dates accept
+numbers or numeric strings, and every field the docs allow to be null may be None. Unknown fields are ignored:
+Graph adds properties over time, and a new one must never break a run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+ODATA_TYPE_PREFIX = "microsoft.graph."
+
+
+def same_text(value: str | None, expected: str) -> bool:
+    """Enum-like Graph text compared as Graph means it: case and spaces ignored ("AAD B2C" is "aadb2c")."""
+    if value is None:
+        return False
+    return value.replace(" ", "").casefold() == expected.replace(" ", "").casefold()
+
+
+def _epoch_seconds(value: Any) -> int | None:
+    """A date as seconds since the epoch, from a number, a numeric string or an ISO 8601 text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError("a date, not a boolean")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(float(text))
+        except ValueError:
+            return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    raise ValueError(f"a date as seconds since the epoch, not {type(value).__name__}")
+
+
+def _odata_kind(value: Any) -> str:
+    """`#microsoft.graph.openIdConnectIdentityProvider` or `microsoft.graph.openIdConnectIdentityProvider` →
+    `openIdConnectIdentityProvider`."""
+    text = str(value or "").lstrip("#")
+    return text[len(ODATA_TYPE_PREFIX):] if text.lower().startswith(ODATA_TYPE_PREFIX) else text
+
+
+def _text_or_empty(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _version_number(value: Any) -> float:
+    """userFlowTypeVersion: documented as a float (3), seen as 3.0; a numeric string is tolerated."""
+    return float(value) if value not in (None, "") else 0.0
+
+
+EpochSeconds = Annotated[int | None, BeforeValidator(_epoch_seconds)]
+OdataKind = Annotated[str, BeforeValidator(_odata_kind)]
+Text = Annotated[str, BeforeValidator(_text_or_empty)]
+
+
+class GraphModel(BaseModel):
+    """A Graph resource as the steps read it: camelCase aliases, unknown properties ignored, immutable."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class VerifiedDomain(GraphModel):
+    name: Text = ""
+    is_initial: bool | None = Field(default=None, alias="isInitial")
+
+
+class Organization(GraphModel):
+    """GET /organization (organization-get.md). With only User.Read, every property but id, displayName and
+    verifiedDomains is null: tenant_type None means "not allowed to see", not "not B2C"."""
+
+    id: str
+    display_name: Text = Field(default="", alias="displayName")
+    tenant_type: str | None = Field(default=None, alias="tenantType")
+    verified_domains: tuple[VerifiedDomain, ...] | None = Field(default=None, alias="verifiedDomains")
+
+    @property
+    def initial_domain(self) -> str:
+        """The `<name>.onmicrosoft.com` domain, which custom policies name as their TenantId."""
+        for domain in self.verified_domains or ():
+            if domain.is_initial:
+                return domain.name
+        return ""
+
+
+class Key(GraphModel):
+    """A trustFrameworkKey's public metadata (trustframeworkkey.md); `k` is never read back."""
+
+    kid: str | None = None
+    use: str | None = None
+    kty: str | None = None
+    nbf: EpochSeconds = None
+    exp: EpochSeconds = None
+
+    def is_kind(self, kty: str, use: str) -> bool:
+        return same_text(self.kty, kty) and same_text(self.use, use)
+
+
+class KeySet(GraphModel):
+    """A trustFrameworkKeySet (trustframeworkkeyset-get.md); `keys` may be null on a new, empty set."""
+
+    id: str
+    keys: tuple[Key, ...] = ()
+
+
+class ClaimsMapping(GraphModel):
+    user_id: str | None = Field(default=None, alias="userId")
+    display_name: str | None = Field(default=None, alias="displayName")
+    given_name: str | None = Field(default=None, alias="givenName")
+    surname: str | None = None
+    email: str | None = None
+
+    def as_graph(self) -> dict[str, str]:
+        """The mapping as Graph spells it, nulls left out (so two readings of "unset" compare equal)."""
+        return {key: value for key, value in self.model_dump(by_alias=True).items() if value}
+
+
+class IdentityProvider(GraphModel):
+    """An identityProviderBase or one of its subtypes, as listed by /identity/identityProviders."""
+
+    id: str
+    display_name: Text = Field(default="", alias="displayName")
+    kind: OdataKind = Field(default="", alias="@odata.type")
+    client_id: str | None = Field(default=None, alias="clientId")
+    metadata_url: str | None = Field(default=None, alias="metadataUrl")
+    scope: str | None = None
+    response_type: str | None = Field(default=None, alias="responseType")
+    response_mode: str | None = Field(default=None, alias="responseMode")
+    domain_hint: str | None = Field(default=None, alias="domainHint")
+    claims: ClaimsMapping | None = Field(default=None, alias="claimsMapping")
+
+    @property
+    def claims_mapping(self) -> dict[str, str]:
+        return self.claims.as_graph() if self.claims is not None else {}
+
+
+class UserFlow(GraphModel):
+    """A b2cIdentityUserFlow (b2cidentityuserflow-get.md)."""
+
+    id: str
+    user_flow_type: Text = Field(default="", alias="userFlowType")
+    version: Annotated[float, BeforeValidator(_version_number)] = Field(default=0.0, alias="userFlowTypeVersion")
+
+
+class ImplicitGrantSettings(GraphModel):
+    enable_id_token_issuance: bool | None = Field(default=None, alias="enableIdTokenIssuance")
+
+
+class WebApplication(GraphModel):
+    redirect_uris: tuple[str, ...] | None = Field(default=None, alias="redirectUris")
+    implicit_grant_settings: ImplicitGrantSettings | None = Field(default=None, alias="implicitGrantSettings")
+
+
+class Application(GraphModel):
+    """An application (application.md): `id` is the object id, `appId` the client id."""
+
+    object_id: str = Field(alias="id")
+    app_id: str = Field(alias="appId")
+    display_name: Text = Field(default="", alias="displayName")
+    unique_name: str | None = Field(default=None, alias="uniqueName")
+    web: WebApplication | None = None
+
+    @property
+    def redirect_uris(self) -> tuple[str, ...]:
+        return (self.web.redirect_uris or ()) if self.web is not None else ()
+
+    @property
+    def id_token_issuance(self) -> bool:
+        settings = self.web.implicit_grant_settings if self.web is not None else None
+        return bool(settings and settings.enable_id_token_issuance)
+
+
+class ServicePrincipal(GraphModel):
+    object_id: str = Field(alias="id")
+    app_id: str = Field(alias="appId")
+
+
+class PermissionGrant(GraphModel):
+    """An oAuth2PermissionGrant (oauth2permissiongrant.md): delegated consent of a client to a resource."""
+
+    id: str
+    client_id: str = Field(alias="clientId")
+    resource_id: str = Field(alias="resourceId")
+    scope: Text = ""
+    consent_type: Text = Field(default="", alias="consentType")
+
+    @property
+    def scopes(self) -> set[str]:
+        return set(self.scope.split())

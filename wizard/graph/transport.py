@@ -1,0 +1,342 @@
+"""How the project talks HTTP to Graph: msgraph-core's client and middleware, the token, paging and patience.
+
+msgraph-core (Microsoft's Graph core library) supplies the httpx client with Graph's middleware: retries of 429,
+503 and 504 honouring Retry-After, redirects, telemetry. Its middleware runs only for requests that carry kiota's
+request options, so every request here carries them. On top of it this module adds what Graph's docs ask of a
+client: follow `@odata.nextLink` until it is absent (learn.microsoft.com/graph/paging), and wait out the
+replication lag of new directory objects ("Designing for eventual consistency for Microsoft Entra") with a
+bounded backoff that says what it waits for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from wizard.auth import token_claims
+from wizard.errors import ServiceError, SignInError
+from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
+from wizard.permissions import Operation
+
+if TYPE_CHECKING:
+    import httpx
+    from azure.core.credentials import AccessToken, TokenCredential
+    from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T")
+M = TypeVar("M", bound="BaseModel")
+log = logging.getLogger(__name__)
+
+LAG_BUDGET_SECONDS = 60.0
+"""How long a new object may stay invisible before the run stops (resumably): about a minute, per Microsoft."""
+LAG_FIRST_WAIT_SECONDS = 0.5
+LAG_LONGEST_WAIT_SECONDS = 8.0
+TOKEN_RENEWAL_MARGIN_SECONDS = 300
+MAX_PAGES = 1000
+CONNECT_TIMEOUT_SECONDS = 15.0
+READ_TIMEOUT_SECONDS = 60.0
+REQUEST_OPTIONS = "kiota_request_options"
+"""msgraph-core's transport runs its middleware (retry, redirect) only for requests carrying this extension."""
+
+progress_sink: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
+    "graph_progress_sink", default=None)
+"""Where waits are reported: the runner sets it in each step's task, so a step's waits show as its progress."""
+
+
+def report_progress(message: str) -> None:
+    sink = progress_sink.get()
+    if sink is not None:
+        sink(message)
+
+
+def _sign_in_failed(error: Exception) -> SignInError:
+    """The credential could not get a token: the operator's to fix, never a bug."""
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+    return SignInError(
+        f"Signing in to the tenant failed: {reason}",
+        "check [auth] method and [tenant] name; with azure-cli run "
+        "`az login --tenant <tenant>.onmicrosoft.com --allow-no-subscriptions` first; device-code is the simplest",
+    )
+
+
+def lagging_when_absent(failure: GraphFailure) -> bool:
+    """The default sign of replication lag: an object we just made or read answers "not found"."""
+    return failure.is_absent
+
+
+class Transport:
+    """One signed-in connection to one Graph endpoint (the cloud's, the simulator's): requests, pages, patience."""
+
+    def __init__(self, credential: TokenCredential, *, graph_url: str, scopes: list[str],
+                 lag_budget: float = LAG_BUDGET_SECONDS) -> None:
+        self._credential = credential
+        self.graph_url = graph_url.rstrip("/")
+        self._origin = _origin(self.graph_url)
+        self._scopes = list(scopes)
+        self.lag_budget = lag_budget
+        self._client: httpx.AsyncClient | None = None
+        self._token: AccessToken | None = None
+        self._sign_in_lock = threading.Lock()
+
+    # Sign-in
+
+    def _acquire_token(self) -> AccessToken:
+        """Runs in a worker thread: an interactive sign-in (a device code waiting for the operator) blocks for
+        minutes and must block neither the UI nor the other requests. One sign-in at a time."""
+        from azure.core.exceptions import ClientAuthenticationError
+
+        with self._sign_in_lock:
+            if self._token_is_fresh():
+                assert self._token is not None
+                return self._token
+            try:
+                self._token = self._credential.get_token(*self._scopes)
+            except ClientAuthenticationError as error:
+                raise _sign_in_failed(error) from None
+            return self._token
+
+    def _token_is_fresh(self) -> bool:
+        return self._token is not None and self._token.expires_on - TOKEN_RENEWAL_MARGIN_SECONDS > time.time()
+
+    async def bearer_token(self) -> str:
+        if not self._token_is_fresh():
+            await asyncio.to_thread(self._acquire_token)
+        assert self._token is not None
+        return self._token.token
+
+    def token_claims(self) -> dict[str, Any] | None:
+        """The token's claims (unverified, only to describe it); None when the token is opaque or unobtainable."""
+        if self._token is None:
+            from azure.core.exceptions import ClientAuthenticationError
+
+            try:
+                self._acquire_token()
+            except (SignInError, ClientAuthenticationError):
+                return None
+        assert self._token is not None
+        return token_claims(self._token.token)
+
+    # Requests
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+            from msgraph_core import APIVersion, GraphClientFactory
+
+            timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+            plain = httpx.AsyncClient(base_url=self.graph_url + "/", timeout=timeout, http2=True)
+            self._client = GraphClientFactory.create_with_default_middleware(api_version=APIVersion.beta, client=plain)
+        return self._client
+
+    async def send(
+        self,
+        operation: Operation,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        idempotent: bool,
+    ) -> httpx.Response:
+        """One request; a non-2xx answer raises GraphFailure, a broken connection a resumable ServiceError.
+        An idempotent request is sent once more after a dropped connection."""
+        import httpx
+
+        url = path if path.startswith(("http://", "https://")) else path.lstrip("/")
+        shown_path = urlsplit(path).path if "://" in path else path
+        retried = False
+        while True:
+            client_request_id = str(uuid.uuid4())
+            request_headers = {"Authorization": f"Bearer {await self.bearer_token()}",
+                               "client-request-id": client_request_id, "Accept": "application/json",
+                               **(headers or {})}
+            request = self._http().build_request(method, url, params=params, json=json, content=content,
+                                                 headers=request_headers, extensions={REQUEST_OPTIONS: {}})
+            started = time.monotonic()
+            try:
+                response = await self._http().send(request)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
+                if retried or not idempotent:
+                    raise _transport_error(operation, error) from None
+                retried = True
+                continue
+            except httpx.HTTPError as error:
+                raise _transport_error(operation, error) from None
+            log.debug("%s %s → %s in %.0f ms (request-id %s, client-request-id %s)", method, shown_path,
+                      response.status_code, (time.monotonic() - started) * 1000,
+                      response.headers.get("request-id"), client_request_id)
+            if response.is_success:
+                return response
+            raise GraphFailure.from_answer(response.status_code, _json_or_none(response), dict(response.headers),
+                                           method, shown_path, client_request_id)
+
+    async def call(self, operation: Operation, method: str, path: str, **options: Any) -> httpx.Response:
+        """`send`, with Graph's refusal translated into the project's error for `operation`."""
+        try:
+            return await self.send(operation, method, path, **options)
+        except GraphFailure as failure:
+            raise translate(failure, operation) from None
+
+    def parse_json(self, operation: Operation, response: httpx.Response) -> dict[str, Any]:
+        """The answer's JSON object; anything else (an HTML page, a cut-off body) is said as such."""
+        content_type = response.headers.get("content-type", "")
+        request = response.request
+        try:
+            data = response.json() if "json" in content_type.lower() else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise not_graph_json(operation, request.method, request.url.path, content_type, request.url.host)
+        return data
+
+    async def get_json(self, operation: Operation, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        response = await self.send(operation, "GET", path, params=params, idempotent=True)
+        return self.parse_json(operation, response)
+
+    async def get_optional(self, operation: Operation, path: str) -> dict[str, Any] | None:
+        """A GET whose "not found" (404, or B2C's own code) means absent; other refusals are errors."""
+        try:
+            return await self.get_json(operation, path)
+        except GraphFailure as failure:
+            if failure.is_absent:
+                return None
+            raise translate(failure, operation) from None
+
+    async def list_all(self, operation: Operation, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Every item of a collection, Graph's refusals translated into the project's errors."""
+        try:
+            return await self.pages(operation, path, params)
+        except GraphFailure as failure:
+            raise translate(failure, operation) from None
+
+    async def pages(self, operation: Operation, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Every item of a collection: Graph may page any of them, so `@odata.nextLink` is followed until absent.
+        A refusal is raised as the GraphFailure it is (for callers that wait out lag)."""
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        url, query = path, params
+        for _ in range(MAX_PAGES):
+            page = await self.get_json(operation, url, query)
+            value = page.get("value")
+            if not isinstance(value, list):
+                raise unexpected_shape(operation, "GET", path, "no `value` list in a collection")
+            items.extend(item for item in value if isinstance(item, dict))
+            next_link = page.get("@odata.nextLink")
+            if not next_link:
+                return items
+            if not isinstance(next_link, str) or _origin(next_link) != self._origin:
+                raise unexpected_shape(operation, "GET", path, "an @odata.nextLink to another host")
+            if next_link in seen:
+                raise unexpected_shape(operation, "GET", path, "an @odata.nextLink that repeats")
+            seen.add(next_link)
+            url, query = next_link, None
+        raise unexpected_shape(operation, "GET", path, f"more than {MAX_PAGES} pages")
+
+    # Patience
+
+    async def patiently(
+        self,
+        operation: Operation,
+        waiting_for: str,
+        attempt: Callable[[], Awaitable[T]],
+        lagging: Callable[[GraphFailure], bool] = lagging_when_absent,
+    ) -> T:
+        """`attempt` again, with a bounded backoff, while its refusal is replication lag; then a resumable stop."""
+        started = time.monotonic()
+        wait = LAG_FIRST_WAIT_SECONDS
+        while True:
+            try:
+                return await attempt()
+            except GraphFailure as failure:
+                if not lagging(failure):
+                    raise translate(failure, operation) from None
+                waited = time.monotonic() - started
+                if waited + wait > self.lag_budget:
+                    raise _still_lagging(operation, waiting_for, waited, failure) from None
+                report_progress(f"Graph does not show {waiting_for} yet (new objects take a while to replicate); "
+                                f"trying again in {wait:g} s")
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, LAG_LONGEST_WAIT_SECONDS)
+
+    async def eventually(self, waiting_for: str, read: Callable[[], Awaitable[T | None]], *,
+                         budget: float | None = None) -> T | None:
+        """`read` until it finds something or the lag budget has passed; None means "really not there"."""
+        limit = self.lag_budget if budget is None else budget
+        started = time.monotonic()
+        wait = LAG_FIRST_WAIT_SECONDS
+        while True:
+            found = await read()
+            waited = time.monotonic() - started
+            if found is not None or waited + wait > limit:
+                return found
+            report_progress(f"looking again for {waiting_for}: Graph may not show it yet; next look in {wait:g} s")
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, LAG_LONGEST_WAIT_SECONDS)
+
+    async def close(self) -> None:
+        """Close the HTTP connections; the credential belongs to whoever made it."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+class GraphResource:
+    """What each resource group's calls share: the transport, and parsing into the project's models."""
+
+    _graph: Transport
+
+    @staticmethod
+    def _parse(model: type[M], data: Any, operation: Operation, where: str) -> M:
+        """`data` as `model`; an answer without what the docs promise (an id, say) is Graph's fault, said so."""
+        from pydantic import ValidationError
+
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            raise unexpected_shape(operation, *where.split(" ", 1), _first_problem(error)) from None
+
+    def _parse_all(self, model: type[M], items: list[dict[str, Any]], operation: Operation, where: str) -> list[M]:
+        return [self._parse(model, item, operation, where) for item in items]
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem.get("loc", ()))
+    message = str(problem.get("msg", "invalid"))
+    return f"{where}: {message}" if where else message
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _transport_error(operation: Operation, error: Exception) -> ServiceError:
+    return ServiceError(
+        f"the connection to Graph failed while trying to {operation.action} ({type(error).__name__})",
+        f"check the network, then {RESUME}",
+    )
+
+
+def _still_lagging(operation: Operation, waiting_for: str, waited: float, failure: GraphFailure) -> ServiceError:
+    return ServiceError(
+        f"Graph still did not show {waiting_for} after {waited:.0f} s, while trying to {operation.action}"
+        f"{failure.detail}",
+        f"the tenant is still replicating a new object: wait a minute, then {RESUME}",
+    )

@@ -1,0 +1,96 @@
+"""B2C's trust framework: policy key sets and custom policies (Graph beta only).
+
+Docs: trustframeworkkeyset-get.md, trustframework-post-keysets.md, trustframeworkkeyset-uploadsecret.md,
+trustframework-list-policies.md, trustframeworkpolicy-get.md, trustframework-put-trustframeworkpolicy.md.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from wizard.errors import ServiceError
+from wizard.graph.errors import GraphFailure, translate
+from wizard.graph.models import Key, KeySet
+from wizard.graph.transport import GraphResource
+from wizard.permissions import KEY_SETS, POLICIES
+
+KEY_SET_PREFIX = "B2C_1A_"
+XML = "application/xml"
+
+
+def strip_prefix(identifier: str, prefix: str) -> str:
+    """B2C adds the prefix itself on create; an id given with it (any case) loses it first."""
+    return identifier[len(prefix):] if identifier.upper().startswith(prefix.upper()) else identifier
+
+
+def with_prefix(identifier: str, prefix: str) -> str:
+    return prefix + strip_prefix(identifier, prefix)
+
+
+def _segment(identifier: str) -> str:
+    return quote(identifier, safe="")
+
+
+class TrustFrameworkCalls(GraphResource):
+    # Policy keys
+
+    async def key_set(self, key_set_id: str) -> KeySet | None:
+        found = await self._graph.get_optional(KEY_SETS, f"trustFramework/keySets/{_segment(key_set_id)}")
+        return None if found is None else self._parse_key_set(found, "GET /trustFramework/keySets/{id}")
+
+    def _parse_key_set(self, data: dict[str, object], where: str) -> KeySet:
+        return self._parse(KeySet, {**data, "keys": data.get("keys") or ()}, KEY_SETS, where)
+
+    async def create_key_set(self, key_set_id: str) -> KeySet:
+        """Create the (empty) key set; B2C adds the B2C_1A_ prefix. An existing one is returned as it is, once
+        Graph shows it (right after a create elsewhere it may not yet)."""
+        full_id = with_prefix(key_set_id, KEY_SET_PREFIX)
+        try:
+            response = await self._graph.send(KEY_SETS, "POST", "trustFramework/keySets",
+                                              json={"id": strip_prefix(key_set_id, KEY_SET_PREFIX)}, idempotent=False)
+        except GraphFailure as failure:
+            if not failure.is_conflict:
+                raise translate(failure, KEY_SETS) from None
+            existing = await self._graph.eventually(f"the key set {full_id}", lambda: self.key_set(full_id))
+            if existing is None:
+                raise ServiceError(
+                    f"Graph says the key set {full_id} exists but does not show it",
+                    "wait a minute (the tenant may still be replicating), then run the same command again",
+                ) from None
+            return existing
+        return self._parse_key_set(self._graph.parse_json(KEY_SETS, response), "POST /trustFramework/keySets")
+
+    async def upload_secret(self, key_set_id: str, secret: str, *, use: str, nbf: int, exp: int) -> Key:
+        """Add the secret as the key set's newest key (not idempotent: every call adds a key)."""
+        path = f"trustFramework/keySets/{_segment(key_set_id)}/uploadSecret"
+
+        async def upload() -> Key:
+            response = await self._graph.send(KEY_SETS, "POST", path, json={"use": use, "k": secret, "nbf": nbf, "exp": exp},
+                                              idempotent=False)
+            return self._parse(Key, self._graph.parse_json(KEY_SETS, response), KEY_SETS,
+                               "POST /trustFramework/keySets/{id}/uploadSecret")
+
+        return await self._graph.patiently(KEY_SETS, f"the key set {key_set_id}", upload)
+
+    # Custom policies
+
+    async def policy_ids(self) -> list[str]:
+        policies = await self._graph.list_all(POLICIES, "trustFramework/policies")
+        return [str(policy["id"]) for policy in policies if policy.get("id")]
+
+    async def policy_xml(self, policy_id: str) -> bytes | None:
+        """The policy as stored, or None when the tenant has no such policy."""
+        path = f"trustFramework/policies/{_segment(policy_id)}/$value"
+        try:
+            response = await self._graph.send(POLICIES, "GET", path, headers={"Accept": XML}, idempotent=True)
+        except GraphFailure as failure:
+            if failure.is_absent:
+                return None
+            raise translate(failure, POLICIES) from None
+        return response.content
+
+    async def upload_policy(self, policy_id: str, content: bytes) -> bool:
+        """Create or replace the policy (PUT, so safe to repeat); True when it was created (201, else 200)."""
+        response = await self._graph.call(POLICIES, "PUT", f"trustFramework/policies/{_segment(policy_id)}/$value",
+                                          content=content, headers={"Content-Type": XML}, idempotent=True)
+        return response.status_code == 201
