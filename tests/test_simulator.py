@@ -15,7 +15,12 @@ import httpx
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer, start_demo
+from wizard.simulator import (
+    ALL_PERMISSIONS,
+    SimulatedTenant,
+    SimulatorServer,
+    start_demo,
+)
 
 SECRET = "never-show-this-8d1f"
 CHAIN_FILES = {
@@ -116,7 +121,8 @@ def test_an_uploaded_secret_becomes_the_active_key_and_is_never_shown(server: Si
         json={"use": "sig", "k": SECRET, "nbf": now - 60, "exp": now + 3600},
     )
     assert uploaded.status_code == 200
-    assert uploaded.json()["kty"] == "oct" and "k" not in uploaded.json()
+    assert uploaded.json()["kty"] == "OCT" and "k" not in uploaded.json()
+    assert (uploaded.json()["nbf"], uploaded.json()["exp"]) == (str(now - 60), str(now + 3600))
     for path in ("getActiveKey()", "getActiveKey"):
         active = graph.get(f"/trustFramework/keySets/B2C_1A_AsignioSecret/{path}")
         assert active.json()["kid"] == uploaded.json()["kid"]
@@ -127,7 +133,9 @@ def test_an_uploaded_secret_becomes_the_active_key_and_is_never_shown(server: Si
 def test_a_key_set_without_a_valid_key_has_no_active_key(graph: httpx.Client) -> None:
     graph.post("/trustFramework/keySets", json={"id": "Expired"})
     graph.post("/trustFramework/keySets/B2C_1A_Expired/uploadSecret", json={"use": "sig", "k": "x", "nbf": 1, "exp": 2})
-    assert graph.get("/trustFramework/keySets/B2C_1A_Expired/getActiveKey()").status_code == 404
+    response = graph.get("/trustFramework/keySets/B2C_1A_Expired/getActiveKey()")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "Request_ResourceNotFound"
 
 
 def test_policies_upload_201_then_200_and_download_as_stored(graph: httpx.Client, starter_pack: Path) -> None:
@@ -183,7 +191,7 @@ def test_a_key_reference_needs_a_keyset_with_an_active_key(starter_pack: Path) -
     assert 'does not have CryptographicKey referenced by storageReferenceId "B2C_1A_FacebookSecret"' in error_of(response)["message"]
 
 
-def test_the_policy_engine_validates_the_upload_with_its_stored_ancestors(graph: httpx.Client, starter_pack: Path) -> None:
+def test_references_resolve_against_the_stored_ancestors(graph: httpx.Client, starter_pack: Path) -> None:
     for policy_id in ("B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions"):
         assert put_policy(graph, policy_id, pack_policy(starter_pack, policy_id)).status_code == 201
     broken = pack_policy(starter_pack, "B2C_1A_signup_signin").replace(
@@ -191,7 +199,8 @@ def test_the_policy_engine_validates_the_upload_with_its_stored_ancestors(graph:
     )
     response = put_policy(graph, "B2C_1A_signup_signin", broken)
     assert response.status_code == 400
-    assert "NoSuchJourney" in error_of(response)["message"]
+    assert ('makes a reference to UserJourney with id "NoSuchJourney" but neither the policy nor any of its base '
+            "policies contain such an element") in error_of(response)["message"]
     assert put_policy(graph, "B2C_1A_signup_signin", pack_policy(starter_pack, "B2C_1A_signup_signin")).status_code == 201
 
 
@@ -205,7 +214,7 @@ def test_identity_provider_secret_reads_back_masked_and_is_not_kept(server: Simu
     created = graph.post("/identity/identityProviders", json=body)
     assert created.status_code == 201
     provider_id = created.json()["id"]
-    assert graph.get(f"/identity/identityProviders/{provider_id}").json()["clientSecret"] == "****"
+    assert graph.get(f"/identity/identityProviders/{provider_id}").json()["clientSecret"] == "******"
     assert graph.patch(f"/identity/identityProviders/{provider_id}", json={"responseMode": "bogus"}).status_code == 400
     assert graph.patch(f"/identity/identityProviders/{provider_id}", json={"clientSecret": SECRET + "2"}).status_code == 204
     assert SECRET not in json.dumps(server.tenant.to_json())
@@ -224,7 +233,11 @@ def test_user_flows_get_b2c_1_and_take_providers_by_reference(graph: httpx.Clien
     reference = {"@odata.id": f"https://graph.microsoft.com/beta/identity/identityProviders/{provider['id']}"}
     flow = "/identity/b2cUserFlows/B2C_1_AsignioSignupSignin"
     assert graph.post(f"{flow}/userFlowIdentityProviders/$ref", json=reference).status_code == 204
-    assert graph.post(f"{flow}/identityProviders/$ref", json=reference).status_code == 409
+    again = graph.post(f"{flow}/userflowIdentityProviders/$ref", json=reference)
+    assert again.status_code == 400
+    assert error_of(again) == {**error_of(again), "code": "Request_BadRequest", "message": (
+        "One or more added object references already exist for the following modified properties: "
+        "'userFlowIdentityProviders'.")}
     for listing in ("userFlowIdentityProviders", "identityProviders"):
         assert [p["id"] for p in graph.get(f"{flow}/{listing}").json()["value"]] == [provider["id"]]
 

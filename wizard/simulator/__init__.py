@@ -1,7 +1,9 @@
 """A simulated Azure AD B2C tenant behind a real Graph-beta-like HTTP server on 127.0.0.1.
 
-The tests drive the real Graph SDK against it, and `asignio-setup --demo` runs the whole wizard
-against it. Importable without the Graph SDK.
+The tests drive the real client against it, and `asignio-setup --demo` runs the whole wizard
+against it. It answers as Microsoft's Graph docs show, not as the client expects (a simulator
+written from the client's assumptions would agree with the client's bugs), and its knobs make it
+page, lag and refuse upserts as a real tenant may. Importable without any Graph SDK.
 """
 
 from __future__ import annotations

@@ -2,20 +2,36 @@
 
 Transport-free: the server parses HTTP into a `GraphRequest` and turns the `GraphResponse` (or a
 `GraphError`) back into HTTP, so the rules here can be read without the plumbing.
+
+The answers follow Microsoft's documentation (microsoft-graph-docs-contrib, api-reference/beta),
+including where it is inconvenient for a client: uploadSecret answers `kty "OCT"` with nbf/exp as
+strings, `/organization` answers nulls instead of 403 to a token without Organization.Read.All,
+collections may page, and a new object may stay invisible for a while (replication lag).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from wizard.simulator.rules import PolicyRejected, check_policy_upload
-from wizard.simulator.tenant import SimulatedTenant, find_key, generated_key, new_id
+from wizard.simulator.tenant import (
+    CREATED,
+    SimulatedTenant,
+    created_settled,
+    find_key,
+    generated_key,
+    new_id,
+    settled,
+)
 
 ODATA_PREFIX = "#microsoft.graph."
 OIDC_TYPE = ODATA_PREFIX + "openIdConnectIdentityProvider"
@@ -25,8 +41,38 @@ RESPONSE_MODES = {"form_post", "query"}
 RESPONSE_TYPES = {"code", "id_token", "token"}
 KEY_SET_PREFIX = "B2C_1A_"
 USER_FLOW_PREFIX = "B2C_1_"
+UPLOADED_KEY_TYPE = "OCT"
+"""What uploadSecret answers as kty (trustframeworkkeyset-uploadsecret.md), in capitals."""
+GENERATED_KEY_TYPES = {"rsa": "RSA", "oct": "OCT"}
 FILTER_CLAUSE = r"(\w+)\s+eq\s+'((?:[^']|'')*)'"
-FILTER = re.compile(rf"^\s*{FILTER_CLAUSE}(?:\s+and\s+{FILTER_CLAUSE})*\s*$")
+FILTER = re.compile(rf"^\s*{FILTER_CLAUSE}(?:\s+and\s+{FILTER_CLAUSE})*\s*$", re.IGNORECASE)
+QUOTED = r"'((?:[^']|'')*)'"
+"""An OData string literal in a key segment, `'` doubled inside: `applications(uniqueName='O''Brien')`."""
+NOT_FOUND = "Request_ResourceNotFound"
+"""Graph's code for a directory object that is absent or not replicated yet."""
+B2C_NOT_FOUND = "AADB2C90073"
+"""B2C's "{0} with '{1}': '{2}' cannot be found in the directory '{3}'." (B2C error-code reference); public
+threads and tools show it for a missing key container, and it is the missing-base-policy upload text. Its HTTP
+status is not documented: answered as 404 here (tests/contract/REPORT.md section 4)."""
+MASKED_SECRET = "******"
+"""How identity provider secrets read back in the list and get examples."""
+CREATE_IF_MISSING = "create-if-missing"
+ALREADY_ATTACHED = (
+    "One or more added object references already exist for the following modified properties: "
+    "'userFlowIdentityProviders'."
+)
+ORGANIZATION_FULL_READ = frozenset(
+    {"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+)
+"""The permissions organization-get.md lists above User.Read; with none of them only id, displayName and
+verifiedDomains are filled ("All other properties return with null values")."""
+ORGANIZATION_ALWAYS_READ = ("id", "displayName", "verifiedDomains")
+TRUST_FRAMEWORK_KEY_FIELDS = (
+    "k", "x5c", "x5t", "kty", "use", "exp", "nbf", "kid", "e", "n", "d", "p", "q", "dp", "dq", "qi",
+)
+"""The trustFrameworkKey properties as trustframeworkkeyset-get.md shows them (nbf/exp as numbers there)."""
+UNREADABLE_KEY_FIELDS = {"k", "d", "p", "q", "dp", "dq", "qi"}
+"""trustframeworkkey.md: "The field is not readable." Always null, whatever was sent."""
 
 
 class GraphError(Exception):
@@ -42,11 +88,15 @@ class GraphError(Exception):
 
 @dataclass(frozen=True)
 class GraphRequest:
+    """One request, parsed: `path` without /beta, `base_url` the absolute root nextLinks start with."""
+
     method: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    base_url: str = "http://127.0.0.1/beta"
+    permissions: frozenset[str] = frozenset()
 
     def json(self) -> dict[str, Any]:
         try:
@@ -56,6 +106,11 @@ class GraphRequest:
         if not isinstance(data, dict):
             raise GraphError(400, "BadRequest", "The request payload must be a JSON object.")
         return data
+
+    def prefers(self, preference: str) -> bool:
+        """Whether the Prefer header (a comma-separated list) holds `preference`."""
+        values = self.headers.get("prefer", "").split(",")
+        return preference.lower() in (value.strip().lower() for value in values)
 
 
 @dataclass(frozen=True)
@@ -75,32 +130,86 @@ def public(entity: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in entity.items() if not key.startswith("_")}
 
 
+def b2c_not_found(kind: str, key: str, identifier: str, domain: str) -> GraphError:
+    return GraphError(404, B2C_NOT_FOUND, f"{kind} with '{key}': '{identifier}' cannot be found in the directory '{domain}'.")
+
+
 def not_found(what: str, identifier: str) -> GraphError:
-    return GraphError(404, "Request_ResourceNotFound", f"Resource '{identifier}' does not exist or one of its queried reference-property objects are not present. ({what})")
+    return GraphError(
+        404, NOT_FOUND,
+        f"Resource '{identifier}' does not exist or one of its queried reference-property objects are not present. ({what})",
+    )
+
+
+def unquote_literal(value: str) -> str:
+    """An OData string literal's value: `''` inside it is one quote."""
+    return value.replace("''", "'")
 
 
 def parse_filter(expression: str) -> list[tuple[str, str]]:
     """The `field eq 'value'` clauses (joined by `and`) the facade sends; anything else is a 400, as Graph says."""
     if not FILTER.match(expression):
         raise GraphError(400, "Request_UnsupportedQuery", f"Unsupported or invalid query filter clause specified: '{expression}'.")
-    return [(name, value.replace("''", "'")) for name, value in re.findall(FILTER_CLAUSE, expression)]
+    return [(name, unquote_literal(value)) for name, value in re.findall(FILTER_CLAUSE, expression, re.IGNORECASE)]
 
 
-def collection(request: GraphRequest, entities: list[dict[str, Any]]) -> GraphResponse:
-    """A `{value: [...]}` page honouring $filter, $select and $top."""
+def _matches(item: dict[str, Any], name: str, value: str) -> bool:
+    """Directory queries compare strings case-insensitively (property names too); null equals nothing."""
+    stored = next((item[key] for key in item if key.lower() == name.lower()), None)
+    return stored is not None and str(stored).lower() == value.lower()
+
+
+def _skiptoken(offset: int) -> str:
+    """Opaque to the client, as Graph's are; only the simulator reads it back."""
+    return base64.urlsafe_b64encode(f"simulator-page:{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        prefix, _, number = text.partition(":")
+        if prefix == "simulator-page" and number.isdigit():
+            return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise GraphError(400, "BadRequest", f"Invalid $skiptoken '{token}'.")
+
+
+def _top(request: GraphRequest) -> int | None:
+    if "$top" not in request.query:
+        return None
+    raw = request.query["$top"]
+    if not raw.isdigit() or int(raw) < 1:
+        raise GraphError(400, "BadRequest", f"Invalid value '{raw}' for $top.")
+    return int(raw)
+
+
+def next_link(request: GraphRequest, offset: int) -> str:
+    """The absolute URL of the page at `offset`: the same path and query, with a $skiptoken."""
+    query = {name: value for name, value in request.query.items() if name != "$skiptoken"}
+    query["$skiptoken"] = _skiptoken(offset)
+    path = quote(request.path, safe="/()='$,")
+    return f"{request.base_url}{path}?{urlencode(query, quote_via=quote, safe='$')}"
+
+
+def collection(request: GraphRequest, entities: Iterable[dict[str, Any]], page_size: int | None = None) -> GraphResponse:
+    """A `{value: [...]}` page: $filter first, then one page (at most `page_size` and $top items) with an
+    `@odata.nextLink` while more remain, then $select on what is shown."""
     items = [public(entity) for entity in entities]
     if "$filter" in request.query:
         clauses = parse_filter(request.query["$filter"])
-        items = [item for item in items if all(str(item.get(name)) == value for name, value in clauses)]
-    if "$top" in request.query:
-        try:
-            items = items[: int(request.query["$top"])]
-        except ValueError:
-            raise GraphError(400, "BadRequest", f"Invalid value '{request.query['$top']}' for $top.") from None
+        items = [item for item in items if all(_matches(item, name, value) for name, value in clauses)]
+    limits = [limit for limit in (page_size, _top(request)) if limit is not None]
+    offset = _offset(request.query["$skiptoken"]) if "$skiptoken" in request.query else 0
+    end = offset + min(limits) if limits else len(items)
+    page = items[offset:end]
     if "$select" in request.query:
         wanted = {name.strip() for name in request.query["$select"].split(",")} | {"id", "@odata.type"}
-        items = [{key: value for key, value in item.items() if key in wanted} for item in items]
-    return json_response(200, {"value": items})
+        page = [{key: value for key, value in item.items() if key in wanted} for item in page]
+    body: dict[str, Any] = {"value": page}
+    if end < len(items):
+        body["@odata.nextLink"] = next_link(request, end)
+    return json_response(200, body)
 
 
 def merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
@@ -112,29 +221,66 @@ def merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
             target[key] = value
 
 
+def key_view(key: dict[str, Any]) -> dict[str, Any]:
+    """A stored key as a trustFrameworkKey (trustframeworkkeyset-get.md): every property, the unreadable
+    ones null, nbf/exp as numbers."""
+    view: dict[str, Any] = {}
+    for name in TRUST_FRAMEWORK_KEY_FIELDS:
+        if name in UNREADABLE_KEY_FIELDS:
+            view[name] = None
+        elif name in ("nbf", "exp"):
+            view[name] = None if key.get(name) is None else int(key[name])
+        elif name == "x5c":
+            view[name] = list(key.get("x5c") or [])
+        else:
+            view[name] = key.get(name)
+    return view
+
+
+def uploaded_key_view(key: dict[str, Any]) -> dict[str, Any]:
+    """What uploadSecret answers, as its doc example does: kty in capitals, nbf and exp as numeric strings."""
+    return {
+        "kid": key["kid"], "use": key["use"], "kty": key["kty"],
+        "nbf": None if key.get("nbf") is None else str(key["nbf"]),
+        "exp": None if key.get("exp") is None else str(key["exp"]),
+    }
+
+
 Handler = Callable[[GraphRequest, re.Match[str]], GraphResponse]
 
 
 @dataclass(frozen=True)
 class Route:
+    """`permission` None: any delegated permission will do (the handler decides what the caller sees)."""
+
     method: str
     pattern: re.Pattern[str]
     handler: Handler
-    permission: str
+    permission: str | None
 
 
 class GraphEndpoints:
-    """Routes a request to the operation on the tenant; the caller holds the tenant lock."""
+    """Routes a request to the operation on the tenant; the caller holds the tenant lock.
 
-    def __init__(self, tenant: SimulatedTenant, validate_chain: Callable[[Mapping[str, bytes]], list[Any]] | None) -> None:
+    `page_size` (None: no paging), `replication_lag` (seconds a new object stays invisible to reads and
+    references) and `upsert_supported` (False: alternate-key PATCH answers 400) are plain attributes the
+    server sets; they take effect on the next request.
+    """
+
+    def __init__(
+        self, tenant: SimulatedTenant, *, page_size: int | None = None,
+        replication_lag: float = 0.0, upsert_supported: bool = True,
+    ) -> None:
         self.tenant = tenant
-        self.validate_chain = validate_chain
+        self.page_size = page_size
+        self.replication_lag = replication_lag
+        self.upsert_supported = upsert_supported
         keysets, policies = "TrustFrameworkKeySet.ReadWrite.All", "Policy.ReadWrite.TrustFramework"
         providers, flows = "IdentityProvider.ReadWrite.All", "IdentityUserFlow.ReadWrite.All"
         apps, grants = "Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"
         segment = r"([^/]+)"
-        table: list[tuple[str, str, Handler, str]] = [
-            ("GET", "/organization", self.get_organization, "Organization.Read.All"),
+        table: list[tuple[str, str, Handler, str | None]] = [
+            ("GET", "/organization", self.get_organization, None),
             ("GET", "/trustFramework/keySets", self.list_key_sets, keysets),
             ("POST", "/trustFramework/keySets", self.create_key_set, keysets),
             ("GET", f"/trustFramework/keySets/{segment}", self.get_key_set, keysets),
@@ -156,17 +302,24 @@ class GraphEndpoints:
             ("POST", "/identity/b2cUserFlows", self.create_user_flow, flows),
             ("GET", f"/identity/b2cUserFlows/{segment}", self.get_user_flow, flows),
             ("DELETE", f"/identity/b2cUserFlows/{segment}", self.delete_user_flow, flows),
+            # Reading the providers: the current navigation and the deprecated one both still list.
             ("GET", f"/identity/b2cUserFlows/{segment}/(?:userFlowIdentityProviders|identityProviders)",
              self.list_user_flow_providers, flows),
-            ("POST", rf"/identity/b2cUserFlows/{segment}/(?:userFlowIdentityProviders|identityProviders)/\$ref",
+            # Attaching one: only the current navigation (b2cidentityuserflow-post-userflowidentityproviders.md).
+            ("POST", rf"/identity/b2cUserFlows/{segment}/userFlowIdentityProviders/\$ref",
              self.attach_user_flow_provider, flows),
             ("GET", "/applications", self.list_applications, apps),
             ("POST", "/applications", self.create_application, apps),
+            ("GET", rf"/applications\(uniqueName={QUOTED}\)", self.get_application_by_unique_name, apps),
+            ("PATCH", rf"/applications\(uniqueName={QUOTED}\)", self.upsert_application, apps),
+            ("GET", rf"/applications\(appId={QUOTED}\)", self.get_application_by_app_id, apps),
             ("GET", f"/applications/{segment}", self.get_application, apps),
             ("PATCH", f"/applications/{segment}", self.update_application, apps),
             ("DELETE", f"/applications/{segment}", self.delete_application, apps),
             ("GET", "/servicePrincipals", self.list_service_principals, apps),
             ("POST", "/servicePrincipals", self.create_service_principal, apps),
+            ("GET", rf"/servicePrincipals\(appId={QUOTED}\)", self.get_service_principal_by_app_id, apps),
+            ("PATCH", rf"/servicePrincipals\(appId={QUOTED}\)", self.upsert_service_principal, apps),
             ("GET", f"/servicePrincipals/{segment}", self.get_service_principal, apps),
             ("GET", "/oauth2PermissionGrants", self.list_grants, grants),
             ("POST", "/oauth2PermissionGrants", self.create_grant, grants),
@@ -193,104 +346,155 @@ class GraphEndpoints:
         last = path.rstrip("/").rsplit("/", 1)[-1]
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{last}'.")
 
+    # Replication lag and paging
+
+    def _settled(self, entity: dict[str, Any]) -> bool:
+        return settled(entity, self.replication_lag)
+
+    def _visible(self, entities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """What a read sees: objects still replicating are left out of lists and $filter results."""
+        return [entity for entity in entities if self._settled(entity)]
+
+    def _page(self, request: GraphRequest, entities: Iterable[dict[str, Any]]) -> GraphResponse:
+        return collection(request, entities, self.page_size)
+
+    @staticmethod
+    def _stamped(entity: dict[str, Any]) -> dict[str, Any]:
+        """`entity` with its creation time, from which the lag is counted (saved with the tenant)."""
+        entity[CREATED] = time.time()
+        return entity
+
     # Organization
 
     def get_organization(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """The tenant; with only User.Read-like permissions, everything but id, displayName and
+        verifiedDomains is null (organization-get.md), so tenantType reads null, not "AAD B2C"."""
         tenant = self.tenant
-        organization = {
+        organization: dict[str, Any] = {
             "id": tenant.organization_id,
+            "deletedDateTime": None,
+            "businessPhones": [],
+            "city": None,
+            "country": None,
+            "countryLetterCode": "US",
+            "createdDateTime": "2021-08-02T10:30:06Z",
             "displayName": tenant.display_name,
+            "preferredLanguage": "en",
+            "technicalNotificationMails": [f"admin@{tenant.domain}"],
             "tenantType": tenant.tenant_type,
             "verifiedDomains": [
                 {"name": tenant.domain, "isInitial": True, "isDefault": True, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"}
             ],
         }
-        return collection(request, [organization])
+        if not ORGANIZATION_FULL_READ & request.permissions:
+            organization = {name: value if name in ORGANIZATION_ALWAYS_READ else None for name, value in organization.items()}
+        return self._page(request, [organization])
 
     # Trust framework key sets
 
-    def _key_set_id(self, match: re.Match[str]) -> str:
-        stored = find_key(self.tenant.key_sets, match.group(1))
-        if stored is None:
-            raise GraphError(404, "AADB2C95024", f"The key set '{match.group(1)}' was not found in the tenant '{self.tenant.domain}'.")
+    def _key_set_id(self, identifier: str) -> str:
+        """The stored id of a key set a read or a write by id may see: absent or replicating is 404."""
+        stored = find_key(self.tenant.key_sets, identifier)
+        if stored is None or not created_settled(self.tenant.key_set_created.get(stored), self.replication_lag):
+            raise b2c_not_found("KeyContainer", "id", identifier, self.tenant.domain)
         return stored
 
     def _key_set(self, key_set_id: str) -> dict[str, Any]:
-        return {"id": key_set_id, "keys": self.tenant.key_sets[key_set_id]}
+        keys = self._visible(self.tenant.key_sets[key_set_id])
+        return {"id": key_set_id, "keys": [key_view(key) for key in keys]}
 
     def list_key_sets(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return collection(request, [self._key_set(key_set_id) for key_set_id in self.tenant.key_sets])
+        created = self.tenant.key_set_created
+        visible = [key_set_id for key_set_id in self.tenant.key_sets
+                   if created_settled(created.get(key_set_id), self.replication_lag)]
+        return self._page(request, [self._key_set(key_set_id) for key_set_id in visible])
 
     def create_key_set(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         name = str(request.json().get("id") or "")
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name):
             raise GraphError(400, "AADB2C", f"The key set id '{name}' is not valid: use letters, digits, '_' and '-'.")
         key_set_id = name if name.upper().startswith(KEY_SET_PREFIX) else KEY_SET_PREFIX + name
-        if find_key(self.tenant.key_sets, key_set_id) is not None:
+        if find_key(self.tenant.key_sets, key_set_id) is not None:  # uniqueness sees replicating key sets too
             raise GraphError(409, "AADB2C95028", f"A key set with the id '{key_set_id}' already exists in the tenant.")
         self.tenant.key_sets[key_set_id] = []
-        return json_response(201, self._key_set(key_set_id))
+        self.tenant.key_set_created[key_set_id] = time.time()
+        created = json_response(201, {"id": key_set_id, "keys": []})
+        created.headers["Location"] = f"/trustFramework/keySets('{key_set_id}')"  # relative, as documented
+        return created
 
     def get_key_set(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, self._key_set(self._key_set_id(match)))
+        return json_response(200, self._key_set(self._key_set_id(match.group(1))))
 
     def delete_key_set(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        del self.tenant.key_sets[self._key_set_id(match)]
+        key_set_id = self._key_set_id(match.group(1))
+        del self.tenant.key_sets[key_set_id]
+        self.tenant.key_set_created.pop(key_set_id, None)
         return GraphResponse(204)
 
     @staticmethod
     def _validity(body: dict[str, Any]) -> tuple[int | None, int | None]:
+        """nbf/exp as the docs type them (Int64 epoch seconds); the client sends integers."""
         nbf, exp = body.get("nbf"), body.get("exp")
         for value in (nbf, exp):
-            if value is not None and not isinstance(value, int):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise GraphError(400, "AADB2C", "nbf and exp must be dates in seconds since the epoch.")
-        if nbf is not None and exp is not None and exp <= nbf:
-            raise GraphError(400, "AADB2C", "The key's expiration (exp) must be later than its activation (nbf).")
+        if nbf is not None and exp is not None and exp < nbf:
+            raise GraphError(400, "AADB2C", "The key's expiration (exp) must not be earlier than its activation (nbf).")
         return nbf, exp
 
-    def upload_secret(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        key_set_id = self._key_set_id(match)
-        body = request.json()
-        if not body.get("k"):
-            raise GraphError(400, "AADB2C", "The secret (k) of the key to upload is missing.")
+    @staticmethod
+    def _use(body: dict[str, Any]) -> str:
         use = body.get("use") or "sig"
         if use not in ("sig", "enc"):
             raise GraphError(400, "AADB2C", f"The key usage '{use}' is not valid: use 'sig' or 'enc'.")
+        return str(use)
+
+    def upload_secret(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        key_set_id = self._key_set_id(match.group(1))
+        body = request.json()
+        if not body.get("k"):
+            raise GraphError(400, "AADB2C", "The secret (k) of the key to upload is missing.")
+        use = self._use(body)
         nbf, exp = self._validity(body)
-        key = {"kid": uuid.uuid4().hex, "use": use, "kty": "oct", "nbf": nbf, "exp": exp}
+        key = self._stamped({"kid": uuid.uuid4().hex, "use": use, "kty": UPLOADED_KEY_TYPE, "nbf": nbf, "exp": exp})
         self.tenant.key_sets[key_set_id].append(key)
-        return json_response(200, key)
+        return json_response(200, uploaded_key_view(key))
 
     def generate_key(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        key_set_id = self._key_set_id(match)
+        key_set_id = self._key_set_id(match.group(1))
         body = request.json()
+        use = self._use(body)
+        kty = GENERATED_KEY_TYPES.get(str(body.get("kty") or "RSA").lower())
+        if kty is None:
+            raise GraphError(400, "AADB2C", f"The key type '{body.get('kty')}' is not valid: use 'RSA' or 'OCT'.")
         nbf, exp = self._validity(body)
-        key = generated_key(body.get("use") or "sig", body.get("kty") or "RSA", nbf, exp)
+        key = self._stamped(generated_key(use, kty, nbf, exp))
         self.tenant.key_sets[key_set_id].append(key)
-        return json_response(200, key)
+        return json_response(200, key_view(key))
 
     def get_active_key(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        key = self.tenant.active_key(self._key_set_id(match))
+        key_set_id = self._key_set_id(match.group(1))
+        key = self.tenant.active_key(key_set_id, lag=self.replication_lag)
         if key is None:
-            raise GraphError(404, "AADB2C95025", f"The key set '{match.group(1)}' has no active key.")
-        return json_response(200, key)
+            raise GraphError(404, NOT_FOUND, f"The key set '{key_set_id}' has no active key.")
+        return json_response(200, key_view(key))
 
-    # Trust framework policies
+    # Trust framework policies (B2C's own store: no replication lag is simulated for them)
 
-    def _policy_id(self, match: re.Match[str]) -> str:
-        stored = find_key(self.tenant.policies, match.group(1))
+    def _policy_id(self, identifier: str) -> str:
+        stored = find_key(self.tenant.policies, identifier)
         if stored is None:
-            raise GraphError(404, "AADB2C", f"Policy '{match.group(1)}' not found in the tenant '{self.tenant.domain}'.")
+            raise b2c_not_found("Policy", "policyId", identifier, self.tenant.domain)
         return stored
 
     def list_policies(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return collection(request, [{"id": policy_id} for policy_id in self.tenant.policies])
+        return self._page(request, [{"id": policy_id} for policy_id in self.tenant.policies])
 
     def get_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, {"id": self._policy_id(match)})
+        return json_response(200, {"id": self._policy_id(match.group(1))})
 
     def get_policy_xml(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return GraphResponse(200, self.tenant.policies[self._policy_id(match)], "application/xml")
+        return GraphResponse(200, self.tenant.policies[self._policy_id(match.group(1))], "application/xml")
 
     def put_policy_xml(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -301,7 +505,7 @@ class GraphEndpoints:
             )
         policy_id = match.group(1)
         try:
-            check_policy_upload(self.tenant, policy_id, request.body, self.validate_chain)
+            check_policy_upload(self.tenant, policy_id, request.body)
         except PolicyRejected as rejected:
             raise GraphError(400, "AADB2C", str(rejected)) from None
         stored = find_key(self.tenant.policies, policy_id)
@@ -309,14 +513,14 @@ class GraphEndpoints:
         return GraphResponse(200 if stored else 201, request.body, "application/xml")
 
     def delete_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        del self.tenant.policies[self._policy_id(match)]
+        del self.tenant.policies[self._policy_id(match.group(1))]
         return GraphResponse(204)
 
     # Identity providers
 
     def _provider_id(self, identifier: str) -> str:
         stored = find_key(self.tenant.identity_providers, identifier)
-        if stored is None:
+        if stored is None or not self._settled(self.tenant.identity_providers[stored]):
             raise not_found("identityProvider", identifier)
         return stored
 
@@ -324,8 +528,16 @@ class GraphEndpoints:
     def _shown_provider(provider: dict[str, Any]) -> dict[str, Any]:
         shown = public(provider)
         if provider.get("@odata.type") in TYPES_WITH_SECRET:
-            shown["clientSecret"] = "****"
+            shown["clientSecret"] = MASKED_SECRET
         return shown
+
+    @staticmethod
+    def _odata_type(value: Any) -> str | None:
+        """Requests may name the type with or without '#' (the create example has none); stored with it."""
+        if not isinstance(value, str):
+            return None
+        kind = value if value.startswith("#") else "#" + value
+        return kind if kind.startswith(ODATA_PREFIX) else None
 
     @staticmethod
     def _check_provider(provider: dict[str, Any]) -> None:
@@ -339,19 +551,25 @@ class GraphEndpoints:
                 raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'responseType'.")
 
     def list_providers(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return collection(request, [self._shown_provider(p) for p in self.tenant.identity_providers.values()])
+        providers = self._visible(self.tenant.identity_providers.values())
+        return self._page(request, [self._shown_provider(provider) for provider in providers])
 
     def create_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         body = request.json()
-        kind = body.get("@odata.type")
-        if not isinstance(kind, str) or not kind.startswith(ODATA_PREFIX):
+        kind = self._odata_type(body.get("@odata.type"))
+        if kind is None:
             raise GraphError(400, "Request_BadRequest", "The @odata.type of the identity provider is missing or not valid.")
+        body["@odata.type"] = kind
         self._check_provider(body)
-        body.pop("clientSecret", None)
+        secret = body.pop("clientSecret", None)  # never kept, so never in the state file
         prefix = "OIDC" if kind == OIDC_TYPE else body.get("identityProviderType", "IdP")
-        provider = {**body, "id": f"{prefix}-{new_id()}"}
+        provider = self._stamped({**body, "id": f"{prefix}-{new_id()}"})
         self.tenant.identity_providers[provider["id"]] = provider
-        return json_response(201, self._shown_provider(provider))
+        # As identitycontainer-post-identityproviders.md shows it: the type without '#', the secret echoed.
+        created = {**public(provider), "@odata.type": kind.removeprefix("#")}
+        if secret is not None:
+            created["clientSecret"] = secret
+        return json_response(201, created)
 
     def get_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         return json_response(200, self._shown_provider(self.tenant.identity_providers[self._provider_id(match.group(1))]))
@@ -360,7 +578,8 @@ class GraphEndpoints:
         provider = self.tenant.identity_providers[self._provider_id(match.group(1))]
         body = request.json()
         body.pop("@odata.type", None)
-        updated = {**provider, **body, "clientSecret": "****"}
+        body.pop(CREATED, None)
+        updated = {**provider, **body, "clientSecret": MASKED_SECRET}
         self._check_provider(updated)
         body.pop("clientSecret", None)
         provider.update(body)
@@ -375,14 +594,14 @@ class GraphEndpoints:
 
     # B2C user flows
 
-    def _flow_id(self, match: re.Match[str]) -> str:
-        stored = find_key(self.tenant.user_flows, match.group(1))
-        if stored is None:
-            raise not_found("b2cIdentityUserFlow", match.group(1))
+    def _flow_id(self, identifier: str) -> str:
+        stored = find_key(self.tenant.user_flows, identifier)
+        if stored is None or not self._settled(self.tenant.user_flows[stored]):
+            raise not_found("b2cIdentityUserFlow", identifier)
         return stored
 
     def list_user_flows(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return collection(request, list(self.tenant.user_flows.values()))
+        return self._page(request, self._visible(self.tenant.user_flows.values()))
 
     def create_user_flow(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         body = request.json()
@@ -394,70 +613,147 @@ class GraphEndpoints:
         if body.get("userFlowTypeVersion") not in (1, 2, 3):
             raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'userFlowTypeVersion'.")
         flow_id = USER_FLOW_PREFIX + name
-        if find_key(self.tenant.user_flows, flow_id) is not None:
+        if find_key(self.tenant.user_flows, flow_id) is not None:  # uniqueness sees replicating flows too
             raise GraphError(409, "AADB2C", f"A user flow with the id '{flow_id}' already exists.")
-        flow = {
+        flow = self._stamped({
             "id": flow_id,
             "userFlowType": body["userFlowType"],
             "userFlowTypeVersion": float(body["userFlowTypeVersion"]),
             "isLanguageCustomizationEnabled": False,
             "defaultLanguageTag": "en",
             "_providers": [],
-        }
+        })
         self.tenant.user_flows[flow_id] = flow
-        return json_response(201, public(flow))
+        created = json_response(201, public(flow))
+        created.headers["Location"] = f"{request.base_url}/identity/b2cUserFlows/{flow_id}"  # absolute, as documented
+        return created
 
     def get_user_flow(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, public(self.tenant.user_flows[self._flow_id(match)]))
+        return json_response(200, public(self.tenant.user_flows[self._flow_id(match.group(1))]))
 
     def delete_user_flow(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        del self.tenant.user_flows[self._flow_id(match)]
+        del self.tenant.user_flows[self._flow_id(match.group(1))]
         return GraphResponse(204)
 
     def list_user_flow_providers(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        flow = self.tenant.user_flows[self._flow_id(match)]
+        flow = self.tenant.user_flows[self._flow_id(match.group(1))]
         providers = self.tenant.identity_providers
-        return collection(request, [self._shown_provider(providers[p]) for p in flow["_providers"] if p in providers])
+        attached = self._visible(providers[p] for p in flow["_providers"] if p in providers)
+        return self._page(request, [self._shown_provider(provider) for provider in attached])
 
     def attach_user_flow_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        flow = self.tenant.user_flows[self._flow_id(match)]
+        flow = self.tenant.user_flows[self._flow_id(match.group(1))]
         reference = str(request.json().get("@odata.id") or "")
-        if "/identityProviders/" not in reference:
+        named = re.search(r"/identityProviders/([^/]+)/?$", reference, re.IGNORECASE)
+        if named is None:
             raise GraphError(400, "Request_BadRequest", "The @odata.id must name an identity provider: …/identity/identityProviders/{id}.")
-        provider_id = self._provider_id(reference.rstrip("/").rsplit("/", 1)[-1])
+        provider_id = self._provider_id(named.group(1))
         if provider_id in flow["_providers"]:
-            raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue", f"The identity provider '{provider_id}' is already part of the user flow.")
+            raise GraphError(400, "Request_BadRequest", ALREADY_ATTACHED)
         flow["_providers"].append(provider_id)
         return GraphResponse(204)
 
     # Applications and service principals
 
     def _object(self, store: dict[str, dict[str, Any]], what: str, identifier: str) -> dict[str, Any]:
-        if identifier not in store:
+        """An object a read or a write by id may see: absent or still replicating is 404."""
+        entity = store.get(identifier)
+        if entity is None or not self._settled(entity):
             raise not_found(what, identifier)
-        return store[identifier]
+        return entity
 
-    def list_applications(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return collection(request, list(self.tenant.applications.values()))
+    def _by(self, store: dict[str, dict[str, Any]], name: str, value: str) -> dict[str, Any] | None:
+        """The object whose `name` is `value` (case-insensitively, as the directory compares), replicated or not."""
+        return next((e for e in store.values() if str(e.get(name) or "").lower() == value.lower()), None)
 
-    def create_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        body = request.json()
+    def _visible_by(self, store: dict[str, dict[str, Any]], what: str, name: str, value: str) -> dict[str, Any]:
+        entity = self._by(store, name, value)
+        if entity is None or not self._settled(entity):
+            raise not_found(what, f"{name}='{value}'")
+        return entity
+
+    def _refuse_alternate_key_write(self) -> None:
+        """A tenant that does not take upserts (`upsert_supported` False), so the client's fallback is exercised."""
+        if not self.upsert_supported:
+            raise GraphError(
+                400, "Request_BadRequest",
+                "Write requests (PATCH) addressed by an alternate key are not supported for this resource.",
+            )
+
+    def _check_unique_name(self, unique_name: Any, application: dict[str, Any] | None = None) -> None:
+        if unique_name is None:
+            return
+        if not isinstance(unique_name, str) or not unique_name.strip():
+            raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'uniqueName' of resource 'Application'.")
+        if application is not None and application.get("uniqueName") is not None:
+            if application["uniqueName"].lower() != unique_name.lower():
+                raise GraphError(400, "Request_BadRequest", "Property 'uniqueName' is immutable once set.")
+            return
+        holder = self._by(self.tenant.applications, "uniqueName", unique_name)
+        if holder is not None and holder is not application:
+            raise GraphError(
+                400, "Request_MultipleObjectsWithSameKeyValue",
+                "Another object with the same value for property uniqueName already exists.",
+            )
+
+    def _new_application(self, body: dict[str, Any]) -> dict[str, Any]:
         if not body.get("displayName"):
             raise GraphError(400, "Request_BadRequest", "Property 'displayName' is required.")
-        application = {**body, "id": new_id(), "appId": new_id(), "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        self._check_unique_name(body.get("uniqueName"))
+        application = self._stamped({
+            "uniqueName": None, **body, "id": new_id(), "appId": new_id(),
+            "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
         self.tenant.applications[application["id"]] = application
-        return json_response(201, application)
+        return application
+
+    def _patch_application(self, application: dict[str, Any], body: dict[str, Any]) -> GraphResponse:
+        for name in ("id", "appId", CREATED):
+            body.pop(name, None)
+        self._check_unique_name(body.get("uniqueName"), application)
+        merge(application, body)
+        return GraphResponse(204)
+
+    def list_applications(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        return self._page(request, self._visible(self.tenant.applications.values()))
+
+    def create_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        return json_response(201, public(self._new_application(request.json())))
 
     def get_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, self._object(self.tenant.applications, "application", match.group(1)))
+        return json_response(200, public(self._object(self.tenant.applications, "application", match.group(1))))
+
+    def get_application_by_unique_name(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        unique_name = unquote_literal(match.group(1))
+        return json_response(200, public(self._visible_by(self.tenant.applications, "application", "uniqueName", unique_name)))
+
+    def get_application_by_app_id(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        app_id = unquote_literal(match.group(1))
+        return json_response(200, public(self._visible_by(self.tenant.applications, "application", "appId", app_id)))
+
+    def upsert_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """application-upsert.md: with `Prefer: create-if-missing`, 201 and the new application when no
+        application has the uniqueName, else 204 (updated); without the header an absent one is 404.
+
+        The key is honoured even while the application replicates: that is what makes it idempotent."""
+        self._refuse_alternate_key_write()
+        unique_name = unquote_literal(match.group(1))
+        if not unique_name.strip():
+            raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'uniqueName' of resource 'Application'.")
+        body = request.json()
+        if body.get("uniqueName") is not None and str(body["uniqueName"]).lower() != unique_name.lower():
+            raise GraphError(400, "Request_BadRequest", "The uniqueName in the body does not match the one in the request URI.")
+        existing = self._by(self.tenant.applications, "uniqueName", unique_name)
+        creating = request.prefers(CREATE_IF_MISSING)
+        if existing is not None and (creating or self._settled(existing)):
+            return self._patch_application(existing, body)
+        if not creating:
+            raise not_found("application", f"uniqueName='{unique_name}'")
+        return json_response(201, public(self._new_application({**body, "uniqueName": unique_name})))
 
     def update_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         application = self._object(self.tenant.applications, "application", match.group(1))
-        body = request.json()
-        body.pop("id", None)
-        body.pop("appId", None)
-        merge(application, body)
-        return GraphResponse(204)
+        return self._patch_application(application, request.json())
 
     def delete_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         self._object(self.tenant.applications, "application", match.group(1))
@@ -465,30 +761,67 @@ class GraphEndpoints:
         return GraphResponse(204)
 
     def list_service_principals(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return collection(request, list(self.tenant.service_principals.values()))
+        return self._page(request, self._visible(self.tenant.service_principals.values()))
 
-    def create_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        app_id = str(request.json().get("appId") or "")
-        application = next((a for a in self.tenant.applications.values() if a["appId"] == app_id), None)
-        if application is None:
-            raise GraphError(400, "Request_BadRequest", f"The appId '{app_id}' of the service principal does not reference a valid application object.")
-        if any(sp["appId"] == app_id for sp in self.tenant.service_principals.values()):
+    def _backing_application(self, app_id: str) -> dict[str, Any]:
+        """The application a new service principal needs: absent or still replicating, Entra's
+        NoBackingApplicationObject answer (400)."""
+        application = self._by(self.tenant.applications, "appId", app_id)
+        if application is None or not self._settled(application):
+            raise GraphError(
+                400, "Request_BadRequest",
+                f"The appId '{app_id}' of the service principal does not reference a valid application object.",
+            )
+        return application
+
+    def _new_service_principal(self, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Uniqueness first, over every service principal (replicating ones too), then the backing application."""
+        if self._by(self.tenant.service_principals, "appId", app_id) is not None:
             raise GraphError(
                 409, "Request_MultipleObjectsWithSameKeyValue",
                 "The service principal cannot be created, updated, or restored because the service principal name "
                 f"{app_id} is already in use.",
             )
-        principal = {"id": new_id(), "appId": app_id, "displayName": application["displayName"]}
+        application = self._backing_application(app_id)
+        extra = {key: value for key, value in body.items() if key not in ("id", "appId", CREATED)}
+        principal = self._stamped({
+            "accountEnabled": True, "appDisplayName": application["displayName"],
+            "displayName": application["displayName"], "servicePrincipalNames": [application["appId"]],
+            **extra, "id": new_id(), "appId": application["appId"],
+        })
         self.tenant.service_principals[principal["id"]] = principal
-        return json_response(201, principal)
+        return principal
+
+    def create_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        app_id = str(request.json().get("appId") or "")
+        return json_response(201, public(self._new_service_principal(app_id, {})))
 
     def get_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, self._object(self.tenant.service_principals, "servicePrincipal", match.group(1)))
+        return json_response(200, public(self._object(self.tenant.service_principals, "servicePrincipal", match.group(1))))
+
+    def get_service_principal_by_app_id(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        app_id = unquote_literal(match.group(1))
+        return json_response(200, public(self._visible_by(self.tenant.service_principals, "servicePrincipal", "appId", app_id)))
+
+    def upsert_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """serviceprincipal-upsert.md: with `Prefer: create-if-missing`, 201 and the new service principal
+        when none has the appId (its application must be replicated), else 204; without it absent is 404."""
+        self._refuse_alternate_key_write()
+        app_id = unquote_literal(match.group(1))
+        body = request.json()
+        existing = self._by(self.tenant.service_principals, "appId", app_id)
+        creating = request.prefers(CREATE_IF_MISSING)
+        if existing is not None and (creating or self._settled(existing)):
+            merge(existing, {key: value for key, value in body.items() if key not in ("id", "appId", CREATED)})
+            return GraphResponse(204)
+        if not creating:
+            raise not_found("servicePrincipal", f"appId='{app_id}'")
+        return json_response(201, public(self._new_service_principal(app_id, body)))
 
     # Delegated permission grants
 
     def list_grants(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return collection(request, list(self.tenant.permission_grants.values()))
+        return self._page(request, self._visible(self.tenant.permission_grants.values()))
 
     def create_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         body = request.json()
@@ -496,22 +829,27 @@ class GraphEndpoints:
             if not body.get(name):
                 raise GraphError(400, "Request_BadRequest", f"Property '{name}' is required.")
         for name in ("clientId", "resourceId"):
-            if body[name] not in self.tenant.service_principals:
+            principal = self.tenant.service_principals.get(body[name])
+            if principal is None:
                 raise GraphError(400, "Request_BadRequest", f"Invalid value specified for property '{name}' of resource 'OAuth2PermissionGrant'.")
+            if not self._settled(principal):
+                raise not_found("servicePrincipal", body[name])
         if body["consentType"] not in ("AllPrincipals", "Principal"):
             raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'consentType'.")
         key = (body["clientId"], body["resourceId"], body["consentType"], body.get("principalId"))
         if any((g["clientId"], g["resourceId"], g["consentType"], g.get("principalId")) == key for g in self.tenant.permission_grants.values()):
             raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
-        grant = {
+        grant = self._stamped({
             "id": uuid.uuid4().hex, "clientId": body["clientId"], "resourceId": body["resourceId"],
             "consentType": body["consentType"], "principalId": body.get("principalId"), "scope": body["scope"],
-        }
+            # beta: "ignored, but a value is required" (oauth2permissiongrant-post.md); kept and shown, not enforced
+            "startTime": body.get("startTime"), "expiryTime": body.get("expiryTime"),
+        })
         self.tenant.permission_grants[grant["id"]] = grant
-        return json_response(201, grant)
+        return json_response(201, public(grant))
 
     def get_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1)))
+        return json_response(200, public(self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1))))
 
     def update_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         grant = self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1))

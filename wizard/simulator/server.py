@@ -3,6 +3,8 @@
 It issues one bearer token, enforces the token's delegated permissions per endpoint, persists the
 tenant after every write, and has fault knobs (latency, 429, 5xx, dropped connections, a stall after
 the n-th write) so tests and benchmarks can put the client through what a real tenant does to it.
+Behaviour knobs make it answer the way a real tenant may: `page_size` pages every collection,
+`replication_lag` hides new objects for a while, `upsert_supported` False refuses alternate-key upserts.
 """
 
 from __future__ import annotations
@@ -15,18 +17,23 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from wizard.auth import StaticTokenCredential
 from wizard.permissions import DELEGATED_PERMISSIONS
-from wizard.simulator.endpoints import GraphEndpoints, GraphError, GraphRequest, GraphResponse
+from wizard.simulator.endpoints import (
+    GraphEndpoints,
+    GraphError,
+    GraphRequest,
+    GraphResponse,
+)
 from wizard.simulator.tenant import SimulatedTenant
 
 ALL_PERMISSIONS = frozenset(DELEGATED_PERMISSIONS)
@@ -89,15 +96,6 @@ def make_access_token(tenant: SimulatedTenant, permissions: Iterable[str]) -> st
     }
     parts = (json.dumps(header).encode(), json.dumps(payload).encode(), uuid.uuid4().bytes)
     return ".".join(_b64url(part) for part in parts)
-
-
-def _chain_validator() -> Callable[[Mapping[str, bytes]], list[Any]] | None:
-    """The policy engine's chain validation, when that part of the project is present."""
-    try:
-        from wizard.policies import validate_chain
-    except ImportError:
-        return None
-    return validate_chain
 
 
 def _normalised_path(raw: str) -> str:
@@ -170,7 +168,14 @@ class SimulatorServer:
         latency: float = 0.0,
         permissions: Iterable[str] | None = None,
         port: int = 0,
+        page_size: int | None = None,
+        replication_lag: float = 0.0,
+        upsert_supported: bool = True,
     ) -> None:
+        """`page_size`: at most this many items a page, with an `@odata.nextLink` (None: one page).
+        `replication_lag`: seconds an object created through the API stays invisible to reads and to
+        references in writes (wall clock, saved with the tenant). `upsert_supported`: False answers
+        400 to `PATCH /applications(uniqueName=…)` and `/servicePrincipals(appId=…)`."""
         self.tenant = tenant
         self._requested_port = port
         self.state_file = state_file
@@ -178,7 +183,10 @@ class SimulatorServer:
         self.permissions = ALL_PERMISSIONS if permissions is None else frozenset(permissions)
         self.access_token = make_access_token(tenant, sorted(self.permissions))
         self.credential = StaticTokenCredential(self.access_token)
-        self._endpoints = GraphEndpoints(tenant, _chain_validator())
+        self._endpoints = GraphEndpoints(tenant)
+        self.page_size = page_size
+        self.replication_lag = replication_lag
+        self.upsert_supported = upsert_supported
         self._tenant_lock = threading.RLock()
         self._knob_lock = threading.Condition()
         self._held = 0
@@ -193,7 +201,7 @@ class SimulatorServer:
 
     # Lifecycle
 
-    def start(self) -> SimulatorServer:
+    def start(self) -> Self:
         self._httpd = _HTTPServer(self, self._requested_port)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, name="graph-simulator", daemon=True
@@ -216,7 +224,7 @@ class SimulatorServer:
                 pass
         httpd.server_close()
 
-    def __enter__(self) -> SimulatorServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
@@ -232,6 +240,36 @@ class SimulatorServer:
     def graph_root(self) -> str:
         """Like https://graph.microsoft.com: the client appends /beta."""
         return f"http://127.0.0.1:{self.port}"
+
+    # Behaviour knobs: settable at any time, in effect from the next request
+
+    @property
+    def page_size(self) -> int | None:
+        return self._endpoints.page_size
+
+    @page_size.setter
+    def page_size(self, value: int | None) -> None:
+        if value is not None and value < 1:
+            raise ValueError("a page holds at least one item")
+        self._endpoints.page_size = value
+
+    @property
+    def replication_lag(self) -> float:
+        return self._endpoints.replication_lag
+
+    @replication_lag.setter
+    def replication_lag(self, value: float) -> None:
+        if value < 0:
+            raise ValueError("the replication lag cannot be negative")
+        self._endpoints.replication_lag = value
+
+    @property
+    def upsert_supported(self) -> bool:
+        return self._endpoints.upsert_supported
+
+    @upsert_supported.setter
+    def upsert_supported(self, value: bool) -> None:
+        self._endpoints.upsert_supported = value
 
     # Fault knobs
 
@@ -321,6 +359,8 @@ class SimulatorServer:
     def serve(self, handler: _Handler) -> None:
         """Answer one request: stall, latency and faults first, then sign-in, routing, permission, the tenant."""
         started = time.monotonic()
+        request_id = str(uuid.uuid4())
+        client_request_id = handler.headers.get("client-request-id") or request_id
         method = handler.command
         url = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
@@ -347,18 +387,20 @@ class SimulatorServer:
                 raise bad_path
             if fault is not None:
                 raise self._fault_error(fault)
+            host = handler.headers.get("Host") or f"127.0.0.1:{self.port}"
             request = GraphRequest(
                 method, path, dict(parse_qsl(url.query, keep_blank_values=True)),
                 {name.lower(): value for name, value in handler.headers.items()}, body,
+                base_url=f"http://{host}/beta", permissions=self.permissions,
             )
             response = self._dispatch(request, handler.headers.get("Authorization", ""))
         except GraphError as error:
-            response = self._error_response(error, handler.headers.get("client-request-id"))
-        except Exception as error:  # a simulator bug must reach the client as Graph's 500, not a hung connection
+            response = self._error_response(error, request_id, client_request_id)
+        except Exception as error:  # noqa: BLE001 -- a simulator bug must reach the client as Graph's 500, not a hung connection
             internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
-            response = self._error_response(internal, handler.headers.get("client-request-id"))
+            response = self._error_response(internal, request_id, client_request_id)
         self._record(RequestRecord(method, path, unquote(url.query), response.status, is_write, started, time.monotonic()))
-        self._send(handler, response)
+        self._send(handler, response, request_id, client_request_id)
         if is_write and 200 <= response.status < 300:
             self._count_successful_write()
 
@@ -368,9 +410,12 @@ class SimulatorServer:
         if authorization[7:].strip() != self.access_token:
             raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
         route, match = self._endpoints.route(request.method, request.path)
-        accepted = {route.permission}
-        if request.method == "GET":
-            accepted.add(route.permission.replace(".ReadWrite.", ".Read."))
+        if route.permission is None:
+            accepted = set(self.permissions)  # any permission: the endpoint decides what the caller may see
+        else:
+            accepted = {route.permission}
+            if request.method == "GET":
+                accepted.add(route.permission.replace(".ReadWrite.", ".Read."))
         if not accepted & self.permissions:
             raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
         with self._tenant_lock:
@@ -391,25 +436,27 @@ class SimulatorServer:
         return GraphError(fault.status, code, message, headers)
 
     @staticmethod
-    def _error_response(error: GraphError, client_request_id: str | None) -> GraphResponse:
-        request_id = str(uuid.uuid4())
+    def _error_response(error: GraphError, request_id: str, client_request_id: str) -> GraphResponse:
+        """Graph's error shape; the ids match the response headers, so a report can quote either."""
         body = {
             "error": {
                 "code": error.code,
                 "message": error.message,
                 "innerError": {
-                    "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
                     "request-id": request_id,
-                    "client-request-id": client_request_id or request_id,
+                    "client-request-id": client_request_id,
                 },
             }
         }
         return GraphResponse(error.status, json.dumps(body).encode(), "application/json", error.headers)
 
     @staticmethod
-    def _send(handler: _Handler, response: GraphResponse) -> None:
+    def _send(handler: _Handler, response: GraphResponse, request_id: str, client_request_id: str) -> None:
+        """Every answer carries request-id and client-request-id (the client's own, echoed, when it sent one)."""
         handler.send_response(response.status)
-        handler.send_header("request-id", str(uuid.uuid4()))
+        handler.send_header("request-id", request_id)
+        handler.send_header("client-request-id", client_request_id)
         for name, value in response.headers.items():
             handler.send_header(name, value)
         if response.body:

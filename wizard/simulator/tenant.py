@@ -2,6 +2,11 @@
 
 Secrets sent to the tenant (policy key values, identity provider client secrets) are never kept:
 like B2C, the simulator cannot give them back, and so they can never leak into its state file.
+
+Every object created through the API records its wall-clock creation time (`CREATED`, or
+`key_set_created` for key sets, which are stored as bare key lists). The server hides an object for a
+while after that time to simulate directory replication lag; the time is saved with the tenant so a
+killed client, a restarted simulator and the tests all agree on when an object becomes visible.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ GRAPH_DELEGATED_SCOPES = {
 }
 STARTER_KEY_SETS = ("B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer")
 KEY_LIFETIME_SECONDS = 2 * 365 * 24 * 3600
+CREATED = "_created"
+"""Where an entity keeps its creation time (epoch seconds); internal, so never shown by Graph (see `public`)."""
 
 
 def new_id() -> str:
@@ -56,6 +63,8 @@ class SimulatedTenant:
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     service_principals: dict[str, dict[str, Any]] = field(default_factory=dict)
     permission_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    key_set_created: dict[str, float] = field(default_factory=dict)
+    """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
 
     def __post_init__(self) -> None:
         if not any(sp["appId"] == GRAPH_APP_ID for sp in self.service_principals.values()):
@@ -92,6 +101,7 @@ class SimulatedTenant:
             "applications": self.applications,
             "service_principals": self.service_principals,
             "permission_grants": self.permission_grants,
+            "key_set_created": self.key_set_created,
         }
 
     @classmethod
@@ -114,21 +124,43 @@ class SimulatedTenant:
     def load(cls, path: Path) -> SimulatedTenant:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
-    def active_key(self, key_set_id: str) -> dict[str, Any] | None:
-        """The newest key valid now, as getActiveKey picks it."""
+    def active_key(self, key_set_id: str, *, lag: float = 0.0) -> dict[str, Any] | None:
+        """The newest key valid now, as getActiveKey picks it; keys younger than `lag` seconds are not seen yet."""
         stored = find_key(self.key_sets, key_set_id)
         if stored is None:
             return None
-        now = int(time.time())
+        now = time.time()
         valid = [
             key for key in self.key_sets[stored]
-            if (key.get("nbf") or 0) <= now and (key.get("exp") is None or now < key["exp"])
+            if _epoch(key.get("nbf"), 0) <= now < _epoch(key.get("exp"), float("inf")) and settled(key, lag, now)
         ]
         return valid[-1] if valid else None
 
 
+def _epoch(value: Any, default: float) -> float:
+    """A stored nbf/exp as a number: state files from older versions, or tests, may hold numeric strings."""
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def settled(entity: Mapping[str, Any], lag: float, now: float | None = None) -> bool:
+    """Whether `entity` has replicated: made more than `lag` seconds ago, or not through the API at all."""
+    return created_settled(entity.get(CREATED), lag, now)
+
+
+def created_settled(created: float | None, lag: float, now: float | None = None) -> bool:
+    """Whether an object created at `created` (None: seeded, always visible) is visible `lag` seconds on."""
+    if created is None or lag <= 0:
+        return True
+    return (time.time() if now is None else now) - created >= lag
+
+
 def generated_key(use: str, kty: str, nbf: int | None, exp: int | None) -> dict[str, Any]:
-    """Public metadata of a key B2C generated; the private half is never exposed by Graph."""
+    """Public metadata of a key B2C generated, as stored; the private half is never exposed by Graph."""
     key: dict[str, Any] = {"kid": uuid.uuid4().hex, "use": use, "kty": kty, "nbf": nbf, "exp": exp}
     if kty == "RSA":
         key.update(e="AQAB", n=uuid.uuid4().hex * 8)

@@ -1,0 +1,300 @@
+"""The simulator answers as Microsoft's Graph docs show, inconvenient parts included (tests/contract/REPORT.md).
+
+Each test names the doc it holds the simulator to; all go through real HTTP, as the client does.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.test_simulator import error_of, pack_policy, put_policy
+from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
+
+OIDC_PROVIDER = {
+    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider", "displayName": "Asignio", "clientId": "c",
+    "clientSecret": "s", "metadataUrl": "https://m", "responseType": "code", "scope": "openid",
+    "claimsMapping": {"userId": "sub"},
+}
+INVENTED_CODES = {"AADB2C95024", "AADB2C95025"}
+"""Codes an earlier simulator used for "not found": Microsoft's mean "resource too large" and "wrong password"."""
+TRUST_FRAMEWORK_KEY = {"k", "x5c", "x5t", "kty", "use", "exp", "nbf", "kid", "e", "n", "d", "p", "q", "dp", "dq", "qi"}
+
+Start = Callable[..., SimulatorServer]
+
+
+@pytest.fixture
+def start() -> Iterator[Start]:
+    """Start a simulator over a freshly seeded tenant with the given constructor arguments; all stop at teardown."""
+    started: list[SimulatorServer] = []
+
+    def run(tenant: SimulatedTenant | None = None, **knobs: Any) -> SimulatorServer:
+        server = SimulatorServer(tenant or SimulatedTenant.seeded(), **knobs).start()
+        started.append(server)
+        return server
+
+    yield run
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def server(start: Start) -> SimulatorServer:
+    return start()
+
+
+def client(server: SimulatorServer) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {server.access_token}"}
+    return httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10)
+
+
+@pytest.fixture
+def graph(server: SimulatorServer) -> Iterator[httpx.Client]:
+    with client(server) as running:
+        yield running
+
+
+# Keys: trustframeworkkeyset-uploadsecret.md, -get.md, -generatekey.md, trustframework-post-keysets.md
+
+
+def test_upload_secret_answers_like_the_doc_example_oct_in_capitals_and_string_dates(graph: httpx.Client) -> None:
+    created = graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"})
+    assert created.headers["Location"] == "/trustFramework/keySets('B2C_1A_AsignioSecret')"
+    uploaded = graph.post("/trustFramework/keySets/B2C_1A_AsignioSecret/uploadSecret",
+                          json={"use": "sig", "k": "secret", "nbf": 1508969811, "exp": 4102444800})
+    assert uploaded.status_code == 200
+    body = uploaded.json()
+    assert set(body) == {"kid", "use", "kty", "nbf", "exp"}
+    assert (body["use"], body["kty"], body["nbf"], body["exp"]) == ("sig", "OCT", "1508969811", "4102444800")
+
+
+def test_a_key_set_reads_back_its_keys_as_documented_trust_framework_keys(graph: httpx.Client) -> None:
+    graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"})
+    graph.post("/trustFramework/keySets/B2C_1A_AsignioSecret/uploadSecret",
+               json={"use": "sig", "k": "secret", "nbf": 1508969811, "exp": 4102444800})
+    [key] = graph.get("/trustFramework/keySets/B2C_1A_AsignioSecret").json()["keys"]
+    assert set(key) == TRUST_FRAMEWORK_KEY
+    assert (key["kty"], key["nbf"], key["exp"], key["k"]) == ("OCT", 1508969811, 4102444800, None)
+    active = graph.get("/trustFramework/keySets/B2C_1A_AsignioSecret/getActiveKey").json()
+    assert active["kid"] == key["kid"] and active["nbf"] == 1508969811
+
+
+def test_dates_must_be_integers_as_the_request_documents_them(graph: httpx.Client) -> None:
+    graph.post("/trustFramework/keySets", json={"id": "Dates"})
+    as_strings = graph.post("/trustFramework/keySets/B2C_1A_Dates/uploadSecret",
+                            json={"use": "sig", "k": "secret", "nbf": "1508969811", "exp": "4102444800"})
+    assert as_strings.status_code == 400 and error_of(as_strings)["code"] == "AADB2C"
+
+
+def test_generated_keys_are_rsa_with_public_parts_and_numeric_dates(graph: httpx.Client) -> None:
+    graph.post("/trustFramework/keySets", json={"id": "Signing"})
+    generated = graph.post("/trustFramework/keySets/B2C_1A_Signing/generateKey",
+                           json={"use": "sig", "kty": "RSA", "nbf": 1508969811, "exp": 4102444800})
+    assert generated.status_code == 200
+    key = generated.json()
+    assert (key["kty"], key["use"], key["e"], key["nbf"]) == ("RSA", "sig", "AQAB", 1508969811)
+    assert key["n"] and key["d"] is None and key["k"] is None
+
+
+# Organization: organization-get.md
+
+
+def test_organization_without_organization_read_is_200_with_only_id_name_and_domains(start: Start) -> None:
+    server = start(permissions={"TrustFrameworkKeySet.ReadWrite.All"})
+    with client(server) as graph:
+        response = graph.get("/organization")
+    assert response.status_code == 200
+    [organization] = response.json()["value"]
+    assert organization["id"] == server.tenant.organization_id
+    assert organization["displayName"] == "Contoso B2C"
+    assert organization["verifiedDomains"][0]["name"] == "contoso.onmicrosoft.com"
+    others = {name: value for name, value in organization.items() if name not in ("id", "displayName", "verifiedDomains")}
+    assert "tenantType" in others and set(others.values()) == {None}
+
+
+@pytest.mark.parametrize("permission", ["Organization.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"])
+def test_organization_read_or_directory_read_shows_the_b2c_tenant_type(start: Start, permission: str) -> None:
+    with client(start(permissions={permission})) as graph:
+        assert graph.get("/organization").json()["value"][0]["tenantType"] == "AAD B2C"
+
+
+def test_a_token_without_any_permission_cannot_read_the_organization(start: Start) -> None:
+    with client(start(permissions=())) as graph:
+        assert graph.get("/organization").status_code == 403
+
+
+# Errors: concepts/errors.md; B2C error-code reference (AADB2C90073)
+
+
+def test_a_missing_key_set_or_policy_is_404_with_b2c_s_not_found_code(graph: httpx.Client) -> None:
+    key_set = graph.get("/trustFramework/keySets/B2C_1A_Nothing")
+    assert key_set.status_code == 404
+    assert error_of(key_set) == {**error_of(key_set), "code": "AADB2C90073", "message":
+                                 "KeyContainer with 'id': 'B2C_1A_Nothing' cannot be found in the directory 'contoso.onmicrosoft.com'."}
+    for path in ("/trustFramework/policies/B2C_1A_Nothing", "/trustFramework/policies/B2C_1A_Nothing/$value"):
+        policy = graph.get(path)
+        assert policy.status_code == 404 and error_of(policy)["code"] == "AADB2C90073"
+    upload = graph.post("/trustFramework/keySets/B2C_1A_Nothing/uploadSecret", json={"use": "sig", "k": "x"})
+    assert upload.status_code == 404 and error_of(upload)["code"] == "AADB2C90073"
+
+
+def test_no_error_uses_an_invented_code(graph: httpx.Client) -> None:
+    graph.post("/trustFramework/keySets", json={"id": "Empty"})
+    answers = [
+        graph.get("/trustFramework/keySets/B2C_1A_Missing"),
+        graph.get("/trustFramework/keySets/B2C_1A_Missing/getActiveKey"),
+        graph.get("/trustFramework/keySets/B2C_1A_Empty/getActiveKey"),
+        graph.delete("/trustFramework/keySets/B2C_1A_Missing"),
+        graph.get("/trustFramework/policies/B2C_1A_Missing/$value"),
+        graph.get("/identity/b2cUserFlows/B2C_1_Missing"),
+        graph.get("/applications/00000000-0000-0000-0000-000000000000"),
+    ]
+    assert {answer.status_code for answer in answers} == {404}
+    assert not {error_of(answer)["code"] for answer in answers} & INVENTED_CODES
+
+
+def test_errors_carry_graph_s_shape_and_the_request_ids_as_headers(graph: httpx.Client) -> None:
+    echoed = graph.get("/applications/none", headers={"client-request-id": "my-own-id"})
+    error = echoed.json()["error"]
+    assert set(error) == {"code", "message", "innerError"}
+    inner = error["innerError"]
+    assert set(inner) == {"date", "request-id", "client-request-id"}
+    assert echoed.headers["client-request-id"] == inner["client-request-id"] == "my-own-id"
+    assert echoed.headers["request-id"] == inner["request-id"]
+    generated = graph.get("/applications/none")
+    assert generated.headers["client-request-id"] and generated.headers["request-id"] != echoed.headers["request-id"]
+    assert "request-id" in graph.get("/organization").headers
+
+
+# $filter: directory string comparisons are case-insensitive
+
+
+def test_filter_compares_strings_case_insensitively_and_joins_with_and(graph: httpx.Client) -> None:
+    for name in ("Asignio test (jwt.ms)", "Other"):
+        graph.post("/applications", json={"displayName": name})
+    found = graph.get("/applications", params={"$filter": "displayName eq 'ASIGNIO TEST (JWT.MS)'"}).json()["value"]
+    assert [app["displayName"] for app in found] == ["Asignio test (jwt.ms)"]
+    both = f"displayName eq 'other' and appId eq '{found[0]['appId'].upper()}'"
+    assert graph.get("/applications", params={"$filter": both}).json()["value"] == []
+    same = f"displayName eq 'asignio test (jwt.ms)' AND appId eq '{found[0]['appId'].upper()}'"
+    assert len(graph.get("/applications", params={"$filter": same}).json()["value"]) == 1
+    unsupported = graph.get("/applications", params={"$filter": "displayName ne 'Other'"})
+    assert unsupported.status_code == 400 and error_of(unsupported)["code"] == "Request_UnsupportedQuery"
+
+
+# Identity providers and user flows: identitycontainer-post-identityproviders.md,
+# b2cidentityuserflow-post-userflowidentityproviders.md, identitycontainer-post-b2cuserflows.md
+
+
+def test_a_provider_is_created_as_the_doc_shows_and_reads_back_masked(server: SimulatorServer, graph: httpx.Client) -> None:
+    created = graph.post("/identity/identityProviders", json={**OIDC_PROVIDER, "@odata.type": "microsoft.graph.openIdConnectIdentityProvider"})
+    assert created.status_code == 201
+    assert created.json()["@odata.type"] == "microsoft.graph.openIdConnectIdentityProvider"
+    [listed] = graph.get("/identity/identityProviders").json()["value"]
+    assert (listed["@odata.type"], listed["clientSecret"]) == ("#microsoft.graph.openIdConnectIdentityProvider", "******")
+    assert '"s"' not in str(server.tenant.to_json())
+
+
+def test_providers_attach_only_through_user_flow_identity_providers(graph: httpx.Client) -> None:
+    flow = graph.post("/identity/b2cUserFlows", json={"id": "Susi", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 3})
+    assert flow.headers["Location"].endswith("/beta/identity/b2cUserFlows/B2C_1_Susi")
+    assert flow.headers["Location"].startswith("http://127.0.0.1:")
+    provider = graph.post("/identity/identityProviders", json=OIDC_PROVIDER).json()
+    reference = {"@odata.id": f"https://graph.microsoft.com/beta/identity/identityProviders/{provider['id']}"}
+    deprecated = graph.post("/identity/b2cUserFlows/B2C_1_Susi/identityProviders/$ref", json=reference)
+    assert deprecated.status_code == 400
+    assert error_of(deprecated)["code"] == "BadRequest" and "Resource not found for the segment" in error_of(deprecated)["message"]
+    assert graph.get("/identity/b2cUserFlows/B2C_1_Susi/userflowIdentityProviders").json()["value"] == []
+    assert graph.post("/identity/b2cUserFlows/B2C_1_Susi/userflowIdentityProviders/$ref", json=reference).status_code == 204
+    assert graph.post("/identity/b2cUserFlows/B2C_1_Susi/USERFLOWIDENTITYPROVIDERS/$ref", json=reference).status_code == 400
+
+
+# Custom policies: B2C's upload rules, independent of the project's policy engine
+
+
+def test_a_technical_profile_reference_must_resolve_in_the_policy_or_its_bases(start: Start, starter_pack: Path) -> None:
+    base = pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase")
+    server = start(SimulatedTenant.seeded(base={"B2C_1A_TrustFrameworkBase": base}))
+    child = b"""<TrustFrameworkPolicy xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06"
+  PolicySchemaVersion="0.3.0.0" TenantId="contoso.onmicrosoft.com" PolicyId="B2C_1A_Child">
+  <BasePolicy><TenantId>contoso.onmicrosoft.com</TenantId><PolicyId>B2C_1A_TrustFrameworkBase</PolicyId></BasePolicy>
+  <UserJourneys><UserJourney Id="Journey"><OrchestrationSteps>
+    <OrchestrationStep Order="1" Type="ClaimsExchange"><ClaimsExchanges>
+      <ClaimsExchange Id="A" TechnicalProfileReferenceId="AAD-UserReadUsingObjectId"/>
+      <ClaimsExchange Id="B" TechnicalProfileReferenceId="NoSuchProfile"/>
+    </ClaimsExchanges></OrchestrationStep>
+  </OrchestrationSteps></UserJourney></UserJourneys>
+</TrustFrameworkPolicy>"""
+    with client(server) as graph:
+        refused = put_policy(graph, "B2C_1A_Child", child)
+        assert refused.status_code == 400 and error_of(refused)["code"] == "AADB2C"
+        assert error_of(refused)["message"] == (
+            'Validation failed: 1 validation error(s) found in policy "B2C_1A_CHILD" of tenant "contoso.onmicrosoft.com".'
+            'Policy "B2C_1A_CHILD" of tenant "contoso.onmicrosoft.com" makes a reference to TechnicalProfile with id '
+            '"NoSuchProfile" but neither the policy nor any of its base policies contain such an element.'
+        )
+        fixed = child.replace(b"NoSuchProfile", b"SelfAsserted-LocalAccountSignin-Email")
+        assert put_policy(graph, "B2C_1A_Child", fixed).status_code == 201
+
+
+def test_uploads_do_not_use_the_project_s_own_validator(
+        graph: httpx.Client, starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import wizard.policies
+
+    def refuses_everything(*args: object, **kwargs: object) -> list[object]:
+        raise AssertionError("the simulator must not call the project's validator")
+
+    monkeypatch.setattr(wizard.policies, "validate_chain", refuses_everything)
+    content = pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase")
+    graph.post("/trustFramework/keySets", json={"id": "FacebookSecret"})
+    graph.post("/trustFramework/keySets/B2C_1A_FacebookSecret/uploadSecret", json={"use": "sig", "k": "x"})
+    assert put_policy(graph, "B2C_1A_TrustFrameworkBase", content).status_code == 201
+
+
+def test_the_simulator_imports_without_any_graph_sdk_or_the_policy_engine() -> None:
+    script = (
+        "import sys, wizard.simulator\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('msgraph', 'msgraph_beta', 'msgraph_core', 'kiota_abstractions')"
+        " or m.startswith('wizard.policies')]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, check=True, timeout=60)
+
+
+# python -m wizard.simulator takes the new knobs
+
+
+def test_the_module_takes_page_size_and_replication_lag(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wizard.simulator", "--state-file", str(tmp_path / "t.json"),
+         "--page-size", "1", "--replication-lag", "60"],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+        root, token = (line.strip().split("=", 1)[1] for line in lines[1:3])
+        with httpx.Client(base_url=root + "/beta", headers={"Authorization": f"Bearer {token}"}, timeout=10) as graph:
+            first = graph.get("/trustFramework/keySets").json()
+            assert len(first["value"]) == 1 and first["@odata.nextLink"]
+            assert graph.post("/applications", json={"displayName": "lagging"}).status_code == 201
+            assert graph.get("/applications").json()["value"] == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_knobs_refuse_nonsense_values() -> None:
+    with pytest.raises(ValueError):
+        SimulatorServer(SimulatedTenant.seeded(), page_size=0)
+    with pytest.raises(ValueError):
+        SimulatorServer(SimulatedTenant.seeded(), replication_lag=-1)
+    assert SimulatorServer(SimulatedTenant.seeded()).permissions == ALL_PERMISSIONS
+
