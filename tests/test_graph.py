@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -302,3 +305,143 @@ def test_importing_the_graph_client_loads_no_http_or_identity_library() -> None:
              "print(any(m.startswith(('msgraph', 'httpx', 'azure', 'kiota')) for m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+async def test_every_list_follows_next_links_to_the_last_page(server: SimulatorServer, tenant: GraphClient) -> None:
+    await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION])
+    await tenant.upload_policy(EXTENSIONS, chain()[EXTENSIONS])
+    first = await tenant.create_oidc_provider(ASIGNIO, SECRET)
+    second = await tenant.create_oidc_provider(OidcProviderSpec(**{**ASIGNIO.__dict__, "display_name": "Other"}), SECRET)
+    apps = [await tenant.create_test_application("Same name", "https://jwt.ms") for _ in range(3)]
+    server.page_size = 1
+    server.reset_log()
+    assert await tenant.policy_ids() == [BASE, LOCALIZATION, EXTENSIONS]
+    assert {provider.id for provider in await tenant.identity_providers()} == {first.id, second.id}
+    assert sorted(await tenant.applications_named("Same name"), key=lambda app: app.object_id) == sorted(
+        apps, key=lambda app: app.object_id)
+    assert any("$skiptoken" in record.query for record in server.log)
+    assert len(server.log) == 3 + 2 + 3
+
+
+class OddGraph(ThreadingHTTPServer):
+    """A stand-in for what sits between the tool and Graph on a bad day: every GET gets the same canned answer."""
+
+    def __init__(self, status: int, content_type: str, body: bytes) -> None:
+        answer = (status, content_type, body)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(answer[0])
+                self.send_header("Content-Type", answer[1])
+                self.send_header("Content-Length", str(len(answer[2])))
+                self.end_headers()
+                self.wfile.write(answer[2])
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def client(self) -> GraphClient:
+        return GraphClient(StaticTokenCredential("token"), graph_url=f"http://127.0.0.1:{self.server_address[1]}/beta",
+                           scopes=SCOPES)
+
+
+@pytest.mark.parametrize(("status", "content_type", "body"), [
+    (200, "text/html", b"<html><body>Sign in to the corporate proxy</body></html>"),
+    (502, "text/html", b"<html><body>502 Bad Gateway</body></html>"),
+    (200, "application/json", b'{"value": [{"id": "B2C_1A_'),
+])
+async def test_an_answer_that_is_not_graph_json_is_the_worlds_doing_not_a_bug(status: int, content_type: str,
+                                                                              body: bytes) -> None:
+    odd = OddGraph(status, content_type, body)
+    tenant = odd.client()
+    try:
+        with pytest.raises(ServiceError) as raised:
+            await tenant.policy_ids()
+    finally:
+        await tenant.close()
+        odd.shutdown()
+    assert raised.value.exit_code == 6
+    if status == 200:
+        assert "not Graph JSON" in raised.value.what and "127.0.0.1" in raised.value.what
+
+
+async def test_a_next_link_to_another_host_is_refused_never_followed() -> None:
+    page = {"value": [{"id": "B2C_1A_X"}], "@odata.nextLink": "https://attacker.example/beta/trustFramework/policies"}
+    odd = OddGraph(200, "application/json", json.dumps(page).encode())
+    tenant = odd.client()
+    try:
+        with pytest.raises(ServiceError) as raised:
+            await tenant.policy_ids()
+    finally:
+        await tenant.close()
+        odd.shutdown()
+    assert "another host" in raised.value.what
+
+
+async def test_a_new_applications_service_principal_and_grant_wait_out_replication(server: SimulatorServer,
+                                                                                   tenant: GraphClient) -> None:
+    from wizard.graph import progress_sink
+
+    server.replication_lag = 1.0
+    said: list[str] = []
+    progress_sink.set(said.append)
+    app = await tenant.upsert_test_application("asignio-setup-lag", "Lagging app", "https://jwt.ms")
+    assert app is not None
+    principal = await tenant.create_service_principal(app.app_id, app.display_name)
+    graph = next(sp for sp in server.tenant.service_principals.values() if sp["appId"] == GRAPH_APP_ID)
+    grant = await tenant.create_permission_grant(principal.object_id, graph["id"], "openid")
+    assert grant.client_id == principal.object_id
+    refused = [record.status for record in server.log if record.is_write and record.status >= 400]
+    assert 400 in refused and 404 in refused, "the lag was never met"
+    assert any("does not show" in message and "replicate" in message for message in said)
+    assert len(server.tenant.applications) == 1 and len(server.tenant.permission_grants) == 1
+
+
+async def test_replication_that_outlasts_the_budget_stops_resumably(server: SimulatorServer) -> None:
+    server.replication_lag = 60.0
+    tenant = GraphClient(server.credential, graph_url=server.graph_root + "/beta", scopes=SCOPES, lag_budget=1.0)
+    app = await tenant.upsert_test_application("asignio-setup-slow", "Slow app", "https://jwt.ms")
+    assert app is not None
+    with pytest.raises(ServiceError) as raised:
+        await tenant.create_service_principal(app.app_id, app.display_name)
+    await tenant.close()
+    assert raised.value.exit_code == 6
+    assert "still did not show" in raised.value.what and "run the same command again" in raised.value.fix
+    assert "request-id" in raised.value.what
+
+
+async def test_the_upsert_makes_one_application_however_often_it_runs(server: SimulatorServer,
+                                                                       tenant: GraphClient) -> None:
+    first = await tenant.upsert_test_application("asignio-setup-once", "Once", "https://jwt.ms")
+    again = await tenant.upsert_test_application("asignio-setup-once", "Once", "https://jwt.ms")
+    assert first is not None and again is not None and again.object_id == first.object_id
+    assert len(server.tenant.applications) == 1
+    upserts = [record for record in server.log if record.method == "PATCH"]
+    assert [record.status for record in upserts] == [201, 204]
+
+
+async def test_a_tenant_that_refuses_upserts_gets_plain_creates(server: SimulatorServer, tenant: GraphClient) -> None:
+    server.upsert_supported = False
+    assert await tenant.upsert_test_application("asignio-setup-refused", "Refused", "https://jwt.ms") is None
+    app = await tenant.create_test_application("Refused", "https://jwt.ms")
+    principal = await tenant.create_service_principal(app.app_id, app.display_name)
+    assert principal.app_id == app.app_id
+    assert [record.method for record in server.log if record.is_write] == ["PATCH", "POST", "PATCH", "POST"]
+
+
+async def test_a_throttled_post_is_ridden_out(server: SimulatorServer, tenant: GraphClient) -> None:
+    server.throttle(1, retry_after=1, writes_only=True)
+    created = await tenant.create_key_set("B2C_1A_AsignioSecret")
+    assert created.id == "B2C_1A_AsignioSecret"
+    assert statuses(server) == [429, 201]
+
+
+async def test_every_graph_error_names_the_request_ids_support_asks_for(server: SimulatorServer,
+                                                                       tenant: GraphClient) -> None:
+    server.fail(4, status=500)
+    with pytest.raises(ServiceError) as raised:
+        await tenant.policy_ids()
+    assert "request-id " in raised.value.what and "client-request-id " in raised.value.what

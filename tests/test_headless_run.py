@@ -26,6 +26,8 @@ CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 OTHER_CLIENT_ID = "99998888-aaaa-2222-bbbb-3333cccc4444"
 CLEAN_RUN_WRITES = {"custom-policy": 7, "user-flow": 6}
 GUIDED_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
+KILL_TEST_LAG_SECONDS = 2.0
+"""Longer than the tool takes to start (about 0.4 s), so a re-run right after a kill meets objects it cannot see."""
 
 
 def answers_text(pivot: str, mfa: str = "phone", client_id: str = CLIENT_ID) -> str:
@@ -181,12 +183,16 @@ class KillCase:
     process: subprocess.Popen[bytes] | None = None
 
 
-@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+@pytest.mark.parametrize(("pivot", "upserts"), [("custom-policy", True), ("user-flow", True), ("custom-policy", False)])
 def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
-        answers_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str) -> None:
-    """All cases start at once (the SDK's start-up dominates each), then each is re-run and checked on its own."""
+        answers_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str, upserts: bool) -> None:
+    """kill -9 right after each write Graph answered (before the tool could record it), then run again at once,
+    against a tenant that pages every list and hides each new object for longer than the tool takes to start: the
+    re-run must wait for what it cannot see yet instead of making it twice. Without upserts the test app is made
+    by a plain create, which the recorded intent guards. All cases start at once, then each is re-run alone."""
     answers = write_answers(answers_dir, pivot)
-    cases = [KillCase(n, SimulatorServer(seeded_tenant()).start(), tmp_path / f"state-after-write-{n}")
+    cases = [KillCase(n, SimulatorServer(seeded_tenant(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS,
+                                         upsert_supported=upserts).start(), tmp_path / f"state-after-write-{n}")
              for n in range(1, CLEAN_RUN_WRITES[pivot] + 1)]
     try:
         for case in cases:
@@ -218,6 +224,25 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
                 case.process.wait()
             case.server.release()
             case.server.stop()
+
+
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_with_paging_and_replication_lag_a_run_finishes_and_an_immediate_rerun_writes_nothing(
+        answers_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pivot: str) -> None:
+    answers = write_answers(answers_dir, pivot)
+    with SimulatorServer(seeded_tenant(), page_size=1, replication_lag=1.0) as server:
+        point_at(server, monkeypatch)
+        extra = GUIDED_STEPS if pivot == "user-flow" else []
+        if pivot == "user-flow":
+            assert run(answers) == 7
+        assert run(answers, *extra) == 0
+        assert tenant_objects(server.tenant) == EXPECTED[pivot]
+        assert "Graph does not show" in capsys.readouterr().out
+        if pivot == "custom-policy":
+            assert any("$skiptoken" in record.query for record in server.log), "the policy list never paged"
+        server.reset_log()
+        assert run(answers) == 0
+        assert server.writes == 0
 
 
 def test_throttling_and_unavailable_service_are_ridden_out(simulator: SimulatorServer, answers_dir: Path) -> None:

@@ -52,6 +52,8 @@ class Runner:
         self.store = store
         self.plan = build_plan(answers)
         self.state = self._load_state()
+        self._earlier_records = dict(self.state.steps)
+        """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._secret = secret
         self._secret_value: str | None = None
         self._errors: list[SetupError] = []
@@ -63,6 +65,7 @@ class Runner:
             confirmed=self._confirmed,
             intend=self._intend,
             intent_age=self._intent_age,
+            claim_age=self._claim_age,
             rotate_secret=rotate_secret,
         )
 
@@ -107,7 +110,21 @@ class Runner:
 
     def _intent_age(self, step_id: str) -> float | None:
         recorded = self.state.intents.get(step_id)
-        return None if recorded is None else max(0.0, (datetime.now(UTC) - recorded).total_seconds())
+        return None if recorded is None else _seconds_since(recorded)
+
+    def _claim_age(self, step_id: str) -> float | None:
+        """How recently an earlier run made, found or was about to make the step's work (for the same answers),
+        while Graph may not show it yet; the record read is the one from before this run touched the step."""
+        moments = [self.state.intents[step_id]] if step_id in self.state.intents else []
+        earlier = self._earlier_records.get(step_id)
+        step = next((step for step in self.plan if step.id == step_id), None)
+        if (earlier is not None and earlier.status in FINISHED and step is not None
+                and earlier.fingerprint == self._fingerprint(step)):
+            moments.append(earlier.updated_at)
+        if not moments:
+            return None
+        age = _seconds_since(max(moments))
+        return age if age < self.graph.lag_budget else None
 
     def _record(self, step: Step, status: StepStatus, summary: str, ids: dict[str, str]) -> None:
         if status in FINISHED:
@@ -212,3 +229,6 @@ class Runner:
         emit(StepDone(step.id, result.summary))
         return True
 
+
+def _seconds_since(moment: datetime) -> float:
+    return max(0.0, (datetime.now(UTC) - moment).total_seconds())

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 from wizard.answers import Answers, Mfa, Pivot
@@ -33,13 +33,13 @@ if TYPE_CHECKING:
     from wizard.graph import (
         Application,
         GraphClient,
-        IdentityProvider,
         KeySet,
         OidcProviderSpec,
         Organization,
         PermissionGrant,
         ServicePrincipal,
     )
+    from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies import GeneratedPolicies
 
 B2C_TENANT_TYPE = "AAD B2C"
@@ -93,7 +93,7 @@ class RunFacts:
     chain: dict[str, bytes] = field(default_factory=dict)
     current_relying_party: bytes | None = None
     generated: GeneratedPolicies | None = None
-    provider: IdentityProvider | None = None
+    provider: TenantIdentityProvider | None = None
     user_flow_id: str | None = None
 
 
@@ -110,12 +110,16 @@ class StepContext:
     """Record in the state, before a create Graph cannot repeat safely, that the step is about to make it."""
     intent_age: Callable[[str], float | None]
     """Seconds since the step recorded that intent in an earlier, unfinished run; None when it did not."""
+    claim_age: Callable[[str], float | None]
+    """Seconds since an earlier run made, found or was about to make the step's work, while that is recent enough
+    for Graph not to show it yet (replication); None otherwise."""
     rotate_secret: bool = False
     """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
     facts: RunFacts = field(default_factory=RunFacts)
 
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 class Step(ABC):
@@ -253,16 +257,18 @@ class PolicyKey(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.custom_policy.policy_key
-        key_set = await ctx.graph.key_set(name)
         intent_age = ctx.intent_age(self.id)
-        if intent_age is not None and not _holds_key_since(key_set, intent_age):
-            key_set = await ctx.graph.eventually(f"the key uploaded into {name} by the interrupted run",
-                                                 lambda: _key_set_with_key_since(ctx, name, intent_age),
-                                                 budget=_remaining_lag_budget(ctx, intent_age)) or key_set
-            if _holds_key_since(key_set, intent_age):
-                assert key_set is not None
-                return Finding(True, f"{name} holds the key the interrupted run uploaded", {"key_set": key_set.id},
-                               key_set)
+
+        def complete(key_set: KeySet | None) -> bool:
+            if intent_age is not None:
+                return _holds_key_since(key_set, intent_age)
+            return key_set is not None and bool(key_set.keys)
+
+        key_set = await look_patiently(ctx, self.id, f"the key set {name} and its key", lambda: ctx.graph.key_set(name),
+                                       complete)
+        if intent_age is not None and complete(key_set):
+            assert key_set is not None
+            return Finding(True, f"{name} holds the key the interrupted run uploaded", {"key_set": key_set.id}, key_set)
         if key_set is None:
             return Finding(False, f"{name} does not exist yet")
         ids = {"key_set": key_set.id}
@@ -305,18 +311,27 @@ def _holds_key_since(key_set: KeySet | None, age: float) -> bool:
     return any(key.nbf is not None and key.nbf >= since for key in key_set.keys)
 
 
-async def _key_set_with_key_since(ctx: StepContext, name: str, age: float) -> KeySet | None:
-    key_set = await ctx.graph.key_set(name)
-    return key_set if _holds_key_since(key_set, age) else None
-
-
-def _remaining_lag_budget(ctx: StepContext, age: float) -> float:
-    """How much longer an object an interrupted run made may stay invisible."""
-    return max(0.0, ctx.graph.lag_budget - age)
-
-
 def _date(epoch_seconds: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(epoch_seconds))
+
+
+async def look_patiently(ctx: StepContext, step_id: str, what: str, look: Callable[[], Awaitable[T]],
+                         complete: Callable[[T], bool]) -> T:
+    """The step's look at the tenant. When an earlier run recently made (or was about to make) the work and Graph
+    does not show it yet, look again until it does or the replication budget has passed: a re-run right after a
+    run, or after a crash, never makes a second one of what is only not visible yet."""
+    found = await look()
+    age = ctx.claim_age(step_id)
+    if age is None or complete(found):
+        return found
+
+    async def again() -> tuple[T] | None:
+        value = await look()
+        return (value,) if complete(value) else None
+
+    shown = await ctx.graph.eventually(f"{what} (made moments ago)", again,
+                                       budget=max(0.0, ctx.graph.lag_budget - age))
+    return shown[0] if shown is not None else found
 
 
 class BaseChain(Step):
@@ -475,7 +490,7 @@ def provider_spec(answers: Answers) -> OidcProviderSpec:
     )
 
 
-def _matches(provider: IdentityProvider, spec: OidcProviderSpec) -> bool:
+def _matches(provider: TenantIdentityProvider, spec: OidcProviderSpec) -> bool:
     return (
         (provider.client_id or "").lower() == spec.client_id
         and provider.metadata_url == spec.metadata_url
@@ -499,13 +514,8 @@ class IdentityProvider(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         spec = provider_spec(ctx.answers)
-        named = await _providers_named(ctx, spec.display_name)
-        intent_age = ctx.intent_age(self.id)
-        if not named and intent_age is not None:
-            named = await ctx.graph.eventually(
-                f"the provider {spec.display_name} the interrupted run created",
-                lambda: _providers_named_or_none(ctx, spec.display_name),
-                budget=_remaining_lag_budget(ctx, intent_age)) or []
+        named = await look_patiently(ctx, self.id, f"the provider {spec.display_name}",
+                                     lambda: _providers_named(ctx, spec.display_name), bool)
         if not named:
             return Finding(False, f"no identity provider named {spec.display_name} yet")
         provider = named[0]
@@ -535,13 +545,9 @@ class IdentityProvider(Step):
         return Finding(True, f"{spec.display_name} updated", {"provider": finding.found.id})
 
 
-async def _providers_named(ctx: StepContext, display_name: str) -> list[IdentityProvider]:
+async def _providers_named(ctx: StepContext, display_name: str) -> list[TenantIdentityProvider]:
     return [provider for provider in await ctx.graph.identity_providers()
             if provider.display_name.lower() == display_name.lower()]
-
-
-async def _providers_named_or_none(ctx: StepContext, display_name: str) -> list[IdentityProvider] | None:
-    return await _providers_named(ctx, display_name) or None
 
 
 class UserFlow(Step):
@@ -555,7 +561,8 @@ class UserFlow(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.user_flow.name
-        flow = await ctx.graph.user_flow(name)
+        flow = await look_patiently(ctx, self.id, f"the user flow {name}", lambda: ctx.graph.user_flow(name),
+                                    lambda found: found is not None)
         if flow is None:
             return Finding(False, f"{name} does not exist yet")
         if not same_text(flow.user_flow_type, SIGN_UP_OR_SIGN_IN):
@@ -588,7 +595,10 @@ class AttachProvider(Step):
         if ctx.facts.provider is None or ctx.facts.user_flow_id is None:
             return Finding(False, "the provider and the user flow are not both there yet")
         flow_id, provider_id = self._ids(ctx)
-        if provider_id in await ctx.graph.user_flow_provider_ids(flow_id):
+        offered = await look_patiently(ctx, self.id, f"{ctx.answers.asignio.display_name} in {flow_id}",
+                                       lambda: ctx.graph.user_flow_provider_ids(flow_id),
+                                       lambda ids: provider_id in ids)
+        if provider_id in offered:
             return Finding(True, f"{flow_id} offers {ctx.answers.asignio.display_name}")
         return Finding(False, f"{flow_id} does not offer {ctx.answers.asignio.display_name} yet")
 
@@ -662,11 +672,15 @@ class TestApplication(Step):
         return f"App registration '{answers.test_app.display_name}' → {answers.test_app.redirect_uri}, admin consent"
 
     async def _parts(self, ctx: StepContext) -> TestAppParts:
+        return await look_patiently(ctx, self.id, f"the app {ctx.answers.test_app.display_name} and its consent",
+                                    lambda: self._look(ctx), self._complete)
+
+    async def _look(self, ctx: StepContext) -> TestAppParts:
         from wizard.graph import GRAPH_APP_ID
 
         wanted = ctx.answers.test_app
         apps, graph = await asyncio.gather(
-            self._apps(ctx), ctx.graph.service_principal(GRAPH_APP_ID)
+            ctx.graph.applications_named(wanted.display_name), ctx.graph.service_principal(GRAPH_APP_ID)
         )
         if graph is None:
             raise TenantNotReadyError(
@@ -675,24 +689,14 @@ class TestApplication(Step):
             )
         if not apps:
             return TestAppParts(None, False, None, graph, None)
-        app = sorted(apps, key=lambda candidate: candidate.object_id)[0]
+        app = min(apps, key=lambda candidate: candidate.object_id)
         app_ok = wanted.redirect_uri in app.redirect_uris and app.id_token_issuance
         client = await ctx.graph.service_principal(app.app_id)
         grant = await ctx.graph.permission_grant(client.object_id, graph.object_id) if client else None
         return TestAppParts(app, app_ok, client, graph, grant)
 
-    async def _apps(self, ctx: StepContext) -> list[Application]:
-        """The apps of that name; right after an interrupted run created one, Graph may take a while to list it."""
-        name = ctx.answers.test_app.display_name
-        apps = await ctx.graph.applications_named(name)
-        intent_age = ctx.intent_age(self.id)
-        if apps or intent_age is None:
-            return apps
-        async def listed() -> list[Application] | None:
-            return await ctx.graph.applications_named(name) or None
-
-        return await ctx.graph.eventually(f"the app {name} the interrupted run registered", listed,
-                                          budget=_remaining_lag_budget(ctx, intent_age)) or []
+    def _complete(self, parts: TestAppParts) -> bool:
+        return parts.app is not None and parts.app_ok and parts.client is not None and self._grant_ok(parts.grant)
 
     @staticmethod
     def _grant_ok(grant: PermissionGrant | None) -> bool:
@@ -704,7 +708,7 @@ class TestApplication(Step):
         if parts.app is None:
             return Finding(False, f"no app registration named {name} yet", found=parts)
         ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
-        done = parts.app_ok and parts.client is not None and self._grant_ok(parts.grant)
+        done = self._complete(parts)
         summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
         return Finding(done, summary, ids, parts)
 

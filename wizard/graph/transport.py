@@ -302,7 +302,8 @@ class GraphResource:
         try:
             return model.model_validate(data)
         except ValidationError as error:
-            raise unexpected_shape(operation, *where.split(" ", 1), _first_problem(error)) from None
+            method, _, path = where.partition(" ")
+            raise unexpected_shape(operation, method, path, _first_problem(error)) from None
 
     def _parse_all(self, model: type[M], items: list[dict[str, Any]], operation: Operation, where: str) -> list[M]:
         return [self._parse(model, item, operation, where) for item in items]
