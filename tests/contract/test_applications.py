@@ -218,8 +218,8 @@ async def test_updating_the_test_application_patches_only_its_web_settings_by_ob
 async def test_finding_a_service_principal_filters_by_app_id_and_parses_the_documented_item(
         graph_server: LoopbackGraph, graph: GraphClient) -> None:
     """serviceprincipal-list.md: GET /servicePrincipals answers a collection; the client filters it by appId
-    ($filter=appId eq '…') and reads the item with that appId. The (old) stored page's example item has appId and
-    no id, and that is what it documents, so it must parse."""
+    ($filter=appId eq '…') and reads the item with that appId. The (old) stored page's example item is shortened;
+    the fixture adds only the key property `id`, which every actual answer carries."""
     doc = documented("list_service_principals")
     graph_server.queue(Answer.of(doc))
 
