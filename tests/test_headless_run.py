@@ -296,6 +296,9 @@ def test_no_secret_anywhere_is_one_sentence_and_no_writes(
     [
         ({"tenant_type": "AAD"}, None, 5, "is not an Azure AD B2C tenant"),
         ({}, ALL_PERMISSIONS - {"TrustFrameworkKeySet.ReadWrite.All"}, 4, "TrustFrameworkKeySet.ReadWrite.All"),
+        ({}, ALL_PERMISSIONS - {"Organization.Read.All"}, 4, "reading it needs Organization.Read.All"),
+        ({}, (ALL_PERMISSIONS - {"Application.ReadWrite.All"}) | {"Directory.ReadWrite.All", "Directory.AccessAsUser.All"},
+         4, "lacks the Graph permission Application.ReadWrite.All"),
         ({"base": {}}, None, 5, "no B2C_1A_TrustFrameworkBase"),
         ({"base": {policy_id: content for policy_id, content in demo_chain("contoso.onmicrosoft.com").items()
                    if "Localization" not in policy_id}},
