@@ -126,13 +126,16 @@ class Runner:
         age = _seconds_since(max(moments))
         return age if age < self.graph.lag_budget else None
 
-    def _record(self, step: Step, status: StepStatus, summary: str, ids: dict[str, str]) -> None:
+    def _record(self, step: Step, status: StepStatus, summary: str, ids: dict[str, str], *, save: bool = True) -> None:
+        """Note where the step stands; saved (fsync'd, ~10 ms) unless it is only "running", which a crash may lose:
+        the next run looks at the tenant anyway."""
         if status in FINISHED:
             self.state.intents.pop(step.id, None)
         self.state.steps[step.id] = StepRecord(
             status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids
         )
-        self.store.save(self.state)
+        if save:
+            self.store.save(self.state)
 
     async def inspect(self) -> list[Inspection]:
         """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why."""
@@ -204,7 +207,7 @@ class Runner:
         progress_sink.set(lambda message: emit(StepProgress(step.id, message)))
         emit(StepStarted(step.id, step.title, index, total))
         previous = self.state.steps.get(step.id)
-        self._record(step, StepStatus.RUNNING, "", previous.ids if previous else {})
+        self._record(step, StepStatus.RUNNING, "", previous.ids if previous else {}, save=False)
         try:
             finding = await step.check(self.context)
             if isinstance(step, GuidedStep) and not finding.done:

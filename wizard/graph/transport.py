@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -20,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from wizard.auth import token_claims
+from wizard.auth import IssuedToken, token_claims
 from wizard.errors import ServiceError, SignInError
 from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
 from wizard.permissions import Operation
@@ -66,6 +67,13 @@ def _sign_in_failed(error: Exception) -> SignInError:
     )
 
 
+def _is_credential_refusal(error: Exception) -> bool:
+    """azure-identity's "no token for you". Its exception class lives in azure-core, which is loaded whenever an
+    Azure credential is in use; a given token (pipelines, the demo) never loads it, so it is not imported here."""
+    exceptions = sys.modules.get("azure.core.exceptions")
+    return exceptions is not None and isinstance(error, exceptions.ClientAuthenticationError)
+
+
 def lagging_when_absent(failure: GraphFailure) -> bool:
     """The default sign of replication lag: an object we just made or read answers "not found"."""
     return failure.is_absent
@@ -82,24 +90,24 @@ class Transport:
         self._scopes = list(scopes)
         self.lag_budget = lag_budget
         self._client: httpx.AsyncClient | None = None
-        self._token: AccessToken | None = None
+        self._token: IssuedToken | AccessToken | None = None
         self._sign_in_lock = threading.Lock()
 
     # Sign-in
 
-    def _acquire_token(self) -> AccessToken:
+    def _acquire_token(self) -> IssuedToken | AccessToken:
         """Runs in a worker thread: an interactive sign-in (a device code waiting for the operator) blocks for
         minutes and must block neither the UI nor the other requests. One sign-in at a time."""
-        from azure.core.exceptions import ClientAuthenticationError
-
         with self._sign_in_lock:
             if self._token_is_fresh():
                 assert self._token is not None
                 return self._token
             try:
                 self._token = self._credential.get_token(*self._scopes)
-            except ClientAuthenticationError as error:
-                raise _sign_in_failed(error) from None
+            except Exception as error:
+                if _is_credential_refusal(error):
+                    raise _sign_in_failed(error) from None
+                raise
             return self._token
 
     def _token_is_fresh(self) -> bool:
@@ -114,11 +122,9 @@ class Transport:
     def token_claims(self) -> dict[str, Any] | None:
         """The token's claims (unverified, only to describe it); None when the token is opaque or unobtainable."""
         if self._token is None:
-            from azure.core.exceptions import ClientAuthenticationError
-
             try:
                 self._acquire_token()
-            except (SignInError, ClientAuthenticationError):
+            except SignInError:
                 return None
         assert self._token is not None
         return token_claims(self._token.token)
