@@ -51,8 +51,10 @@ STEP_OF_PATH = (
 
 
 def answers_toml(pivot: str) -> str:
-    return (f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "00001111-aaaa-2222-bbbb-3333cccc4444"\n'
-            f'[setup]\npivot = "{pivot}"\nmfa = "phone"\n')
+    return (
+        f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "00001111-aaaa-2222-bbbb-3333cccc4444"\n'
+        f'[setup]\npivot = "{pivot}"\nmfa = "phone"\n'
+    )
 
 
 def timed_process(command: Sequence[str], env: dict[str, str]) -> tuple[float, int, int]:
@@ -107,8 +109,9 @@ def demo_runs(runs: int, answers: Path, base_env: dict[str, str]) -> tuple[list[
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as state:
             env = {**base_env, "XDG_STATE_HOME": state}
-            wall, code, rss = timed_process([sys.executable, "-m", "wizard", "--demo", "--non-interactive",
-                                             str(answers)], env)
+            wall, code, rss = timed_process(
+                [sys.executable, "-m", "wizard", "--demo", "--non-interactive", str(answers)], env
+            )
             if code != 0:
                 raise SystemExit(f"the demo run exited {code}")
             demo.append(wall)
@@ -117,18 +120,30 @@ def demo_runs(runs: int, answers: Path, base_env: dict[str, str]) -> tuple[list[
     return demo, bare, peak
 
 
-def latency_runs(pivot: str, latency: float, runs: int, answers: Path, base_env: dict[str, str],
-                 floor: float) -> tuple[str, int]:
-    plan = build_plan(parse_answers({"tenant": {"name": "contoso"},
-                                     "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-                                     "setup": {"pivot": pivot, "mfa": "phone"}}))
+def latency_runs(
+    pivot: str, latency: float, runs: int, answers: Path, base_env: dict[str, str], floor: float
+) -> tuple[str, int]:
+    plan = build_plan(
+        parse_answers(
+            {
+                "tenant": {"name": "contoso"},
+                "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+                "setup": {"pivot": pivot, "mfa": "phone"},
+            }
+        )
+    )
     walls, bounds, peak = [], [], 0
     reads = writes = rerun_writes = 0
     for _ in range(runs):
         tenant = SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))
         with SimulatorServer(tenant, latency=latency) as server, tempfile.TemporaryDirectory() as state:
-            env = {**base_env, "XDG_STATE_HOME": state, "ASIGNIO_SETUP_GRAPH_URL": server.graph_root,
-                   "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token, "ASIGNIO_CLIENT_SECRET": SECRET}
+            env = {
+                **base_env,
+                "XDG_STATE_HOME": state,
+                "ASIGNIO_SETUP_GRAPH_URL": server.graph_root,
+                "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
+                "ASIGNIO_CLIENT_SECRET": SECRET,
+            }
             command = [sys.executable, "-m", "wizard", "--non-interactive", str(answers)]
             wall, code, rss = timed_process(command, env)
             if code != EXPECTED_EXIT[pivot]:
@@ -144,9 +159,11 @@ def latency_runs(pivot: str, latency: float, runs: int, answers: Path, base_env:
             timed_process(command, env)
             rerun_writes = max(rerun_writes, server.writes)
     wall, bound = statistics.median(walls), statistics.median(bounds)
-    line = (f"{pivot:>13} at {latency * 1000:.0f} ms/request: wall {wall:.2f} s | {reads} reads + {writes} writes | "
-            f"critical path {round((bound - floor) / latency)} rounds + import floor = {bound:.2f} s | "
-            f"ratio {wall / bound:.2f} (aim <= 1.3) | re-run writes {rerun_writes}")
+    line = (
+        f"{pivot:>13} at {latency * 1000:.0f} ms/request: wall {wall:.2f} s | {reads} reads + {writes} writes | "
+        f"critical path {round((bound - floor) / latency)} rounds + import floor = {bound:.2f} s | "
+        f"ratio {wall / bound:.2f} (aim <= 1.3) | re-run writes {rerun_writes}"
+    )
     return line, peak
 
 
@@ -155,6 +172,7 @@ def installed_megabytes(distribution: str) -> tuple[float, float]:
     needs (extras left out, so the test and lint tools in this venv are not counted), and, for comparison, the
     whole site-packages of this venv."""
     from importlib import metadata
+
     from packaging.requirements import Requirement
 
     needed, queue = set(), [distribution]
@@ -182,27 +200,37 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to every request")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (medians are printed)")
     options = parser.parse_args()
-    base_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-                "ASIGNIO_CLIENT_SECRET": SECRET}
+    base_env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "ASIGNIO_CLIENT_SECRET": SECRET,
+    }
     with tempfile.TemporaryDirectory() as folder:
         answers = {pivot: Path(folder) / f"{pivot}.toml" for pivot in ("custom-policy", "user-flow")}
         for pivot, path in answers.items():
             path.write_text(answers_toml(pivot), encoding="utf-8")
         demo, bare, demo_peak = demo_runs(options.runs, answers["custom-policy"], base_env)
         floor = statistics.median(bare)
-        print(f"demo custom-policy + phone MFA, whole process: {statistics.median(demo):.2f} s | "
-              f"bare `import httpx, lxml.etree, pydantic`: {floor:.2f} s | "
-              f"ratio {statistics.median(demo) / floor:.2f} (aim <= 4)")
+        print(
+            f"demo custom-policy + phone MFA, whole process: {statistics.median(demo):.2f} s | "
+            f"bare `import httpx, lxml.etree, pydantic`: {floor:.2f} s | "
+            f"ratio {statistics.median(demo) / floor:.2f} (aim <= 4)"
+        )
         peaks = [demo_peak]
         for pivot, path in answers.items():
             line, peak = latency_runs(pivot, options.latency, options.runs, path, base_env, floor)
             print(line)
             peaks.append(peak)
-    print(f"peak RSS of the tool's process: demo (the simulator in the same process) {peaks[0] / 1024:.0f} MB, "
-          f"against Graph {max(peaks[1:]) / 1024:.0f} MB (aim <= 60 MB)")
+    print(
+        f"peak RSS of the tool's process: demo (the simulator in the same process) {peaks[0] / 1024:.0f} MB, "
+        f"against Graph {max(peaks[1:]) / 1024:.0f} MB (aim <= 60 MB)"
+    )
     runtime, everything = installed_megabytes("asignio-setup")
-    print(f"installed size: asignio-setup and what it needs {runtime:.0f} MB (aim <= 150 MB); this venv's "
-          f"site-packages with the test and lint tools {everything:.0f} MB")
+    print(
+        f"installed size: asignio-setup and what it needs {runtime:.0f} MB (aim <= 150 MB); this venv's "
+        f"site-packages with the test and lint tools {everything:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

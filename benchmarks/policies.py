@@ -38,12 +38,16 @@ def main() -> int:
     if not PACK.is_dir() or xsd is None:
         print(f"skipped: the starter packs and XSD are not at {PACK.parents[1]} (../shared/b2c)")
         return 0
-    chain = {path.name: path.read_bytes().replace(b"yourtenant", b"contoso") for path in PACK.glob("TrustFramework*.xml")}
-    answers = parse_answers({
-        "tenant": {"name": "contoso"},
-        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-        "setup": {"pivot": "custom-policy", "mfa": "phone"},
-    })
+    chain = {
+        path.name: path.read_bytes().replace(b"yourtenant", b"contoso") for path in PACK.glob("TrustFramework*.xml")
+    }
+    answers = parse_answers(
+        {
+            "tenant": {"name": "contoso"},
+            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+            "setup": {"pivot": "custom-policy", "mfa": "phone"},
+        }
+    )
 
     _compile.cache_clear()
     started = time.perf_counter()
@@ -51,8 +55,11 @@ def main() -> int:
     compile_ms = (time.perf_counter() - started) * 1000
 
     generated = generate(answers, chain, xsd=xsd)
-    full = {**chain, "TrustFrameworkExtensions.xml": generated.extensions.content,
-            generated.relying_party.policy_id: generated.relying_party.content}
+    full = {
+        **chain,
+        "TrustFrameworkExtensions.xml": generated.extensions.content,
+        generated.relying_party.policy_id: generated.relying_party.content,
+    }
     print(f"chain: {PACK.name} + Asignio with phone MFA, {len(full)} policies, {sum(map(len, full.values()))} bytes")
     print(f"XSD compile (once per process):            {compile_ms:7.1f} ms")
     print(f"generate + validate, with the XSD:         {median_ms(lambda: generate(answers, chain, xsd=xsd)):7.1f} ms")

@@ -24,7 +24,10 @@ async def main():
         print(time.perf_counter() - started)
 asyncio.run(main())
 """
-BARE = "from textual.app import App\nfrom textual.widgets import Static\nclass Bare(App):\n    def compose(self):\n        yield Static('hello')\napp = Bare()"
+BARE = (
+    "from textual.app import App\nfrom textual.widgets import Static\n"
+    "class Bare(App):\n    def compose(self):\n        yield Static('hello')\napp = Bare()"
+)
 WIZARD = "from screens.app import AsignioSetupApp\napp = AsignioSetupApp()"
 
 
@@ -87,13 +90,19 @@ def main() -> None:
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     bare = min(first_screen_seconds(BARE) for _ in range(3))
     wizard = min(first_screen_seconds(WIZARD) for _ in range(3))
-    print(f"first screen ready: bare Textual app {bare * 1000:.0f} ms, wizard {wizard * 1000:.0f} ms "
-          f"({wizard / bare:.2f}x; aim <= 1.3x)")
+    print(
+        f"first screen ready: bare Textual app {bare * 1000:.0f} ms, wizard {wizard * 1000:.0f} ms "
+        f"({wizard / bare:.2f}x; aim <= 1.3x)"
+    )
     stall, during_graph, longest = asyncio.run(longest_stalls_during_run())
-    print(f"longest event-loop stall during a full simulated run: {stall * 1000:.0f} ms (aim < 50 ms); "
-          f"while Graph work was in flight on an unchanged screen: {during_graph * 1000:.0f} ms")
-    print("longest stalls (screen before -> after): "
-          + ", ".join(f"{seconds * 1000:.0f} ms {screens}" for seconds, screens in longest))
+    print(
+        f"longest event-loop stall during a full simulated run: {stall * 1000:.0f} ms (aim < 50 ms); "
+        f"while Graph work was in flight on an unchanged screen: {during_graph * 1000:.0f} ms"
+    )
+    print(
+        "longest stalls (screen before -> after): "
+        + ", ".join(f"{seconds * 1000:.0f} ms {screens}" for seconds, screens in longest)
+    )
 
 
 if __name__ == "__main__":

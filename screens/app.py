@@ -40,9 +40,10 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from wizard.answers import Answers
+    from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
     from wizard.events import Event
-    from wizard.session import DeviceCodePrompt, Session, TenantIdentity
+    from wizard.session import Session, TenantIdentity
     from wizard.simulator import SimulatorServer
     from wizard.state import SavedRun
 
@@ -109,7 +110,7 @@ class AsignioSetupApp(App[int]):
             path = SCREENS_DIR / file_name
             self.stylesheet.add_source(path.read_text(encoding="utf-8"), read_from=(str(path), ""), scope=screen_type)
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         """The welcome screen is the bottom of the stack: one screen to lay out before the first paint, not two."""
         from screens.welcome import WelcomeScreen
 
@@ -231,8 +232,13 @@ class AsignioSetupApp(App[int]):
         found = stored_asignio_secret(self.draft["tenant"]["name"], client_id) is not None
         reply_to.post_message(SecretLookedUp(client_id, found))
 
-    @work(thread=True, exclusive=True, group="keyring-save", exit_on_error=False,
-          description="save the Asignio Client Secret to the OS keyring")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="keyring-save",
+        exit_on_error=False,
+        description="save the Asignio Client Secret to the OS keyring",
+    )
     def save_secret(self, reply_to: MessagePump, client_id: str, secret: str) -> None:
         from wizard.secrets import save_asignio_secret
 

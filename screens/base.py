@@ -30,8 +30,15 @@ class WizardFooter(Footer):
         if not self._bindings_ready:
             return None
         return tuple(
-            (binding.action, self.app.get_key_display(binding), binding.description, binding.group, binding.show,
-             enabled, tooltip)
+            (
+                binding.action,
+                self.app.get_key_display(binding),
+                binding.description,
+                binding.group,
+                binding.show,
+                enabled,
+                tooltip,
+            )
             for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
         )
 

@@ -68,7 +68,7 @@ class ProgressScreen(WizardStep):
 
     CSS_PATH = "progress.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+o", "open_link", "Open portal page")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     """On a short terminal a panel asking for the operator hides the log (its lines are in the log as well)."""
 
     def __init__(self, steps: Sequence[PlannedStep]) -> None:

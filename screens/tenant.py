@@ -74,7 +74,9 @@ class TenantScreen(WizardStep):
         )
         yield Static("", id="tenant-hint", classes="hint")
         yield Static("Cloud", classes="label")
-        yield Select(CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud", compact=True)
+        yield Select(
+            CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud", compact=True
+        )
         yield Static("Sign in with", classes="label")
         yield Select(sign_in_choices(method), value=method, allow_blank=False, id="method", compact=True)
         if self.wizard.demo:
@@ -132,8 +134,9 @@ class TenantScreen(WizardStep):
         if any(worker.group == "sign-in" and not worker.is_finished for worker in self.app.workers):
             return
         name_input = self.query_one("#tenant-name", Input)
-        if not name_input.validate(self.tenant_name).is_valid or not self.tenant_name:
-            self.show_tenant_hint(name_input.validate(self.tenant_name))
+        validation = name_input.validate(self.tenant_name)
+        if (validation is not None and not validation.is_valid) or not self.tenant_name:
+            self.show_tenant_hint(validation)
             name_input.focus()
             return
         self.wizard.draft["tenant"] = {

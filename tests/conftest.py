@@ -73,13 +73,20 @@ def _secret_service_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(runtime)}
     bus = subprocess.run(
         ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     address, pid = bus.stdout.split()[:2]
     env["DBUS_SESSION_BUS_ADDRESS"] = address
     subprocess.run(
         ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
-        env=env, input="test-keyring-password", capture_output=True, text=True, check=True,
+        env=env,
+        input="test-keyring-password",
+        capture_output=True,
+        text=True,
+        check=True,
     )
     yield address
     os.kill(int(pid), signal.SIGTERM)

@@ -81,7 +81,9 @@ def test_round_trip_through_toml_keeps_every_answer(tmp_path: Path) -> None:
 
 
 def test_fingerprint_changes_only_with_the_sections_it_covers() -> None:
-    base = parse_answers({"tenant": {"name": "contoso"}, "asignio": {"client_id": GUID}, "setup": {"pivot": "user-flow"}})
+    base = parse_answers(
+        {"tenant": {"name": "contoso"}, "asignio": {"client_id": GUID}, "setup": {"pivot": "user-flow"}}
+    )
     changed = base.model_copy(deep=True)
     changed.test_app.display_name = "Other"
     assert base.fingerprint("asignio") == changed.fingerprint("asignio")

@@ -34,11 +34,15 @@ DOMAIN = "contoso.onmicrosoft.com"
 BASE = "B2C_1A_TrustFrameworkBase"
 LOCALIZATION = "B2C_1A_TrustFrameworkLocalization"
 EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
-ASIGNIO = provider_spec(parse_answers({
-    "tenant": {"name": "contoso"},
-    "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-    "setup": {"pivot": "user-flow"},
-}))
+ASIGNIO = provider_spec(
+    parse_answers(
+        {
+            "tenant": {"name": "contoso"},
+            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+            "setup": {"pivot": "user-flow"},
+        }
+    )
+)
 
 
 def chain() -> dict[str, bytes]:
@@ -130,14 +134,17 @@ async def test_a_bom_is_refused_with_b2cs_message_whole(tenant: GraphClient) -> 
 async def test_a_policy_for_another_tenant_is_refused(tenant: GraphClient) -> None:
     with pytest.raises(ServiceError) as raised:
         await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION].replace(b"contoso", b"fabrikam"))
-    assert "TenantId in the policy xml 'fabrikam.onmicrosoft.com' is not same as the one in login tenant" in raised.value.what
+    assert (
+        "TenantId in the policy xml 'fabrikam.onmicrosoft.com' is not same as the one in login tenant"
+        in raised.value.what
+    )
 
 
 async def test_a_missing_policy_key_is_named(tenant: GraphClient) -> None:
     content = chain()[LOCALIZATION].replace(
         b"</TrustFrameworkPolicy>",
-        b"<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles><TechnicalProfile Id=\"x\">"
-        b"<CryptographicKeys><Key Id=\"client_secret\" StorageReferenceId=\"B2C_1A_AsignioSecret\" /></CryptographicKeys>"
+        b'<ClaimsProviders><ClaimsProvider><DisplayName>x</DisplayName><TechnicalProfiles><TechnicalProfile Id="x">'
+        b'<CryptographicKeys><Key Id="client_secret" StorageReferenceId="B2C_1A_AsignioSecret" /></CryptographicKeys>'
         b"</TechnicalProfile></TechnicalProfiles></ClaimsProvider></ClaimsProviders></TrustFrameworkPolicy>",
     )
     with pytest.raises(ServiceError) as raised:
@@ -150,7 +157,11 @@ async def test_oidc_provider_create_update_and_list(server: SimulatorServer, ten
     assert created.kind == "openIdConnectIdentityProvider"
     assert (created.scope, created.response_type, created.response_mode) == ("openid email profile", "code", "query")
     assert created.claims_mapping == {
-        "userId": "sub", "givenName": "given_name", "surname": "family_name", "email": "email", "displayName": "name"
+        "userId": "sub",
+        "givenName": "given_name",
+        "surname": "family_name",
+        "email": "email",
+        "displayName": "name",
     }
     changed = OidcProviderSpec(**{**ASIGNIO.__dict__, "display_name": "Asignio sign-in"})
     await tenant.update_oidc_provider(created.id, changed, SECRET)
@@ -160,7 +171,9 @@ async def test_oidc_provider_create_update_and_list(server: SimulatorServer, ten
     assert SECRET not in repr(server.log) and SECRET not in repr(server.tenant.to_json())
 
 
-async def test_user_flow_create_is_idempotent_and_takes_the_provider(server: SimulatorServer, tenant: GraphClient) -> None:
+async def test_user_flow_create_is_idempotent_and_takes_the_provider(
+    server: SimulatorServer, tenant: GraphClient
+) -> None:
     assert await tenant.user_flow("B2C_1_AsignioSignupSignin") is None
     flow = await tenant.create_user_flow("B2C_1_AsignioSignupSignin")
     assert (flow.id, flow.user_flow_type, flow.version) == ("B2C_1_AsignioSignupSignin", "signUpOrSignIn", 3)
@@ -248,7 +261,9 @@ async def test_an_unavailable_service_on_a_put_is_retried(server: SimulatorServe
     assert statuses(server) == [429, 503, 201]
 
 
-async def test_a_server_error_that_persists_says_the_run_can_be_resumed(server: SimulatorServer, tenant: GraphClient) -> None:
+async def test_a_server_error_that_persists_says_the_run_can_be_resumed(
+    server: SimulatorServer, tenant: GraphClient
+) -> None:
     server.fail(4, status=504, retry_after=1)
     with pytest.raises(ServiceError) as raised:
         await tenant.identity_providers()
@@ -301,8 +316,10 @@ async def test_no_secret_in_errors_or_the_request_log(server: SimulatorServer, t
 
 
 def test_importing_the_graph_client_loads_no_http_or_identity_library() -> None:
-    probe = ("import sys, wizard.graph; "
-             "print(any(m.startswith(('msgraph', 'httpx', 'azure', 'kiota')) for m in sys.modules))")
+    probe = (
+        "import sys, wizard.graph; "
+        "print(any(m.startswith(('msgraph', 'httpx', 'azure', 'kiota')) for m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 
@@ -311,14 +328,17 @@ async def test_every_list_follows_next_links_to_the_last_page(server: SimulatorS
     await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION])
     await tenant.upload_policy(EXTENSIONS, chain()[EXTENSIONS])
     first = await tenant.create_oidc_provider(ASIGNIO, SECRET)
-    second = await tenant.create_oidc_provider(OidcProviderSpec(**{**ASIGNIO.__dict__, "display_name": "Other"}), SECRET)
+    second = await tenant.create_oidc_provider(
+        OidcProviderSpec(**{**ASIGNIO.__dict__, "display_name": "Other"}), SECRET
+    )
     apps = [await tenant.create_test_application("Same name", "https://jwt.ms") for _ in range(3)]
     server.page_size = 1
     server.reset_log()
     assert await tenant.policy_ids() == [BASE, LOCALIZATION, EXTENSIONS]
     assert {provider.id for provider in await tenant.identity_providers()} == {first.id, second.id}
     assert sorted(await tenant.applications_named("Same name"), key=lambda app: app.object_id) == sorted(
-        apps, key=lambda app: app.object_id)
+        apps, key=lambda app: app.object_id
+    )
     assert any("$skiptoken" in record.query for record in server.log)
     assert len(server.log) == 3 + 2 + 3
 
@@ -344,17 +364,22 @@ class OddGraph(ThreadingHTTPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def client(self) -> GraphClient:
-        return GraphClient(StaticTokenCredential("token"), graph_url=f"http://127.0.0.1:{self.server_address[1]}/beta",
-                           scopes=SCOPES)
+        return GraphClient(
+            StaticTokenCredential("token"), graph_url=f"http://127.0.0.1:{self.server_address[1]}/beta", scopes=SCOPES
+        )
 
 
-@pytest.mark.parametrize(("status", "content_type", "body"), [
-    (200, "text/html", b"<html><body>Sign in to the corporate proxy</body></html>"),
-    (502, "text/html", b"<html><body>502 Bad Gateway</body></html>"),
-    (200, "application/json", b'{"value": [{"id": "B2C_1A_'),
-])
-async def test_an_answer_that_is_not_graph_json_is_the_worlds_doing_not_a_bug(status: int, content_type: str,
-                                                                              body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("status", "content_type", "body"),
+    [
+        (200, "text/html", b"<html><body>Sign in to the corporate proxy</body></html>"),
+        (502, "text/html", b"<html><body>502 Bad Gateway</body></html>"),
+        (200, "application/json", b'{"value": [{"id": "B2C_1A_'),
+    ],
+)
+async def test_an_answer_that_is_not_graph_json_is_the_worlds_doing_not_a_bug(
+    status: int, content_type: str, body: bytes
+) -> None:
     odd = OddGraph(status, content_type, body)
     tenant = odd.client()
     try:
@@ -381,8 +406,9 @@ async def test_a_next_link_to_another_host_is_refused_never_followed() -> None:
     assert "another host" in raised.value.what
 
 
-async def test_a_new_applications_service_principal_and_grant_wait_out_replication(server: SimulatorServer,
-                                                                                   tenant: GraphClient) -> None:
+async def test_a_new_applications_service_principal_and_grant_wait_out_replication(
+    server: SimulatorServer, tenant: GraphClient
+) -> None:
     from wizard.graph import progress_sink
 
     server.replication_lag = 1.0
@@ -413,8 +439,9 @@ async def test_replication_that_outlasts_the_budget_stops_resumably(server: Simu
     assert "request-id" in raised.value.what
 
 
-async def test_the_upsert_makes_one_application_however_often_it_runs(server: SimulatorServer,
-                                                                       tenant: GraphClient) -> None:
+async def test_the_upsert_makes_one_application_however_often_it_runs(
+    server: SimulatorServer, tenant: GraphClient
+) -> None:
     first = await tenant.upsert_test_application("asignio-setup-once", "Once", "https://jwt.ms")
     again = await tenant.upsert_test_application("asignio-setup-once", "Once", "https://jwt.ms")
     assert first is not None and again is not None and again.object_id == first.object_id
@@ -439,8 +466,9 @@ async def test_a_throttled_post_is_ridden_out(server: SimulatorServer, tenant: G
     assert statuses(server) == [429, 201]
 
 
-async def test_every_graph_error_names_the_request_ids_support_asks_for(server: SimulatorServer,
-                                                                       tenant: GraphClient) -> None:
+async def test_every_graph_error_names_the_request_ids_support_asks_for(
+    server: SimulatorServer, tenant: GraphClient
+) -> None:
     server.fail(4, status=500)
     with pytest.raises(ServiceError) as raised:
         await tenant.policy_ids()

@@ -18,9 +18,7 @@ print(",".join(loaded))
 
 
 def test_wizard_never_imports_textual() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     module_count, loaded = result.stdout.splitlines()
     assert int(module_count) >= 5
     assert loaded == ""

@@ -32,8 +32,7 @@ KILL_TEST_LAG_SECONDS = 2.0
 
 def answers_text(pivot: str, mfa: str = "phone", client_id: str = CLIENT_ID) -> str:
     return (
-        f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{client_id}"\n'
-        f'[setup]\npivot = "{pivot}"\nmfa = "{mfa}"\n'
+        f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{client_id}"\n[setup]\npivot = "{pivot}"\nmfa = "{mfa}"\n'
     )
 
 
@@ -56,8 +55,11 @@ def write_answers(folder: Path, pivot: str, **options: str) -> Path:
 
 def pipeline_environment(server: SimulatorServer) -> dict[str, str]:
     """The pipeline setup: Graph URL and a pre-acquired token from the environment, the secret too."""
-    return {"ASIGNIO_SETUP_GRAPH_URL": server.graph_root, "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
-            "ASIGNIO_CLIENT_SECRET": SECRET}
+    return {
+        "ASIGNIO_SETUP_GRAPH_URL": server.graph_root,
+        "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
+        "ASIGNIO_CLIENT_SECRET": SECRET,
+    }
 
 
 def point_at(server: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,10 +93,26 @@ def tenant_objects(tenant: SimulatedTenant) -> dict[str, int]:
 
 
 EXPECTED = {
-    "custom-policy": {"asignio key sets": 1, "asignio keys": 1, "policies": 4, "identity providers": 0,
-                      "user flows": 0, "applications": 1, "service principals": 1, "grants": 1},
-    "user-flow": {"asignio key sets": 0, "asignio keys": 0, "policies": 3, "identity providers": 1,
-                  "user flows": 1, "applications": 1, "service principals": 1, "grants": 1},
+    "custom-policy": {
+        "asignio key sets": 1,
+        "asignio keys": 1,
+        "policies": 4,
+        "identity providers": 0,
+        "user flows": 0,
+        "applications": 1,
+        "service principals": 1,
+        "grants": 1,
+    },
+    "user-flow": {
+        "asignio key sets": 0,
+        "asignio keys": 0,
+        "policies": 3,
+        "identity providers": 1,
+        "user flows": 1,
+        "applications": 1,
+        "service principals": 1,
+        "grants": 1,
+    },
 }
 
 
@@ -102,12 +120,16 @@ def run_now_query(output: str) -> dict[str, str]:
     line = next(line for line in output.splitlines() if line.startswith("Run now: "))
     url = urlsplit(line.removeprefix("Run now: "))
     assert (url.scheme, url.netloc, url.path) == (
-        "https", "contoso.b2clogin.com", "/contoso.onmicrosoft.com/oauth2/v2.0/authorize")
+        "https",
+        "contoso.b2clogin.com",
+        "/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+    )
     return {key: values[0] for key, values in parse_qs(url.query).items()}
 
 
-def test_custom_policy_path_end_to_end(simulator: SimulatorServer, answers_dir: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_custom_policy_path_end_to_end(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(write_answers(answers_dir, "custom-policy")) == 0
     output = capsys.readouterr().out
     tenant = simulator.tenant
@@ -119,9 +141,15 @@ def test_custom_policy_path_end_to_end(simulator: SimulatorServer, answers_dir: 
     assert CLIENT_ID.encode() in extensions and b"PhoneFactor-InputOrVerify" in extensions
     app = next(iter(tenant.applications.values()))
     query = run_now_query(output)
-    assert query == {"p": "B2C_1A_AsignioSUSI", "client_id": app["appId"], "nonce": "defaultNonce",
-                     "redirect_uri": "https://jwt.ms", "scope": "openid", "response_type": "id_token",
-                     "prompt": "login"}
+    assert query == {
+        "p": "B2C_1A_AsignioSUSI",
+        "client_id": app["appId"],
+        "nonce": "defaultNonce",
+        "redirect_uri": "https://jwt.ms",
+        "scope": "openid",
+        "response_type": "id_token",
+        "prompt": "login",
+    }
     grant = next(iter(tenant.permission_grants.values()))
     assert set(grant["scope"].split()) == {"openid", "offline_access"}
     assert grant["consentType"] == "AllPrincipals"
@@ -133,7 +161,8 @@ def test_custom_policy_path_end_to_end(simulator: SimulatorServer, answers_dir: 
 
 
 def test_user_flow_path_waits_for_portal_steps_then_finishes(
-        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = write_answers(answers_dir, "user-flow")
     assert run(answers) == 7
     output = capsys.readouterr().out
@@ -145,11 +174,19 @@ def test_user_flow_path_waits_for_portal_steps_then_finishes(
     provider = next(iter(tenant.identity_providers.values()))
     assert provider["clientId"] == CLIENT_ID
     assert (provider["scope"], provider["responseType"], provider["responseMode"]) == (
-        "openid email profile", "code", "query")
+        "openid email profile",
+        "code",
+        "query",
+    )
     assert provider["metadataUrl"] == "https://authorization.asignio.com/.well-known/openid-configuration"
     assert provider["domainHint"] == "https://asignio.com"
-    assert provider["claimsMapping"] == {"userId": "sub", "displayName": "name", "givenName": "given_name",
-                                         "surname": "family_name", "email": "email"}
+    assert provider["claimsMapping"] == {
+        "userId": "sub",
+        "displayName": "name",
+        "givenName": "given_name",
+        "surname": "family_name",
+        "email": "email",
+    }
     assert "B2C_1_AsignioSignupSignin" in tenant.user_flows
 
     simulator.reset_log()
@@ -159,14 +196,14 @@ def test_user_flow_path_waits_for_portal_steps_then_finishes(
     assert run_now_query(output)["p"] == "B2C_1_AsignioSignupSignin"
 
 
-def test_changing_an_answer_redoes_only_what_depends_on_it(
-        simulator: SimulatorServer, answers_dir: Path) -> None:
+def test_changing_an_answer_redoes_only_what_depends_on_it(simulator: SimulatorServer, answers_dir: Path) -> None:
     assert run(write_answers(answers_dir, "custom-policy")) == 0
     simulator.reset_log()
     assert run(write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID)) == 0
     writes = [record for record in simulator.log if record.is_write]
     assert [(record.method, record.path.rsplit("/", 2)[-2]) for record in writes] == [
-        ("PUT", "B2C_1A_TrustFrameworkExtensions")]
+        ("PUT", "B2C_1A_TrustFrameworkExtensions")
+    ]
     extensions = simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"]
     assert OTHER_CLIENT_ID.encode() in extensions and CLIENT_ID.encode() not in extensions
     backups = list((state_dir() / "backups" / "contoso").iterdir())
@@ -185,23 +222,38 @@ class KillCase:
 
 @pytest.mark.parametrize(("pivot", "upserts"), [("custom-policy", True), ("user-flow", True), ("custom-policy", False)])
 def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
-        answers_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str, upserts: bool) -> None:
+    answers_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str, upserts: bool
+) -> None:
     """kill -9 right after each write Graph answered (before the tool could record it), then run again at once,
     against a tenant that pages every list and hides each new object for longer than the tool takes to start: the
     re-run must wait for what it cannot see yet instead of making it twice. Without upserts the test app is made
     by a plain create, which the recorded intent guards. All cases start at once, then each is re-run alone."""
     answers = write_answers(answers_dir, pivot)
-    cases = [KillCase(n, SimulatorServer(seeded_tenant(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS,
-                                         upsert_supported=upserts).start(), tmp_path / f"state-after-write-{n}")
-             for n in range(1, CLEAN_RUN_WRITES[pivot] + 1)]
+    cases = [
+        KillCase(
+            n,
+            SimulatorServer(
+                seeded_tenant(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS, upsert_supported=upserts
+            ).start(),
+            tmp_path / f"state-after-write-{n}",
+        )
+        for n in range(1, CLEAN_RUN_WRITES[pivot] + 1)
+    ]
     try:
         for case in cases:
             case.server.stall_after_writes(case.kill_after)
-            environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "XDG_STATE_HOME": str(case.state_home),
-                           **pipeline_environment(case.server)}
-            case.process = subprocess.Popen([sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
-                                            env=environment, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL)
+            environment = {
+                **os.environ,
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "XDG_STATE_HOME": str(case.state_home),
+                **pipeline_environment(case.server),
+            }
+            case.process = subprocess.Popen(
+                [sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         for case in cases:
             assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
             case.process.kill()
@@ -228,7 +280,8 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
 
 @pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
 def test_with_paging_and_replication_lag_a_run_finishes_and_an_immediate_rerun_writes_nothing(
-        answers_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pivot: str) -> None:
+    answers_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pivot: str
+) -> None:
     answers = write_answers(answers_dir, pivot)
     with SimulatorServer(seeded_tenant(), page_size=1, replication_lag=1.0) as server:
         point_at(server, monkeypatch)
@@ -253,7 +306,8 @@ def test_throttling_and_unavailable_service_are_ridden_out(simulator: SimulatorS
 
 
 def test_a_dropped_connection_stops_resumably_then_the_rerun_finishes(
-        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = write_answers(answers_dir, "custom-policy")
     simulator.drop(1, writes_only=True)
     code = run(answers)
@@ -265,8 +319,9 @@ def test_a_dropped_connection_stops_resumably_then_the_rerun_finishes(
     assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
 
 
-def test_the_secret_is_nowhere_but_the_tenant(simulator: SimulatorServer, answers_dir: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_secret_is_nowhere_but_the_tenant(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for pivot in ("custom-policy", "user-flow"):
         assert run(write_answers(answers_dir, pivot)) in (0, 7)
     simulator.fail(5, status=400, writes_only=False)
@@ -283,8 +338,8 @@ def test_the_secret_is_nowhere_but_the_tenant(simulator: SimulatorServer, answer
 
 
 def test_no_secret_anywhere_is_one_sentence_and_no_writes(
-        simulator: SimulatorServer, answers_dir: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    simulator: SimulatorServer, answers_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
     assert run(write_answers(answers_dir, "custom-policy")) == 2
     assert "ASIGNIO_CLIENT_SECRET is not set" in capsys.readouterr().err
@@ -297,17 +352,37 @@ def test_no_secret_anywhere_is_one_sentence_and_no_writes(
         ({"tenant_type": "AAD"}, None, 5, "is not an Azure AD B2C tenant"),
         ({}, ALL_PERMISSIONS - {"TrustFrameworkKeySet.ReadWrite.All"}, 4, "TrustFrameworkKeySet.ReadWrite.All"),
         ({}, ALL_PERMISSIONS - {"Organization.Read.All"}, 4, "reading it needs Organization.Read.All"),
-        ({}, (ALL_PERMISSIONS - {"Application.ReadWrite.All"}) | {"Directory.ReadWrite.All", "Directory.AccessAsUser.All"},
-         4, "lacks the Graph permission Application.ReadWrite.All"),
+        (
+            {},
+            (ALL_PERMISSIONS - {"Application.ReadWrite.All"})
+            | {"Directory.ReadWrite.All", "Directory.AccessAsUser.All"},
+            4,
+            "lacks the Graph permission Application.ReadWrite.All",
+        ),
         ({"base": {}}, None, 5, "no B2C_1A_TrustFrameworkBase"),
-        ({"base": {policy_id: content for policy_id, content in demo_chain("contoso.onmicrosoft.com").items()
-                   if "Localization" not in policy_id}},
-         None, 5, "build on B2C_1A_TrustFrameworkLocalization, which the tenant does not have"),
+        (
+            {
+                "base": {
+                    policy_id: content
+                    for policy_id, content in demo_chain("contoso.onmicrosoft.com").items()
+                    if "Localization" not in policy_id
+                }
+            },
+            None,
+            5,
+            "build on B2C_1A_TrustFrameworkLocalization, which the tenant does not have",
+        ),
     ],
 )
 def test_bad_environments_say_what_is_wrong_before_writing(
-        answers_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        tenant_options: dict, permissions: frozenset[str] | None, code: int, message: str) -> None:
+    answers_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tenant_options: dict,
+    permissions: frozenset[str] | None,
+    code: int,
+    message: str,
+) -> None:
     options = {"base": demo_chain("contoso.onmicrosoft.com"), **tenant_options}
     tenant = SimulatedTenant.seeded("contoso", **options)
     with SimulatorServer(tenant, permissions=permissions) as server:
@@ -319,8 +394,9 @@ def test_bad_environments_say_what_is_wrong_before_writing(
     assert "what to do:" in error
 
 
-def test_bad_answers_exit_2_and_touch_nothing(simulator: SimulatorServer, answers_dir: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_answers_exit_2_and_touch_nothing(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = answers_dir / "bad.toml"
     path.write_text(answers_text("custom-policy").replace(CLIENT_ID, "not-a-guid"), encoding="utf-8")
     assert run(path) == 2
@@ -329,8 +405,9 @@ def test_bad_answers_exit_2_and_touch_nothing(simulator: SimulatorServer, answer
     assert not state_dir().exists()
 
 
-def test_demo_runs_headless_and_survives_restarts(answers_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_runs_headless_and_survives_restarts(
+    answers_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
     demo_state = tmp_path / "demo-tenant.json"
     answers = write_answers(answers_dir, "custom-policy")
@@ -340,8 +417,9 @@ def test_demo_runs_headless_and_survives_restarts(answers_dir: Path, monkeypatch
     assert "Nothing needed changing." in capsys.readouterr().out
 
 
-def test_a_policy_key_about_to_expire_gets_a_new_key(simulator: SimulatorServer, answers_dir: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_policy_key_about_to_expire_gets_a_new_key(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from wizard.simulator.tenant import generated_key
 
     now = int(time.time())
@@ -357,7 +435,8 @@ def test_a_policy_key_about_to_expire_gets_a_new_key(simulator: SimulatorServer,
 
 
 def test_portal_confirmations_must_be_due_and_lapse_when_the_flow_is_recreated(
-        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = write_answers(answers_dir, "user-flow")
     assert run(answers, "--confirm", "user-flow-mfa") == 2
     assert "user-flow-mfa is not waiting for you yet" in capsys.readouterr().err
@@ -375,15 +454,24 @@ def test_portal_confirmations_must_be_due_and_lapse_when_the_flow_is_recreated(
 
 def _signin_only_flow(tenant: SimulatedTenant) -> str:
     tenant.user_flows["B2C_1_AsignioSignupSignin"] = {
-        "id": "B2C_1_AsignioSignupSignin", "userFlowType": "signIn", "userFlowTypeVersion": 3.0,
-        "isLanguageCustomizationEnabled": False, "defaultLanguageTag": "en", "_providers": []}
+        "id": "B2C_1_AsignioSignupSignin",
+        "userFlowType": "signIn",
+        "userFlowTypeVersion": 3.0,
+        "isLanguageCustomizationEnabled": False,
+        "defaultLanguageTag": "en",
+        "_providers": [],
+    }
     return "B2C_1_AsignioSignupSignin exists but is a signIn flow"
 
 
 def _social_provider_named_asignio(tenant: SimulatedTenant) -> str:
     tenant.identity_providers["Google-1"] = {
-        "@odata.type": "#microsoft.graph.socialIdentityProvider", "id": "Google-1", "displayName": "Asignio",
-        "identityProviderType": "Google", "clientId": "google-client"}
+        "@odata.type": "#microsoft.graph.socialIdentityProvider",
+        "id": "Google-1",
+        "displayName": "Asignio",
+        "identityProviderType": "Google",
+        "clientId": "google-client",
+    }
     return "An identity provider named Asignio exists but is a socialIdentityProvider"
 
 
@@ -395,14 +483,17 @@ def _rsa_key_in_the_policy_key(tenant: SimulatedTenant) -> str:
     return "B2C_1A_AsignioSecret holds a RSA enc key, not an uploaded client secret"
 
 
-@pytest.mark.parametrize(("pivot", "occupy"), [
-    ("user-flow", _signin_only_flow),
-    ("user-flow", _social_provider_named_asignio),
-    ("custom-policy", _rsa_key_in_the_policy_key),
-])
+@pytest.mark.parametrize(
+    ("pivot", "occupy"),
+    [
+        ("user-flow", _signin_only_flow),
+        ("user-flow", _social_provider_named_asignio),
+        ("custom-policy", _rsa_key_in_the_policy_key),
+    ],
+)
 def test_a_name_taken_by_something_else_is_refused_not_taken_over(
-        simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str], pivot: str,
-        occupy) -> None:
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str], pivot: str, occupy
+) -> None:
     message = occupy(simulator.tenant)
 
     def occupied() -> dict[str, str]:
@@ -419,8 +510,9 @@ def test_a_name_taken_by_something_else_is_refused_not_taken_over(
 
 
 @pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
-def test_a_rotated_secret_is_sent_again_only_when_asked(simulator: SimulatorServer, answers_dir: Path,
-                                                         monkeypatch: pytest.MonkeyPatch, pivot: str) -> None:
+def test_a_rotated_secret_is_sent_again_only_when_asked(
+    simulator: SimulatorServer, answers_dir: Path, monkeypatch: pytest.MonkeyPatch, pivot: str
+) -> None:
     answers = write_answers(answers_dir, pivot, mfa="off")
     assert run(answers) in (0, 7)
     monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", "Rotated-Secret-8h2K")
@@ -438,7 +530,8 @@ def test_a_rotated_secret_is_sent_again_only_when_asked(simulator: SimulatorServ
 
 
 def test_a_policy_the_tenant_gives_back_reformatted_is_not_uploaded_again(
-        simulator: SimulatorServer, answers_dir: Path) -> None:
+    simulator: SimulatorServer, answers_dir: Path
+) -> None:
     answers = write_answers(answers_dir, "custom-policy")
     assert run(answers) == 0
     for policy_id in ("B2C_1A_TrustFrameworkExtensions", "B2C_1A_AsignioSUSI"):
@@ -451,10 +544,11 @@ def test_a_policy_the_tenant_gives_back_reformatted_is_not_uploaded_again(
 
 
 def test_a_policy_changed_in_the_tenant_is_put_back_and_the_change_backed_up(
-        simulator: SimulatorServer, answers_dir: Path) -> None:
+    simulator: SimulatorServer, answers_dir: Path
+) -> None:
     answers = write_answers(answers_dir, "custom-policy")
     assert run(answers) == 0
-    changed = simulator.tenant.policies["B2C_1A_AsignioSUSI"].replace(b"AsignioSUSI\"", b"SomethingElse\"", 1)
+    changed = simulator.tenant.policies["B2C_1A_AsignioSUSI"].replace(b'AsignioSUSI"', b'SomethingElse"', 1)
     simulator.tenant.policies["B2C_1A_AsignioSUSI"] = changed
     simulator.reset_log()
     assert run(answers) == 0

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.test_policies_support import (
-    CLIENT_ID, DOMAIN, EXTENSIONS, PROJECT_ROOT, answers_toml, pack_chain, write_base,
+    CLIENT_ID,
+    DOMAIN,
+    EXTENSIONS,
+    PROJECT_ROOT,
+    answers_toml,
+    pack_chain,
+    write_base,
 )
 from wizard.cli import main
 from wizard.policies import demo_chain
@@ -19,8 +25,17 @@ OUTPUTS = {"B2C_1A_TrustFrameworkExtensions.xml", "B2C_1A_AsignioSUSI.xml"}
 
 def run_policies(tmp_path: Path, base: Path, answers: Path | None = None) -> tuple[int, Path]:
     out = tmp_path / "out"
-    code = main(["policies", "--answers", str(answers or answers_toml(tmp_path / "a.toml")),
-                 "--base", str(base), "--out", str(out)])
+    code = main(
+        [
+            "policies",
+            "--answers",
+            str(answers or answers_toml(tmp_path / "a.toml")),
+            "--base",
+            str(base),
+            "--out",
+            str(out),
+        ]
+    )
     return code, out
 
 
@@ -44,7 +59,9 @@ def test_policies_writes_both_files_and_they_validate_with_the_chain(
     assert capsys.readouterr().out.startswith("ok: 4 policies validate")
 
 
-def test_a_second_run_reports_unchanged_files(starter_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_second_run_reports_unchanged_files(
+    starter_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = write_base(tmp_path / "base", pack_chain(starter_pack, "SocialAccounts"))
     assert run_policies(tmp_path, base)[0] == 0
     first = {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()}
@@ -98,7 +115,9 @@ def test_a_bad_base_file_is_named_and_nothing_is_written(
 
 
 def test_a_base_for_another_tenant_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    base = write_base(tmp_path / "base", {f"{key}.xml": value for key, value in demo_chain("fabrikam.onmicrosoft.com").items()})
+    base = write_base(
+        tmp_path / "base", {f"{key}.xml": value for key, value in demo_chain("fabrikam.onmicrosoft.com").items()}
+    )
     code, out = run_policies(tmp_path, base)
     assert code == 2
     assert "fabrikam.onmicrosoft.com" in capsys.readouterr().err
@@ -125,7 +144,9 @@ def test_missing_base_files_are_named(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 @pytest.mark.parametrize("folder", ["missing", "empty"])
-def test_a_missing_or_empty_base_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str) -> None:
+def test_a_missing_or_empty_base_folder_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str
+) -> None:
     base = tmp_path / folder
     if folder == "empty":
         base.mkdir()
@@ -158,7 +179,9 @@ def test_bad_answers_are_explained_and_nothing_is_written(
     assert_nothing_written(out)
 
 
-def test_validate_reports_each_problem_as_file_line_what_and_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_reports_each_problem_as_file_line_what_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = demo_base(tmp_path)
     path = base / "B2C_1A_TrustFrameworkBase.xml"
     path.write_bytes(path.read_bytes().replace(b'ReferenceId="SM-AAD"', b'ReferenceId="SM-Missing"', 1))
@@ -187,18 +210,29 @@ def test_the_installed_command_runs_as_a_module(starter_pack: Path, tmp_path: Pa
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "-m", "wizard", "policies", "--answers", str(answers), "--base", str(base), "--out", str(out)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert {path.name for path in out.iterdir()} == OUTPUTS
     assert (out / "B2C_1A_TrustFrameworkExtensions.xml").read_bytes().startswith(b"<?xml")
     clean = subprocess.run(
-        [sys.executable, "-m", "wizard", "validate", str(base)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "wizard", "validate", str(base)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert clean.returncode == 0, clean.stdout
     (base / EXTENSIONS).write_bytes(b"<oops")
     broken = subprocess.run(
-        [sys.executable, "-m", "wizard", "validate", str(base)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "wizard", "validate", str(base)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert broken.returncode == 2
     assert f"{EXTENSIONS}:1: not well-formed XML" in broken.stdout

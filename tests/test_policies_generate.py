@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from tests.test_policies_support import (
-    CLIENT_ID, DOMAIN, EXTENSIONS, OTHER_CLIENT_ID, SOCIAL_PACKS, make_answers, pack_chain,
+    CLIENT_ID,
+    DOMAIN,
+    EXTENSIONS,
+    OTHER_CLIENT_ID,
+    SOCIAL_PACKS,
+    make_answers,
+    pack_chain,
 )
 from wizard.errors import PolicyError
 from wizard.policies import GeneratedPolicies, demo_chain, diff, generate, validate_chain
@@ -29,7 +36,9 @@ def root_of(content: bytes) -> etree._Element:
 
 
 def journey_steps(content: bytes, journey: str = "AsignioSUSI") -> list[etree._Element]:
-    return root_of(content).findall(f"b:UserJourneys/b:UserJourney[@Id='{journey}']/b:OrchestrationSteps/b:OrchestrationStep", B2C)
+    return root_of(content).findall(
+        f"b:UserJourneys/b:UserJourney[@Id='{journey}']/b:OrchestrationSteps/b:OrchestrationStep", B2C
+    )
 
 
 def exchanges(step: etree._Element) -> list[str]:
@@ -54,10 +63,16 @@ def test_the_journey_follows_the_social_flow_and_ends_in_send_claims(starter_pac
     assert steps[0].get("Type") == "CombinedSignInAndSignUp"
     assert exchanges(steps[1])[0] == "Asignio-OAUTH2"
     flat = [profile for step in steps for profile in exchanges(step)]
-    for profile in ("AAD-UserReadUsingAlternativeSecurityId-NoError", "SelfAsserted-Social",
-                    "AAD-UserWriteUsingAlternativeSecurityId", "AAD-UserReadUsingObjectId"):
+    for profile in (
+        "AAD-UserReadUsingAlternativeSecurityId-NoError",
+        "SelfAsserted-Social",
+        "AAD-UserWriteUsingAlternativeSecurityId",
+        "AAD-UserReadUsingObjectId",
+    ):
         assert profile in flat
-    assert steps[-1].get("Type") == "SendClaims" and steps[-1].get("CpimIssuerTechnicalProfileReferenceId") == "JwtIssuer"
+    assert (
+        steps[-1].get("Type") == "SendClaims" and steps[-1].get("CpimIssuerTechnicalProfileReferenceId") == "JwtIssuer"
+    )
     local_sign_in = "SelfAsserted-LocalAccountSignin-Email" in flat
     assert local_sign_in == (pack != "SocialAccounts")
 
@@ -79,25 +94,39 @@ def test_phone_mfa_adds_verify_and_write_steps_before_send_claims(starter_pack: 
 def test_mfa_pieces_are_added_when_the_base_lacks_them(starter_pack: Path) -> None:
     root = root_of(generate(make_answers("phone"), pack_chain(starter_pack, "SocialAccounts")).extensions.content)
     claim_ids = {claim.get("Id") for claim in root.iterfind(".//b:ClaimsSchema/b:ClaimType", B2C)}
-    assert claim_ids == {"strongAuthenticationPhoneNumber", "Verified.strongAuthenticationPhoneNumber",
-                         "newPhoneNumberEntered", "userIdForMFA"}
+    assert claim_ids == {
+        "strongAuthenticationPhoneNumber",
+        "Verified.strongAuthenticationPhoneNumber",
+        "newPhoneNumberEntered",
+        "userIdForMFA",
+    }
     profiles = {profile.get("Id") for profile in root.iterfind(".//b:TechnicalProfile", B2C)}
-    assert {"PhoneFactor-InputOrVerify", "SM-MFA", "AAD-UserWritePhoneNumberUsingObjectId",
-            "AAD-UserReadUsingAlternativeSecurityId", "AAD-UserReadUsingObjectId"} <= profiles
+    assert {
+        "PhoneFactor-InputOrVerify",
+        "SM-MFA",
+        "AAD-UserWritePhoneNumberUsingObjectId",
+        "AAD-UserReadUsingAlternativeSecurityId",
+        "AAD-UserReadUsingObjectId",
+    } <= profiles
     assert root.find(".//b:ContentDefinition[@Id='api.phonefactor']", B2C) is not None
     assert root.find(".//b:ClaimsTransformation[@Id='CreateUserIdForMFA']", B2C) is not None
 
 
 def test_mfa_pieces_are_not_redefined_when_the_base_has_them(starter_pack: Path) -> None:
-    root = root_of(generate(make_answers("phone"), pack_chain(starter_pack, "SocialAndLocalAccountsWithMfa")).extensions.content)
+    root = root_of(
+        generate(make_answers("phone"), pack_chain(starter_pack, "SocialAndLocalAccountsWithMfa")).extensions.content
+    )
     assert root.find(".//b:ClaimsSchema", B2C) is None
     profiles = {profile.get("Id") for profile in root.iterfind(".//b:TechnicalProfile", B2C)}
     assert profiles == {"Facebook-OAUTH", "login-NonInteractive", "Asignio-OAUTH2"}
 
 
 def test_the_claims_provider_carries_the_answers_and_none_of_the_seed_defects(starter_pack: Path) -> None:
-    answers = make_answers("off", asignio={"display_name": "Sign in with Asignio"},
-                           custom_policy={"policy_key": "AsignioKey", "journey_id": "AsignioJourney"})
+    answers = make_answers(
+        "off",
+        asignio={"display_name": "Sign in with Asignio"},
+        custom_policy={"policy_key": "AsignioKey", "journey_id": "AsignioJourney"},
+    )
     content = generate(answers, pack_chain(starter_pack, "SocialAndLocalAccounts")).extensions.content
     profile = root_of(content).find(".//b:TechnicalProfile[@Id='Asignio-OAUTH2']", B2C)
     items = {item.get("Key"): item.text for item in profile.iterfind("b:Metadata/b:Item", B2C)}
@@ -107,7 +136,10 @@ def test_the_claims_provider_carries_the_answers_and_none_of_the_seed_defects(st
     assert items["AccessTokenEndpoint"] == "https://authorization.asignio.com/token"
     assert items["ClaimsEndpoint"] == "https://authorization.asignio.com/userinfo"
     assert "ValidTokenIssuerPrefixes" not in items and not any(key[0].isdigit() for key in items)
-    assert profile.find("b:CryptographicKeys/b:Key[@Id='client_secret']", B2C).get("StorageReferenceId") == "B2C_1A_AsignioKey"
+    assert (
+        profile.find("b:CryptographicKeys/b:Key[@Id='client_secret']", B2C).get("StorageReferenceId")
+        == "B2C_1A_AsignioKey"
+    )
     assert profile.findtext("b:DisplayName", namespaces=B2C) == "Sign in with Asignio"
     assert profile.find("b:Protocol", B2C).get("Name") == "OAuth2"
     assert b"surName" not in content and b"identityProviderAccessToken" not in content
@@ -210,22 +242,25 @@ def test_a_second_run_gives_identical_bytes(starter_pack: Path, pack: str, mfa: 
 def test_a_changed_client_id_replaces_and_never_duplicates(starter_pack: Path) -> None:
     chain = customized_chain(starter_pack)
     first = generate(make_answers("phone"), chain)
-    second = generate(make_answers("phone", asignio={"client_id": OTHER_CLIENT_ID}),
-                      {**chain, EXTENSIONS: first.extensions.content})
+    second = generate(
+        make_answers("phone", asignio={"client_id": OTHER_CLIENT_ID}), {**chain, EXTENSIONS: first.extensions.content}
+    )
     root = root_of(second.extensions.content)
     assert len(root.findall(".//b:TechnicalProfile[@Id='Asignio-OAUTH2']", B2C)) == 1
     assert len(root.findall(".//b:UserJourney[@Id='AsignioSUSI']", B2C)) == 1
     assert len(root.findall(".//b:TechnicalProfile[@Id='PhoneFactor-InputOrVerify']", B2C)) == 1
     assert OTHER_CLIENT_ID.encode() in second.extensions.content and CLIENT_ID.encode() not in second.extensions.content
     changes = diff(first.extensions.content, second.extensions.content, EXTENSIONS)
-    assert f"-            <Item Key=\"client_id\">{CLIENT_ID}</Item>" in changes
-    assert f"+            <Item Key=\"client_id\">{OTHER_CLIENT_ID}</Item>" in changes
+    assert f'-            <Item Key="client_id">{CLIENT_ID}</Item>' in changes
+    assert f'+            <Item Key="client_id">{OTHER_CLIENT_ID}</Item>' in changes
 
 
 def test_an_existing_element_is_matched_by_id_case_insensitively(starter_pack: Path) -> None:
     chain = pack_chain(starter_pack, "SocialAccounts")
     first = generate(make_answers(), chain).extensions.content
-    renamed = first.replace(b'Id="Asignio-OAUTH2"', b'Id="asignio-oauth2"').replace(b'Id="AsignioSUSI"', b'Id="asigniosusi"')
+    renamed = first.replace(b'Id="Asignio-OAUTH2"', b'Id="asignio-oauth2"').replace(
+        b'Id="AsignioSUSI"', b'Id="asigniosusi"'
+    )
     second = generate(make_answers(), {**chain, EXTENSIONS: renamed}).extensions.content
     assert second == first
 
@@ -234,13 +269,18 @@ def test_the_local_accounts_pack_is_refused_naming_what_is_missing(starter_pack:
     with pytest.raises(PolicyError) as caught:
         generate(make_answers(), pack_chain(starter_pack, "LocalAccounts"))
     text = str(caught.value)
-    for missing in ("SM-SocialLogin", "SelfAsserted-Social", "AAD-UserWriteUsingAlternativeSecurityId",
-                    "CreateAlternativeSecurityId", "SocialAndLocalAccounts"):
+    for missing in (
+        "SM-SocialLogin",
+        "SelfAsserted-Social",
+        "AAD-UserWriteUsingAlternativeSecurityId",
+        "CreateAlternativeSecurityId",
+        "SocialAndLocalAccounts",
+    ):
         assert missing in text
 
 
 def test_a_base_for_another_tenant_is_refused(starter_pack: Path) -> None:
-    with pytest.raises(PolicyError, match="is for tenant 'fabrikam.onmicrosoft.com'"):
+    with pytest.raises(PolicyError, match=re.escape("is for tenant 'fabrikam.onmicrosoft.com'")):
         generate(make_answers(), pack_chain(starter_pack, "SocialAccounts", tenant="fabrikam"))
 
 
@@ -268,8 +308,10 @@ def test_a_chain_without_extensions_is_refused(starter_pack: Path) -> None:
 
 
 def test_relying_parties_in_the_base_folder_are_ignored(starter_pack: Path) -> None:
-    chain = {path.name: path.read_bytes().replace(b"yourtenant", b"contoso")
-             for path in (starter_pack / "SocialAccounts").glob("*.xml")}
+    chain = {
+        path.name: path.read_bytes().replace(b"yourtenant", b"contoso")
+        for path in (starter_pack / "SocialAccounts").glob("*.xml")
+    }
     assert generate(make_answers(), chain) == generate(make_answers(), pack_chain(starter_pack, "SocialAccounts"))
 
 
@@ -284,8 +326,11 @@ def test_unsafe_documents_are_refused() -> None:
 def test_generate_works_on_the_demo_chain(mfa: str) -> None:
     chain = demo_chain(DOMAIN)
     generated = generate(make_answers(mfa), chain)
-    documents = {**chain, "B2C_1A_TrustFrameworkExtensions": generated.extensions.content,
-                 generated.relying_party.policy_id: generated.relying_party.content}
+    documents = {
+        **chain,
+        "B2C_1A_TrustFrameworkExtensions": generated.extensions.content,
+        generated.relying_party.policy_id: generated.relying_party.content,
+    }
     assert validate_chain(documents) == []
     steps = journey_steps(generated.extensions.content)
     assert len(steps) == (9 if mfa == "phone" else 7)
@@ -309,7 +354,9 @@ def test_without_mfa_no_phone_pieces_are_added(starter_pack: Path) -> None:
     assert b"PhoneFactor" not in content and b"strongAuthenticationPhoneNumber" not in content
 
 
-def test_an_existing_override_of_a_directory_profile_gains_the_phone_claim_and_keeps_its_own(starter_pack: Path) -> None:
+def test_an_existing_override_of_a_directory_profile_gains_the_phone_claim_and_keeps_its_own(
+    starter_pack: Path,
+) -> None:
     chain = pack_chain(starter_pack, "SocialAccounts")
     override = b"""<ClaimsProvider>
       <DisplayName>Azure Active Directory</DisplayName>

@@ -97,8 +97,11 @@ def test_a_misnumbered_journey_is_reported() -> None:
 
 
 def test_a_journey_that_does_not_end_in_send_claims_is_reported() -> None:
-    steps = GOOD_STEPS + """<OrchestrationStep Order="3" Type="ClaimsExchange"><ClaimsExchanges>
+    steps = (
+        GOOD_STEPS
+        + """<OrchestrationStep Order="3" Type="ClaimsExchange"><ClaimsExchanges>
       <ClaimsExchange Id="Again" TechnicalProfileReferenceId="Reader" /></ClaimsExchanges></OrchestrationStep>"""
+    )
     assert "not SendClaims" in messages(check_chain(small_chain(steps), None))
 
 
@@ -114,7 +117,8 @@ def test_selections_must_match_claims_exchanges_in_the_journey() -> None:
         <ClaimsProviderSelection TargetClaimsExchangeId="Missing" />
         <ClaimsProviderSelection ValidationClaimsExchangeId="Read" />
       </ClaimsProviderSelections></OrchestrationStep>""" + GOOD_STEPS.replace('Order="2"', 'Order="3"').replace(
-        'Order="1"', 'Order="2"')
+        'Order="1"', 'Order="2"'
+    )
     text = messages(check_chain(small_chain(steps), None))
     assert "TargetClaimsExchangeId 'Missing'" in text
     assert "ValidationClaimsExchangeId 'Read' matches no ClaimsExchange in the same step" in text
@@ -143,8 +147,11 @@ def test_duplicate_policy_ids_are_reported() -> None:
     ("content", "expected"),
     [
         (b"<TrustFrameworkPolicy", "not well-formed XML"),
-        (b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>\n'
-         b'<TrustFrameworkPolicy ' + NS.encode() + b' PolicyId="&b;"/>', "DOCTYPE"),
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>\n'
+            b"<TrustFrameworkPolicy " + NS.encode() + b' PolicyId="&b;"/>',
+            "DOCTYPE",
+        ),
         (b"<Policy/>", "root element is <Policy>"),
         (b"<TrustFrameworkPolicy/>", "namespace none"),
     ],
@@ -163,7 +170,9 @@ def test_a_leading_bom_is_accepted() -> None:
 
 def test_the_xsd_catches_what_references_cannot(xsd_path: Path) -> None:
     documents = small_chain()
-    documents["Child.xml"] = documents["Child.xml"].replace(b'PolicySchemaVersion="0.3.0.0"', b'PolicySchemaVersion="3"')
+    documents["Child.xml"] = documents["Child.xml"].replace(
+        b'PolicySchemaVersion="0.3.0.0"', b'PolicySchemaVersion="3"'
+    )
     problems = validate_chain(documents, xsd_path)
     assert problems and all(p.file == "Child.xml" and "schema" in p.message for p in problems)
 
@@ -176,8 +185,11 @@ def test_the_xsd_is_compiled_once_and_its_anchors_are_removed(xsd_path: Path) ->
 
 def test_the_demo_chain_validates_with_the_xsd(xsd_path: Path) -> None:
     chain = demo_chain("fabrikam.onmicrosoft.com")
-    assert list(chain) == ["B2C_1A_TrustFrameworkBase", "B2C_1A_TrustFrameworkLocalization",
-                           "B2C_1A_TrustFrameworkExtensions"]
+    assert list(chain) == [
+        "B2C_1A_TrustFrameworkBase",
+        "B2C_1A_TrustFrameworkLocalization",
+        "B2C_1A_TrustFrameworkExtensions",
+    ]
     assert validate_chain(chain, xsd_path) == []
     assert all(b'TenantId="fabrikam.onmicrosoft.com"' in content for content in chain.values())
 

@@ -13,11 +13,13 @@ from wizard.graph import GraphClient
 from wizard.session import Session
 from wizard.state import StateStore
 
-ANSWERS = parse_answers({
-    "tenant": {"name": "contoso"},
-    "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-    "setup": {"pivot": "user-flow", "mfa": "phone"},
-})
+ANSWERS = parse_answers(
+    {
+        "tenant": {"name": "contoso"},
+        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+        "setup": {"pivot": "user-flow", "mfa": "phone"},
+    }
+)
 
 
 class BrokenTokenCache:
@@ -28,7 +30,9 @@ class BrokenTokenCache:
 
 
 async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable() -> None:
-    tenant = GraphClient(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
+    tenant = GraphClient(
+        BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"]
+    )
     session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
     events: list[Event] = []
     with pytest.raises(SetupError) as caught:
@@ -45,8 +49,9 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
     assert saved.steps["test-app"].summary == "not run: it needs preflight first"
 
 
-def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from wizard.cli import main
 
     answers = tmp_path / "answers.toml"
@@ -79,7 +84,9 @@ class DeclinedSignIn:
 
 
 async def test_a_failed_sign_in_is_the_operators_to_fix_with_exit_code_3() -> None:
-    tenant = GraphClient(DeclinedSignIn(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"])
+    tenant = GraphClient(
+        DeclinedSignIn(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"]
+    )
     session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
     with pytest.raises(SetupError) as caught:
         await session.identify()
@@ -93,9 +100,11 @@ def test_a_second_run_on_the_same_tenant_is_refused_while_one_holds_it() -> None
     from wizard.errors import TenantNotReadyError
 
     store = StateStore("contoso")
-    with store.exclusive():
-        with pytest.raises(TenantNotReadyError, match="Another asignio-setup is setting up contoso"):
-            with StateStore("contoso").exclusive():
-                pass
+    with (
+        store.exclusive(),
+        pytest.raises(TenantNotReadyError, match="Another asignio-setup is setting up contoso"),
+        StateStore("contoso").exclusive(),
+    ):
+        pass
     with store.exclusive():
         pass

@@ -18,8 +18,8 @@ from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SecretLookedUp, SecretSaved
 from screens.path import PathScreen
-from wizard.secrets import save_asignio_secret, stored_asignio_secret
 from tests.tui import settle
+from wizard.secrets import save_asignio_secret, stored_asignio_secret
 
 CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 
@@ -31,7 +31,9 @@ def app_at_credentials() -> AsignioSetupApp:
 
 
 async def open_credentials(pilot: Pilot) -> None:
-    pilot.app.call_later(pilot.app.push_screen, CredentialsScreen())  # from the app's task, so message_hook sees its messages
+    pilot.app.call_later(
+        pilot.app.push_screen, CredentialsScreen()
+    )  # from the app's task, so message_hook sees its messages
     await pilot.pause()
     await settle(pilot)
 

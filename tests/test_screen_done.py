@@ -29,7 +29,9 @@ def finished_app() -> AsignioSetupApp:
 
 
 async def open_done(pilot: Pilot) -> None:
-    pilot.app.call_later(pilot.app.push_screen, DoneScreen(RESULT))  # from the app's task, so message_hook sees its messages
+    pilot.app.call_later(
+        pilot.app.push_screen, DoneScreen(RESULT)
+    )  # from the app's task, so message_hook sees its messages
     await pilot.pause()
     await pilot.pause()
 
@@ -52,7 +54,9 @@ async def test_open_copy_and_save_answers(tmp_path: Path, monkeypatch: pytest.Mo
         assert isinstance(app.screen, DoneScreen)
     answers = load_answers(target)
     assert (answers.tenant.name, answers.setup.mfa.value, answers.asignio.client_id) == (
-        "contoso", "phone", "00001111-aaaa-2222-bbbb-3333cccc4444"
+        "contoso",
+        "phone",
+        "00001111-aaaa-2222-bbbb-3333cccc4444",
     )
     assert "secret" not in target.read_text().lower().replace("secret_env", "")
 

@@ -10,8 +10,8 @@ from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.messages import WorkFailed
 from screens.welcome import WelcomeScreen
-from wizard.errors import TenantNotReadyError
 from tests.tui import settle
+from wizard.errors import TenantNotReadyError
 
 PROBLEM = TenantNotReadyError(
     "contoso.onmicrosoft.com is not an Azure AD B2C tenant (its type is AAD)",

@@ -18,12 +18,12 @@ from screens.error import ErrorScreen
 from screens.messages import RunComplete, RunEvent, WorkFailed
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
+from tests.tui import settle
 from wizard.events import StepFailed, StepStatus, StepWaiting
 from wizard.policies import demo_chain
 from wizard.session import Session
 from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
 from wizard.state import StateStore, unfinished_runs
-from tests.tui import settle
 
 SECRET = "Asignio-Secret-q7Zr9xVw2"
 PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
@@ -48,7 +48,9 @@ def app_confirmed_at_review(simulator: SimulatorServer, pivot: str = "user-flow"
 
 async def confirm_the_review(pilot: Pilot) -> None:
     """The plan as the review screen gets it from the core; its Confirm (Enter) opens the progress screen."""
-    pilot.app.call_later(pilot.app.push_screen, ReviewScreen())  # from the app's task, so message_hook sees its messages
+    pilot.app.call_later(
+        pilot.app.push_screen, ReviewScreen()
+    )  # from the app's task, so message_hook sees its messages
     await pilot.pause()
     await settle(pilot)
     await pilot.press("enter")

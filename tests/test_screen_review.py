@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -46,7 +46,9 @@ def shown_text(widget: Widget) -> str:
 
 
 async def open_review(pilot: Pilot) -> None:
-    pilot.app.call_later(pilot.app.push_screen, ReviewScreen())  # from the app's task, so message_hook sees its messages
+    pilot.app.call_later(
+        pilot.app.push_screen, ReviewScreen()
+    )  # from the app's task, so message_hook sees its messages
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

@@ -14,9 +14,9 @@ from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SignedIn, WorkFailed
 from screens.tenant import TenantScreen
+from tests.tui import settle
 from wizard.clouds import Cloud
 from wizard.simulator import SimulatedTenant, SimulatorServer
-from tests.tui import settle
 
 
 @pytest.fixture
@@ -34,7 +34,9 @@ def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
 
 
 async def open_tenant(pilot: Pilot) -> None:
-    pilot.app.call_later(pilot.app.push_screen, TenantScreen())  # from the app's task, so message_hook sees its messages
+    pilot.app.call_later(
+        pilot.app.push_screen, TenantScreen()
+    )  # from the app's task, so message_hook sees its messages
     await pilot.pause()
     await settle(pilot)
 

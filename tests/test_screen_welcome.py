@@ -22,8 +22,11 @@ STOPPED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 def save_stopped_run() -> None:
     """A custom-policy setup of contoso stopped after two steps, written as the runner would."""
     answers = parse_answers(
-        {"tenant": {"name": "contoso"}, "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-         "setup": {"pivot": "custom-policy"}}
+        {
+            "tenant": {"name": "contoso"},
+            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+            "setup": {"pivot": "custom-policy"},
+        }
     )
     steps = {
         "preflight": StepRecord(status=StepStatus.DONE, updated_at=STOPPED_AT),

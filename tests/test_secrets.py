@@ -6,11 +6,13 @@ from wizard.answers import parse_answers
 from wizard.errors import BadInputError, SetupError
 from wizard.secrets import resolve_asignio_secret, save_asignio_secret, stored_asignio_secret
 
-ANSWERS = parse_answers({
-    "tenant": {"name": "contoso"},
-    "asignio": {"client_id": "00001111-AAAA-2222-bbbb-3333cccc4444"},
-    "setup": {"pivot": "user-flow"},
-})
+ANSWERS = parse_answers(
+    {
+        "tenant": {"name": "contoso"},
+        "asignio": {"client_id": "00001111-AAAA-2222-bbbb-3333cccc4444"},
+        "setup": {"pivot": "user-flow"},
+    }
+)
 CLIENT_ID = ANSWERS.asignio.client_id
 
 

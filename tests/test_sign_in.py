@@ -15,11 +15,13 @@ from wizard.session import Session
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.state import StateStore
 
-ANSWERS = parse_answers({
-    "tenant": {"name": "contoso"},
-    "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-    "setup": {"pivot": "custom-policy"},
-})
+ANSWERS = parse_answers(
+    {
+        "tenant": {"name": "contoso"},
+        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+        "setup": {"pivot": "custom-policy"},
+    }
+)
 
 
 class OperatorStillTyping:
@@ -41,8 +43,9 @@ async def test_the_loop_stays_free_while_the_operator_signs_in() -> None:
     tenant = SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))
     with SimulatorServer(tenant) as server:
         credential = OperatorStillTyping(server.access_token)
-        tenant_facade = GraphClient(credential, graph_url=server.graph_root + "/beta",
-                               scopes=["https://graph.microsoft.com/.default"])
+        tenant_facade = GraphClient(
+            credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
+        )
         session = Session(ANSWERS, tenant_facade, StateStore("contoso"), lambda: "secret")
         signing_in = asyncio.ensure_future(session.identify())
         assert await asyncio.to_thread(credential.asked.wait, 20)

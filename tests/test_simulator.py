@@ -61,8 +61,12 @@ def error_of(response: httpx.Response) -> dict[str, str]:
     return error
 
 
-def put_policy(graph: httpx.Client, policy_id: str, content: bytes, content_type: str = "application/xml") -> httpx.Response:
-    return graph.put(f"/trustFramework/policies/{policy_id}/$value", content=content, headers={"Content-Type": content_type})
+def put_policy(
+    graph: httpx.Client, policy_id: str, content: bytes, content_type: str = "application/xml"
+) -> httpx.Response:
+    return graph.put(
+        f"/trustFramework/policies/{policy_id}/$value", content=content, headers={"Content-Type": content_type}
+    )
 
 
 def test_organization_answers_on_the_sdk_double_slash_path(server: SimulatorServer, graph: httpx.Client) -> None:
@@ -98,8 +102,11 @@ def test_an_endpoint_whose_permission_the_token_lacks_is_403(base_only: dict[str
         denied = httpx.get(server.graph_root + "/beta/trustFramework/keySets", headers=headers)
         allowed = httpx.get(server.graph_root + "/beta/trustFramework/policies", headers=headers)
     assert denied.status_code == 403
-    assert error_of(denied) == {**error_of(denied), "code": "Authorization_RequestDenied",
-                                "message": "Insufficient privileges to complete the operation."}
+    assert error_of(denied) == {
+        **error_of(denied),
+        "code": "Authorization_RequestDenied",
+        "message": "Insufficient privileges to complete the operation.",
+    }
     assert allowed.status_code == 200
 
 
@@ -113,7 +120,9 @@ def test_key_sets_get_the_prefix_and_a_second_create_is_aadb2c95028(graph: httpx
     assert graph.get("/trustFramework/keySets/b2c_1a_asigniosecret").json()["id"] == "B2C_1A_AsignioSecret"
 
 
-def test_an_uploaded_secret_becomes_the_active_key_and_is_never_shown(server: SimulatorServer, graph: httpx.Client) -> None:
+def test_an_uploaded_secret_becomes_the_active_key_and_is_never_shown(
+    server: SimulatorServer, graph: httpx.Client
+) -> None:
     graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"})
     now = int(time.time())
     uploaded = graph.post(
@@ -178,8 +187,10 @@ def test_the_policy_must_name_the_login_tenant_and_its_own_id(graph: httpx.Clien
 def test_a_child_before_its_base_names_the_missing_base(graph: httpx.Client, starter_pack: Path) -> None:
     response = put_policy(graph, "B2C_1A_signup_signin", pack_policy(starter_pack, "B2C_1A_signup_signin"))
     assert response.status_code == 400
-    assert ("Policy with 'policyId': B2C_1A_TRUSTFRAMEWORKEXTENSIONS cannot be found in the directory "
-            "'contoso.onmicrosoft.com'") in error_of(response)["message"]
+    assert (
+        "Policy with 'policyId': B2C_1A_TRUSTFRAMEWORKEXTENSIONS cannot be found in the directory "
+        "'contoso.onmicrosoft.com'"
+    ) in error_of(response)["message"]
 
 
 def test_a_key_reference_needs_a_keyset_with_an_active_key(starter_pack: Path) -> None:
@@ -188,7 +199,10 @@ def test_a_key_reference_needs_a_keyset_with_an_active_key(starter_pack: Path) -
         url = server.graph_root + "/beta/trustFramework/policies/B2C_1A_TrustFrameworkBase/$value"
         response = httpx.put(url, content=pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase"), headers=headers)
     assert response.status_code == 400
-    assert 'does not have CryptographicKey referenced by storageReferenceId "B2C_1A_FacebookSecret"' in error_of(response)["message"]
+    assert (
+        'does not have CryptographicKey referenced by storageReferenceId "B2C_1A_FacebookSecret"'
+        in error_of(response)["message"]
+    )
 
 
 def test_references_resolve_against_the_stored_ancestors(graph: httpx.Client, starter_pack: Path) -> None:
@@ -199,16 +213,27 @@ def test_references_resolve_against_the_stored_ancestors(graph: httpx.Client, st
     )
     response = put_policy(graph, "B2C_1A_signup_signin", broken)
     assert response.status_code == 400
-    assert ('makes a reference to UserJourney with id "NoSuchJourney" but neither the policy nor any of its base '
-            "policies contain such an element") in error_of(response)["message"]
-    assert put_policy(graph, "B2C_1A_signup_signin", pack_policy(starter_pack, "B2C_1A_signup_signin")).status_code == 201
+    assert (
+        'makes a reference to UserJourney with id "NoSuchJourney" but neither the policy nor any of its base '
+        "policies contain such an element"
+    ) in error_of(response)["message"]
+    assert (
+        put_policy(graph, "B2C_1A_signup_signin", pack_policy(starter_pack, "B2C_1A_signup_signin")).status_code == 201
+    )
 
 
-def test_identity_provider_secret_reads_back_masked_and_is_not_kept(server: SimulatorServer, graph: httpx.Client) -> None:
+def test_identity_provider_secret_reads_back_masked_and_is_not_kept(
+    server: SimulatorServer, graph: httpx.Client
+) -> None:
     body = {
-        "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider", "displayName": "Asignio",
-        "clientId": "cid", "clientSecret": SECRET, "metadataUrl": "https://authorization.asignio.com/.well-known/openid-configuration",
-        "responseType": "code", "responseMode": "query", "scope": "openid email profile",
+        "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
+        "displayName": "Asignio",
+        "clientId": "cid",
+        "clientSecret": SECRET,
+        "metadataUrl": "https://authorization.asignio.com/.well-known/openid-configuration",
+        "responseType": "code",
+        "responseMode": "query",
+        "scope": "openid email profile",
         "claimsMapping": {"userId": "sub"},
     }
     created = graph.post("/identity/identityProviders", json=body)
@@ -216,7 +241,10 @@ def test_identity_provider_secret_reads_back_masked_and_is_not_kept(server: Simu
     provider_id = created.json()["id"]
     assert graph.get(f"/identity/identityProviders/{provider_id}").json()["clientSecret"] == "******"
     assert graph.patch(f"/identity/identityProviders/{provider_id}", json={"responseMode": "bogus"}).status_code == 400
-    assert graph.patch(f"/identity/identityProviders/{provider_id}", json={"clientSecret": SECRET + "2"}).status_code == 204
+    assert (
+        graph.patch(f"/identity/identityProviders/{provider_id}", json={"clientSecret": SECRET + "2"}).status_code
+        == 204
+    )
     assert SECRET not in json.dumps(server.tenant.to_json())
     missing = graph.post("/identity/identityProviders", json={**body, "metadataUrl": None})
     assert missing.status_code == 400 and "metadataUrl" in error_of(missing)["message"]
@@ -226,18 +254,32 @@ def test_user_flows_get_b2c_1_and_take_providers_by_reference(graph: httpx.Clien
     body = {"id": "AsignioSignupSignin", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 3}
     assert graph.post("/identity/b2cUserFlows", json=body).json()["id"] == "B2C_1_AsignioSignupSignin"
     assert graph.post("/identity/b2cUserFlows", json=body).status_code == 409
-    provider = graph.post("/identity/identityProviders", json={
-        "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider", "displayName": "Asignio", "clientId": "c",
-        "clientSecret": "s", "metadataUrl": "https://m", "responseType": "code", "scope": "openid", "claimsMapping": {"userId": "sub"},
-    }).json()
+    provider = graph.post(
+        "/identity/identityProviders",
+        json={
+            "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
+            "displayName": "Asignio",
+            "clientId": "c",
+            "clientSecret": "s",
+            "metadataUrl": "https://m",
+            "responseType": "code",
+            "scope": "openid",
+            "claimsMapping": {"userId": "sub"},
+        },
+    ).json()
     reference = {"@odata.id": f"https://graph.microsoft.com/beta/identity/identityProviders/{provider['id']}"}
     flow = "/identity/b2cUserFlows/B2C_1_AsignioSignupSignin"
     assert graph.post(f"{flow}/userFlowIdentityProviders/$ref", json=reference).status_code == 204
     again = graph.post(f"{flow}/userflowIdentityProviders/$ref", json=reference)
     assert again.status_code == 400
-    assert error_of(again) == {**error_of(again), "code": "Request_BadRequest", "message": (
-        "One or more added object references already exist for the following modified properties: "
-        "'userFlowIdentityProviders'.")}
+    assert error_of(again) == {
+        **error_of(again),
+        "code": "Request_BadRequest",
+        "message": (
+            "One or more added object references already exist for the following modified properties: "
+            "'userFlowIdentityProviders'."
+        ),
+    }
     for listing in ("userFlowIdentityProviders", "identityProviders"):
         assert [p["id"] for p in graph.get(f"{flow}/{listing}").json()["value"]] == [provider["id"]]
 
@@ -264,7 +306,10 @@ def test_grants_are_found_by_client_and_resource(graph: httpx.Client) -> None:
     body = {"clientId": client["id"], "resourceId": resource["id"], "consentType": "AllPrincipals", "scope": "openid"}
     grant = graph.post("/oauth2PermissionGrants", json=body).json()
     assert graph.post("/oauth2PermissionGrants", json=body).status_code == 409
-    assert graph.patch(f"/oauth2PermissionGrants/{grant['id']}", json={"scope": "openid offline_access"}).status_code == 204
+    assert (
+        graph.patch(f"/oauth2PermissionGrants/{grant['id']}", json={"scope": "openid offline_access"}).status_code
+        == 204
+    )
     query = {"$filter": f"clientId eq '{client['id']}' and resourceId eq '{resource['id']}'"}
     [found] = graph.get("/oauth2PermissionGrants", params=query).json()["value"]
     assert found["scope"] == "openid offline_access"
@@ -298,7 +343,12 @@ def test_the_log_counts_reads_and_writes(server: SimulatorServer, graph: httpx.C
     graph.post("/trustFramework/keySets", json={"id": "Counted"})
     assert (server.reads, server.writes) == (1, 1)
     record = server.log[-1]
-    assert (record.method, record.path, record.status, record.is_write) == ("POST", "/trustFramework/keySets", 201, True)
+    assert (record.method, record.path, record.status, record.is_write) == (
+        "POST",
+        "/trustFramework/keySets",
+        201,
+        True,
+    )
     assert record.ended >= record.started
     server.reset_log()
     assert server.log == [] and server.reads == server.writes == 0
@@ -405,7 +455,9 @@ def test_stop_cuts_open_connections(server: SimulatorServer, graph: httpx.Client
 def test_the_module_runs_standalone_and_prints_how_to_point_at_it(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "wizard.simulator", "--state-file", str(tmp_path / "t.json"), "--name", "fabrikam"],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

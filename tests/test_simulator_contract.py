@@ -19,8 +19,13 @@ from tests.test_simulator import error_of, pack_policy, put_policy
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 
 OIDC_PROVIDER = {
-    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider", "displayName": "Asignio", "clientId": "c",
-    "clientSecret": "s", "metadataUrl": "https://m", "responseType": "code", "scope": "openid",
+    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
+    "displayName": "Asignio",
+    "clientId": "c",
+    "clientSecret": "s",
+    "metadataUrl": "https://m",
+    "responseType": "code",
+    "scope": "openid",
     "claimsMapping": {"userId": "sub"},
 }
 INVENTED_CODES = {"AADB2C95024", "AADB2C95025"}
@@ -67,8 +72,10 @@ def graph(server: SimulatorServer) -> Iterator[httpx.Client]:
 def test_upload_secret_answers_like_the_doc_example_oct_in_capitals_and_string_dates(graph: httpx.Client) -> None:
     created = graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"})
     assert created.headers["Location"] == "/trustFramework/keySets('B2C_1A_AsignioSecret')"
-    uploaded = graph.post("/trustFramework/keySets/B2C_1A_AsignioSecret/uploadSecret",
-                          json={"use": "sig", "k": "secret", "nbf": 1508969811, "exp": 4102444800})
+    uploaded = graph.post(
+        "/trustFramework/keySets/B2C_1A_AsignioSecret/uploadSecret",
+        json={"use": "sig", "k": "secret", "nbf": 1508969811, "exp": 4102444800},
+    )
     assert uploaded.status_code == 200
     body = uploaded.json()
     assert set(body) == {"kid", "use", "kty", "nbf", "exp"}
@@ -77,8 +84,10 @@ def test_upload_secret_answers_like_the_doc_example_oct_in_capitals_and_string_d
 
 def test_a_key_set_reads_back_its_keys_as_documented_trust_framework_keys(graph: httpx.Client) -> None:
     graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"})
-    graph.post("/trustFramework/keySets/B2C_1A_AsignioSecret/uploadSecret",
-               json={"use": "sig", "k": "secret", "nbf": 1508969811, "exp": 4102444800})
+    graph.post(
+        "/trustFramework/keySets/B2C_1A_AsignioSecret/uploadSecret",
+        json={"use": "sig", "k": "secret", "nbf": 1508969811, "exp": 4102444800},
+    )
     [key] = graph.get("/trustFramework/keySets/B2C_1A_AsignioSecret").json()["keys"]
     assert set(key) == TRUST_FRAMEWORK_KEY
     assert (key["kty"], key["nbf"], key["exp"], key["k"]) == ("OCT", 1508969811, 4102444800, None)
@@ -88,15 +97,19 @@ def test_a_key_set_reads_back_its_keys_as_documented_trust_framework_keys(graph:
 
 def test_dates_must_be_integers_as_the_request_documents_them(graph: httpx.Client) -> None:
     graph.post("/trustFramework/keySets", json={"id": "Dates"})
-    as_strings = graph.post("/trustFramework/keySets/B2C_1A_Dates/uploadSecret",
-                            json={"use": "sig", "k": "secret", "nbf": "1508969811", "exp": "4102444800"})
+    as_strings = graph.post(
+        "/trustFramework/keySets/B2C_1A_Dates/uploadSecret",
+        json={"use": "sig", "k": "secret", "nbf": "1508969811", "exp": "4102444800"},
+    )
     assert as_strings.status_code == 400 and error_of(as_strings)["code"] == "AADB2C"
 
 
 def test_generated_keys_are_rsa_with_public_parts_and_numeric_dates(graph: httpx.Client) -> None:
     graph.post("/trustFramework/keySets", json={"id": "Signing"})
-    generated = graph.post("/trustFramework/keySets/B2C_1A_Signing/generateKey",
-                           json={"use": "sig", "kty": "RSA", "nbf": 1508969811, "exp": 4102444800})
+    generated = graph.post(
+        "/trustFramework/keySets/B2C_1A_Signing/generateKey",
+        json={"use": "sig", "kty": "RSA", "nbf": 1508969811, "exp": 4102444800},
+    )
     assert generated.status_code == 200
     key = generated.json()
     assert (key["kty"], key["use"], key["e"], key["nbf"]) == ("RSA", "sig", "AQAB", 1508969811)
@@ -115,7 +128,9 @@ def test_organization_without_organization_read_is_200_with_only_id_name_and_dom
     assert organization["id"] == server.tenant.organization_id
     assert organization["displayName"] == "Contoso B2C"
     assert organization["verifiedDomains"][0]["name"] == "contoso.onmicrosoft.com"
-    others = {name: value for name, value in organization.items() if name not in ("id", "displayName", "verifiedDomains")}
+    others = {
+        name: value for name, value in organization.items() if name not in ("id", "displayName", "verifiedDomains")
+    }
     assert "tenantType" in others and set(others.values()) == {None}
 
 
@@ -136,8 +151,11 @@ def test_a_token_without_any_permission_cannot_read_the_organization(start: Star
 def test_a_missing_key_set_or_policy_is_404_with_b2c_s_not_found_code(graph: httpx.Client) -> None:
     key_set = graph.get("/trustFramework/keySets/B2C_1A_Nothing")
     assert key_set.status_code == 404
-    assert error_of(key_set) == {**error_of(key_set), "code": "AADB2C90073", "message":
-                                 "KeyContainer with 'id': 'B2C_1A_Nothing' cannot be found in the directory 'contoso.onmicrosoft.com'."}
+    assert error_of(key_set) == {
+        **error_of(key_set),
+        "code": "AADB2C90073",
+        "message": "KeyContainer with 'id': 'B2C_1A_Nothing' cannot be found in the directory 'contoso.onmicrosoft.com'.",
+    }
     for path in ("/trustFramework/policies/B2C_1A_Nothing", "/trustFramework/policies/B2C_1A_Nothing/$value"):
         policy = graph.get(path)
         assert policy.status_code == 404 and error_of(policy)["code"] == "AADB2C90073"
@@ -193,33 +211,54 @@ def test_filter_compares_strings_case_insensitively_and_joins_with_and(graph: ht
 # b2cidentityuserflow-post-userflowidentityproviders.md, identitycontainer-post-b2cuserflows.md
 
 
-def test_a_provider_is_created_as_the_doc_shows_and_reads_back_masked(server: SimulatorServer, graph: httpx.Client) -> None:
-    created = graph.post("/identity/identityProviders", json={**OIDC_PROVIDER, "@odata.type": "microsoft.graph.openIdConnectIdentityProvider"})
+def test_a_provider_is_created_as_the_doc_shows_and_reads_back_masked(
+    server: SimulatorServer, graph: httpx.Client
+) -> None:
+    created = graph.post(
+        "/identity/identityProviders",
+        json={**OIDC_PROVIDER, "@odata.type": "microsoft.graph.openIdConnectIdentityProvider"},
+    )
     assert created.status_code == 201
     assert created.json()["@odata.type"] == "microsoft.graph.openIdConnectIdentityProvider"
     [listed] = graph.get("/identity/identityProviders").json()["value"]
-    assert (listed["@odata.type"], listed["clientSecret"]) == ("#microsoft.graph.openIdConnectIdentityProvider", "******")
+    assert (listed["@odata.type"], listed["clientSecret"]) == (
+        "#microsoft.graph.openIdConnectIdentityProvider",
+        "******",
+    )
     assert '"s"' not in str(server.tenant.to_json())
 
 
 def test_providers_attach_only_through_user_flow_identity_providers(graph: httpx.Client) -> None:
-    flow = graph.post("/identity/b2cUserFlows", json={"id": "Susi", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 3})
+    flow = graph.post(
+        "/identity/b2cUserFlows", json={"id": "Susi", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 3}
+    )
     assert flow.headers["Location"].endswith("/beta/identity/b2cUserFlows/B2C_1_Susi")
     assert flow.headers["Location"].startswith("http://127.0.0.1:")
     provider = graph.post("/identity/identityProviders", json=OIDC_PROVIDER).json()
     reference = {"@odata.id": f"https://graph.microsoft.com/beta/identity/identityProviders/{provider['id']}"}
     deprecated = graph.post("/identity/b2cUserFlows/B2C_1_Susi/identityProviders/$ref", json=reference)
     assert deprecated.status_code == 400
-    assert error_of(deprecated)["code"] == "BadRequest" and "Resource not found for the segment" in error_of(deprecated)["message"]
+    assert (
+        error_of(deprecated)["code"] == "BadRequest"
+        and "Resource not found for the segment" in error_of(deprecated)["message"]
+    )
     assert graph.get("/identity/b2cUserFlows/B2C_1_Susi/userflowIdentityProviders").json()["value"] == []
-    assert graph.post("/identity/b2cUserFlows/B2C_1_Susi/userflowIdentityProviders/$ref", json=reference).status_code == 204
-    assert graph.post("/identity/b2cUserFlows/B2C_1_Susi/USERFLOWIDENTITYPROVIDERS/$ref", json=reference).status_code == 400
+    assert (
+        graph.post("/identity/b2cUserFlows/B2C_1_Susi/userflowIdentityProviders/$ref", json=reference).status_code
+        == 204
+    )
+    assert (
+        graph.post("/identity/b2cUserFlows/B2C_1_Susi/USERFLOWIDENTITYPROVIDERS/$ref", json=reference).status_code
+        == 400
+    )
 
 
 # Custom policies: B2C's upload rules, independent of the project's policy engine
 
 
-def test_a_technical_profile_reference_must_resolve_in_the_policy_or_its_bases(start: Start, starter_pack: Path) -> None:
+def test_a_technical_profile_reference_must_resolve_in_the_policy_or_its_bases(
+    start: Start, starter_pack: Path
+) -> None:
     base = pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase")
     server = start(SimulatedTenant.seeded(base={"B2C_1A_TrustFrameworkBase": base}))
     child = b"""<TrustFrameworkPolicy xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06"
@@ -245,7 +284,8 @@ def test_a_technical_profile_reference_must_resolve_in_the_policy_or_its_bases(s
 
 
 def test_uploads_do_not_use_the_project_s_own_validator(
-        graph: httpx.Client, starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph: httpx.Client, starter_pack: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import wizard.policies
 
     def refuses_everything(*args: object, **kwargs: object) -> list[object]:
@@ -273,9 +313,20 @@ def test_the_simulator_imports_without_any_graph_sdk_or_the_policy_engine() -> N
 
 def test_the_module_takes_page_size_and_replication_lag(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "wizard.simulator", "--state-file", str(tmp_path / "t.json"),
-         "--page-size", "1", "--replication-lag", "60"],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "wizard.simulator",
+            "--state-file",
+            str(tmp_path / "t.json"),
+            "--page-size",
+            "1",
+            "--replication-lag",
+            "60",
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -297,4 +348,3 @@ def test_knobs_refuse_nonsense_values() -> None:
     with pytest.raises(ValueError):
         SimulatorServer(SimulatedTenant.seeded(), replication_lag=-1)
     assert SimulatorServer(SimulatedTenant.seeded()).permissions == ALL_PERMISSIONS
-

@@ -23,8 +23,13 @@ LONG_LAG = 600.0
 NO_BACKING_APPLICATION = "The appId '{}' of the service principal does not reference a valid application object."
 CREATE_IF_MISSING = {"Prefer": "create-if-missing"}
 OIDC_PROVIDER = {
-    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider", "displayName": "Asignio", "clientId": "c",
-    "clientSecret": "s", "metadataUrl": "https://m", "responseType": "code", "scope": "openid",
+    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
+    "displayName": "Asignio",
+    "clientId": "c",
+    "clientSecret": "s",
+    "metadataUrl": "https://m",
+    "responseType": "code",
+    "scope": "openid",
     "claimsMapping": {"userId": "sub"},
 }
 
@@ -97,8 +102,13 @@ def test_filter_applies_before_paging_and_the_next_link_keeps_the_query(start: S
         for name in ("Asignio", "Other", "asignio", "ASIGNIO", "Other"):
             graph.post("/applications", json={"displayName": name})
         pages = every_page(graph, "/applications", {"$filter": "displayName eq 'Asignio'", "$select": "displayName"})
-        assert [[app["displayName"] for app in page["value"]] for page in pages] == [["Asignio", "asignio"], ["ASIGNIO"]]
-        assert "%24filter=displayName%20eq%20%27Asignio%27" in pages[0]["@odata.nextLink"].replace("$filter", "%24filter")
+        assert [[app["displayName"] for app in page["value"]] for page in pages] == [
+            ["Asignio", "asignio"],
+            ["ASIGNIO"],
+        ]
+        assert "%24filter=displayName%20eq%20%27Asignio%27" in pages[0]["@odata.nextLink"].replace(
+            "$filter", "%24filter"
+        )
         assert set(pages[1]["value"][0]) == {"id", "displayName"}
 
 
@@ -116,8 +126,14 @@ def test_paging_covers_policies_and_user_flow_providers(start: Start) -> None:
     tenant = SimulatedTenant.seeded(base={f"B2C_1A_P{number}": b"<x/>" for number in range(3)})
     with client(start(tenant, page_size=2)) as graph:
         policies = every_page(graph, "/trustFramework/policies")
-        assert [policy["id"] for page in policies for policy in page["value"]] == ["B2C_1A_P0", "B2C_1A_P1", "B2C_1A_P2"]
-        graph.post("/identity/b2cUserFlows", json={"id": "Susi", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 3})
+        assert [policy["id"] for page in policies for policy in page["value"]] == [
+            "B2C_1A_P0",
+            "B2C_1A_P1",
+            "B2C_1A_P2",
+        ]
+        graph.post(
+            "/identity/b2cUserFlows", json={"id": "Susi", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 3}
+        )
         for _ in range(3):
             provider = graph.post("/identity/identityProviders", json=OIDC_PROVIDER).json()
             reference = {"@odata.id": f"https://graph.microsoft.com/beta/identity/identityProviders/{provider['id']}"}
@@ -138,8 +154,11 @@ def test_a_new_application_is_hidden_from_reads_and_references_until_it_replicat
         assert graph.get("/applications", params={"$filter": "displayName eq 'Asignio test'"}).json()["value"] == []
         assert graph.get("/applications").json()["value"] == []
         principal = graph.post("/servicePrincipals", json={"appId": application["appId"]})
-        assert error_of(principal) == {**error_of(principal), "code": "Request_BadRequest",
-                                       "message": NO_BACKING_APPLICATION.format(application["appId"])}
+        assert error_of(principal) == {
+            **error_of(principal),
+            "code": "Request_BadRequest",
+            "message": NO_BACKING_APPLICATION.format(application["appId"]),
+        }
         assert principal.status_code == 400  # Entra's NoBackingApplicationObject
         server.replication_lag = SHORT_LAG
         assert eventually(lambda: graph.get(f"/applications/{application['id']}"), 200).status_code == 200
@@ -155,8 +174,15 @@ def test_a_grant_naming_a_new_service_principal_is_404_until_it_replicates(start
         server.replication_lag = 0
         principal = graph.post("/servicePrincipals", json={"appId": application["appId"]}).json()
         server.replication_lag = LONG_LAG
-        [resource] = graph.get("/servicePrincipals", params={"$filter": "displayName eq 'Microsoft Graph'"}).json()["value"]
-        body = {"clientId": principal["id"], "resourceId": resource["id"], "consentType": "AllPrincipals", "scope": "openid"}
+        [resource] = graph.get("/servicePrincipals", params={"$filter": "displayName eq 'Microsoft Graph'"}).json()[
+            "value"
+        ]
+        body = {
+            "clientId": principal["id"],
+            "resourceId": resource["id"],
+            "consentType": "AllPrincipals",
+            "scope": "openid",
+        }
         refused = graph.post("/oauth2PermissionGrants", json=body)
         assert refused.status_code == 404 and error_of(refused)["code"] == "Request_ResourceNotFound"
         second = graph.post("/servicePrincipals", json={"appId": application["appId"]})
@@ -219,7 +245,10 @@ def test_writes_by_id_on_lagging_providers_and_flows_are_404(start: Start) -> No
         assert attach.status_code == 404 and error_of(attach)["code"] == "Request_ResourceNotFound"
         assert graph.get("/identity/b2cUserFlows/B2C_1_Susi").status_code == 404
         server.replication_lag = 0
-        assert graph.post("/identity/b2cUserFlows/B2C_1_Susi/userFlowIdentityProviders/$ref", json=reference).status_code == 204
+        assert (
+            graph.post("/identity/b2cUserFlows/B2C_1_Susi/userFlowIdentityProviders/$ref", json=reference).status_code
+            == 204
+        )
 
 
 def test_creation_times_are_saved_so_a_reloaded_simulator_still_hides_new_objects(start: Start, tmp_path: Path) -> None:
@@ -250,13 +279,20 @@ def test_policies_are_exempt_from_the_lag(start: Start) -> None:
 
 def test_application_upsert_creates_201_then_updates_204_and_404s_without_prefer(start: Start) -> None:
     with client(start()) as graph:
-        created = graph.patch("/applications(uniqueName='asignio-test')", json={"displayName": "Asignio"}, headers=CREATE_IF_MISSING)
+        created = graph.patch(
+            "/applications(uniqueName='asignio-test')", json={"displayName": "Asignio"}, headers=CREATE_IF_MISSING
+        )
         assert created.status_code == 201
         application = created.json()
         assert (application["uniqueName"], application["displayName"]) == ("asignio-test", "Asignio")
-        updated = graph.patch("/applications(uniqueName='asignio-test')", json={"displayName": "Renamed"}, headers=CREATE_IF_MISSING)
+        updated = graph.patch(
+            "/applications(uniqueName='asignio-test')", json={"displayName": "Renamed"}, headers=CREATE_IF_MISSING
+        )
         assert updated.status_code == 204 and updated.content == b""
-        assert graph.patch("/applications(uniqueName='asignio-test')", json={"signInAudience": "AzureADMyOrg"}).status_code == 204
+        assert (
+            graph.patch("/applications(uniqueName='asignio-test')", json={"signInAudience": "AzureADMyOrg"}).status_code
+            == 204
+        )
         absent = graph.patch("/applications(uniqueName='other')", json={"displayName": "Other"})
         assert absent.status_code == 404 and error_of(absent)["code"] == "Request_ResourceNotFound"
         for path in ("/applications(uniqueName='ASIGNIO-TEST')", f"/applications(appId='{application['appId']}')"):
@@ -270,7 +306,9 @@ def test_application_upsert_creates_201_then_updates_204_and_404s_without_prefer
 def test_alternate_key_paths_are_parsed_encoded_or_not_with_doubled_quotes(start: Start) -> None:
     server = start()
     with client(server) as graph:
-        created = graph.patch("/applications(uniqueName='O''Brien app')", json={"displayName": "O'Brien"}, headers=CREATE_IF_MISSING)
+        created = graph.patch(
+            "/applications(uniqueName='O''Brien app')", json={"displayName": "O'Brien"}, headers=CREATE_IF_MISSING
+        )
         assert created.status_code == 201 and created.json()["uniqueName"] == "O'Brien app"
         encoded = httpx.URL(server.graph_root + "/beta/applications%28uniqueName%3D%27O%27%27Brien%20app%27%29")
         assert graph.get(encoded).json()["displayName"] == "O'Brien"
@@ -308,11 +346,18 @@ def test_an_upsert_of_a_lagging_application_updates_it_instead_of_creating_a_sec
 def test_a_tenant_refusing_upserts_answers_400_to_alternate_key_writes_only(start: Start) -> None:
     server = start(upsert_supported=False)
     with client(server) as graph:
-        for path in ("/applications(uniqueName='asignio-test')", "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')"):
+        for path in (
+            "/applications(uniqueName='asignio-test')",
+            "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')",
+        ):
             refused = graph.patch(path, json={"displayName": "x"}, headers=CREATE_IF_MISSING)
             assert refused.status_code == 400 and error_of(refused)["code"] == "Request_BadRequest"
         assert graph.get("/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')").status_code == 200
         assert server.tenant.applications == {}
         server.upsert_supported = True
-        assert graph.patch("/applications(uniqueName='asignio-test')", json={"displayName": "x"},
-                           headers=CREATE_IF_MISSING).status_code == 201
+        assert (
+            graph.patch(
+                "/applications(uniqueName='asignio-test')", json={"displayName": "x"}, headers=CREATE_IF_MISSING
+            ).status_code
+            == 201
+        )

@@ -10,11 +10,13 @@ from wizard.errors import BadInputError
 from wizard.events import StepStatus
 from wizard.state import RunState, StateStore, StepRecord, discard_run, state_dir, unfinished_runs
 
-ANSWERS = parse_answers({
-    "tenant": {"name": "contoso"},
-    "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-    "setup": {"pivot": "custom-policy"},
-})
+ANSWERS = parse_answers(
+    {
+        "tenant": {"name": "contoso"},
+        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+        "setup": {"pivot": "custom-policy"},
+    }
+)
 
 
 def test_state_lives_under_xdg_state_home(isolated_environment: Path) -> None:

@@ -24,8 +24,16 @@ from screens.welcome import WelcomeScreen
 from wizard.errors import SetupError
 
 SCREENS: list[type[Screen]] = [
-    WelcomeScreen, TenantScreen, DeviceCodeScreen, CredentialsScreen, PathScreen, MfaScreen, ReviewScreen,
-    ProgressScreen, DoneScreen, ErrorScreen,
+    WelcomeScreen,
+    TenantScreen,
+    DeviceCodeScreen,
+    CredentialsScreen,
+    PathScreen,
+    MfaScreen,
+    ReviewScreen,
+    ProgressScreen,
+    DoneScreen,
+    ErrorScreen,
 ]
 
 
@@ -45,7 +53,9 @@ async def test_each_dialog_keeps_its_own_border_and_no_push_reparses_the_css() -
         reparses: list[None] = []
         reparse = app.stylesheet.reparse
         app.stylesheet.reparse = lambda: (reparses.append(None), reparse())[1]  # type: ignore[method-assign]
-        code = DeviceCodeScreen("https://microsoft.com/devicelogin", "ABCD-EFGH", datetime.now(UTC) + timedelta(minutes=5))
+        code = DeviceCodeScreen(
+            "https://microsoft.com/devicelogin", "ABCD-EFGH", datetime.now(UTC) + timedelta(minutes=5)
+        )
         await app.push_screen(code)
         await app.push_screen(ErrorScreen(SetupError("It stopped", "try again")))
         await pilot.pause()

@@ -18,10 +18,10 @@ from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
+from tests.tui import settle
 from wizard.events import StepFailed, StepWaiting
 from wizard.simulator import SimulatedTenant
 from wizard.state import StateStore
-from tests.tui import settle
 
 
 async def press(pilot: Pilot, *keys: str) -> None:

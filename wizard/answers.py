@@ -72,7 +72,7 @@ def _env_name(value: str) -> str:
 
 def _prefixed(value: str, prefix: str) -> str:
     """B2C ids carry a prefix the service adds; accept the name with or without it."""
-    name = value[len(prefix):] if value.upper().startswith(prefix.upper()) else value
+    name = value[len(prefix) :] if value.upper().startswith(prefix.upper()) else value
     if not POLICY_ID_PART.match(name):
         raise ValueError(f"{value!r} may hold only letters, digits, '_' and '-' after {prefix}")
     return prefix + name

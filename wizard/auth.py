@@ -13,15 +13,12 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from wizard.answers import Answers, SignInMethod
 from wizard.clouds import ENDPOINTS, graph_scope
 from wizard.errors import SignInError
 from wizard.permissions import DELEGATED_PERMISSIONS
-
-if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
 
 ACCESS_TOKEN_ENV = "ASIGNIO_SETUP_ACCESS_TOKEN"
 UNKNOWN_EXPIRY_SECONDS = 3600
@@ -43,6 +40,22 @@ def token_claims(token: str) -> dict[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
+class Token(Protocol):
+    """What the Graph layer reads of a token: azure-core's AccessToken and IssuedToken both have it."""
+
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def expires_on(self) -> int: ...
+
+
+class Credential(Protocol):
+    """Anything that hands out Graph tokens: azure-identity's credentials, a given token, a test's stand-in."""
+
+    def get_token(self, *scopes: str, **options: Any) -> Token: ...
+
+
 class IssuedToken(NamedTuple):
     """A token as azure-core's AccessToken has it (the same two fields), without importing azure-core: a pipeline
     or demo run with a given token then never loads the Azure libraries (~70 ms of start-up)."""
@@ -61,7 +74,11 @@ class StaticTokenCredential:
         self._expires_on = expiry if isinstance(expiry, int) else int(time.time()) + UNKNOWN_EXPIRY_SECONDS
 
     def get_token(
-        self, *scopes: str, claims: str | None = None, tenant_id: str | None = None, enable_cae: bool = False,
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
         **kwargs: Any,
     ) -> IssuedToken:
         return IssuedToken(self._token, self._expires_on)
@@ -100,7 +117,7 @@ def credential_for(
     *,
     prompt: DeviceCodePrompt | None = None,
     secret_lookup: SecretLookup | None = None,
-) -> tuple[TokenCredential, list[str]]:
+) -> tuple[Credential, list[str]]:
     """A credential and the scopes to ask it for, per the answers' sign-in method.
 
     `secret_lookup(client_id)` is asked for the client-secret method's secret when the environment
@@ -122,8 +139,9 @@ def credential_for(
         secret = _client_secret(answers, secret_lookup)
         from azure.identity import ClientSecretCredential
 
-        credential = ClientSecretCredential(tenant_id, client_id, secret, authority=authority)
-        return credential, [graph_scope(answers.tenant.cloud)]
+        return ClientSecretCredential(tenant_id, client_id, secret, authority=authority), [
+            graph_scope(answers.tenant.cloud)
+        ]
     if method is SignInMethod.AZURE_CLI:
         from azure.identity import AzureCliCredential
 
@@ -131,8 +149,8 @@ def credential_for(
     if method is SignInMethod.BROWSER:
         from azure.identity import InteractiveBrowserCredential
 
-        credential = InteractiveBrowserCredential(tenant_id=tenant_id, client_id=client_id, authority=authority)
-        return credential, delegated_scopes(answers)
+        browser = InteractiveBrowserCredential(tenant_id=tenant_id, client_id=client_id, authority=authority)
+        return browser, delegated_scopes(answers)
     from azure.identity import DeviceCodeCredential
 
     credential = DeviceCodeCredential(
@@ -147,7 +165,9 @@ def _client_secret(answers: Answers, secret_lookup: SecretLookup | None) -> str:
     if not secret and secret_lookup is not None:
         secret = secret_lookup(answers.auth.client_id)
     if not secret:
-        where = f"the environment variable {name}" if name else "an environment variable named by [auth] client_secret_env"
+        where = (
+            f"the environment variable {name}" if name else "an environment variable named by [auth] client_secret_env"
+        )
         raise SignInError(
             f"no client secret found for the sign-in app {answers.auth.client_id}",
             f"put the app's secret in {where}, or store it in the OS keyring",

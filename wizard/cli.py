@@ -45,9 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    policies = commands.add_parser(
-        "policies", help="generate the Asignio custom policies offline from a base chain"
-    )
+    policies = commands.add_parser("policies", help="generate the Asignio custom policies offline from a base chain")
     policies.add_argument("--answers", type=Path, required=True, metavar="ANSWERS.toml")
     policies.add_argument("--base", type=Path, required=True, metavar="DIR", help="folder with the tenant's chain")
     policies.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the policies to")

@@ -59,16 +59,19 @@ class EventPrinter:
                 lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
                 if waiting:
                     confirm = " ".join(f"--confirm {step}" for step in waiting)
-                    lines.append(f"Waiting for you in the portal: {', '.join(waiting)}. When they are done, run "
-                                 f"the same command again with {confirm}")
+                    lines.append(
+                        f"Waiting for you in the portal: {', '.join(waiting)}. When they are done, run "
+                        f"the same command again with {confirm}"
+                    )
                 if url:
                     lines.append(f"Run now: {url}")
                 return lines
         return []
 
 
-async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm: Sequence[str],
-               rotate_secret: bool) -> int:
+async def _run(
+    answers_path: Path, demo: bool, demo_state: Path | None, confirm: Sequence[str], rotate_secret: bool
+) -> int:
     from wizard.session import Session
 
     answers = load_answers(answers_path)
@@ -97,7 +100,13 @@ async def _run(answers_path: Path, demo: bool, demo_state: Path | None, confirm:
     return int(ExitCode.PENDING if finished.waiting else ExitCode.OK)
 
 
-def run_headless(answers_path: Path, *, demo: bool = False, demo_state: Path | None = None,
-                 confirm: Sequence[str] = (), rotate_secret: bool = False) -> int:
+def run_headless(
+    answers_path: Path,
+    *,
+    demo: bool = False,
+    demo_state: Path | None = None,
+    confirm: Sequence[str] = (),
+    rotate_secret: bool = False,
+) -> int:
     """Runs the setup to the end or to the first failure; returns the exit code (README: exit codes)."""
     return asyncio.run(_run(answers_path, demo, demo_state, confirm, rotate_secret))

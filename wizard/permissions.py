@@ -21,8 +21,12 @@ class Operation:
     """Higher permissions the doc's table accepts for every call of this kind (none where a call takes none)."""
 
 
-ORGANIZATION = Operation("read the tenant's details", "Organization.Read.All", "any member of the tenant",
-                         ("Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"))
+ORGANIZATION = Operation(
+    "read the tenant's details",
+    "Organization.Read.All",
+    "any member of the tenant",
+    ("Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"),
+)
 KEY_SETS = Operation("manage policy keys", "TrustFrameworkKeySet.ReadWrite.All", "B2C IEF Keyset Administrator")
 POLICIES = Operation("manage custom policies", "Policy.ReadWrite.TrustFramework", "B2C IEF Policy Administrator")
 PROVIDERS = Operation(
@@ -30,7 +34,8 @@ PROVIDERS = Operation(
 )
 USER_FLOWS = Operation("manage user flows", "IdentityUserFlow.ReadWrite.All", "External ID User Flow Administrator")
 APPLICATIONS = Operation(
-    "manage app registrations", "Application.ReadWrite.All",
+    "manage app registrations",
+    "Application.ReadWrite.All",
     "Application Developer (for apps it owns) or Cloud Application Administrator",
 )
 """Creating an application accepts no Directory.* permission (application-post-applications.md)."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from wizard.answers import Answers
 from wizard.errors import BadInputError, SetupError, unexpected
 from wizard.events import (
+    FINISHED,
     Event,
     RunFinished,
     StepDone,
@@ -18,7 +19,6 @@ from wizard.events import (
     StepProgress,
     StepSkipped,
     StepStarted,
-    FINISHED,
     StepStatus,
     StepWaiting,
 )
@@ -44,7 +44,12 @@ class Runner:
     """One tenant's setup: the plan for the answers, the saved state, and the Graph client."""
 
     def __init__(
-        self, answers: Answers, graph: GraphClient, store: StateStore, secret: Callable[[], str], *,
+        self,
+        answers: Answers,
+        graph: GraphClient,
+        store: StateStore,
+        secret: Callable[[], str],
+        *,
         rotate_secret: bool = False,
     ) -> None:
         self.answers = answers
@@ -118,8 +123,12 @@ class Runner:
         moments = [self.state.intents[step_id]] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
         step = next((step for step in self.plan if step.id == step_id), None)
-        if (earlier is not None and earlier.status in FINISHED and step is not None
-                and earlier.fingerprint == self._fingerprint(step)):
+        if (
+            earlier is not None
+            and earlier.status in FINISHED
+            and step is not None
+            and earlier.fingerprint == self._fingerprint(step)
+        ):
             moments.append(earlier.updated_at)
         if not moments:
             return None
@@ -184,7 +193,7 @@ class Runner:
         self, step: Step, index: int, total: int, dependencies: list[asyncio.Task[bool]], emit: Emit
     ) -> bool:
         outcomes = await asyncio.gather(*dependencies)
-        blocked = [name for name, succeeded in zip(step.after, outcomes) if not succeeded]
+        blocked = [name for name, succeeded in zip(step.after, outcomes, strict=False) if not succeeded]
         if blocked:
             summary = f"not run: it needs {', '.join(blocked)} first"
             self._record(step, StepStatus.PENDING, summary, {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import keyring
@@ -61,10 +62,8 @@ def resolve_asignio_secret(answers: Answers) -> str:
     from_environment = os.environ.get(variable, "").strip()
     if from_environment:
         if stored_asignio_secret(tenant, client_id) != from_environment:
-            try:
+            with contextlib.suppress(SetupError):
                 save_asignio_secret(tenant, client_id, from_environment)
-            except SetupError:
-                pass
         return from_environment
     stored = stored_asignio_secret(tenant, client_id)
     if stored:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from wizard.simulator import SimulatorServer
 
 
-
 @dataclass(frozen=True)
 class TenantIdentity:
     """Who is signed in to which tenant, once known."""
@@ -75,7 +74,12 @@ class Session:
     """The answers, a signed-in Graph client, the saved state and the runner, together."""
 
     def __init__(
-        self, answers: Answers, graph: GraphClient, store: StateStore, secret: Callable[[], str], *,
+        self,
+        answers: Answers,
+        graph: GraphClient,
+        store: StateStore,
+        secret: Callable[[], str],
+        *,
         rotate_secret: bool = False,
     ) -> None:
         self.answers = answers
@@ -96,8 +100,9 @@ class Session:
         from wizard.graph import GraphClient
 
         if demo is not None:
-            graph = GraphClient(demo.credential, graph_url=demo.graph_root + "/beta",
-                                scopes=[graph_scope(answers.tenant.cloud)])
+            graph = GraphClient(
+                demo.credential, graph_url=demo.graph_root + "/beta", scopes=[graph_scope(answers.tenant.cloud)]
+            )
         else:
             from wizard.auth import credential_for
 
@@ -107,25 +112,37 @@ class Session:
                 secret_lookup=lambda client_id: stored_app_secret(answers.tenant.name, client_id),
             )
             graph = GraphClient(credential, graph_url=graph_beta_url(answers.tenant.cloud), scopes=scopes)
-        return cls(answers, graph, StateStore(answers.tenant.name), _secret_provider(answers, secret),
-                   rotate_secret=rotate_secret)
+        return cls(
+            answers,
+            graph,
+            StateStore(answers.tenant.name),
+            _secret_provider(answers, secret),
+            rotate_secret=rotate_secret,
+        )
 
     def with_answers(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
         """The same signed-in tenant with other answers (the wizard signs in before it knows them all)."""
         if answers.tenant != self.answers.tenant or answers.auth != self.answers.auth:
             raise SetupError("The tenant or the sign-in changed", "sign in again")
-        return Session(answers, self.graph, StateStore(answers.tenant.name), _secret_provider(answers, secret),
-                       rotate_secret=rotate_secret)
+        return Session(
+            answers,
+            self.graph,
+            StateStore(answers.tenant.name),
+            _secret_provider(answers, secret),
+            rotate_secret=rotate_secret,
+        )
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
         the chosen path's own permissions are checked again by its first step."""
         await Preflight.verify(self.runner.context, PERMISSIONS_FOR_EVERY_PATH)
         organization = self.runner.context.facts.organization
+        if organization is None:
+            raise SetupError("The tenant check ended without reading the tenant", "run again")
         return TenantIdentity(
             account=self.graph.signed_in_as(),
             tenant_domain=organization.initial_domain,
-            tenant_type=organization.tenant_type,
+            tenant_type=organization.tenant_type or "",
             display_name=organization.display_name,
         )
 
@@ -151,7 +168,8 @@ class Session:
             PlannedStep(
                 id=inspection.step.id,
                 title=inspection.step.title,
-                detail=inspection.step.describe(self.answers) if inspection.error is None
+                detail=inspection.step.describe(self.answers)
+                if inspection.error is None
                 else f"{inspection.error.what} — {inspection.error.fix}",
                 done=bool(inspection.finding and inspection.finding.done),
             )
@@ -178,4 +196,3 @@ class Session:
 
     async def close(self) -> None:
         await self.graph.close()
-

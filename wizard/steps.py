@@ -104,7 +104,7 @@ class StepContext:
     answers: Answers
     graph: GraphClient
     secret: Callable[[], str]
-    back_up: Callable[[str, bytes], None]
+    back_up: Callable[[str, bytes], object]
     confirmed: Callable[[str], bool]
     intend: Callable[[str], None]
     """Record in the state, before a create Graph cannot repeat safely, that the step is about to make it."""
@@ -127,7 +127,7 @@ class Step(ABC):
 
     id: ClassVar[str]
     title: ClassVar[str]
-    after: ClassVar[tuple[str, ...]] = ()
+    after: tuple[str, ...] = ()
     """Steps that must have finished first."""
     answer_sections: ClassVar[tuple[str, ...]] = ()
     """Answer sections the step depends on; the state records their fingerprint."""
@@ -222,8 +222,9 @@ class Preflight(Step):
             )
         who = ctx.graph.signed_in_as()
         signed_in = f", signed in as {who}" if who else ""
-        return Finding(True, f"{organization.initial_domain} is an Azure AD B2C tenant{signed_in}",
-                       {"tenant_id": organization.id})
+        return Finding(
+            True, f"{organization.initial_domain} is an Azure AD B2C tenant{signed_in}", {"tenant_id": organization.id}
+        )
 
 
 def is_b2c(tenant_type: str | None) -> bool:
@@ -236,8 +237,11 @@ def missing_permissions(granted: set[str] | None, required: tuple[str, ...]) -> 
     if granted is None:
         return []
     granted_lower = {permission.lower() for permission in granted}
-    return [permission for permission in required
-            if not any(candidate.lower() in granted_lower for candidate in accepted_for(permission))]
+    return [
+        permission
+        for permission in required
+        if not any(candidate.lower() in granted_lower for candidate in accepted_for(permission))
+    ]
 
 
 # Custom-policy path ---------------------------------------------------------------------------------------------
@@ -264,8 +268,9 @@ class PolicyKey(Step):
                 return _holds_key_since(key_set, intent_age)
             return key_set is not None and bool(key_set.keys)
 
-        key_set = await look_patiently(ctx, self.id, f"the key set {name} and its key", lambda: ctx.graph.key_set(name),
-                                       complete)
+        key_set = await look_patiently(
+            ctx, self.id, f"the key set {name} and its key", lambda: ctx.graph.key_set(name), complete
+        )
         if intent_age is not None and complete(key_set):
             assert key_set is not None
             return Finding(True, f"{name} holds the key the interrupted run uploaded", {"key_set": key_set.id}, key_set)
@@ -299,8 +304,11 @@ class PolicyKey(Step):
         expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
         ctx.intend(self.id)
         await ctx.graph.upload_secret(key_set.id, ctx.secret(), use=SIGNATURE_USE, nbf=now, exp=expires)
-        return Finding(True, f"{key_set.id} holds the Client Secret (signature key, expires {_date(expires)})",
-                       {"key_set": key_set.id})
+        return Finding(
+            True,
+            f"{key_set.id} holds the Client Secret (signature key, expires {_date(expires)})",
+            {"key_set": key_set.id},
+        )
 
 
 def _holds_key_since(key_set: KeySet | None, age: float) -> bool:
@@ -315,8 +323,9 @@ def _date(epoch_seconds: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(epoch_seconds))
 
 
-async def look_patiently(ctx: StepContext, step_id: str, what: str, look: Callable[[], Awaitable[T]],
-                         complete: Callable[[T], bool]) -> T:
+async def look_patiently(
+    ctx: StepContext, step_id: str, what: str, look: Callable[[], Awaitable[T]], complete: Callable[[T], bool]
+) -> T:
     """The step's look at the tenant. When an earlier run recently made (or was about to make) the work and Graph
     does not show it yet, look again until it does or the replication budget has passed: a re-run right after a
     run, or after a crash, never makes a second one of what is only not visible yet."""
@@ -329,8 +338,7 @@ async def look_patiently(ctx: StepContext, step_id: str, what: str, look: Callab
         value = await look()
         return (value,) if complete(value) else None
 
-    shown = await ctx.graph.eventually(f"{what} (made moments ago)", again,
-                                       budget=max(0.0, ctx.graph.lag_budget - age))
+    shown = await ctx.graph.eventually(f"{what} (made moments ago)", again, budget=max(0.0, ctx.graph.lag_budget - age))
     return shown[0] if shown is not None else found
 
 
@@ -356,12 +364,17 @@ class BaseChain(Step):
                 f"from the SocialAndLocalAccounts (or ...WithMfa) folder of {STARTER_PACK_URL}, in that order "
                 f"({CUSTOM_POLICY_TUTORIAL}), then run again",
             )
-        wanted = [present[name.lower()] for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
-                  if name.lower() in present]
+        wanted = [
+            present[name.lower()]
+            for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
+            if name.lower() in present
+        ]
         relying_party = present.get(answers.custom_policy.relying_party.lower())
-        contents = await asyncio.gather(*(graph.policy_xml(policy_id) for policy_id in wanted),
-                                        graph.policy_xml(relying_party) if relying_party else _no_policy())
-        chain = {policy_id: content for policy_id, content in zip(wanted, contents) if content}
+        contents = await asyncio.gather(
+            *(graph.policy_xml(policy_id) for policy_id in wanted),
+            graph.policy_xml(relying_party) if relying_party else _no_policy(),
+        )
+        chain = {policy_id: content for policy_id, content in zip(wanted, contents, strict=False) if content}
         while unfetched := _bases_not_in(chain):
             absent = [base for base in unfetched if base.lower() not in present]
             if absent:
@@ -371,7 +384,9 @@ class BaseChain(Step):
                     "order Base → Localization → Extensions. Then run again",
                 )
             more = await asyncio.gather(*(graph.policy_xml(present[base.lower()]) for base in unfetched))
-            chain.update({present[base.lower()]: content or b"" for base, content in zip(unfetched, more)})
+            chain.update(
+                {present[base.lower()]: content or b"" for base, content in zip(unfetched, more, strict=False)}
+            )
         ctx.facts.chain = chain
         ctx.facts.current_relying_party = contents[-1]
         ctx.facts.generated = generate_policies(answers, chain)
@@ -405,7 +420,7 @@ def generate_policies(answers: Answers, chain: Mapping[str, bytes]) -> Generated
 class UploadPolicy(Step):
     """Uploads one generated policy when the tenant's copy differs; backs up what it replaces."""
 
-    after = ("base-chain",)
+    after: tuple[str, ...] = ("base-chain",)
     answer_sections = ("tenant", "asignio", "setup", "custom_policy")
 
     @abstractmethod
@@ -442,8 +457,11 @@ class ExtensionsPolicy(UploadPolicy):
 
     def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
         generated = _generated(ctx)
-        return generated.extensions.policy_id, generated.extensions.content, ctx.facts.chain.get(
-            generated.extensions.policy_id)
+        return (
+            generated.extensions.policy_id,
+            generated.extensions.content,
+            ctx.facts.chain.get(generated.extensions.policy_id),
+        )
 
 
 class RelyingPartyPolicy(UploadPolicy):
@@ -452,7 +470,9 @@ class RelyingPartyPolicy(UploadPolicy):
     after = ("extensions-policy",)
 
     def describe(self, answers: Answers) -> str:
-        return f"Relying-party policy {answers.custom_policy.relying_party} → journey {answers.custom_policy.journey_id}"
+        return (
+            f"Relying-party policy {answers.custom_policy.relying_party} → journey {answers.custom_policy.journey_id}"
+        )
 
     def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
         generated = _generated(ctx)
@@ -514,8 +534,9 @@ class IdentityProvider(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         spec = provider_spec(ctx.answers)
-        named = await look_patiently(ctx, self.id, f"the provider {spec.display_name}",
-                                     lambda: _providers_named(ctx, spec.display_name), bool)
+        named = await look_patiently(
+            ctx, self.id, f"the provider {spec.display_name}", lambda: _providers_named(ctx, spec.display_name), bool
+        )
         if not named:
             return Finding(False, f"no identity provider named {spec.display_name} yet")
         provider = named[0]
@@ -528,8 +549,9 @@ class IdentityProvider(Step):
         if _matches(provider, spec) and not ctx.rotate_secret:
             return Finding(True, f"{spec.display_name} is configured", {"provider": provider.id}, provider)
         if ctx.rotate_secret:
-            return Finding(False, f"a new Client Secret was given for {spec.display_name}", {"provider": provider.id},
-                           provider)
+            return Finding(
+                False, f"a new Client Secret was given for {spec.display_name}", {"provider": provider.id}, provider
+            )
         return Finding(False, f"{spec.display_name} exists with other settings", {"provider": provider.id}, provider)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
@@ -546,8 +568,11 @@ class IdentityProvider(Step):
 
 
 async def _providers_named(ctx: StepContext, display_name: str) -> list[TenantIdentityProvider]:
-    return [provider for provider in await ctx.graph.identity_providers()
-            if provider.display_name.lower() == display_name.lower()]
+    return [
+        provider
+        for provider in await ctx.graph.identity_providers()
+        if provider.display_name.lower() == display_name.lower()
+    ]
 
 
 class UserFlow(Step):
@@ -561,8 +586,9 @@ class UserFlow(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.user_flow.name
-        flow = await look_patiently(ctx, self.id, f"the user flow {name}", lambda: ctx.graph.user_flow(name),
-                                    lambda found: found is not None)
+        flow = await look_patiently(
+            ctx, self.id, f"the user flow {name}", lambda: ctx.graph.user_flow(name), lambda found: found is not None
+        )
         if flow is None:
             return Finding(False, f"{name} does not exist yet")
         if not same_text(flow.user_flow_type, SIGN_UP_OR_SIGN_IN):
@@ -595,9 +621,13 @@ class AttachProvider(Step):
         if ctx.facts.provider is None or ctx.facts.user_flow_id is None:
             return Finding(False, "the provider and the user flow are not both there yet")
         flow_id, provider_id = self._ids(ctx)
-        offered = await look_patiently(ctx, self.id, f"{ctx.answers.asignio.display_name} in {flow_id}",
-                                       lambda: ctx.graph.user_flow_provider_ids(flow_id),
-                                       lambda ids: provider_id in ids)
+        offered = await look_patiently(
+            ctx,
+            self.id,
+            f"{ctx.answers.asignio.display_name} in {flow_id}",
+            lambda: ctx.graph.user_flow_provider_ids(flow_id),
+            lambda ids: provider_id in ids,
+        )
         if provider_id in offered:
             return Finding(True, f"{flow_id} offers {ctx.answers.asignio.display_name}")
         return Finding(False, f"{flow_id} does not offer {ctx.answers.asignio.display_name} yet")
@@ -672,8 +702,13 @@ class TestApplication(Step):
         return f"App registration '{answers.test_app.display_name}' → {answers.test_app.redirect_uri}, admin consent"
 
     async def _parts(self, ctx: StepContext) -> TestAppParts:
-        return await look_patiently(ctx, self.id, f"the app {ctx.answers.test_app.display_name} and its consent",
-                                    lambda: self._look(ctx), self._complete)
+        return await look_patiently(
+            ctx,
+            self.id,
+            f"the app {ctx.answers.test_app.display_name} and its consent",
+            lambda: self._look(ctx),
+            self._complete,
+        )
 
     async def _look(self, ctx: StepContext) -> TestAppParts:
         from wizard.graph import GRAPH_APP_ID
@@ -737,23 +772,26 @@ class TestApplication(Step):
         elif not self._grant_ok(parts.grant):
             scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
             await ctx.graph.update_permission_grant(parts.grant.id, scopes)
-        return Finding(True, f"{wanted.display_name} ({app.app_id}) is ready",
-                       {"application": app.object_id, "app_id": app.app_id})
+        return Finding(
+            True, f"{wanted.display_name} ({app.app_id}) is ready", {"application": app.object_id, "app_id": app.app_id}
+        )
 
 
 def run_now_url(answers: Answers, app_id: str) -> str:
     """The 'Run now' URL the portal would open: sign in through the Asignio policy, land on jwt.ms."""
     policy = answers.user_flow.name if answers.setup.pivot is Pivot.USER_FLOW else answers.custom_policy.relying_party
     host = f"{answers.tenant.name}.{ENDPOINTS[answers.tenant.cloud].b2clogin_suffix}"
-    query = urlencode({
-        "p": policy,
-        "client_id": app_id,
-        "nonce": "defaultNonce",
-        "redirect_uri": answers.test_app.redirect_uri,
-        "scope": "openid",
-        "response_type": "id_token",
-        "prompt": "login",
-    })
+    query = urlencode(
+        {
+            "p": policy,
+            "client_id": app_id,
+            "nonce": "defaultNonce",
+            "redirect_uri": answers.test_app.redirect_uri,
+            "scope": "openid",
+            "response_type": "id_token",
+            "prompt": "login",
+        }
+    )
     return f"https://{host}/{answers.tenant.domain}/oauth2/v2.0/authorize?{query}"
 
 
@@ -765,8 +803,14 @@ def build_plan(answers: Answers) -> list[Step]:
     """
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
         after_reads = ("preflight", "base-chain")
-        return [Preflight(), BaseChain(), PolicyKey(after=after_reads), ExtensionsPolicy(), RelyingPartyPolicy(),
-                TestApplication(after=after_reads)]
+        return [
+            Preflight(),
+            BaseChain(),
+            PolicyKey(after=after_reads),
+            ExtensionsPolicy(),
+            RelyingPartyPolicy(),
+            TestApplication(after=after_reads),
+        ]
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
     if answers.setup.mfa is Mfa.PHONE:
         steps.append(UserFlowPhoneMfa())

@@ -102,8 +102,11 @@ INVOCATIONS: dict[str, Invocation] = {
     "get_organization": Invocation(lambda graph: graph.organization()),
     "get_key_set": Invocation(lambda graph: graph.key_set(KEY_SET_ID)),
     "create_key_set": Invocation(lambda graph: graph.create_key_set("keyset1")),
-    "upload_secret": Invocation(lambda graph: graph.upload_secret(
-        KEY_SET_ID, "application-secret-to-be-uploaded", use=SIG, nbf=1508969811, exp=1508973711)),
+    "upload_secret": Invocation(
+        lambda graph: graph.upload_secret(
+            KEY_SET_ID, "application-secret-to-be-uploaded", use=SIG, nbf=1508969811, exp=1508973711
+        )
+    ),
     "list_policies": Invocation(lambda graph: graph.policy_ids()),
     "get_policy_content": Invocation(lambda graph: graph.policy_xml(POLICY_TO_READ)),
     "put_policy_created": Invocation(lambda graph: graph.upload_policy(POLICY_TO_UPLOAD, policy_xml())),
@@ -111,35 +114,48 @@ INVOCATIONS: dict[str, Invocation] = {
     "list_identity_providers": Invocation(lambda graph: graph.identity_providers()),
     "create_oidc_identity_provider": Invocation(lambda graph: graph.create_oidc_provider(oidc_spec(), oidc_secret())),
     "update_identity_provider": Invocation(
-        lambda graph: graph.update_oidc_provider(UPDATED_PROVIDER_ID, oidc_spec(), oidc_secret())),
+        lambda graph: graph.update_oidc_provider(UPDATED_PROVIDER_ID, oidc_spec(), oidc_secret())
+    ),
     "get_user_flow": Invocation(lambda graph: graph.user_flow(USER_FLOW_TO_READ)),
     "create_user_flow": Invocation(lambda graph: graph.create_user_flow("Customer")),
-    "list_user_flow_identity_providers": Invocation(lambda graph: graph.user_flow_provider_ids(USER_FLOW_WITH_PROVIDERS)),
+    "list_user_flow_identity_providers": Invocation(
+        lambda graph: graph.user_flow_provider_ids(USER_FLOW_WITH_PROVIDERS)
+    ),
     "add_user_flow_identity_provider": Invocation(
-        lambda graph: graph.attach_provider(USER_FLOW_WITH_PROVIDERS, CREATED_PROVIDER_ID)),
+        lambda graph: graph.attach_provider(USER_FLOW_WITH_PROVIDERS, CREATED_PROVIDER_ID)
+    ),
     "list_applications": Invocation(lambda graph: graph.applications_named(LISTED_APPLICATION_NAME)),
     "create_application": Invocation(lambda graph: graph.create_test_application(APPLICATION_NAME, REDIRECT_URI)),
     "upsert_application_created": Invocation(
-        lambda graph: graph.upsert_test_application(UNIQUE_NAME, APPLICATION_NAME, REDIRECT_URI)),
+        lambda graph: graph.upsert_test_application(UNIQUE_NAME, APPLICATION_NAME, REDIRECT_URI)
+    ),
     "upsert_application_updated": Invocation(
-        lambda graph: graph.upsert_test_application(UNIQUE_NAME, APPLICATION_NAME, REDIRECT_URI)),
+        lambda graph: graph.upsert_test_application(UNIQUE_NAME, APPLICATION_NAME, REDIRECT_URI)
+    ),
     "get_application_by_unique_name": Invocation(
-        lambda graph: graph.update_test_application(APPLICATION_OBJECT_ID, REDIRECT_URI)),
+        lambda graph: graph.update_test_application(APPLICATION_OBJECT_ID, REDIRECT_URI)
+    ),
     "update_application": Invocation(
         lambda graph: graph.update_test_application(APPLICATION_OBJECT_ID, REDIRECT_URI),
-        lambda: [Answer.of(documented("get_application_by_unique_name"))]),
+        lambda: [Answer.of(documented("get_application_by_unique_name"))],
+    ),
     "list_service_principals": Invocation(lambda graph: graph.service_principal(LISTED_APP_ID)),
     "create_service_principal": Invocation(
         lambda graph: graph.create_service_principal(SERVICE_PRINCIPAL_APP_ID, SERVICE_PRINCIPAL_NAME),
-        lambda: [upsert_refused()]),
+        lambda: [upsert_refused()],
+    ),
     "upsert_service_principal_created": Invocation(
-        lambda graph: graph.create_service_principal(SERVICE_PRINCIPAL_APP_ID, SERVICE_PRINCIPAL_NAME)),
+        lambda graph: graph.create_service_principal(SERVICE_PRINCIPAL_APP_ID, SERVICE_PRINCIPAL_NAME)
+    ),
     "upsert_service_principal_updated": Invocation(
-        lambda graph: graph.create_service_principal(SERVICE_PRINCIPAL_APP_ID, SERVICE_PRINCIPAL_NAME)),
+        lambda graph: graph.create_service_principal(SERVICE_PRINCIPAL_APP_ID, SERVICE_PRINCIPAL_NAME)
+    ),
     "list_oauth2_permission_grants": Invocation(
-        lambda graph: graph.permission_grant(LISTED_GRANT_CLIENT_ID, LISTED_GRANT_RESOURCE_ID)),
+        lambda graph: graph.permission_grant(LISTED_GRANT_CLIENT_ID, LISTED_GRANT_RESOURCE_ID)
+    ),
     "create_oauth2_permission_grant": Invocation(
-        lambda graph: graph.create_permission_grant(GRANT_CLIENT_ID, GRANT_RESOURCE_ID, GRANT_SCOPE)),
+        lambda graph: graph.create_permission_grant(GRANT_CLIENT_ID, GRANT_RESOURCE_ID, GRANT_SCOPE)
+    ),
     "update_oauth2_permission_grant": Invocation(lambda graph: graph.update_permission_grant(GRANT_ID, UPDATED_SCOPE)),
 }
 """Every fixture but the two that document no single operation (error_response, paging)."""

@@ -103,10 +103,14 @@ def documented(name: str) -> Documented:
         operation=data["operation"],
         doc=data["doc"],
         permissions=dict(data.get("permissions") or {}),
-        request=DocumentedRequest(request["method"], request["path"], request["example_path"],
-                                  dict(request.get("headers") or {}), request.get("body")),
-        response=DocumentedResponse(int(response["status"]), dict(response.get("headers") or {}),
-                                    response.get("body")),
+        request=DocumentedRequest(
+            request["method"],
+            request["path"],
+            request["example_path"],
+            dict(request.get("headers") or {}),
+            request.get("body"),
+        ),
+        response=DocumentedResponse(int(response["status"]), dict(response.get("headers") or {}), response.get("body")),
         notes=data.get("notes") or "",
     )
 
@@ -190,7 +194,7 @@ class Recorded:
     def graph_path(self) -> str:
         """The URL-decoded path relative to the Graph version, as the docs write it."""
         path = self.path
-        return path[len(VERSION_PREFIX):] if path.startswith(VERSION_PREFIX + "/") else path
+        return path[len(VERSION_PREFIX) :] if path.startswith(VERSION_PREFIX + "/") else path
 
     @property
     def query(self) -> dict[str, list[str]]:
@@ -213,8 +217,12 @@ class LoopbackGraph:
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.graph = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
-                                        name="loopback-graph", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_SECONDS},
+            name="loopback-graph",
+            daemon=True,
+        )
 
     @property
     def port(self) -> int:
@@ -243,15 +251,17 @@ class LoopbackGraph:
             self.requests.append(request)
             if self._answers:
                 return self._answers.popleft()
-        return graph_error(500, "contractTestNothingQueued",
-                           f"the test queued no answer for {request.method} {request.path}")
+        return graph_error(
+            500, "contractTestNothingQueued", f"the test queued no answer for {request.method} {request.path}"
+        )
 
     def __enter__(self) -> Self:
         self._thread.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -266,8 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _answer(self) -> None:
-        recorded = Recorded(self.command, self.path, {name.lower(): value for name, value in self.headers.items()},
-                            self._body())
+        recorded = Recorded(
+            self.command, self.path, {name.lower(): value for name, value in self.headers.items()}, self._body()
+        )
         answer = cast(_Server, self.server).graph.take(recorded)
         payload, headers = answer.encoded()
         bodiless = answer.status in (204, 304) or answer.status < 200
@@ -345,9 +356,15 @@ def assert_documented_headers(request: Recorded, doc: Documented, skip: Mapping[
             assert sent.lower() == value.lower(), f"{doc.name}: {name}: {sent!r}, documented {value!r}"
 
 
-def assert_documented_request(request: Recorded, doc: Documented, path: str, *, method: str | None = None,
-                              segments_ignore_case: bool = False, skip_headers: Mapping[str, str] | None = None,
-                              ) -> None:
+def assert_documented_request(
+    request: Recorded,
+    doc: Documented,
+    path: str,
+    *,
+    method: str | None = None,
+    segments_ignore_case: bool = False,
+    skip_headers: Mapping[str, str] | None = None,
+) -> None:
     """The request line and headers the doc shows: its method (or `method`, where the docs disagree with
     themselves), `path` (URL-decoded on both sides; compared case-insensitively by segment only where a test says
     why) and its headers."""
@@ -385,8 +402,9 @@ def unknown_keys(sent: Any, samples: Sequence[Any], where: str = "") -> list[str
     return found
 
 
-def assert_body_keys(sent: Any, example: Mapping[str, Any], *, known_from: Sequence[Any] = (),
-                     omitted: Mapping[str, str] | None = None) -> None:
+def assert_body_keys(
+    sent: Any, example: Mapping[str, Any], *, known_from: Sequence[Any] = (), omitted: Mapping[str, str] | None = None
+) -> None:
     """The JSON body sends every key of the doc's example body (but those in `omitted`, each with the reason the
     client legitimately leaves it out) and no key the docs do not know: none that is not in the example or in
     `known_from`, the documented representations of the same resource."""

@@ -47,8 +47,10 @@ def application_representations() -> list[Any]:
     """Every documented representation of an application: the keys the docs know for one. Nested objects are
     checked where these show them (web, api, implicitGrantSettings); their empty lists (requiredResourceAccess)
     show no item keys, so the items the client sends there are not checked."""
-    return [documented(name).response.body
-            for name in ("create_application", "upsert_application_created", "get_application_by_unique_name")]
+    return [
+        documented(name).response.body
+        for name in ("create_application", "upsert_application_created", "get_application_by_unique_name")
+    ]
 
 
 def service_principal_representations() -> list[Any]:
@@ -80,7 +82,8 @@ def assert_web_settings(sent: dict[str, Any], redirect_uris: list[str]) -> None:
 
 @replays("list_applications")
 async def test_finding_applications_by_name_filters_the_collection_and_parses_the_documented_items(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """application-list.md: GET /applications with OData query options. The doc's example uses $filter with $count
     and $orderby, which need `ConsistencyLevel: eventual`; the client sends a plain `$filter=displayName eq '…'`,
     which needs neither, so that header is required only if the client sends $orderby, $search or $count. Its
@@ -93,8 +96,12 @@ async def test_finding_applications_by_name_filters_the_collection_and_parses_th
         found = await graph.applications_named(LISTED_APPLICATION_NAME)
     finally:  # the request is checked even when the answer does not parse
         [request] = graph_server.requests
-        assert_documented_request(request, doc, documented_path(doc, {}),
-                                  skip_headers={"ConsistencyLevel": "required only with $orderby/$search/$count"})
+        assert_documented_request(
+            request,
+            doc,
+            documented_path(doc, {}),
+            skip_headers={"ConsistencyLevel": "required only with $orderby/$search/$count"},
+        )
         documented_options = set(parse_qs(urlsplit(str(doc.request.example_path)).query))
         assert set(request.query) <= documented_options
         assert request.query["$filter"] == [f"displayName eq '{LISTED_APPLICATION_NAME}'"]
@@ -102,12 +109,14 @@ async def test_finding_applications_by_name_filters_the_collection_and_parses_th
             assert request.header("ConsistencyLevel") == "eventual"
     [item] = doc.response.body["value"]
     assert [(application.app_id, application.display_name) for application in found] == [
-        (item["appId"], item["displayName"])]
+        (item["appId"], item["displayName"])
+    ]
 
 
 @replays("create_application")
 async def test_creating_the_test_application_posts_known_application_properties_and_parses_the_created_one(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """application-post-applications.md: POST /applications with at least displayName (the example's only key);
     201 with the whole application. Every other key the client sends (signInAudience, api, web,
     requiredResourceAccess) must be an application property the docs show."""
@@ -127,7 +136,8 @@ async def test_creating_the_test_application_posts_known_application_properties_
 
 @replays("upsert_application_created")
 async def test_upserting_a_new_test_application_patches_its_unique_name_key_and_parses_the_created_one(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """application-upsert.md: PATCH /applications(uniqueName='app-65278') with `Prefer: create-if-missing` (without
     it a missing app is a 404) and a body with displayName; 201 with the new application, which carries the
     uniqueName. The path is compared URL-decoded."""
@@ -150,7 +160,8 @@ async def test_upserting_a_new_test_application_patches_its_unique_name_key_and_
 
 @replays("upsert_application_updated")
 async def test_upserting_an_existing_test_application_takes_the_204_and_finds_it_by_name(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """application-upsert.md: an application with that uniqueName exists, so the same PATCH answers 204 with no
     body. The client then finds it among the applications listed by name (GET by uniqueName is not documented);
     that list answers the documented application (upsert's 201 body, which has the uniqueName) as its one item."""
@@ -173,15 +184,17 @@ async def test_upserting_an_existing_test_application_takes_the_204_and_finds_it
 @replays("get_application_by_unique_name")
 @pytest.mark.parametrize("existing", [[], ["https://contoso.com/signed-in"]], ids=["documented", "with-a-uri"])
 async def test_updating_the_test_application_reads_it_by_object_id_and_keeps_its_redirect_uris(
-        graph_server: LoopbackGraph, graph: GraphClient, existing: list[str]) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, existing: list[str]
+) -> None:
     """application-get.md: GET /applications/{id} answers the application (the fixture is this plain GET by id:
     a GET by uniqueName is not documented). Its web.redirectUris parse, and the PATCH that follows keeps them and
     adds the new one: the documented (empty) list, and the same answer with one URI already there."""
     doc = documented("get_application_by_unique_name")
     body = doc.response.body
     body["web"]["redirectUris"] = existing
-    graph_server.queue(Answer(doc.response.status, doc.response.headers, body),
-                       Answer.of(documented("update_application")))
+    graph_server.queue(
+        Answer(doc.response.status, doc.response.headers, body), Answer.of(documented("update_application"))
+    )
 
     await graph.update_test_application(APPLICATION_OBJECT_ID, REDIRECT_URI)
 
@@ -193,7 +206,8 @@ async def test_updating_the_test_application_reads_it_by_object_id_and_keeps_its
 
 @replays("update_application")
 async def test_updating_the_test_application_patches_only_its_web_settings_by_object_id(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """application-update.md: PATCH /applications/{applicationObjectId} with the properties to change; 204. The
     example changes displayName; the client changes only `web` (a redirect URI, ID token issuance) and leaves the
     name alone, so it legitimately omits displayName. `web` and its keys must be the documented ones."""
@@ -205,8 +219,12 @@ async def test_updating_the_test_application_patches_only_its_web_settings_by_ob
     _, patch = graph_server.requests
     assert_documented_request(patch, doc, documented_path(doc, {"applicationObjectId": APPLICATION_OBJECT_ID}))
     sent = patch.json()
-    assert_body_keys(sent, doc.request.body, known_from=application_representations(),
-                     omitted={"displayName": "the client does not rename the application"})
+    assert_body_keys(
+        sent,
+        doc.request.body,
+        known_from=application_representations(),
+        omitted={"displayName": "the client does not rename the application"},
+    )
     assert set(sent) == {"web"}
     assert_web_settings(sent, [REDIRECT_URI])
 
@@ -216,7 +234,8 @@ async def test_updating_the_test_application_patches_only_its_web_settings_by_ob
 
 @replays("list_service_principals")
 async def test_finding_a_service_principal_filters_by_app_id_and_parses_the_documented_item(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """serviceprincipal-list.md: GET /servicePrincipals answers a collection; the client filters it by appId
     ($filter=appId eq '…') and reads the item with that appId. The (old) stored page's example item is shortened;
     the fixture adds only the key property `id`, which every actual answer carries."""
@@ -235,7 +254,8 @@ async def test_finding_a_service_principal_filters_by_app_id_and_parses_the_docu
 
 @replays("upsert_service_principal_created")
 async def test_upserting_a_new_service_principal_patches_its_app_id_key_and_parses_the_created_one(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """serviceprincipal-upsert.md: PATCH /servicePrincipals(appId='…') with `Prefer: create-if-missing` ("required
     for upsert behavior") and displayName; 201 with the new service principal. The path is compared URL-decoded."""
     doc = documented("upsert_service_principal_created")
@@ -253,7 +273,8 @@ async def test_upserting_a_new_service_principal_patches_its_app_id_key_and_pars
 
 @replays("upsert_service_principal_updated")
 async def test_upserting_an_existing_service_principal_takes_the_204_and_finds_it_by_app_id(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """serviceprincipal-upsert.md: one with that appId exists, so the same PATCH answers 204; the client then reads
     it from the collection filtered by appId, answered here with the documented service principal as its item."""
     doc = documented("upsert_service_principal_updated")
@@ -273,7 +294,8 @@ async def test_upserting_an_existing_service_principal_takes_the_204_and_finds_i
 
 @replays("create_service_principal")
 async def test_creating_a_service_principal_where_upserts_are_refused_posts_its_app_id(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """serviceprincipal-post-serviceprincipals.md: POST /servicePrincipals with appId (the example's only key, its
     trailing comma dropped); 201 with the service principal. The client posts only when the tenant refused the
     upsert first (here with 405)."""
@@ -294,7 +316,8 @@ async def test_creating_a_service_principal_where_upserts_are_refused_posts_its_
 
 @replays("list_oauth2_permission_grants")
 async def test_finding_a_consent_grant_filters_by_client_id_and_matches_resource_and_consent_type(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """oauth2permissiongrant-list.md: GET /oauth2PermissionGrants "supports the $filter (eq)"; a filter on clientId
     also lessens replication delay. No `and` is documented, so the client filters by clientId alone and picks the
     AllPrincipals grant for the resource itself."""
@@ -316,7 +339,8 @@ async def test_finding_a_consent_grant_filters_by_client_id_and_matches_resource
 @replays("create_oauth2_permission_grant")
 @pytest.mark.parametrize("status", [201, 200])
 async def test_granting_consent_posts_an_all_principals_grant_with_both_times_and_accepts_200_or_201(
-        graph_server: LoopbackGraph, graph: GraphClient, status: int) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, status: int
+) -> None:
     """oauth2permissiongrant-post.md: POST /oauth2PermissionGrants with clientId, consentType "AllPrincipals",
     resourceId, scope, and startTime/expiryTime ("ignored, but a value is required"), all six of the example's keys.
     The prose says "a 200-series response code", the example 201: both are success."""
@@ -331,18 +355,24 @@ async def test_granting_consent_posts_an_all_principals_grant_with_both_times_an
     assert_body_keys(sent, doc.request.body, known_from=[doc.response.body])
     times = {"startTime", "expiryTime"}
     assert {key: sent[key] for key in set(sent) - times} == {
-        key: value for key, value in doc.request.body.items() if key not in times}
+        key: value for key, value in doc.request.body.items() if key not in times
+    }
     assert sent["consentType"] == "AllPrincipals"
     assert all(ODATA_DATE_TIME.match(sent[key]) for key in times), {key: sent[key] for key in times}
     assert datetime.fromisoformat(sent["startTime"]) < datetime.fromisoformat(sent["expiryTime"])
     answered = doc.response.body
-    assert (grant.id, grant.client_id, grant.resource_id) == (answered["id"], answered["clientId"], answered["resourceId"])
+    assert (grant.id, grant.client_id, grant.resource_id) == (
+        answered["id"],
+        answered["clientId"],
+        answered["resourceId"],
+    )
     assert (grant.scope, grant.consent_type) == (GRANT_SCOPE, "AllPrincipals")
 
 
 @replays("update_oauth2_permission_grant")
 async def test_changing_a_consent_grants_scope_patches_only_the_scope_by_grant_id(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """oauth2permissiongrant-update.md: PATCH /oauth2PermissionGrants/{id} with {"scope": …}, which replaces the
     whole list; 204. The body is exactly the doc's."""
     doc = documented("update_oauth2_permission_grant")

@@ -26,14 +26,18 @@ def organization_collection(doc: Documented, organization: dict[str, Any]) -> An
     example reads /organization/{id} and so answers the bare entity; for the path the client uses, that entity is
     the collection's one item."""
     item = {key: value for key, value in organization.items() if key != "@odata.context"}
-    return Answer(doc.response.status, doc.response.headers,
-                  {"@odata.context": "https://graph.microsoft.com/beta/$metadata#organization", "value": [item]})
+    return Answer(
+        doc.response.status,
+        doc.response.headers,
+        {"@odata.context": "https://graph.microsoft.com/beta/$metadata#organization", "value": [item]},
+    )
 
 
 @replays("get_organization")
 @pytest.mark.parametrize("tenant_type", ["AAD", "AAD B2C", "CIAM"])
 async def test_reading_the_organization_gets_the_collection_and_parses_its_tenant_type(
-        graph_server: LoopbackGraph, graph: GraphClient, tenant_type: str) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, tenant_type: str
+) -> None:
     """organization-get.md: GET /organization. The example's tenantType is "AAD"; resources/organization.md gives
     "AAD B2C" (with a space) and "CIAM" as the others, so each is answered and read as is, and only "AAD B2C" is a B2C
     tenant. The initial verified domain is the one custom policies name."""
@@ -54,7 +58,8 @@ async def test_reading_the_organization_gets_the_collection_and_parses_its_tenan
 
 @replays("get_organization")
 async def test_an_organization_read_with_only_user_read_parses_with_tenant_type_none(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """With User.Read only, Graph still answers 200, but every property except id, displayName and verifiedDomains
     is null: tenantType None means "not allowed to see", and the three it may see still parse."""
     doc = documented("get_organization")

@@ -49,7 +49,8 @@ def mentions(text: str, word: str) -> bool:
 @replays("error_response")
 @pytest.mark.parametrize("call", DOCUMENTED_CALLS.values(), ids=DOCUMENTED_CALLS.keys())
 async def test_a_documented_error_names_graphs_code_and_message_and_both_request_ids(
-        graph_server: LoopbackGraph, graph: GraphClient, call: Call) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, call: Call
+) -> None:
     """The documented error body with a request-id header: the SetupError raised says Graph's code and message
     (never just "failed") and both ids support asks for: Graph's request-id and the client-request-id sent."""
     doc = documented("error_response")
@@ -69,7 +70,8 @@ async def test_a_documented_error_names_graphs_code_and_message_and_both_request
 @replays("error_response")
 @pytest.mark.parametrize("spelling", ["innerError", "innererror"])
 async def test_without_id_headers_the_request_id_comes_from_the_inner_error_in_either_spelling(
-        graph_server: LoopbackGraph, graph: GraphClient, spelling: str) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, spelling: str
+) -> None:
     """The example spells it `innerError`, the resource definition `innererror`: with no id headers, the
     request-id in either is the one the error names."""
     doc = documented("error_response")
@@ -87,14 +89,17 @@ async def test_without_id_headers_the_request_id_comes_from_the_inner_error_in_e
 @replays("error_response")
 @pytest.mark.parametrize("fixture", sorted(INVOCATIONS))
 async def test_a_403_on_any_documented_operation_names_a_permission_its_doc_accepts(
-        graph_server: LoopbackGraph, graph: GraphClient, fixture: str) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, fixture: str
+) -> None:
     """A 403 (the documented error shape, code accessDenied) is a PermissionMissingError, exit code 4, naming the
     Graph permission to grant: one that the operation's own doc lists (least privileged or higher) for delegated
     access. The refused request is the documented one (its method), after any the client makes first."""
     doc = documented(fixture)
     invocation = INVOCATIONS[fixture]
-    graph_server.queue(*invocation.lead_in(),
-                       graph_error(403, "accessDenied", "The caller doesn't have permission to perform the action."))
+    graph_server.queue(
+        *invocation.lead_in(),
+        graph_error(403, "accessDenied", "The caller doesn't have permission to perform the action."),
+    )
 
     with pytest.raises(PermissionMissingError) as raised:
         await invocation.call(graph)
@@ -110,11 +115,18 @@ async def test_a_403_on_any_documented_operation_names_a_permission_its_doc_acce
 ABSENT_KEY_SET_ANSWERS = {
     "404 itemNotFound": graph_error(404, "itemNotFound", "The resource requested doesn't exist."),
     "404 without Graph JSON": Answer(404, {"Content-Type": "text/html"}, "<html><body>Not Found</body></html>"),
-    "400 AADB2C95052": graph_error(400, "AADB2C95052", f"The trustframework key set with id '{KEY_SET_ID}' in tenant "
-                                   "'contoso.onmicrosoft.com' is not created. Please use 'Create api' to create the key "
-                                   "set first."),
-    "400 AADB2C90073": graph_error(400, "AADB2C90073", f"KeyContainer with 'id': '{KEY_SET_ID}' cannot be found in the "
-                                   "directory 'contoso.onmicrosoft.com'."),
+    "400 AADB2C95052": graph_error(
+        400,
+        "AADB2C95052",
+        f"The trustframework key set with id '{KEY_SET_ID}' in tenant "
+        "'contoso.onmicrosoft.com' is not created. Please use 'Create api' to create the key "
+        "set first.",
+    ),
+    "400 AADB2C90073": graph_error(
+        400,
+        "AADB2C90073",
+        f"KeyContainer with 'id': '{KEY_SET_ID}' cannot be found in the directory 'contoso.onmicrosoft.com'.",
+    ),
 }
 """A 404 (by its status alone, even from something that is not Graph), and B2C's own not-found codes with a status
 other than 404: the B2C error-code reference gives AADB2C95052 ("… is not created") and AADB2C90073 ("… cannot be
@@ -124,7 +136,8 @@ found in the directory …") no HTTP status, so the code must count whatever the
 @replays("error_response", "get_key_set")
 @pytest.mark.parametrize("answer", ABSENT_KEY_SET_ANSWERS.values(), ids=ABSENT_KEY_SET_ANSWERS.keys())
 async def test_a_key_set_graph_says_is_not_there_reads_as_none(
-        graph_server: LoopbackGraph, graph: GraphClient, answer: Answer) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, answer: Answer
+) -> None:
     """Reading a key set that does not exist yet is how the steps decide to create it: absence is None, not an
     error."""
     graph_server.queue(answer)
@@ -135,10 +148,14 @@ async def test_a_key_set_graph_says_is_not_there_reads_as_none(
 
 
 @replays("error_response", "get_user_flow", "get_policy_content")
-@pytest.mark.parametrize("read", [lambda graph: graph.user_flow(USER_FLOW_TO_READ),
-                                  lambda graph: graph.policy_xml(POLICY_TO_READ)], ids=["user flow", "policy"])
+@pytest.mark.parametrize(
+    "read",
+    [lambda graph: graph.user_flow(USER_FLOW_TO_READ), lambda graph: graph.policy_xml(POLICY_TO_READ)],
+    ids=["user flow", "policy"],
+)
 async def test_a_404_on_reading_a_user_flow_or_a_policy_reads_as_none(
-        graph_server: LoopbackGraph, graph: GraphClient, read: Call) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, read: Call
+) -> None:
     """The other reads the steps make to decide whether to create: 404 ("the requested resource doesn't exist")
     is None."""
     graph_server.queue(graph_error(404, "itemNotFound", "The resource requested doesn't exist."))
@@ -148,7 +165,8 @@ async def test_a_404_on_reading_a_user_flow_or_a_policy_reads_as_none(
 
 @replays("error_response", "get_key_set")
 async def test_a_400_with_any_other_code_on_a_key_set_read_is_an_error_not_absence(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """Only "not found" means absent: another refusal of the same read is said, with Graph's code."""
     graph_server.queue(graph_error(400, "invalidRequest", "The request is malformed or incorrect."))
 

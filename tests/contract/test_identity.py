@@ -33,7 +33,9 @@ from wizard.graph import GraphClient
 def listed_oidc_provider() -> dict[str, Any]:
     """The OpenID Connect provider of identitycontainer-list-identityproviders.md's B2C example."""
     items = documented("list_identity_providers").response.body["value"]
-    return next(item for item in items if odata_type_name(item["@odata.type"]).endswith("openIdConnectIdentityProvider"))
+    return next(
+        item for item in items if odata_type_name(item["@odata.type"]).endswith("openIdConnectIdentityProvider")
+    )
 
 
 def oidc_representations() -> list[Any]:
@@ -44,7 +46,8 @@ def oidc_representations() -> list[Any]:
 
 @replays("list_identity_providers")
 async def test_listing_identity_providers_parses_every_kind_with_or_without_the_hash(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """identitycontainer-list-identityproviders.md (B2C example): a social, an OpenID Connect and an Apple provider,
     each named by `@odata.type` with '#'. Every one parses, its kind without the '#' and the namespace, and the
     OpenID Connect one with all its settings; secrets read back masked and are not the client's concern."""
@@ -58,19 +61,30 @@ async def test_listing_identity_providers_parses_every_kind_with_or_without_the_
     documented_items = doc.response.body["value"]
     assert [provider.id for provider in providers] == [item["id"] for item in documented_items]
     assert [provider.kind for provider in providers] == [
-        "socialIdentityProvider", "openIdConnectIdentityProvider", "appleManagedIdentityProvider"]
+        "socialIdentityProvider",
+        "openIdConnectIdentityProvider",
+        "appleManagedIdentityProvider",
+    ]
     oidc = next(provider for provider in providers if provider.kind == "openIdConnectIdentityProvider")
     listed = listed_oidc_provider()
     assert (oidc.display_name, oidc.client_id, oidc.metadata_url, oidc.scope) == (
-        listed["displayName"], listed["clientId"], listed["metadataUrl"], listed["scope"])
+        listed["displayName"],
+        listed["clientId"],
+        listed["metadataUrl"],
+        listed["scope"],
+    )
     assert (oidc.response_type, oidc.response_mode, oidc.domain_hint) == (
-        listed["responseType"], listed["responseMode"], listed["domainHint"])
+        listed["responseType"],
+        listed["responseMode"],
+        listed["domainHint"],
+    )
     assert oidc.claims_mapping == listed["claimsMapping"]
 
 
 @replays("create_oidc_identity_provider")
 async def test_creating_an_openid_connect_provider_posts_the_documented_provider_and_parses_it_without_the_hash(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """identitycontainer-post-identityproviders.md (B2C example): POST /identity/identityProviders with every
     property of an openIdConnectIdentityProvider ("all the properties listed … are required"); 201 with the provider,
     whose `@odata.type` has no '#'. Given the example's values, the client sends the example's body. The type is
@@ -88,20 +102,29 @@ async def test_creating_an_openid_connect_provider_posts_the_documented_provider
     assert_body_keys(sent, example, known_from=[doc.response.body])
     assert odata_type_name(sent["@odata.type"]) == odata_type_name(example["@odata.type"])
     assert {key: value for key, value in sent.items() if key != "@odata.type"} == {
-        key: value for key, value in example.items() if key != "@odata.type"}
+        key: value for key, value in example.items() if key != "@odata.type"
+    }
     answered = doc.response.body
     assert provider.kind == "openIdConnectIdentityProvider"
     assert (provider.id, provider.display_name, provider.client_id) == (
-        answered["id"], answered["displayName"], answered["clientId"])
+        answered["id"],
+        answered["displayName"],
+        answered["clientId"],
+    )
     assert (provider.metadata_url, provider.scope, provider.response_type, provider.response_mode) == (
-        answered["metadataUrl"], answered["scope"], answered["responseType"], answered["responseMode"])
+        answered["metadataUrl"],
+        answered["scope"],
+        answered["responseType"],
+        answered["responseMode"],
+    )
     assert provider.domain_hint == answered["domainHint"]
     assert provider.claims_mapping == answered["claimsMapping"]
 
 
 @replays("update_identity_provider")
 async def test_updating_an_openid_connect_provider_patches_it_by_id_with_known_properties_only(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """identityproviderbase-update.md (OpenID Connect example): PATCH /identity/identityProviders/{id} with the
     properties to change ({"responseType": "id_token"}); 204. The client sends the whole provider, so a repeat sets
     every setting again: each key must be one the docs know for an openIdConnectIdentityProvider (the create
@@ -121,7 +144,8 @@ async def test_updating_an_openid_connect_provider_patches_it_by_id_with_known_p
 
 @replays("get_user_flow")
 async def test_reading_a_user_flow_gets_it_by_id_and_parses_an_integer_version(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """b2cidentityuserflow-get.md: GET /identity/b2cUserFlows/{id}; userFlowTypeVersion is typed Float but the
     example answers the integer 1, and defaultLanguageTag null."""
     doc = documented("get_user_flow")
@@ -138,7 +162,8 @@ async def test_reading_a_user_flow_gets_it_by_id_and_parses_an_integer_version(
 @replays("create_user_flow")
 @pytest.mark.parametrize("asked_for", ["Customer", "B2C_1_Customer"])
 async def test_creating_a_user_flow_posts_sign_up_or_sign_in_version_3_and_takes_back_the_prefixed_id(
-        graph_server: LoopbackGraph, graph: GraphClient, asked_for: str) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, asked_for: str
+) -> None:
     """identitycontainer-post-b2cuserflows.md: POST /identity/b2cUserFlows with id "Customer", userFlowType
     "signUpOrSignIn" and userFlowTypeVersion 3; 201 with the flow as B2C_1_Customer (the service adds the prefix,
     so the client sends the id without it). The body is exactly the doc's: all three keys, enum as documented."""
@@ -158,7 +183,8 @@ async def test_creating_a_user_flow_posts_sign_up_or_sign_in_version_3_and_takes
 
 @replays("list_user_flow_identity_providers")
 async def test_listing_a_user_flows_providers_gets_their_collection_and_reads_every_id(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """b2cidentityuserflow-list-userflowidentityproviders.md: GET …/b2cUserFlows/{id}/userflowIdentityProviders
     answers the providers the flow offers. The path is compared case-insensitively by segment: the docs spell it
     `userflowIdentityProviders`, the client `userFlowIdentityProviders` (the navigation property's camel case), and
@@ -187,7 +213,8 @@ def assert_provider_reference(sent: Any, doc: Documented, graph: GraphClient) ->
 
 @replays("add_user_flow_identity_provider")
 async def test_adding_a_provider_to_a_user_flow_posts_a_reference_to_it(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """b2cidentityuserflow-userflowidentityproviders-update.md (current page): POST
     …/b2cUserFlows/{id}/userflowIdentityProviders/$ref with the provider's @odata.id; 204. The path is compared
     case-insensitively by segment (`userflow…` in the docs, `userFlow…` in the client, as in the list test), and
@@ -205,7 +232,8 @@ async def test_adding_a_provider_to_a_user_flow_posts_a_reference_to_it(
 
 @replays("add_user_flow_identity_provider")
 async def test_adding_a_provider_to_a_user_flow_patches_the_reference_where_post_is_not_allowed(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """The docs disagree with themselves (REPORT.md): the current learn page says POST …/$ref, both stored repo
     versions PATCH. A tenant that refuses the POST with 405 gets the same reference by PATCH, and the documented 204
     to it is success."""

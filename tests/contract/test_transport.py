@@ -86,7 +86,8 @@ def next_link(graph_server: LoopbackGraph, collection: str) -> str:
 @replays("paging", *LISTINGS)
 @pytest.mark.parametrize("fixture", LISTINGS)
 async def test_a_collection_is_read_to_its_last_page_by_following_the_whole_next_link(
-        graph_server: LoopbackGraph, graph: GraphClient, fixture: str) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, fixture: str
+) -> None:
     """concepts/paging.md: follow @odata.nextLink "until the @odata.nextLink property is no longer returned", using
     the entire URL as given (not re-adding the first request's query), and a page may hold zero items. Each list's
     documented items are split over two pages (the first empty when there is one item); every item is read."""
@@ -96,7 +97,9 @@ async def test_a_collection_is_read_to_its_last_page_by_following_the_whole_next
     half = len(items) // 2
     link = next_link(graph_server, collection)
     first = {**doc.response.body, "value": items[:half], "@odata.nextLink": link}
-    graph_server.queue(Answer(200, doc.response.headers, first), Answer(200, doc.response.headers, {"value": items[half:]}))
+    graph_server.queue(
+        Answer(200, doc.response.headers, first), Answer(200, doc.response.headers, {"value": items[half:]})
+    )
 
     try:
         read = await LISTINGS[fixture].read(graph)
@@ -104,7 +107,11 @@ async def test_a_collection_is_read_to_its_last_page_by_following_the_whole_next
         assert len(graph_server.requests) == 2, [request.target for request in graph_server.requests]
         _, second = graph_server.requests
         segments_ignore_case = fixture == "list_user_flow_identity_providers"  # see test_identity: userflow/userFlow
-        skip = {"ConsistencyLevel": "required only with $orderby/$search/$count"} if fixture == "list_applications" else None
+        skip = (
+            {"ConsistencyLevel": "required only with $orderby/$search/$count"}
+            if fixture == "list_applications"
+            else None
+        )
         assert_documented_request(second, doc, collection, segments_ignore_case=segments_ignore_case, skip_headers=skip)
         assert second.query == parse_qs(urlsplit(link).query, keep_blank_values=True)
         assert second.query["$skiptoken"] == ["X'4453707 ... 6633B900000000000000000000'"]
@@ -114,12 +121,15 @@ async def test_a_collection_is_read_to_its_last_page_by_following_the_whole_next
 
 @replays("create_key_set")
 async def test_a_throttled_key_set_post_is_sent_again_after_retry_after_and_succeeds(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """429 with `Retry-After: 1`, then the documented 201: msgraph-core's retry middleware waits and sends the same
     POST again (marked with its Retry-Attempt header), so the middleware runs for the client's requests."""
     doc = documented("create_key_set")
-    graph_server.queue(graph_error(429, "activityLimitReached", "The app or user has been throttled.",
-                                   {"Retry-After": "1"}), Answer.of(doc))
+    graph_server.queue(
+        graph_error(429, "activityLimitReached", "The app or user has been throttled.", {"Retry-After": "1"}),
+        Answer.of(doc),
+    )
 
     created = await graph.create_key_set("keyset1")
 
@@ -133,11 +143,14 @@ async def test_a_throttled_key_set_post_is_sent_again_after_retry_after_and_succ
 
 @replays("put_policy_updated")
 async def test_a_throttled_policy_put_is_sent_again_after_retry_after_and_succeeds(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """The same for the PUT of a policy's XML: the body is sent again whole, and the documented 200 is success."""
     doc = documented("put_policy_updated")
-    graph_server.queue(graph_error(429, "activityLimitReached", "The app or user has been throttled.",
-                                   {"Retry-After": "1"}), Answer.of(doc))
+    graph_server.queue(
+        graph_error(429, "activityLimitReached", "The app or user has been throttled.", {"Retry-After": "1"}),
+        Answer.of(doc),
+    )
 
     created = await graph.upload_policy(POLICY_TO_UPLOAD, policy_xml())
 
@@ -151,7 +164,8 @@ async def test_a_throttled_policy_put_is_sent_again_after_retry_after_and_succee
 
 @replays("error_response")
 async def test_the_client_request_id_an_error_names_is_the_one_graph_received_with_telemetry_on(
-        graph_server: LoopbackGraph, graph: GraphClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """msgraph-core's telemetry middleware sets a client-request-id on requests to Graph's own hosts. It must keep
     the client's, or the id an error names is not one Graph ever saw. The loopback server is not a Graph host, so
     the middleware is told it is."""

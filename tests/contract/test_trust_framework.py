@@ -26,7 +26,8 @@ from wizard.graph import GraphClient
 
 @replays("get_key_set")
 async def test_reading_a_key_set_gets_it_by_id_and_parses_its_keys_with_numeric_dates(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """trustframeworkkeyset-get.md: GET /trustFramework/keySets/{id}. Its example's key has nbf/exp as numbers (99),
     unlike uploadSecret's strings, and every JWK member (k, d, p, …), which the model must take without choking."""
     doc = documented("get_key_set")
@@ -48,7 +49,8 @@ async def test_reading_a_key_set_gets_it_by_id_and_parses_its_keys_with_numeric_
 @replays("create_key_set")
 @pytest.mark.parametrize("asked_for", ["keyset1", "B2C_1A_keyset1"])
 async def test_creating_a_key_set_posts_the_bare_id_and_takes_back_the_prefixed_one(
-        graph_server: LoopbackGraph, graph: GraphClient, asked_for: str) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, asked_for: str
+) -> None:
     """trustframework-post-keysets.md: POST /trustFramework/keySets with {"id": "keyset1"}; the service adds the
     B2C_1A_ prefix and answers 201 with the set as `B2C_1A_keyset1`. So the client sends the id without the prefix,
     however it was asked, and the body is exactly the doc's: `id` is the only key the example sends."""
@@ -67,7 +69,8 @@ async def test_creating_a_key_set_posts_the_bare_id_and_takes_back_the_prefixed_
 
 @replays("upload_secret")
 async def test_uploading_a_secret_posts_int64_dates_and_parses_oct_with_string_dates(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """trustframeworkkeyset-uploadsecret.md: POST …/keySets/{id}/uploadSecret with use, k, nbf, exp (nbf/exp
     Int64 numbers); 200 with the key, whose example has kty "OCT" in capitals and nbf/exp as numeric strings. Both
     must parse: a Key that is_kind("oct", "sig") with int dates equal to the strings. The doc's "use-value" is a
@@ -93,7 +96,8 @@ async def test_uploading_a_secret_posts_int64_dates_and_parses_oct_with_string_d
 
 @replays("list_policies")
 async def test_listing_custom_policies_gets_the_collection_and_reads_every_id(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """trustframework-list-trustframeworkpolicies.md: GET /trustFramework/policies answers {"value": [{"id"}…]}
     (no @odata.context, no nextLink in the example)."""
     doc = documented("list_policies")
@@ -108,7 +112,8 @@ async def test_listing_custom_policies_gets_the_collection_and_reads_every_id(
 
 @replays("get_policy_content")
 async def test_reading_a_policy_gets_its_value_and_returns_the_xml_unchanged(
-        graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
     """trustframeworkpolicy-get.md: GET /trustFramework/policies/{id}/$value answers the policy as application/xml;
     the client hands back those bytes as they came."""
     doc = documented("get_policy_content")
@@ -125,7 +130,8 @@ async def test_reading_a_policy_gets_its_value_and_returns_the_xml_unchanged(
 @replays("put_policy_created", "put_policy_updated")
 @pytest.mark.parametrize(("fixture", "created"), [("put_policy_created", True), ("put_policy_updated", False)])
 async def test_uploading_a_policy_puts_its_xml_value_and_tells_created_from_replaced(
-        graph_server: LoopbackGraph, graph: GraphClient, fixture: str, created: bool) -> None:
+    graph_server: LoopbackGraph, graph: GraphClient, fixture: str, created: bool
+) -> None:
     """trustframework-put-trustframeworkpolicy.md: PUT /trustFramework/policies/{id}/$value with the XML as the body
     ("the content type must be application/xml"); 201 when the policy was created, 200 when it replaced one."""
     doc = documented(fixture)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from wizard.graph.applications import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPENID_SCOPE_ID, ApplicationCalls
 from wizard.graph.directory import DirectoryCalls
-from wizard.graph.identity import OidcProviderSpec, IdentityCalls
+from wizard.graph.identity import IdentityCalls, OidcProviderSpec
 from wizard.graph.models import (
     Application,
     IdentityProvider,
@@ -34,7 +34,7 @@ from wizard.graph.transport import LAG_BUDGET_SECONDS, Transport, progress_sink
 from wizard.graph.trust_framework import TrustFrameworkCalls
 
 if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
+    from wizard.auth import Credential
 
 T = TypeVar("T")
 
@@ -60,8 +60,9 @@ __all__ = [
 class GraphClient(DirectoryCalls, TrustFrameworkCalls, IdentityCalls, ApplicationCalls):
     """Graph for one signed-in tenant: one method per operation the steps need, each as Microsoft documents it."""
 
-    def __init__(self, credential: TokenCredential, *, graph_url: str, scopes: list[str],
-                 lag_budget: float = LAG_BUDGET_SECONDS) -> None:
+    def __init__(
+        self, credential: Credential, *, graph_url: str, scopes: list[str], lag_budget: float = LAG_BUDGET_SECONDS
+    ) -> None:
         self._graph = Transport(credential, graph_url=graph_url, scopes=scopes, lag_budget=lag_budget)
 
     @property
@@ -73,8 +74,9 @@ class GraphClient(DirectoryCalls, TrustFrameworkCalls, IdentityCalls, Applicatio
         """How long a new object may stay invisible before a wait for it gives up."""
         return self._graph.lag_budget
 
-    async def eventually(self, waiting_for: str, read: Callable[[], Awaitable[T | None]], *,
-                         budget: float | None = None) -> T | None:
+    async def eventually(
+        self, waiting_for: str, read: Callable[[], Awaitable[T | None]], *, budget: float | None = None
+    ) -> T | None:
         """`read` again, with a bounded backoff, until it finds something or `budget` seconds have passed."""
         return await self._graph.eventually(waiting_for, read, budget=budget)
 

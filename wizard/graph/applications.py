@@ -49,17 +49,23 @@ def test_application_body(display_name: str, redirect_uri: str) -> dict[str, Any
         "signInAudience": "AzureADandPersonalMicrosoftAccount",
         "api": {"requestedAccessTokenVersion": 2},
         "web": _web([redirect_uri]),
-        "requiredResourceAccess": [{
-            "resourceAppId": GRAPH_APP_ID,
-            "resourceAccess": [{"id": OPENID_SCOPE_ID, "type": "Scope"},
-                               {"id": OFFLINE_ACCESS_SCOPE_ID, "type": "Scope"}],
-        }],
+        "requiredResourceAccess": [
+            {
+                "resourceAppId": GRAPH_APP_ID,
+                "resourceAccess": [
+                    {"id": OPENID_SCOPE_ID, "type": "Scope"},
+                    {"id": OFFLINE_ACCESS_SCOPE_ID, "type": "Scope"},
+                ],
+            }
+        ],
     }
 
 
 def _web(redirect_uris: list[str]) -> dict[str, Any]:
-    return {"redirectUris": redirect_uris,
-            "implicitGrantSettings": {"enableIdTokenIssuance": True, "enableAccessTokenIssuance": False}}
+    return {
+        "redirectUris": redirect_uris,
+        "implicitGrantSettings": {"enableIdTokenIssuance": True, "enableAccessTokenIssuance": False},
+    }
 
 
 def _upsert_refused(failure: GraphFailure) -> bool:
@@ -70,23 +76,34 @@ class ApplicationCalls(GraphResource):
     # Applications
 
     async def applications_named(self, display_name: str) -> list[Application]:
-        found = await self._graph.list_all(APPLICATIONS, "applications",
-                                           {"$filter": f"displayName eq {odata_literal(display_name)}"})
+        found = await self._graph.list_all(
+            APPLICATIONS, "applications", {"$filter": f"displayName eq {odata_literal(display_name)}"}
+        )
         return self._parse_all(Application, found, APPLICATIONS, "GET /applications")
 
-    async def upsert_test_application(self, unique_name: str, display_name: str, redirect_uri: str) -> Application | None:
+    async def upsert_test_application(
+        self, unique_name: str, display_name: str, redirect_uri: str
+    ) -> Application | None:
         """Create the test app, or update the one made before under the same unique name: a repeat after a crash
         never makes a second one. None when the tenant does not take upserts (the caller creates instead)."""
         path = _key_path("applications", "uniqueName", unique_name)
         try:
-            response = await self._graph.send(APPLICATIONS, "PATCH", path, json=test_application_body(display_name, redirect_uri),
-                                              headers=CREATE_IF_MISSING, idempotent=True)
+            response = await self._graph.send(
+                APPLICATIONS,
+                "PATCH",
+                path,
+                json=test_application_body(display_name, redirect_uri),
+                headers=CREATE_IF_MISSING,
+                idempotent=True,
+            )
         except GraphFailure as failure:
             if _upsert_refused(failure):
                 return None
             raise translate(failure, APPLICATIONS) from None
         if response.status_code == 201 and response.content:
-            return self._parse(Application, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS, f"PATCH /{path}")
+            return self._parse(
+                Application, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS, f"PATCH /{path}"
+            )
 
         async def updated() -> Application | None:
             """204: an app with that unique name existed and now has `display_name`. GET by uniqueName is not
@@ -96,15 +113,24 @@ class ApplicationCalls(GraphResource):
 
         found = await self._graph.eventually(f"the application {display_name}", updated)
         if found is None:
-            raise ServiceError(f"Graph updated the application {unique_name} but does not show it",
-                               "wait a minute (the tenant may still be replicating), then run the same command again")
+            raise ServiceError(
+                f"Graph updated the application {unique_name} but does not show it",
+                "wait a minute (the tenant may still be replicating), then run the same command again",
+            )
         return found
 
     async def create_test_application(self, display_name: str, redirect_uri: str) -> Application:
         """POST /applications: not idempotent; only for tenants that refuse the upsert, after the step looked."""
-        response = await self._graph.call(APPLICATIONS, "POST", "applications",
-                                          json=test_application_body(display_name, redirect_uri), idempotent=False)
-        return self._parse(Application, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS, "POST /applications")
+        response = await self._graph.call(
+            APPLICATIONS,
+            "POST",
+            "applications",
+            json=test_application_body(display_name, redirect_uri),
+            idempotent=False,
+        )
+        return self._parse(
+            Application, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS, "POST /applications"
+        )
 
     async def update_test_application(self, object_id: str, redirect_uri: str) -> None:
         """Add the redirect URI (keeping the others) and turn on ID token issuance."""
@@ -113,8 +139,12 @@ class ApplicationCalls(GraphResource):
         async def read() -> dict[str, Any]:
             return await self._graph.get_json(APPLICATIONS, path)
 
-        current = self._parse(Application, await self._graph.patiently(APPLICATIONS, f"the application {object_id}", read),
-                              APPLICATIONS, "GET /applications/{id}")
+        current = self._parse(
+            Application,
+            await self._graph.patiently(APPLICATIONS, f"the application {object_id}", read),
+            APPLICATIONS,
+            "GET /applications/{id}",
+        )
         uris = list(current.redirect_uris)
         if redirect_uri not in uris:
             uris.append(redirect_uri)
@@ -127,7 +157,9 @@ class ApplicationCalls(GraphResource):
     # Service principals
 
     async def service_principal(self, app_id: str) -> ServicePrincipal | None:
-        found = await self._graph.list_all(APPLICATIONS, "servicePrincipals", {"$filter": f"appId eq {odata_literal(app_id)}"})
+        found = await self._graph.list_all(
+            APPLICATIONS, "servicePrincipals", {"$filter": f"appId eq {odata_literal(app_id)}"}
+        )
         principals = self._parse_all(ServicePrincipal, found, APPLICATIONS, "GET /servicePrincipals")
         return next((principal for principal in principals if principal.app_id.lower() == app_id.lower()), None)
 
@@ -139,15 +171,25 @@ class ApplicationCalls(GraphResource):
         async def upsert() -> ServicePrincipal | None:
             path = _key_path("servicePrincipals", "appId", app_id)
             try:
-                response = await self._graph.send(APPLICATIONS, "PATCH", path, json={"displayName": display_name},
-                                                  headers=CREATE_IF_MISSING, idempotent=True)
+                response = await self._graph.send(
+                    APPLICATIONS,
+                    "PATCH",
+                    path,
+                    json={"displayName": display_name},
+                    headers=CREATE_IF_MISSING,
+                    idempotent=True,
+                )
             except GraphFailure as failure:
                 if _upsert_refused(failure) and not lagging(failure):
                     return None
                 raise
             if response.status_code == 201 and response.content:
-                return self._parse(ServicePrincipal, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS,
-                                   "PATCH /servicePrincipals(appId)")
+                return self._parse(
+                    ServicePrincipal,
+                    self._graph.parse_json(APPLICATIONS, response),
+                    APPLICATIONS,
+                    "PATCH /servicePrincipals(appId)",
+                )
             return await self._existing_service_principal(app_id)
 
         principal = await self._graph.patiently(APPLICATIONS, f"the application {app_id}", upsert, lagging)
@@ -156,22 +198,31 @@ class ApplicationCalls(GraphResource):
 
         async def create() -> ServicePrincipal:
             try:
-                response = await self._graph.send(APPLICATIONS, "POST", "servicePrincipals", json={"appId": app_id},
-                                                  idempotent=False)
+                response = await self._graph.send(
+                    APPLICATIONS, "POST", "servicePrincipals", json={"appId": app_id}, idempotent=False
+                )
             except GraphFailure as failure:
                 if failure.is_conflict:
                     return await self._existing_service_principal(app_id)
                 raise
-            return self._parse(ServicePrincipal, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS,
-                               "POST /servicePrincipals")
+            return self._parse(
+                ServicePrincipal,
+                self._graph.parse_json(APPLICATIONS, response),
+                APPLICATIONS,
+                "POST /servicePrincipals",
+            )
 
         return await self._graph.patiently(APPLICATIONS, f"the application {app_id}", create, lagging)
 
     async def _existing_service_principal(self, app_id: str) -> ServicePrincipal:
-        found = await self._graph.eventually(f"the service principal of {app_id}", lambda: self.service_principal(app_id))
+        found = await self._graph.eventually(
+            f"the service principal of {app_id}", lambda: self.service_principal(app_id)
+        )
         if found is None:
-            raise ServiceError(f"Graph says a service principal for {app_id} exists but does not show it",
-                               "wait a minute (the tenant may still be replicating), then run the same command again")
+            raise ServiceError(
+                f"Graph says a service principal for {app_id} exists but does not show it",
+                "wait a minute (the tenant may still be replicating), then run the same command again",
+            )
         return found
 
     # Delegated permission grants
@@ -179,17 +230,31 @@ class ApplicationCalls(GraphResource):
     async def permission_grant(self, client_object_id: str, resource_object_id: str) -> PermissionGrant | None:
         """The tenant-wide (AllPrincipals) consent of the client to the resource, if any. Filtered by clientId on
         the server (the documented filter) and by resource and consent type here."""
-        found = await self._graph.list_all(GRANTS, "oauth2PermissionGrants",
-                                           {"$filter": f"clientId eq {odata_literal(client_object_id)}"})
+        found = await self._graph.list_all(
+            GRANTS, "oauth2PermissionGrants", {"$filter": f"clientId eq {odata_literal(client_object_id)}"}
+        )
         grants = self._parse_all(PermissionGrant, found, GRANTS, "GET /oauth2PermissionGrants")
-        return next((grant for grant in grants if grant.resource_id == resource_object_id
-                     and grant.consent_type.lower() == ALL_PRINCIPALS.lower()), None)
+        return next(
+            (
+                grant
+                for grant in grants
+                if grant.resource_id == resource_object_id and grant.consent_type.lower() == ALL_PRINCIPALS.lower()
+            ),
+            None,
+        )
 
-    async def create_permission_grant(self, client_object_id: str, resource_object_id: str, scope: str) -> PermissionGrant:
+    async def create_permission_grant(
+        self, client_object_id: str, resource_object_id: str, scope: str
+    ) -> PermissionGrant:
         """Admin consent for every user; a grant that exists is returned as it is. A grant naming a brand-new
         service principal may be refused with 404 for a while: that is waited out."""
-        body = {"clientId": client_object_id, "consentType": ALL_PRINCIPALS, "resourceId": resource_object_id,
-                "scope": scope, **_grant_validity()}
+        body = {
+            "clientId": client_object_id,
+            "consentType": ALL_PRINCIPALS,
+            "resourceId": resource_object_id,
+            "scope": scope,
+            **_grant_validity(),
+        }
 
         async def create() -> PermissionGrant:
             try:
@@ -198,17 +263,21 @@ class ApplicationCalls(GraphResource):
                 if failure.is_conflict:
                     return await self._existing_grant(client_object_id, resource_object_id)
                 raise
-            return self._parse(PermissionGrant, self._graph.parse_json(GRANTS, response), GRANTS,
-                               "POST /oauth2PermissionGrants")
+            return self._parse(
+                PermissionGrant, self._graph.parse_json(GRANTS, response), GRANTS, "POST /oauth2PermissionGrants"
+            )
 
         return await self._graph.patiently(GRANTS, f"the service principal {client_object_id}", create)
 
     async def _existing_grant(self, client_object_id: str, resource_object_id: str) -> PermissionGrant:
-        found = await self._graph.eventually("the consent grant",
-                                             lambda: self.permission_grant(client_object_id, resource_object_id))
+        found = await self._graph.eventually(
+            "the consent grant", lambda: self.permission_grant(client_object_id, resource_object_id)
+        )
         if found is None:
-            raise ServiceError("Graph says the consent grant exists but does not show it",
-                               "wait a minute (the tenant may still be replicating), then run the same command again")
+            raise ServiceError(
+                "Graph says the consent grant exists but does not show it",
+                "wait a minute (the tenant may still be replicating), then run the same command again",
+            )
         return found
 
     async def update_permission_grant(self, grant_id: str, scope: str) -> None:
@@ -225,8 +294,10 @@ def _grant_validity() -> dict[str, str]:
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC).replace(microsecond=0)
-    return {"startTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "expiryTime": (now + timedelta(days=GRANT_VALIDITY_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {
+        "startTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expiryTime": (now + timedelta(days=GRANT_VALIDITY_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def _no_backing_application(failure: GraphFailure) -> bool:

@@ -41,4 +41,3 @@ class DirectoryCalls(GraphResource):
         if isinstance(roles, list):
             granted.update(str(role) for role in roles)
         return granted
-

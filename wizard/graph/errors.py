@@ -16,10 +16,18 @@ from wizard.permissions import Operation
 
 MISSING_BASE = re.compile(r"Policy with 'policyId': (\S+) cannot be found", re.IGNORECASE)
 BASE_CHAIN_ORDER = "TrustFrameworkBase → TrustFrameworkLocalization → TrustFrameworkExtensions"
-ABSENT_CODES = frozenset(code.lower() for code in (
-    "Request_ResourceNotFound", "ResourceNotFound", "ItemNotFound", "NotFound",
-    "AADB2C95052", "AADB2C90073", "AADB2C90130",
-))
+ABSENT_CODES = frozenset(
+    code.lower()
+    for code in (
+        "Request_ResourceNotFound",
+        "ResourceNotFound",
+        "ItemNotFound",
+        "NotFound",
+        "AADB2C95052",
+        "AADB2C90073",
+        "AADB2C90130",
+    )
+)
 """Codes that mean "no such thing". B2C's error-code reference gives its own (AADB2C95052: key set not created;
 AADB2C90073: "… cannot be found in the directory"; AADB2C90130: key container does not exist) no HTTP status, so
 the code counts whatever the status."""
@@ -42,8 +50,9 @@ class GraphFailure(Exception):
     client_request_id: str | None = None
 
     @classmethod
-    def from_answer(cls, status: int, body: Any, headers: dict[str, str], method: str, path: str,
-                    sent_client_request_id: str | None) -> GraphFailure:
+    def from_answer(
+        cls, status: int, body: Any, headers: dict[str, str], method: str, path: str, sent_client_request_id: str | None
+    ) -> GraphFailure:
         """Parse Graph's error object; an answer that is not one (a proxy's page) keeps just the status."""
         error = body.get("error") if isinstance(body, dict) else None
         error = error if isinstance(error, dict) else {}
@@ -56,8 +65,9 @@ class GraphFailure(Exception):
             method=method,
             path=path,
             request_id=headers.get("request-id") or _text(inner.get("request-id")),
-            client_request_id=(headers.get("client-request-id") or _text(inner.get("client-request-id"))
-                               or sent_client_request_id),
+            client_request_id=(
+                headers.get("client-request-id") or _text(inner.get("client-request-id")) or sent_client_request_id
+            ),
         )
 
     @property
@@ -75,8 +85,10 @@ class GraphFailure(Exception):
     @property
     def support_ids(self) -> str:
         """What Microsoft support asks for: the request-id and client-request-id of the failing call."""
-        ids = [f"request-id {self.request_id}" if self.request_id else "",
-               f"client-request-id {self.client_request_id}" if self.client_request_id else ""]
+        ids = [
+            f"request-id {self.request_id}" if self.request_id else "",
+            f"client-request-id {self.client_request_id}" if self.client_request_id else "",
+        ]
         shown = ", ".join(part for part in ids if part)
         return f"; {shown}" if shown else ""
 
@@ -119,8 +131,9 @@ def translate(failure: GraphFailure, operation: Operation) -> SetupError:
             "upload the starter pack's base policies first (Identity Experience Framework → Custom policies), "
             f"in order {BASE_CHAIN_ORDER}, then run again",
         )
-    return ServiceError(f"Graph refused to {operation.action}{detail}",
-                        "fix what the message names, then run the same command again")
+    return ServiceError(
+        f"Graph refused to {operation.action}{detail}", "fix what the message names, then run the same command again"
+    )
 
 
 def not_graph_json(operation: Operation, method: str, path: str, content_type: str, host: str) -> ServiceError:

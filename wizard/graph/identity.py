@@ -67,10 +67,12 @@ class IdentityCalls(GraphResource):
 
     async def create_oidc_provider(self, spec: OidcProviderSpec, client_secret: str) -> IdentityProvider:
         """Not idempotent (Graph picks the id): the step records its intent first and looks before a second try."""
-        response = await self._graph.call(PROVIDERS, "POST", "identity/identityProviders",
-                                          json=spec.body(client_secret), idempotent=False)
-        return self._parse(IdentityProvider, self._graph.parse_json(PROVIDERS, response), PROVIDERS,
-                           "POST /identity/identityProviders")
+        response = await self._graph.call(
+            PROVIDERS, "POST", "identity/identityProviders", json=spec.body(client_secret), idempotent=False
+        )
+        return self._parse(
+            IdentityProvider, self._graph.parse_json(PROVIDERS, response), PROVIDERS, "POST /identity/identityProviders"
+        )
 
     async def update_oidc_provider(self, provider_id: str, spec: OidcProviderSpec, client_secret: str) -> None:
         path = f"identity/identityProviders/{_segment(provider_id)}"
@@ -89,7 +91,7 @@ class IdentityCalls(GraphResource):
     async def create_user_flow(self, flow_id: str) -> UserFlow:
         """A sign-up-or-sign-in flow, recommended version; B2C adds the B2C_1_ prefix to the id itself. An existing
         one is returned as it is, once Graph shows it."""
-        bare = flow_id[len(USER_FLOW_PREFIX):] if flow_id.upper().startswith(USER_FLOW_PREFIX) else flow_id
+        bare = flow_id[len(USER_FLOW_PREFIX) :] if flow_id.upper().startswith(USER_FLOW_PREFIX) else flow_id
         full_id = USER_FLOW_PREFIX + bare
         body = {"id": bare, "userFlowType": SIGN_UP_OR_SIGN_IN, "userFlowTypeVersion": RECOMMENDED_VERSION}
         try:
@@ -104,8 +106,9 @@ class IdentityCalls(GraphResource):
                     "wait a minute (the tenant may still be replicating), then run the same command again",
                 ) from None
             return existing
-        return self._parse(UserFlow, self._graph.parse_json(USER_FLOWS, response), USER_FLOWS,
-                           "POST /identity/b2cUserFlows")
+        return self._parse(
+            UserFlow, self._graph.parse_json(USER_FLOWS, response), USER_FLOWS, "POST /identity/b2cUserFlows"
+        )
 
     async def user_flow_provider_ids(self, flow_id: str) -> list[str]:
         path = f"identity/b2cUserFlows/{_segment(flow_id)}/userFlowIdentityProviders"
@@ -136,4 +139,3 @@ class IdentityCalls(GraphResource):
                 raise
 
         await self._graph.patiently(USER_FLOWS, f"the user flow {flow_id} and the provider {provider_id}", post)
-

@@ -46,7 +46,7 @@ def _odata_kind(value: Any) -> str:
     """`#microsoft.graph.openIdConnectIdentityProvider` or `microsoft.graph.openIdConnectIdentityProvider` →
     `openIdConnectIdentityProvider`."""
     text = str(value or "").lstrip("#")
-    return text[len(ODATA_TYPE_PREFIX):] if text.lower().startswith(ODATA_TYPE_PREFIX) else text
+    return text[len(ODATA_TYPE_PREFIX) :] if text.lower().startswith(ODATA_TYPE_PREFIX) else text
 
 
 def _text_or_empty(value: Any) -> str:

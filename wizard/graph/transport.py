@@ -21,14 +21,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from wizard.auth import IssuedToken, token_claims
+from wizard.auth import Credential, Token, token_claims
 from wizard.errors import ServiceError, SignInError
 from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
 from wizard.permissions import Operation
 
 if TYPE_CHECKING:
     import httpx
-    from azure.core.credentials import AccessToken, TokenCredential
     from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T")
@@ -47,7 +46,8 @@ REQUEST_OPTIONS = "kiota_request_options"
 """msgraph-core's transport runs its middleware (retry, redirect) only for requests carrying this extension."""
 
 progress_sink: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
-    "graph_progress_sink", default=None)
+    "graph_progress_sink", default=None
+)
 """Where waits are reported: the runner sets it in each step's task, so a step's waits show as its progress."""
 
 
@@ -82,20 +82,21 @@ def lagging_when_absent(failure: GraphFailure) -> bool:
 class Transport:
     """One signed-in connection to one Graph endpoint (the cloud's, the simulator's): requests, pages, patience."""
 
-    def __init__(self, credential: TokenCredential, *, graph_url: str, scopes: list[str],
-                 lag_budget: float = LAG_BUDGET_SECONDS) -> None:
+    def __init__(
+        self, credential: Credential, *, graph_url: str, scopes: list[str], lag_budget: float = LAG_BUDGET_SECONDS
+    ) -> None:
         self._credential = credential
         self.graph_url = graph_url.rstrip("/")
         self._origin = _origin(self.graph_url)
         self._scopes = list(scopes)
         self.lag_budget = lag_budget
         self._client: httpx.AsyncClient | None = None
-        self._token: IssuedToken | AccessToken | None = None
+        self._token: Token | None = None
         self._sign_in_lock = threading.Lock()
 
     # Sign-in
 
-    def _acquire_token(self) -> IssuedToken | AccessToken:
+    def _acquire_token(self) -> Token:
         """Runs in a worker thread: an interactive sign-in (a device code waiting for the operator) blocks for
         minutes and must block neither the UI nor the other requests. One sign-in at a time."""
         with self._sign_in_lock:
@@ -162,11 +163,21 @@ class Transport:
         retried = False
         while True:
             client_request_id = str(uuid.uuid4())
-            request_headers = {"Authorization": f"Bearer {await self.bearer_token()}",
-                               "client-request-id": client_request_id, "Accept": "application/json",
-                               **(headers or {})}
-            request = self._http().build_request(method, url, params=params, json=json, content=content,
-                                                 headers=request_headers, extensions={REQUEST_OPTIONS: {}})
+            request_headers = {
+                "Authorization": f"Bearer {await self.bearer_token()}",
+                "client-request-id": client_request_id,
+                "Accept": "application/json",
+                **(headers or {}),
+            }
+            request = self._http().build_request(
+                method,
+                url,
+                params=params,
+                json=json,
+                content=content,
+                headers=request_headers,
+                extensions={REQUEST_OPTIONS: {}},
+            )
             started = time.monotonic()
             try:
                 response = await self._http().send(request)
@@ -177,13 +188,25 @@ class Transport:
                 continue
             except httpx.HTTPError as error:
                 raise _transport_error(operation, error) from None
-            log.debug("%s %s → %s in %.0f ms (request-id %s, client-request-id %s)", method, shown_path,
-                      response.status_code, (time.monotonic() - started) * 1000,
-                      response.headers.get("request-id"), client_request_id)
+            log.debug(
+                "%s %s → %s in %.0f ms (request-id %s, client-request-id %s)",
+                method,
+                shown_path,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+                response.headers.get("request-id"),
+                client_request_id,
+            )
             if response.is_success:
                 return response
-            raise GraphFailure.from_answer(response.status_code, _json_or_none(response), dict(response.headers),
-                                           method, shown_path, client_request_id)
+            raise GraphFailure.from_answer(
+                response.status_code,
+                _json_or_none(response),
+                dict(response.headers),
+                method,
+                shown_path,
+                client_request_id,
+            )
 
     async def call(self, operation: Operation, method: str, path: str, **options: Any) -> httpx.Response:
         """`send`, with Graph's refusal translated into the project's error for `operation`."""
@@ -217,14 +240,18 @@ class Transport:
                 return None
             raise translate(failure, operation) from None
 
-    async def list_all(self, operation: Operation, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    async def list_all(
+        self, operation: Operation, path: str, params: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """Every item of a collection, Graph's refusals translated into the project's errors."""
         try:
             return await self.pages(operation, path, params)
         except GraphFailure as failure:
             raise translate(failure, operation) from None
 
-    async def pages(self, operation: Operation, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    async def pages(
+        self, operation: Operation, path: str, params: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """Every item of a collection: Graph may page any of them, so `@odata.nextLink` is followed until absent.
         A refusal is raised as the GraphFailure it is (for callers that wait out lag)."""
         items: list[dict[str, Any]] = []
@@ -268,13 +295,16 @@ class Transport:
                 waited = time.monotonic() - started
                 if waited + wait > self.lag_budget:
                     raise _still_lagging(operation, waiting_for, waited, failure) from None
-                report_progress(f"Graph does not show {waiting_for} yet (new objects take a while to replicate); "
-                                f"trying again in {wait:g} s")
+                report_progress(
+                    f"Graph does not show {waiting_for} yet (new objects take a while to replicate); "
+                    f"trying again in {wait:g} s"
+                )
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, LAG_LONGEST_WAIT_SECONDS)
 
-    async def eventually(self, waiting_for: str, read: Callable[[], Awaitable[T | None]], *,
-                         budget: float | None = None) -> T | None:
+    async def eventually(
+        self, waiting_for: str, read: Callable[[], Awaitable[T | None]], *, budget: float | None = None
+    ) -> T | None:
         """`read` until it finds something or the lag budget has passed; None means "really not there"."""
         limit = self.lag_budget if budget is None else budget
         started = time.monotonic()

@@ -20,7 +20,7 @@ XML = "application/xml"
 
 def strip_prefix(identifier: str, prefix: str) -> str:
     """B2C adds the prefix itself on create; an id given with it (any case) loses it first."""
-    return identifier[len(prefix):] if identifier.upper().startswith(prefix.upper()) else identifier
+    return identifier[len(prefix) :] if identifier.upper().startswith(prefix.upper()) else identifier
 
 
 def with_prefix(identifier: str, prefix: str) -> str:
@@ -46,8 +46,13 @@ class TrustFrameworkCalls(GraphResource):
         Graph shows it (right after a create elsewhere it may not yet)."""
         full_id = with_prefix(key_set_id, KEY_SET_PREFIX)
         try:
-            response = await self._graph.send(KEY_SETS, "POST", "trustFramework/keySets",
-                                              json={"id": strip_prefix(key_set_id, KEY_SET_PREFIX)}, idempotent=False)
+            response = await self._graph.send(
+                KEY_SETS,
+                "POST",
+                "trustFramework/keySets",
+                json={"id": strip_prefix(key_set_id, KEY_SET_PREFIX)},
+                idempotent=False,
+            )
         except GraphFailure as failure:
             if not failure.is_conflict:
                 raise translate(failure, KEY_SETS) from None
@@ -65,10 +70,15 @@ class TrustFrameworkCalls(GraphResource):
         path = f"trustFramework/keySets/{_segment(key_set_id)}/uploadSecret"
 
         async def upload() -> Key:
-            response = await self._graph.send(KEY_SETS, "POST", path, json={"use": use, "k": secret, "nbf": nbf, "exp": exp},
-                                              idempotent=False)
-            return self._parse(Key, self._graph.parse_json(KEY_SETS, response), KEY_SETS,
-                               "POST /trustFramework/keySets/{id}/uploadSecret")
+            response = await self._graph.send(
+                KEY_SETS, "POST", path, json={"use": use, "k": secret, "nbf": nbf, "exp": exp}, idempotent=False
+            )
+            return self._parse(
+                Key,
+                self._graph.parse_json(KEY_SETS, response),
+                KEY_SETS,
+                "POST /trustFramework/keySets/{id}/uploadSecret",
+            )
 
         return await self._graph.patiently(KEY_SETS, f"the key set {key_set_id}", upload)
 
@@ -91,6 +101,12 @@ class TrustFrameworkCalls(GraphResource):
 
     async def upload_policy(self, policy_id: str, content: bytes) -> bool:
         """Create or replace the policy (PUT, so safe to repeat); True when it was created (201, else 200)."""
-        response = await self._graph.call(POLICIES, "PUT", f"trustFramework/policies/{_segment(policy_id)}/$value",
-                                          content=content, headers={"Content-Type": XML}, idempotent=True)
+        response = await self._graph.call(
+            POLICIES,
+            "PUT",
+            f"trustFramework/policies/{_segment(policy_id)}/$value",
+            content=content,
+            headers={"Content-Type": XML},
+            idempotent=True,
+        )
         return response.status_code == 201

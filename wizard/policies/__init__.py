@@ -9,14 +9,22 @@ import difflib
 
 from wizard.policies.build import GeneratedPolicies, PolicyFile, generate
 from wizard.policies.demo import demo_chain
-from wizard.policies.problems import Problem, PolicyProblemsError
+from wizard.policies.problems import PolicyProblemsError, Problem
 from wizard.policies.schema import find_xsd
 from wizard.policies.validate import validate_chain
 from wizard.policies.xmlsafe import BOM, UnsafeXmlError, parse_xml
 
 __all__ = [
-    "GeneratedPolicies", "PolicyFile", "PolicyProblemsError", "Problem",
-    "demo_chain", "diff", "find_xsd", "generate", "same_content", "validate_chain",
+    "GeneratedPolicies",
+    "PolicyFile",
+    "PolicyProblemsError",
+    "Problem",
+    "demo_chain",
+    "diff",
+    "find_xsd",
+    "generate",
+    "same_content",
+    "validate_chain",
 ]
 
 
@@ -54,4 +62,4 @@ def _canonical(data: bytes) -> bytes:
             element.text = None
         if element.tail is not None and not element.tail.strip():
             element.tail = None
-    return etree.tostring(tree, method="c14n")
+    return bytes(etree.tostring(tree, method="c14n"))

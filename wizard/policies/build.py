@@ -14,12 +14,23 @@ from wizard.policies.chain import Chain, Policy, element_id, parse_documents
 from wizard.policies.problems import PolicyProblemsError
 from wizard.policies.schema import find_xsd, load_schema
 from wizard.policies.templates import (
-    AUGMENTS, EXTENSIONS_TEMPLATE, RELYING_PARTY_TEMPLATE, UNLESS_DEFINED, Conditions, load_template, render,
+    AUGMENTS,
+    EXTENSIONS_TEMPLATE,
+    RELYING_PARTY_TEMPLATE,
+    UNLESS_DEFINED,
+    Conditions,
+    load_template,
+    render,
 )
 from wizard.policies.tree_edit import (
-    BUILDING_BLOCKS_ORDER, ROOT_ORDER, TECHNICAL_PROFILE_ORDER, append_child, ensure_child, replace_child,
+    BUILDING_BLOCKS_ORDER,
+    ROOT_ORDER,
+    TECHNICAL_PROFILE_ORDER,
+    append_child,
+    ensure_child,
+    replace_child,
 )
-from wizard.policies.validate import check_chain, chain_problems, duplicate_problems, references
+from wizard.policies.validate import chain_problems, check_chain, duplicate_problems, references
 from wizard.policies.xmlsafe import NS, q, serialize
 
 KIND_OF_TAG = {
@@ -54,23 +65,29 @@ def _kind(element: etree._Element) -> str:
 
 
 def _output_claims(element: etree._Element) -> set[str]:
-    return {claim.get("ClaimTypeReferenceId", "").lower() for claim in element.iterfind("b:OutputClaims/b:OutputClaim", NS)}
+    return {
+        claim.get("ClaimTypeReferenceId", "").lower() for claim in element.iterfind("b:OutputClaims/b:OutputClaim", NS)
+    }
 
 
 def find_extensions(chain: Chain) -> Policy:
     """The policy to merge into: the one non-relying-party policy no other non-relying-party policy builds on."""
     candidates = [policy for policy in chain.policies if not policy.is_relying_party]
     if not candidates:
-        raise PolicyError("the base folder holds only relying-party policies",
-                          "add TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml")
+        raise PolicyError(
+            "the base folder holds only relying-party policies",
+            "add TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml",
+        )
     bases = {(policy.base_id or "").lower() for policy in candidates}
     leaves = [policy for policy in candidates if policy.policy_id.lower() not in bases]
     derived = [policy for policy in leaves if policy.base_id is not None]
     leaves = derived or leaves
     if len(leaves) != 1:
         names = ", ".join(f"{policy.name} ({policy.policy_id})" for policy in leaves)
-        raise PolicyError(f"cannot tell which policy is the extensions policy: {names} each end a chain",
-                          "keep only one chain (Base, Localization, Extensions) in the base folder")
+        raise PolicyError(
+            f"cannot tell which policy is the extensions policy: {names} each end a chain",
+            "keep only one chain (Base, Localization, Extensions) in the base folder",
+        )
     extensions = leaves[0]
     if extensions.base_id is None or extensions.policy_id.lower().endswith("localization"):
         raise PolicyError(
@@ -132,8 +149,10 @@ class ExtensionsMerger:
 
     def check_hostable(self) -> None:
         """Refuse, naming what is missing, when the chain lacks what the Asignio pieces refer to."""
-        fragment_ids = {kind: {element_id(found).lower() for found in self.fragment.iter(q(tag))}
-                        for tag, kind in KIND_OF_TAG.items()}
+        fragment_ids = {
+            kind: {element_id(found).lower() for found in self.fragment.iter(q(tag))}
+            for tag, kind in KIND_OF_TAG.items()
+        }
         for _, _, kind, value in references(self.fragment):
             if value.lower() not in fragment_ids.get(kind, set()) | self.chain.visible_ids(self.extensions, kind):
                 self.missing.setdefault(kind, set()).add(value)
@@ -263,8 +282,10 @@ def generate(answers: Answers, chain: Mapping[str, bytes], *, xsd: Path | None =
         )
     relying_party_id = answers.custom_policy.relying_party
     if any(policy.policy_id.lower() == relying_party_id.lower() for policy in lineage):
-        raise PolicyError(f"the relying-party id {relying_party_id} is already the id of a policy in the base chain",
-                          "choose another [custom_policy] relying_party")
+        raise PolicyError(
+            f"the relying-party id {relying_party_id} is already the id of a policy in the base chain",
+            "choose another [custom_policy] relying_party",
+        )
 
     merger = ExtensionsMerger(policy_chain, extensions, answers)
     merger.check_hostable()
@@ -280,7 +301,8 @@ def generate(answers: Answers, chain: Mapping[str, bytes], *, xsd: Path | None =
     problems = check_chain(result, load_schema(schema_path) if schema_path is not None else None)
     if problems:
         raise PolicyProblemsError(
-            "the generated policies do not validate", "fix the base chain where the problems point, then run again",
+            "the generated policies do not validate",
+            "fix the base chain where the problems point, then run again",
             problems,
         )
     return GeneratedPolicies(

@@ -28,7 +28,7 @@ DEFINITION_PATHS: dict[str, str] = {
 
 
 def element_id(element: etree._Element) -> str:
-    return element.get("Id", "")
+    return str(element.get("Id", ""))
 
 
 @dataclass
@@ -56,11 +56,11 @@ class Policy:
 
     @property
     def policy_id(self) -> str:
-        return self.root.get("PolicyId", "")
+        return str(self.root.get("PolicyId", ""))
 
     @property
     def tenant_id(self) -> str:
-        return self.root.get("TenantId", "")
+        return str(self.root.get("TenantId", ""))
 
     @property
     def base_element(self) -> etree._Element | None:

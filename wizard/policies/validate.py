@@ -46,10 +46,11 @@ def references(scope: etree._Element) -> Iterator[tuple[etree._Element, str, str
     for rule, kind in COMPILED_RULES:
         for result in rule(scope):
             owner = result.getparent()
-            if result.is_attribute:
-                label = f"{etree.QName(owner).localname} {result.attrname}"
-            else:
-                label = f"{etree.QName(owner).localname}"
+            label = (
+                f"{etree.QName(owner).localname} {result.attrname}"
+                if result.is_attribute
+                else f"{etree.QName(owner).localname}"
+            )
             value = str(result).strip()
             if value:
                 yield owner, label, kind, value
@@ -108,14 +109,19 @@ def _numbering_problems(
     numbers: list[int] = []
     for order, step in steps.items():
         if not order.isdigit():
-            yield Problem(policy.name, step.sourceline, f"journey '{journey_id}': step Order '{order}' is not a number",
-                          "number the steps 1, 2, 3, …")
+            yield Problem(
+                policy.name,
+                step.sourceline,
+                f"journey '{journey_id}': step Order '{order}' is not a number",
+                "number the steps 1, 2, 3, …",
+            )
         else:
             numbers.append(int(order))
     numbers.sort()
     if numbers != list(range(1, len(numbers) + 1)):
         yield Problem(
-            policy.name, journey.sourceline,
+            policy.name,
+            journey.sourceline,
             f"journey '{journey_id}' has steps numbered {', '.join(map(str, numbers)) or 'none'}; B2C needs 1..N with no gaps",
             f"renumber the orchestration steps 1 to {len(numbers)} in order",
         )
@@ -123,9 +129,10 @@ def _numbering_problems(
         last = steps[str(numbers[-1])]
         if last.get("Type") != SEND_CLAIMS:
             yield Problem(
-                policy.name, last.sourceline,
+                policy.name,
+                last.sourceline,
                 f"journey '{journey_id}' ends with a {last.get('Type')} step, not SendClaims",
-                "make the last orchestration step Type=\"SendClaims\" with CpimIssuerTechnicalProfileReferenceId=\"JwtIssuer\"",
+                'make the last orchestration step Type="SendClaims" with CpimIssuerTechnicalProfileReferenceId="JwtIssuer"',
             )
 
 
@@ -135,56 +142,84 @@ def _exchange_problems(policy: Policy, journey_id: str, steps: list[etree._Eleme
         for exchange in step.iterfind("b:ClaimsExchanges/b:ClaimsExchange", NS):
             key = exchange.get("Id", "").lower()
             if key in exchange_ids:
-                yield Problem(policy.name, exchange.sourceline,
-                              f"journey '{journey_id}': ClaimsExchange Id '{exchange.get('Id')}' is used twice",
-                              "give each claims exchange in a journey its own Id")
+                yield Problem(
+                    policy.name,
+                    exchange.sourceline,
+                    f"journey '{journey_id}': ClaimsExchange Id '{exchange.get('Id')}' is used twice",
+                    "give each claims exchange in a journey its own Id",
+                )
             exchange_ids[key] = exchange
     for step in steps:
-        local_ids = {exchange.get("Id", "").lower() for exchange in step.iterfind("b:ClaimsExchanges/b:ClaimsExchange", NS)}
+        local_ids = {
+            exchange.get("Id", "").lower() for exchange in step.iterfind("b:ClaimsExchanges/b:ClaimsExchange", NS)
+        }
         for selection in step.iterfind("b:ClaimsProviderSelections/b:ClaimsProviderSelection", NS):
             target = selection.get("TargetClaimsExchangeId")
             if target and target.lower() not in exchange_ids:
-                yield Problem(policy.name, selection.sourceline,
-                              f"journey '{journey_id}': TargetClaimsExchangeId '{target}' matches no ClaimsExchange in the journey",
-                              "add a ClaimsExchange with that Id to a later step, or correct the id")
+                yield Problem(
+                    policy.name,
+                    selection.sourceline,
+                    f"journey '{journey_id}': TargetClaimsExchangeId '{target}' matches no ClaimsExchange in the journey",
+                    "add a ClaimsExchange with that Id to a later step, or correct the id",
+                )
             validation = selection.get("ValidationClaimsExchangeId")
             if validation and validation.lower() not in local_ids:
-                yield Problem(policy.name, selection.sourceline,
-                              f"journey '{journey_id}': ValidationClaimsExchangeId '{validation}' matches no ClaimsExchange in the same step",
-                              "add that ClaimsExchange to this step's ClaimsExchanges, or correct the id")
+                yield Problem(
+                    policy.name,
+                    selection.sourceline,
+                    f"journey '{journey_id}': ValidationClaimsExchangeId '{validation}' matches no ClaimsExchange in the same step",
+                    "add that ClaimsExchange to this step's ClaimsExchanges, or correct the id",
+                )
 
 
 def chain_problems(chain: Chain, policy: Policy) -> Iterator[Problem]:
     """Base present, no cycle, tenant ids agreeing with the base's."""
     root = policy.root
     if not policy.policy_id:
-        yield Problem(policy.name, root.sourceline, "TrustFrameworkPolicy has no PolicyId", "add PolicyId=\"B2C_1A_…\"")
+        yield Problem(policy.name, root.sourceline, "TrustFrameworkPolicy has no PolicyId", 'add PolicyId="B2C_1A_…"')
     if not policy.tenant_id:
-        yield Problem(policy.name, root.sourceline, "TrustFrameworkPolicy has no TenantId",
-                      "add TenantId=\"yourtenant.onmicrosoft.com\" with your tenant's name")
+        yield Problem(
+            policy.name,
+            root.sourceline,
+            "TrustFrameworkPolicy has no TenantId",
+            'add TenantId="yourtenant.onmicrosoft.com" with your tenant\'s name',
+        )
     base_element = policy.base_element
     if base_element is None:
         return
     base_id = policy.base_id
     base_tenant = (base_element.findtext(q("TenantId")) or "").strip()
     if base_tenant and policy.tenant_id and base_tenant.lower() != policy.tenant_id.lower():
-        yield Problem(policy.name, base_element.sourceline,
-                      f"BasePolicy TenantId '{base_tenant}' differs from this policy's TenantId '{policy.tenant_id}'",
-                      "use the same tenant (yourtenant.onmicrosoft.com) everywhere in the chain")
+        yield Problem(
+            policy.name,
+            base_element.sourceline,
+            f"BasePolicy TenantId '{base_tenant}' differs from this policy's TenantId '{policy.tenant_id}'",
+            "use the same tenant (yourtenant.onmicrosoft.com) everywhere in the chain",
+        )
     base = chain.base_of(policy)
     if base is None:
-        yield Problem(policy.name, base_element.sourceline,
-                      f"its base policy '{base_id}' is not in this set",
-                      f"add the file whose PolicyId is {base_id} (B2C needs the whole chain, uploaded base first)")
+        yield Problem(
+            policy.name,
+            base_element.sourceline,
+            f"its base policy '{base_id}' is not in this set",
+            f"add the file whose PolicyId is {base_id} (B2C needs the whole chain, uploaded base first)",
+        )
         return
     if policy in chain.lineage(base):
-        yield Problem(policy.name, base_element.sourceline, f"base policy '{base_id}' leads back to this policy",
-                      "break the cycle: the root policy (TrustFrameworkBase) has no BasePolicy")
+        yield Problem(
+            policy.name,
+            base_element.sourceline,
+            f"base policy '{base_id}' leads back to this policy",
+            "break the cycle: the root policy (TrustFrameworkBase) has no BasePolicy",
+        )
         return
     if base.tenant_id and policy.tenant_id and base.tenant_id.lower() != policy.tenant_id.lower():
-        yield Problem(policy.name, root.sourceline,
-                      f"TenantId '{policy.tenant_id}' differs from '{base.tenant_id}' in its base policy {base.name}",
-                      "every policy in a chain must name the same tenant: fix TenantId and PublicPolicyUri")
+        yield Problem(
+            policy.name,
+            root.sourceline,
+            f"TenantId '{policy.tenant_id}' differs from '{base.tenant_id}' in its base policy {base.name}",
+            "every policy in a chain must name the same tenant: fix TenantId and PublicPolicyUri",
+        )
 
 
 def duplicate_problems(chain: Chain) -> Iterator[Problem]:
@@ -192,9 +227,12 @@ def duplicate_problems(chain: Chain) -> Iterator[Problem]:
     for policy in chain.policies:
         key = policy.policy_id.lower()
         if key and key in seen:
-            yield Problem(policy.name, policy.root.sourceline,
-                          f"PolicyId '{policy.policy_id}' is also the PolicyId of {seen[key].name}",
-                          "keep one file per policy id")
+            yield Problem(
+                policy.name,
+                policy.root.sourceline,
+                f"PolicyId '{policy.policy_id}' is also the PolicyId of {seen[key].name}",
+                "keep one file per policy id",
+            )
         seen.setdefault(key, policy)
 
 
@@ -217,4 +255,3 @@ def validate_chain(documents: Mapping[str, bytes], xsd: Path | None = None) -> l
     """Check every policy of the set, and against the official schema when `xsd` or find_xsd() gives one."""
     path = xsd if xsd is not None else find_xsd()
     return check_chain(documents, load_schema(path) if path is not None else None)
-

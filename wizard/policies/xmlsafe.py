@@ -36,19 +36,22 @@ class UnsafeXmlError(Exception):
 def parse_xml(data: bytes, name: str) -> etree._ElementTree:
     """Parse any XML document safely (BOM stripped, DOCTYPE refused); raise UnsafeXmlError otherwise."""
     if data.startswith(BOM):
-        data = data[len(BOM):]
+        data = data[len(BOM) :]
     try:
         tree = etree.ElementTree(etree.fromstring(data, safe_parser()))
     except etree.XMLSyntaxError as error:
         line = error.lineno if error.lineno else None
-        raise UnsafeXmlError(Problem(name, line, f"not well-formed XML ({error.msg})", "fix the XML syntax there")) from None
+        raise UnsafeXmlError(
+            Problem(name, line, f"not well-formed XML ({error.msg})", "fix the XML syntax there")
+        ) from None
     except ValueError as error:
         raise UnsafeXmlError(Problem(name, None, f"cannot be parsed ({error})", "save it as UTF-8 XML")) from None
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise UnsafeXmlError(
             Problem(
-                name, 1,
+                name,
+                1,
                 "has a DOCTYPE declaration; policies never need one and it can smuggle entities",
                 "remove the <!DOCTYPE …> declaration and any entity references",
             )
@@ -75,5 +78,5 @@ def parse_policy(data: bytes, name: str) -> etree._ElementTree:
 
 def serialize(tree: etree._ElementTree) -> bytes:
     """UTF-8 without a BOM (Graph rejects one), with an XML declaration, ending in a newline."""
-    body = etree.tostring(tree, encoding="utf-8", xml_declaration=False)
+    body = bytes(etree.tostring(tree, encoding="utf-8", xml_declaration=False))
     return XML_DECLARATION + body.rstrip() + b"\n"

@@ -27,10 +27,7 @@ def demo_tenant(name: str = DEMO_TENANT) -> SimulatedTenant:
 
 def start_demo(state_file: Path | None = None, *, name: str = DEMO_TENANT) -> SimulatorServer:
     """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant."""
-    if state_file is not None and state_file.exists():
-        tenant = SimulatedTenant.load(state_file)
-    else:
-        tenant = demo_tenant(name)
+    tenant = SimulatedTenant.load(state_file) if state_file is not None and state_file.exists() else demo_tenant(name)
     server = SimulatorServer(tenant, state_file=state_file)
     if state_file is not None:
         tenant.save(state_file)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from pathlib import Path
 
@@ -24,28 +25,41 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--state-file", type=Path, help="keep the tenant in this JSON file across restarts")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--name", default=DEMO_TENANT, help="the tenant name (NAME.onmicrosoft.com)")
-    parser.add_argument("--page-size", type=_positive, help="page every collection at this many items (@odata.nextLink)")
-    parser.add_argument("--replication-lag", type=float, default=0.0, metavar="SECONDS",
-                        help="keep each new object invisible for this long, as directory replication does")
-    parser.add_argument("--no-upsert", action="store_true",
-                        help="refuse PATCH upserts by uniqueName/appId (400), as a tenant that does not take them")
+    parser.add_argument(
+        "--page-size", type=_positive, help="page every collection at this many items (@odata.nextLink)"
+    )
+    parser.add_argument(
+        "--replication-lag",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="keep each new object invisible for this long, as directory replication does",
+    )
+    parser.add_argument(
+        "--no-upsert",
+        action="store_true",
+        help="refuse PATCH upserts by uniqueName/appId (400), as a tenant that does not take them",
+    )
     args = parser.parse_args(argv)
     if args.state_file is not None and args.state_file.exists():
         tenant = SimulatedTenant.load(args.state_file)
     else:
         tenant = demo_tenant(args.name)
     server = SimulatorServer(
-        tenant, state_file=args.state_file, latency=args.latency, port=args.port, page_size=args.page_size,
-        replication_lag=max(args.replication_lag, 0.0), upsert_supported=not args.no_upsert,
+        tenant,
+        state_file=args.state_file,
+        latency=args.latency,
+        port=args.port,
+        page_size=args.page_size,
+        replication_lag=max(args.replication_lag, 0.0),
+        upsert_supported=not args.no_upsert,
     )
     with server:
         print(f"Simulated Graph for {tenant.domain} at {server.graph_root} (the client appends /beta)")
         print(f"export {GRAPH_URL_ENV}={server.graph_root}")
         print(f"export {ACCESS_TOKEN_ENV}={server.access_token}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

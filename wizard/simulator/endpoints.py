@@ -68,7 +68,22 @@ ORGANIZATION_FULL_READ = frozenset(
 verifiedDomains are filled ("All other properties return with null values")."""
 ORGANIZATION_ALWAYS_READ = ("id", "displayName", "verifiedDomains")
 TRUST_FRAMEWORK_KEY_FIELDS = (
-    "k", "x5c", "x5t", "kty", "use", "exp", "nbf", "kid", "e", "n", "d", "p", "q", "dp", "dq", "qi",
+    "k",
+    "x5c",
+    "x5t",
+    "kty",
+    "use",
+    "exp",
+    "nbf",
+    "kid",
+    "e",
+    "n",
+    "d",
+    "p",
+    "q",
+    "dp",
+    "dq",
+    "qi",
 )
 """The trustFrameworkKey properties as trustframeworkkeyset-get.md shows them (nbf/exp as numbers there)."""
 UNREADABLE_KEY_FIELDS = {"k", "d", "p", "q", "dp", "dq", "qi"}
@@ -131,12 +146,15 @@ def public(entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def b2c_not_found(kind: str, key: str, identifier: str, domain: str) -> GraphError:
-    return GraphError(404, B2C_NOT_FOUND, f"{kind} with '{key}': '{identifier}' cannot be found in the directory '{domain}'.")
+    return GraphError(
+        404, B2C_NOT_FOUND, f"{kind} with '{key}': '{identifier}' cannot be found in the directory '{domain}'."
+    )
 
 
 def not_found(what: str, identifier: str) -> GraphError:
     return GraphError(
-        404, NOT_FOUND,
+        404,
+        NOT_FOUND,
         f"Resource '{identifier}' does not exist or one of its queried reference-property objects are not present. ({what})",
     )
 
@@ -149,7 +167,9 @@ def unquote_literal(value: str) -> str:
 def parse_filter(expression: str) -> list[tuple[str, str]]:
     """The `field eq 'value'` clauses (joined by `and`) the facade sends; anything else is a 400, as Graph says."""
     if not FILTER.match(expression):
-        raise GraphError(400, "Request_UnsupportedQuery", f"Unsupported or invalid query filter clause specified: '{expression}'.")
+        raise GraphError(
+            400, "Request_UnsupportedQuery", f"Unsupported or invalid query filter clause specified: '{expression}'."
+        )
     return [(name, unquote_literal(value)) for name, value in re.findall(FILTER_CLAUSE, expression, re.IGNORECASE)]
 
 
@@ -192,7 +212,9 @@ def next_link(request: GraphRequest, offset: int) -> str:
     return f"{request.base_url}{path}?{urlencode(query, quote_via=quote, safe='$')}"
 
 
-def collection(request: GraphRequest, entities: Iterable[dict[str, Any]], page_size: int | None = None) -> GraphResponse:
+def collection(
+    request: GraphRequest, entities: Iterable[dict[str, Any]], page_size: int | None = None
+) -> GraphResponse:
     """A `{value: [...]}` page: $filter first, then one page (at most `page_size` and $top items) with an
     `@odata.nextLink` while more remain, then $select on what is shown."""
     items = [public(entity) for entity in entities]
@@ -240,7 +262,9 @@ def key_view(key: dict[str, Any]) -> dict[str, Any]:
 def uploaded_key_view(key: dict[str, Any]) -> dict[str, Any]:
     """What uploadSecret answers, as its doc example does: kty in capitals, nbf and exp as numeric strings."""
     return {
-        "kid": key["kid"], "use": key["use"], "kty": key["kty"],
+        "kid": key["kid"],
+        "use": key["use"],
+        "kty": key["kty"],
         "nbf": None if key.get("nbf") is None else str(key["nbf"]),
         "exp": None if key.get("exp") is None else str(key["exp"]),
     }
@@ -268,8 +292,12 @@ class GraphEndpoints:
     """
 
     def __init__(
-        self, tenant: SimulatedTenant, *, page_size: int | None = None,
-        replication_lag: float = 0.0, upsert_supported: bool = True,
+        self,
+        tenant: SimulatedTenant,
+        *,
+        page_size: int | None = None,
+        replication_lag: float = 0.0,
+        upsert_supported: bool = True,
     ) -> None:
         self.tenant = tenant
         self.page_size = page_size
@@ -303,11 +331,19 @@ class GraphEndpoints:
             ("GET", f"/identity/b2cUserFlows/{segment}", self.get_user_flow, flows),
             ("DELETE", f"/identity/b2cUserFlows/{segment}", self.delete_user_flow, flows),
             # Reading the providers: the current navigation and the deprecated one both still list.
-            ("GET", f"/identity/b2cUserFlows/{segment}/(?:userFlowIdentityProviders|identityProviders)",
-             self.list_user_flow_providers, flows),
+            (
+                "GET",
+                f"/identity/b2cUserFlows/{segment}/(?:userFlowIdentityProviders|identityProviders)",
+                self.list_user_flow_providers,
+                flows,
+            ),
             # Attaching one: only the current navigation (b2cidentityuserflow-post-userflowidentityproviders.md).
-            ("POST", rf"/identity/b2cUserFlows/{segment}/userFlowIdentityProviders/\$ref",
-             self.attach_user_flow_provider, flows),
+            (
+                "POST",
+                rf"/identity/b2cUserFlows/{segment}/userFlowIdentityProviders/\$ref",
+                self.attach_user_flow_provider,
+                flows,
+            ),
             ("GET", "/applications", self.list_applications, apps),
             ("POST", "/applications", self.create_application, apps),
             ("GET", rf"/applications\(uniqueName={QUOTED}\)", self.get_application_by_unique_name, apps),
@@ -383,11 +419,19 @@ class GraphEndpoints:
             "technicalNotificationMails": [f"admin@{tenant.domain}"],
             "tenantType": tenant.tenant_type,
             "verifiedDomains": [
-                {"name": tenant.domain, "isInitial": True, "isDefault": True, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"}
+                {
+                    "name": tenant.domain,
+                    "isInitial": True,
+                    "isDefault": True,
+                    "type": "Managed",
+                    "capabilities": "Email, OfficeCommunicationsOnline",
+                }
             ],
         }
         if not ORGANIZATION_FULL_READ & request.permissions:
-            organization = {name: value if name in ORGANIZATION_ALWAYS_READ else None for name, value in organization.items()}
+            organization = {
+                name: value if name in ORGANIZATION_ALWAYS_READ else None for name, value in organization.items()
+            }
         return self._page(request, [organization])
 
     # Trust framework key sets
@@ -405,8 +449,11 @@ class GraphEndpoints:
 
     def list_key_sets(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         created = self.tenant.key_set_created
-        visible = [key_set_id for key_set_id in self.tenant.key_sets
-                   if created_settled(created.get(key_set_id), self.replication_lag)]
+        visible = [
+            key_set_id
+            for key_set_id in self.tenant.key_sets
+            if created_settled(created.get(key_set_id), self.replication_lag)
+        ]
         return self._page(request, [self._key_set(key_set_id) for key_set_id in visible])
 
     def create_key_set(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
@@ -500,7 +547,8 @@ class GraphEndpoints:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in ("application/xml", "text/xml"):
             raise GraphError(
-                415, "AADB2C",
+                415,
+                "AADB2C",
                 f"The content type '{content_type or '(none)'}' is not supported; send the policy as application/xml.",
             )
         policy_id = match.group(1)
@@ -544,7 +592,9 @@ class GraphEndpoints:
         if provider.get("@odata.type") == OIDC_TYPE:
             missing = [name for name in OIDC_REQUIRED if not provider.get(name)]
             if missing:
-                raise GraphError(400, "Request_BadRequest", f"Invalid value specified for property(s): {', '.join(missing)}.")
+                raise GraphError(
+                    400, "Request_BadRequest", f"Invalid value specified for property(s): {', '.join(missing)}."
+                )
             if provider.get("responseMode", "form_post") not in RESPONSE_MODES:
                 raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'responseMode'.")
             if provider["responseType"] not in RESPONSE_TYPES:
@@ -558,7 +608,9 @@ class GraphEndpoints:
         body = request.json()
         kind = self._odata_type(body.get("@odata.type"))
         if kind is None:
-            raise GraphError(400, "Request_BadRequest", "The @odata.type of the identity provider is missing or not valid.")
+            raise GraphError(
+                400, "Request_BadRequest", "The @odata.type of the identity provider is missing or not valid."
+            )
         body["@odata.type"] = kind
         self._check_provider(body)
         secret = body.pop("clientSecret", None)  # never kept, so never in the state file
@@ -572,7 +624,9 @@ class GraphEndpoints:
         return json_response(201, created)
 
     def get_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, self._shown_provider(self.tenant.identity_providers[self._provider_id(match.group(1))]))
+        return json_response(
+            200, self._shown_provider(self.tenant.identity_providers[self._provider_id(match.group(1))])
+        )
 
     def update_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         provider = self.tenant.identity_providers[self._provider_id(match.group(1))]
@@ -608,21 +662,30 @@ class GraphEndpoints:
         name = str(body.get("id") or "")
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name):
             raise GraphError(400, "Request_BadRequest", f"The user flow id '{name}' is not valid.")
-        if body.get("userFlowType") not in ("signUp", "signIn", "signUpOrSignIn", "passwordReset", "profileUpdate", "resourceOwner"):
+        if body.get("userFlowType") not in (
+            "signUp",
+            "signIn",
+            "signUpOrSignIn",
+            "passwordReset",
+            "profileUpdate",
+            "resourceOwner",
+        ):
             raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'userFlowType'.")
         if body.get("userFlowTypeVersion") not in (1, 2, 3):
             raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'userFlowTypeVersion'.")
         flow_id = USER_FLOW_PREFIX + name
         if find_key(self.tenant.user_flows, flow_id) is not None:  # uniqueness sees replicating flows too
             raise GraphError(409, "AADB2C", f"A user flow with the id '{flow_id}' already exists.")
-        flow = self._stamped({
-            "id": flow_id,
-            "userFlowType": body["userFlowType"],
-            "userFlowTypeVersion": float(body["userFlowTypeVersion"]),
-            "isLanguageCustomizationEnabled": False,
-            "defaultLanguageTag": "en",
-            "_providers": [],
-        })
+        flow = self._stamped(
+            {
+                "id": flow_id,
+                "userFlowType": body["userFlowType"],
+                "userFlowTypeVersion": float(body["userFlowTypeVersion"]),
+                "isLanguageCustomizationEnabled": False,
+                "defaultLanguageTag": "en",
+                "_providers": [],
+            }
+        )
         self.tenant.user_flows[flow_id] = flow
         created = json_response(201, public(flow))
         created.headers["Location"] = f"{request.base_url}/identity/b2cUserFlows/{flow_id}"  # absolute, as documented
@@ -646,7 +709,11 @@ class GraphEndpoints:
         reference = str(request.json().get("@odata.id") or "")
         named = re.search(r"/identityProviders/([^/]+)/?$", reference, re.IGNORECASE)
         if named is None:
-            raise GraphError(400, "Request_BadRequest", "The @odata.id must name an identity provider: …/identity/identityProviders/{id}.")
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                "The @odata.id must name an identity provider: …/identity/identityProviders/{id}.",
+            )
         provider_id = self._provider_id(named.group(1))
         if provider_id in flow["_providers"]:
             raise GraphError(400, "Request_BadRequest", ALREADY_ATTACHED)
@@ -676,7 +743,8 @@ class GraphEndpoints:
         """A tenant that does not take upserts (`upsert_supported` False), so the client's fallback is exercised."""
         if not self.upsert_supported:
             raise GraphError(
-                400, "Request_BadRequest",
+                400,
+                "Request_BadRequest",
                 "Write requests (PATCH) addressed by an alternate key are not supported for this resource.",
             )
 
@@ -684,7 +752,11 @@ class GraphEndpoints:
         if unique_name is None:
             return
         if not isinstance(unique_name, str) or not unique_name.strip():
-            raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'uniqueName' of resource 'Application'.")
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                "Invalid value specified for property 'uniqueName' of resource 'Application'.",
+            )
         if application is not None and application.get("uniqueName") is not None:
             if application["uniqueName"].lower() != unique_name.lower():
                 raise GraphError(400, "Request_BadRequest", "Property 'uniqueName' is immutable once set.")
@@ -692,7 +764,8 @@ class GraphEndpoints:
         holder = self._by(self.tenant.applications, "uniqueName", unique_name)
         if holder is not None and holder is not application:
             raise GraphError(
-                400, "Request_MultipleObjectsWithSameKeyValue",
+                400,
+                "Request_MultipleObjectsWithSameKeyValue",
                 "Another object with the same value for property uniqueName already exists.",
             )
 
@@ -700,10 +773,15 @@ class GraphEndpoints:
         if not body.get("displayName"):
             raise GraphError(400, "Request_BadRequest", "Property 'displayName' is required.")
         self._check_unique_name(body.get("uniqueName"))
-        application = self._stamped({
-            "uniqueName": None, **body, "id": new_id(), "appId": new_id(),
-            "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        })
+        application = self._stamped(
+            {
+                "uniqueName": None,
+                **body,
+                "id": new_id(),
+                "appId": new_id(),
+                "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+        )
         self.tenant.applications[application["id"]] = application
         return application
 
@@ -725,7 +803,9 @@ class GraphEndpoints:
 
     def get_application_by_unique_name(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         unique_name = unquote_literal(match.group(1))
-        return json_response(200, public(self._visible_by(self.tenant.applications, "application", "uniqueName", unique_name)))
+        return json_response(
+            200, public(self._visible_by(self.tenant.applications, "application", "uniqueName", unique_name))
+        )
 
     def get_application_by_app_id(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         app_id = unquote_literal(match.group(1))
@@ -739,10 +819,16 @@ class GraphEndpoints:
         self._refuse_alternate_key_write()
         unique_name = unquote_literal(match.group(1))
         if not unique_name.strip():
-            raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'uniqueName' of resource 'Application'.")
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                "Invalid value specified for property 'uniqueName' of resource 'Application'.",
+            )
         body = request.json()
         if body.get("uniqueName") is not None and str(body["uniqueName"]).lower() != unique_name.lower():
-            raise GraphError(400, "Request_BadRequest", "The uniqueName in the body does not match the one in the request URI.")
+            raise GraphError(
+                400, "Request_BadRequest", "The uniqueName in the body does not match the one in the request URI."
+            )
         existing = self._by(self.tenant.applications, "uniqueName", unique_name)
         creating = request.prefers(CREATE_IF_MISSING)
         if existing is not None and (creating or self._settled(existing)):
@@ -769,7 +855,8 @@ class GraphEndpoints:
         application = self._by(self.tenant.applications, "appId", app_id)
         if application is None or not self._settled(application):
             raise GraphError(
-                400, "Request_BadRequest",
+                400,
+                "Request_BadRequest",
                 f"The appId '{app_id}' of the service principal does not reference a valid application object.",
             )
         return application
@@ -778,17 +865,24 @@ class GraphEndpoints:
         """Uniqueness first, over every service principal (replicating ones too), then the backing application."""
         if self._by(self.tenant.service_principals, "appId", app_id) is not None:
             raise GraphError(
-                409, "Request_MultipleObjectsWithSameKeyValue",
+                409,
+                "Request_MultipleObjectsWithSameKeyValue",
                 "The service principal cannot be created, updated, or restored because the service principal name "
                 f"{app_id} is already in use.",
             )
         application = self._backing_application(app_id)
         extra = {key: value for key, value in body.items() if key not in ("id", "appId", CREATED)}
-        principal = self._stamped({
-            "accountEnabled": True, "appDisplayName": application["displayName"],
-            "displayName": application["displayName"], "servicePrincipalNames": [application["appId"]],
-            **extra, "id": new_id(), "appId": application["appId"],
-        })
+        principal = self._stamped(
+            {
+                "accountEnabled": True,
+                "appDisplayName": application["displayName"],
+                "displayName": application["displayName"],
+                "servicePrincipalNames": [application["appId"]],
+                **extra,
+                "id": new_id(),
+                "appId": application["appId"],
+            }
+        )
         self.tenant.service_principals[principal["id"]] = principal
         return principal
 
@@ -797,11 +891,15 @@ class GraphEndpoints:
         return json_response(201, public(self._new_service_principal(app_id, {})))
 
     def get_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, public(self._object(self.tenant.service_principals, "servicePrincipal", match.group(1))))
+        return json_response(
+            200, public(self._object(self.tenant.service_principals, "servicePrincipal", match.group(1)))
+        )
 
     def get_service_principal_by_app_id(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         app_id = unquote_literal(match.group(1))
-        return json_response(200, public(self._visible_by(self.tenant.service_principals, "servicePrincipal", "appId", app_id)))
+        return json_response(
+            200, public(self._visible_by(self.tenant.service_principals, "servicePrincipal", "appId", app_id))
+        )
 
     def upsert_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         """serviceprincipal-upsert.md: with `Prefer: create-if-missing`, 201 and the new service principal
@@ -831,25 +929,41 @@ class GraphEndpoints:
         for name in ("clientId", "resourceId"):
             principal = self.tenant.service_principals.get(body[name])
             if principal is None:
-                raise GraphError(400, "Request_BadRequest", f"Invalid value specified for property '{name}' of resource 'OAuth2PermissionGrant'.")
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    f"Invalid value specified for property '{name}' of resource 'OAuth2PermissionGrant'.",
+                )
             if not self._settled(principal):
                 raise not_found("servicePrincipal", body[name])
         if body["consentType"] not in ("AllPrincipals", "Principal"):
             raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'consentType'.")
         key = (body["clientId"], body["resourceId"], body["consentType"], body.get("principalId"))
-        if any((g["clientId"], g["resourceId"], g["consentType"], g.get("principalId")) == key for g in self.tenant.permission_grants.values()):
+        if any(
+            (g["clientId"], g["resourceId"], g["consentType"], g.get("principalId")) == key
+            for g in self.tenant.permission_grants.values()
+        ):
             raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
-        grant = self._stamped({
-            "id": uuid.uuid4().hex, "clientId": body["clientId"], "resourceId": body["resourceId"],
-            "consentType": body["consentType"], "principalId": body.get("principalId"), "scope": body["scope"],
-            # beta: "ignored, but a value is required" (oauth2permissiongrant-post.md); kept and shown, not enforced
-            "startTime": body.get("startTime"), "expiryTime": body.get("expiryTime"),
-        })
+        grant = self._stamped(
+            {
+                "id": uuid.uuid4().hex,
+                "clientId": body["clientId"],
+                "resourceId": body["resourceId"],
+                "consentType": body["consentType"],
+                "principalId": body.get("principalId"),
+                "scope": body["scope"],
+                # beta: "ignored, but a value is required" (oauth2permissiongrant-post.md); kept and shown, not enforced
+                "startTime": body.get("startTime"),
+                "expiryTime": body.get("expiryTime"),
+            }
+        )
         self.tenant.permission_grants[grant["id"]] = grant
         return json_response(201, public(grant))
 
     def get_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, public(self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1))))
+        return json_response(
+            200, public(self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1)))
+        )
 
     def update_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         grant = self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1))

@@ -37,7 +37,7 @@ def _safe_parser() -> etree.XMLParser:
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return str(etree.QName(element).localname)
 
 
 def _child_text(parent: etree._Element, name: str) -> str | None:
@@ -90,11 +90,14 @@ def check_policy_upload(tenant: SimulatedTenant, policy_id: str, content: bytes)
         )
     tenant_id = root.get("TenantId") or ""
     if tenant_id.lower() != domain:
-        raise PolicyRejected(f"TenantId in the policy xml '{tenant_id}' is not same as the one in login tenant '{domain}'.")
+        raise PolicyRejected(
+            f"TenantId in the policy xml '{tenant_id}' is not same as the one in login tenant '{domain}'."
+        )
     base_id = base_policy_id(root)
     if base_id is not None and find_key(tenant.policies, base_id) is None:
         raise _validation_failed(
-            policy_id, domain,
+            policy_id,
+            domain,
             f"Policy with 'policyId': {base_id.upper()} cannot be found in the directory '{domain}'. "
             "Please make sure the base policy is uploaded first.",
         )
@@ -102,7 +105,8 @@ def check_policy_upload(tenant: SimulatedTenant, policy_id: str, content: bytes)
         reference = element.get("StorageReferenceId")
         if reference and tenant.active_key(reference) is None:
             raise _validation_failed(
-                policy_id, domain,
+                policy_id,
+                domain,
                 f'Tenant "{domain}" does not have CryptographicKey referenced by storageReferenceId '
                 f'"{reference}" in policy "{policy_id.upper()}" of tenant "{domain}".',
             )

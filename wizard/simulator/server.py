@@ -10,6 +10,7 @@ Behaviour knobs make it answer the way a real tenant may: `page_size` pages ever
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import select
 import socket
@@ -85,7 +86,9 @@ def make_access_token(tenant: SimulatedTenant, permissions: Iterable[str]) -> st
     payload = {
         "aud": "https://graph.microsoft.com",
         "iss": f"https://sts.windows.net/{tenant.organization_id}/",
-        "iat": now, "nbf": now, "exp": now + TOKEN_LIFETIME_SECONDS,
+        "iat": now,
+        "nbf": now,
+        "exp": now + TOKEN_LIFETIME_SECONDS,
         "appid": SIGN_IN_APP_ID,
         "name": "Simulated administrator",
         "tid": tenant.organization_id,
@@ -204,7 +207,10 @@ class SimulatorServer:
     def start(self) -> Self:
         self._httpd = _HTTPServer(self, self._requested_port)
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, name="graph-simulator", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="graph-simulator",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -218,16 +224,16 @@ class SimulatorServer:
         self.release()
         httpd.shutdown()
         for connection in list(httpd.connections):
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         httpd.server_close()
 
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -277,7 +283,9 @@ class SimulatorServer:
         """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""
         self._add_fault(_Fault("throttle", count, writes_only, 429, retry_after))
 
-    def fail(self, count: int = 1, *, status: int = 503, writes_only: bool = False, retry_after: int | None = None) -> None:
+    def fail(
+        self, count: int = 1, *, status: int = 503, writes_only: bool = False, retry_after: int | None = None
+    ) -> None:
         """Answer the next `count` requests with `status` (503, 504, or any error), before touching the tenant;
         with `retry_after`, the answers carry that Retry-After as Graph's 503s often do."""
         if not 400 <= status < 600:
@@ -389,9 +397,13 @@ class SimulatorServer:
                 raise self._fault_error(fault)
             host = handler.headers.get("Host") or f"127.0.0.1:{self.port}"
             request = GraphRequest(
-                method, path, dict(parse_qsl(url.query, keep_blank_values=True)),
-                {name.lower(): value for name, value in handler.headers.items()}, body,
-                base_url=f"http://{host}/beta", permissions=self.permissions,
+                method,
+                path,
+                dict(parse_qsl(url.query, keep_blank_values=True)),
+                {name.lower(): value for name, value in handler.headers.items()},
+                body,
+                base_url=f"http://{host}/beta",
+                permissions=self.permissions,
             )
             response = self._dispatch(request, handler.headers.get("Authorization", ""))
         except GraphError as error:
@@ -399,7 +411,9 @@ class SimulatorServer:
         except Exception as error:  # noqa: BLE001 -- a simulator bug must reach the client as Graph's 500, not a hung connection
             internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
             response = self._error_response(internal, request_id, client_request_id)
-        self._record(RequestRecord(method, path, unquote(url.query), response.status, is_write, started, time.monotonic()))
+        self._record(
+            RequestRecord(method, path, unquote(url.query), response.status, is_write, started, time.monotonic())
+        )
         self._send(handler, response, request_id, client_request_id)
         if is_write and 200 <= response.status < 300:
             self._count_successful_write()
@@ -428,7 +442,9 @@ class SimulatorServer:
     def _fault_error(fault: _Fault) -> GraphError:
         if fault.kind == "throttle":
             return GraphError(
-                429, "TooManyRequests", "Too many requests. Please try again later.",
+                429,
+                "TooManyRequests",
+                "Too many requests. Please try again later.",
                 {"Retry-After": str(fault.retry_after)},
             )
         code, message = FAULT_CODES.get(fault.status, ("BadRequest", "The request failed (simulated)."))

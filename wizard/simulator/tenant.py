@@ -83,7 +83,7 @@ class SimulatedTenant:
         """A tenant as a starter pack leaves it: the signing and encryption keysets, and `base` as its policies."""
         tenant = cls(name=name, display_name=f"{name.capitalize()} B2C", tenant_type=tenant_type)
         now = int(time.time())
-        for key_set_id, use in zip(STARTER_KEY_SETS, ("sig", "enc")):
+        for key_set_id, use in zip(STARTER_KEY_SETS, ("sig", "enc"), strict=False):
             tenant.key_sets[key_set_id] = [generated_key(use, "RSA", now, now + KEY_LIFETIME_SECONDS)]
         tenant.policies.update(base or {})
         return tenant
@@ -131,7 +131,8 @@ class SimulatedTenant:
             return None
         now = time.time()
         valid = [
-            key for key in self.key_sets[stored]
+            key
+            for key in self.key_sets[stored]
             if _epoch(key.get("nbf"), 0) <= now < _epoch(key.get("exp"), float("inf")) and settled(key, lag, now)
         ]
         return valid[-1] if valid else None
