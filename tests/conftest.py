@@ -8,6 +8,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import keyring
 import keyring.backends.fail
@@ -21,8 +22,8 @@ FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
 
 
-def _missing_dependency(reason: str) -> None:
-    """Skip on a developer's machine; in CI a missing part must fail, never pass as skipped."""
+def _missing_dependency(reason: str) -> NoReturn:
+    """Skip on a developer's machine; in CI (CI=true) a missing part must fail, never pass as skipped."""
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI installs it: see .ci/run)")
     pytest.skip(reason)
@@ -32,14 +33,14 @@ def _missing_dependency(reason: str) -> None:
 def starter_pack() -> Path:
     """Microsoft's starter packs from ../shared/b2c (test material, never copied into the project)."""
     if not STARTER_PACK.is_dir():
-        pytest.skip(f"starter packs not found at {STARTER_PACK}")
+        _missing_dependency(f"starter packs not found at {STARTER_PACK}")
     return STARTER_PACK
 
 
 @pytest.fixture
 def xsd_path() -> Path:
     if not XSD_PATH.is_file():
-        pytest.skip(f"the official XSD is not at {XSD_PATH}")
+        _missing_dependency(f"the official XSD is not at {XSD_PATH}")
     return XSD_PATH
 
 
