@@ -6,13 +6,15 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import keyring
 import keyring.backends.fail
 import pytest
+
+from wizard.simulator import SimulatedTenant, SimulatorServer
 
 SHARED_B2C = Path(__file__).resolve().parents[2] / "shared" / "b2c"
 STARTER_PACK = SHARED_B2C / "starterpack"
@@ -112,3 +114,22 @@ def secret_service(_secret_service_bus: str | None, monkeypatch: pytest.MonkeyPa
         for item in secretstorage.get_default_collection(connection).get_all_items():
             if item.get_attributes().get("service", "").startswith("asignio-setup"):
                 item.delete()
+
+
+Start = Callable[..., SimulatorServer]
+
+
+@pytest.fixture
+def start_simulator() -> Iterator[Start]:
+    """Start a simulator (over a freshly seeded tenant unless given one) with the given constructor arguments;
+    every one started stops at teardown."""
+    started: list[SimulatorServer] = []
+
+    def run(tenant: SimulatedTenant | None = None, **knobs: Any) -> SimulatorServer:
+        server = SimulatorServer(tenant or SimulatedTenant.seeded(), **knobs).start()
+        started.append(server)
+        return server
+
+    yield run
+    for server in started:
+        server.stop()

@@ -346,12 +346,14 @@ async def test_every_list_follows_next_links_to_the_last_page(server: SimulatorS
 class OddGraph(ThreadingHTTPServer):
     """A stand-in for what sits between the tool and Graph on a bad day: every GET gets the same canned answer."""
 
-    def __init__(self, status: int, content_type: str, body: bytes) -> None:
+    def __init__(self, status: int, content_type: str, body: bytes, location: str | None = None) -> None:
         answer = (status, content_type, body)
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 self.send_response(answer[0])
+                if location is not None:
+                    self.send_header("Location", location)
                 self.send_header("Content-Type", answer[1])
                 self.send_header("Content-Length", str(len(answer[2])))
                 self.end_headers()
@@ -369,6 +371,18 @@ class OddGraph(ThreadingHTTPServer):
         )
 
 
+async def policy_ids_refused(odd: OddGraph) -> ServiceError:
+    """Listing the policies through the odd server: the ServiceError it must end in."""
+    tenant = odd.client()
+    try:
+        with pytest.raises(ServiceError) as raised:
+            await tenant.policy_ids()
+    finally:
+        await tenant.close()
+        odd.shutdown()
+    return raised.value
+
+
 @pytest.mark.parametrize(
     ("status", "content_type", "body"),
     [
@@ -380,30 +394,16 @@ class OddGraph(ThreadingHTTPServer):
 async def test_an_answer_that_is_not_graph_json_is_the_worlds_doing_not_a_bug(
     status: int, content_type: str, body: bytes
 ) -> None:
-    odd = OddGraph(status, content_type, body)
-    tenant = odd.client()
-    try:
-        with pytest.raises(ServiceError) as raised:
-            await tenant.policy_ids()
-    finally:
-        await tenant.close()
-        odd.shutdown()
-    assert raised.value.exit_code == 6
+    raised = await policy_ids_refused(OddGraph(status, content_type, body))
+    assert raised.exit_code == 6
     if status == 200:
-        assert "not Graph JSON" in raised.value.what and "127.0.0.1" in raised.value.what
+        assert "not Graph JSON" in raised.what and "127.0.0.1" in raised.what
 
 
 async def test_a_next_link_to_another_host_is_refused_never_followed() -> None:
     page = {"value": [{"id": "B2C_1A_X"}], "@odata.nextLink": "https://attacker.example/beta/trustFramework/policies"}
-    odd = OddGraph(200, "application/json", json.dumps(page).encode())
-    tenant = odd.client()
-    try:
-        with pytest.raises(ServiceError) as raised:
-            await tenant.policy_ids()
-    finally:
-        await tenant.close()
-        odd.shutdown()
-    assert "another host" in raised.value.what
+    raised = await policy_ids_refused(OddGraph(200, "application/json", json.dumps(page).encode()))
+    assert "another host" in raised.what
 
 
 async def test_a_new_applications_service_principal_and_grant_wait_out_replication(
@@ -473,3 +473,73 @@ async def test_every_graph_error_names_the_request_ids_support_asks_for(
     with pytest.raises(ServiceError) as raised:
         await tenant.policy_ids()
     assert "request-id " in raised.value.what and "client-request-id " in raised.value.what
+
+
+async def test_a_create_answered_504_after_graph_made_it_is_not_sent_again(
+    server: SimulatorServer, tenant: GraphClient
+) -> None:
+    """msgraph-core's middleware would resend a POST after 503/504; for a create Graph may have done, that is a
+    second object. The create stops (resumably) instead, and the step's intent makes the re-run look first."""
+    server.lose_answers(1, status=504)
+    with pytest.raises(ServiceError) as raised:
+        await tenant.create_oidc_provider(ASIGNIO, SECRET)
+    assert raised.value.exit_code == 6
+    assert [record.method for record in server.log if record.is_write] == ["POST"]
+    assert len(server.tenant.identity_providers) == 1
+
+
+async def test_a_create_throttled_with_429_waits_as_asked_and_says_so(
+    server: SimulatorServer, tenant: GraphClient
+) -> None:
+    from wizard.graph import progress_sink
+
+    said: list[str] = []
+    progress_sink.set(said.append)
+    server.throttle(1, retry_after=1, writes_only=True)
+    created = await tenant.create_oidc_provider(ASIGNIO, SECRET)
+    assert created.display_name == ASIGNIO.display_name
+    assert statuses(server) == [429, 201]
+    assert said == ["throttled by Graph, waiting 1 s (attempt 1 of 3)"]
+
+
+async def test_a_redirect_is_never_followed() -> None:
+    """A request body may carry the Asignio secret: a 307 to elsewhere is an error, not a second request."""
+    raised = await policy_ids_refused(OddGraph(307, "text/plain", b"", location="https://elsewhere.example/beta"))
+    assert raised.exit_code == 6 and "redirect" in raised.what
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message", "refused"),
+    [
+        (405, "Request_BadRequest", "The HTTP method 'PATCH' is not allowed", True),
+        (404, "Request_ResourceNotFound", "Resource 'x' does not exist", True),
+        (400, "Request_BadRequest", "Write requests addressed by an alternate key are not supported", True),
+        (
+            400,
+            "Request_BadRequest",
+            "Invalid value specified for property 'identifierUris' of resource 'Application'",
+            False,
+        ),
+    ],
+)
+def test_only_a_refusal_of_the_upsert_itself_falls_back_to_a_plain_create(
+    status: int, code: str, message: str, refused: bool
+) -> None:
+    """A 400 about what was sent would meet a plain create too, which might then make a second app."""
+    from wizard.graph.applications import _upsert_refused
+    from wizard.graph.errors import GraphFailure
+
+    assert _upsert_refused(GraphFailure(status, code, message, "PATCH", "/applications(uniqueName='x')")) is refused
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"nbf": "1e400"}, {"nbf": "not a date"}, {"exp": {}}],
+)
+def test_a_key_date_graph_should_not_send_is_a_shape_error_not_a_crash(data: dict[str, object]) -> None:
+    from pydantic import ValidationError
+
+    from wizard.graph import Key
+
+    with pytest.raises(ValidationError):
+        Key.model_validate(data)

@@ -529,6 +529,24 @@ def test_a_rotated_secret_is_sent_again_only_when_asked(
     assert tenant_objects(simulator.tenant)["identity providers"] == (1 if pivot == "user-flow" else 0)
 
 
+def test_a_rotation_whose_upload_never_arrived_is_sent_on_the_rerun(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The upload of a new secret is lost on the way (the connection drops before Graph acts): the re-run must not
+    take the old key for the interrupted run's upload, even one made a second earlier, and must send it."""
+    answers = write_answers(answers_dir, "custom-policy", mfa="off")
+    assert run(answers) == 0
+    simulator.drop(1, writes_only=True)
+    assert run(answers, "--rotate-secret") == 6
+    assert len(simulator.tenant.key_sets["B2C_1A_AsignioSecret"]) == 1
+    assert run(answers, "--rotate-secret") == 0
+    assert len(simulator.tenant.key_sets["B2C_1A_AsignioSecret"]) == 2
+    assert "never reached B2C_1A_AsignioSecret: it is sent again" in capsys.readouterr().out
+    simulator.reset_log()
+    assert run(answers) == 0
+    assert simulator.writes == 0
+
+
 def test_a_policy_the_tenant_gives_back_reformatted_is_not_uploaded_again(
     simulator: SimulatorServer, answers_dir: Path
 ) -> None:

@@ -61,6 +61,19 @@ def error_of(response: httpx.Response) -> dict[str, str]:
     return error
 
 
+OIDC_PROVIDER = {
+    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
+    "displayName": "Asignio",
+    "clientId": "c",
+    "clientSecret": "s",
+    "metadataUrl": "https://m",
+    "responseType": "code",
+    "scope": "openid",
+    "claimsMapping": {"userId": "sub"},
+}
+"""A minimal OpenID Connect provider the simulator accepts."""
+
+
 def put_policy(
     graph: httpx.Client, policy_id: str, content: bytes, content_type: str = "application/xml"
 ) -> httpx.Response:
@@ -254,19 +267,7 @@ def test_user_flows_get_b2c_1_and_take_providers_by_reference(graph: httpx.Clien
     body = {"id": "AsignioSignupSignin", "userFlowType": "signUpOrSignIn", "userFlowTypeVersion": 3}
     assert graph.post("/identity/b2cUserFlows", json=body).json()["id"] == "B2C_1_AsignioSignupSignin"
     assert graph.post("/identity/b2cUserFlows", json=body).status_code == 409
-    provider = graph.post(
-        "/identity/identityProviders",
-        json={
-            "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
-            "displayName": "Asignio",
-            "clientId": "c",
-            "clientSecret": "s",
-            "metadataUrl": "https://m",
-            "responseType": "code",
-            "scope": "openid",
-            "claimsMapping": {"userId": "sub"},
-        },
-    ).json()
+    provider = graph.post("/identity/identityProviders", json=OIDC_PROVIDER).json()
     reference = {"@odata.id": f"https://graph.microsoft.com/beta/identity/identityProviders/{provider['id']}"}
     flow = "/identity/b2cUserFlows/B2C_1_AsignioSignupSignin"
     assert graph.post(f"{flow}/userFlowIdentityProviders/$ref", json=reference).status_code == 204

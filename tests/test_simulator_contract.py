@@ -7,52 +7,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_simulator import error_of, pack_policy, put_policy
+from tests.conftest import PROJECT_ROOT, Start
+from tests.test_simulator import OIDC_PROVIDER, error_of, pack_policy, put_policy
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 
-OIDC_PROVIDER = {
-    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
-    "displayName": "Asignio",
-    "clientId": "c",
-    "clientSecret": "s",
-    "metadataUrl": "https://m",
-    "responseType": "code",
-    "scope": "openid",
-    "claimsMapping": {"userId": "sub"},
-}
 INVENTED_CODES = {"AADB2C95024", "AADB2C95025"}
 """Codes an earlier simulator used for "not found": Microsoft's mean "resource too large" and "wrong password"."""
 TRUST_FRAMEWORK_KEY = {"k", "x5c", "x5t", "kty", "use", "exp", "nbf", "kid", "e", "n", "d", "p", "q", "dp", "dq", "qi"}
 
-Start = Callable[..., SimulatorServer]
-
 
 @pytest.fixture
-def start() -> Iterator[Start]:
-    """Start a simulator over a freshly seeded tenant with the given constructor arguments; all stop at teardown."""
-    started: list[SimulatorServer] = []
-
-    def run(tenant: SimulatedTenant | None = None, **knobs: Any) -> SimulatorServer:
-        server = SimulatorServer(tenant or SimulatedTenant.seeded(), **knobs).start()
-        started.append(server)
-        return server
-
-    yield run
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def server(start: Start) -> SimulatorServer:
-    return start()
+def server(start_simulator: Start) -> SimulatorServer:
+    return start_simulator()
 
 
 def client(server: SimulatorServer) -> httpx.Client:
@@ -119,8 +91,8 @@ def test_generated_keys_are_rsa_with_public_parts_and_numeric_dates(graph: httpx
 # Organization: organization-get.md
 
 
-def test_organization_without_organization_read_is_200_with_only_id_name_and_domains(start: Start) -> None:
-    server = start(permissions={"TrustFrameworkKeySet.ReadWrite.All"})
+def test_organization_without_organization_read_is_200_with_only_id_name_and_domains(start_simulator: Start) -> None:
+    server = start_simulator(permissions={"TrustFrameworkKeySet.ReadWrite.All"})
     with client(server) as graph:
         response = graph.get("/organization")
     assert response.status_code == 200
@@ -135,13 +107,13 @@ def test_organization_without_organization_read_is_200_with_only_id_name_and_dom
 
 
 @pytest.mark.parametrize("permission", ["Organization.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"])
-def test_organization_read_or_directory_read_shows_the_b2c_tenant_type(start: Start, permission: str) -> None:
-    with client(start(permissions={permission})) as graph:
+def test_organization_read_or_directory_read_shows_the_b2c_tenant_type(start_simulator: Start, permission: str) -> None:
+    with client(start_simulator(permissions={permission})) as graph:
         assert graph.get("/organization").json()["value"][0]["tenantType"] == "AAD B2C"
 
 
-def test_a_token_without_any_permission_cannot_read_the_organization(start: Start) -> None:
-    with client(start(permissions=())) as graph:
+def test_a_token_without_any_permission_cannot_read_the_organization(start_simulator: Start) -> None:
+    with client(start_simulator(permissions=())) as graph:
         assert graph.get("/organization").status_code == 403
 
 
@@ -257,10 +229,10 @@ def test_providers_attach_only_through_user_flow_identity_providers(graph: httpx
 
 
 def test_a_technical_profile_reference_must_resolve_in_the_policy_or_its_bases(
-    start: Start, starter_pack: Path
+    start_simulator: Start, starter_pack: Path
 ) -> None:
     base = pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase")
-    server = start(SimulatedTenant.seeded(base={"B2C_1A_TrustFrameworkBase": base}))
+    server = start_simulator(SimulatedTenant.seeded(base={"B2C_1A_TrustFrameworkBase": base}))
     child = b"""<TrustFrameworkPolicy xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06"
   PolicySchemaVersion="0.3.0.0" TenantId="contoso.onmicrosoft.com" PolicyId="B2C_1A_Child">
   <BasePolicy><TenantId>contoso.onmicrosoft.com</TenantId><PolicyId>B2C_1A_TrustFrameworkBase</PolicyId></BasePolicy>

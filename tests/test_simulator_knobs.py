@@ -8,47 +8,20 @@ need an object to stay hidden use a long lag and end it by setting `replication_
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.test_simulator import error_of
+from tests.conftest import Start
+from tests.test_simulator import OIDC_PROVIDER, error_of
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 SHORT_LAG = 0.3
 LONG_LAG = 600.0
 NO_BACKING_APPLICATION = "The appId '{}' of the service principal does not reference a valid application object."
 CREATE_IF_MISSING = {"Prefer": "create-if-missing"}
-OIDC_PROVIDER = {
-    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
-    "displayName": "Asignio",
-    "clientId": "c",
-    "clientSecret": "s",
-    "metadataUrl": "https://m",
-    "responseType": "code",
-    "scope": "openid",
-    "claimsMapping": {"userId": "sub"},
-}
-
-Start = Callable[..., SimulatorServer]
-
-
-@pytest.fixture
-def start() -> Iterator[Start]:
-    """Start a simulator with the given constructor arguments; every one started stops at teardown."""
-    started: list[SimulatorServer] = []
-
-    def run(tenant: SimulatedTenant | None = None, **knobs: Any) -> SimulatorServer:
-        server = SimulatorServer(tenant or SimulatedTenant.seeded(), **knobs).start()
-        started.append(server)
-        return server
-
-    yield run
-    for server in started:
-        server.stop()
 
 
 def client(server: SimulatorServer) -> httpx.Client:
@@ -77,8 +50,8 @@ def every_page(graph: httpx.Client, path: str, params: dict[str, str] | None = N
 # Paging
 
 
-def test_every_collection_pages_and_the_next_links_lead_to_the_end(start: Start) -> None:
-    server = start(page_size=2)
+def test_every_collection_pages_and_the_next_links_lead_to_the_end(start_simulator: Start) -> None:
+    server = start_simulator(page_size=2)
     with client(server) as graph:
         names = [f"app {number}" for number in range(5)]
         for name in names:
@@ -97,8 +70,8 @@ def test_every_collection_pages_and_the_next_links_lead_to_the_end(start: Start)
         assert len(every_page(graph, "/applications")) == 1
 
 
-def test_filter_applies_before_paging_and_the_next_link_keeps_the_query(start: Start) -> None:
-    with client(start(page_size=2)) as graph:
+def test_filter_applies_before_paging_and_the_next_link_keeps_the_query(start_simulator: Start) -> None:
+    with client(start_simulator(page_size=2)) as graph:
         for name in ("Asignio", "Other", "asignio", "ASIGNIO", "Other"):
             graph.post("/applications", json={"displayName": name})
         pages = every_page(graph, "/applications", {"$filter": "displayName eq 'Asignio'", "$select": "displayName"})
@@ -112,8 +85,8 @@ def test_filter_applies_before_paging_and_the_next_link_keeps_the_query(start: S
         assert set(pages[1]["value"][0]) == {"id", "displayName"}
 
 
-def test_top_limits_a_page_and_links_to_the_rest(start: Start) -> None:
-    with client(start()) as graph:
+def test_top_limits_a_page_and_links_to_the_rest(start_simulator: Start) -> None:
+    with client(start_simulator()) as graph:
         for number in range(3):
             graph.post("/applications", json={"displayName": f"app {number}"})
         pages = every_page(graph, "/applications", {"$top": "2"})
@@ -122,9 +95,9 @@ def test_top_limits_a_page_and_links_to_the_rest(start: Start) -> None:
         assert graph.get("/applications", params={"$top": "zero"}).status_code == 400
 
 
-def test_paging_covers_policies_and_user_flow_providers(start: Start) -> None:
+def test_paging_covers_policies_and_user_flow_providers(start_simulator: Start) -> None:
     tenant = SimulatedTenant.seeded(base={f"B2C_1A_P{number}": b"<x/>" for number in range(3)})
-    with client(start(tenant, page_size=2)) as graph:
+    with client(start_simulator(tenant, page_size=2)) as graph:
         policies = every_page(graph, "/trustFramework/policies")
         assert [policy["id"] for page in policies for policy in page["value"]] == [
             "B2C_1A_P0",
@@ -145,8 +118,8 @@ def test_paging_covers_policies_and_user_flow_providers(start: Start) -> None:
 # Replication lag
 
 
-def test_a_new_application_is_hidden_from_reads_and_references_until_it_replicates(start: Start) -> None:
-    server = start(replication_lag=LONG_LAG)
+def test_a_new_application_is_hidden_from_reads_and_references_until_it_replicates(start_simulator: Start) -> None:
+    server = start_simulator(replication_lag=LONG_LAG)
     with client(server) as graph:
         application = graph.post("/applications", json={"displayName": "Asignio test"}).json()
         by_id = graph.get(f"/applications/{application['id']}")
@@ -167,8 +140,8 @@ def test_a_new_application_is_hidden_from_reads_and_references_until_it_replicat
         assert created.status_code == 201
 
 
-def test_a_grant_naming_a_new_service_principal_is_404_until_it_replicates(start: Start) -> None:
-    server = start(replication_lag=LONG_LAG)
+def test_a_grant_naming_a_new_service_principal_is_404_until_it_replicates(start_simulator: Start) -> None:
+    server = start_simulator(replication_lag=LONG_LAG)
     with client(server) as graph:
         application = graph.post("/applications", json={"displayName": "app"}).json()
         server.replication_lag = 0
@@ -191,8 +164,8 @@ def test_a_grant_naming_a_new_service_principal_is_404_until_it_replicates(start
         assert graph.post("/oauth2PermissionGrants", json=body).status_code == 201
 
 
-def test_a_new_key_set_and_its_new_key_are_hidden_until_they_replicate(start: Start) -> None:
-    server = start(replication_lag=LONG_LAG)
+def test_a_new_key_set_and_its_new_key_are_hidden_until_they_replicate(start_simulator: Start) -> None:
+    server = start_simulator(replication_lag=LONG_LAG)
     with client(server) as graph:
         assert graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"}).status_code == 201
         again = graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"})
@@ -217,10 +190,10 @@ def test_a_new_key_set_and_its_new_key_are_hidden_until_they_replicate(start: St
         assert [key["kid"] for key in graph.get(path).json()["keys"]] == [kid]
 
 
-def test_a_new_key_stays_out_of_the_key_set_while_it_lags(start: Start) -> None:
+def test_a_new_key_stays_out_of_the_key_set_while_it_lags(start_simulator: Start) -> None:
     tenant = SimulatedTenant.seeded()
     tenant.key_sets["B2C_1A_AsignioSecret"] = []  # made outside the API: visible whatever the lag
-    server = start(tenant, replication_lag=LONG_LAG)
+    server = start_simulator(tenant, replication_lag=LONG_LAG)
     with client(server) as graph:
         path = "/trustFramework/keySets/B2C_1A_AsignioSecret"
         assert graph.post(f"{path}/uploadSecret", json={"use": "sig", "k": "secret"}).status_code == 200
@@ -230,8 +203,8 @@ def test_a_new_key_stays_out_of_the_key_set_while_it_lags(start: Start) -> None:
         assert len(graph.get(path).json()["keys"]) == 1
 
 
-def test_writes_by_id_on_lagging_providers_and_flows_are_404(start: Start) -> None:
-    server = start(replication_lag=LONG_LAG)
+def test_writes_by_id_on_lagging_providers_and_flows_are_404(start_simulator: Start) -> None:
+    server = start_simulator(replication_lag=LONG_LAG)
     with client(server) as graph:
         provider = graph.post("/identity/identityProviders", json=OIDC_PROVIDER).json()
         patched = graph.patch(f"/identity/identityProviders/{provider['id']}", json={"responseType": "id_token"})
@@ -251,14 +224,16 @@ def test_writes_by_id_on_lagging_providers_and_flows_are_404(start: Start) -> No
         )
 
 
-def test_creation_times_are_saved_so_a_reloaded_simulator_still_hides_new_objects(start: Start, tmp_path: Path) -> None:
+def test_creation_times_are_saved_so_a_reloaded_simulator_still_hides_new_objects(
+    start_simulator: Start, tmp_path: Path
+) -> None:
     state_file = tmp_path / "tenant.json"
-    first = start(state_file=state_file, replication_lag=LONG_LAG)
+    first = start_simulator(state_file=state_file, replication_lag=LONG_LAG)
     with client(first) as graph:
         application = graph.post("/applications", json={"displayName": "app"}).json()
         graph.post("/trustFramework/keySets", json={"id": "Kept"})
     first.stop()
-    reloaded = start(SimulatedTenant.load(state_file), replication_lag=LONG_LAG)
+    reloaded = start_simulator(SimulatedTenant.load(state_file), replication_lag=LONG_LAG)
     with client(reloaded) as graph:
         assert graph.get(f"/applications/{application['id']}").status_code == 404
         assert graph.get("/trustFramework/keySets/B2C_1A_Kept").status_code == 404
@@ -268,17 +243,17 @@ def test_creation_times_are_saved_so_a_reloaded_simulator_still_hides_new_object
         assert graph.get("/trustFramework/keySets/B2C_1A_Kept").status_code == 200
 
 
-def test_policies_are_exempt_from_the_lag(start: Start) -> None:
+def test_policies_are_exempt_from_the_lag(start_simulator: Start) -> None:
     tenant = SimulatedTenant.seeded(base={"B2C_1A_Base": b"<x/>"})
-    with client(start(tenant, replication_lag=LONG_LAG)) as graph:
+    with client(start_simulator(tenant, replication_lag=LONG_LAG)) as graph:
         assert graph.get("/trustFramework/policies/B2C_1A_Base/$value").status_code == 200
 
 
 # Upserts by alternate key
 
 
-def test_application_upsert_creates_201_then_updates_204_and_404s_without_prefer(start: Start) -> None:
-    with client(start()) as graph:
+def test_application_upsert_creates_201_then_updates_204_and_404s_without_prefer(start_simulator: Start) -> None:
+    with client(start_simulator()) as graph:
         created = graph.patch(
             "/applications(uniqueName='asignio-test')", json={"displayName": "Asignio"}, headers=CREATE_IF_MISSING
         )
@@ -303,8 +278,8 @@ def test_application_upsert_creates_201_then_updates_204_and_404s_without_prefer
         assert taken.status_code == 400 and error_of(taken)["code"] == "Request_MultipleObjectsWithSameKeyValue"
 
 
-def test_alternate_key_paths_are_parsed_encoded_or_not_with_doubled_quotes(start: Start) -> None:
-    server = start()
+def test_alternate_key_paths_are_parsed_encoded_or_not_with_doubled_quotes(start_simulator: Start) -> None:
+    server = start_simulator()
     with client(server) as graph:
         created = graph.patch(
             "/applications(uniqueName='O''Brien app')", json={"displayName": "O'Brien"}, headers=CREATE_IF_MISSING
@@ -315,8 +290,8 @@ def test_alternate_key_paths_are_parsed_encoded_or_not_with_doubled_quotes(start
         assert graph.patch(encoded, json={"displayName": "x"}, headers=CREATE_IF_MISSING).status_code == 204
 
 
-def test_service_principal_upsert_needs_a_replicated_application(start: Start) -> None:
-    server = start(replication_lag=LONG_LAG)
+def test_service_principal_upsert_needs_a_replicated_application(start_simulator: Start) -> None:
+    server = start_simulator(replication_lag=LONG_LAG)
     with client(server) as graph:
         application = graph.post("/applications", json={"displayName": "app"}).json()
         path = f"/servicePrincipals(appId='{application['appId']}')"
@@ -332,8 +307,8 @@ def test_service_principal_upsert_needs_a_replicated_application(start: Start) -
         assert graph.post("/servicePrincipals", json={"appId": application["appId"]}).status_code == 409
 
 
-def test_an_upsert_of_a_lagging_application_updates_it_instead_of_creating_a_second(start: Start) -> None:
-    server = start(replication_lag=LONG_LAG)
+def test_an_upsert_of_a_lagging_application_updates_it_instead_of_creating_a_second(start_simulator: Start) -> None:
+    server = start_simulator(replication_lag=LONG_LAG)
     with client(server) as graph:
         path = "/applications(uniqueName='asignio-test')"
         assert graph.patch(path, json={"displayName": "first"}, headers=CREATE_IF_MISSING).status_code == 201
@@ -343,8 +318,8 @@ def test_an_upsert_of_a_lagging_application_updates_it_instead_of_creating_a_sec
         assert [app["displayName"] for app in server.tenant.applications.values()] == ["again"]
 
 
-def test_a_tenant_refusing_upserts_answers_400_to_alternate_key_writes_only(start: Start) -> None:
-    server = start(upsert_supported=False)
+def test_a_tenant_refusing_upserts_answers_400_to_alternate_key_writes_only(start_simulator: Start) -> None:
+    server = start_simulator(upsert_supported=False)
     with client(server) as graph:
         for path in (
             "/applications(uniqueName='asignio-test')",

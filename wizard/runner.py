@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from wizard.events import (
     StepStatus,
     StepWaiting,
 )
-from wizard.state import RunState, StateStore, StepRecord
+from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Step, StepContext, TestApplication, build_plan, run_now_url
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class Runner:
             back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content),
             confirmed=self._confirmed,
             intend=self._intend,
-            intent_age=self._intent_age,
+            intent_known=self._intent_known,
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
         )
@@ -109,18 +109,18 @@ class Runner:
         self.state.confirmed[step_id] = self._fingerprint(step)
         self.store.save(self.state)
 
-    def _intend(self, step_id: str) -> None:
-        self.state.intents[step_id] = datetime.now(UTC)
+    def _intend(self, step_id: str, known: Sequence[str]) -> None:
+        self.state.intents[step_id] = Intent(at=datetime.now(UTC), known=list(known))
         self.store.save(self.state)
 
-    def _intent_age(self, step_id: str) -> float | None:
+    def _intent_known(self, step_id: str) -> tuple[str, ...] | None:
         recorded = self.state.intents.get(step_id)
-        return None if recorded is None else _seconds_since(recorded)
+        return None if recorded is None else tuple(recorded.known)
 
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
         while Graph may not show it yet; the record read is the one from before this run touched the step."""
-        moments = [self.state.intents[step_id]] if step_id in self.state.intents else []
+        moments = [self.state.intents[step_id].at] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
         step = next((step for step in self.plan if step.id == step_id), None)
         if (

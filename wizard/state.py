@@ -49,6 +49,15 @@ class StepRecord(StateModel):
     """When the record was written."""
 
 
+class Intent(StateModel):
+    """A create Graph cannot repeat safely, about to be sent."""
+
+    at: datetime
+    """When the step noted it, just before the request."""
+    known: list[str] = Field(default_factory=list)
+    """What the tenant already held of the kind being made (key ids), so the new one can be told apart."""
+
+
 class Backup(StateModel):
     """A policy as it was in the tenant before the tool replaced it."""
 
@@ -73,7 +82,7 @@ class RunState(StateModel):
     """Step id → its record."""
     confirmed: dict[str, str] = Field(default_factory=dict)
     """Portal steps the operator confirmed: step id → the fingerprint of the answers it was confirmed for."""
-    intents: dict[str, datetime] = Field(default_factory=dict)
+    intents: dict[str, Intent] = Field(default_factory=dict)
     """Steps about to make something Graph cannot make idempotently (step id → when): written before the
     request, so a run killed between the request and the step's record looks patiently before making it again."""
     finished: bool = False

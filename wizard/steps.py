@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlencode
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from wizard.graph import (
         Application,
         GraphClient,
+        Key,
         KeySet,
         OidcProviderSpec,
         Organization,
@@ -52,8 +53,6 @@ SIGN_UP_OR_SIGN_IN = "signUpOrSignIn"
 UPLOADED_SECRET_KTY = "oct"
 """An uploaded secret's key type; Graph documents it as "OCT", so it is compared without case."""
 SIGNATURE_USE = "sig"
-INTENT_CLOCK_SLACK_SECONDS = 120
-"""How far the tenant's clock (a key's nbf) may differ from ours when telling an interrupted run's key."""
 POLICY_KEY_LIFETIME_DAYS = 730
 POLICY_KEY_RENEWAL_DAYS = 30
 TEST_APP_SCOPES = "openid offline_access"
@@ -106,10 +105,10 @@ class StepContext:
     secret: Callable[[], str]
     back_up: Callable[[str, bytes], object]
     confirmed: Callable[[str], bool]
-    intend: Callable[[str], None]
+    intend: Callable[[str, Sequence[str]], None]
     """Record in the state, before a create Graph cannot repeat safely, that the step is about to make it."""
-    intent_age: Callable[[str], float | None]
-    """Seconds since the step recorded that intent in an earlier, unfinished run; None when it did not."""
+    intent_known: Callable[[str], tuple[str, ...] | None]
+    """What the tenant held when an earlier, unfinished run noted that intent (None: it noted none)."""
     claim_age: Callable[[str], float | None]
     """Seconds since an earlier run made, found or was about to make the step's work, while that is recent enough
     for Graph not to show it yet (replication); None otherwise."""
@@ -261,17 +260,17 @@ class PolicyKey(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.custom_policy.policy_key
-        intent_age = ctx.intent_age(self.id)
+        known = ctx.intent_known(self.id)
 
         def complete(key_set: KeySet | None) -> bool:
-            if intent_age is not None:
-                return _holds_key_since(key_set, intent_age)
+            if known is not None:
+                return _holds_key_not_in(key_set, known)
             return key_set is not None and bool(key_set.keys)
 
         key_set = await look_patiently(
             ctx, self.id, f"the key set {name} and its key", lambda: ctx.graph.key_set(name), complete
         )
-        if intent_age is not None and complete(key_set):
+        if known is not None and complete(key_set):
             assert key_set is not None
             return Finding(True, f"{name} holds the key the interrupted run uploaded", {"key_set": key_set.id}, key_set)
         if key_set is None:
@@ -285,7 +284,9 @@ class PolicyKey(Step):
                 f"{name} holds a {foreign[0].kty} {foreign[0].use} key, not an uploaded client secret for signing",
                 "set [custom_policy] policy_key to the name of a key set that holds nothing else, then run again",
             )
-        if ctx.rotate_secret and intent_age is None:
+        if known is not None:
+            return Finding(False, f"the interrupted run's upload never reached {name}: it is sent again", ids, key_set)
+        if ctx.rotate_secret:
             return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
         renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
         expiries = [key.exp for key in key_set.keys if key.exp is not None]
@@ -302,7 +303,7 @@ class PolicyKey(Step):
         progress(f"uploading the Client Secret into {key_set.id}")
         now = int(time.time())
         expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
-        ctx.intend(self.id)
+        ctx.intend(self.id, [_key_identity(key) for key in key_set.keys])
         await ctx.graph.upload_secret(key_set.id, ctx.secret(), use=SIGNATURE_USE, nbf=now, exp=expires)
         return Finding(
             True,
@@ -311,12 +312,14 @@ class PolicyKey(Step):
         )
 
 
-def _holds_key_since(key_set: KeySet | None, age: float) -> bool:
-    """True when the key set has a key made no earlier than `age` seconds ago (the upload starts it then)."""
-    if key_set is None:
-        return False
-    since = time.time() - age - INTENT_CLOCK_SLACK_SECONDS
-    return any(key.nbf is not None and key.nbf >= since for key in key_set.keys)
+def _key_identity(key: Key) -> str:
+    """A key as the tenant shows it: its kid, or its validity where Graph gives no kid."""
+    return key.kid or f"{key.nbf}-{key.exp}"
+
+
+def _holds_key_not_in(key_set: KeySet | None, known: tuple[str, ...]) -> bool:
+    """True when the key set has a key the tenant did not hold when the interrupted run noted its upload."""
+    return key_set is not None and any(_key_identity(key) not in known for key in key_set.keys)
 
 
 def _date(epoch_seconds: int) -> str:
@@ -558,7 +561,7 @@ class IdentityProvider(Step):
         spec = provider_spec(ctx.answers)
         if finding.found is None:
             progress(f"creating the provider {spec.display_name}")
-            ctx.intend(self.id)
+            ctx.intend(self.id, ())
             provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
             ctx.facts.provider = provider
             return Finding(True, f"{spec.display_name} created", {"provider": provider.id})
@@ -756,8 +759,8 @@ class TestApplication(Step):
             unique_name = test_app_unique_name(wanted.display_name)
             app = await ctx.graph.upsert_test_application(unique_name, wanted.display_name, wanted.redirect_uri)
             if app is None:
-                progress("the tenant does not take upserts: looking once more, then creating")
-                ctx.intend(self.id)
+                progress("the tenant does not take upserts: creating it, noted first so a repeat looks before creating")
+                ctx.intend(self.id, ())
                 app = await ctx.graph.create_test_application(wanted.display_name, wanted.redirect_uri)
         elif not parts.app_ok:
             progress(f"setting the reply URL {wanted.redirect_uri} and ID tokens on {wanted.display_name}")

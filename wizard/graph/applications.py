@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from wizard.errors import ServiceError
 from wizard.graph.errors import GraphFailure, translate
 from wizard.graph.models import Application, PermissionGrant, ServicePrincipal
 from wizard.graph.transport import GraphResource
@@ -29,8 +28,8 @@ CREATE_IF_MISSING = {"Prefer": "create-if-missing"}
 NO_BACKING_APPLICATION = "does not reference a valid application object"
 """Entra's answer (400) to a service principal for an application it does not show yet."""
 GRANT_VALIDITY_DAYS = 3650
-UPSERT_REFUSED = frozenset({400, 405, 501})
-"""How a tenant that does not take alternate-key upserts may answer; B2C's support is not documented either way."""
+UPSERT_UNSUPPORTED = ("alternate key", "not supported", "unsupported")
+"""How a tenant that does not take alternate-key upserts may word its 400; B2C's support is documented neither way."""
 
 
 def odata_literal(value: str) -> str:
@@ -69,7 +68,12 @@ def _web(redirect_uris: list[str]) -> dict[str, Any]:
 
 
 def _upsert_refused(failure: GraphFailure) -> bool:
-    return failure.status in UPSERT_REFUSED
+    """The tenant does not take the upsert, so a plain create is the way: it does not know the method (405, 501),
+    it ignored `Prefer: create-if-missing` (then the docs say a missing object is 404), or it says the alternate
+    key is not supported. Any other 400 is a real refusal of what was sent, and a create would meet it too."""
+    if failure.status in (404, 405, 501):
+        return True
+    return failure.status == 400 and failure.has_message(*UPSERT_UNSUPPORTED)
 
 
 class ApplicationCalls(GraphResource):
@@ -111,13 +115,7 @@ class ApplicationCalls(GraphResource):
             named = await self.applications_named(display_name)
             return next((app for app in named if app.unique_name == unique_name), named[0] if named else None)
 
-        found = await self._graph.eventually(f"the application {display_name}", updated)
-        if found is None:
-            raise ServiceError(
-                f"Graph updated the application {unique_name} but does not show it",
-                "wait a minute (the tenant may still be replicating), then run the same command again",
-            )
-        return found
+        return await self._shown(f"the application {display_name}", "updated", updated)
 
     async def create_test_application(self, display_name: str, redirect_uri: str) -> Application:
         """POST /applications: not idempotent; only for tenants that refuse the upsert, after the step looked."""
@@ -180,7 +178,7 @@ class ApplicationCalls(GraphResource):
                     idempotent=True,
                 )
             except GraphFailure as failure:
-                if _upsert_refused(failure) and not lagging(failure):
+                if _upsert_refused(failure) and not _names_no_backing_application(failure):
                     return None
                 raise
             if response.status_code == 201 and response.content:
@@ -192,14 +190,20 @@ class ApplicationCalls(GraphResource):
                 )
             return await self._existing_service_principal(app_id)
 
-        principal = await self._graph.patiently(APPLICATIONS, f"the application {app_id}", upsert, lagging)
+        principal = await self._graph.patiently(
+            APPLICATIONS, f"the application {app_id}", upsert, _names_no_backing_application
+        )
         if principal is not None:
             return principal
 
         async def create() -> ServicePrincipal:
             try:
                 response = await self._graph.send(
-                    APPLICATIONS, "POST", "servicePrincipals", json={"appId": app_id}, idempotent=False
+                    APPLICATIONS,
+                    "POST",
+                    "servicePrincipals",
+                    json={"appId": app_id},
+                    idempotent=True,  # 409 then
                 )
             except GraphFailure as failure:
                 if failure.is_conflict:
@@ -215,15 +219,9 @@ class ApplicationCalls(GraphResource):
         return await self._graph.patiently(APPLICATIONS, f"the application {app_id}", create, lagging)
 
     async def _existing_service_principal(self, app_id: str) -> ServicePrincipal:
-        found = await self._graph.eventually(
-            f"the service principal of {app_id}", lambda: self.service_principal(app_id)
+        return await self._shown(
+            f"the service principal of {app_id}", "says it has", lambda: self.service_principal(app_id)
         )
-        if found is None:
-            raise ServiceError(
-                f"Graph says a service principal for {app_id} exists but does not show it",
-                "wait a minute (the tenant may still be replicating), then run the same command again",
-            )
-        return found
 
     # Delegated permission grants
 
@@ -258,7 +256,8 @@ class ApplicationCalls(GraphResource):
 
         async def create() -> PermissionGrant:
             try:
-                response = await self._graph.send(GRANTS, "POST", "oauth2PermissionGrants", json=body, idempotent=False)
+                # A second create answers 409, "it exists".
+                response = await self._graph.send(GRANTS, "POST", "oauth2PermissionGrants", json=body, idempotent=True)
             except GraphFailure as failure:
                 if failure.is_conflict:
                     return await self._existing_grant(client_object_id, resource_object_id)
@@ -270,15 +269,9 @@ class ApplicationCalls(GraphResource):
         return await self._graph.patiently(GRANTS, f"the service principal {client_object_id}", create)
 
     async def _existing_grant(self, client_object_id: str, resource_object_id: str) -> PermissionGrant:
-        found = await self._graph.eventually(
-            "the consent grant", lambda: self.permission_grant(client_object_id, resource_object_id)
+        return await self._shown(
+            "the consent grant", "says it has", lambda: self.permission_grant(client_object_id, resource_object_id)
         )
-        if found is None:
-            raise ServiceError(
-                "Graph says the consent grant exists but does not show it",
-                "wait a minute (the tenant may still be replicating), then run the same command again",
-            )
-        return found
 
     async def update_permission_grant(self, grant_id: str, scope: str) -> None:
         path = f"oauth2PermissionGrants/{quote(grant_id, safe='')}"
@@ -300,7 +293,11 @@ def _grant_validity() -> dict[str, str]:
     }
 
 
+def _names_no_backing_application(failure: GraphFailure) -> bool:
+    return failure.status == 400 and failure.has_message(NO_BACKING_APPLICATION)
+
+
 def _no_backing_application(failure: GraphFailure) -> bool:
     """A service principal asked for an application Graph does not show yet (400 NoBackingApplicationObject), or
     the application's own 404."""
-    return failure.is_absent or (failure.status == 400 and failure.has_message(NO_BACKING_APPLICATION))
+    return failure.is_absent or _names_no_backing_application(failure)

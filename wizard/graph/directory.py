@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wizard.errors import TenantNotReadyError
-from wizard.graph.errors import GraphFailure, translate
+from wizard.graph.errors import GraphFailure, translate, unexpected_shape
 from wizard.graph.models import Organization
 from wizard.graph.transport import GraphResource
 from wizard.permissions import ORGANIZATION
@@ -17,6 +17,8 @@ class DirectoryCalls(GraphResource):
         except GraphFailure as failure:
             raise translate(failure, ORGANIZATION) from None
         organizations = found.get("value")
+        if organizations is not None and not isinstance(organizations, list):
+            raise unexpected_shape(ORGANIZATION, "GET", "/organization", "`value` is not a list")
         if not organizations:
             raise TenantNotReadyError(
                 "Graph returned no organization for the signed-in tenant",

@@ -117,9 +117,16 @@ def translate(failure: GraphFailure, operation: Operation) -> SetupError:
             f"grant {operation.permission} (with admin consent) to the sign-in app and give the account the "
             f"{operation.role} role, then run again",
         )
+    if 300 <= failure.status < 400:
+        return ServiceError(
+            f"Graph answered with a redirect (HTTP {failure.status}) while trying to {operation.action}{detail}; "
+            "the tool follows none, since a request may carry the Asignio secret",
+            "check ASIGNIO_SETUP_GRAPH_URL and any proxy between you and Graph, then run the same command again",
+        )
     if failure.status == 429:
         return ServiceError(
-            f"Graph kept throttling the requests to {operation.action}, even after retrying{detail}",
+            f"Graph kept throttling the requests to {operation.action} (it retried while Graph asked it to wait up to "
+            f"3 minutes){detail}",
             f"wait a minute, then {RESUME}",
         )
     if failure.status >= 500:

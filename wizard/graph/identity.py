@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from wizard.errors import ServiceError
 from wizard.graph.errors import GraphFailure, translate
 from wizard.graph.models import IdentityProvider, UserFlow
 from wizard.graph.transport import GraphResource
@@ -95,17 +94,12 @@ class IdentityCalls(GraphResource):
         full_id = USER_FLOW_PREFIX + bare
         body = {"id": bare, "userFlowType": SIGN_UP_OR_SIGN_IN, "userFlowTypeVersion": RECOMMENDED_VERSION}
         try:
-            response = await self._graph.send(USER_FLOWS, "POST", "identity/b2cUserFlows", json=body, idempotent=False)
+            # A second create answers 409, "it exists".
+            response = await self._graph.send(USER_FLOWS, "POST", "identity/b2cUserFlows", json=body, idempotent=True)
         except GraphFailure as failure:
             if not failure.is_conflict:
                 raise translate(failure, USER_FLOWS) from None
-            existing = await self._graph.eventually(f"the user flow {full_id}", lambda: self.user_flow(full_id))
-            if existing is None:
-                raise ServiceError(
-                    f"Graph says the user flow {full_id} exists but does not show it",
-                    "wait a minute (the tenant may still be replicating), then run the same command again",
-                ) from None
-            return existing
+            return await self._shown(f"the user flow {full_id}", "says it has", lambda: self.user_flow(full_id))
         return self._parse(
             UserFlow, self._graph.parse_json(USER_FLOWS, response), USER_FLOWS, "POST /identity/b2cUserFlows"
         )
@@ -128,7 +122,7 @@ class IdentityCalls(GraphResource):
         async def post() -> None:
             try:
                 try:
-                    await self._graph.send(USER_FLOWS, "POST", path, json=reference, idempotent=False)
+                    await self._graph.send(USER_FLOWS, "POST", path, json=reference, idempotent=True)
                 except GraphFailure as failure:
                     if failure.status != METHOD_NOT_ALLOWED:
                         raise

@@ -31,14 +31,17 @@ def _epoch_seconds(value: Any) -> int | None:
         return None
     if isinstance(value, bool):
         raise ValueError("a date, not a boolean")
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(float(text))
-        except ValueError:
-            return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    try:
+        if isinstance(value, int | float):
+            return int(value)
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return int(float(text))
+            except ValueError:
+                return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except (OverflowError, OSError):
+        raise ValueError("a date out of range") from None
     raise ValueError(f"a date as seconds since the epoch, not {type(value).__name__}")
 
 
@@ -55,7 +58,11 @@ def _text_or_empty(value: Any) -> str:
 
 def _version_number(value: Any) -> float:
     """userFlowTypeVersion: documented as a float (3), seen as 3.0; a numeric string is tolerated."""
-    return float(value) if value not in (None, "") else 0.0
+    if value in (None, ""):
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"a version number, not {type(value).__name__}")
+    return float(value)
 
 
 EpochSeconds = Annotated[int | None, BeforeValidator(_epoch_seconds)]

@@ -42,6 +42,10 @@ TOKEN_RENEWAL_MARGIN_SECONDS = 300
 MAX_PAGES = 1000
 CONNECT_TIMEOUT_SECONDS = 15.0
 READ_TIMEOUT_SECONDS = 60.0
+TOO_MANY_REQUESTS = 429
+THROTTLE_RETRIES = 3
+LONGEST_RETRY_AFTER_SECONDS = 180.0
+"""msgraph-core's own limit: a longer Retry-After ends the run (resumably) rather than waiting in silence."""
 REQUEST_OPTIONS = "kiota_request_options"
 """msgraph-core's transport runs its middleware (retry, redirect) only for requests carrying this extension."""
 
@@ -155,12 +159,18 @@ class Transport:
         idempotent: bool,
     ) -> httpx.Response:
         """One request; a non-2xx answer raises GraphFailure, a broken connection a resumable ServiceError.
-        An idempotent request is sent once more after a dropped connection."""
+
+        `idempotent`: sending it twice does no harm (a GET, a PUT, a PATCH, or a create Graph answers with "it
+        exists" the second time). Such a request is sent once more after a dropped connection, and msgraph-core's
+        middleware retries it after 429, 503 and 504. Any other request may have been carried out when the answer
+        is a 503 or 504, so only a 429 (refused before any work) is retried, here, saying how long it waits.
+        Redirects are never followed: a request body may carry the Asignio secret."""
         import httpx
 
         url = path if path.startswith(("http://", "https://")) else path.lstrip("/")
         shown_path = urlsplit(path).path if "://" in path else path
         retried = False
+        throttled = 0
         while True:
             client_request_id = str(uuid.uuid4())
             request_headers = {
@@ -176,7 +186,7 @@ class Transport:
                 json=json,
                 content=content,
                 headers=request_headers,
-                extensions={REQUEST_OPTIONS: {}},
+                extensions={REQUEST_OPTIONS: _middleware_options(idempotent)},
             )
             started = time.monotonic()
             try:
@@ -199,6 +209,15 @@ class Transport:
             )
             if response.is_success:
                 return response
+            if not idempotent and response.status_code == TOO_MANY_REQUESTS and throttled < THROTTLE_RETRIES:
+                throttled += 1
+                wait = _retry_after(response, throttled)
+                if wait is not None:
+                    report_progress(
+                        f"throttled by Graph, waiting {wait:g} s (attempt {throttled} of {THROTTLE_RETRIES})"
+                    )
+                    await asyncio.sleep(wait)
+                    continue
             raise GraphFailure.from_answer(
                 response.status_code,
                 _json_or_none(response),
@@ -330,6 +349,17 @@ class GraphResource:
 
     _graph: Transport
 
+    async def _shown(self, what: str, said: str, read: Callable[[], Awaitable[T | None]]) -> T:
+        """What Graph says exists (a conflict, an upsert's 204), once a read shows it: right after a create it may
+        not yet. `said` is what Graph said of it, for the error when it never shows."""
+        found = await self._graph.eventually(what, read)
+        if found is None:
+            raise ServiceError(
+                f"Graph {said} {what} but does not show it",
+                f"wait a minute (the tenant may still be replicating), then {RESUME}",
+            )
+        return found
+
     @staticmethod
     def _parse(model: type[M], data: Any, operation: Operation, where: str) -> M:
         """`data` as `model`; an answer without what the docs promise (an id, say) is Graph's fault, said so."""
@@ -350,6 +380,28 @@ def _first_problem(error: ValidationError) -> str:
     where = ".".join(str(part) for part in problem.get("loc", ()))
     message = str(problem.get("msg", "invalid"))
     return f"{where}: {message}" if where else message
+
+
+def _middleware_options(idempotent: bool) -> dict[str, Any]:
+    """kiota request options for msgraph-core's middleware: no redirects; no retries for a request that is not
+    safe to repeat (the transport retries its 429s itself)."""
+    from kiota_http.middleware.options import RedirectHandlerOption, RetryHandlerOption
+
+    options: dict[str, Any] = {RedirectHandlerOption.get_key(): RedirectHandlerOption(should_redirect=False)}
+    if not idempotent:
+        options[RetryHandlerOption.get_key()] = RetryHandlerOption(max_retries=0)
+    return options
+
+
+def _retry_after(response: httpx.Response, attempt: int) -> float | None:
+    """Seconds to wait before asking again: Graph's Retry-After (or a short backoff without one); None when it asks
+    for longer than the tool waits in one go."""
+    text = response.headers.get("retry-after", "")
+    try:
+        wait = float(text) if text else float(2**attempt)
+    except ValueError:
+        wait = float(2**attempt)
+    return max(wait, 0.0) if wait <= LONGEST_RETRY_AFTER_SECONDS else None
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from wizard.errors import ServiceError
 from wizard.graph.errors import GraphFailure, translate
 from wizard.graph.models import Key, KeySet
 from wizard.graph.transport import GraphResource
@@ -51,18 +50,12 @@ class TrustFrameworkCalls(GraphResource):
                 "POST",
                 "trustFramework/keySets",
                 json={"id": strip_prefix(key_set_id, KEY_SET_PREFIX)},
-                idempotent=False,
+                idempotent=True,  # a second create answers AADB2C95028, "it exists"
             )
         except GraphFailure as failure:
             if not failure.is_conflict:
                 raise translate(failure, KEY_SETS) from None
-            existing = await self._graph.eventually(f"the key set {full_id}", lambda: self.key_set(full_id))
-            if existing is None:
-                raise ServiceError(
-                    f"Graph says the key set {full_id} exists but does not show it",
-                    "wait a minute (the tenant may still be replicating), then run the same command again",
-                ) from None
-            return existing
+            return await self._shown(f"the key set {full_id}", "says it has", lambda: self.key_set(full_id))
         return self._parse_key_set(self._graph.parse_json(KEY_SETS, response), "POST /trustFramework/keySets")
 
     async def upload_secret(self, key_set_id: str, secret: str, *, use: str, nbf: int, exp: int) -> Key:

@@ -292,6 +292,13 @@ class SimulatorServer:
             raise ValueError(f"{status} is not an error status")
         self._add_fault(_Fault("fail", count, writes_only, status, retry_after))
 
+    def lose_answers(self, count: int = 1, *, status: int = 504, writes_only: bool = True) -> None:
+        """Carry out the next `count` requests, then answer them with `status` instead of their result, as a
+        gateway that timed out after the service did the work: a create answered 504 may well exist."""
+        if not 400 <= status < 600:
+            raise ValueError(f"{status} is not an error status")
+        self._add_fault(_Fault("lose", count, writes_only, status))
+
     def drop(self, count: int = 1, *, writes_only: bool = False) -> None:
         """Close the connection of the next `count` requests without answering (and without acting)."""
         self._add_fault(_Fault("drop", count, writes_only))
@@ -393,7 +400,7 @@ class SimulatorServer:
         try:
             if bad_path is not None:
                 raise bad_path
-            if fault is not None:
+            if fault is not None and fault.kind != "lose":
                 raise self._fault_error(fault)
             host = handler.headers.get("Host") or f"127.0.0.1:{self.port}"
             request = GraphRequest(
@@ -406,6 +413,8 @@ class SimulatorServer:
                 permissions=self.permissions,
             )
             response = self._dispatch(request, handler.headers.get("Authorization", ""))
+            if fault is not None:
+                raise self._fault_error(fault)
         except GraphError as error:
             response = self._error_response(error, request_id, client_request_id)
         except Exception as error:  # noqa: BLE001 -- a simulator bug must reach the client as Graph's 500, not a hung connection
