@@ -308,14 +308,21 @@ def test_throttling_and_unavailable_service_are_ridden_out(simulator: SimulatorS
 def test_a_dropped_connection_stops_resumably_then_the_rerun_finishes(
     simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    answers = write_answers(answers_dir, "custom-policy")
-    simulator.drop(1, writes_only=True)
-    code = run(answers)
-    captured = capsys.readouterr()
-    if code != 0:
-        assert code == 6
-        assert "run the same command again" in captured.err
+    """A new client id changes only the extensions policy. Its upload (a PUT, safe to repeat) is sent once more
+    after a dropped connection; dropped again, the run stops with exit 6 and the sentence to run again, having
+    changed nothing, and the re-run finishes."""
+    assert run(write_answers(answers_dir, "custom-policy")) == 0
+    before = simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"]
+    answers = write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID)
+    simulator.reset_log()
+    simulator.drop(2, writes_only=True)
+    capsys.readouterr()
+    assert run(answers) == 6
+    assert "run the same command again" in capsys.readouterr().err
+    assert [record.status for record in simulator.log if record.is_write] == [0, 0]
+    assert simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"] == before
     assert run(answers) == 0
+    assert OTHER_CLIENT_ID.encode() in simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"]
     assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
 
 
@@ -527,6 +534,18 @@ def test_a_rotated_secret_is_sent_again_only_when_asked(
     else:
         assert writes == [("PATCH", next(iter(simulator.tenant.identity_providers)))]
     assert tenant_objects(simulator.tenant)["identity providers"] == (1 if pivot == "user-flow" else 0)
+
+
+def test_a_create_graph_refused_leaves_nothing_to_wait_for(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 400 to the provider's create says nothing was made: its intent goes, and the re-run creates at once."""
+    answers = write_answers(answers_dir, "user-flow")
+    simulator.fail(1, status=400, writes_only=True)
+    assert run(answers) == 6
+    assert run(answers) == 7
+    assert "made moments ago" not in capsys.readouterr().out
+    assert tenant_objects(simulator.tenant)["identity providers"] == 1
 
 
 def test_a_rotation_whose_upload_never_arrived_is_sent_on_the_rerun(

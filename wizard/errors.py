@@ -23,6 +23,8 @@ class SetupError(Exception):
     """An error the operator can act on: a sentence of what is wrong and one of what to do."""
 
     exit_code: ExitCode = ExitCode.UNEXPECTED
+    refused_by_graph: bool = False
+    """True when Graph answered that it did not do the request (a 4xx): a create that ended so made nothing."""
 
     def __init__(self, what: str, fix: str = "", *, exit_code: ExitCode | None = None) -> None:
         super().__init__(what)

@@ -58,6 +58,8 @@ class Runner:
         self.plan = build_plan(answers)
         self.state = self._load_state()
         self._earlier_records = dict(self.state.steps)
+        self._intended: set[str] = set()
+        """Steps that noted an intent in this run."""
         """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._secret = secret
         self._secret_value: str | None = None
@@ -111,6 +113,7 @@ class Runner:
 
     def _intend(self, step_id: str, known: Sequence[str]) -> None:
         self.state.intents[step_id] = Intent(at=datetime.now(UTC), known=list(known))
+        self._intended.add(step_id)
         self.store.save(self.state)
 
     def _intent_known(self, step_id: str) -> tuple[str, ...] | None:
@@ -232,6 +235,8 @@ class Runner:
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
         except Exception as error:  # noqa: BLE001 - a bug in one step must not strand the others mid-write
             failure = error if isinstance(error, SetupError) else unexpected(error, step.id)
+            if step.id in self._intended and failure.refused_by_graph:
+                self.state.intents.pop(step.id, None)  # Graph said no: nothing was made, nothing to look for
             self._errors.append(failure)
             self._record(step, StepStatus.FAILED, failure.what, {})
             emit(StepFailed(step.id, failure))

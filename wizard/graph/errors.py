@@ -103,7 +103,14 @@ def _text(value: Any) -> str | None:
 
 
 def translate(failure: GraphFailure, operation: Operation) -> SetupError:
-    """A Graph failure as the project's own error, with what to do about it."""
+    """A Graph failure as the project's own error, with what to do about it; one Graph answered below 500 says the
+    request was not carried out."""
+    error = _translated(failure, operation)
+    error.refused_by_graph = failure.status < 500
+    return error
+
+
+def _translated(failure: GraphFailure, operation: Operation) -> SetupError:
     detail = failure.detail
     if failure.status == 401:
         return SignInError(
