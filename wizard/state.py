@@ -6,7 +6,6 @@ tell: which answers each step was done for, what the tool created, and backups o
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import tempfile
@@ -111,7 +110,8 @@ def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(descriptor, 0o600)
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the file inherits the user profile's ACL
+            os.fchmod(descriptor, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -120,7 +120,14 @@ def _write_private(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
+    _sync_directory(path.parent)
+
+
+def _sync_directory(folder: Path) -> None:
+    """Make the rename durable. POSIX only: Windows cannot open a folder as a file, and makes renames durable itself."""
+    if os.name == "nt":
+        return
+    directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
@@ -166,19 +173,21 @@ class StateStore:
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         """Holds the tenant's lock file for a run; a second run on the same tenant is refused, not interleaved."""
+        from filelock import FileLock, Timeout
+
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.folder / f"{self.tenant}.lock", "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise TenantNotReadyError(
-                    f"Another asignio-setup is setting up {self.tenant} right now",
-                    "let it finish (or stop it), then run again",
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        lock = FileLock(self.folder / f"{self.tenant}.lock", timeout=0, mode=0o600)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise TenantNotReadyError(
+                f"Another asignio-setup is setting up {self.tenant} right now",
+                "let it finish (or stop it), then run again",
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
