@@ -41,3 +41,16 @@ def test_every_module_imports_where_the_platform_has_no_fcntl() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_distribution_ships_every_package_of_the_source_tree() -> None:
+    """An editable install finds any package; `pip install .` and pipx ship only those pyproject.toml lists."""
+    import tomllib
+
+    listed = set(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    present = {
+        ".".join(init.parent.relative_to(PROJECT_ROOT).parts)
+        for top in ("wizard", "screens", "policy_templates")
+        for init in (PROJECT_ROOT / top).rglob("__init__.py")
+    }
+    assert present == listed
