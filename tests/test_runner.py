@@ -108,3 +108,40 @@ def test_a_second_run_on_the_same_tenant_is_refused_while_one_holds_it() -> None
         pass
     with store.exclusive():
         pass
+
+
+async def test_the_review_takes_one_look_even_right_after_a_run_whose_objects_graph_does_not_show_yet() -> None:
+    """A run's steps wait for what the last run made to replicate; the review writes nothing and must not leave the
+    operator on a silent screen for a minute, so each step looks once."""
+    from wizard.policies import demo_chain
+    from wizard.simulator import SimulatedTenant, SimulatorServer
+
+    answers = parse_answers(
+        {
+            "tenant": {"name": "contoso"},
+            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+            "setup": {"pivot": "custom-policy"},
+        }
+    )
+    tenant = SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))
+    with SimulatorServer(tenant) as server:
+
+        def session() -> Session:
+            graph = GraphClient(
+                server.credential,
+                graph_url=server.graph_root + "/beta",
+                scopes=["https://graph.microsoft.com/.default"],
+            )
+            return Session(answers, graph, StateStore("contoso"), lambda: "secret")
+
+        first = session()
+        await first.run(lambda event: None)
+        await first.close()
+        server.replication_lag = 600.0
+        server.reset_log()
+        second = session()
+        review = await second.review()
+        await second.close()
+    assert [step.done for step in review.steps if step.id == "test-app"] == [False]
+    application_lists = [record for record in server.log if record.path == "/applications"]
+    assert len(application_lists) == 1

@@ -152,11 +152,15 @@ class Runner:
     async def inspect(self) -> list[Inspection]:
         """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why."""
         results = []
-        for step in self.plan:
-            try:
-                results.append(Inspection(step, await step.check(self.context), None))
-            except SetupError as error:
-                results.append(Inspection(step, None, error))
+        self.context.patient = False
+        try:
+            for step in self.plan:
+                try:
+                    results.append(Inspection(step, await step.check(self.context), None))
+                except SetupError as error:
+                    results.append(Inspection(step, None, error))
+        finally:
+            self.context.patient = True
         return results
 
     async def run(self, emit: Emit) -> RunFinished:

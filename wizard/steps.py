@@ -114,6 +114,9 @@ class StepContext:
     for Graph not to show it yet (replication); None otherwise."""
     rotate_secret: bool = False
     """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
+    patient: bool = True
+    """Steps wait for what an earlier run recently made to show (see `look_patiently`); the review, which writes
+    nothing, takes the first look as it is rather than keep the operator waiting on a silent screen."""
     facts: RunFacts = field(default_factory=RunFacts)
 
 
@@ -334,7 +337,7 @@ async def look_patiently(
     run, or after a crash, never makes a second one of what is only not visible yet."""
     found = await look()
     age = ctx.claim_age(step_id)
-    if age is None or complete(found):
+    if not ctx.patient or age is None or complete(found):
         return found
 
     async def again() -> tuple[T] | None:
