@@ -543,3 +543,21 @@ def test_a_key_date_graph_should_not_send_is_a_shape_error_not_a_crash(data: dic
 
     with pytest.raises(ValidationError):
         Key.model_validate(data)
+
+
+async def test_a_server_that_echoes_the_token_never_gets_it_into_a_message() -> None:
+    """Real Graph does not echo the Authorization header, a proxy or a hostile endpoint might."""
+    token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl"
+    echo = {"error": {"code": "BadRequest", "message": f"Bad header 'Authorization: Bearer {token}' for {token}"}}
+    odd = OddGraph(400, "application/json", json.dumps(echo).encode())
+    tenant = GraphClient(
+        StaticTokenCredential(token), graph_url=f"http://127.0.0.1:{odd.server_address[1]}/beta", scopes=SCOPES
+    )
+    try:
+        with pytest.raises(SetupError) as raised:
+            await tenant.policy_ids()
+    finally:
+        await tenant.close()
+        odd.shutdown()
+    assert token not in str(raised.value) and token not in repr(raised.value)
+    assert "[redacted]" in raised.value.what
