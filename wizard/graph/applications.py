@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from wizard.graph.errors import GraphFailure, translate
 from wizard.graph.models import Application, PermissionGrant, ServicePrincipal
-from wizard.graph.transport import GraphResource
+from wizard.graph.transport import GraphResource, path_segment
 from wizard.permissions import APPLICATIONS, GRANTS
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -132,7 +132,7 @@ class ApplicationCalls(GraphResource):
 
     async def update_test_application(self, object_id: str, redirect_uri: str) -> None:
         """Add the redirect URI (keeping the others) and turn on ID token issuance."""
-        path = f"applications/{quote(object_id, safe='')}"
+        path = f"applications/{path_segment(object_id)}"
 
         async def read() -> dict[str, Any]:
             return await self._graph.get_json(APPLICATIONS, path)
@@ -274,7 +274,7 @@ class ApplicationCalls(GraphResource):
         )
 
     async def update_permission_grant(self, grant_id: str, scope: str) -> None:
-        path = f"oauth2PermissionGrants/{quote(grant_id, safe='')}"
+        path = f"oauth2PermissionGrants/{path_segment(grant_id)}"
 
         async def patch() -> None:
             await self._graph.send(GRANTS, "PATCH", path, json={"scope": scope}, idempotent=True)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from wizard.graph.errors import GraphFailure, translate
-from wizard.graph.models import IdentityProvider, UserFlow
-from wizard.graph.transport import GraphResource
+from wizard.graph.models import IdentityProvider, UserFlow, strip_prefix, with_prefix
+from wizard.graph.transport import GraphResource, path_segment
 from wizard.permissions import PROVIDERS, USER_FLOWS
 
 OIDC_TYPE = "#microsoft.graph.openIdConnectIdentityProvider"
@@ -53,10 +52,6 @@ class OidcProviderSpec:
         }
 
 
-def _segment(identifier: str) -> str:
-    return quote(identifier, safe="")
-
-
 class IdentityCalls(GraphResource):
     # Identity providers
 
@@ -74,7 +69,7 @@ class IdentityCalls(GraphResource):
         )
 
     async def update_oidc_provider(self, provider_id: str, spec: OidcProviderSpec, client_secret: str) -> None:
-        path = f"identity/identityProviders/{_segment(provider_id)}"
+        path = f"identity/identityProviders/{path_segment(provider_id)}"
 
         async def patch() -> None:
             await self._graph.send(PROVIDERS, "PATCH", path, json=spec.body(client_secret), idempotent=True)
@@ -84,14 +79,13 @@ class IdentityCalls(GraphResource):
     # User flows
 
     async def user_flow(self, flow_id: str) -> UserFlow | None:
-        found = await self._graph.get_optional(USER_FLOWS, f"identity/b2cUserFlows/{_segment(flow_id)}")
+        found = await self._graph.get_optional(USER_FLOWS, f"identity/b2cUserFlows/{path_segment(flow_id)}")
         return None if found is None else self._parse(UserFlow, found, USER_FLOWS, "GET /identity/b2cUserFlows/{id}")
 
     async def create_user_flow(self, flow_id: str) -> UserFlow:
         """A sign-up-or-sign-in flow, recommended version; B2C adds the B2C_1_ prefix to the id itself. An existing
         one is returned as it is, once Graph shows it."""
-        bare = flow_id[len(USER_FLOW_PREFIX) :] if flow_id.upper().startswith(USER_FLOW_PREFIX) else flow_id
-        full_id = USER_FLOW_PREFIX + bare
+        bare, full_id = strip_prefix(flow_id, USER_FLOW_PREFIX), with_prefix(flow_id, USER_FLOW_PREFIX)
         body = {"id": bare, "userFlowType": SIGN_UP_OR_SIGN_IN, "userFlowTypeVersion": RECOMMENDED_VERSION}
         try:
             # A second create answers 409, "it exists".
@@ -105,7 +99,7 @@ class IdentityCalls(GraphResource):
         )
 
     async def user_flow_provider_ids(self, flow_id: str) -> list[str]:
-        path = f"identity/b2cUserFlows/{_segment(flow_id)}/userFlowIdentityProviders"
+        path = f"identity/b2cUserFlows/{path_segment(flow_id)}/userFlowIdentityProviders"
 
         async def read() -> list[dict[str, Any]]:
             return await self._graph.pages(USER_FLOWS, path)
@@ -116,8 +110,8 @@ class IdentityCalls(GraphResource):
     async def attach_provider(self, flow_id: str, provider_id: str) -> None:
         """Offer the provider in the flow; already offered is fine. The current doc says POST
         …/userflowIdentityProviders/$ref, older revisions PATCH: a 405 to the one gets the other."""
-        path = f"identity/b2cUserFlows/{_segment(flow_id)}/userFlowIdentityProviders/$ref"
-        reference = {"@odata.id": f"{self._graph.graph_url}/identity/identityProviders/{_segment(provider_id)}"}
+        path = f"identity/b2cUserFlows/{path_segment(flow_id)}/userFlowIdentityProviders/$ref"
+        reference = {"@odata.id": f"{self._graph.graph_url}/identity/identityProviders/{path_segment(provider_id)}"}
 
         async def post() -> None:
             try:

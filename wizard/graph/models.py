@@ -25,6 +25,16 @@ def same_text(value: str | None, expected: str) -> bool:
     return value.replace(" ", "").casefold() == expected.replace(" ", "").casefold()
 
 
+def strip_prefix(identifier: str, prefix: str) -> str:
+    """B2C adds a key set's or user flow's prefix itself on create; an id given with it (any case) loses it first."""
+    return identifier[len(prefix) :] if identifier.upper().startswith(prefix.upper()) else identifier
+
+
+def with_prefix(identifier: str, prefix: str) -> str:
+    """The id as B2C names it once created: with its prefix, once."""
+    return prefix + strip_prefix(identifier, prefix)
+
+
 def _epoch_seconds(value: Any) -> int | None:
     """A date as seconds since the epoch, from a number, a numeric string or an ISO 8601 text."""
     if value is None or value == "":

@@ -404,6 +404,13 @@ def _retry_after(response: httpx.Response, attempt: int) -> float | None:
     return max(wait, 0.0) if wait <= LONGEST_RETRY_AFTER_SECONDS else None
 
 
+def path_segment(identifier: str) -> str:
+    """An id as one URL path segment: every character that could end or change the path escaped."""
+    from urllib.parse import quote
+
+    return quote(identifier, safe="")
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()

@@ -6,35 +6,20 @@ trustframework-list-policies.md, trustframeworkpolicy-get.md, trustframework-put
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from wizard.graph.errors import GraphFailure, translate
-from wizard.graph.models import Key, KeySet
-from wizard.graph.transport import GraphResource
+from wizard.graph.models import Key, KeySet, strip_prefix, with_prefix
+from wizard.graph.transport import GraphResource, path_segment
 from wizard.permissions import KEY_SETS, POLICIES
 
 KEY_SET_PREFIX = "B2C_1A_"
 XML = "application/xml"
 
 
-def strip_prefix(identifier: str, prefix: str) -> str:
-    """B2C adds the prefix itself on create; an id given with it (any case) loses it first."""
-    return identifier[len(prefix) :] if identifier.upper().startswith(prefix.upper()) else identifier
-
-
-def with_prefix(identifier: str, prefix: str) -> str:
-    return prefix + strip_prefix(identifier, prefix)
-
-
-def _segment(identifier: str) -> str:
-    return quote(identifier, safe="")
-
-
 class TrustFrameworkCalls(GraphResource):
     # Policy keys
 
     async def key_set(self, key_set_id: str) -> KeySet | None:
-        found = await self._graph.get_optional(KEY_SETS, f"trustFramework/keySets/{_segment(key_set_id)}")
+        found = await self._graph.get_optional(KEY_SETS, f"trustFramework/keySets/{path_segment(key_set_id)}")
         return None if found is None else self._parse_key_set(found, "GET /trustFramework/keySets/{id}")
 
     def _parse_key_set(self, data: dict[str, object], where: str) -> KeySet:
@@ -60,7 +45,7 @@ class TrustFrameworkCalls(GraphResource):
 
     async def upload_secret(self, key_set_id: str, secret: str, *, use: str, nbf: int, exp: int) -> Key:
         """Add the secret as the key set's newest key (not idempotent: every call adds a key)."""
-        path = f"trustFramework/keySets/{_segment(key_set_id)}/uploadSecret"
+        path = f"trustFramework/keySets/{path_segment(key_set_id)}/uploadSecret"
 
         async def upload() -> Key:
             response = await self._graph.send(
@@ -83,7 +68,7 @@ class TrustFrameworkCalls(GraphResource):
 
     async def policy_xml(self, policy_id: str) -> bytes | None:
         """The policy as stored, or None when the tenant has no such policy."""
-        path = f"trustFramework/policies/{_segment(policy_id)}/$value"
+        path = f"trustFramework/policies/{path_segment(policy_id)}/$value"
         try:
             response = await self._graph.send(POLICIES, "GET", path, headers={"Accept": XML}, idempotent=True)
         except GraphFailure as failure:
@@ -97,7 +82,7 @@ class TrustFrameworkCalls(GraphResource):
         response = await self._graph.call(
             POLICIES,
             "PUT",
-            f"trustFramework/policies/{_segment(policy_id)}/$value",
+            f"trustFramework/policies/{path_segment(policy_id)}/$value",
             content=content,
             headers={"Content-Type": XML},
             idempotent=True,
