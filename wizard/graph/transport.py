@@ -250,14 +250,21 @@ class Transport:
         response = await self.send(operation, "GET", path, params=params, idempotent=True)
         return self.parse_json(operation, response)
 
-    async def get_optional(self, operation: Operation, path: str) -> dict[str, Any] | None:
-        """A GET whose "not found" (404, or B2C's own code) means absent; other refusals are errors."""
+    async def send_optional(
+        self, operation: Operation, method: str, path: str, **options: Any
+    ) -> httpx.Response | None:
+        """A request whose "not found" (404, or B2C's own code) means absent; other refusals are errors."""
         try:
-            return await self.get_json(operation, path)
+            return await self.send(operation, method, path, **options)
         except GraphFailure as failure:
             if failure.is_absent:
                 return None
             raise translate(failure, operation) from None
+
+    async def get_optional(self, operation: Operation, path: str) -> dict[str, Any] | None:
+        """A GET's JSON object, or None when Graph says there is no such thing."""
+        response = await self.send_optional(operation, "GET", path, idempotent=True)
+        return None if response is None else self.parse_json(operation, response)
 
     async def list_all(
         self, operation: Operation, path: str, params: dict[str, str] | None = None
@@ -303,45 +310,57 @@ class Transport:
         lagging: Callable[[GraphFailure], bool] = lagging_when_absent,
     ) -> T:
         """`attempt` again, with a bounded backoff, while its refusal is replication lag; then a resumable stop."""
-        started = time.monotonic()
-        wait = LAG_FIRST_WAIT_SECONDS
+        backoff = _Backoff(self.lag_budget)
         while True:
             try:
                 return await attempt()
             except GraphFailure as failure:
                 if not lagging(failure):
                     raise translate(failure, operation) from None
-                waited = time.monotonic() - started
-                if waited + wait > self.lag_budget:
-                    raise _still_lagging(operation, waiting_for, waited, failure) from None
-                report_progress(
-                    f"Graph does not show {waiting_for} yet (new objects take a while to replicate); "
-                    f"trying again in {wait:g} s"
-                )
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, LAG_LONGEST_WAIT_SECONDS)
+                said = f"Graph does not show {waiting_for} yet (new objects take a while to replicate); trying again"
+                if not await backoff.pause(said):
+                    raise _still_lagging(operation, waiting_for, backoff.waited, failure) from None
 
     async def eventually(
         self, waiting_for: str, read: Callable[[], Awaitable[T | None]], *, budget: float | None = None
     ) -> T | None:
         """`read` until it finds something or the lag budget has passed; None means "really not there"."""
-        limit = self.lag_budget if budget is None else budget
-        started = time.monotonic()
-        wait = LAG_FIRST_WAIT_SECONDS
+        backoff = _Backoff(self.lag_budget if budget is None else budget)
         while True:
             found = await read()
-            waited = time.monotonic() - started
-            if found is not None or waited + wait > limit:
+            if found is not None or not await backoff.pause(
+                f"looking again for {waiting_for}: Graph may not show it yet; next look"
+            ):
                 return found
-            report_progress(f"looking again for {waiting_for}: Graph may not show it yet; next look in {wait:g} s")
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, LAG_LONGEST_WAIT_SECONDS)
 
     async def close(self) -> None:
         """Close the HTTP connections; the credential belongs to whoever made it."""
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+class _Backoff:
+    """The waits between looks at something Graph may not show yet: doubling from half a second to eight, until
+    `budget` seconds would be passed; each wait is reported as the step's progress."""
+
+    def __init__(self, budget: float) -> None:
+        self._budget = budget
+        self._started = time.monotonic()
+        self._wait = LAG_FIRST_WAIT_SECONDS
+
+    @property
+    def waited(self) -> float:
+        return time.monotonic() - self._started
+
+    async def pause(self, said: str) -> bool:
+        """Wait before the next try, saying `said` "in N s"; False (no wait) once the budget would be passed."""
+        if self.waited + self._wait > self._budget:
+            return False
+        report_progress(f"{said} in {self._wait:g} s")
+        await asyncio.sleep(self._wait)
+        self._wait = min(self._wait * 2, LAG_LONGEST_WAIT_SECONDS)
+        return True
 
 
 class GraphResource:

@@ -69,13 +69,8 @@ class TrustFrameworkCalls(GraphResource):
     async def policy_xml(self, policy_id: str) -> bytes | None:
         """The policy as stored, or None when the tenant has no such policy."""
         path = f"trustFramework/policies/{path_segment(policy_id)}/$value"
-        try:
-            response = await self._graph.send(POLICIES, "GET", path, headers={"Accept": XML}, idempotent=True)
-        except GraphFailure as failure:
-            if failure.is_absent:
-                return None
-            raise translate(failure, POLICIES) from None
-        return response.content
+        response = await self._graph.send_optional(POLICIES, "GET", path, headers={"Accept": XML}, idempotent=True)
+        return None if response is None else response.content
 
     async def upload_policy(self, policy_id: str, content: bytes) -> bool:
         """Create or replace the policy (PUT, so safe to repeat); True when it was created (201, else 200)."""
