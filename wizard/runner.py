@@ -56,11 +56,12 @@ class Runner:
         self.graph = graph
         self.store = store
         self.plan = build_plan(answers)
+        self._steps_by_id = {step.id: step for step in self.plan}
         self.state = self._load_state()
         self._earlier_records = dict(self.state.steps)
+        """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._intended: set[str] = set()
         """Steps that noted an intent in this run."""
-        """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._secret = secret
         self._secret_value: str | None = None
         self._errors: list[SetupError] = []
@@ -93,12 +94,12 @@ class Runner:
         return self.answers.fingerprint(*step.answer_sections)
 
     def _confirmed(self, step_id: str) -> bool:
-        step = next(step for step in self.plan if step.id == step_id)
+        step = self._steps_by_id[step_id]
         return self.state.confirmed.get(step_id) == self._fingerprint(step)
 
     def confirm_guided(self, step_id: str) -> None:
         """The operator did a portal step; remember it for these answers."""
-        step = next((step for step in self.plan if step.id == step_id), None)
+        step = self._steps_by_id.get(step_id)
         if not isinstance(step, GuidedStep):
             guided = ", ".join(step.id for step in self.plan if isinstance(step, GuidedStep)) or "none on this path"
             raise BadInputError(f"{step_id} is not a portal step of this setup", f"confirm one of: {guided}")
@@ -125,7 +126,7 @@ class Runner:
         while Graph may not show it yet; the record read is the one from before this run touched the step."""
         moments = [self.state.intents[step_id].at] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
-        step = next((step for step in self.plan if step.id == step_id), None)
+        step = self._steps_by_id.get(step_id)
         if (
             earlier is not None
             and earlier.status in FINISHED
