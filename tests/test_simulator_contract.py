@@ -206,6 +206,8 @@ def test_providers_attach_only_through_user_flow_identity_providers(graph: httpx
     )
     assert flow.headers["Location"].endswith("/beta/identity/b2cUserFlows/B2C_1_Susi")
     assert flow.headers["Location"].startswith("http://127.0.0.1:")
+    version = flow.json()["userFlowTypeVersion"]
+    assert version == 3 and isinstance(version, int), "the doc's example shows the integer 3"
     provider = graph.post("/identity/identityProviders", json=OIDC_PROVIDER).json()
     reference = {"@odata.id": f"https://graph.microsoft.com/beta/identity/identityProviders/{provider['id']}"}
     deprecated = graph.post("/identity/b2cUserFlows/B2C_1_Susi/identityProviders/$ref", json=reference)

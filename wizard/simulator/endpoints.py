@@ -680,7 +680,8 @@ class GraphEndpoints:
             {
                 "id": flow_id,
                 "userFlowType": body["userFlowType"],
-                "userFlowTypeVersion": float(body["userFlowTypeVersion"]),
+                # The docs type it Single but show 3 (identitycontainer-post-b2cuserflows.md): served as shown.
+                "userFlowTypeVersion": int(body["userFlowTypeVersion"]),
                 "isLanguageCustomizationEnabled": False,
                 "defaultLanguageTag": "en",
                 "_providers": [],
