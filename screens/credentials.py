@@ -10,7 +10,7 @@ from textual.widgets import Button, Checkbox, Input, Static
 from screens.base import WizardStep
 from screens.messages import SecretLookedUp, SecretSaved
 from wizard.answers import EXAMPLE_GUID, GUID_PATTERN
-from wizard.clouds import ENDPOINTS, Cloud
+from wizard.clouds import Cloud, asignio_redirect_uri
 
 WHERE_FROM = (
     "From the Asignio Partner Administration site (partner.asignio.com): the Client ID and "
@@ -19,11 +19,6 @@ WHERE_FROM = (
 
 DEMO_SECRET = "demo-secret"
 """The simulated tenant takes any secret; the demo keeps it for the run and leaves the OS keyring alone."""
-
-
-def redirect_uri(tenant: str, cloud: str) -> str:
-    """The redirect URI the Asignio application must list, as the partner article gives its pattern."""
-    return f"https://{tenant}.{ENDPOINTS[Cloud(cloud)].b2clogin_suffix}/{tenant}.onmicrosoft.com/oauth2/authresp"
 
 
 class CredentialsScreen(WizardStep):
@@ -39,7 +34,8 @@ class CredentialsScreen(WizardStep):
         tenant = self.wizard.draft["tenant"]
         yield Static("Asignio credentials", classes="title")
         yield Static(WHERE_FROM, classes="hint")
-        yield Static(f"Its redirect URI must be {redirect_uri(tenant['name'], tenant['cloud'])}", id="redirect")
+        redirect = asignio_redirect_uri(tenant["name"], Cloud(tenant["cloud"]))
+        yield Static(f"Its redirect URI must be {redirect}", id="redirect")
         yield Static("Client ID", classes="label")
         yield Input(
             self.wizard.draft["asignio"].get("client_id", ""),

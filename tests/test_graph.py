@@ -26,7 +26,7 @@ from wizard.graph import (
 )
 from wizard.policies import demo_chain
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
-from wizard.steps import provider_spec
+from wizard.steps.user_flow import provider_spec
 
 SCOPES = ["https://graph.microsoft.com/.default"]
 SECRET = "asignio-client-secret-5b0e"

@@ -40,6 +40,16 @@ ENDPOINTS: dict[Cloud, CloudEndpoints] = {
 }
 
 
+def b2clogin_host(tenant_name: str, cloud: Cloud) -> str:
+    """Where the tenant's sign-in pages live: `<tenant>.b2clogin.com` (or the cloud's own suffix)."""
+    return f"{tenant_name}.{ENDPOINTS[cloud].b2clogin_suffix}"
+
+
+def asignio_redirect_uri(tenant_name: str, cloud: Cloud) -> str:
+    """The redirect URI the Asignio application must list, as the partner article gives its pattern."""
+    return f"https://{b2clogin_host(tenant_name, cloud)}/{tenant_name}.onmicrosoft.com/oauth2/authresp"
+
+
 def graph_beta_url(cloud: Cloud) -> str:
     """The Graph beta base URL: the cloud's, or the root named by ASIGNIO_SETUP_GRAPH_URL."""
     root = os.environ.get(GRAPH_URL_ENV) or ENDPOINTS[cloud].graph_root

@@ -23,7 +23,8 @@ from wizard.events import (
     StepWaiting,
 )
 from wizard.state import Intent, RunState, StateStore, StepRecord
-from wizard.steps import Finding, GuidedStep, Step, StepContext, TestApplication, build_plan, run_now_url
+from wizard.steps import Finding, GuidedStep, Step, StepContext, build_plan, run_now_url
+from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
     from wizard.graph import GraphClient

@@ -13,14 +13,9 @@ from wizard.events import RunFinished
 from wizard.runner import Emit, Runner
 from wizard.secrets import resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
-from wizard.steps import (
-    BASE_POLICY,
-    EXTENSIONS_POLICY,
-    LOCALIZATION_POLICY,
-    PERMISSIONS_FOR_EVERY_PATH,
-    BaseChain,
-    Preflight,
-)
+from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
+from wizard.steps.custom_policy import BaseChain
+from wizard.steps.preflight import Preflight
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt

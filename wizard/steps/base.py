@@ -1,0 +1,184 @@
+"""What every step is made of. Each looks at the tenant first (`check`) and changes it only when needed (`apply`).
+
+A step never trusts its own earlier run: after a crash between a request and the state write, the next
+`check` finds what the tenant holds and carries on from there, so nothing is created twice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from wizard.answers import Answers, Pivot
+from wizard.clouds import ENDPOINTS
+from wizard.permissions import (
+    APPLICATIONS,
+    GRANTS,
+    KEY_SETS,
+    POLICIES,
+    PROVIDERS,
+    USER_FLOWS,
+)
+
+if TYPE_CHECKING:
+    from wizard.graph import (
+        GraphClient,
+        Organization,
+    )
+    from wizard.graph import IdentityProvider as TenantIdentityProvider
+    from wizard.policies import GeneratedPolicies
+
+B2C_TENANT_TYPE = "AAD B2C"
+"""Graph's organization.tenantType for a B2C tenant; compared without spaces or case, to be lenient."""
+BASE_POLICY = "B2C_1A_TrustFrameworkBase"
+LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
+EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
+OIDC_PROVIDER_KIND = "openIdConnectIdentityProvider"
+SIGN_UP_OR_SIGN_IN = "signUpOrSignIn"
+UPLOADED_SECRET_KTY = "oct"
+"""An uploaded secret's key type; Graph documents it as "OCT", so it is compared without case."""
+SIGNATURE_USE = "sig"
+POLICY_KEY_LIFETIME_DAYS = 730
+POLICY_KEY_RENEWAL_DAYS = 30
+TEST_APP_SCOPES = "openid offline_access"
+STARTER_PACK_URL = "https://github.com/Azure-Samples/active-directory-b2c-custom-policy-starterpack"
+CUSTOM_POLICY_TUTORIAL = (
+    "https://learn.microsoft.com/azure/active-directory-b2c/tutorial-create-user-flows?pivots=b2c-custom-policy"
+)
+
+PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
+    Pivot.CUSTOM_POLICY: tuple(operation.permission for operation in (POLICIES, KEY_SETS, APPLICATIONS, GRANTS)),
+    Pivot.USER_FLOW: tuple(operation.permission for operation in (PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)),
+}
+PERMISSIONS_FOR_EVERY_PATH = tuple(
+    permission
+    for permission in PERMISSIONS_FOR_PIVOT[Pivot.CUSTOM_POLICY]
+    if permission in PERMISSIONS_FOR_PIVOT[Pivot.USER_FLOW]
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What `check` saw: whether the step's work is already in the tenant, and the ids it found."""
+
+    done: bool
+    summary: str
+    ids: dict[str, str] = field(default_factory=dict)
+    found: Any = None
+
+
+@dataclass
+class RunFacts:
+    """What steps learn from the tenant and hand to the steps after them, within one run."""
+
+    organization: Organization | None = None
+    policy_ids: tuple[str, ...] = ()
+    """Every policy id the tenant listed, as the base check saw them."""
+    chain: dict[str, bytes] = field(default_factory=dict)
+    current_relying_party: bytes | None = None
+    generated: GeneratedPolicies | None = None
+    provider: TenantIdentityProvider | None = None
+    user_flow_id: str | None = None
+
+
+@dataclass
+class StepContext:
+    """Everything a step may use; steps never reach for globals."""
+
+    answers: Answers
+    graph: GraphClient
+    secret: Callable[[], str]
+    back_up: Callable[[str, bytes], object]
+    confirmed: Callable[[str], bool]
+    intend: Callable[[str, Sequence[str]], None]
+    """Record in the state, before a create Graph cannot repeat safely, that the step is about to make it."""
+    intent_known: Callable[[str], tuple[str, ...] | None]
+    """What the tenant held when an earlier, unfinished run noted that intent (None: it noted none)."""
+    claim_age: Callable[[str], float | None]
+    """Seconds since an earlier run made, found or was about to make the step's work, while that is recent enough
+    for Graph not to show it yet (replication); None otherwise."""
+    rotate_secret: bool = False
+    """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
+    patient: bool = True
+    """Steps wait for what an earlier run recently made to show (see `look_patiently`); the review, which writes
+    nothing, takes the first look as it is rather than keep the operator waiting on a silent screen."""
+    facts: RunFacts = field(default_factory=RunFacts)
+
+
+Progress = Callable[[str], None]
+T = TypeVar("T")
+
+
+class Step(ABC):
+    """One idempotent piece of the setup."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    after: tuple[str, ...] = ()
+    """Steps that must have finished first."""
+    answer_sections: ClassVar[tuple[str, ...]] = ()
+    """Answer sections the step depends on; the state records their fingerprint."""
+    writes: ClassVar[bool] = True
+    """False for steps that only read."""
+    needs_secret: ClassVar[bool] = False
+    """True when the step sends the Asignio Client Secret: the run then resolves it before writing anything."""
+
+    def __init__(self, after: tuple[str, ...] | None = None) -> None:
+        if after is not None:
+            self.after = after
+
+    @abstractmethod
+    async def check(self, ctx: StepContext) -> Finding:
+        """Ask the tenant whether the step's work is there; change nothing."""
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        """Make the tenant hold what the answers ask for; returns what is there now."""
+        return finding
+
+    def describe(self, answers: Answers) -> str:
+        """One line for the review screen: what the step will make."""
+        return self.title
+
+
+class GuidedStep(Step):
+    """A portal change no Graph API makes: the operator does it and confirms it."""
+
+    writes = False
+
+    @abstractmethod
+    def instructions(self, answers: Answers) -> tuple[str, ...]:
+        """The exact clicks, in order."""
+
+    def link(self, answers: Answers) -> str:
+        """A deep link to the tenant's user flows in the Azure portal."""
+        endpoints = ENDPOINTS[answers.tenant.cloud]
+        return (
+            f"{endpoints.portal}/#@{answers.tenant.domain}/blade/Microsoft_AAD_B2CAdmin/"
+            "TenantManagementMenuBlade/userJourneys"
+        )
+
+    async def check(self, ctx: StepContext) -> Finding:
+        if ctx.confirmed(self.id):
+            return Finding(True, "confirmed by the operator")
+        return Finding(False, "waiting for the operator to do this in the Azure portal")
+
+
+async def look_patiently(
+    ctx: StepContext, step_id: str, what: str, look: Callable[[], Awaitable[T]], complete: Callable[[T], bool]
+) -> T:
+    """The step's look at the tenant. When an earlier run recently made (or was about to make) the work and Graph
+    does not show it yet, look again until it does or the replication budget has passed: a re-run right after a
+    run, or after a crash, never makes a second one of what is only not visible yet."""
+    found = await look()
+    age = ctx.claim_age(step_id)
+    if not ctx.patient or age is None or complete(found):
+        return found
+
+    async def again() -> tuple[T] | None:
+        value = await look()
+        return (value,) if complete(value) else None
+
+    shown = await ctx.graph.eventually(f"{what} (made moments ago)", again, budget=max(0.0, ctx.graph.lag_budget - age))
+    return shown[0] if shown is not None else found

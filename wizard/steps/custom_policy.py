@@ -1,0 +1,258 @@
+"""The custom-policy path: the policy key, the base chain check, the extensions and relying-party uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from wizard.answers import Answers, Mfa
+from wizard.errors import PolicyError, SetupError, TenantNotReadyError
+from wizard.steps.base import (
+    BASE_POLICY,
+    CUSTOM_POLICY_TUTORIAL,
+    EXTENSIONS_POLICY,
+    LOCALIZATION_POLICY,
+    POLICY_KEY_LIFETIME_DAYS,
+    POLICY_KEY_RENEWAL_DAYS,
+    SIGNATURE_USE,
+    STARTER_PACK_URL,
+    UPLOADED_SECRET_KTY,
+    Finding,
+    Progress,
+    Step,
+    StepContext,
+    look_patiently,
+)
+
+if TYPE_CHECKING:
+    from wizard.graph import (
+        Key,
+        KeySet,
+    )
+    from wizard.policies import GeneratedPolicies
+
+
+class PolicyKey(Step):
+    """The policy key B2C keeps the Asignio Client Secret in (the seed's 'Create Asignio policy key')."""
+
+    id = "policy-key"
+    title = "Store the Asignio Client Secret as a policy key"
+    after = ("preflight",)
+    answer_sections = ("custom_policy",)
+    needs_secret = True
+
+    def describe(self, answers: Answers) -> str:
+        return f"Policy key {answers.custom_policy.policy_key} (signature, holds the Client Secret)"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.custom_policy.policy_key
+        known = ctx.intent_known(self.id)
+
+        def complete(key_set: KeySet | None) -> bool:
+            if known is not None:
+                return _holds_key_not_in(key_set, known)
+            return key_set is not None and bool(key_set.keys)
+
+        key_set = await look_patiently(
+            ctx, self.id, f"the key set {name} and its key", lambda: ctx.graph.key_set(name), complete
+        )
+        if known is not None and complete(key_set):
+            assert key_set is not None
+            return Finding(True, f"{name} holds the key the interrupted run uploaded", {"key_set": key_set.id}, key_set)
+        if key_set is None:
+            return Finding(False, f"{name} does not exist yet")
+        ids = {"key_set": key_set.id}
+        if not key_set.keys:
+            return Finding(False, f"{name} exists but holds no key yet", ids, key_set)
+        foreign = [key for key in key_set.keys if not key.is_kind(UPLOADED_SECRET_KTY, SIGNATURE_USE)]
+        if foreign:
+            raise TenantNotReadyError(
+                f"{name} holds a {foreign[0].kty} {foreign[0].use} key, not an uploaded client secret for signing",
+                "set [custom_policy] policy_key to the name of a key set that holds nothing else, then run again",
+            )
+        if known is not None:
+            return Finding(False, f"the interrupted run's upload never reached {name}: it is sent again", ids, key_set)
+        if ctx.rotate_secret:
+            return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
+        renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
+        expiries = [key.exp for key in key_set.keys if key.exp is not None]
+        if len(expiries) == len(key_set.keys) and max(expiries) < renew_after:
+            return Finding(False, f"{name}'s key expires on {_date(max(expiries))}: a new one is due", ids, key_set)
+        return Finding(True, f"{name} holds a key", ids, key_set)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        name = ctx.answers.custom_policy.policy_key
+        key_set = finding.found
+        if key_set is None:
+            progress(f"creating the key set {name}")
+            key_set = await ctx.graph.create_key_set(name)
+        progress(f"uploading the Client Secret into {key_set.id}")
+        now = int(time.time())
+        expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
+        ctx.intend(self.id, [_key_identity(key) for key in key_set.keys])
+        await ctx.graph.upload_secret(key_set.id, ctx.secret(), use=SIGNATURE_USE, nbf=now, exp=expires)
+        return Finding(
+            True,
+            f"{key_set.id} holds the Client Secret (signature key, expires {_date(expires)})",
+            {"key_set": key_set.id},
+        )
+
+
+def _key_identity(key: Key) -> str:
+    """A key as the tenant shows it: its kid, or its validity where Graph gives no kid."""
+    return key.kid or f"{key.nbf}-{key.exp}"
+
+
+def _holds_key_not_in(key_set: KeySet | None, known: tuple[str, ...]) -> bool:
+    """True when the key set has a key the tenant did not hold when the interrupted run noted its upload."""
+    return key_set is not None and any(_key_identity(key) not in known for key in key_set.keys)
+
+
+def _date(epoch_seconds: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch_seconds))
+
+
+class BaseChain(Step):
+    """Downloads the tenant's starter-pack chain and builds the Asignio policies from it (nothing written)."""
+
+    id = "base-chain"
+    title = "Read the tenant's base policies and build the Asignio policies"
+    after = ("preflight",)
+    answer_sections = ("tenant", "asignio", "setup", "custom_policy")
+    writes = False
+
+    async def check(self, ctx: StepContext) -> Finding:
+        graph, answers = ctx.graph, ctx.answers
+        ctx.facts.policy_ids = tuple(await graph.policy_ids())
+        present = {policy_id.lower(): policy_id for policy_id in ctx.facts.policy_ids}
+        missing = [name for name in (BASE_POLICY, EXTENSIONS_POLICY) if name.lower() not in present]
+        if missing:
+            raise TenantNotReadyError(
+                f"The tenant has no {' and no '.join(missing)} policy: the custom-policy path builds on "
+                "Microsoft's starter pack",
+                f"upload TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml "
+                f"from the SocialAndLocalAccounts (or ...WithMfa) folder of {STARTER_PACK_URL}, in that order "
+                f"({CUSTOM_POLICY_TUTORIAL}), then run again",
+            )
+        wanted = [
+            present[name.lower()]
+            for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
+            if name.lower() in present
+        ]
+        relying_party = present.get(answers.custom_policy.relying_party.lower())
+        contents = await asyncio.gather(
+            *(graph.policy_xml(policy_id) for policy_id in wanted),
+            graph.policy_xml(relying_party) if relying_party else _no_policy(),
+        )
+        chain = {policy_id: content for policy_id, content in zip(wanted, contents, strict=False) if content}
+        while unfetched := _bases_not_in(chain):
+            absent = [base for base in unfetched if base.lower() not in present]
+            if absent:
+                raise TenantNotReadyError(
+                    f"The tenant's policies build on {', '.join(absent)}, which the tenant does not have",
+                    f"upload {', '.join(absent)} from the same starter pack ({STARTER_PACK_URL}); B2C needs the "
+                    "order Base → Localization → Extensions. Then run again",
+                )
+            more = await asyncio.gather(*(graph.policy_xml(present[base.lower()]) for base in unfetched))
+            chain.update(
+                {present[base.lower()]: content or b"" for base, content in zip(unfetched, more, strict=False)}
+            )
+        ctx.facts.chain = chain
+        ctx.facts.current_relying_party = contents[-1]
+        ctx.facts.generated = generate_policies(answers, chain)
+        return Finding(True, f"found {', '.join(chain)}; the Asignio policies validate against them")
+
+
+def _bases_not_in(chain: Mapping[str, bytes]) -> list[str]:
+    """The BasePolicy ids the downloaded policies name but the download does not hold (unparseable ones are
+    left for the policy engine to explain)."""
+    from wizard.policies.chain import parse_documents
+
+    held = {policy_id.lower() for policy_id in chain}
+    policies, _ = parse_documents(chain)
+    return sorted({policy.base_id for policy in policies if policy.base_id and policy.base_id.lower() not in held})
+
+
+async def _no_policy() -> None:
+    return None
+
+
+def generate_policies(answers: Answers, chain: Mapping[str, bytes]) -> GeneratedPolicies:
+    """The policy engine's output; a base that cannot host the journey is a tenant problem, not an input one."""
+    from wizard.policies import generate
+
+    try:
+        return generate(answers, chain)
+    except PolicyError as error:
+        raise TenantNotReadyError(error.what, error.fix) from None
+
+
+class UploadPolicy(Step):
+    """Uploads one generated policy when the tenant's copy differs; backs up what it replaces."""
+
+    after: tuple[str, ...] = ("base-chain",)
+    answer_sections = ("tenant", "asignio", "setup", "custom_policy")
+
+    @abstractmethod
+    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+        """(policy id, the generated content, the tenant's current content or None)."""
+
+    async def check(self, ctx: StepContext) -> Finding:
+        from wizard.policies import same_content
+
+        policy_id, wanted, current = self.target(ctx)
+        if same_content(current, wanted):
+            return Finding(True, f"{policy_id} is up to date", {"policy": policy_id})
+        state = "differs from what the answers make" if current else "is not in the tenant yet"
+        return Finding(False, f"{policy_id} {state}", {"policy": policy_id})
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        policy_id, wanted, current = self.target(ctx)
+        if current is not None:
+            ctx.back_up(policy_id, current)
+            progress(f"backed up the tenant's {policy_id}")
+        progress(f"uploading {policy_id} ({len(wanted):,} bytes)")
+        created = await ctx.graph.upload_policy(policy_id, wanted)
+        return Finding(True, f"{policy_id} {'created' if created else 'replaced'}", {"policy": policy_id})
+
+
+class ExtensionsPolicy(UploadPolicy):
+    id = "extensions-policy"
+    title = "Upload the extensions policy with the Asignio provider and journey"
+    after = ("base-chain", "policy-key")
+
+    def describe(self, answers: Answers) -> str:
+        mfa = " and phone MFA" if answers.setup.mfa is Mfa.PHONE else ""
+        return f"Merge the Asignio claims provider, journey {answers.custom_policy.journey_id}{mfa} into the extensions"
+
+    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+        generated = _generated(ctx)
+        return (
+            generated.extensions.policy_id,
+            generated.extensions.content,
+            ctx.facts.chain.get(generated.extensions.policy_id),
+        )
+
+
+class RelyingPartyPolicy(UploadPolicy):
+    id = "relying-party"
+    title = "Upload the relying-party policy"
+    after = ("extensions-policy",)
+
+    def describe(self, answers: Answers) -> str:
+        return (
+            f"Relying-party policy {answers.custom_policy.relying_party} → journey {answers.custom_policy.journey_id}"
+        )
+
+    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+        generated = _generated(ctx)
+        return generated.relying_party.policy_id, generated.relying_party.content, ctx.facts.current_relying_party
+
+
+def _generated(ctx: StepContext) -> GeneratedPolicies:
+    if ctx.facts.generated is None:
+        raise SetupError("The Asignio policies were not built", "run the base-chain step first")
+    return ctx.facts.generated

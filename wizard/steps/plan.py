@@ -1,0 +1,54 @@
+"""The ordered steps for the chosen path, and the Run-now URL the finished plan leads to."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from wizard.answers import Answers, Mfa, Pivot
+from wizard.clouds import b2clogin_host
+from wizard.steps.base import Step
+from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
+from wizard.steps.preflight import Preflight
+from wizard.steps.test_app import TestApplication
+from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
+
+
+def run_now_url(answers: Answers, app_id: str) -> str:
+    """The 'Run now' URL the portal would open: sign in through the Asignio policy, land on jwt.ms."""
+    policy = answers.user_flow.name if answers.setup.pivot is Pivot.USER_FLOW else answers.custom_policy.relying_party
+    host = b2clogin_host(answers.tenant.name, answers.tenant.cloud)
+    query = urlencode(
+        {
+            "p": policy,
+            "client_id": app_id,
+            "nonce": "defaultNonce",
+            "redirect_uri": answers.test_app.redirect_uri,
+            "scope": "openid",
+            "response_type": "id_token",
+            "prompt": "login",
+        }
+    )
+    return f"https://{host}/{answers.tenant.domain}/oauth2/v2.0/authorize?{query}"
+
+
+def build_plan(answers: Answers) -> list[Step]:
+    """The ordered steps for the chosen path; every step's `after` names earlier steps only.
+
+    On the custom-policy path the writing steps wait for the base check, so a tenant without a usable
+    starter-pack base is refused before anything is written.
+    """
+    if answers.setup.pivot is Pivot.CUSTOM_POLICY:
+        after_reads = ("preflight", "base-chain")
+        return [
+            Preflight(),
+            BaseChain(),
+            PolicyKey(after=after_reads),
+            ExtensionsPolicy(),
+            RelyingPartyPolicy(),
+            TestApplication(after=after_reads),
+        ]
+    steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
+    if answers.setup.mfa is Mfa.PHONE:
+        steps.append(UserFlowPhoneMfa())
+    steps.append(TestApplication())
+    return steps

@@ -1,0 +1,76 @@
+"""The first step of every path: the tenant is the answers' B2C tenant and the token can do the job."""
+
+from __future__ import annotations
+
+from wizard.errors import PermissionMissingError, SetupError, TenantNotReadyError
+from wizard.graph.models import same_text
+from wizard.permissions import (
+    ORGANIZATION,
+    accepted_for,
+)
+from wizard.steps.base import B2C_TENANT_TYPE, PERMISSIONS_FOR_PIVOT, Finding, Step, StepContext
+
+
+class Preflight(Step):
+    """Sign-in works, the tenant is the one in the answers, it is a B2C tenant, the token can do the job."""
+
+    id = "preflight"
+    title = "Check the tenant and the permissions"
+    answer_sections = ("tenant", "setup", "auth")
+    writes = False
+
+    async def check(self, ctx: StepContext) -> Finding:
+        return await self.verify(ctx, PERMISSIONS_FOR_PIVOT[ctx.answers.setup.pivot])
+
+    @staticmethod
+    async def verify(ctx: StepContext, required: tuple[str, ...]) -> Finding:
+        """Raises when the tenant is not the answers' B2C tenant or the token lacks one of `required`."""
+        answers = ctx.answers
+        organization = await ctx.graph.organization()
+        ctx.facts.organization = organization
+        if organization.tenant_type is None:
+            raise PermissionMissingError(
+                f"Graph does not show the tenant's type to this sign-in: reading it needs {ORGANIZATION.permission} "
+                "(with only User.Read, Graph answers the organization with its type left empty)",
+                f"grant {ORGANIZATION.permission} (with admin consent) to the app you sign in with, then run again",
+            )
+        if not is_b2c(organization.tenant_type):
+            raise TenantNotReadyError(
+                f"{organization.initial_domain} is not an Azure AD B2C tenant (its type is "
+                f"{organization.tenant_type or 'unknown'})",
+                "sign in to your B2C tenant instead; create one with the 'Create an Azure AD B2C tenant' tutorial",
+            )
+        if organization.initial_domain.lower() != answers.tenant.domain:
+            raise SetupError(
+                f"Signed in to {organization.initial_domain}, but the answers name {answers.tenant.domain}",
+                "sign in to the tenant the answers name, or change [tenant] name",
+            )
+        missing = missing_permissions(ctx.graph.granted_permissions(), required)
+        if missing:
+            raise PermissionMissingError(
+                f"The sign-in lacks the Graph permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                "grant them (admin consent) to the app you sign in with, or sign in as an admin who can consent, "
+                "then run again",
+            )
+        who = ctx.graph.signed_in_as()
+        signed_in = f", signed in as {who}" if who else ""
+        return Finding(
+            True, f"{organization.initial_domain} is an Azure AD B2C tenant{signed_in}", {"tenant_id": organization.id}
+        )
+
+
+def is_b2c(tenant_type: str | None) -> bool:
+    return same_text(tenant_type, B2C_TENANT_TYPE)
+
+
+def missing_permissions(granted: set[str] | None, required: tuple[str, ...]) -> list[str]:
+    """The permissions in `required` the token carries neither itself nor one its docs accept instead (none known
+    when the token is not a JWT)."""
+    if granted is None:
+        return []
+    granted_lower = {permission.lower() for permission in granted}
+    return [
+        permission
+        for permission in required
+        if not any(candidate.lower() in granted_lower for candidate in accepted_for(permission))
+    ]

@@ -1,0 +1,123 @@
+"""Both paths: the jwt.ms test application, its service principal and admin consent."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wizard.answers import Answers
+from wizard.errors import TenantNotReadyError
+from wizard.steps.base import TEST_APP_SCOPES, Finding, Progress, Step, StepContext, look_patiently
+
+if TYPE_CHECKING:
+    from wizard.graph import (
+        Application,
+        PermissionGrant,
+        ServicePrincipal,
+    )
+
+
+@dataclass(frozen=True)
+class TestAppParts:
+    app: Application | None
+    app_ok: bool
+    client: ServicePrincipal | None
+    graph: ServicePrincipal
+    grant: PermissionGrant | None
+
+
+def test_app_unique_name(display_name: str) -> str:
+    """The client-chosen key the test app is upserted by (application-upsert.md): the same answers always name
+    the same app, so a repeat after a crash updates it instead of making a second one."""
+    import hashlib
+
+    digest = hashlib.sha256(display_name.strip().lower().encode("utf-8")).hexdigest()[:12]
+    return f"asignio-setup-test-app-{digest}"
+
+
+class TestApplication(Step):
+    """The jwt.ms app registration, its service principal and admin consent for openid + offline_access."""
+
+    id = "test-app"
+    title = "Register the jwt.ms test application"
+    after = ("preflight",)
+    answer_sections = ("test_app",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"App registration '{answers.test_app.display_name}' → {answers.test_app.redirect_uri}, admin consent"
+
+    async def _parts(self, ctx: StepContext) -> TestAppParts:
+        return await look_patiently(
+            ctx,
+            self.id,
+            f"the app {ctx.answers.test_app.display_name} and its consent",
+            lambda: self._look(ctx),
+            self._complete,
+        )
+
+    async def _look(self, ctx: StepContext) -> TestAppParts:
+        from wizard.graph import GRAPH_APP_ID
+
+        wanted = ctx.answers.test_app
+        apps, graph = await asyncio.gather(
+            ctx.graph.applications_named(wanted.display_name), ctx.graph.service_principal(GRAPH_APP_ID)
+        )
+        if graph is None:
+            raise TenantNotReadyError(
+                "The tenant has no service principal for Microsoft Graph",
+                "this is unusual for a B2C tenant: check the tenant in the Azure portal",
+            )
+        if not apps:
+            return TestAppParts(None, False, None, graph, None)
+        app = min(apps, key=lambda candidate: candidate.object_id)
+        app_ok = wanted.redirect_uri in app.redirect_uris and app.id_token_issuance
+        client = await ctx.graph.service_principal(app.app_id)
+        grant = await ctx.graph.permission_grant(client.object_id, graph.object_id) if client else None
+        return TestAppParts(app, app_ok, client, graph, grant)
+
+    def _complete(self, parts: TestAppParts) -> bool:
+        return parts.app is not None and parts.app_ok and parts.client is not None and self._grant_ok(parts.grant)
+
+    @staticmethod
+    def _grant_ok(grant: PermissionGrant | None) -> bool:
+        return grant is not None and set(TEST_APP_SCOPES.split()) <= grant.scopes
+
+    async def check(self, ctx: StepContext) -> Finding:
+        parts = await self._parts(ctx)
+        name = ctx.answers.test_app.display_name
+        if parts.app is None:
+            return Finding(False, f"no app registration named {name} yet", found=parts)
+        ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
+        done = self._complete(parts)
+        summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
+        return Finding(done, summary, ids, parts)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        wanted = ctx.answers.test_app
+        parts: TestAppParts = finding.found
+        app = parts.app
+        if app is None:
+            progress(f"registering {wanted.display_name}")
+            unique_name = test_app_unique_name(wanted.display_name)
+            app = await ctx.graph.upsert_test_application(unique_name, wanted.display_name, wanted.redirect_uri)
+            if app is None:
+                progress("the tenant does not take upserts: creating it, noted first so a repeat looks before creating")
+                ctx.intend(self.id, ())
+                app = await ctx.graph.create_test_application(wanted.display_name, wanted.redirect_uri)
+        elif not parts.app_ok:
+            progress(f"setting the reply URL {wanted.redirect_uri} and ID tokens on {wanted.display_name}")
+            await ctx.graph.update_test_application(app.object_id, wanted.redirect_uri)
+        client = parts.client
+        if client is None:
+            progress("creating its service principal")
+            client = await ctx.graph.create_service_principal(app.app_id, wanted.display_name)
+        if parts.grant is None:
+            progress(f"granting admin consent for {TEST_APP_SCOPES}")
+            await ctx.graph.create_permission_grant(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
+        elif not self._grant_ok(parts.grant):
+            scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
+            await ctx.graph.update_permission_grant(parts.grant.id, scopes)
+        return Finding(
+            True, f"{wanted.display_name} ({app.app_id}) is ready", {"application": app.object_id, "app_id": app.app_id}
+        )

@@ -1,0 +1,206 @@
+"""The user-flow path: the Asignio OpenID Connect provider, the user flow offering it, and the portal steps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wizard.answers import Answers
+from wizard.errors import SetupError, TenantNotReadyError
+from wizard.graph.models import same_text
+from wizard.steps.base import (
+    OIDC_PROVIDER_KIND,
+    SIGN_UP_OR_SIGN_IN,
+    Finding,
+    GuidedStep,
+    Progress,
+    Step,
+    StepContext,
+    look_patiently,
+)
+
+if TYPE_CHECKING:
+    from wizard.graph import IdentityProvider as TenantIdentityProvider
+    from wizard.graph import (
+        OidcProviderSpec,
+    )
+
+
+def provider_spec(answers: Answers) -> OidcProviderSpec:
+    """The OpenID Connect provider exactly as the seed's portal steps configure it."""
+    from wizard.graph import OidcProviderSpec
+
+    return OidcProviderSpec(
+        display_name=answers.asignio.display_name,
+        client_id=answers.asignio.client_id,
+        metadata_url=answers.asignio.metadata_url,
+        scope="openid email profile",
+        response_type="code",
+        response_mode="query",
+        domain_hint=answers.asignio.domain_hint,
+        claims_mapping={
+            "userId": "sub",
+            "displayName": "name",
+            "givenName": "given_name",
+            "surname": "family_name",
+            "email": "email",
+        },
+    )
+
+
+def _matches(provider: TenantIdentityProvider, spec: OidcProviderSpec) -> bool:
+    return (
+        (provider.client_id or "").lower() == spec.client_id
+        and provider.metadata_url == spec.metadata_url
+        and provider.scope == spec.scope
+        and same_text(provider.response_type, spec.response_type)
+        and same_text(provider.response_mode, spec.response_mode)
+        and provider.domain_hint == spec.domain_hint
+        and provider.claims_mapping == spec.claims_mapping
+    )
+
+
+class IdentityProvider(Step):
+    id = "identity-provider"
+    title = "Add Asignio as an OpenID Connect identity provider"
+    after = ("preflight",)
+    answer_sections = ("asignio",)
+    needs_secret = True
+
+    def describe(self, answers: Answers) -> str:
+        return f"OpenID Connect provider '{answers.asignio.display_name}' (client id {answers.asignio.client_id})"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        spec = provider_spec(ctx.answers)
+        named = await look_patiently(
+            ctx, self.id, f"the provider {spec.display_name}", lambda: _providers_named(ctx, spec.display_name), bool
+        )
+        if not named:
+            return Finding(False, f"no identity provider named {spec.display_name} yet")
+        provider = named[0]
+        if not same_text(provider.kind, OIDC_PROVIDER_KIND):
+            raise TenantNotReadyError(
+                f"An identity provider named {spec.display_name} exists but is a {provider.kind}, not OpenID Connect",
+                "set [asignio] display_name to a name no other provider uses, then run again",
+            )
+        ctx.facts.provider = provider
+        if _matches(provider, spec) and not ctx.rotate_secret:
+            return Finding(True, f"{spec.display_name} is configured", {"provider": provider.id}, provider)
+        if ctx.rotate_secret:
+            return Finding(
+                False, f"a new Client Secret was given for {spec.display_name}", {"provider": provider.id}, provider
+            )
+        return Finding(False, f"{spec.display_name} exists with other settings", {"provider": provider.id}, provider)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        spec = provider_spec(ctx.answers)
+        if finding.found is None:
+            progress(f"creating the provider {spec.display_name}")
+            ctx.intend(self.id, ())
+            provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
+            ctx.facts.provider = provider
+            return Finding(True, f"{spec.display_name} created", {"provider": provider.id})
+        progress(f"updating the provider {spec.display_name}")
+        await ctx.graph.update_oidc_provider(finding.found.id, spec, ctx.secret())
+        return Finding(True, f"{spec.display_name} updated", {"provider": finding.found.id})
+
+
+async def _providers_named(ctx: StepContext, display_name: str) -> list[TenantIdentityProvider]:
+    return [
+        provider
+        for provider in await ctx.graph.identity_providers()
+        if provider.display_name.lower() == display_name.lower()
+    ]
+
+
+class UserFlow(Step):
+    id = "user-flow"
+    title = "Create the sign-up and sign-in user flow"
+    after = ("preflight",)
+    answer_sections = ("user_flow",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"User flow {answers.user_flow.name} (sign up and sign in, recommended version)"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.user_flow.name
+        flow = await look_patiently(
+            ctx, self.id, f"the user flow {name}", lambda: ctx.graph.user_flow(name), lambda found: found is not None
+        )
+        if flow is None:
+            return Finding(False, f"{name} does not exist yet")
+        if not same_text(flow.user_flow_type, SIGN_UP_OR_SIGN_IN):
+            raise TenantNotReadyError(
+                f"{name} exists but is a {flow.user_flow_type} flow, not sign up and sign in",
+                "set [user_flow] name to a name no other flow uses (or delete that flow in the portal), then run again",
+            )
+        ctx.facts.user_flow_id = flow.id
+        return Finding(True, f"{flow.id} exists", {"user_flow": flow.id})
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        progress(f"creating {ctx.answers.user_flow.name}")
+        flow = await ctx.graph.create_user_flow(ctx.answers.user_flow.name)
+        ctx.facts.user_flow_id = flow.id
+        return Finding(True, f"{flow.id} created", {"user_flow": flow.id})
+
+
+class AttachProvider(Step):
+    id = "attach-provider"
+    title = "Offer Asignio in the user flow"
+    after = ("identity-provider", "user-flow")
+    answer_sections = ("asignio", "user_flow")
+
+    def _ids(self, ctx: StepContext) -> tuple[str, str]:
+        if ctx.facts.provider is None or ctx.facts.user_flow_id is None:
+            raise SetupError("The provider and the user flow must exist first", "run the earlier steps")
+        return ctx.facts.user_flow_id, ctx.facts.provider.id
+
+    async def check(self, ctx: StepContext) -> Finding:
+        if ctx.facts.provider is None or ctx.facts.user_flow_id is None:
+            return Finding(False, "the provider and the user flow are not both there yet")
+        flow_id, provider_id = self._ids(ctx)
+        offered = await look_patiently(
+            ctx,
+            self.id,
+            f"{ctx.answers.asignio.display_name} in {flow_id}",
+            lambda: ctx.graph.user_flow_provider_ids(flow_id),
+            lambda ids: provider_id in ids,
+        )
+        if provider_id in offered:
+            return Finding(True, f"{flow_id} offers {ctx.answers.asignio.display_name}")
+        return Finding(False, f"{flow_id} does not offer {ctx.answers.asignio.display_name} yet")
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        flow_id, provider_id = self._ids(ctx)
+        await ctx.graph.attach_provider(flow_id, provider_id)
+        return Finding(True, f"{flow_id} offers {ctx.answers.asignio.display_name}")
+
+
+class LocalAccountsOff(GuidedStep):
+    id = "local-accounts-off"
+    title = "Turn off local accounts in the user flow (Azure portal)"
+    after = ("attach-provider",)
+    answer_sections = ("user_flow",)
+
+    def instructions(self, answers: Answers) -> tuple[str, ...]:
+        return (
+            "Open the link and, in the Azure AD B2C blade, select User flows.",
+            f"Select {answers.user_flow.name}, then Identity providers.",
+            "Under Local accounts, select None (this turns off email and password sign-in).",
+            f"Check that {answers.asignio.display_name} is selected under Custom identity providers, then Save.",
+        )
+
+
+class UserFlowPhoneMfa(GuidedStep):
+    id = "user-flow-mfa"
+    title = "Turn on phone MFA in the user flow (Azure portal)"
+    after = ("user-flow",)
+    answer_sections = ("user_flow", "setup")
+
+    def instructions(self, answers: Answers) -> tuple[str, ...]:
+        return (
+            "Open the link and, in the Azure AD B2C blade, select User flows.",
+            f"Select {answers.user_flow.name}, then Properties.",
+            "Under Multifactor authentication, set Type of method to 'SMS or phone call' "
+            "and MFA enforcement to 'Always on'.",
+            "Select Save.",
+        )
