@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from wizard.answers import parse_answers  # noqa: E402
 from wizard.policies import demo_chain  # noqa: E402
 from wizard.simulator import RequestRecord, SimulatedTenant, SimulatorServer  # noqa: E402
-from wizard.steps import Step, build_plan  # noqa: E402
+from wizard.steps import Plan, build_plan  # noqa: E402
 
 BARE_IMPORTS = [sys.executable, "-c", "import httpx, lxml.etree, pydantic"]
 SECRET = "benchmark-secret"
@@ -91,13 +91,13 @@ def sequential_rounds(records: list[RequestRecord]) -> int:
     return rounds
 
 
-def critical_path_rounds(plan: list[Step], log: list[RequestRecord]) -> int:
+def critical_path_rounds(plan: Plan, log: list[RequestRecord]) -> int:
     """The longest chain of dependent request rounds through the plan's step graph."""
     by_step: dict[str, list[RequestRecord]] = {}
     for record in log:
         by_step.setdefault(step_of(record), []).append(record)
     longest: dict[str, int] = {}
-    for step in plan:
+    for step in plan.steps:
         before = max((longest[name] for name in step.after), default=0)
         longest[step.id] = before + sequential_rounds(by_step.get(step.id, []))
     return max(longest.values())

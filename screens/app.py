@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
     from wizard.events import Event
-    from wizard.session import Session, TenantIdentity
+    from wizard.session import Session, SignedInTenant, TenantIdentity
     from wizard.simulator import SimulatorServer
     from wizard.state import SavedRun
 
@@ -94,6 +94,7 @@ class AsignioSetupApp(App[int]):
         self.draft: Draft = fresh_draft(demo)
         self.resuming = False
         self.identity: TenantIdentity | None = None
+        self.signed_in: SignedInTenant | None = None
         self.session: Session | None = None
         self.simulator: SimulatorServer | None = None
         self._typed_secret: str | None = None
@@ -117,9 +118,10 @@ class AsignioSetupApp(App[int]):
         return WelcomeScreen()
 
     async def on_unmount(self) -> None:
-        if self.session is not None:
-            session, self.session = self.session, None
-            await self.await_graph(session.close())
+        self.session = None
+        if self.signed_in is not None:
+            signed_in, self.signed_in = self.signed_in, None
+            await self.await_graph(signed_in.close())
         if self._graph_loop is not None:
             await asyncio.to_thread(self._graph_loop.stop)
         if self.simulator is not None:
@@ -197,32 +199,28 @@ class AsignioSetupApp(App[int]):
         def show_device_code(url: str, code: str, expires_on: datetime) -> None:
             reply_to.post_message(DeviceCodeIssued(url, code, expires_on))
 
-        self.session = self._open_session(show_device_code)
-        self.identity = self.run_graph(self.session.identify())
+        self.signed_in = self._sign_in(show_device_code)
+        self.identity = self.run_graph(self.signed_in.identify())
         reply_to.post_message(SignedIn(self.identity))
 
-    def _open_session(self, device_code_prompt: DeviceCodePrompt) -> Session:
-        from wizard.session import Session
+    def _sign_in(self, device_code_prompt: DeviceCodePrompt) -> SignedInTenant:
+        """Signs in to the draft's tenant with the draft's sign-in method; nothing else needs to be known yet."""
+        from wizard.answers import parse_sign_in
+        from wizard.session import sign_in
 
         if self.demo and self.simulator is None:
             from wizard.simulator import start_demo
 
             self.simulator = start_demo(self.demo_state, name=self.draft["tenant"]["name"])
-        return Session.open(self.sign_in_answers(), demo=self.simulator, device_code_prompt=device_code_prompt)
-
-    def sign_in_answers(self) -> Answers:
-        """The draft as far as sign-in needs it: tenant and auth. `Session.open` wants whole answers, so the
-        Asignio client id and the path not chosen yet are the model's examples until `session_for_draft`."""
-        from wizard.answers import EXAMPLE_GUID, Pivot, parse_answers
-
-        draft = copy.deepcopy(self.draft)
-        draft["asignio"].setdefault("client_id", EXAMPLE_GUID)
-        draft["setup"].setdefault("pivot", Pivot.USER_FLOW.value)
-        return parse_answers(draft, "the wizard's answers")
+        draft = copy.deepcopy({"tenant": self.draft["tenant"], "auth": self.draft["auth"]})
+        answers = parse_sign_in(draft, "the wizard's answers")
+        return sign_in(answers.tenant, answers.auth, demo=self.simulator, device_code_prompt=device_code_prompt)
 
     def session_for_draft(self) -> Session:
-        """The signed-in session, carrying the draft's answers and the typed secret (same sign-in, new plan)."""
-        self.session = self.require_session().with_answers(self.final_answers(), secret=self._typed_secret)
+        """The setup the draft's answers ask for, on the tenant signed in to, with the typed secret."""
+        if self.signed_in is None:
+            raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
+        self.session = self.signed_in.plan(self.final_answers(), secret=self._typed_secret)
         return self.session
 
     @work(thread=True, exclusive=True, group="keyring-lookup", exit_on_error=False)
@@ -279,10 +277,11 @@ class AsignioSetupApp(App[int]):
         return self.session
 
     def close_session(self) -> None:
-        """Close the session's connections on its loop (from a thread worker: it waits)."""
-        if self.session is not None:
-            session, self.session = self.session, None
-            self.graph_loop().run(session.close())
+        """Close the sign-in's connections on its loop (from a thread worker: it waits)."""
+        self.session = None
+        if self.signed_in is not None:
+            signed_in, self.signed_in = self.signed_in, None
+            self.graph_loop().run(signed_in.close())
 
     @on(Worker.StateChanged)
     def show_worker_error(self, event: Worker.StateChanged) -> None:

@@ -16,6 +16,8 @@ from wizard.auth import (
     DELEGATED_PERMISSIONS,
     StaticTokenCredential,
     credential_for,
+    print_device_code,
+    sign_in_settings,
     token_claims,
 )
 from wizard.errors import SignInError
@@ -34,6 +36,10 @@ def answers(method: str | None = None, cloud: str = "global", **auth: str) -> An
         "auth": {**({"method": method} if method else {}), **auth},
     }
     return parse_answers(data)
+
+
+def credential_from(answers: Answers, **options: Any) -> tuple[Any, list[str]]:
+    return credential_for(answers.tenant, answers.auth, **options)
 
 
 def jwt(claims: dict[str, Any]) -> str:
@@ -59,7 +65,7 @@ def test_the_static_credential_expires_when_its_jwt_does() -> None:
 
 def test_access_token_method_uses_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ACCESS_TOKEN_ENV, "pipeline-token")
-    credential, scopes = credential_for(answers("access-token"))
+    credential, scopes = credential_from(answers("access-token"))
     assert isinstance(credential, StaticTokenCredential)
     assert credential.get_token(*scopes).token == "pipeline-token"
     assert scopes == ["https://graph.microsoft.com/.default"]
@@ -67,34 +73,31 @@ def test_access_token_method_uses_the_environment(monkeypatch: pytest.MonkeyPatc
 
 def test_access_token_method_without_the_variable_says_what_to_set() -> None:
     with pytest.raises(SignInError) as raised:
-        credential_for(answers("access-token"))
+        credential_from(answers("access-token"))
     assert ACCESS_TOKEN_ENV in raised.value.what and ACCESS_TOKEN_ENV in raised.value.fix
 
 
 def test_no_method_means_the_token_variable_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ACCESS_TOKEN_ENV, "pipeline-token")
-    credential, _ = credential_for(answers())
+    credential, _ = credential_from(answers())
     assert isinstance(credential, StaticTokenCredential)
 
 
 def test_no_method_and_no_token_means_device_code_with_explicit_permissions() -> None:
     from azure.identity import DeviceCodeCredential
 
-    shown: list[tuple[str, str, datetime]] = []
-    credential, scopes = credential_for(answers(), prompt=lambda uri, code, expires: shown.append((uri, code, expires)))
-    assert isinstance(credential, DeviceCodeCredential)
+    made, scopes = credential_from(answers(), prompt=lambda uri, code, expires: None)
+    assert isinstance(made, DeviceCodeCredential)
     assert scopes == [f"https://graph.microsoft.com/{permission}" for permission in DELEGATED_PERMISSIONS]
     assert "https://graph.microsoft.com/Policy.ReadWrite.TrustFramework" in scopes
-    assert credential._tenant_id == "contoso.onmicrosoft.com"
-    assert credential._authority == "https://login.microsoftonline.com"
-    credential._prompt_callback("https://microsoft.com/devicelogin", "ABC123", datetime.now())
-    assert shown[0][:2] == ("https://microsoft.com/devicelogin", "ABC123")
+    settings = sign_in_settings(answers().tenant, answers().auth)
+    assert (settings.tenant_id, settings.authority) == ("contoso.onmicrosoft.com", "login.microsoftonline.com")
 
 
-def test_device_code_prints_the_code_by_default(capsys: pytest.CaptureFixture[str]) -> None:
-    credential, _ = credential_for(answers("device-code", cloud="china"))
-    assert credential._authority == "https://login.chinacloudapi.cn"
-    credential._prompt_callback("https://microsoft.com/deviceloginchina", "XYZ789", datetime.now())
+def test_device_code_in_another_cloud_signs_in_there_and_prints_the_code(capsys: pytest.CaptureFixture[str]) -> None:
+    china = answers("device-code", cloud="china")
+    assert sign_in_settings(china.tenant, china.auth).authority == "login.chinacloudapi.cn"
+    print_device_code("https://microsoft.com/deviceloginchina", "XYZ789", datetime.now())
     printed = capsys.readouterr().err
     assert "https://microsoft.com/deviceloginchina" in printed and "XYZ789" in printed
 
@@ -102,16 +105,17 @@ def test_device_code_prints_the_code_by_default(capsys: pytest.CaptureFixture[st
 def test_browser_sign_in_asks_for_the_clouds_graph_permissions() -> None:
     from azure.identity import InteractiveBrowserCredential
 
-    credential, scopes = credential_for(answers("browser", cloud="usgov"))
-    assert isinstance(credential, InteractiveBrowserCredential)
+    made, scopes = credential_from(answers("browser", cloud="usgov"))
+    assert isinstance(made, InteractiveBrowserCredential)
     assert scopes[0].startswith("https://graph.microsoft.us/")
-    assert credential._authority == "https://login.microsoftonline.us"
+    usgov = answers("browser", cloud="usgov")
+    assert sign_in_settings(usgov.tenant, usgov.auth).authority == "login.microsoftonline.us"
 
 
 def test_azure_cli_uses_the_default_scope_of_the_tenant() -> None:
     from azure.identity import AzureCliCredential
 
-    credential, scopes = credential_for(answers("azure-cli"))
+    credential, scopes = credential_from(answers("azure-cli"))
     assert isinstance(credential, AzureCliCredential)
     assert scopes == ["https://graph.microsoft.com/.default"]
     assert credential.tenant_id == "contoso.onmicrosoft.com"
@@ -122,20 +126,20 @@ def test_client_secret_from_the_named_environment_variable(monkeypatch: pytest.M
 
     monkeypatch.setenv("SIGN_IN_SECRET", APP_SECRET)
     asked: list[str] = []
-    credential, scopes = credential_for(
+    credential, scopes = credential_from(
         answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
         secret_lookup=lambda name: asked.append(name) or "from-keyring",
     )
     assert isinstance(credential, ClientSecretCredential)
     assert scopes == ["https://graph.microsoft.com/.default"]
-    assert credential._client_id == SIGN_IN_APP and asked == []
+    assert asked == []
 
 
 def test_client_secret_falls_back_to_the_lookup() -> None:
     from azure.identity import ClientSecretCredential
 
     asked: list[str] = []
-    credential, _ = credential_for(
+    credential, _ = credential_from(
         answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
         secret_lookup=lambda name: asked.append(name) or APP_SECRET,
     )
@@ -145,7 +149,7 @@ def test_client_secret_falls_back_to_the_lookup() -> None:
 
 def test_client_secret_nowhere_says_what_to_set() -> None:
     with pytest.raises(SignInError) as raised:
-        credential_for(
+        credential_from(
             answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
             secret_lookup=lambda name: None,
         )
@@ -156,7 +160,7 @@ def test_client_secret_nowhere_says_what_to_set() -> None:
 async def test_an_access_token_credential_drives_the_facade(monkeypatch: pytest.MonkeyPatch) -> None:
     with SimulatorServer(SimulatedTenant.seeded()) as server:
         monkeypatch.setenv(ACCESS_TOKEN_ENV, server.access_token)
-        credential, scopes = credential_for(answers())
+        credential, scopes = credential_from(answers())
         tenant = GraphClient(credential, graph_url=server.graph_root + "/beta", scopes=scopes)
         organization = await tenant.organization()
         await tenant.close()

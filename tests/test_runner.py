@@ -10,7 +10,7 @@ from wizard.answers import parse_answers
 from wizard.errors import BadInputError, ExitCode, SetupError
 from wizard.events import Event, StepFailed, StepProgress
 from wizard.graph import GraphClient
-from wizard.session import Session
+from wizard.session import Session, SignedInTenant
 from wizard.state import StateStore
 
 ANSWERS = parse_answers(
@@ -33,17 +33,18 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
     tenant = GraphClient(
         BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"]
     )
-    session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
+    signed_in = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant)
+    session = signed_in.plan(ANSWERS, secret="secret")
     events: list[Event] = []
     with pytest.raises(SetupError) as caught:
         await session.run(events.append)
-    await session.close()
+    await signed_in.close()
     assert caught.value.exit_code == ExitCode.UNEXPECTED
     assert caught.value.what == "Unexpected RuntimeError in preflight: token cache is corrupted"
     assert "run the same command again to resume" in caught.value.fix
     assert [event.step for event in events if isinstance(event, StepFailed)] == ["preflight"]
     blocked = [event.step for event in events if isinstance(event, StepProgress) and "not run" in event.message]
-    assert sorted(blocked) == sorted(step.id for step in session.runner.plan if step.id != "preflight")
+    assert sorted(blocked) == sorted(step.id for step in session.runner.plan.steps if step.id != "preflight")
     saved = StateStore("contoso").load()
     assert saved.steps["preflight"].status == "failed"
     assert saved.steps["test-app"].summary == "not run: it needs preflight first"
@@ -68,7 +69,7 @@ def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(
 
 def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -> None:
     tenant = GraphClient(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=[])
-    session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
+    session = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant).plan(ANSWERS, secret="secret")
     with pytest.raises(BadInputError) as caught:
         session.confirm_guided("policy-key")
     assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa"
@@ -87,10 +88,10 @@ async def test_a_failed_sign_in_is_the_operators_to_fix_with_exit_code_3() -> No
     tenant = GraphClient(
         DeclinedSignIn(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"]
     )
-    session = Session(ANSWERS, tenant, StateStore("contoso"), lambda: "secret")
+    signed_in = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant)
     with pytest.raises(SetupError) as caught:
-        await session.identify()
-    await session.close()
+        await signed_in.identify()
+    await signed_in.close()
     assert caught.value.exit_code == ExitCode.SIGN_IN
     assert caught.value.what == "Signing in to the tenant failed: AADSTS70016: the user declined the sign-in."
     assert "az login --tenant" in caught.value.fix
@@ -132,16 +133,16 @@ async def test_the_review_takes_one_look_even_right_after_a_run_whose_objects_gr
                 graph_url=server.graph_root + "/beta",
                 scopes=["https://graph.microsoft.com/.default"],
             )
-            return Session(answers, graph, StateStore("contoso"), lambda: "secret")
+            return SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret="secret")
 
         first = session()
         await first.run(lambda event: None)
-        await first.close()
+        await first.graph.close()
         server.replication_lag = 600.0
         server.reset_log()
         second = session()
         review = await second.review()
-        await second.close()
+        await second.graph.close()
     assert [step.done for step in review.steps if step.id == "test-app"] == [False]
     application_lists = [record for record in server.log if record.path == "/applications"]
     assert len(application_lists) == 1

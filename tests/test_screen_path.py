@@ -13,8 +13,9 @@ from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
 from screens.messages import BaseInspected
 from screens.mfa import MfaScreen
 from screens.path import PathScreen
+from wizard.answers import parse_sign_in
 from wizard.policies import demo_chain
-from wizard.session import Session
+from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 
@@ -24,7 +25,8 @@ def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
         app = AsignioSetupApp(demo=True)
         app.simulator = simulator
         app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
-        app.session = Session.open(app.sign_in_answers(), demo=simulator)
+        signing_in = parse_sign_in({"tenant": app.draft["tenant"], "auth": app.draft["auth"]})
+        app.signed_in = sign_in(signing_in.tenant, signing_in.auth, demo=simulator)
         yield app
 
 

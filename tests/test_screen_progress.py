@@ -21,7 +21,7 @@ from screens.review import ReviewScreen
 from tests.tui import settle
 from wizard.events import StepFailed, StepStatus, StepWaiting
 from wizard.policies import demo_chain
-from wizard.session import Session
+from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
 from wizard.state import StateStore, unfinished_runs
 
@@ -42,7 +42,9 @@ def app_confirmed_at_review(simulator: SimulatorServer, pivot: str = "user-flow"
     app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
     app.draft["setup"] = {"pivot": pivot, "mfa": "phone"}
     app.keep_typed_secret(SECRET)
-    app.session = Session.open(app.final_answers(), demo=simulator, secret=SECRET)
+    answers = app.final_answers()
+    app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)
+    app.session = app.signed_in.plan(answers, secret=SECRET)
     return app
 
 

@@ -17,7 +17,7 @@ from screens.mfa import MfaScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from wizard.policies import demo_chain
-from wizard.session import Session
+from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 SECRET = "Asignio-Secret-q7Zr9xVw2"
@@ -30,7 +30,9 @@ def app_at_review(simulator: SimulatorServer, pivot: str, mfa: str = "phone") ->
     app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
     app.draft["setup"] = {"pivot": pivot, "mfa": mfa}
     app.keep_typed_secret(SECRET)
-    app.session = Session.open(app.final_answers(), demo=simulator, secret=SECRET)
+    answers = app.final_answers()
+    app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)
+    app.session = app.signed_in.plan(answers, secret=SECRET)
     return app
 
 

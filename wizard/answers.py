@@ -227,6 +227,15 @@ class Answers(Strict):
         return tomli_w.dumps(self.model_dump(mode="json", exclude_defaults=True, exclude_none=True))
 
 
+class SignInAnswers(Strict):
+    """The part of the answers a sign-in needs, so the wizard can sign in before the rest is asked."""
+
+    tenant: TenantAnswers
+    """Which tenant to sign in to."""
+    auth: AuthAnswers = Field(default_factory=AuthAnswers)
+    """How to sign in."""
+
+
 def describe_validation_error(error: ValidationError, source: str) -> str:
     """One line per problem, each naming the TOML key, what is wrong and what would be right."""
     lines = []
@@ -251,6 +260,14 @@ def parse_answers(data: dict[str, Any], source: str = "answers") -> Answers:
     """Validate already-parsed data; raise BadInputError naming every problem."""
     try:
         return Answers.model_validate(data)
+    except ValidationError as error:
+        raise BadInputError(describe_validation_error(error, source), "fix the answers and run again") from None
+
+
+def parse_sign_in(data: dict[str, Any], source: str = "answers") -> SignInAnswers:
+    """Validate the tenant and auth sections alone; raise BadInputError naming every problem."""
+    try:
+        return SignInAnswers.model_validate(data)
     except ValidationError as error:
         raise BadInputError(describe_validation_error(error, source), "fix the answers and run again") from None
 

@@ -12,11 +12,12 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from wizard.answers import Answers, SignInMethod
-from wizard.clouds import ENDPOINTS, graph_scope
+from wizard.answers import AuthAnswers, SignInMethod, TenantAnswers
+from wizard.clouds import ENDPOINTS, Cloud, graph_scope
 from wizard.errors import SignInError
 from wizard.permissions import DELEGATED_PERMISSIONS
 
@@ -90,16 +91,16 @@ class StaticTokenCredential:
         return f"StaticTokenCredential(expires_on={self._expires_on})"
 
 
-def resolve_method(answers: Answers) -> SignInMethod:
+def resolve_method(auth: AuthAnswers) -> SignInMethod:
     """The method to use: the answers' choice; unset means a pre-acquired token when one is given, else device code."""
-    if answers.auth.method is not None:
-        return answers.auth.method
+    if auth.method is not None:
+        return auth.method
     return SignInMethod.ACCESS_TOKEN if os.environ.get(ACCESS_TOKEN_ENV) else SignInMethod.DEVICE_CODE
 
 
-def delegated_scopes(answers: Answers) -> list[str]:
+def delegated_scopes(cloud: Cloud) -> list[str]:
     """The explicit Graph permissions a signed-in user consents to (for the real Graph, even when the URL is overridden)."""
-    root = ENDPOINTS[answers.tenant.cloud].graph_root
+    root = ENDPOINTS[cloud].graph_root
     return [f"{root}/{permission}" for permission in DELEGATED_PERMISSIONS]
 
 
@@ -112,8 +113,30 @@ def print_device_code(verification_uri: str, user_code: str, expires_on: datetim
     )
 
 
+@dataclass(frozen=True)
+class SignInSettings:
+    """What the credential for the answers' sign-in is made from, decided before any library is imported."""
+
+    method: SignInMethod
+    tenant_id: str
+    client_id: str
+    authority: str
+    """The cloud's sign-in host (azure-identity's `authority`)."""
+    scopes: list[str]
+
+
+def sign_in_settings(tenant: TenantAnswers, auth: AuthAnswers) -> SignInSettings:
+    """The method, tenant, app, authority and scopes a sign-in uses: `.default` for app-only and pre-acquired
+    tokens, explicit delegated permissions when a user consents."""
+    method = resolve_method(auth)
+    delegated = method in (SignInMethod.BROWSER, SignInMethod.DEVICE_CODE)
+    scopes = delegated_scopes(tenant.cloud) if delegated else [graph_scope(tenant.cloud)]
+    return SignInSettings(method, tenant.domain, auth.client_id, ENDPOINTS[tenant.cloud].authority_host, scopes)
+
+
 def credential_for(
-    answers: Answers,
+    tenant: TenantAnswers,
+    auth: AuthAnswers,
     *,
     prompt: DeviceCodePrompt | None = None,
     secret_lookup: SecretLookup | None = None,
@@ -123,10 +146,13 @@ def credential_for(
     `secret_lookup(client_id)` is asked for the client-secret method's secret when the environment
     variable named in the answers is not set (the keyring, usually).
     """
-    method = resolve_method(answers)
-    tenant_id = answers.tenant.domain
-    authority = ENDPOINTS[answers.tenant.cloud].authority_host
-    client_id = answers.auth.client_id
+    settings = sign_in_settings(tenant, auth)
+    method, tenant_id, client_id, authority = (
+        settings.method,
+        settings.tenant_id,
+        settings.client_id,
+        settings.authority,
+    )
     if method is SignInMethod.ACCESS_TOKEN:
         token = os.environ.get(ACCESS_TOKEN_ENV)
         if not token:
@@ -134,42 +160,40 @@ def credential_for(
                 f"the access-token sign-in method needs a token in {ACCESS_TOKEN_ENV}, and it is not set",
                 f"export {ACCESS_TOKEN_ENV} with a Graph access token for {tenant_id}, or choose another [auth] method",
             )
-        return StaticTokenCredential(token), [graph_scope(answers.tenant.cloud)]
+        return StaticTokenCredential(token), settings.scopes
     if method is SignInMethod.CLIENT_SECRET:
-        secret = _client_secret(answers, secret_lookup)
+        secret = _client_secret(auth, secret_lookup)
         from azure.identity import ClientSecretCredential
 
-        return ClientSecretCredential(tenant_id, client_id, secret, authority=authority), [
-            graph_scope(answers.tenant.cloud)
-        ]
+        return ClientSecretCredential(tenant_id, client_id, secret, authority=authority), settings.scopes
     if method is SignInMethod.AZURE_CLI:
         from azure.identity import AzureCliCredential
 
-        return AzureCliCredential(tenant_id=tenant_id), [graph_scope(answers.tenant.cloud)]
+        return AzureCliCredential(tenant_id=tenant_id), settings.scopes
     if method is SignInMethod.BROWSER:
         from azure.identity import InteractiveBrowserCredential
 
         browser = InteractiveBrowserCredential(tenant_id=tenant_id, client_id=client_id, authority=authority)
-        return browser, delegated_scopes(answers)
+        return browser, settings.scopes
     from azure.identity import DeviceCodeCredential
 
     credential = DeviceCodeCredential(
         tenant_id=tenant_id, client_id=client_id, authority=authority, prompt_callback=prompt or print_device_code
     )
-    return credential, delegated_scopes(answers)
+    return credential, settings.scopes
 
 
-def _client_secret(answers: Answers, secret_lookup: SecretLookup | None) -> str:
-    name = answers.auth.client_secret_env
+def _client_secret(auth: AuthAnswers, secret_lookup: SecretLookup | None) -> str:
+    name = auth.client_secret_env
     secret = os.environ.get(name) if name else None
     if not secret and secret_lookup is not None:
-        secret = secret_lookup(answers.auth.client_id)
+        secret = secret_lookup(auth.client_id)
     if not secret:
         where = (
             f"the environment variable {name}" if name else "an environment variable named by [auth] client_secret_env"
         )
         raise SignInError(
-            f"no client secret found for the sign-in app {answers.auth.client_id}",
+            f"no client secret found for the sign-in app {auth.client_id}",
             f"put the app's secret in {where}, or store it in the OS keyring",
         )
     return secret

@@ -72,7 +72,7 @@ class EventPrinter:
 async def _run(
     answers_path: Path, demo: bool, demo_state: Path | None, confirm: Sequence[str], rotate_secret: bool
 ) -> int:
-    from wizard.session import Session
+    from wizard.session import sign_in
 
     answers = load_answers(answers_path)
     server = None
@@ -83,9 +83,10 @@ async def _run(
         print(f"Demo: a simulated B2C tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
     from wizard.auth import print_device_code
 
-    session = Session.open(answers, demo=server, device_code_prompt=print_device_code, rotate_secret=rotate_secret)
+    signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=print_device_code)
     printer = EventPrinter(sys.stdout, sys.stderr)
     try:
+        session = signed_in.plan(answers, rotate_secret=rotate_secret)
         for step_id in confirm:
             session.confirm_guided(step_id)
         finished = await session.run(printer)
@@ -94,7 +95,7 @@ async def _run(
             return int(error.exit_code)
         raise
     finally:
-        await session.close()
+        await signed_in.close()
         if server is not None:
             server.stop()
     return int(ExitCode.PENDING if finished.waiting else ExitCode.OK)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from wizard.answers import Answers
 from wizard.errors import BadInputError, SetupError, unexpected
 from wizard.events import (
     FINISHED,
@@ -23,7 +22,7 @@ from wizard.events import (
     StepWaiting,
 )
 from wizard.state import Intent, RunState, StateStore, StepRecord
-from wizard.steps import Finding, GuidedStep, Step, StepContext, build_plan, run_now_url
+from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
@@ -46,18 +45,18 @@ class Runner:
 
     def __init__(
         self,
-        answers: Answers,
+        plan: Plan,
         graph: GraphClient,
         store: StateStore,
         secret: Callable[[], str],
         *,
         rotate_secret: bool = False,
     ) -> None:
-        self.answers = answers
+        self.answers = answers = plan.answers
         self.graph = graph
         self.store = store
-        self.plan = build_plan(answers)
-        self._steps_by_id = {step.id: step for step in self.plan}
+        self.plan = plan
+        self._steps_by_id = {step.id: step for step in plan.steps}
         self.state = self._load_state()
         self._earlier_records = dict(self.state.steps)
         """The steps' records as the run found them (the run overwrites them as it goes)."""
@@ -102,7 +101,9 @@ class Runner:
         """The operator did a portal step; remember it for these answers."""
         step = self._steps_by_id.get(step_id)
         if not isinstance(step, GuidedStep):
-            guided = ", ".join(step.id for step in self.plan if isinstance(step, GuidedStep)) or "none on this path"
+            guided = (
+                ", ".join(step.id for step in self.plan.steps if isinstance(step, GuidedStep)) or "none on this path"
+            )
             raise BadInputError(f"{step_id} is not a portal step of this setup", f"confirm one of: {guided}")
         record = self.state.steps.get(step_id)
         if record is None or record.status is not StepStatus.WAITING:
@@ -156,7 +157,7 @@ class Runner:
         results = []
         self.context.patient = False
         try:
-            for step in self.plan:
+            for step in self.plan.steps:
                 try:
                     results.append(Inspection(step, await step.check(self.context), None))
                 except SetupError as error:
@@ -173,24 +174,24 @@ class Runner:
 
     async def _run(self, emit: Emit) -> RunFinished:
         self._errors = []
-        if any(step.needs_secret for step in self.plan):
+        if any(step.needs_secret for step in self.plan.steps):
             self._resolved_secret()
-        total = len(self.plan)
+        total = len(self.plan.steps)
         tasks: dict[str, asyncio.Task[bool]] = {}
-        for index, step in enumerate(self.plan, start=1):
+        for index, step in enumerate(self.plan.steps, start=1):
             dependencies = [tasks[name] for name in step.after]
             tasks[step.id] = asyncio.ensure_future(self._run_after(step, index, total, dependencies, emit))
         outcomes = await asyncio.gather(*tasks.values())
         if self._errors:
             raise self._errors[0]
-        waiting = tuple(step.id for step in self.plan if self.state.steps[step.id].status is StepStatus.WAITING)
+        waiting = tuple(step.id for step in self.plan.steps if self.state.steps[step.id].status is StepStatus.WAITING)
         created = tuple(
             self.state.steps[step.id].summary
-            for step in self.plan
+            for step in self.plan.steps
             if step.writes and self.state.steps[step.id].status is StepStatus.DONE
         )
         app_id = self.state.steps[TestApplication.id].ids.get("app_id")
-        url = run_now_url(self.answers, app_id) if app_id and all(outcomes) else None
+        url = self.plan.run_now_url(app_id) if app_id and all(outcomes) else None
         self.state.run_now_url = url
         self.state.finished = not waiting and all(outcomes)
         self.store.save(self.state)
@@ -213,7 +214,7 @@ class Runner:
     def _forget_confirmations_after(self, step: Step) -> None:
         """A step that (re)created something voids the operator's confirmations of portal steps built on it."""
         dependents = {step.id}
-        for later in self.plan:
+        for later in self.plan.steps:
             if dependents.intersection(later.after):
                 dependents.add(later.id)
                 if isinstance(later, GuidedStep):

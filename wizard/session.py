@@ -6,16 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wizard.answers import Answers, Pivot
+from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
 from wizard.clouds import graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
 from wizard.runner import Emit, Runner
 from wizard.secrets import resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
+from wizard.steps import build_plan
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
-from wizard.steps.custom_policy import BaseChain
-from wizard.steps.preflight import Preflight
+from wizard.steps.custom_policy import read_base_chain
+from wizard.steps.preflight import verify_tenant
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -65,75 +66,44 @@ def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
     return (lambda: secret) if secret else (lambda: resolve_asignio_secret(answers))
 
 
-class Session:
-    """The answers, a signed-in Graph client, the saved state and the runner, together."""
+def sign_in(
+    tenant: TenantAnswers,
+    auth: AuthAnswers,
+    *,
+    demo: SimulatorServer | None = None,
+    device_code_prompt: DeviceCodePrompt | None = None,
+) -> SignedInTenant:
+    """A Graph client for the tenant with the answers' sign-in method (or the simulated tenant); the sign-in
+    itself happens on the first request, so nothing about the setup needs to be known yet."""
+    from wizard.graph import GraphClient
 
-    def __init__(
-        self,
-        answers: Answers,
-        graph: GraphClient,
-        store: StateStore,
-        secret: Callable[[], str],
-        *,
-        rotate_secret: bool = False,
-    ) -> None:
-        self.answers = answers
+    if demo is not None:
+        graph = GraphClient(demo.credential, graph_url=demo.graph_root + "/beta", scopes=[graph_scope(tenant.cloud)])
+    else:
+        from wizard.auth import credential_for
+
+        credential, scopes = credential_for(
+            tenant,
+            auth,
+            prompt=device_code_prompt,
+            secret_lookup=lambda client_id: stored_app_secret(tenant.name, client_id),
+        )
+        graph = GraphClient(credential, graph_url=graph_beta_url(tenant.cloud), scopes=scopes)
+    return SignedInTenant(tenant, auth, graph)
+
+
+class SignedInTenant:
+    """One tenant, signed in: who and what it is, and the setups planned on it."""
+
+    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient) -> None:
+        self.tenant = tenant
+        self.auth = auth
         self.graph = graph
-        self.runner = Runner(answers, graph, store, secret, rotate_secret=rotate_secret)
-
-    @classmethod
-    def open(
-        cls,
-        answers: Answers,
-        *,
-        demo: SimulatorServer | None = None,
-        device_code_prompt: DeviceCodePrompt | None = None,
-        secret: str | None = None,
-        rotate_secret: bool = False,
-    ) -> Session:
-        """Builds the Graph client for the answers' sign-in method (or the simulated tenant); signs in lazily."""
-        from wizard.graph import GraphClient
-
-        if demo is not None:
-            graph = GraphClient(
-                demo.credential, graph_url=demo.graph_root + "/beta", scopes=[graph_scope(answers.tenant.cloud)]
-            )
-        else:
-            from wizard.auth import credential_for
-
-            credential, scopes = credential_for(
-                answers,
-                prompt=device_code_prompt,
-                secret_lookup=lambda client_id: stored_app_secret(answers.tenant.name, client_id),
-            )
-            graph = GraphClient(credential, graph_url=graph_beta_url(answers.tenant.cloud), scopes=scopes)
-        return cls(
-            answers,
-            graph,
-            StateStore(answers.tenant.name),
-            _secret_provider(answers, secret),
-            rotate_secret=rotate_secret,
-        )
-
-    def with_answers(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
-        """The same signed-in tenant with other answers (the wizard signs in before it knows them all)."""
-        if answers.tenant != self.answers.tenant or answers.auth != self.answers.auth:
-            raise SetupError("The tenant or the sign-in changed", "sign in again")
-        return Session(
-            answers,
-            self.graph,
-            StateStore(answers.tenant.name),
-            _secret_provider(answers, secret),
-            rotate_secret=rotate_secret,
-        )
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
         the chosen path's own permissions are checked again by its first step."""
-        await Preflight.verify(self.runner.context, PERMISSIONS_FOR_EVERY_PATH)
-        organization = self.runner.context.facts.organization
-        if organization is None:
-            raise SetupError("The tenant check ended without reading the tenant", "run again")
+        organization = await verify_tenant(self.graph, self.tenant, PERMISSIONS_FOR_EVERY_PATH)
         return TenantIdentity(
             account=self.graph.signed_in_as(),
             tenant_domain=organization.initial_domain,
@@ -141,20 +111,46 @@ class Session:
             display_name=organization.display_name,
         )
 
+    def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
+        """The setup the answers ask for, on this sign-in; answers for another tenant or sign-in are refused."""
+        if answers.tenant != self.tenant or answers.auth != self.auth:
+            raise SetupError("The tenant or the sign-in changed", "sign in again")
+        runner = Runner(
+            build_plan(answers),
+            self.graph,
+            StateStore(answers.tenant.name),
+            _secret_provider(answers, secret),
+            rotate_secret=rotate_secret,
+        )
+        return Session(runner)
+
+    async def close(self) -> None:
+        await self.graph.close()
+
+
+def _standard_policies(policy_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The starter-pack policies among the tenant's, in the tenant's spelling."""
+    standard = {name.lower(): name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)}
+    return tuple(standard[policy_id.lower()] for policy_id in policy_ids if policy_id.lower() in standard)
+
+
+class Session:
+    """A planned setup of a signed-in tenant: the review, the run, and the operator's confirmations."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.answers = runner.answers
+        self.graph = runner.graph
+
     async def inspect_base(self) -> BaseReport:
         """For the custom-policy path: which starter-pack policies the tenant has, and whether they fit."""
+        policy_ids = tuple(await self.graph.policy_ids())
+        standard = _standard_policies(policy_ids)
         try:
-            finding = await BaseChain().check(self.runner.context)
+            base = await read_base_chain(self.graph, self.answers, policy_ids)
         except SetupError as error:
-            summary = f"{error.what} — {error.fix}" if error.fix else error.what
-            return BaseReport(self._standard_policies(), False, summary)
-        return BaseReport(self._standard_policies(), True, finding.summary)
-
-    def _standard_policies(self) -> tuple[str, ...]:
-        """The starter-pack policies among those the base check saw in the tenant."""
-        standard = {name.lower(): name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)}
-        seen = self.runner.context.facts.policy_ids
-        return tuple(standard[policy_id.lower()] for policy_id in seen if policy_id.lower() in standard)
+            return BaseReport(standard, False, f"{error.what} — {error.fix}" if error.fix else error.what)
+        return BaseReport(standard, True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
 
     async def review(self) -> Review:
         """Each step of the plan, marked when the tenant already has its work; writes nothing."""
@@ -188,6 +184,3 @@ class Session:
     def confirm_guided(self, step_id: str) -> None:
         """The operator did a portal step (such as MFA on a user flow)."""
         self.runner.confirm_guided(step_id)
-
-    async def close(self) -> None:
-        await self.graph.close()

@@ -7,6 +7,6 @@ A step never trusts its own earlier run: after a crash between a request and the
 from __future__ import annotations
 
 from wizard.steps.base import Finding, GuidedStep, Step, StepContext
-from wizard.steps.plan import build_plan, run_now_url
+from wizard.steps.plan import Plan, build_plan
 
-__all__ = ["Finding", "GuidedStep", "Step", "StepContext", "build_plan", "run_now_url"]
+__all__ = ["Finding", "GuidedStep", "Plan", "Step", "StepContext", "build_plan"]

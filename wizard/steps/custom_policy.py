@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, Mfa
@@ -28,10 +29,7 @@ from wizard.steps.base import (
 )
 
 if TYPE_CHECKING:
-    from wizard.graph import (
-        Key,
-        KeySet,
-    )
+    from wizard.graph import GraphClient, Key, KeySet
     from wizard.policies import GeneratedPolicies
 
 
@@ -125,45 +123,58 @@ class BaseChain(Step):
     writes = False
 
     async def check(self, ctx: StepContext) -> Finding:
-        graph, answers = ctx.graph, ctx.answers
-        ctx.facts.policy_ids = tuple(await graph.policy_ids())
-        present = {policy_id.lower(): policy_id for policy_id in ctx.facts.policy_ids}
-        missing = [name for name in (BASE_POLICY, EXTENSIONS_POLICY) if name.lower() not in present]
-        if missing:
-            raise TenantNotReadyError(
-                f"The tenant has no {' and no '.join(missing)} policy: the custom-policy path builds on "
-                "Microsoft's starter pack",
-                f"upload TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml "
-                f"from the SocialAndLocalAccounts (or ...WithMfa) folder of {STARTER_PACK_URL}, in that order "
-                f"({CUSTOM_POLICY_TUTORIAL}), then run again",
-            )
-        wanted = [
-            present[name.lower()]
-            for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
-            if name.lower() in present
-        ]
-        relying_party = present.get(answers.custom_policy.relying_party.lower())
-        contents = await asyncio.gather(
-            *(graph.policy_xml(policy_id) for policy_id in wanted),
-            graph.policy_xml(relying_party) if relying_party else _no_policy(),
+        ctx.facts.policy_ids = tuple(await ctx.graph.policy_ids())
+        base = await read_base_chain(ctx.graph, ctx.answers, ctx.facts.policy_ids)
+        ctx.facts.chain = base.chain
+        ctx.facts.current_relying_party = base.current_relying_party
+        ctx.facts.generated = base.generated
+        return Finding(True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
+
+
+@dataclass(frozen=True)
+class BaseChainRead:
+    """The tenant's starter-pack chain, its current Asignio relying party, and the policies built on them."""
+
+    chain: dict[str, bytes]
+    current_relying_party: bytes | None
+    generated: GeneratedPolicies
+
+
+async def read_base_chain(graph: GraphClient, answers: Answers, policy_ids: Sequence[str]) -> BaseChainRead:
+    """Downloads the chain the tenant's extensions build on and builds the Asignio policies from it; raises a
+    TenantNotReadyError saying what to upload when the tenant lacks part of it. Writes nothing."""
+    present = {policy_id.lower(): policy_id for policy_id in policy_ids}
+    missing = [name for name in (BASE_POLICY, EXTENSIONS_POLICY) if name.lower() not in present]
+    if missing:
+        raise TenantNotReadyError(
+            f"The tenant has no {' and no '.join(missing)} policy: the custom-policy path builds on "
+            "Microsoft's starter pack",
+            f"upload TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml "
+            f"from the SocialAndLocalAccounts (or ...WithMfa) folder of {STARTER_PACK_URL}, in that order "
+            f"({CUSTOM_POLICY_TUTORIAL}), then run again",
         )
-        chain = {policy_id: content for policy_id, content in zip(wanted, contents, strict=False) if content}
-        while unfetched := _bases_not_in(chain):
-            absent = [base for base in unfetched if base.lower() not in present]
-            if absent:
-                raise TenantNotReadyError(
-                    f"The tenant's policies build on {', '.join(absent)}, which the tenant does not have",
-                    f"upload {', '.join(absent)} from the same starter pack ({STARTER_PACK_URL}); B2C needs the "
-                    "order Base → Localization → Extensions. Then run again",
-                )
-            more = await asyncio.gather(*(graph.policy_xml(present[base.lower()]) for base in unfetched))
-            chain.update(
-                {present[base.lower()]: content or b"" for base, content in zip(unfetched, more, strict=False)}
+    wanted = [
+        present[name.lower()]
+        for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
+        if name.lower() in present
+    ]
+    relying_party = present.get(answers.custom_policy.relying_party.lower())
+    contents = await asyncio.gather(
+        *(graph.policy_xml(policy_id) for policy_id in wanted),
+        graph.policy_xml(relying_party) if relying_party else _no_policy(),
+    )
+    chain = {policy_id: content for policy_id, content in zip(wanted, contents, strict=False) if content}
+    while unfetched := _bases_not_in(chain):
+        absent = [base for base in unfetched if base.lower() not in present]
+        if absent:
+            raise TenantNotReadyError(
+                f"The tenant's policies build on {', '.join(absent)}, which the tenant does not have",
+                f"upload {', '.join(absent)} from the same starter pack ({STARTER_PACK_URL}); B2C needs the "
+                "order Base → Localization → Extensions. Then run again",
             )
-        ctx.facts.chain = chain
-        ctx.facts.current_relying_party = contents[-1]
-        ctx.facts.generated = generate_policies(answers, chain)
-        return Finding(True, f"found {', '.join(chain)}; the Asignio policies validate against them")
+        more = await asyncio.gather(*(graph.policy_xml(present[base.lower()]) for base in unfetched))
+        chain.update({present[base.lower()]: content or b"" for base, content in zip(unfetched, more, strict=False)})
+    return BaseChainRead(chain, contents[-1], generate_policies(answers, chain))
 
 
 def _bases_not_in(chain: Mapping[str, bytes]) -> list[str]:

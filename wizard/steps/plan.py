@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from wizard.answers import Answers, Mfa, Pivot
@@ -11,6 +12,18 @@ from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, R
 from wizard.steps.preflight import Preflight
 from wizard.steps.test_app import TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The steps the answers call for, in order, and where the finished setup is tried."""
+
+    answers: Answers
+    steps: tuple[Step, ...]
+
+    def run_now_url(self, app_id: str) -> str:
+        """The test URL once the test app `app_id` exists and every step has finished."""
+        return run_now_url(self.answers, app_id)
 
 
 def run_now_url(answers: Answers, app_id: str) -> str:
@@ -31,7 +44,7 @@ def run_now_url(answers: Answers, app_id: str) -> str:
     return f"https://{host}/{answers.tenant.domain}/oauth2/v2.0/authorize?{query}"
 
 
-def build_plan(answers: Answers) -> list[Step]:
+def build_plan(answers: Answers) -> Plan:
     """The ordered steps for the chosen path; every step's `after` names earlier steps only.
 
     On the custom-policy path the writing steps wait for the base check, so a tenant without a usable
@@ -39,16 +52,17 @@ def build_plan(answers: Answers) -> list[Step]:
     """
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
         after_reads = ("preflight", "base-chain")
-        return [
+        custom_policy = (
             Preflight(),
             BaseChain(),
             PolicyKey(after=after_reads),
             ExtensionsPolicy(),
             RelyingPartyPolicy(),
             TestApplication(after=after_reads),
-        ]
+        )
+        return Plan(answers, custom_policy)
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
     if answers.setup.mfa is Mfa.PHONE:
         steps.append(UserFlowPhoneMfa())
     steps.append(TestApplication())
-    return steps
+    return Plan(answers, tuple(steps))

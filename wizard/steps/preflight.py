@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wizard.errors import PermissionMissingError, SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.permissions import (
@@ -9,6 +11,10 @@ from wizard.permissions import (
     accepted_for,
 )
 from wizard.steps.base import B2C_TENANT_TYPE, PERMISSIONS_FOR_PIVOT, Finding, Step, StepContext
+
+if TYPE_CHECKING:
+    from wizard.answers import TenantAnswers
+    from wizard.graph import GraphClient, Organization
 
 
 class Preflight(Step):
@@ -20,43 +26,46 @@ class Preflight(Step):
     writes = False
 
     async def check(self, ctx: StepContext) -> Finding:
-        return await self.verify(ctx, PERMISSIONS_FOR_PIVOT[ctx.answers.setup.pivot])
-
-    @staticmethod
-    async def verify(ctx: StepContext, required: tuple[str, ...]) -> Finding:
-        """Raises when the tenant is not the answers' B2C tenant or the token lacks one of `required`."""
-        answers = ctx.answers
-        organization = await ctx.graph.organization()
+        organization = await verify_tenant(
+            ctx.graph, ctx.answers.tenant, PERMISSIONS_FOR_PIVOT[ctx.answers.setup.pivot]
+        )
         ctx.facts.organization = organization
-        if organization.tenant_type is None:
-            raise PermissionMissingError(
-                f"Graph does not show the tenant's type to this sign-in: reading it needs {ORGANIZATION.permission} "
-                "(with only User.Read, Graph answers the organization with its type left empty)",
-                f"grant {ORGANIZATION.permission} (with admin consent) to the app you sign in with, then run again",
-            )
-        if not is_b2c(organization.tenant_type):
-            raise TenantNotReadyError(
-                f"{organization.initial_domain} is not an Azure AD B2C tenant (its type is "
-                f"{organization.tenant_type or 'unknown'})",
-                "sign in to your B2C tenant instead; create one with the 'Create an Azure AD B2C tenant' tutorial",
-            )
-        if organization.initial_domain.lower() != answers.tenant.domain:
-            raise SetupError(
-                f"Signed in to {organization.initial_domain}, but the answers name {answers.tenant.domain}",
-                "sign in to the tenant the answers name, or change [tenant] name",
-            )
-        missing = missing_permissions(ctx.graph.granted_permissions(), required)
-        if missing:
-            raise PermissionMissingError(
-                f"The sign-in lacks the Graph permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                "grant them (admin consent) to the app you sign in with, or sign in as an admin who can consent, "
-                "then run again",
-            )
         who = ctx.graph.signed_in_as()
         signed_in = f", signed in as {who}" if who else ""
         return Finding(
             True, f"{organization.initial_domain} is an Azure AD B2C tenant{signed_in}", {"tenant_id": organization.id}
         )
+
+
+async def verify_tenant(graph: GraphClient, tenant: TenantAnswers, required: tuple[str, ...]) -> Organization:
+    """The signed-in tenant, once it is known to be the answers' B2C tenant and the token to carry `required`;
+    raises a sentence saying which of those is not so. Both the first step and the sign-in screen ask it."""
+    organization = await graph.organization()
+    if organization.tenant_type is None:
+        raise PermissionMissingError(
+            f"Graph does not show the tenant's type to this sign-in: reading it needs {ORGANIZATION.permission} "
+            "(with only User.Read, Graph answers the organization with its type left empty)",
+            f"grant {ORGANIZATION.permission} (with admin consent) to the app you sign in with, then run again",
+        )
+    if not is_b2c(organization.tenant_type):
+        raise TenantNotReadyError(
+            f"{organization.initial_domain} is not an Azure AD B2C tenant (its type is "
+            f"{organization.tenant_type or 'unknown'})",
+            "sign in to your B2C tenant instead; create one with the 'Create an Azure AD B2C tenant' tutorial",
+        )
+    if organization.initial_domain.lower() != tenant.domain:
+        raise SetupError(
+            f"Signed in to {organization.initial_domain}, but the answers name {tenant.domain}",
+            "sign in to the tenant the answers name, or change [tenant] name",
+        )
+    missing = missing_permissions(graph.granted_permissions(), required)
+    if missing:
+        raise PermissionMissingError(
+            f"The sign-in lacks the Graph permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            "grant them (admin consent) to the app you sign in with, or sign in as an admin who can consent, "
+            "then run again",
+        )
+    return organization
 
 
 def is_b2c(tenant_type: str | None) -> bool:
