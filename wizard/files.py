@@ -1,0 +1,57 @@
+"""Files the operator names, read so that a FIFO, a device or a huge file never hangs the tool or fills its memory."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from wizard.errors import BadInputError
+
+MEGABYTE = 1024 * 1024
+ANSWERS_FILE_LIMIT = 1 * MEGABYTE
+
+
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_regular_file(path: Path, *, limit: int, role: str) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes; anything else is BadInputError naming
+    the path and why. Opened without blocking, so a FIFO with no writer is refused instead of waited for."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: no such {role}", f"give the path of an existing {role}") from None
+    except OSError as error:
+        raise BadInputError(
+            f"{path}: the {role} cannot be opened ({error.strerror or error})", "check the path and its permissions"
+        ) from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise BadInputError(
+            f"{path}: the {role} is {kind_of(mode)}, not a regular file", f"give the path of a {role} on disk"
+        )
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as error:
+            raise BadInputError(
+                f"{path}: the {role} cannot be read ({error.strerror or error})", "check the file and its disk"
+            ) from None
+    if len(data) > limit:
+        raise BadInputError(
+            f"{path}: the {role} is larger than {limit // MEGABYTE} MB, the most this tool reads",
+            f"give the right file: a {role} is far smaller than that",
+        )
+    return data
