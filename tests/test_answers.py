@@ -71,7 +71,7 @@ def test_each_bad_answer_names_its_key(tmp_path: Path, change: tuple[str, str], 
 def test_toml_syntax_errors_and_missing_files_are_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="not valid TOML"):
         load_answers(write(tmp_path, "[tenant\n"))
-    with pytest.raises(BadInputError, match="no such answers file"):
+    with pytest.raises(BadInputError, match="the answers file does not exist"):
         load_answers(tmp_path / "absent.toml")
 
 

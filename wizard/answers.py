@@ -27,6 +27,9 @@ ONMICROSOFT = ".onmicrosoft.com"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 POLICY_ID_PART = re.compile(r"[A-Za-z0-9_-]{1,100}")
 POLICY_PREFIX = "B2C_1A_"
+POLICY_ID = re.compile(r"(?i:B2C_1A_)[A-Za-z0-9_-]{1,100}")
+"""B2C's rule for a custom policy's id: the B2C_1A_ prefix, then letters, digits, '_' and '-'. Policy ids name
+files (outputs, backups), so every id read from a file or a tenant is checked against it before it is used."""
 DOMAIN_HINT = re.compile(r"(https://)?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?/?")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 """The hosts Entra accepts a plain-http redirect URI for."""
@@ -40,6 +43,11 @@ DEFAULT_SECRET_ENV = "ASIGNIO_CLIENT_SECRET"
 GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 PROBLEMS_SHOWN = 10
 """An answers file with thousands of problems gets the first few and a count, not a page per key."""
+
+
+def is_policy_id(text: str) -> bool:
+    """Whether `text` follows B2C's rule for a custom policy id (and can therefore name a file)."""
+    return POLICY_ID.fullmatch(text) is not None
 
 
 def control_character(text: str) -> str | None:

@@ -10,6 +10,16 @@ from wizard.errors import BadInputError
 
 MEGABYTE = 1024 * 1024
 ANSWERS_FILE_LIMIT = 1 * MEGABYTE
+POLICY_FILE_LIMIT = 4 * MEGABYTE
+"""B2C's own limit on a policy file is far smaller; this only keeps a wrong file from filling the memory."""
+
+
+class UnreadableFileError(BadInputError):
+    """A file that cannot be read as one: `reason` says why without the path (for lists that name the file)."""
+
+    def __init__(self, path: Path, role: str, reason: str, fix: str) -> None:
+        super().__init__(f"{path}: the {role} {reason}", fix)
+        self.reason = reason
 
 
 def kind_of(mode: int) -> str:
@@ -26,32 +36,38 @@ def kind_of(mode: int) -> str:
 
 
 def read_regular_file(path: Path, *, limit: int, role: str) -> bytes:
-    """The bytes of `path` if it is a regular file of at most `limit` bytes; anything else is BadInputError naming
-    the path and why. Opened without blocking, so a FIFO with no writer is refused instead of waited for."""
+    """The bytes of `path` if it is a regular file of at most `limit` bytes; anything else is an UnreadableFileError
+    naming the path and why. Opened without blocking, so a FIFO with no writer is refused instead of waited for."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise BadInputError(f"{path}: no such {role}", f"give the path of an existing {role}") from None
+        if path.is_symlink():
+            raise UnreadableFileError(
+                path, role, "is a symbolic link to nothing", "point the link at the file, or remove it"
+            ) from None
+        raise UnreadableFileError(path, role, "does not exist", f"give the path of an existing {role}") from None
     except OSError as error:
-        raise BadInputError(
-            f"{path}: the {role} cannot be opened ({error.strerror or error})", "check the path and its permissions"
+        raise UnreadableFileError(
+            path, role, f"cannot be opened ({error.strerror or error})", "check the path and its permissions"
         ) from None
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
-        raise BadInputError(
-            f"{path}: the {role} is {kind_of(mode)}, not a regular file", f"give the path of a {role} on disk"
+        raise UnreadableFileError(
+            path, role, f"is {kind_of(mode)}, not a regular file", f"give the path of a {role} on disk"
         )
     with os.fdopen(descriptor, "rb") as handle:
         try:
             data = handle.read(limit + 1)
         except OSError as error:
-            raise BadInputError(
-                f"{path}: the {role} cannot be read ({error.strerror or error})", "check the file and its disk"
+            raise UnreadableFileError(
+                path, role, f"cannot be read ({error.strerror or error})", "check the file and its disk"
             ) from None
     if len(data) > limit:
-        raise BadInputError(
-            f"{path}: the {role} is larger than {limit // MEGABYTE} MB, the most this tool reads",
+        raise UnreadableFileError(
+            path,
+            role,
+            f"is larger than {limit // MEGABYTE} MB, the most this tool reads",
             f"give the right file: a {role} is far smaller than that",
         )
     return data
