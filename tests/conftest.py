@@ -118,7 +118,7 @@ def secret_service(_secret_service_bus: str | None, monkeypatch: pytest.MonkeyPa
 
 MOUNT_SCRIPT = """set -e
 mount -t tmpfs -o size=64k tmpfs "$MOUNT_AT"
-for folder in $MAKE_FOLDERS; do mkdir -p "$MOUNT_AT/$folder"; done
+for folder in $MAKE_FOLDERS; do mkdir -p -m 700 "$MOUNT_AT/$folder"; done
 if [ "$FILL" = 1 ]; then (cat /dev/zero > "$MOUNT_AT/filler") 2>/dev/null || true; fi
 if [ "$READ_ONLY" = 1 ]; then mount -o remount,ro,size=64k "$MOUNT_AT"; fi
 exec "$@"

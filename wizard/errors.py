@@ -96,6 +96,12 @@ class ServiceError(SetupError):
     exit_code = ExitCode.SERVICE
 
 
+class DiskFullError(SetupError):
+    """A file could not be written for want of space; the run resumes once there is some."""
+
+    exit_code = ExitCode.SERVICE
+
+
 class PolicyError(SetupError):
     """A policy cannot be generated or does not validate."""
 

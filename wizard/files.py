@@ -1,17 +1,20 @@
-"""Files the operator names, read so that a FIFO, a device or a huge file never hangs the tool or fills its memory."""
+"""Files the operator names, read so that a FIFO, a device or a huge file never hangs the tool or fills its memory;
+and why writing one failed, said so that a full disk or a read-only folder is a sentence, never a traceback."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
-from wizard.errors import BadInputError
+from wizard.errors import BadInputError, DiskFullError, SetupError
 
 MEGABYTE = 1024 * 1024
 ANSWERS_FILE_LIMIT = 1 * MEGABYTE
 POLICY_FILE_LIMIT = 4 * MEGABYTE
 """B2C's own limit on a policy file is far smaller; this only keeps a wrong file from filling the memory."""
+FULL_DISK = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 class UnreadableFileError(BadInputError):
@@ -71,3 +74,20 @@ def read_regular_file(path: Path, *, limit: int, role: str) -> bytes:
             f"give the right file: a {role} is far smaller than that",
         )
     return data
+
+
+def write_failure(error: OSError, path: Path, fix: str) -> SetupError:
+    """Why writing at `path` failed, as a sentence: a full disk can be resumed once there is space (exit 6); a
+    read-only, forbidden or misshapen place is the operator's to fix with `fix` (exit 2)."""
+    reason = error.strerror or type(error).__name__
+    if error.errno in FULL_DISK:
+        return DiskFullError(f"{path}: cannot be written, the disk is full ({reason})", "free space, then run again")
+    if error.errno == errno.EROFS:
+        reason = "the file system is read-only"
+    elif isinstance(error, PermissionError):
+        reason = "permission denied"
+    elif isinstance(error, NotADirectoryError | FileExistsError):
+        reason = "a file is where a folder should be"
+    elif isinstance(error, IsADirectoryError):
+        reason = "a folder is where a file should be"
+    return BadInputError(f"{path}: cannot be written ({reason})", fix)
