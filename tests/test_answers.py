@@ -231,6 +231,17 @@ def test_thousands_of_unknown_keys_print_the_first_few_and_the_count(tmp_path: P
     assert lines[-1].endswith("… and 99,990 more problems")
 
 
+def test_two_hundred_thousand_unknown_keys_print_the_first_few_and_the_count() -> None:
+    """As many as no answers file under the 1 MB cap can hold: what the model is given, however it came."""
+    data = with_value("test_app.display_name", "Mine")
+    data.update({f"section{number}": {} for number in range(200_000)})
+    with pytest.raises(BadInputError) as caught:
+        parse_answers(data, "answers")
+    lines = caught.value.what.splitlines()
+    assert lines[0] == "answers: section0: unknown key — remove it or check its spelling (see the README)"
+    assert lines[-1] == "answers: … and 199,990 more problems" and len(lines) == 11
+
+
 def test_a_file_over_the_size_cap_is_refused_unread(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + f'[test_app]\ndisplay_name = "{"x" * 5_000_000}"\n')
     with pytest.raises(BadInputError, match="larger than 1 MB") as caught:
