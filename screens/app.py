@@ -58,6 +58,7 @@ SCREEN_STYLESHEETS: dict[str, str] = {
     "ReviewScreen": "review.tcss",
     "ProgressScreen": "progress.tcss",
     "DoneScreen": "done.tcss",
+    "OverwriteScreen": "overwrite.tcss",
     "ErrorScreen": "error.tcss",
 }
 """Each screen's own stylesheet (its `CSS_PATH`, beside its module), by the screen's type name."""

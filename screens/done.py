@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, Input, Static
 
 from screens.base import WizardStep
+from screens.overwrite import OverwriteScreen
 from wizard.errors import ExitCode, SetupError
 from wizard.events import RunFinished
 
@@ -64,17 +65,33 @@ class DoneScreen(WizardStep):
     @on(Input.Submitted, "#answers-path")
     @on(Button.Pressed, "#save")
     def action_save_answers(self) -> None:
-        """Write the answers TOML; the model holds no secret, so neither does the file."""
-        saved = self.query_one("#saved", Static)
+        """Write the answers TOML, asking first when a file is already there."""
         path = Path(self.query_one("#answers-path", Input).value.strip() or DEFAULT_ANSWERS_FILE).expanduser()
+        if not path.is_file():
+            self.write_answers(path)
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self.write_answers(path)
+            else:
+                self.say_saved(f"Not saved: {path} is kept as it was; give another name to save these answers", False)
+
+        self.app.push_screen(OverwriteScreen(path), answered)
+
+    def write_answers(self, path: Path) -> None:
+        """The model holds no secret, so neither does the file."""
         try:
             path.write_text(self.wizard.final_answers().to_toml(), encoding="utf-8")
         except (OSError, SetupError) as error:
-            saved.update(f"✗ Not saved: {error}")
-            saved.set_classes("problem")
+            self.say_saved(f"✗ Not saved: {error}", False)
             return
-        saved.update(f"✓ Saved {path.resolve()}\n  Repeat with: asignio-setup --non-interactive {path}")
-        saved.set_classes("good")
+        self.say_saved(f"✓ Saved {path.resolve()}\n  Repeat with: asignio-setup --non-interactive {path}", True)
+
+    def say_saved(self, text: str, good: bool) -> None:
+        saved = self.query_one("#saved", Static)
+        saved.update(text)
+        saved.set_classes("good" if good else "problem")
 
     @on(Button.Pressed, "#quit")
     def quit(self) -> None:

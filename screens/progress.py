@@ -19,6 +19,7 @@ from wizard.errors import SetupError
 from wizard.events import (
     FINISHED,
     RunFinished,
+    RunNotice,
     StepDone,
     StepFailed,
     StepProgress,
@@ -152,6 +153,8 @@ class ProgressScreen(WizardStep):
             case StepFailed(step=step_id, error=error):
                 self.row(step_id).set_status(StepStatus.FAILED, error.what)
                 self.show_failure(error)
+            case RunNotice(message=text):
+                self.log_line(f"⚠ {text}", "yellow")
         self.update_bar()
 
     def row(self, step_id: str, title: str = "") -> StepRow:

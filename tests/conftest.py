@@ -116,6 +116,53 @@ def secret_service(_secret_service_bus: str | None, monkeypatch: pytest.MonkeyPa
                 item.delete()
 
 
+MOUNT_SCRIPT = """set -e
+mount -t tmpfs -o size=64k tmpfs "$MOUNT_AT"
+for folder in $MAKE_FOLDERS; do mkdir -p -m 700 "$MOUNT_AT/$folder"; done
+if [ "$FILL" = 1 ]; then (cat /dev/zero > "$MOUNT_AT/filler") 2>/dev/null || true; fi
+if [ "$READ_ONLY" = 1 ]; then mount -o remount,ro,size=64k "$MOUNT_AT"; fi
+exec "$@"
+"""
+
+RunOnMount = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def on_own_mount() -> RunOnMount:
+    """Run a command with a small fresh file system (tmpfs) mounted at a folder, read-only or full, in a private
+    mount namespace: a real EROFS or ENOSPC, without root on the machine and without touching its mounts."""
+    unshare = ["unshare", "--user", "--map-root-user", "--mount"]
+    if not shutil.which("unshare") or subprocess.run([*unshare, "true"], capture_output=True).returncode != 0:
+        _missing_dependency("unshare cannot make a private mount namespace here (util-linux, user namespaces)")
+
+    def run(
+        mount_at: Path,
+        command: list[str],
+        *,
+        read_only: bool = False,
+        full: bool = False,
+        folders: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        mount_at.mkdir(parents=True, exist_ok=True)
+        settings = {
+            "MOUNT_AT": str(mount_at),
+            "MAKE_FOLDERS": " ".join(folders),
+            "FILL": str(int(full)),
+            "READ_ONLY": str(int(read_only)),
+        }
+        return subprocess.run(
+            [*unshare, "sh", "-c", MOUNT_SCRIPT, "sh", *command],
+            env={**os.environ, **(env or {}), **settings},
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
 Start = Callable[..., SimulatorServer]
 
 

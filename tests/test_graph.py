@@ -561,3 +561,90 @@ async def test_a_server_that_echoes_the_token_never_gets_it_into_a_message() -> 
         odd.shutdown()
     assert token not in str(raised.value) and token not in repr(raised.value)
     assert "[redacted]" in raised.value.what
+
+
+async def test_a_throttled_read_waits_as_asked_and_says_so(server: SimulatorServer, tenant: GraphClient) -> None:
+    """Reads used to be retried by msgraph-core's middleware in silence; now every wait is said."""
+    from wizard.graph import progress_sink
+
+    said: list[str] = []
+    progress_sink.set(said.append)
+    server.throttle(2, retry_after=0)
+    server.fail(1, status=503, retry_after=0)
+    assert await tenant.policy_ids() == [BASE]
+    assert statuses(server) == [429, 429, 503, 200]
+    assert said == [
+        "throttled by Graph, waiting 0 s (attempt 1 of 3)",
+        "throttled by Graph, waiting 0 s (attempt 2 of 3)",
+        "Graph is unavailable (HTTP 503), waiting 0 s (attempt 3 of 3)",
+    ]
+
+
+class TricklingGraph(ThreadingHTTPServer):
+    """A server in trouble (or a hostile one): the headers at once, then a valid JSON body one byte at a time, one
+    every `pause` seconds, each well within any read timeout."""
+
+    def __init__(self, body: bytes, pause: float) -> None:
+        self.stopped = threading.Event()
+        stopped = self.stopped
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for byte in body:
+                        if stopped.wait(pause):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:
+                    return  # the client gave up
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.shutdown()
+
+
+async def test_a_server_that_trickles_its_answer_meets_the_request_deadline() -> None:
+    trickling = TricklingGraph(b'{"value": []' + b" " * 60 + b"}", pause=0.1)
+    tenant = GraphClient(
+        StaticTokenCredential("token"),
+        graph_url=f"http://127.0.0.1:{trickling.server_address[1]}/beta",
+        scopes=SCOPES,
+        request_deadline=0.5,
+    )
+    try:
+        with pytest.raises(ServiceError) as raised:
+            await tenant.policy_ids()
+    finally:
+        await tenant.close()
+        trickling.stop()
+    assert raised.value.exit_code == 6
+    assert raised.value.what.startswith("Graph did not answer GET trustFramework/policies within 0.5 s")
+    assert "run the same command again" in raised.value.fix
+
+
+@pytest.mark.parametrize("root", ["http://graph.example.com", "http://10.0.0.5:8080", "ftp://graph.microsoft.com"])
+def test_an_overriding_graph_url_must_be_https_unless_it_is_this_machine(
+    root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wizard.clouds import Cloud, graph_beta_url
+    from wizard.errors import BadInputError, ExitCode
+
+    monkeypatch.setenv("ASIGNIO_SETUP_GRAPH_URL", root)
+    with pytest.raises(BadInputError) as refused:
+        graph_beta_url(Cloud.GLOBAL)
+    assert refused.value.exit_code == ExitCode.BAD_INPUT
+    assert refused.value.what.startswith(f"ASIGNIO_SETUP_GRAPH_URL={root!r}")
+    for allowed in ("https://graph.example.com", "http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:9"):
+        monkeypatch.setenv("ASIGNIO_SETUP_GRAPH_URL", allowed)
+        assert graph_beta_url(Cloud.GLOBAL) == allowed + "/beta"

@@ -592,3 +592,25 @@ def test_a_policy_changed_in_the_tenant_is_put_back_and_the_change_backed_up(
     assert [record.method for record in simulator.log if record.is_write] == ["PUT"]
     backups = (state_dir() / "backups" / "contoso").glob("B2C_1A_AsignioSUSI.*.xml")
     assert any(backup.read_bytes() == changed for backup in backups)
+
+
+def test_throttled_reads_are_said_as_progress(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulator.throttle(1, retry_after=0)
+    assert run(write_answers(answers_dir, "custom-policy")) == 0
+    assert "      preflight: throttled by Graph, waiting 0 s (attempt 1 of 3)" in capsys.readouterr().out.splitlines()
+
+
+def test_plain_http_to_another_host_as_the_graph_url_is_refused_before_anything_is_sent(
+    answers_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ASIGNIO_SETUP_GRAPH_URL", "http://graph.example.invalid")
+    monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", "a-token-for-nobody-else")
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
+    assert run(write_answers(answers_dir, "custom-policy")) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error: ASIGNIO_SETUP_GRAPH_URL='http://graph.example.invalid' uses plain http to graph.example.invalid" in err
+    )
+    assert "plain http is allowed only to this machine" in err and "a-token-for-nobody-else" not in err

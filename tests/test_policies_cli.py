@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import RunOnMount
 from tests.test_policies_support import (
     CLIENT_ID,
     DOMAIN,
@@ -18,7 +20,7 @@ from tests.test_policies_support import (
     write_base,
 )
 from wizard.cli import main
-from wizard.policies import demo_chain
+from wizard.policies import demo_chain, find_xsd
 
 OUTPUTS = {"B2C_1A_TrustFrameworkExtensions.xml", "B2C_1A_AsignioSUSI.xml"}
 
@@ -40,7 +42,7 @@ def run_policies(tmp_path: Path, base: Path, answers: Path | None = None) -> tup
 
 
 def assert_nothing_written(out: Path) -> None:
-    assert not out.exists() or list(out.iterdir()) == []
+    assert not out.exists() or (out.is_dir() and list(out.iterdir()) == [])
     assert not list(out.parent.glob(".asignio-policies-*"))
 
 
@@ -236,3 +238,138 @@ def test_the_installed_command_runs_as_a_module(starter_pack: Path, tmp_path: Pa
     )
     assert broken.returncode == 2
     assert f"{EXTENSIONS}:1: not well-formed XML" in broken.stdout
+
+
+@pytest.fixture
+def no_xsd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As an installed tool runs: no ../shared/b2c/xsd beside the project or the working folder."""
+    monkeypatch.setattr("wizard.policies.schema.PROJECT_ROOT", tmp_path / "installed")
+    monkeypatch.chdir(tmp_path)
+    assert find_xsd() is None
+
+
+@pytest.mark.usefixtures("no_xsd")
+@pytest.mark.parametrize("policy_id", ["../escaped", "{tmp}/absolute", "B2C_1A_X/../../escaped"])
+def test_a_policy_id_that_is_a_path_writes_nothing_anywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], policy_id: str
+) -> None:
+    """Without the XSD (an installed tool has none) nothing but B2C's own id rule stands between the id and a path."""
+    policy_id = policy_id.format(tmp=tmp_path)
+    base = demo_base(tmp_path)
+    path = base / "B2C_1A_TrustFrameworkExtensions.xml"
+    path.write_bytes(
+        path.read_bytes().replace(b'PolicyId="B2C_1A_TrustFrameworkExtensions"', f'PolicyId="{policy_id}"'.encode())
+    )
+    answers = answers_toml(tmp_path / "a.toml")
+    before = set(tmp_path.rglob("*"))
+    code, _ = run_policies(tmp_path, base, answers)
+    assert code == 2
+    captured = capsys.readouterr()
+    assert "B2C_1A_TrustFrameworkExtensions.xml:" in captured.out and "is not a B2C policy id" in captured.out
+    assert "this is a bug" not in captured.err
+    assert set(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.usefixtures("no_xsd")
+def test_validate_refuses_a_policy_id_b2c_would_not_take_without_the_xsd(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = demo_base(tmp_path)
+    path = base / "B2C_1A_TrustFrameworkLocalization.xml"
+    path.write_bytes(path.read_bytes().replace(b"<PolicyId>B2C_1A_TrustFrameworkBase<", b"<PolicyId>../Base<"))
+    assert main(["validate", str(base)]) == 2
+    out = capsys.readouterr().out
+    assert (
+        "B2C_1A_TrustFrameworkLocalization.xml:" in out
+        and "BasePolicy PolicyId '../Base' is not a B2C policy id" in out
+    )
+
+
+def test_validate_reports_what_it_cannot_read_instead_of_skipping_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = demo_base(tmp_path)
+    (base / "Dangling.xml").symlink_to(tmp_path / "nowhere.xml")
+    os.mkfifo(base / "Pipe.xml")
+    (base / "Device.xml").symlink_to("/dev/null")
+    (base / "Folder.xml").mkdir()
+    (base / "Huge.xml").write_bytes(b"<x>" + b" " * (5 * 1024 * 1024) + b"</x>")
+    assert main(["validate", str(base)]) == 2
+    captured = capsys.readouterr()
+    assert "Dangling.xml: is a symbolic link to nothing" in captured.out
+    assert "Pipe.xml: is a FIFO (named pipe), not a regular file" in captured.out
+    assert "Device.xml: is a device, not a regular file" in captured.out
+    assert "Folder.xml: is a folder, not a regular file" in captured.out
+    assert "Huge.xml: is larger than 4 MB" in captured.out
+    assert "5 problem(s) in 3 file(s)" in captured.err
+
+
+def test_a_base_folder_with_a_fifo_is_refused_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = demo_base(tmp_path)
+    os.mkfifo(base / "Pipe.xml")
+    code, out = run_policies(tmp_path, base)
+    assert code == 2
+    assert "Pipe.xml: is a FIFO (named pipe), not a regular file" in capsys.readouterr().out
+    assert_nothing_written(out)
+
+
+@pytest.mark.parametrize("cycle", ["through-the-chain", "self"])
+def test_a_base_chain_with_a_cycle_is_said_as_the_cycle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cycle: str
+) -> None:
+    base = demo_base(tmp_path)
+    path = base / "B2C_1A_TrustFrameworkBase.xml"
+    based_on = "B2C_1A_TrustFrameworkExtensions" if cycle == "through-the-chain" else "B2C_1A_TrustFrameworkBase"
+    text = path.read_text(encoding="utf-8")
+    opening = text.index(">", text.index("<TrustFrameworkPolicy")) + 1
+    path.write_text(
+        text[:opening]
+        + f"<BasePolicy><TenantId>{DOMAIN}</TenantId><PolicyId>{based_on}</PolicyId></BasePolicy>"
+        + text[opening:],
+        encoding="utf-8",
+    )
+    expected = (
+        "cycle: B2C_1A_TrustFrameworkBase → B2C_1A_TrustFrameworkExtensions → B2C_1A_TrustFrameworkLocalization"
+        " → B2C_1A_TrustFrameworkBase"
+        if cycle == "through-the-chain"
+        else "cycle: B2C_1A_TrustFrameworkBase → B2C_1A_TrustFrameworkBase"
+    )
+    code, out = run_policies(tmp_path, base)
+    assert code == 2
+    captured = capsys.readouterr()
+    assert expected in captured.out and "this is a bug" not in captured.err
+    assert_nothing_written(out)
+    assert main(["validate", str(base)]) == 2
+    assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "a folder where a policy goes"])
+def test_an_out_that_cannot_take_the_policies_is_refused_before_any_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    out = tmp_path / "out"
+    if where == "a file":
+        out.write_text("not a folder")
+    elif where == "under a file":
+        (tmp_path / "file").write_text("not a folder")
+        out = tmp_path / "file" / "out"
+    else:
+        (out / "B2C_1A_AsignioSUSI.xml").mkdir(parents=True)
+    args = ["policies", "--answers", str(answers_toml(tmp_path / "a.toml")), "--base", str(demo_base(tmp_path))]
+    assert main([*args, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and str(out) in captured.err and "this is a bug" not in captured.err
+    assert not list(tmp_path.rglob(".asignio-policies-*"))
+
+
+def test_a_read_only_out_is_refused_before_any_line(tmp_path: Path, on_own_mount: RunOnMount) -> None:
+    read_only = tmp_path / "read-only"
+    args = ["policies", "--answers", str(answers_toml(tmp_path / "a.toml")), "--base", str(demo_base(tmp_path))]
+    result = on_own_mount(
+        read_only, [sys.executable, "-m", "wizard", *args, "--out", str(read_only / "out")], read_only=True
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert f"{read_only / 'out'}: the policies cannot be written there (Read-only file system)" in result.stderr

@@ -200,3 +200,24 @@ def test_the_demo_chain_validates_without_the_xsd_too() -> None:
 
 def test_packs_with_the_tenant_replaced_validate(starter_pack: Path) -> None:
     assert check_chain(pack_chain(starter_pack, "SocialAccounts"), None) == []
+
+
+def test_a_cycle_of_bases_is_said_as_the_cycle() -> None:
+    documents = {
+        "A.xml": policy("B2C_1A_A", base="B2C_1A_B"),
+        "B.xml": policy("B2C_1A_B", base="B2C_1A_A"),
+        "Self.xml": policy("B2C_1A_Self", base="B2C_1A_Self"),
+        "Above.xml": policy("B2C_1A_Above", base="B2C_1A_A"),
+    }
+    cycles = [problem for problem in check_chain(documents, None) if "cycle" in problem.message]
+    assert [(problem.file, problem.line, problem.message) for problem in cycles] == [
+        ("A.xml", 2, "cycle: B2C_1A_A → B2C_1A_B → B2C_1A_A"),
+        ("B.xml", 2, "cycle: B2C_1A_B → B2C_1A_A → B2C_1A_B"),
+        ("Self.xml", 2, "cycle: B2C_1A_Self → B2C_1A_Self"),
+    ]
+
+
+@pytest.mark.parametrize("policy_id", ["../x", "/etc/x", "B2C_1A_", "B2C_1A_a.b", "TrustFrameworkBase", "B2C_1A_x\\y"])
+def test_a_policy_id_outside_b2c_s_rule_is_a_problem_without_the_xsd(policy_id: str) -> None:
+    documents = {"Odd.xml": policy(policy_id)}
+    assert f"PolicyId {policy_id!r} is not a B2C policy id" in messages(check_chain(documents, None))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from screens.app import AsignioSetupApp
 from screens.done import DoneScreen
+from screens.overwrite import OverwriteScreen
 from wizard.answers import load_answers
 from wizard.events import RunFinished
 
@@ -72,3 +74,51 @@ async def test_a_path_that_cannot_be_written_is_said(tmp_path: Path) -> None:
 
 def test_done_snapshot(snap_compare) -> None:
     assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=open_done)
+
+
+async def test_saving_over_an_existing_file_asks_first(tmp_path: Path) -> None:
+    target = tmp_path / "contoso.toml"
+    target.write_text("# the operator's own notes\n", encoding="utf-8")
+    messages: list[Message] = []
+    app = finished_app()
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_done(pilot)
+        app.screen.query_one("#answers-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, OverwriteScreen)
+        assert f"{target} already exists" in str(app.screen.query_one("#question", Static).content)
+        await pilot.press("enter")  # Keep it has the focus
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        assert target.read_text(encoding="utf-8") == "# the operator's own notes\n"
+        assert "kept as it was" in str(app.screen.query_one("#saved", Static).content)
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        assert target.read_text(encoding="utf-8") == "# the operator's own notes\n"
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.click("#replace")
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        assert "Repeat with: asignio-setup --non-interactive" in str(app.screen.query_one("#saved", Static).content)
+    presses = {id(message): message for message in messages if isinstance(message, Button.Pressed)}.values()
+    assert [press.button.id for press in presses] == ["keep", "replace"]  # each press once, however far it bubbled
+    assert load_answers(target).tenant.name == "contoso"
+
+
+async def ask_to_replace(pilot: Pilot) -> None:
+    await open_done(pilot)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+def test_done_asks_before_replacing_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "asignio-answers.toml").write_text("# already here\n", encoding="utf-8")
+    assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=ask_to_replace)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Button, ProgressBar, Static
+from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
 from screens.done import DoneScreen
@@ -19,7 +19,7 @@ from screens.messages import RunComplete, RunEvent, WorkFailed
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from tests.tui import settle
-from wizard.events import StepFailed, StepStatus, StepWaiting
+from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
 from wizard.policies import demo_chain
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
@@ -168,3 +168,21 @@ def test_progress_waiting_for_the_portal_snapshot(
     ids = (f"00000000-0000-4000-8000-{number:012d}" for number in itertools.count(1))
     monkeypatch.setattr(endpoints, "new_id", lambda: next(ids))  # the simulator's object ids, fixed for the picture
     assert snap_compare(app_confirmed_at_review(simulator), terminal_size=(80, 24), run_before=open_progress)
+
+
+async def test_a_throttled_read_shows_its_wait_in_the_log(simulator: SimulatorServer) -> None:
+    messages: list[Message] = []
+    app = app_confirmed_at_review(simulator, pivot="custom-policy")
+    async with app.run_test(message_hook=messages.append) as pilot:
+        pilot.app.call_later(pilot.app.push_screen, ReviewScreen())
+        await pilot.pause()
+        await settle(pilot)
+        simulator.throttle(1, retry_after=0)
+        await pilot.press("enter")
+        await settle(pilot)
+        said = "throttled by Graph, waiting 0 s (attempt 1 of 3)"
+        progress = [m.event for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepProgress)]
+        assert StepProgress("preflight", said) in progress
+        screen = next(screen for screen in app.screen_stack if isinstance(screen, ProgressScreen))
+        logged = " ".join(line.text.rstrip() for line in screen.query_one("#log", RichLog).lines)  # lines wrap
+        assert f"Check the tenant and the permissions: {said}" in logged

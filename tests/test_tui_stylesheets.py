@@ -16,6 +16,7 @@ from screens.device_code import DeviceCodeScreen
 from screens.done import DoneScreen
 from screens.error import ErrorScreen
 from screens.mfa import MfaScreen
+from screens.overwrite import OverwriteScreen
 from screens.path import PathScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
@@ -33,6 +34,7 @@ SCREENS: list[type[Screen]] = [
     ReviewScreen,
     ProgressScreen,
     DoneScreen,
+    OverwriteScreen,
     ErrorScreen,
 ]
 

@@ -9,29 +9,75 @@ import hashlib
 import json
 import re
 import tomllib
+import unicodedata
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wizard.clouds import Cloud
-from wizard.errors import BadInputError
+from wizard.errors import BadInputError, shown
+from wizard.files import ANSWERS_FILE_LIMIT, read_regular_file
 
-GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-TENANT_LABEL = re.compile(r"^[a-z0-9]{1,26}$")
+GUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+TENANT_LABEL = re.compile(r"[a-z0-9]{1,26}")
 ONMICROSOFT = ".onmicrosoft.com"
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-POLICY_ID_PART = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+POLICY_ID_PART = re.compile(r"[A-Za-z0-9_-]{1,100}")
+POLICY_PREFIX = "B2C_1A_"
+POLICY_ID = re.compile(r"(?i:B2C_1A_)[A-Za-z0-9_-]{1,100}")
+"""B2C's rule for a custom policy's id: the B2C_1A_ prefix, then letters, digits, '_' and '-'. Policy ids name
+files (outputs, backups), so every id read from a file or a tenant is checked against it before it is used."""
+DOMAIN_HINT = re.compile(r"(https://)?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?/?")
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""The hosts Entra accepts a plain-http redirect URI for."""
+URL_LIMIT = 2048
+REDIRECT_URI_LIMIT = 256
+"""Entra's limit on the length of a redirect URI."""
+NAME_LIMIT = 256
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 EXAMPLE_GUID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 DEFAULT_SECRET_ENV = "ASIGNIO_CLIENT_SECRET"
 GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+PROBLEMS_SHOWN = 10
+"""An answers file with thousands of problems gets the first few and a count, not a page per key."""
+
+
+def is_policy_id(text: str) -> bool:
+    """Whether `text` follows B2C's rule for a custom policy id (and can therefore name a file)."""
+    return POLICY_ID.fullmatch(text) is not None
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text` (a tab, a newline, an escape, a bidirectional override...), or None.
+    Every answer is one line of plain text; such a character would reach a policy, a URL or the terminal."""
+    for character in text:
+        if unicodedata.category(character) in ("Cc", "Zl", "Zp") or character in BIDI_CONTROLS:
+            return character
+    return None
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; field docstrings become descriptions."""
+    """Unknown keys are errors; field docstrings become descriptions; no text holds a control character."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    """`value`, unless it is text holding a control character (the error names which, and where)."""
+    if isinstance(value, str) and (character := control_character(value)) is not None:
+        raise ValueError(
+            f"holds the control character U+{ord(character):04X} at position {value.index(character) + 1}: "
+            "every answer is one line of plain text, remove it"
+        )
+    return value
 
 
 class Pivot(str, Enum):
@@ -59,29 +105,59 @@ class SignInMethod(str, Enum):
 
 
 def _guid(value: str) -> str:
-    if not GUID_PATTERN.match(value):
-        raise ValueError(f"{value!r} is not a GUID; it looks like {EXAMPLE_GUID}")
+    if not GUID_PATTERN.fullmatch(value):
+        raise ValueError(f"{shown(value)} is not a GUID; it looks like {EXAMPLE_GUID}")
     return value.lower()
 
 
 def _env_name(value: str) -> str:
-    if not ENV_NAME.match(value):
-        raise ValueError(f"{value!r} is not an environment variable name (letters, digits, underscore)")
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            f"{shown(value)} is not an environment variable name (letters, digits, underscore; at most 128)"
+        )
     return value
 
 
 def _prefixed(value: str, prefix: str) -> str:
     """B2C ids carry a prefix the service adds; accept the name with or without it."""
     name = value[len(prefix) :] if value.upper().startswith(prefix.upper()) else value
-    if not POLICY_ID_PART.match(name):
-        raise ValueError(f"{value!r} may hold only letters, digits, '_' and '-' after {prefix}")
+    if not POLICY_ID_PART.fullmatch(name):
+        raise ValueError(f"{shown(value)} may hold only letters, digits, '_' and '-' after {prefix} (1 to 100)")
     return prefix + name
+
+
+def _https_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "https" or not parts.hostname or " " in value:
+        raise ValueError(f"{shown(value)} must be an https:// URL")
+    return value
+
+
+def _redirect_uri(value: str) -> str:
+    """As Entra allows for a web app: https, or plain http only to this machine (localhost, 127.0.0.1, [::1])."""
+    parts = urlsplit(value)
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    scheme = parts.scheme.lower()
+    if scheme != "https" and not (scheme == "http" and host in LOOPBACK_HOSTS):
+        raise ValueError(
+            f"{shown(value)} must be an https:// URL (plain http:// only for localhost, 127.0.0.1 or [::1]), "
+            "as Entra requires of a redirect URI"
+        )
+    if not host or parts.username is not None or "#" in value or " " in value:
+        raise ValueError(
+            f"{shown(value)} is not a redirect URI Entra accepts: an absolute URL with a host and no #fragment, "
+            "like https://jwt.ms"
+        )
+    return value
 
 
 class TenantAnswers(Strict):
     """The B2C tenant to set up."""
 
-    name: str
+    name: str = Field(max_length=NAME_LIMIT)
     """The tenant's name, `contoso` or `contoso.onmicrosoft.com`; stored as the bare lower-case name."""
     cloud: Cloud = Cloud.GLOBAL
     """The national cloud the tenant lives in: global, usgov or china."""
@@ -89,14 +165,14 @@ class TenantAnswers(Strict):
     @field_validator("name", mode="before")
     @classmethod
     def _tenant_name(cls, value: Any) -> Any:
-        if not isinstance(value, str):
+        if not isinstance(_plain(value), str):
             return value
         name = value.strip().lower()
         if name.endswith(ONMICROSOFT):
             name = name[: -len(ONMICROSOFT)]
-        if not TENANT_LABEL.match(name):
+        if not TENANT_LABEL.fullmatch(name):
             raise ValueError(
-                f"{value!r} is not a tenant name: use the letters and digits before .onmicrosoft.com "
+                f"{shown(value)} is not a tenant name: use the letters and digits before .onmicrosoft.com "
                 "(1 to 26 of them, no spaces, dots or hyphens), like 'contoso'"
             )
         return name
@@ -113,9 +189,9 @@ class AuthAnswers(Strict):
     method: SignInMethod | None = None
     """device-code, browser, azure-cli, client-secret or access-token; unset means access-token when
     ASIGNIO_SETUP_ACCESS_TOKEN is set, device-code otherwise."""
-    client_id: str = GRAPH_CLI_CLIENT_ID
+    client_id: str = Field(default=GRAPH_CLI_CLIENT_ID, max_length=NAME_LIMIT)
     """The app registration that signs in: Microsoft Graph Command Line Tools by default; your own for client-secret."""
-    client_secret_env: str | None = None
+    client_secret_env: str | None = Field(default=None, max_length=NAME_LIMIT)
     """For client-secret: the environment variable holding that app's secret (else the keyring is asked)."""
 
     _client_id = field_validator("client_id")(lambda cls, v: _guid(v))
@@ -125,25 +201,32 @@ class AuthAnswers(Strict):
 class AsignioAnswers(Strict):
     """The Asignio application, as registered on the Asignio Partner Administration site."""
 
-    client_id: str
+    client_id: str = Field(max_length=NAME_LIMIT)
     """The Client ID Asignio issued (a GUID)."""
-    secret_env: str = DEFAULT_SECRET_ENV
+    secret_env: str = Field(default=DEFAULT_SECRET_ENV, max_length=NAME_LIMIT)
     """The environment variable that may hold the Client Secret; otherwise it comes from the OS keyring."""
     display_name: str = Field(default="Asignio", min_length=1, max_length=100)
     """The name users see on the sign-in button."""
-    metadata_url: str = "https://authorization.asignio.com/.well-known/openid-configuration"
+    metadata_url: str = Field(
+        default="https://authorization.asignio.com/.well-known/openid-configuration", max_length=URL_LIMIT
+    )
     """Asignio's OpenID Connect discovery document."""
-    domain_hint: str = "https://asignio.com"
-    """The domain hint the user-flow identity provider carries (as the seed article gives it)."""
+    domain_hint: str = Field(default="https://asignio.com", max_length=NAME_LIMIT)
+    """The domain hint the user-flow identity provider carries (as the seed article gives it): a domain name,
+    optionally as an https:// URL."""
 
     _client_id = field_validator("client_id")(lambda cls, v: _guid(v))
     _secret_env = field_validator("secret_env")(lambda cls, v: _env_name(v))
+    _metadata_url = field_validator("metadata_url")(lambda cls, v: _https_url(v))
 
-    @field_validator("metadata_url")
+    @field_validator("domain_hint")
     @classmethod
-    def _https(cls, value: str) -> str:
-        if not value.startswith("https://"):
-            raise ValueError(f"{value!r} must be an https:// URL")
+    def _domain_hint(cls, value: str) -> str:
+        if not DOMAIN_HINT.fullmatch(value):
+            raise ValueError(
+                f"{shown(value)} is not a domain hint: give a domain name such as asignio.com "
+                "(or https://asignio.com, as the Asignio article does)"
+            )
         return value
 
 
@@ -159,28 +242,28 @@ class SetupAnswers(Strict):
 class CustomPolicyAnswers(Strict):
     """Names used on the custom-policy path."""
 
-    policy_key: str = "B2C_1A_AsignioSecret"
+    policy_key: str = Field(default="B2C_1A_AsignioSecret", max_length=NAME_LIMIT)
     """The policy key holding the Asignio Client Secret (the B2C_1A_ prefix is added when missing)."""
-    journey_id: str = "AsignioSUSI"
+    journey_id: str = Field(default="AsignioSUSI", max_length=NAME_LIMIT)
     """The Id of the Asignio user journey in TrustFrameworkExtensions."""
-    relying_party: str = "B2C_1A_AsignioSUSI"
+    relying_party: str = Field(default="B2C_1A_AsignioSUSI", max_length=NAME_LIMIT)
     """The relying-party policy's id (the B2C_1A_ prefix is added when missing)."""
 
-    _policy_key = field_validator("policy_key")(lambda cls, v: _prefixed(v, "B2C_1A_"))
-    _relying_party = field_validator("relying_party")(lambda cls, v: _prefixed(v, "B2C_1A_"))
+    _policy_key = field_validator("policy_key")(lambda cls, v: _prefixed(v, POLICY_PREFIX))
+    _relying_party = field_validator("relying_party")(lambda cls, v: _prefixed(v, POLICY_PREFIX))
 
     @field_validator("journey_id")
     @classmethod
     def _journey(cls, value: str) -> str:
-        if not POLICY_ID_PART.match(value):
-            raise ValueError(f"{value!r} may hold only letters, digits, '_' and '-'")
+        if not POLICY_ID_PART.fullmatch(value):
+            raise ValueError(f"{shown(value)} may hold only letters, digits, '_' and '-' (1 to 100)")
         return value
 
 
 class UserFlowAnswers(Strict):
     """Names used on the user-flow path."""
 
-    name: str = "B2C_1_AsignioSignupSignin"
+    name: str = Field(default="B2C_1_AsignioSignupSignin", max_length=NAME_LIMIT)
     """The sign-up-or-sign-in user flow's id (the B2C_1_ prefix is added when missing)."""
 
     _name = field_validator("name")(lambda cls, v: _prefixed(v, "B2C_1_"))
@@ -191,8 +274,10 @@ class TestAppAnswers(Strict):
 
     display_name: str = Field(default="Asignio test (jwt.ms)", min_length=1, max_length=120)
     """Its display name; the tool finds an existing one by this name before creating."""
-    redirect_uri: str = "https://jwt.ms"
-    """Where B2C sends the token; jwt.ms decodes it in the browser."""
+    redirect_uri: str = Field(default="https://jwt.ms", max_length=REDIRECT_URI_LIMIT)
+    """Where B2C sends the token; jwt.ms decodes it in the browser. https, or http to localhost only."""
+
+    _redirect_uri = field_validator("redirect_uri")(lambda cls, v: _redirect_uri(v))
 
 
 class Answers(Strict):
@@ -237,10 +322,11 @@ class SignInAnswers(Strict):
 
 
 def describe_validation_error(error: ValidationError, source: str) -> str:
-    """One line per problem, each naming the TOML key, what is wrong and what would be right."""
+    """One line per problem (the first few of many, then a count), each naming the TOML key, what is wrong and what
+    would be right; values are quoted cut short."""
     lines = []
-    for problem in error.errors():
-        key = ".".join(str(part) for part in problem["loc"])
+    for problem in error.errors(include_url=False)[:PROBLEMS_SHOWN]:
+        key = shown(".".join(str(part) for part in problem["loc"]))[1:-1]
         kind = problem["type"]
         if kind == "extra_forbidden":
             lines.append(f"{source}: {key}: unknown key — remove it or check its spelling (see the README)")
@@ -248,11 +334,14 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
             lines.append(f"{source}: {key}: required but missing — add it")
         elif kind == "enum":
             allowed = problem.get("ctx", {}).get("expected", "")
-            lines.append(f"{source}: {key} = {problem['input']!r}: not one of the choices — use {allowed}")
+            lines.append(f"{source}: {key} = {shown(problem['input'])}: not one of the choices — use {allowed}")
         elif kind == "value_error":
             lines.append(f"{source}: {key}: {problem['ctx']['error']}")
         else:
-            lines.append(f"{source}: {key} = {problem.get('input')!r}: {problem['msg'].lower()}")
+            lines.append(f"{source}: {key} = {shown(problem.get('input'))}: {problem['msg'].lower()}")
+    more = error.error_count() - PROBLEMS_SHOWN
+    if more > 0:
+        lines.append(f"{source}: … and {more:,} more problems")
     return "\n".join(lines)
 
 
@@ -273,15 +362,20 @@ def parse_sign_in(data: dict[str, Any], source: str = "answers") -> SignInAnswer
 
 
 def load_answers(path: Path) -> Answers:
-    """Read and validate an answers TOML file."""
+    """Read and validate an answers TOML file: a regular file of at most 1 MB, UTF-8 (a BOM is allowed)."""
+    data = read_regular_file(path, limit=ANSWERS_FILE_LIMIT, role="answers file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInputError(f"{path}: no such answers file", "give the path of an existing TOML file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInputError(f"{path}: cannot be read ({error})", "check the file and its permissions") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadInputError(
+            f"{path}: not UTF-8 text (byte {error.start + 1} is not)", "save the answers file as UTF-8"
+        ) from None
     try:
-        data = tomllib.loads(text)
+        parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise BadInputError(f"{path}: not valid TOML ({error})", "fix the syntax at that line") from None
-    return parse_answers(data, str(path))
+    except RecursionError:
+        raise BadInputError(
+            f"{path}: arrays or tables nested too deeply to read", "an answers file has plain keys: see the README"
+        ) from None
+    return parse_answers(parsed, str(path))

@@ -57,8 +57,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A flag given where it means nothing is refused (exit 2), never ignored: `--demo-state` without `--demo` would
+    otherwise start a real sign-in."""
+    setup_flags = {
+        "--non-interactive": args.non_interactive is not None,
+        "--demo": args.demo,
+        "--demo-state": args.demo_state is not None,
+        "--confirm": bool(args.confirm),
+        "--rotate-secret": args.rotate_secret,
+    }
+    given = [flag for flag, present in setup_flags.items() if present]
+    if args.command is not None and given:
+        parser.error(
+            f"{' and '.join(given)}: for the setup run (the wizard or --non-interactive) only, not for the "
+            f"{args.command} command: leave {'it' if len(given) == 1 else 'them'} out"
+        )
+    if args.demo_state is not None and not args.demo:
+        parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
+    for flag in ("--confirm", "--rotate-secret"):
+        if setup_flags[flag] and args.non_interactive is None:
+            parser.error(
+                f"{flag} belongs to --non-interactive ANSWERS.toml (the headless run): add --non-interactive, "
+                f"or leave {flag} out"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    refuse_flags_outside_their_mode(parser, args)
     try:
         if args.command in ("policies", "validate"):
             from wizard.policies.commands import run_command

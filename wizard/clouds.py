@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from enum import Enum
+from urllib.parse import urlsplit
+
+from wizard.errors import BadInputError, shown
 
 GRAPH_URL_ENV = "ASIGNIO_SETUP_GRAPH_URL"
 
@@ -52,8 +56,40 @@ def asignio_redirect_uri(tenant_name: str, cloud: Cloud) -> str:
 
 def graph_beta_url(cloud: Cloud) -> str:
     """The Graph beta base URL: the cloud's, or the root named by ASIGNIO_SETUP_GRAPH_URL."""
-    root = os.environ.get(GRAPH_URL_ENV) or ENDPOINTS[cloud].graph_root
+    override = os.environ.get(GRAPH_URL_ENV)
+    root = checked_graph_root(override) if override else ENDPOINTS[cloud].graph_root
     return root.rstrip("/") + "/beta"
+
+
+def checked_graph_root(root: str) -> str:
+    """An overriding Graph root receives the token: https, or plain http only to this machine (the simulator)."""
+    parts = urlsplit(root)
+    try:
+        host = parts.hostname
+    except ValueError:
+        host = None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        raise BadInputError(
+            f"{GRAPH_URL_ENV}={shown(root)} is not an http(s) URL",
+            f"give a Graph root such as https://graph.microsoft.com, or unset {GRAPH_URL_ENV}",
+        )
+    if scheme == "http" and not _loopback(host):
+        raise BadInputError(
+            f"{GRAPH_URL_ENV}={shown(root)} uses plain http to {host}: the token would cross the network "
+            "unencrypted; plain http is allowed only to this machine (localhost, 127.0.0.1, [::1])",
+            f"use https://{host}, or unset {GRAPH_URL_ENV} to use the cloud's Graph",
+        )
+    return root
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def graph_scope(cloud: Cloud) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import reprlib
 from enum import IntEnum
+from typing import Any
 
 SECRET_LOOKING = re.compile(r"(?i)\bbearer\s+[\w.~+/=-]+|\beyJ[\w-]*\.[\w-]+\.[\w-]*")
 """A bearer token or a JWT: neither may reach a message, even one a hostile server or a proxy echoed back."""
@@ -13,6 +15,22 @@ REDACTED = "[redacted]"
 def redact(text: str) -> str:
     """`text` with anything that looks like a bearer token or a JWT taken out."""
     return SECRET_LOOKING.sub(REDACTED, text)
+
+
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()
+    short.maxlevel, short.maxdict, short.maxlist, short.maxtuple = 3, 4, 4, 4
+    short.maxstring = short.maxother = 80
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: its repr, cut short, so a megabyte value or a deeply nested one stays one
+    readable line (and a control character in it shows as an escape)."""
+    return _SHORT.repr(value)
 
 
 class ExitCode(IntEnum):
@@ -74,6 +92,12 @@ class TenantNotReadyError(SetupError):
 
 class ServiceError(SetupError):
     """Graph or B2C refused or failed a request; the run can be resumed."""
+
+    exit_code = ExitCode.SERVICE
+
+
+class DiskFullError(SetupError):
+    """A file could not be written for want of space; the run resumes once there is some."""
 
     exit_code = ExitCode.SERVICE
 

@@ -75,6 +75,14 @@ class StepFailed:
 
 
 @dataclass(frozen=True)
+class RunNotice:
+    """Something the operator should know that stops nothing and belongs to no step (a state folder that was open
+    to other users)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class RunFinished:
     """The run ended; `run_now_url` is set when the sign-in can be tried."""
 
@@ -83,4 +91,4 @@ class RunFinished:
     waiting: tuple[str, ...] = field(default_factory=tuple)
 
 
-Event = StepStarted | StepProgress | StepDone | StepSkipped | StepWaiting | StepFailed | RunFinished
+Event = StepStarted | StepProgress | StepDone | StepSkipped | StepWaiting | StepFailed | RunNotice | RunFinished

@@ -6,13 +6,14 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from wizard.answers import load_answers
+from wizard.answers import Answers, load_answers
 from wizard.errors import ExitCode, SetupError
 from wizard.events import (
     Event,
     RunFinished,
+    RunNotice,
     StepDone,
     StepFailed,
     StepProgress,
@@ -20,6 +21,9 @@ from wizard.events import (
     StepStarted,
     StepWaiting,
 )
+
+if TYPE_CHECKING:
+    from wizard.simulator import SimulatorServer
 
 
 class EventPrinter:
@@ -34,6 +38,8 @@ class EventPrinter:
         stream = self.out
         if isinstance(event, StepFailed):
             self.failures.append(event)
+            stream = self.err
+        elif isinstance(event, RunNotice):
             stream = self.err
         for line in self.lines(event):
             print(line, file=stream, flush=True)
@@ -55,6 +61,8 @@ class EventPrinter:
             case StepFailed(step, error):
                 fix = [f"    what to do: {error.fix}"] if error.fix else []
                 return [f"  ✗ {step}: {error.what}", *fix]
+            case RunNotice(message):
+                return [f"warning: {message}"]
             case RunFinished(url, created, waiting):
                 lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
                 if waiting:
@@ -72,8 +80,6 @@ class EventPrinter:
 async def _run(
     answers_path: Path, demo: bool, demo_state: Path | None, confirm: Sequence[str], rotate_secret: bool
 ) -> int:
-    from wizard.session import sign_in
-
     answers = load_answers(answers_path)
     server = None
     if demo:
@@ -81,7 +87,18 @@ async def _run(
 
         server = start_demo(demo_state, name=answers.tenant.name)
         print(f"Demo: a simulated B2C tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
+    try:
+        return await _run_session(answers, server, confirm, rotate_secret)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+async def _run_session(
+    answers: Answers, server: SimulatorServer | None, confirm: Sequence[str], rotate_secret: bool
+) -> int:
     from wizard.auth import print_device_code
+    from wizard.session import sign_in
 
     signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=print_device_code)
     printer = EventPrinter(sys.stdout, sys.stderr)
@@ -96,8 +113,6 @@ async def _run(
         raise
     finally:
         await signed_in.close()
-        if server is not None:
-            server.stop()
     return int(ExitCode.PENDING if finished.waiting else ExitCode.OK)
 
 

@@ -13,6 +13,7 @@ from wizard.events import (
     FINISHED,
     Event,
     RunFinished,
+    RunNotice,
     StepDone,
     StepFailed,
     StepProgress,
@@ -169,6 +170,7 @@ class Runner:
     async def run(self, emit: Emit) -> RunFinished:
         """Runs every step whose work is not in the tenant; raises the first step error after the others ended.
         One run at a time per tenant: two at once could both find something missing and both create it."""
+        self.store.on_notice = lambda message: emit(RunNotice(message))
         with self.store.exclusive():
             return await self._run(emit)
 
@@ -206,7 +208,7 @@ class Runner:
         blocked = [name for name, succeeded in zip(step.after, outcomes, strict=False) if not succeeded]
         if blocked:
             summary = f"not run: it needs {', '.join(blocked)} first"
-            self._record(step, StepStatus.PENDING, summary, {})
+            self._record_if_possible(step, StepStatus.PENDING, summary, emit)
             emit(StepProgress(step.id, summary))
             return False
         return await self._run_step(step, index, total, emit)
@@ -240,18 +242,28 @@ class Runner:
                 return True
             emit(StepProgress(step.id, finding.summary))
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
+            self._forget_confirmations_after(step)
+            self._record(step, StepStatus.DONE, result.summary, result.ids)
         except Exception as error:  # noqa: BLE001 - a bug in one step must not strand the others mid-write
             failure = error if isinstance(error, SetupError) else unexpected(error, step.id)
             if step.id in self._intended and failure.refused_by_graph:
                 self.state.intents.pop(step.id, None)  # Graph said no: nothing was made, nothing to look for
             self._errors.append(failure)
-            self._record(step, StepStatus.FAILED, failure.what, {})
+            self._record_if_possible(step, StepStatus.FAILED, failure.what, emit)
             emit(StepFailed(step.id, failure))
             return False
-        self._forget_confirmations_after(step)
-        self._record(step, StepStatus.DONE, result.summary, result.ids)
         emit(StepDone(step.id, result.summary))
         return True
+
+    def _record_if_possible(self, step: Step, status: StepStatus, summary: str, emit: Emit) -> None:
+        """Record how a step ended that did not succeed; when even that cannot be saved (a full disk, a read-only
+        folder), say so once and go on: the other steps end as they would, and the tenant keeps the truth."""
+        try:
+            self._record(step, status, summary, {})
+        except SetupError as unsaved:
+            if all(str(unsaved) != str(error) for error in self._errors):
+                self._errors.append(unsaved)
+                emit(StepFailed(step.id, unsaved))
 
 
 def _seconds_since(moment: datetime) -> float:

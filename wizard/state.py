@@ -7,22 +7,32 @@ tell: which answers each step was done for, what the tool created, and backups o
 from __future__ import annotations
 
 import json
+import logging
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wizard.answers import Answers
-from wizard.errors import BadInputError, TenantNotReadyError
+from wizard.answers import TENANT_LABEL, Answers, is_policy_id
+from wizard.errors import BadInputError, TenantNotReadyError, shown
 from wizard.events import StepStatus
+from wizard.files import MEGABYTE, UnreadableFileError, kind_of, read_regular_file, write_failure
 from wizard.state_files import state_dir, state_files
 
 STATE_VERSION = 1
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+OPEN_TO_OTHERS = 0o077
+STATE_FILE_LIMIT = 16 * MEGABYTE
+"""Far more than any tenant's progress; a bigger file is not one this tool wrote."""
+WRITE_FIX = "make the state folder writable, or set XDG_STATE_HOME to a folder you can write to; then run again"
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -93,6 +103,13 @@ class RunState(StateModel):
     updated_at: datetime = Field(default_factory=_now)
     """When the file was last written."""
 
+    @field_validator("tenant")
+    @classmethod
+    def _tenant_name(cls, value: str) -> str:
+        if not TENANT_LABEL.fullmatch(value):
+            raise ValueError(f"{shown(value)} is not a tenant's bare name")
+        return value
+
 
 @dataclass(frozen=True)
 class SavedRun:
@@ -106,17 +123,24 @@ class SavedRun:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Temp file + fsync + rename, mode 0600: a crash leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Temp file + fsync + rename, mode 0600: a crash leaves the old file or the new one, never half of one. The
+    temp file is made anew (never through a link) and the rename replaces a link rather than follow it. A failure
+    (full disk, read-only folder, a folder in the file's place) is a sentence naming the path."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise write_failure(error, path, WRITE_FIX) from None
     try:
         if hasattr(os, "fchmod"):  # POSIX; on Windows the file inherits the user profile's ACL
-            os.fchmod(descriptor, 0o600)
+            os.fchmod(descriptor, FILE_MODE)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise write_failure(error, path, WRITE_FIX) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -134,6 +158,69 @@ def _sync_directory(folder: Path) -> None:
         os.close(directory)
 
 
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The file (not a folder) that stands where `folder` or one of the folders above it should be, if any."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def _in_the_way(file: Path, folder: Path) -> BadInputError:
+    return BadInputError(
+        f"{file}: is a file, but the state folder {folder} belongs there",
+        "set XDG_STATE_HOME to a folder (or move that file aside), then run again",
+    )
+
+
+def _private_folder(folder: Path, notice: Callable[[str], None], *, link_allowed: bool) -> None:
+    """`folder` as a folder only its owner can open (0700): made so, or tightened and said so when it was more open.
+    Inside the state folder a symbolic link is refused: backups land only where the state says they are."""
+    if not link_allowed and folder.is_symlink():
+        raise BadInputError(
+            f"{folder}: is a symbolic link; the tool keeps its backups only in a folder of its own",
+            "remove the link (the tool makes the folder itself), then run again",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if os.name != "nt" and mode & OPEN_TO_OTHERS:
+            os.chmod(folder, FOLDER_MODE)
+            notice(
+                f"{folder} was open to other users (mode {mode:04o}); it is now 0700, since it holds each "
+                "tenant's answers, progress and policy backups"
+            )
+    except (NotADirectoryError, FileExistsError) as error:
+        in_the_way = _file_in_the_way(folder)
+        raise (_in_the_way(in_the_way, folder) if in_the_way else write_failure(error, folder, WRITE_FIX)) from None
+    except OSError as error:
+        raise write_failure(error, folder, WRITE_FIX) from None
+
+
+def _refuse_odd_lock_file(path: Path) -> None:
+    """A lock file already there must be a plain file: a symbolic link (whose target taking the lock would create)
+    or a FIFO (which would block the open) is refused, whichever filelock version opens it next."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise write_failure(error, path, WRITE_FIX) from None
+    if stat.S_ISLNK(mode):
+        raise _link_refused(path)
+    if not stat.S_ISREG(mode):
+        raise BadInputError(
+            f"{path}: is {kind_of(mode)}, not a lock file", "move it aside (the tool makes the lock file itself)"
+        )
+
+
+def _link_refused(path: Path) -> BadInputError:
+    return BadInputError(
+        f"{path}: is a symbolic link; the lock file must be a file of the state folder itself",
+        "remove the link (the tool makes the lock file itself), then run again",
+    )
+
+
 class StateStore:
     """The state file of one tenant, and its policy backups."""
 
@@ -141,29 +228,57 @@ class StateStore:
         self.tenant = tenant
         self.folder = folder or state_dir()
         self.path = self.folder / f"{tenant}.json"
+        self.on_notice: Callable[[str], None] = log.warning
+        """Where a sentence the operator should read but that stops nothing goes (the runner's events in a run)."""
 
     def load(self) -> RunState | None:
-        """The saved state, or None when there is none. A damaged file is an error, never silently replaced."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        """The saved state, or None when there is none. A damaged file, or one of another tenant, is an error,
+        never silently replaced or used."""
+        in_the_way = _file_in_the_way(self.folder)
+        if in_the_way is not None:
+            raise _in_the_way(in_the_way, self.folder)
+        if not os.path.lexists(self.path):
             return None
         try:
-            return RunState.model_validate_json(raw)
+            raw = read_regular_file(self.path, limit=STATE_FILE_LIMIT, role="saved progress")
+        except UnreadableFileError as error:
+            raise BadInputError(
+                error.what, "move it aside to start over; the tenant itself keeps what was done"
+            ) from None
+        try:
+            state = RunState.model_validate_json(raw)
         except ValidationError as error:
             raise BadInputError(
                 f"The saved progress in {self.path} cannot be read ({error.error_count()} problems)",
                 "move the file aside to start over; the tenant itself keeps what was done",
             ) from None
+        if state.tenant != self.tenant:
+            raise BadInputError(
+                f"{self.path} holds the progress of tenant {state.tenant}, not of {self.tenant} its name says",
+                f"move it aside (or back to {state.tenant}.json if it was renamed); each tenant's progress is kept "
+                "in a file named after it",
+            )
+        return state
 
     def save(self, state: RunState) -> None:
         state.updated_at = _now()
+        _private_folder(self.folder, self.on_notice, link_allowed=True)
         _write_private(self.path, state.model_dump_json(indent=2).encode())
 
     def back_up_policy(self, state: RunState, policy_id: str, content: bytes) -> Backup:
-        """Keep a policy's current content before it is replaced; recorded in the state."""
+        """Keep a policy's current content before it is replaced; recorded in the state. The file is named after
+        the policy id, so only an id of B2C's own form is taken."""
+        if not is_policy_id(policy_id):
+            raise TenantNotReadyError(
+                f"The tenant's policy id {shown(policy_id)} is not one B2C allows, so it cannot name a backup",
+                "rename the policy in the tenant (B2C_1A_ and letters, digits, '_' or '-'), then run again",
+            )
         taken_at = _now()
-        path = self.folder / "backups" / self.tenant / f"{policy_id}.{taken_at:%Y%m%dT%H%M%S%fZ}.xml"
+        backups = self.folder / "backups"
+        _private_folder(self.folder, self.on_notice, link_allowed=True)
+        for folder in (backups, backups / self.tenant):
+            _private_folder(folder, self.on_notice, link_allowed=False)
+        path = backups / self.tenant / f"{policy_id}.{taken_at:%Y%m%dT%H%M%S%fZ}.xml"
         _write_private(path, content)
         backup = Backup(policy_id=policy_id, path=str(path), taken_at=taken_at)
         state.backups.append(backup)
@@ -175,8 +290,10 @@ class StateStore:
         """Holds the tenant's lock file for a run; a second run on the same tenant is refused, not interleaved."""
         from filelock import FileLock, Timeout
 
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock = FileLock(self.folder / f"{self.tenant}.lock", timeout=0, mode=0o600)
+        _private_folder(self.folder, self.on_notice, link_allowed=True)
+        lock_path = self.folder / f"{self.tenant}.lock"
+        _refuse_odd_lock_file(lock_path)
+        lock = FileLock(lock_path, timeout=0, mode=FILE_MODE)
         try:
             lock.acquire()
         except Timeout:
@@ -184,7 +301,10 @@ class StateStore:
                 f"Another asignio-setup is setting up {self.tenant} right now",
                 "let it finish (or stop it), then run again",
             ) from None
+        except OSError as error:
+            raise write_failure(error, lock_path, WRITE_FIX) from None
         try:
+            os.chmod(lock_path, FILE_MODE)  # one an older version left 0644
             yield
         finally:
             lock.release()
@@ -194,14 +314,15 @@ class StateStore:
 
 
 def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
-    """Every tenant whose setup was started and not finished, newest first; unreadable files are left out."""
+    """Every tenant whose setup was started and not finished, newest first; unreadable files, and files that hold
+    another tenant than their name says, are left out (a run for that tenant says why)."""
     runs = []
     for path in state_files(folder):
         try:
-            state = RunState.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError, json.JSONDecodeError):
+            state = RunState.model_validate_json(read_regular_file(path, limit=STATE_FILE_LIMIT, role="progress"))
+        except (UnreadableFileError, ValidationError, json.JSONDecodeError):
             continue
-        if not state.finished:
+        if not state.finished and state.tenant == path.stem:
             statuses = {step: record.status for step, record in state.steps.items()}
             runs.append(SavedRun(state.tenant, state.answers, statuses, state.updated_at, state.finished))
     return sorted(runs, key=lambda run: run.updated_at, reverse=True)

@@ -30,7 +30,7 @@ from wizard.graph.models import (
     UserFlow,
     same_text,
 )
-from wizard.graph.transport import LAG_BUDGET_SECONDS, Transport, progress_sink
+from wizard.graph.transport import LAG_BUDGET_SECONDS, REQUEST_DEADLINE_SECONDS, Transport, progress_sink
 from wizard.graph.trust_framework import TrustFrameworkCalls
 
 if TYPE_CHECKING:
@@ -61,9 +61,17 @@ class GraphClient(DirectoryCalls, TrustFrameworkCalls, IdentityCalls, Applicatio
     """Graph for one signed-in tenant: one method per operation the steps need, each as Microsoft documents it."""
 
     def __init__(
-        self, credential: Credential, *, graph_url: str, scopes: list[str], lag_budget: float = LAG_BUDGET_SECONDS
+        self,
+        credential: Credential,
+        *,
+        graph_url: str,
+        scopes: list[str],
+        lag_budget: float = LAG_BUDGET_SECONDS,
+        request_deadline: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
-        self._graph = Transport(credential, graph_url=graph_url, scopes=scopes, lag_budget=lag_budget)
+        self._graph = Transport(
+            credential, graph_url=graph_url, scopes=scopes, lag_budget=lag_budget, request_deadline=request_deadline
+        )
 
     @property
     def graph_url(self) -> str:

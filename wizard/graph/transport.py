@@ -1,11 +1,13 @@
 """How the project talks HTTP to Graph: msgraph-core's client and middleware, the token, paging and patience.
 
-msgraph-core (Microsoft's Graph core library) supplies the httpx client with Graph's middleware: retries of 429,
-503 and 504 honouring Retry-After, redirects, telemetry. Its middleware runs only for requests that carry kiota's
-request options, so every request here carries them. On top of it this module adds what Graph's docs ask of a
-client: follow `@odata.nextLink` until it is absent (learn.microsoft.com/graph/paging), and wait out the
-replication lag of new directory objects ("Designing for eventual consistency for Microsoft Entra") with a
-bounded backoff that says what it waits for.
+msgraph-core (Microsoft's Graph core library) supplies the httpx client with Graph's middleware (telemetry, and the
+redirect and retry handlers, both turned off per request). Its middleware runs only for requests that carry kiota's
+request options, so every request here carries them. This module retries 429s (and, for requests safe to repeat,
+503 and 504) itself, honouring Retry-After and saying how long it waits, which the middleware does in silence. It
+puts an overall deadline on every request, so a server that trickles its answer ends the run instead of hanging
+it. And it adds what Graph's docs ask of a client: follow `@odata.nextLink` until it is absent
+(learn.microsoft.com/graph/paging), and wait out the replication lag of new directory objects ("Designing for
+eventual consistency for Microsoft Entra") with a bounded backoff that says what it waits for.
 """
 
 from __future__ import annotations
@@ -42,10 +44,18 @@ TOKEN_RENEWAL_MARGIN_SECONDS = 300
 MAX_PAGES = 1000
 CONNECT_TIMEOUT_SECONDS = 15.0
 READ_TIMEOUT_SECONDS = 60.0
+REQUEST_DEADLINE_SECONDS = 120.0
+"""The most one request may take, connecting, sending and reading together: the read timeout alone never ends a
+server that sends a byte every few seconds."""
 TOO_MANY_REQUESTS = 429
+RETRIED_WHEN_SAFE = frozenset({TOO_MANY_REQUESTS, 503, 504})
+"""Answers a request safe to repeat is sent again after; any other request only after a 429 (refused before any
+work), since a 503 or 504 may come after Graph did it."""
 THROTTLE_RETRIES = 3
 LONGEST_RETRY_AFTER_SECONDS = 180.0
-"""msgraph-core's own limit: a longer Retry-After ends the run (resumably) rather than waiting in silence."""
+"""msgraph-core's own limit: a longer Retry-After ends the run (resumably) rather than waiting for minutes."""
+RETRY_ATTEMPT = "Retry-Attempt"
+"""The header msgraph-core's retry handler marks a repeated request with; kept, so Graph sees the same."""
 REQUEST_OPTIONS = "kiota_request_options"
 """msgraph-core's transport runs its middleware (retry, redirect) only for requests carrying this extension."""
 
@@ -87,13 +97,20 @@ class Transport:
     """One signed-in connection to one Graph endpoint (the cloud's, the simulator's): requests, pages, patience."""
 
     def __init__(
-        self, credential: Credential, *, graph_url: str, scopes: list[str], lag_budget: float = LAG_BUDGET_SECONDS
+        self,
+        credential: Credential,
+        *,
+        graph_url: str,
+        scopes: list[str],
+        lag_budget: float = LAG_BUDGET_SECONDS,
+        request_deadline: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
         self._credential = credential
         self.graph_url = graph_url.rstrip("/")
         self._origin = _origin(self.graph_url)
         self._scopes = list(scopes)
         self.lag_budget = lag_budget
+        self.request_deadline = request_deadline
         self._client: httpx.AsyncClient | None = None
         self._token: Token | None = None
         self._sign_in_lock = threading.Lock()
@@ -158,25 +175,27 @@ class Transport:
         headers: dict[str, str] | None = None,
         idempotent: bool,
     ) -> httpx.Response:
-        """One request; a non-2xx answer raises GraphFailure, a broken connection a resumable ServiceError.
+        """One request; a non-2xx answer raises GraphFailure, a broken connection or a passed deadline a resumable
+        ServiceError.
 
         `idempotent`: sending it twice does no harm (a GET, a PUT, a PATCH, or a create Graph answers with "it
-        exists" the second time). Such a request is sent once more after a dropped connection, and msgraph-core's
-        middleware retries it after 429, 503 and 504. Any other request may have been carried out when the answer
-        is a 503 or 504, so only a 429 (refused before any work) is retried, here, saying how long it waits.
-        Redirects are never followed: a request body may carry the Asignio secret."""
+        exists" the second time). Such a request is sent once more after a dropped connection, and again after 429,
+        503 and 504. Any other request may have been carried out when the answer is a 503 or 504, so only a 429
+        (refused before any work) is retried. Each wait is reported as progress. Redirects are never followed: a
+        request body may carry the Asignio secret."""
         import httpx
 
         url = path if path.startswith(("http://", "https://")) else path.lstrip("/")
         shown_path = urlsplit(path).path if "://" in path else path
-        retried = False
-        throttled = 0
+        retried_connection = False
+        retries = 0
         while True:
             client_request_id = str(uuid.uuid4())
             request_headers = {
                 "Authorization": f"Bearer {await self.bearer_token()}",
                 "client-request-id": client_request_id,
                 "Accept": "application/json",
+                **({RETRY_ATTEMPT: str(retries)} if retries else {}),
                 **(headers or {}),
             }
             request = self._http().build_request(
@@ -186,15 +205,18 @@ class Transport:
                 json=json,
                 content=content,
                 headers=request_headers,
-                extensions={REQUEST_OPTIONS: _middleware_options(idempotent)},
+                extensions={REQUEST_OPTIONS: _middleware_options()},
             )
             started = time.monotonic()
             try:
-                response = await self._http().send(request)
+                async with asyncio.timeout(self.request_deadline):
+                    response = await self._http().send(request)
+            except TimeoutError:
+                raise _deadline_passed(operation, method, shown_path, self.request_deadline) from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
-                if retried or not idempotent:
+                if retried_connection or not idempotent:
                     raise _transport_error(operation, error) from None
-                retried = True
+                retried_connection = True
                 continue
             except httpx.HTTPError as error:
                 raise _transport_error(operation, error) from None
@@ -209,12 +231,14 @@ class Transport:
             )
             if response.is_success:
                 return response
-            if not idempotent and response.status_code == TOO_MANY_REQUESTS and throttled < THROTTLE_RETRIES:
-                throttled += 1
-                wait = _retry_after(response, throttled)
+            retried = RETRIED_WHEN_SAFE if idempotent else {TOO_MANY_REQUESTS}
+            if response.status_code in retried and retries < THROTTLE_RETRIES:
+                retries += 1
+                wait = _retry_after(response, retries)
                 if wait is not None:
                     report_progress(
-                        f"throttled by Graph, waiting {wait:g} s (attempt {throttled} of {THROTTLE_RETRIES})"
+                        f"{_why_waiting(response.status_code)}, waiting {wait:g} s "
+                        f"(attempt {retries} of {THROTTLE_RETRIES})"
                     )
                     await asyncio.sleep(wait)
                     continue
@@ -401,26 +425,40 @@ def _first_problem(error: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _middleware_options(idempotent: bool) -> dict[str, Any]:
-    """kiota request options for msgraph-core's middleware: no redirects; no retries for a request that is not
-    safe to repeat (the transport retries its 429s itself)."""
+def _middleware_options() -> dict[str, Any]:
+    """kiota request options for msgraph-core's middleware: no redirects, and no retries of its own (the transport
+    retries, saying how long it waits)."""
     from kiota_http.middleware.options import RedirectHandlerOption, RetryHandlerOption
 
-    options: dict[str, Any] = {RedirectHandlerOption.get_key(): RedirectHandlerOption(should_redirect=False)}
-    if not idempotent:
-        options[RetryHandlerOption.get_key()] = RetryHandlerOption(max_retries=0)
-    return options
+    return {
+        RedirectHandlerOption.get_key(): RedirectHandlerOption(should_redirect=False),
+        RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0),
+    }
+
+
+def _why_waiting(status: int) -> str:
+    return "throttled by Graph" if status == TOO_MANY_REQUESTS else f"Graph is unavailable (HTTP {status})"
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float | None:
-    """Seconds to wait before asking again: Graph's Retry-After (or a short backoff without one); None when it asks
-    for longer than the tool waits in one go."""
-    text = response.headers.get("retry-after", "")
+    """Seconds to wait before asking again: Graph's Retry-After, in seconds or as a date (or a short backoff without
+    one); None when it asks for longer than the tool waits in one go."""
+    text = response.headers.get("retry-after", "").strip()
     try:
         wait = float(text) if text else float(2**attempt)
     except ValueError:
-        wait = float(2**attempt)
+        wait = _seconds_until(text, default=float(2**attempt))
     return max(wait, 0.0) if wait <= LONGEST_RETRY_AFTER_SECONDS else None
+
+
+def _seconds_until(http_date: str, *, default: float) -> float:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return default
+    return moment.timestamp() - time.time()
 
 
 def path_segment(identifier: str) -> str:
@@ -446,6 +484,14 @@ def _transport_error(operation: Operation, error: Exception) -> ServiceError:
     return ServiceError(
         f"the connection to Graph failed while trying to {operation.action} ({type(error).__name__})",
         f"check the network, then {RESUME}",
+    )
+
+
+def _deadline_passed(operation: Operation, method: str, path: str, deadline: float) -> ServiceError:
+    return ServiceError(
+        f"Graph did not answer {method} {path} within {deadline:g} s while trying to {operation.action} (the "
+        "connection stayed open but the answer never finished)",
+        f"check the network and any proxy between you and Graph, then {RESUME}",
     )
 
 

@@ -30,7 +30,14 @@ from wizard.policies.tree_edit import (
     ensure_child,
     replace_child,
 )
-from wizard.policies.validate import chain_problems, check_chain, duplicate_problems, references
+from wizard.policies.validate import (
+    chain_problems,
+    check_chain,
+    cycle_problem,
+    duplicate_problems,
+    id_problems,
+    references,
+)
 from wizard.policies.xmlsafe import NS, q, serialize
 
 KIND_OF_TAG = {
@@ -102,7 +109,13 @@ def load_chain(documents: Mapping[str, bytes]) -> tuple[Chain, Policy]:
     policies, problems = parse_documents(documents)
     if problems:
         raise PolicyProblemsError("the base chain cannot be read", "fix or replace the files named", problems)
+    problems = [problem for policy in policies for problem in id_problems(policy)]
+    if problems:
+        raise PolicyProblemsError("the base chain has ids B2C does not allow", "fix the ids named", problems)
     chain = Chain(policies)
+    cycles = [problem for policy in policies if (problem := cycle_problem(chain, policy)) is not None]
+    if cycles:
+        raise PolicyProblemsError("the base chain leads in a circle", "fix the BasePolicy named", cycles)
     extensions = find_extensions(chain)
     problems = list(duplicate_problems(chain))
     for policy in chain.lineage(extensions):

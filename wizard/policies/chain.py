@@ -100,6 +100,11 @@ class Chain:
             current = self.base_of(current)
         return seen
 
+    def cycle_through(self, policy: Policy) -> list[Policy] | None:
+        """The bases from `policy` back to itself (A, B, A) when its chain leads back to it, else None."""
+        lineage = self.lineage(policy)
+        return [*lineage, policy] if self.base_of(lineage[-1]) is policy else None
+
     def find(self, policy: Policy, kind: str, wanted: str) -> etree._Element | None:
         """The nearest definition of `wanted` visible from `policy` (its own file first, then its bases)."""
         key = wanted.lower()

@@ -9,26 +9,36 @@ import sys
 import tempfile
 from pathlib import Path
 
-from wizard.answers import load_answers
-from wizard.errors import BadInputError, ExitCode
+from wizard.answers import is_policy_id, load_answers
+from wizard.errors import BadInputError, ExitCode, PolicyError, shown
+from wizard.files import POLICY_FILE_LIMIT, UnreadableFileError, read_regular_file
 from wizard.policies import diff, find_xsd, generate, validate_chain
-from wizard.policies.problems import PolicyProblemsError
+from wizard.policies.problems import PolicyProblemsError, Problem
 
 
-def read_folder(folder: Path, role: str) -> dict[str, bytes]:
-    """Every *.xml file of a folder, keyed by file name; a missing or empty folder is bad input."""
+def read_folder(folder: Path, role: str) -> tuple[dict[str, bytes], list[Problem]]:
+    """Every *.xml file of a folder keyed by file name, and a Problem for each *.xml entry that is not a policy
+    file it can read (a dangling link, a FIFO, a device, a folder, a huge file): none is skipped in silence."""
     if not folder.is_dir():
         raise BadInputError(f"{folder}: no such folder", f"give the folder that holds the {role}")
-    documents = {path.name: path.read_bytes() for path in sorted(folder.glob("*.xml")) if path.is_file()}
-    if not documents:
+    entries = sorted(folder.glob("*.xml"))
+    if not entries:
         raise BadInputError(f"{folder}: no .xml files in it", f"put the {role} there (TrustFramework*.xml)")
-    return documents
+    documents: dict[str, bytes] = {}
+    unreadable: list[Problem] = []
+    for path in entries:
+        try:
+            documents[path.name] = read_regular_file(path, limit=POLICY_FILE_LIMIT, role="policy file")
+        except UnreadableFileError as error:
+            unreadable.append(Problem(path.name, None, error.reason, f"{error.fix}, or move it out of {folder}"))
+    return documents, unreadable
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    documents = read_folder(args.folder, "policies to validate")
+    documents, problems = read_folder(args.folder, "policies to validate")
     xsd = find_xsd(args.xsd)
-    problems = validate_chain(documents, xsd)
+    if documents:
+        problems += validate_chain(documents, xsd)
     for problem in problems:
         print(problem)
     schema_note = f"with the XSD at {xsd}" if xsd is not None else "without the XSD (not found; pass --xsd)"
@@ -39,26 +49,60 @@ def run_validate(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
-def write_atomically(out: Path, files: dict[str, bytes]) -> None:
-    """Write every file into a temporary folder beside `out`, then move them in: all or nothing in `out`."""
+def output_name(policy_id: str) -> str:
+    """A generated policy's file name: its id. The chain's ids and the answers are checked against B2C's rule long
+    before; this is checked again because the id becomes a path."""
+    if not is_policy_id(policy_id):
+        raise PolicyError(
+            f"the policy id {shown(policy_id)} cannot name a file", "give policies ids of B2C_1A_ and letters"
+        )
+    return f"{policy_id}.xml"
+
+
+def refuse_unusable_out(out: Path) -> None:
+    """An --out that is a file is refused before anything is read."""
     if out.exists() and not out.is_dir():
         raise BadInputError(f"{out}: exists and is not a folder", "give a folder for --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".asignio-policies-", dir=out.parent))
+
+
+def stage(out: Path, files: dict[str, bytes]) -> Path:
+    """Write every file into a temporary folder inside `out` (made when missing): a place that cannot be written
+    is refused here, before anything is said to be new."""
+    for name in files:
+        if (out / name).is_dir():
+            raise BadInputError(f"{out / name}: a folder is where the policy file goes", "move that folder aside")
+    staging: Path | None = None
     try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".asignio-policies-", dir=out))
         for name, content in files.items():
             (staging / name).write_bytes(content)
-        out.mkdir(exist_ok=True)
-        for name in files:
+    except OSError as error:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise BadInputError(
+            f"{out}: the policies cannot be written there ({error.strerror or type(error).__name__})",
+            "give an --out folder you can write to (and with space for two policy files)",
+        ) from None
+    return staging
+
+
+def publish(staging: Path, out: Path, names: list[str]) -> None:
+    """Move the staged files into `out` and drop the staging folder."""
+    try:
+        for name in names:
             os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def run_policies(args: argparse.Namespace) -> int:
+    refuse_unusable_out(args.out)
     answers = load_answers(args.answers)
-    documents = read_folder(args.base, "tenant's policy chain (Base, Localization, Extensions)")
+    documents, unreadable = read_folder(args.base, "tenant's policy chain (Base, Localization, Extensions)")
     try:
+        if unreadable:
+            raise PolicyProblemsError("the base folder holds files that are not policies", "fix them", unreadable)
         generated = generate(answers, documents, xsd=find_xsd(args.xsd))
     except PolicyProblemsError as error:
         print(f"error: {error.what.splitlines()[0]}", file=sys.stderr)
@@ -66,13 +110,16 @@ def run_policies(args: argparse.Namespace) -> int:
             print(problem)
         print(f"  what to do: {error.fix}", file=sys.stderr)
         return int(error.exit_code)
-    outputs = {f"{policy.policy_id}.xml": policy.content for policy in (generated.extensions, generated.relying_party)}
+    outputs = {
+        output_name(policy.policy_id): policy.content for policy in (generated.extensions, generated.relying_party)
+    }
+    staging = stage(args.out, outputs)
     for name, content in outputs.items():
         previous = args.out / name
         change = diff(previous.read_bytes() if previous.is_file() else None, content, name)
         status = "unchanged" if previous.is_file() and not change else ("updated" if previous.is_file() else "new")
         print(f"{args.out / name}: {status}")
-    write_atomically(args.out, outputs)
+    publish(staging, args.out, list(outputs))
     print("upload order: Base, Localization, then " + ", ".join(outputs))
     return int(ExitCode.OK)
 

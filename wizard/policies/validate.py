@@ -8,6 +8,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from wizard.answers import is_policy_id
+from wizard.errors import shown
 from wizard.policies.chain import Chain, Policy, parse_documents
 from wizard.policies.problems import Problem
 from wizard.policies.schema import find_xsd, load_schema, schema_problems
@@ -172,11 +174,49 @@ def _exchange_problems(policy: Policy, journey_id: str, steps: list[etree._Eleme
                 )
 
 
-def chain_problems(chain: Chain, policy: Policy) -> Iterator[Problem]:
-    """Base present, no cycle, tenant ids agreeing with the base's."""
+def id_problems(policy: Policy) -> Iterator[Problem]:
+    """PolicyId and the BasePolicy's PolicyId follow B2C's rule. They name files (the generated policies, backups),
+    so this holds whether or not the XSD is found."""
     root = policy.root
+    rule = "B2C_1A_ followed by letters, digits, '_' and '-'"
     if not policy.policy_id:
         yield Problem(policy.name, root.sourceline, "TrustFrameworkPolicy has no PolicyId", 'add PolicyId="B2C_1A_…"')
+    elif not is_policy_id(policy.policy_id):
+        yield Problem(
+            policy.name,
+            root.sourceline,
+            f"PolicyId {shown(policy.policy_id)} is not a B2C policy id ({rule})",
+            'give the policy its B2C id, like PolicyId="B2C_1A_TrustFrameworkExtensions"',
+        )
+    base_id = policy.base_id
+    base_element = policy.base_element
+    if base_id is not None and base_element is not None and not is_policy_id(base_id):
+        yield Problem(
+            policy.name,
+            base_element.sourceline,
+            f"BasePolicy PolicyId {shown(base_id)} is not a B2C policy id ({rule})",
+            "name the base policy by its PolicyId, like B2C_1A_TrustFrameworkBase",
+        )
+
+
+def cycle_problem(chain: Chain, policy: Policy) -> Problem | None:
+    """A policy whose bases lead back to it, said as the cycle they make."""
+    cycle = chain.cycle_through(policy)
+    if cycle is None:
+        return None
+    base_element = policy.base_element
+    return Problem(
+        policy.name,
+        base_element.sourceline if base_element is not None else policy.root.sourceline,
+        "cycle: " + " → ".join(member.policy_id for member in cycle),
+        "break the cycle: TrustFrameworkBase has no BasePolicy, and every other policy names the one it builds on",
+    )
+
+
+def chain_problems(chain: Chain, policy: Policy) -> Iterator[Problem]:
+    """A B2C id, base present, no cycle, tenant ids agreeing with the base's."""
+    yield from id_problems(policy)
+    root = policy.root
     if not policy.tenant_id:
         yield Problem(
             policy.name,
@@ -205,13 +245,9 @@ def chain_problems(chain: Chain, policy: Policy) -> Iterator[Problem]:
             f"add the file whose PolicyId is {base_id} (B2C needs the whole chain, uploaded base first)",
         )
         return
-    if policy in chain.lineage(base):
-        yield Problem(
-            policy.name,
-            base_element.sourceline,
-            f"base policy '{base_id}' leads back to this policy",
-            "break the cycle: the root policy (TrustFrameworkBase) has no BasePolicy",
-        )
+    cycle = cycle_problem(chain, policy)
+    if cycle is not None:
+        yield cycle
         return
     if base.tenant_id and policy.tenant_id and base.tenant_id.lower() != policy.tenant_id.lower():
         yield Problem(

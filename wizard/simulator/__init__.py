@@ -8,12 +8,16 @@ page, lag and refuse upserts as a real tenant may. Importable without any Graph 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from wizard.errors import BadInputError, shown
+from wizard.files import MEGABYTE, read_regular_file, write_failure
 from wizard.simulator.server import ALL_PERMISSIONS, RequestRecord, SimulatorServer
 from wizard.simulator.tenant import SimulatedTenant
 
 DEMO_TENANT = "contoso"
+DEMO_STATE_LIMIT = 64 * MEGABYTE
 
 __all__ = ["ALL_PERMISSIONS", "DEMO_TENANT", "RequestRecord", "SimulatedTenant", "SimulatorServer", "start_demo"]
 
@@ -26,9 +30,25 @@ def demo_tenant(name: str = DEMO_TENANT) -> SimulatedTenant:
 
 
 def start_demo(state_file: Path | None = None, *, name: str = DEMO_TENANT) -> SimulatorServer:
-    """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant."""
-    tenant = SimulatedTenant.load(state_file) if state_file is not None and state_file.exists() else demo_tenant(name)
+    """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant. A
+    file that is no simulated tenant (another file, a damaged one) is bad input naming it, never overwritten."""
+    tenant = _saved_tenant(state_file) if state_file is not None and state_file.exists() else demo_tenant(name)
     server = SimulatorServer(tenant, state_file=state_file)
     if state_file is not None:
-        tenant.save(state_file)
+        try:
+            tenant.save(state_file)
+        except OSError as error:
+            raise write_failure(error, state_file, "give --demo-state a file in a folder you can write to") from None
     return server.start()
+
+
+def _saved_tenant(state_file: Path) -> SimulatedTenant:
+    try:
+        return SimulatedTenant.from_json(
+            json.loads(read_regular_file(state_file, limit=DEMO_STATE_LIMIT, role="demo state"))
+        )
+    except (ValueError, RecursionError) as error:
+        raise BadInputError(
+            f"{state_file}: not a simulated tenant this tool saved ({shown(str(error))[1:-1]})",
+            "give --demo-state another file, or move this one aside to start a fresh simulated tenant",
+        ) from None

@@ -105,10 +105,23 @@ class SimulatedTenant:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SimulatedTenant:
-        fields = dict(data)
-        fields["policies"] = {policy_id: text.encode("utf-8") for policy_id, text in data["policies"].items()}
-        return cls(**fields)
+    def from_json(cls, data: Any) -> SimulatedTenant:
+        """The tenant `to_json` gave; anything else (another file, a damaged one) is a ValueError saying what."""
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        expected = cls().to_json()
+        for name, value in data.items():
+            if name not in expected:
+                raise ValueError(f"unknown key {name!r}")
+            if not isinstance(value, type(expected[name])):
+                raise ValueError(f"{name!r} is not a {type(expected[name]).__name__}")
+        for name in ("identity_providers", "user_flows", "applications", "service_principals", "permission_grants"):
+            if not all(isinstance(entity, dict) for entity in data.get(name, {}).values()):
+                raise ValueError(f"{name!r} holds something that is not an object")
+        policies = data.get("policies", {})
+        if not all(isinstance(text, str) for text in policies.values()):
+            raise ValueError("'policies' holds something that is not a policy's text")
+        return cls(**{**data, "policies": {policy_id: text.encode("utf-8") for policy_id, text in policies.items()}})
 
     def save(self, path: Path) -> None:
         """Write atomically, so a simulator killed mid-write leaves the previous state intact."""
