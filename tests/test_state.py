@@ -56,6 +56,18 @@ def test_a_damaged_state_file_is_an_error_not_a_fresh_start() -> None:
         store.load()
 
 
+@pytest.mark.parametrize(("version", "said"), [(2, "upgrade asignio-setup"), (0, "move the file aside")])
+def test_a_state_file_in_another_format_is_refused_with_its_format_named(version: int, said: str) -> None:
+    store = StateStore("contoso")
+    state = RunState(tenant="contoso", answers=ANSWERS)
+    state.version = version
+    store.save(state)
+    with pytest.raises(BadInputError) as refused:
+        store.load()
+    assert f"format {version}" in refused.value.what and "reads format 1" in refused.value.what
+    assert said in refused.value.fix
+
+
 def test_unfinished_runs_lists_only_unfinished_tenants_and_discard_forgets() -> None:
     StateStore("contoso").save(RunState(tenant="contoso", answers=ANSWERS))
     done = RunState(tenant="fabrikam", answers=ANSWERS, finished=True)

@@ -49,7 +49,8 @@ class StepRecord(StateModel):
     status: StepStatus
     """Where the step stands."""
     fingerprint: str = ""
-    """The fingerprint of the answers the step was done for; a change re-does the step."""
+    """The fingerprint of the answers the step was done for: a later run counts the record as its own recent claim
+    (see the runner's claim age) only when its answers have the same fingerprint."""
     summary: str = ""
     """One line for the operator."""
     ids: dict[str, str] = Field(default_factory=dict)
@@ -119,7 +120,16 @@ class SavedRun:
     answers: Answers
     steps: dict[str, StepStatus]
     updated_at: datetime
-    finished: bool
+
+
+def _format_version(raw: bytes) -> int | None:
+    """The state format a file says it is in, read before the model so a newer format gets its own sentence."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -245,6 +255,17 @@ class StateStore:
             raise BadInputError(
                 error.what, "move it aside to start over; the tenant itself keeps what was done"
             ) from None
+        written_by = _format_version(raw)
+        if written_by is not None and written_by != STATE_VERSION:
+            newer = written_by > STATE_VERSION
+            raise BadInputError(
+                f"The saved progress in {self.path} is in format {written_by}, which this asignio-setup "
+                f"{'predates' if newer else 'no longer reads'} (it reads format {STATE_VERSION})",
+                "upgrade asignio-setup (pipx upgrade asignio-setup), or move the file aside to start over; the "
+                "tenant itself keeps what was done"
+                if newer
+                else "move the file aside to start over; the tenant itself keeps what was done",
+            )
         try:
             state = RunState.model_validate_json(raw)
         except ValidationError as error:
@@ -324,7 +345,7 @@ def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
             continue
         if not state.finished and state.tenant == path.stem:
             statuses = {step: record.status for step, record in state.steps.items()}
-            runs.append(SavedRun(state.tenant, state.answers, statuses, state.updated_at, state.finished))
+            runs.append(SavedRun(state.tenant, state.answers, statuses, state.updated_at))
     return sorted(runs, key=lambda run: run.updated_at, reverse=True)
 
 
