@@ -63,6 +63,7 @@ class SetupError(Exception):
             self.exit_code = exit_code
 
     def __str__(self) -> str:
+        """The one-line form every screen and report uses: what is wrong — what to do."""
         return f"{self.what} — {self.fix}" if self.fix else self.what
 
 

@@ -149,7 +149,7 @@ class Session:
         try:
             base = await read_base_chain(self.graph, self.answers, policy_ids)
         except SetupError as error:
-            return BaseReport(standard, False, f"{error.what} — {error.fix}" if error.fix else error.what)
+            return BaseReport(standard, False, str(error))
         return BaseReport(standard, True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
 
     async def review(self) -> Review:
@@ -159,9 +159,7 @@ class Session:
             PlannedStep(
                 id=inspection.step.id,
                 title=inspection.step.title,
-                detail=inspection.step.describe(self.answers)
-                if inspection.error is None
-                else f"{inspection.error.what} — {inspection.error.fix}",
+                detail=inspection.step.describe(self.answers) if inspection.error is None else str(inspection.error),
                 done=bool(inspection.finding and inspection.finding.done),
             )
             for inspection in inspections
