@@ -220,6 +220,7 @@ class KillCase:
     process: subprocess.Popen[bytes] | None = None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("pivot", "upserts"), [("custom-policy", True), ("user-flow", True), ("custom-policy", False)])
 def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
     answers_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str, upserts: bool
