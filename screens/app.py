@@ -9,7 +9,7 @@ run on the UI's loop, so the screens never freeze.
 from __future__ import annotations
 
 import asyncio
-import copy
+import importlib
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +21,7 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from screens.draft import Draft
 from screens.messages import (
     BaseInspected,
     DeviceCodeIssued,
@@ -32,6 +33,7 @@ from screens.messages import (
     SecretSaved,
     SignedIn,
     WorkFailed,
+    WorkGroup,
 )
 from wizard.errors import ExitCode, SetupError
 
@@ -67,17 +69,24 @@ DEMO_TENANT = "contoso"
 DEMO_CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 """A sample Asignio client id, so a newcomer can Enter through the demo."""
 
-Draft = dict[str, dict[str, Any]]
+ROUTE: dict[str, str] = {
+    "WelcomeScreen": "screens.tenant.TenantScreen",
+    "TenantScreen": "screens.credentials.CredentialsScreen",
+    "CredentialsScreen": "screens.path.PathScreen",
+    "PathScreen": "screens.mfa.MfaScreen",
+    "MfaScreen": "screens.review.ReviewScreen",
+    "ReviewScreen": "screens.progress.ProgressScreen",
+    "ProgressScreen": "screens.done.DoneScreen",
+}
+"""The wizard's route, the one place it is written: each screen's type name → the screen after it."""
+RESUMED_ROUTE: dict[str, str] = {"CredentialsScreen": "screens.review.ReviewScreen"}
+"""Where a resumed setup goes instead: it already has its path and MFA."""
 T = TypeVar("T")
 
 
 def fresh_draft(demo: bool) -> Draft:
-    """The answers as the wizard starts them: sections of the answers file, filled screen by screen."""
-    draft: Draft = {"tenant": {"cloud": "global"}, "auth": {}, "asignio": {}, "setup": {"mfa": "off"}}
-    if demo:
-        draft["tenant"]["name"] = DEMO_TENANT
-        draft["asignio"]["client_id"] = DEMO_CLIENT_ID
-    return draft
+    """The answers as the wizard starts them; the demo's are prefilled so a newcomer can Enter through."""
+    return Draft(tenant_name=DEMO_TENANT, client_id=DEMO_CLIENT_ID) if demo else Draft()
 
 
 class AsignioSetupApp(App[int]):
@@ -138,9 +147,7 @@ class AsignioSetupApp(App[int]):
 
     def resume(self, run: SavedRun) -> None:
         """Take a saved run's answers as the draft; after sign-in the wizard goes straight to the review."""
-        self.draft = run.answers.model_dump(mode="json", exclude_defaults=True)
-        for section in ("auth", "asignio", "setup"):
-            self.draft.setdefault(section, {})
+        self.draft = Draft.from_answers(run.answers)
         self.resuming = True
 
     def keep_typed_secret(self, secret: str | None) -> None:
@@ -149,13 +156,25 @@ class AsignioSetupApp(App[int]):
 
     def final_answers(self) -> Answers:
         """The strict answers model built from the draft; raises BadInputError naming what is wrong."""
-        from wizard.answers import parse_answers
+        return self.draft.answers()
 
-        return parse_answers(copy.deepcopy(self.draft), "the wizard's answers")
+    # The route
+
+    def next_screen_type(self, current: Screen[Any]) -> type[Screen[Any]]:
+        """The screen after `current` on the route (imported on first use: safe to call from a thread)."""
+        name = type(current).__name__
+        target = (RESUMED_ROUTE.get(name) if self.resuming else None) or ROUTE[name]
+        module, _, type_name = target.rpartition(".")
+        screen_type: type[Screen[Any]] = getattr(importlib.import_module(module), type_name)
+        return screen_type
+
+    def go_on(self, current: Screen[Any], *arguments: Any) -> None:
+        """Open the screen after `current`, handing it what `current` produced (the review's steps, the result)."""
+        self.push_screen(self.next_screen_type(current)(*arguments))
 
     # Workers: each posts one typed message back to the screen that asked
 
-    @work(thread=True, exclusive=True, group="saved-runs", exit_on_error=False)
+    @work(thread=True, exclusive=True, group=WorkGroup.SAVED_RUNS, exit_on_error=False)
     def load_saved_runs(self, reply_to: MessagePump) -> None:
         """With nothing saved, the state model (pydantic, the answers) is not imported while the first screen paints."""
         from wizard.state_files import state_files
@@ -167,7 +186,7 @@ class AsignioSetupApp(App[int]):
 
         reply_to.post_message(SavedRunsLoaded(unfinished_runs()))
 
-    @work(thread=True, exclusive=True, group="saved-runs", exit_on_error=False)
+    @work(thread=True, exclusive=True, group=WorkGroup.SAVED_RUNS, exit_on_error=False)
     def discard_saved_run(self, tenant: str) -> None:
         from wizard.state import discard_run
 
@@ -191,7 +210,7 @@ class AsignioSetupApp(App[int]):
         """Run Graph work from the UI's loop without blocking it (a session must never be used on two loops)."""
         return await asyncio.wrap_future(self.graph_loop().submit(work))
 
-    @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
+    @work(thread=True, exclusive=True, group=WorkGroup.SIGN_IN, exit_on_error=False)
     def sign_in(self, reply_to: MessagePump) -> None:
         """Open a session for the draft's tenant and sign in; the device code, if any, goes to `reply_to`."""
         self.close_session()
@@ -206,15 +225,13 @@ class AsignioSetupApp(App[int]):
 
     def _sign_in(self, device_code_prompt: DeviceCodePrompt) -> SignedInTenant:
         """Signs in to the draft's tenant with the draft's sign-in method; nothing else needs to be known yet."""
-        from wizard.answers import parse_sign_in
         from wizard.session import sign_in
 
         if self.demo and self.simulator is None:
             from wizard.simulator import start_demo
 
-            self.simulator = start_demo(self.demo_state, name=self.draft["tenant"]["name"])
-        draft = copy.deepcopy({"tenant": self.draft["tenant"], "auth": self.draft["auth"]})
-        answers = parse_sign_in(draft, "the wizard's answers")
+            self.simulator = start_demo(self.demo_state, name=self.draft.tenant_name)
+        answers = self.draft.sign_in_answers()
         return sign_in(answers.tenant, answers.auth, demo=self.simulator, device_code_prompt=device_code_prompt)
 
     def session_for_draft(self) -> Session:
@@ -224,17 +241,17 @@ class AsignioSetupApp(App[int]):
         self.session = self.signed_in.plan(self.final_answers(), secret=self._typed_secret)
         return self.session
 
-    @work(thread=True, exclusive=True, group="keyring-lookup", exit_on_error=False)
+    @work(thread=True, exclusive=True, group=WorkGroup.KEYRING_LOOKUP, exit_on_error=False)
     def look_up_secret(self, reply_to: MessagePump, client_id: str) -> None:
         from wizard.secrets import stored_asignio_secret
 
-        found = stored_asignio_secret(self.draft["tenant"]["name"], client_id) is not None
+        found = stored_asignio_secret(self.draft.tenant_name, client_id) is not None
         reply_to.post_message(SecretLookedUp(client_id, found))
 
     @work(
         thread=True,
         exclusive=True,
-        group="keyring-save",
+        group=WorkGroup.KEYRING_SAVE,
         exit_on_error=False,
         description="save the Asignio Client Secret to the OS keyring",
     )
@@ -242,23 +259,23 @@ class AsignioSetupApp(App[int]):
         from wizard.secrets import save_asignio_secret
 
         try:
-            save_asignio_secret(self.draft["tenant"]["name"], client_id, secret)
+            save_asignio_secret(self.draft.tenant_name, client_id, secret)
         except SetupError as problem:
             reply_to.post_message(SecretSaved(client_id, problem))
         else:
             reply_to.post_message(SecretSaved(client_id, None))
 
-    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
+    @work(thread=True, exclusive=True, group=WorkGroup.INSPECT, exit_on_error=False)
     def inspect_base(self, reply_to: MessagePump) -> None:
         session = self.session_for_draft()
         reply_to.post_message(BaseInspected(self.run_graph(session.inspect_base())))
 
-    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    @work(thread=True, exclusive=True, group=WorkGroup.REVIEW, exit_on_error=False)
     def prepare_review(self, reply_to: MessagePump) -> None:
         session = self.session_for_draft()
         reply_to.post_message(ReviewReady(self.run_graph(session.review())))
 
-    @work(thread=True, exclusive=True, group="run", exit_on_error=False)
+    @work(thread=True, exclusive=True, group=WorkGroup.RUN, exit_on_error=False)
     def run_setup(self, reply_to: MessagePump) -> None:
         """Run the plan; every runner event becomes a RunEvent for the progress screen (posted from the loop's
         thread, which is safe for messages)."""

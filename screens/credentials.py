@@ -31,14 +31,14 @@ class CredentialsScreen(WizardStep):
         self.stored_secret_for: str | None = None
 
     def compose_body(self) -> ComposeResult:
-        tenant = self.wizard.draft["tenant"]
+        draft = self.wizard.draft
         yield Static("Asignio credentials", classes="title")
         yield Static(WHERE_FROM, classes="hint")
-        redirect = asignio_redirect_uri(tenant["name"], Cloud(tenant["cloud"]))
+        redirect = asignio_redirect_uri(draft.tenant_name, Cloud(draft.cloud))
         yield Static(f"Its redirect URI must be {redirect}", id="redirect")
         yield Static("Client ID", classes="label")
         yield Input(
-            self.wizard.draft["asignio"].get("client_id", ""),
+            self.wizard.draft.client_id,
             placeholder=EXAMPLE_GUID,
             validators=[Regex(GUID_PATTERN, failure_description=f"A GUID, like {EXAMPLE_GUID}")],
             id="client-id",
@@ -143,13 +143,10 @@ class CredentialsScreen(WizardStep):
         self.accept(message.client_id, typed)
 
     def accept(self, client_id: str, typed_secret: str | None) -> None:
-        """Keep the answer; a resumed setup already has its path and MFA, so it goes straight to the review."""
-        from screens.path import PathScreen
-        from screens.review import ReviewScreen
-
-        self.wizard.draft["asignio"]["client_id"] = client_id
+        """Keep the answer and go on (a resumed setup already has its path and MFA: the app skips to the review)."""
+        self.wizard.draft.client_id = client_id
         self.wizard.keep_typed_secret(typed_secret)
-        self.app.push_screen(ReviewScreen() if self.wizard.resuming else PathScreen())
+        self.wizard.go_on(self)
 
     @on(Button.Pressed, "#back")
     def go_back(self) -> None:

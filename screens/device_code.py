@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from screens.app import AsignioSetupApp
 from screens.base import WizardFooter
+from screens.messages import WorkGroup
 
 
 class DeviceCodeScreen(ModalScreen[bool]):
@@ -21,7 +21,7 @@ class DeviceCodeScreen(ModalScreen[bool]):
 
     CSS_PATH = "device_code.tcss"
     AUTO_FOCUS = "#open"
-    WAITS_FOR_GROUP = "sign-in"
+    WAITS_FOR_GROUP = WorkGroup.SIGN_IN
     """The app closes this modal when a worker of this group fails."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel sign-in"),
@@ -65,7 +65,5 @@ class DeviceCodeScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         """Stop waiting for the sign-in; the tenant screen offers Sign in again."""
-        app = self.app
-        if isinstance(app, AsignioSetupApp):
-            app.workers.cancel_group(app, "sign-in")
+        self.app.workers.cancel_group(self.app, WorkGroup.SIGN_IN)
         self.dismiss(False)

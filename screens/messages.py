@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -89,6 +90,18 @@ class RunComplete(Message, bubble=False):
     def __init__(self, result: RunFinished) -> None:
         super().__init__()
         self.result = result
+
+
+class WorkGroup(StrEnum):
+    """The app's worker groups: one exclusive worker per kind of work, and the name its failure is reported by."""
+
+    SAVED_RUNS = "saved-runs"
+    SIGN_IN = "sign-in"
+    KEYRING_LOOKUP = "keyring-lookup"
+    KEYRING_SAVE = "keyring-save"
+    INSPECT = "inspect"
+    REVIEW = "review"
+    RUN = "run"
 
 
 class WorkFailed(Message, bubble=False):

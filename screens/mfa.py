@@ -43,22 +43,20 @@ class MfaScreen(WizardStep):
 
     def on_mount(self) -> None:
         choices = self.query_one("#choices", OptionList)
-        choices.highlighted = choices.get_option_index(self.wizard.draft["setup"].get("mfa", Mfa.OFF.value))
+        choices.highlighted = choices.get_option_index(self.wizard.draft.mfa)
         choices.focus()
 
     @on(OptionList.OptionHighlighted, "#choices")
     def choice_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         mfa = Mfa(event.option_id)
-        self.wizard.draft["setup"]["mfa"] = mfa.value
-        pivot = Pivot(self.wizard.draft["setup"]["pivot"])
+        self.wizard.draft.mfa = mfa.value
+        pivot = Pivot(self.wizard.draft.pivot or Pivot.USER_FLOW.value)
         self.query_one("#how", Static).update(HOW[pivot] if mfa is Mfa.PHONE else "")
 
     @on(OptionList.OptionSelected, "#choices")
     @on(Button.Pressed, "#next")
     def next_step(self) -> None:
-        from screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen())
+        self.wizard.go_on(self)
 
     @on(Button.Pressed, "#back")
     def go_back(self) -> None:

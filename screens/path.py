@@ -8,7 +8,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import WizardStep
-from screens.messages import BaseInspected, WorkFailed
+from screens.messages import BaseInspected, WorkFailed, WorkGroup
 from wizard.answers import Pivot
 
 PATHS = {
@@ -51,14 +51,14 @@ class PathScreen(WizardStep):
 
     def on_mount(self) -> None:
         paths = self.query_one("#paths", OptionList)
-        chosen = self.wizard.draft["setup"].get("pivot", Pivot.USER_FLOW.value)
+        chosen = self.wizard.draft.pivot or Pivot.USER_FLOW.value
         paths.highlighted = paths.get_option_index(chosen)
         paths.focus()
 
     @on(OptionList.OptionHighlighted, "#paths")
     def path_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         pivot = Pivot(event.option_id)
-        self.wizard.draft["setup"]["pivot"] = pivot.value
+        self.wizard.draft.pivot = pivot.value
         report = self.query_one("#base-report", Static)
         if pivot is Pivot.CUSTOM_POLICY and self.can_host is None:
             report.update("Looking at the tenant's custom policies…")
@@ -79,13 +79,13 @@ class PathScreen(WizardStep):
         report.set_classes("good" if result.can_host else "problem")
 
     def on_work_failed(self, message: WorkFailed) -> None:
-        if message.group == "inspect":
+        if message.group == WorkGroup.INSPECT:
             self.query_one("#base-report", Static).update("The tenant's custom policies could not be read.")
 
     @on(OptionList.OptionSelected, "#paths")
     @on(Button.Pressed, "#next")
     def next_step(self) -> None:
-        custom_policy = self.wizard.draft["setup"].get("pivot") == Pivot.CUSTOM_POLICY.value
+        custom_policy = self.wizard.draft.pivot == Pivot.CUSTOM_POLICY.value
         if custom_policy and self.can_host is None:
             self.notify("Still looking at the tenant's custom policies; a moment.")
             return
@@ -96,9 +96,7 @@ class PathScreen(WizardStep):
                 severity="warning",
             )
             return
-        from screens.mfa import MfaScreen
-
-        self.app.push_screen(MfaScreen())
+        self.wizard.go_on(self)
 
     @on(Button.Pressed, "#back")
     def go_back(self) -> None:

@@ -14,7 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from screens.base import WizardStep
-from screens.messages import RunComplete, RunEvent, WorkFailed
+from screens.messages import RunComplete, RunEvent, WorkFailed, WorkGroup
 from wizard.errors import SetupError
 from wizard.events import (
     FINISHED,
@@ -223,7 +223,7 @@ class ProgressScreen(WizardStep):
         done.focus()
 
     def on_work_failed(self, message: WorkFailed) -> None:
-        if message.group != "run":
+        if message.group != WorkGroup.RUN:
             return
         self.running = False
         self.refresh_bindings()
@@ -266,7 +266,5 @@ class ProgressScreen(WizardStep):
 
     @on(Button.Pressed, "#continue")
     def show_result(self) -> None:
-        from screens.done import DoneScreen
-
         if self.result is not None:
-            self.app.push_screen(DoneScreen(replace(self.result, created=tuple(self.created))))
+            self.wizard.go_on(self, replace(self.result, created=tuple(self.created)))

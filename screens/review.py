@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
 from screens.base import WizardStep
-from screens.messages import ReviewReady, WorkFailed
+from screens.messages import ReviewReady, WorkFailed, WorkGroup
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep
@@ -74,14 +74,12 @@ class ReviewScreen(WizardStep):
         confirm.focus()
 
     def on_work_failed(self, message: WorkFailed) -> None:
-        if message.group == "review":
+        if message.group == WorkGroup.REVIEW:
             self.query_one("#plan", Static).update("The plan could not be prepared; go back, fix it, and come again.")
 
     @on(Button.Pressed, "#confirm")
     def confirm(self) -> None:
-        from screens.progress import ProgressScreen
-
-        self.app.push_screen(ProgressScreen(self.review_steps))
+        self.wizard.go_on(self, self.review_steps)
 
     @on(Button.Pressed, "#back")
     def go_back(self) -> None:

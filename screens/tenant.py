@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from screens.base import WizardStep
 from screens.device_code import DeviceCodeScreen
-from screens.messages import DeviceCodeIssued, SignedIn, WorkFailed
+from screens.messages import DeviceCodeIssued, SignedIn, WorkFailed, WorkGroup
 from wizard.answers import SignInMethod, TenantAnswers
 from wizard.clouds import Cloud
 from wizard.errors import SetupError
@@ -61,12 +61,12 @@ class TenantScreen(WizardStep):
         self.device_code_screen: DeviceCodeScreen | None = None
 
     def compose_body(self) -> ComposeResult:
-        tenant = self.wizard.draft["tenant"]
-        method = self.wizard.draft["auth"].get("method") or SignInMethod.DEVICE_CODE.value
+        draft = self.wizard.draft
+        method = draft.sign_in_method or SignInMethod.DEVICE_CODE.value
         yield Static("Your Azure AD B2C tenant", classes="title")
         yield Static("Tenant name", classes="label")
         yield Input(
-            tenant.get("name", ""),
+            draft.tenant_name,
             placeholder="contoso or contoso.onmicrosoft.com",
             validators=[TenantName()],
             id="tenant-name",
@@ -74,9 +74,7 @@ class TenantScreen(WizardStep):
         )
         yield Static("", id="tenant-hint", classes="hint")
         yield Static("Cloud", classes="label")
-        yield Select(
-            CLOUD_CHOICES, value=tenant.get("cloud", Cloud.GLOBAL.value), allow_blank=False, id="cloud", compact=True
-        )
+        yield Select(CLOUD_CHOICES, value=draft.cloud, allow_blank=False, id="cloud", compact=True)
         yield Static("Sign in with", classes="label")
         yield Select(sign_in_choices(method), value=method, allow_blank=False, id="method", compact=True)
         if self.wizard.demo:
@@ -131,7 +129,7 @@ class TenantScreen(WizardStep):
     @on(Button.Pressed, "#sign-in")
     def sign_in(self) -> None:
         """Sign in with the choices made; a second Enter while a sign-in runs is ignored, not a restart."""
-        if any(worker.group == "sign-in" and not worker.is_finished for worker in self.app.workers):
+        if any(worker.group == WorkGroup.SIGN_IN and not worker.is_finished for worker in self.app.workers):
             return
         name_input = self.query_one("#tenant-name", Input)
         validation = name_input.validate(self.tenant_name)
@@ -139,11 +137,10 @@ class TenantScreen(WizardStep):
             self.show_tenant_hint(validation)
             name_input.focus()
             return
-        self.wizard.draft["tenant"] = {
-            "name": TenantAnswers(name=self.tenant_name).name,
-            "cloud": self.query_one("#cloud", Select).value,
-        }
-        self.wizard.draft["auth"]["method"] = self.query_one("#method", Select).value
+        draft = self.wizard.draft
+        draft.tenant_name = TenantAnswers(name=self.tenant_name).name
+        draft.cloud = str(self.query_one("#cloud", Select).value)
+        draft.sign_in_method = str(self.query_one("#method", Select).value)
         status = self.query_one("#sign-in-status", Static)
         status.update(f"Signing in to {TenantAnswers(name=self.tenant_name).domain}…")
         status.set_classes("")
@@ -179,7 +176,7 @@ class TenantScreen(WizardStep):
         self.query_one("#next", Button).disabled = False
 
     def on_work_failed(self, message: WorkFailed) -> None:
-        if message.group != "sign-in":
+        if message.group != WorkGroup.SIGN_IN:
             return
         error = message.error
         status = self.query_one("#sign-in-status", Static)
@@ -195,6 +192,4 @@ class TenantScreen(WizardStep):
 
     @on(Button.Pressed, "#next")
     def next_step(self) -> None:
-        from screens.credentials import CredentialsScreen
-
-        self.app.push_screen(CredentialsScreen())
+        self.wizard.go_on(self)

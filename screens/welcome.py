@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from datetime import UTC
 from typing import TYPE_CHECKING
 
@@ -101,8 +100,8 @@ class WelcomeScreen(WizardStep):
     async def open_tenant_step(self) -> None:
         """The tenant screen's module brings in the answers model (pydantic, a few hundred ms): imported in a
         thread, so the UI's loop keeps running meanwhile."""
-        tenant = await asyncio.to_thread(importlib.import_module, "screens.tenant")
-        self.app.push_screen(tenant.TenantScreen())
+        tenant_screen = await asyncio.to_thread(self.wizard.next_screen_type, self)
+        self.app.push_screen(tenant_screen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The first step has nothing to go back to, so the footer does not offer it."""

@@ -26,7 +26,7 @@ CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 
 def app_at_credentials() -> AsignioSetupApp:
     app = AsignioSetupApp()
-    app.draft["tenant"] = {"name": "contoso", "cloud": "global"}
+    app.draft.tenant_name, app.draft.cloud = "contoso", "global"
     return app
 
 
@@ -63,7 +63,7 @@ async def test_client_id_is_checked_as_typed_and_a_secret_is_required() -> None:
 async def test_without_a_keyring_the_secret_is_kept_for_this_run_only() -> None:
     messages: list[Message] = []
     app = app_at_credentials()
-    app.draft["asignio"]["client_id"] = CLIENT_ID
+    app.draft.client_id = CLIENT_ID
     async with app.run_test(message_hook=messages.append, notifications=True) as pilot:
         await open_credentials(pilot)
         app.screen.query_one("#secret", Input).focus()
@@ -79,7 +79,7 @@ async def test_without_a_keyring_the_secret_is_kept_for_this_run_only() -> None:
 @pytest.mark.keyring
 async def test_the_secret_goes_to_the_keyring_and_is_offered_again(secret_service: str) -> None:
     app = app_at_credentials()
-    app.draft["asignio"]["client_id"] = CLIENT_ID
+    app.draft.client_id = CLIENT_ID
     worker_changes: list[Message] = []
     async with app.run_test(message_hook=worker_changes.append) as pilot:
         await open_credentials(pilot)
@@ -93,7 +93,7 @@ async def test_the_secret_goes_to_the_keyring_and_is_offered_again(secret_servic
 
     messages: list[Message] = []
     app = app_at_credentials()
-    app.draft["asignio"]["client_id"] = CLIENT_ID
+    app.draft.client_id = CLIENT_ID
     async with app.run_test(message_hook=messages.append) as pilot:
         await open_credentials(pilot)
         screen = app.screen
@@ -112,7 +112,7 @@ async def test_the_secret_goes_to_the_keyring_and_is_offered_again(secret_servic
 def test_credentials_with_a_stored_secret_snapshot(snap_compare, secret_service: str) -> None:
     save_asignio_secret("contoso", CLIENT_ID, "s3cret")
     app = app_at_credentials()
-    app.draft["asignio"]["client_id"] = CLIENT_ID
+    app.draft.client_id = CLIENT_ID
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_credentials)
 
 
@@ -152,7 +152,7 @@ async def test_enter_again_while_the_keyring_waits_saves_once_and_goes_on_once()
     keyring.set_keyring(backend)
     messages: list[Message] = []
     app = app_at_credentials()
-    app.draft["asignio"]["client_id"] = CLIENT_ID
+    app.draft.client_id = CLIENT_ID
     async with app.run_test(message_hook=messages.append) as pilot:
         await open_credentials(pilot)
         app.screen.query_one("#secret", Input).focus()

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Static
 
 from screens.app import AsignioSetupApp
 from screens.done import DoneScreen
+from screens.draft import Draft
 from screens.overwrite import OverwriteScreen
 from wizard.answers import load_answers
 from wizard.events import RunFinished
@@ -21,12 +22,13 @@ RESULT = RunFinished(URL, ("Asignio identity provider", "user flow B2C_1_Asignio
 
 def finished_app() -> AsignioSetupApp:
     app = AsignioSetupApp()
-    app.draft = {
-        "tenant": {"name": "contoso", "cloud": "global"},
-        "auth": {"method": "device-code"},
-        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-        "setup": {"pivot": "user-flow", "mfa": "phone"},
-    }
+    app.draft = Draft(
+        tenant_name="contoso",
+        sign_in_method="device-code",
+        client_id="00001111-aaaa-2222-bbbb-3333cccc4444",
+        pivot="user-flow",
+        mfa="phone",
+    )
     return app
 
 

@@ -12,7 +12,7 @@ from screens.review import ReviewScreen
 
 def app_at_mfa(pivot: str) -> AsignioSetupApp:
     app = AsignioSetupApp()
-    app.draft["setup"]["pivot"] = pivot
+    app.draft.pivot = pivot
     return app
 
 
@@ -27,10 +27,10 @@ async def test_phone_on_the_user_flow_explains_the_portal_step(monkeypatch) -> N
     monkeypatch.setattr(ReviewScreen, "on_mount", lambda self: None)
     async with app.run_test() as pilot:
         await open_mfa(pilot)
-        assert app.draft["setup"]["mfa"] == "off"
+        assert app.draft.mfa == "off"
         assert str(app.screen.query_one("#how", Static).content) == ""
         await pilot.press("down")
-        assert app.draft["setup"]["mfa"] == "phone"
+        assert app.draft.mfa == "phone"
         assert "Confirm" in str(app.screen.query_one("#how", Static).content)
         await pilot.press("enter")
         assert isinstance(app.screen, ReviewScreen)

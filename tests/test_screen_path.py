@@ -13,7 +13,6 @@ from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
 from screens.messages import BaseInspected
 from screens.mfa import MfaScreen
 from screens.path import PathScreen
-from wizard.answers import parse_sign_in
 from wizard.policies import demo_chain
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -24,8 +23,8 @@ def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
     with SimulatorServer(tenant) as simulator:
         app = AsignioSetupApp(demo=True)
         app.simulator = simulator
-        app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
-        signing_in = parse_sign_in({"tenant": app.draft["tenant"], "auth": app.draft["auth"]})
+        app.draft.client_id = DEMO_CLIENT_ID
+        signing_in = app.draft.sign_in_answers()
         app.signed_in = sign_in(signing_in.tenant, signing_in.auth, demo=simulator)
         yield app
 
@@ -60,7 +59,7 @@ async def test_the_user_flow_goes_on_without_looking_at_policies(app_with_base: 
         await open_path(pilot)
         screen = app.screen
         assert screen.focused is screen.query_one("#paths", OptionList)
-        assert app.draft["setup"]["pivot"] == "user-flow"
+        assert app.draft.pivot == "user-flow"
         assert not screen.query_one("#base-report", Static).display
         await pilot.press("enter")
         assert isinstance(app.screen, MfaScreen)
@@ -76,7 +75,7 @@ async def test_custom_policy_shows_a_base_that_can_host_the_journey(app_with_bas
         await choose_custom_policy(pilot)
         [inspected] = [message for message in messages if isinstance(message, BaseInspected)]
         assert inspected.report.can_host
-        assert app.draft["setup"]["pivot"] == "custom-policy"
+        assert app.draft.pivot == "custom-policy"
         report = app.screen.query_one("#base-report", Static)
         assert report.display and report.has_class("good")
         assert str(report.content).startswith("✓ It can host the Asignio journey: found B2C_1A_TrustFrameworkBase")

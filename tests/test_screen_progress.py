@@ -39,8 +39,8 @@ def app_confirmed_at_review(simulator: SimulatorServer, pivot: str = "user-flow"
     """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on."""
     app = AsignioSetupApp(demo=True)
     app.simulator = simulator
-    app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
-    app.draft["setup"] = {"pivot": pivot, "mfa": "phone"}
+    app.draft.client_id = DEMO_CLIENT_ID
+    app.draft.pivot, app.draft.mfa = pivot, "phone"
     app.keep_typed_secret(SECRET)
     answers = app.final_answers()
     app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)

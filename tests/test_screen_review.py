@@ -27,8 +27,8 @@ def app_at_review(simulator: SimulatorServer, pivot: str, mfa: str = "phone") ->
     """The wizard as the MFA screen leaves it: every answer given, signed in to the simulated tenant."""
     app = AsignioSetupApp(demo=True)
     app.simulator = simulator
-    app.draft["asignio"]["client_id"] = DEMO_CLIENT_ID
-    app.draft["setup"] = {"pivot": pivot, "mfa": mfa}
+    app.draft.client_id = DEMO_CLIENT_ID
+    app.draft.pivot, app.draft.mfa = pivot, mfa
     app.keep_typed_secret(SECRET)
     answers = app.final_answers()
     app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)
@@ -106,7 +106,7 @@ async def test_back_from_review_keeps_the_answers(simulator: SimulatorServer) ->
         assert isinstance(app.screen, ReviewScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, MfaScreen)
-        assert app.draft["setup"] == {"pivot": "user-flow", "mfa": "off"}
+        assert (app.draft.pivot, app.draft.mfa) == ("user-flow", "off")
 
 
 def test_review_user_flow_snapshot(snap_compare, simulator: SimulatorServer) -> None:

@@ -29,7 +29,7 @@ def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
     """The demo wizard signing in to `simulator`, with the tenant name still to type."""
     app = AsignioSetupApp(demo=True)
     app.simulator = simulator
-    del app.draft["tenant"]["name"]
+    app.draft.tenant_name = ""
     return app
 
 
@@ -74,7 +74,7 @@ async def test_the_name_is_checked_as_typed_and_sign_in_says_who_and_where(simul
         assert signed_in.identity.tenant_domain == "contoso.onmicrosoft.com"
         assert signed_in.identity.tenant_type == "AAD B2C"
         assert "✓ Signed in" in str(screen.query_one("#sign-in-status", Static).content)
-        assert app.draft["tenant"] == {"name": "contoso", "cloud": "global"}
+        assert (app.draft.tenant_name, app.draft.cloud) == ("contoso", "global")
         assert screen.focused is screen.query_one("#next", Button)
         await pilot.press("enter")
         assert isinstance(app.screen, CredentialsScreen)
@@ -120,8 +120,9 @@ def test_tenant_signed_in_snapshot(snap_compare, simulator: SimulatorServer) -> 
 
 async def test_a_setup_that_signs_in_with_a_client_secret_keeps_that_method(simulator: SimulatorServer) -> None:
     app = app_against(simulator)
-    app.draft["tenant"]["name"] = "contoso"
-    app.draft["auth"] = {"method": "client-secret", "client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"}
+    app.draft.tenant_name = "contoso"
+    app.draft.sign_in_method = "client-secret"
+    app.draft.unasked = {"auth": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"}}
     async with app.run_test() as pilot:
         await open_tenant(pilot)
         assert app.screen.query_one("#method", Select).value == "client-secret"

@@ -67,8 +67,8 @@ async def test_resume_takes_the_saved_answers() -> None:
         await pilot.press("enter")
         assert isinstance(app.screen, TenantScreen)
         assert app.resuming
-        assert app.draft["setup"]["pivot"] == "custom-policy"
-        assert app.draft["asignio"]["client_id"] == "00001111-aaaa-2222-bbbb-3333cccc4444"
+        assert app.draft.pivot == "custom-policy"
+        assert app.draft.client_id == "00001111-aaaa-2222-bbbb-3333cccc4444"
 
 
 async def test_start_over_forgets_the_saved_run() -> None:
@@ -81,7 +81,7 @@ async def test_start_over_forgets_the_saved_run() -> None:
         await app.workers.wait_for_complete()
         assert isinstance(app.screen, TenantScreen)
         assert not app.resuming
-        assert "pivot" not in app.draft["setup"]
+        assert app.draft.pivot is None
     assert unfinished_runs() == []
     assert list(state_dir().glob("*.json")) == []
 

@@ -144,7 +144,7 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         assert resume.display and app.screen.focused is resume
         assert "Done: preflight" in str(app.screen.query_one("#saved-run", Static).content)
         await press(pilot, "enter", "enter", "enter")
-        assert app.resuming and app.draft["setup"]["pivot"] == "user-flow"
+        assert app.resuming and app.draft.pivot == "user-flow"
         await press(pilot, "enter")
         assert isinstance(app.screen, ReviewScreen)
         await press(pilot, "enter")
