@@ -2,6 +2,8 @@
 
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 from tests.conftest import PROJECT_ROOT
 
@@ -54,3 +56,24 @@ def test_the_distribution_ships_every_package_of_the_source_tree() -> None:
         for init in (PROJECT_ROOT / top).rglob("__init__.py")
     }
     assert present == listed
+
+
+def test_the_wheel_pipx_installs_holds_every_file_the_tool_reads(tmp_path: Path) -> None:
+    """`pipx install .` and `uv tool install .` install the wheel the build backend makes: every module, stylesheet
+    and policy template of the source tree must be in it, or an installed copy fails where a checkout works."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(PROJECT_ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("asignio_setup-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    needed = {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for top in ("wizard", "screens", "policy_templates")
+        for path in (PROJECT_ROOT / top).rglob("*")
+        if path.suffix in (".py", ".tcss", ".xml") and "__pycache__" not in path.parts
+    }
+    assert needed - shipped == set()
+    entry_points = next(name for name in shipped if name.endswith(".dist-info/entry_points.txt"))
+    assert "asignio-setup = wizard.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
