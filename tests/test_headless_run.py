@@ -300,8 +300,8 @@ def test_with_paging_and_replication_lag_a_run_finishes_and_an_immediate_rerun_w
 
 
 def test_throttling_and_unavailable_service_are_ridden_out(simulator: SimulatorServer, answers_dir: Path) -> None:
-    simulator.throttle(2, retry_after=1)
-    simulator.fail(1, status=503, writes_only=True)
+    simulator.throttle(2, retry_after=0)
+    simulator.fail(1, status=503, writes_only=True, retry_after=0)
     assert run(write_answers(answers_dir, "custom-policy")) == 0
     assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
 
