@@ -57,6 +57,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     for name in list(os.environ):
         if name.startswith("ASIGNIO_"):
             monkeypatch.delenv(name)
+    # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet.
+    monkeypatch.setenv("ASIGNIO_SETUP_STARTER_PACK_URL", "http://127.0.0.1:9/starterpack.zip")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FAIL_BACKEND)
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())
