@@ -269,3 +269,31 @@ def test_an_answers_path_that_is_a_device_a_fifo_or_a_folder_is_refused_without_
         assert f"{path}: the answers file is {kind}" in caught.value.what
     assert main(["--non-interactive", str(fifo)]) == ExitCode.BAD_INPUT
     assert "is a FIFO (named pipe), not a regular file" in capsys.readouterr().err
+
+
+def test_the_starter_pack_follows_mfa_unless_named(tmp_path: Path) -> None:
+    with_phone = load_answers(write(tmp_path, MINIMAL))
+    assert with_phone.custom_policy.starter_pack == "auto"
+    assert with_phone.starter_pack_name() == "SocialAndLocalAccountsWithMfa"
+    assert with_phone.custom_policy.include_sample_policies is False
+    assert with_phone.custom_policy.starter_pack_path() is None
+    without = load_answers(write(tmp_path, MINIMAL.replace('mfa = "phone"', 'mfa = "off"')))
+    assert without.starter_pack_name() == "SocialAndLocalAccounts"
+    named = load_answers(
+        write(
+            tmp_path,
+            MINIMAL
+            + '[custom_policy]\nstarter_pack = "SocialAccounts"\nstarter_pack_source = "~/packs"\n'
+            + "include_sample_policies = true\n",
+        )
+    )
+    assert named.starter_pack_name() == "SocialAccounts"
+    assert named.custom_policy.starter_pack_path() == Path("~/packs").expanduser()
+    assert named.custom_policy.include_sample_policies is True
+
+
+def test_an_unknown_starter_pack_is_refused_naming_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError) as caught:
+        load_answers(write(tmp_path, MINIMAL + '[custom_policy]\nstarter_pack = "LocalAccounts"\n'))
+    assert "custom_policy.starter_pack: 'LocalAccounts' is not a starter pack" in caught.value.what
+    assert "SocialAndLocalAccountsWithMfa" in caught.value.what

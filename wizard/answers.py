@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from wizard.clouds import Cloud
 from wizard.errors import BadInputError, shown
 from wizard.files import ANSWERS_FILE_LIMIT, read_regular_file
+from wizard.starter_pack_pins import PACK_NAMES
 
 GUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 TENANT_LABEL = re.compile(r"[a-z0-9]{1,26}")
@@ -37,6 +38,9 @@ URL_LIMIT = 2048
 REDIRECT_URI_LIMIT = 256
 """Entra's limit on the length of a redirect URI."""
 NAME_LIMIT = 256
+PATH_LIMIT = 4096
+"""Linux's PATH_MAX: no real folder or zip path is longer."""
+AUTO_STARTER_PACK = "auto"
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 EXAMPLE_GUID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 DEFAULT_SECRET_ENV = "ASIGNIO_CLIENT_SECRET"
@@ -248,6 +252,14 @@ class CustomPolicyAnswers(Strict):
     """The Id of the Asignio user journey in TrustFrameworkExtensions."""
     relying_party: str = Field(default="B2C_1A_AsignioSUSI", max_length=NAME_LIMIT)
     """The relying-party policy's id (the B2C_1A_ prefix is added when missing)."""
+    starter_pack: str = Field(default=AUTO_STARTER_PACK, max_length=NAME_LIMIT)
+    """Which Microsoft starter pack an empty tenant gets: auto (SocialAndLocalAccountsWithMfa with mfa = "phone",
+    else SocialAndLocalAccounts) or one of SocialAccounts, SocialAndLocalAccounts, SocialAndLocalAccountsWithMfa."""
+    starter_pack_source: str | None = Field(default=None, min_length=1, max_length=PATH_LIMIT)
+    """A folder holding the pack folders, or the repository zip, to read the pinned pack from instead of
+    downloading it (offline machines); its files must match the pinned SHA-256."""
+    include_sample_policies: bool = False
+    """Also upload the pack's sample relying parties (B2C_1A_signup_signin, ProfileEdit, PasswordReset)."""
 
     _policy_key = field_validator("policy_key")(lambda cls, v: _prefixed(v, POLICY_PREFIX))
     _relying_party = field_validator("relying_party")(lambda cls, v: _prefixed(v, POLICY_PREFIX))
@@ -258,6 +270,17 @@ class CustomPolicyAnswers(Strict):
         if not POLICY_ID_PART.fullmatch(value):
             raise ValueError(f"{shown(value)} may hold only letters, digits, '_' and '-' (1 to 100)")
         return value
+
+    @field_validator("starter_pack")
+    @classmethod
+    def _starter_pack(cls, value: str) -> str:
+        if value != AUTO_STARTER_PACK and value not in PACK_NAMES:
+            raise ValueError(f"{shown(value)} is not a starter pack: use auto or one of {', '.join(PACK_NAMES)}")
+        return value
+
+    def starter_pack_path(self) -> Path | None:
+        """starter_pack_source as a path (~ expanded), or None to use the cache or download."""
+        return Path(self.starter_pack_source).expanduser() if self.starter_pack_source else None
 
 
 class UserFlowAnswers(Strict):
@@ -297,6 +320,13 @@ class Answers(Strict):
     """[user_flow]"""
     test_app: TestAppAnswers = Field(default_factory=TestAppAnswers)
     """[test_app]"""
+
+    def starter_pack_name(self) -> str:
+        """The starter pack to install: the one named, or for auto the one matching the MFA answer."""
+        chosen = self.custom_policy.starter_pack
+        if chosen != AUTO_STARTER_PACK:
+            return chosen
+        return "SocialAndLocalAccountsWithMfa" if self.setup.mfa is Mfa.PHONE else "SocialAndLocalAccounts"
 
     def fingerprint(self, *sections: str) -> str:
         """A stable digest of the whole model, or of the named sections, so state can tell what changed."""

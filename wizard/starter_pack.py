@@ -22,9 +22,9 @@ import platformdirs
 
 from wizard.errors import BadInputError, PolicyError, ServiceError, SetupError
 from wizard.policies.xmlsafe import NS, UnsafeXmlError, parse_policy
-from wizard.starter_pack_pins import PINNED_COMMIT, PINNED_SHA256, REPOSITORY
+from wizard.starter_pack_pins import PACK_NAMES, PINNED_COMMIT, PINNED_SHA256, REPOSITORY
 
-PACK_NAMES = ("SocialAccounts", "SocialAndLocalAccounts", "SocialAndLocalAccountsWithMfa")
+__all__ = ["PACK_NAMES", "PackPolicy", "StarterPack", "load_starter_pack"]
 
 ARCHIVE_URL_VARIABLE = "ASIGNIO_SETUP_STARTER_PACK_URL"
 """Overrides where the repository zip is downloaded from (a mirror; tests point it at loopback)."""

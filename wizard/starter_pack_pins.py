@@ -9,6 +9,8 @@ from __future__ import annotations
 REPOSITORY = "Azure-Samples/active-directory-b2c-custom-policy-starterpack"
 PINNED_COMMIT = "fc39b7dbf7648dcfbcd5d511b49da6583671128c"
 XSD_PATH = "TrustFrameworkPolicy_0.3.0.0.xsd"
+PACK_NAMES = ("SocialAccounts", "SocialAndLocalAccounts", "SocialAndLocalAccountsWithMfa")
+"""The packs this tool can install for a tenant that has none."""
 
 PINNED_SHA256: dict[str, str] = {
     "SocialAccounts/ProfileEdit.xml": "2269050fba539025574bdec722ea1fd35be450244c2e3c1757152a5d49f08317",
