@@ -116,6 +116,27 @@ def test_a_bad_base_file_is_named_and_nothing_is_written(
     assert_nothing_written(out)
 
 
+def test_a_fresh_starter_pack_folder_is_filled_with_the_answers_tenant(
+    starter_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh = write_base(
+        tmp_path / "fresh",
+        {
+            path.name: path.read_bytes()
+            for path in (starter_pack / "SocialAndLocalAccounts").glob("TrustFramework*.xml")
+        },
+    )
+    filled = write_base(tmp_path / "filled", pack_chain(starter_pack, "SocialAndLocalAccounts"))
+    code, out = run_policies(tmp_path, fresh)
+    assert code == 0, capsys.readouterr()
+    from_fresh = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert all(b"yourtenant" not in content and DOMAIN.encode() in content for content in from_fresh.values())
+    assert b"yourtenant" in (fresh / EXTENSIONS).read_bytes(), "the folder itself is left as it was"
+    code, out = run_policies(tmp_path, filled)
+    assert code == 0
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == from_fresh
+
+
 def test_a_base_for_another_tenant_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = write_base(
         tmp_path / "base", {f"{key}.xml": value for key, value in demo_chain("fabrikam.onmicrosoft.com").items()}

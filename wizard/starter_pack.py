@@ -226,6 +226,12 @@ def tenant_short_name(tenant: str) -> str:
     return name
 
 
+def fill_tenant(documents: dict[str, bytes], tenant: str) -> dict[str, bytes]:
+    """A fresh starter pack's files with the yourtenant.onmicrosoft.com placeholder set to the tenant, in memory."""
+    domain = f"{tenant_short_name(tenant)}.onmicrosoft.com".encode()
+    return {name: data.replace(TENANT_PLACEHOLDER, domain) for name, data in documents.items()}
+
+
 def _app_id(value: str, what: str) -> bytes:
     try:
         return str(uuid.UUID(value)).encode()

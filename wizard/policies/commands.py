@@ -14,6 +14,7 @@ from wizard.errors import BadInputError, ExitCode, PolicyError, shown
 from wizard.files import POLICY_FILE_LIMIT, UnreadableFileError, read_regular_file
 from wizard.policies import diff, find_xsd, generate, validate_chain
 from wizard.policies.problems import PolicyProblemsError, Problem
+from wizard.starter_pack import fill_tenant
 
 
 def read_folder(folder: Path, role: str) -> tuple[dict[str, bytes], list[Problem]]:
@@ -100,6 +101,8 @@ def run_policies(args: argparse.Namespace) -> int:
     refuse_unusable_out(args.out)
     answers = load_answers(args.answers)
     documents, unreadable = read_folder(args.base, "tenant's policy chain (Base, Localization, Extensions)")
+    # A fresh starter-pack folder still says yourtenant: the answers name the tenant it is for.
+    documents = fill_tenant(documents, answers.tenant.domain)
     try:
         if unreadable:
             raise PolicyProblemsError("the base folder holds files that are not policies", "fix them", unreadable)
