@@ -322,3 +322,30 @@ def test_knobs_refuse_nonsense_values() -> None:
     with pytest.raises(ValueError):
         SimulatorServer(SimulatedTenant.seeded(), replication_lag=-1)
     assert SimulatorServer(SimulatedTenant.seeded()).permissions == ALL_PERMISSIONS
+
+
+# Authentication methods policy: emailauthenticationmethodconfiguration-update.md
+
+
+def test_turning_on_email_otp_answers_204_and_the_tenant_keeps_the_patched_values(
+    graph: httpx.Client, server: SimulatorServer
+) -> None:
+    """The page's example body (with `@odata.type`, which it says is required) answers 204 with no body; properties
+    left out keep their values."""
+    path = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email"
+    kind = "#microsoft.graph.emailAuthenticationMethodConfiguration"
+    first = graph.patch(path, json={"@odata.type": kind, "state": "enabled"})
+    second = graph.patch(path, json={"@odata.type": kind, "allowExternalIdToUseEmailOtp": "enabled"})
+
+    assert (first.status_code, first.content, second.status_code) == (204, b"", 204)
+    configuration = server.tenant.authentication_methods["email"]
+    assert (configuration["state"], configuration["allowExternalIdToUseEmailOtp"]) == ("enabled", "enabled")
+
+
+def test_an_email_otp_patch_without_its_odata_type_is_refused(graph: httpx.Client, server: SimulatorServer) -> None:
+    """The page: "The `@odata.type` property ... must be included in the body"."""
+    path = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email"
+    refused = graph.patch(path, json={"state": "enabled"})
+
+    assert refused.status_code == 400
+    assert "email" not in server.tenant.authentication_methods

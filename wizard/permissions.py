@@ -46,7 +46,23 @@ GRANTS = Operation(
     ("Directory.ReadWrite.All",),
 )
 
-ALL_OPERATIONS = (ORGANIZATION, POLICIES, KEY_SETS, PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)
+AUTHENTICATION_METHODS = Operation(
+    "turn on a sign-in method for multifactor authentication",
+    "Policy.ReadWrite.AuthenticationMethod",
+    "Authentication Policy Administrator",
+)
+"""emailauthenticationmethodconfiguration-update.md names this permission alone, least and most privileged."""
+
+ALL_OPERATIONS = (
+    ORGANIZATION,
+    POLICIES,
+    KEY_SETS,
+    PROVIDERS,
+    USER_FLOWS,
+    APPLICATIONS,
+    GRANTS,
+    AUTHENTICATION_METHODS,
+)
 DELEGATED_PERMISSIONS = tuple(operation.permission for operation in ALL_OPERATIONS)
 """Every permission the tool asks for when it signs in as a person."""
 

@@ -117,6 +117,7 @@ INVOCATIONS: dict[str, Invocation] = {
         lambda graph: graph.update_oidc_provider(UPDATED_PROVIDER_ID, oidc_spec(), oidc_secret())
     ),
     "get_user_flow": Invocation(lambda graph: graph.user_flow(USER_FLOW_TO_READ)),
+    "update_email_authentication_method_configuration": Invocation(lambda graph: graph.enable_email_otp()),
     "create_user_flow": Invocation(lambda graph: graph.create_user_flow("Customer")),
     "list_user_flow_identity_providers": Invocation(
         lambda graph: graph.user_flow_provider_ids(USER_FLOW_WITH_PROVIDERS)

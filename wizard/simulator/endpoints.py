@@ -306,6 +306,7 @@ class GraphEndpoints:
         keysets, policies = "TrustFrameworkKeySet.ReadWrite.All", "Policy.ReadWrite.TrustFramework"
         providers, flows = "IdentityProvider.ReadWrite.All", "IdentityUserFlow.ReadWrite.All"
         apps, grants = "Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"
+        methods = "Policy.ReadWrite.AuthenticationMethod"
         segment = r"([^/]+)"
         table: list[tuple[str, str, Handler, str | None]] = [
             ("GET", "/organization", self.get_organization, None),
@@ -362,6 +363,12 @@ class GraphEndpoints:
             ("GET", f"/oauth2PermissionGrants/{segment}", self.get_grant, grants),
             ("PATCH", f"/oauth2PermissionGrants/{segment}", self.update_grant, grants),
             ("DELETE", f"/oauth2PermissionGrants/{segment}", self.delete_grant, grants),
+            (
+                "PATCH",
+                "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email",
+                self.update_email_configuration,
+                methods,
+            ),
         ]
         self.routes = [
             Route(method, re.compile(f"^{pattern}$", re.IGNORECASE), handler, permission)
@@ -977,4 +984,19 @@ class GraphEndpoints:
     def delete_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1))
         del self.tenant.permission_grants[match.group(1)]
+        return GraphResponse(204)
+
+    def update_email_configuration(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """emailauthenticationmethodconfiguration-update.md: `@odata.type` must be in the body, properties left out
+        keep their values, 204 without a body. The page names no error code for a missing type or a bad state, so
+        the simulator answers Graph's generic 400 BadRequest for both."""
+        body = request.json()
+        if self._odata_type(body.get("@odata.type")) != "#microsoft.graph.emailAuthenticationMethodConfiguration":
+            raise GraphError(
+                400, "BadRequest", "The @odata.type of an emailAuthenticationMethodConfiguration is required."
+            )
+        if body.get("state", "enabled") not in {"enabled", "disabled"}:
+            raise GraphError(400, "BadRequest", "The state of an authentication method is 'enabled' or 'disabled'.")
+        configuration = self.tenant.authentication_methods.setdefault("email", {"id": "Email"})
+        configuration.update({key: value for key, value in body.items() if key != "@odata.type"})
         return GraphResponse(204)

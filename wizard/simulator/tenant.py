@@ -63,6 +63,8 @@ class SimulatedTenant:
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     service_principals: dict[str, dict[str, Any]] = field(default_factory=dict)
     permission_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    authentication_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The authentication methods policy's configurations the API changed, by id (`email`), as PATCHed."""
     key_set_created: dict[str, float] = field(default_factory=dict)
     """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
 
@@ -101,6 +103,7 @@ class SimulatedTenant:
             "applications": self.applications,
             "service_principals": self.service_principals,
             "permission_grants": self.permission_grants,
+            "authentication_methods": self.authentication_methods,
             "key_set_created": self.key_set_created,
         }
 
@@ -115,7 +118,15 @@ class SimulatedTenant:
                 raise ValueError(f"unknown key {name!r}")
             if not isinstance(value, type(expected[name])):
                 raise ValueError(f"{name!r} is not a {type(expected[name]).__name__}")
-        for name in ("identity_providers", "user_flows", "applications", "service_principals", "permission_grants"):
+        entity_maps = (
+            "identity_providers",
+            "user_flows",
+            "applications",
+            "service_principals",
+            "permission_grants",
+            "authentication_methods",
+        )
+        for name in entity_maps:
             if not all(isinstance(entity, dict) for entity in data.get(name, {}).values()):
                 raise ValueError(f"{name!r} holds something that is not an object")
         policies = data.get("policies", {})
