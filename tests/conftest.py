@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
+import io
 import os
 import shutil
 import signal
 import subprocess
+import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -15,6 +19,8 @@ import keyring.backends.fail
 import pytest
 
 from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
+from wizard.starter_pack_pins import PINNED_COMMIT
 
 SHARED_B2C = Path(__file__).resolve().parents[2] / "shared" / "b2c"
 STARTER_PACK = SHARED_B2C / "starterpack"
@@ -46,6 +52,46 @@ def xsd_path() -> Path:
     return XSD_PATH
 
 
+def repository_zip(starter_pack: Path) -> bytes:
+    """The starter packs and the XSD (at the root) laid out as GitHub's archive of the repository lays them out."""
+    top = f"active-directory-b2c-custom-policy-starterpack-{PINNED_COMMIT}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in sorted(starter_pack.rglob("*")):
+            if file.is_file():
+                archive.writestr(f"{top}/{file.relative_to(starter_pack).as_posix()}", file.read_bytes())
+        if XSD_PATH.is_file():
+            archive.writestr(f"{top}/{XSD_PATH.name}", XSD_PATH.read_bytes())
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def archive_server(starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """A loopback server answering every GET with the repository zip; yields the paths it was asked for."""
+    body = repository_zip(starter_pack)
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the test output is for failures."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv(ARCHIVE_URL_VARIABLE, f"http://127.0.0.1:{server.server_port}/archive.zip")
+    yield requests
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own state/config dirs, no ASIGNIO_* variables, and a keyring that refuses."""
@@ -58,7 +104,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         if name.startswith("ASIGNIO_"):
             monkeypatch.delenv(name)
     # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet.
-    monkeypatch.setenv("ASIGNIO_SETUP_STARTER_PACK_URL", "http://127.0.0.1:9/starterpack.zip")
+    monkeypatch.setenv(ARCHIVE_URL_VARIABLE, "http://127.0.0.1:9/starterpack.zip")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FAIL_BACKEND)
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())

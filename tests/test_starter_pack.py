@@ -2,66 +2,22 @@
 
 from __future__ import annotations
 
-import http.server
-import io
 import shutil
-import threading
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import repository_zip
 from wizard.errors import BadInputError, ServiceError
 from wizard.policies.xmlsafe import NS, parse_policy
 from wizard.starter_pack import (
-    ARCHIVE_URL_VARIABLE,
     PACK_NAMES,
     cache_folder,
     load_starter_pack,
 )
-from wizard.starter_pack_pins import PINNED_COMMIT
 
 IEF_APP = "11111111-2222-3333-4444-555555555555"
 PROXY_APP = "66666666-7777-8888-9999-000000000000"
-
-
-def repository_zip(starter_pack: Path) -> bytes:
-    """The starter packs laid out as GitHub's archive of the repository lays them out."""
-    top = f"active-directory-b2c-custom-policy-starterpack-{PINNED_COMMIT}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for file in sorted(starter_pack.rglob("*")):
-            if file.is_file():
-                archive.writestr(f"{top}/{file.relative_to(starter_pack).as_posix()}", file.read_bytes())
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def archive_server(starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """A loopback server answering every GET with the repository zip; yields the paths it was asked for."""
-    body = repository_zip(starter_pack)
-    requests: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/zip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet: the test output is for failures."""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv(ARCHIVE_URL_VARIABLE, f"http://127.0.0.1:{server.server_port}/archive.zip")
-    yield requests
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.parametrize("pack_name", PACK_NAMES)

@@ -42,7 +42,11 @@ def run_validate(args: argparse.Namespace) -> int:
         problems += validate_chain(documents, xsd)
     for problem in problems:
         print(problem)
-    schema_note = f"with the XSD at {xsd}" if xsd is not None else "without the XSD (not found; pass --xsd)"
+    schema_note = (
+        f"with the XSD at {xsd}"
+        if xsd is not None
+        else "without the XSD (not found, and it could not be downloaded: pass --xsd FILE)"
+    )
     if problems:
         print(f"{len(problems)} problem(s) in {len(documents)} file(s), checked {schema_note}", file=sys.stderr)
         return int(ExitCode.BAD_INPUT)

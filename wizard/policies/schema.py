@@ -10,6 +10,7 @@ from lxml import etree
 from wizard.errors import BadInputError
 from wizard.policies.problems import Problem
 from wizard.policies.xmlsafe import safe_parser
+from wizard.starter_pack_files import pinned_xsd
 
 XSD_NAME = "TrustFrameworkPolicy_0.3.0.0.xsd"
 XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
@@ -18,7 +19,8 @@ SHARED_XSD_FOLDER = Path("..") / "shared" / "b2c" / "xsd"
 
 
 def find_xsd(explicit: Path | None = None) -> Path | None:
-    """The explicit path (a file or a folder holding the XSD), else ../shared/b2c/xsd from cwd or the project."""
+    """The explicit path (a file or a folder holding the XSD), else ../shared/b2c/xsd from cwd or the project,
+    else the pinned commit's XSD from the user cache (downloaded once, SHA-256 checked); None when offline."""
     if explicit is not None:
         candidate = explicit / XSD_NAME if explicit.is_dir() else explicit
         if not candidate.is_file():
@@ -28,7 +30,7 @@ def find_xsd(explicit: Path | None = None) -> Path | None:
         candidate = folder / XSD_NAME
         if candidate.is_file():
             return candidate.resolve()
-    return None
+    return pinned_xsd()
 
 
 def deanchor(pattern: str) -> str:
