@@ -107,6 +107,9 @@ INVOCATIONS: dict[str, Invocation] = {
             KEY_SET_ID, "application-secret-to-be-uploaded", use=SIG, nbf=1508969811, exp=1508973711
         )
     ),
+    "delete_key_set": Invocation(lambda graph: graph.delete_key_set(KEY_SET_ID)),
+    "delete_policy": Invocation(lambda graph: graph.delete_policy(POLICY_TO_UPLOAD)),
+    "delete_application": Invocation(lambda graph: graph.delete_application(APPLICATION_OBJECT_ID)),
     "list_policies": Invocation(lambda graph: graph.policy_ids()),
     "get_policy_content": Invocation(lambda graph: graph.policy_xml(POLICY_TO_READ)),
     "put_policy_created": Invocation(lambda graph: graph.upload_policy(POLICY_TO_UPLOAD, policy_xml())),

@@ -384,3 +384,18 @@ async def test_changing_a_consent_grants_scope_patches_only_the_scope_by_grant_i
     assert_documented_request(request, doc, documented_path(doc))
     assert_body_keys(request.json(), doc.request.body)
     assert request.json() == doc.request.body
+
+
+@replays("delete_application")
+async def test_deleting_the_test_application_sends_the_documented_delete_by_object_id(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """application-delete.md: DELETE /applications/{applicationObjectId}, no body, 204 No Content."""
+    doc = documented("delete_application")
+    graph_server.queue(Answer.of(doc))
+
+    assert await graph.delete_application(APPLICATION_OBJECT_ID) is True
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc, {"applicationObjectId": APPLICATION_OBJECT_ID}))
+    assert request.body == b""

@@ -1,6 +1,7 @@
 """App registrations, service principals and delegated permission grants (v1.0 and beta alike).
 
 Docs: application-list.md, application-post-applications.md, application-update.md, application-upsert.md,
+application-delete.md,
 serviceprincipal-list.md, serviceprincipal-post-serviceprincipals.md, serviceprincipal-upsert.md,
 oauth2permissiongrant-list.md, oauth2permissiongrant-post.md, oauth2permissiongrant-update.md.
 
@@ -153,6 +154,11 @@ class ApplicationCalls(GraphResource):
         await self._graph.patiently(APPLICATIONS, f"the application {object_id}", patch)
 
     # Service principals
+
+    async def delete_application(self, object_id: str) -> bool:
+        """Delete the application by object id (204, application-delete.md); False when it is already gone."""
+        path = f"applications/{path_segment(object_id)}"
+        return await self._graph.send_optional(APPLICATIONS, "DELETE", path, idempotent=True) is not None
 
     async def service_principal(self, app_id: str) -> ServicePrincipal | None:
         found = await self._graph.list_all(
