@@ -2,7 +2,8 @@
 
 Docs: identitycontainer-list-identityproviders.md, identitycontainer-post-identityproviders.md,
 identityproviderbase-update.md, b2cidentityuserflow-get.md, identitycontainer-post-b2cuserflows.md,
-b2cidentityuserflow-list-userflowidentityproviders.md, b2cidentityuserflow-post-userflowidentityproviders.md.
+b2cidentityuserflow-list-userflowidentityproviders.md, b2cidentityuserflow-post-userflowidentityproviders.md,
+b2cidentityuserflow-delete.md.
 """
 
 from __future__ import annotations
@@ -97,6 +98,11 @@ class IdentityCalls(GraphResource):
         return self._parse(
             UserFlow, self._graph.parse_json(USER_FLOWS, response), USER_FLOWS, "POST /identity/b2cUserFlows"
         )
+
+    async def delete_user_flow(self, flow_id: str) -> bool:
+        """Delete the user flow (204, b2cidentityuserflow-delete.md); False when the tenant has no such flow."""
+        path = f"identity/b2cUserFlows/{path_segment(flow_id)}"
+        return await self._graph.send_optional(USER_FLOWS, "DELETE", path, idempotent=True) is not None
 
     async def user_flow_provider_ids(self, flow_id: str) -> list[str]:
         path = f"identity/b2cUserFlows/{path_segment(flow_id)}/userFlowIdentityProviders"
