@@ -115,6 +115,7 @@ INVOCATIONS: dict[str, Invocation] = {
     "delete_service_principal": Invocation(lambda graph: graph.delete_service_principal(SERVICE_PRINCIPAL_ID)),
     "delete_oauth2_permission_grant": Invocation(lambda graph: graph.delete_permission_grant(GRANT_ID)),
     "delete_user_flow": Invocation(lambda graph: graph.delete_user_flow(USER_FLOW_TO_READ)),
+    "delete_identity_provider": Invocation(lambda graph: graph.delete_identity_provider(CREATED_PROVIDER_ID)),
     "list_policies": Invocation(lambda graph: graph.policy_ids()),
     "get_policy_content": Invocation(lambda graph: graph.policy_xml(POLICY_TO_READ)),
     "put_policy_created": Invocation(lambda graph: graph.upload_policy(POLICY_TO_UPLOAD, policy_xml())),

@@ -271,3 +271,18 @@ async def test_deleting_a_user_flow_that_is_gone_answers_false(graph_server: Loo
     graph_server.queue(graph_error(404, "Request_ResourceNotFound", "Resource 'B2C_1_CustomerSignUp' does not exist."))
 
     assert await graph.delete_user_flow(USER_FLOW_TO_READ) is False
+
+
+@replays("delete_identity_provider")
+async def test_deleting_the_provider_sends_the_documented_delete(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """identityproviderbase-delete.md: DELETE /identity/identityProviders/{id}, no body, 204 No Content."""
+    doc = documented("delete_identity_provider")
+    graph_server.queue(Answer.of(doc))
+
+    assert await graph.delete_identity_provider(CREATED_PROVIDER_ID) is True
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc, {"id": CREATED_PROVIDER_ID}))
+    assert request.body == b""
