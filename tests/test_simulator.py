@@ -472,3 +472,16 @@ def test_the_module_runs_standalone_and_prints_how_to_point_at_it(tmp_path: Path
     token = lines[2].strip().split("=", 1)[1]
     assert lines[2].startswith("export ASIGNIO_SETUP_ACCESS_TOKEN=")
     assert graph_root and token.count(".") == 2
+
+
+def test_a_service_principal_is_deleted_with_204_and_then_is_a_404(graph: httpx.Client) -> None:
+    """serviceprincipal-delete.md: 204 No Content; the same delete again names the missing object (404)."""
+    application = graph.post("/applications", json={"displayName": "jwt.ms test"}).json()
+    principal = graph.post("/servicePrincipals", json={"appId": application["appId"]}).json()
+
+    deleted = graph.delete(f"/servicePrincipals/{principal['id']}")
+    again = graph.delete(f"/servicePrincipals/{principal['id']}")
+
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert again.status_code == 404
+    assert error_of(again)["code"] == "Request_ResourceNotFound"

@@ -40,6 +40,8 @@ REDIRECT_URI = "https://jwt.ms"
 """Not in any example: the redirect URI the client adds to the test application."""
 SERVICE_PRINCIPAL_APP_ID = "65415bb1-9267-4313-bbf5-ae259732ee12"
 """The appId of serviceprincipal-post-serviceprincipals.md's and serviceprincipal-upsert.md's examples."""
+SERVICE_PRINCIPAL_ID = "59e617e5-e447-4adc-8b88-00af644d7c92"
+"""A service principal object id to delete (the delete doc's example keeps the {id} placeholder)."""
 SERVICE_PRINCIPAL_NAME = "My app instance"
 """serviceprincipal-upsert.md's example displayName."""
 LISTED_APP_ID = "appId-value"
@@ -107,6 +109,13 @@ INVOCATIONS: dict[str, Invocation] = {
             KEY_SET_ID, "application-secret-to-be-uploaded", use=SIG, nbf=1508969811, exp=1508973711
         )
     ),
+    "delete_key_set": Invocation(lambda graph: graph.delete_key_set(KEY_SET_ID)),
+    "delete_policy": Invocation(lambda graph: graph.delete_policy(POLICY_TO_UPLOAD)),
+    "delete_application": Invocation(lambda graph: graph.delete_application(APPLICATION_OBJECT_ID)),
+    "delete_service_principal": Invocation(lambda graph: graph.delete_service_principal(SERVICE_PRINCIPAL_ID)),
+    "delete_oauth2_permission_grant": Invocation(lambda graph: graph.delete_permission_grant(GRANT_ID)),
+    "delete_user_flow": Invocation(lambda graph: graph.delete_user_flow(USER_FLOW_TO_READ)),
+    "delete_identity_provider": Invocation(lambda graph: graph.delete_identity_provider(CREATED_PROVIDER_ID)),
     "list_policies": Invocation(lambda graph: graph.policy_ids()),
     "get_policy_content": Invocation(lambda graph: graph.policy_xml(POLICY_TO_READ)),
     "put_policy_created": Invocation(lambda graph: graph.upload_policy(POLICY_TO_UPLOAD, policy_xml())),

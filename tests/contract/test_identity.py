@@ -248,3 +248,41 @@ async def test_adding_a_provider_to_a_user_flow_patches_the_reference_where_post
     assert patch.graph_path.endswith("/$ref")
     assert_provider_reference(patch.json(), doc, graph)
     assert patch.json() == post.json()
+
+
+@replays("delete_user_flow")
+async def test_deleting_a_user_flow_sends_the_documented_delete(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """b2cidentityuserflow-delete.md: DELETE /identity/b2cUserFlows/{id}, no body, 204 No Content."""
+    doc = documented("delete_user_flow")
+    graph_server.queue(Answer.of(doc))
+
+    assert await graph.delete_user_flow(USER_FLOW_TO_READ) is True
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc, {"id": USER_FLOW_TO_READ}))
+    assert request.body == b""
+
+
+@replays("delete_user_flow")
+async def test_deleting_a_user_flow_that_is_gone_answers_false(graph_server: LoopbackGraph, graph: GraphClient) -> None:
+    """A 404 in concepts/errors.md's shape: the flow is already absent, which is what a remove wanted."""
+    graph_server.queue(graph_error(404, "Request_ResourceNotFound", "Resource 'B2C_1_CustomerSignUp' does not exist."))
+
+    assert await graph.delete_user_flow(USER_FLOW_TO_READ) is False
+
+
+@replays("delete_identity_provider")
+async def test_deleting_the_provider_sends_the_documented_delete(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """identityproviderbase-delete.md: DELETE /identity/identityProviders/{id}, no body, 204 No Content."""
+    doc = documented("delete_identity_provider")
+    graph_server.queue(Answer.of(doc))
+
+    assert await graph.delete_identity_provider(CREATED_PROVIDER_ID) is True
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc, {"id": CREATED_PROVIDER_ID}))
+    assert request.body == b""

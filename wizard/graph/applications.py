@@ -1,6 +1,7 @@
 """App registrations, service principals and delegated permission grants (v1.0 and beta alike).
 
 Docs: application-list.md, application-post-applications.md, application-update.md, application-upsert.md,
+application-delete.md, serviceprincipal-delete.md, oauth2permissiongrant-delete.md,
 serviceprincipal-list.md, serviceprincipal-post-serviceprincipals.md, serviceprincipal-upsert.md,
 oauth2permissiongrant-list.md, oauth2permissiongrant-post.md, oauth2permissiongrant-update.md.
 
@@ -154,6 +155,11 @@ class ApplicationCalls(GraphResource):
 
     # Service principals
 
+    async def delete_application(self, object_id: str) -> bool:
+        """Delete the application by object id (204, application-delete.md); False when it is already gone."""
+        path = f"applications/{path_segment(object_id)}"
+        return await self._graph.send_optional(APPLICATIONS, "DELETE", path, idempotent=True) is not None
+
     async def service_principal(self, app_id: str) -> ServicePrincipal | None:
         found = await self._graph.list_all(
             APPLICATIONS, "servicePrincipals", {"$filter": f"appId eq {odata_literal(app_id)}"}
@@ -224,6 +230,17 @@ class ApplicationCalls(GraphResource):
         )
 
     # Delegated permission grants
+
+    async def delete_service_principal(self, object_id: str) -> bool:
+        """Delete the service principal (204); its doc promises no cascade from the application, so the remove
+        calls this itself. False when it is already gone."""
+        path = f"servicePrincipals/{path_segment(object_id)}"
+        return await self._graph.send_optional(APPLICATIONS, "DELETE", path, idempotent=True) is not None
+
+    async def delete_permission_grant(self, grant_id: str) -> bool:
+        """Delete the delegated permission grant (204); False when it is already gone."""
+        path = f"oauth2PermissionGrants/{path_segment(grant_id)}"
+        return await self._graph.send_optional(GRANTS, "DELETE", path, idempotent=True) is not None
 
     async def permission_grant(self, client_object_id: str, resource_object_id: str) -> PermissionGrant | None:
         """The tenant-wide (AllPrincipals) consent of the client to the resource, if any. Filtered by clientId on

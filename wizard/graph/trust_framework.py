@@ -1,7 +1,8 @@
 """B2C's trust framework: policy key sets and custom policies (Graph beta only).
 
 Docs: trustframeworkkeyset-get.md, trustframework-post-keysets.md, trustframeworkkeyset-uploadsecret.md,
-trustframework-list-policies.md, trustframeworkpolicy-get.md, trustframework-put-trustframeworkpolicy.md.
+trustframework-list-policies.md, trustframeworkpolicy-get.md, trustframework-put-trustframeworkpolicy.md,
+trustframeworkkeyset-delete.md, trustframeworkpolicy-delete.md.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class TrustFrameworkCalls(GraphResource):
 
         return await self._graph.patiently(KEY_SETS, f"the key set {key_set_id}", upload)
 
+    async def delete_key_set(self, key_set_id: str) -> bool:
+        """Delete the key set (204); False when the tenant has none by that id (404), so a re-run writes nothing."""
+        path = f"trustFramework/keySets/{path_segment(key_set_id)}"
+        return await self._graph.send_optional(KEY_SETS, "DELETE", path, idempotent=True) is not None
+
     # Custom policies
 
     async def policy_ids(self) -> list[str]:
@@ -83,3 +89,8 @@ class TrustFrameworkCalls(GraphResource):
             idempotent=True,
         )
         return response.status_code == 201
+
+    async def delete_policy(self, policy_id: str) -> bool:
+        """Delete the policy (204; the path has no /$value); False when the tenant has no such policy."""
+        path = f"trustFramework/policies/{path_segment(policy_id)}"
+        return await self._graph.send_optional(POLICIES, "DELETE", path, idempotent=True) is not None

@@ -358,6 +358,7 @@ class GraphEndpoints:
             ("GET", rf"/servicePrincipals\(appId={QUOTED}\)", self.get_service_principal_by_app_id, apps),
             ("PATCH", rf"/servicePrincipals\(appId={QUOTED}\)", self.upsert_service_principal, apps),
             ("GET", f"/servicePrincipals/{segment}", self.get_service_principal, apps),
+            ("DELETE", f"/servicePrincipals/{segment}", self.delete_service_principal, apps),
             ("GET", "/oauth2PermissionGrants", self.list_grants, grants),
             ("POST", "/oauth2PermissionGrants", self.create_grant, grants),
             ("GET", f"/oauth2PermissionGrants/{segment}", self.get_grant, grants),
@@ -902,6 +903,12 @@ class GraphEndpoints:
         return json_response(
             200, public(self._object(self.tenant.service_principals, "servicePrincipal", match.group(1)))
         )
+
+    def delete_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """serviceprincipal-delete.md: 204, or the usual 404 for an id the tenant does not have."""
+        self._object(self.tenant.service_principals, "servicePrincipal", match.group(1))
+        del self.tenant.service_principals[match.group(1)]
+        return GraphResponse(204)
 
     def get_service_principal_by_app_id(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         app_id = unquote_literal(match.group(1))
