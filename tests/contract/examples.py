@@ -107,6 +107,9 @@ INVOCATIONS: dict[str, Invocation] = {
             KEY_SET_ID, "application-secret-to-be-uploaded", use=SIG, nbf=1508969811, exp=1508973711
         )
     ),
+    "generate_key": Invocation(
+        lambda graph: graph.generate_key(KEY_SET_ID, kty="RSA", use=SIG, nbf=1508969811, exp=1508969811)
+    ),
     "list_policies": Invocation(lambda graph: graph.policy_ids()),
     "get_policy_content": Invocation(lambda graph: graph.policy_xml(POLICY_TO_READ)),
     "put_policy_created": Invocation(lambda graph: graph.upload_policy(POLICY_TO_UPLOAD, policy_xml())),
