@@ -15,7 +15,7 @@ from wizard.simulator.tenant import generated_key
 from wizard.state import StateStore
 from wizard.steps import Plan
 from wizard.steps.preflight import Preflight
-from wizard.steps.prerequisites import TokenEncryptionKeySet, TokenSigningKeySet
+from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.test_app import TestApplication as JwtMsTestApp
 
 ANSWERS = parse_answers(
@@ -27,6 +27,7 @@ ANSWERS = parse_answers(
 )
 SIGNING = "B2C_1A_TokenSigningKeyContainer"
 ENCRYPTION = "B2C_1A_TokenEncryptionKeyContainer"
+FACEBOOK = "B2C_1A_FacebookSecret"
 
 
 def empty_tenant() -> SimulatedTenant:
@@ -37,7 +38,9 @@ async def run_key_steps(server: SimulatorServer) -> None:
     graph = GraphClient(
         server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
     )
-    plan = Plan(ANSWERS, (Preflight(), TokenSigningKeySet(), TokenEncryptionKeySet(), JwtMsTestApp()))
+    plan = Plan(
+        ANSWERS, (Preflight(), TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet(), JwtMsTestApp())
+    )
     runner = Runner(plan, graph, StateStore("contoso"), lambda: "unused")
     try:
         await runner.run(lambda event: None)
@@ -46,7 +49,7 @@ async def run_key_steps(server: SimulatorServer) -> None:
 
 
 def kinds(tenant: SimulatedTenant, key_set: str) -> list[tuple[str, str]]:
-    return [(str(key["kty"]), str(key["use"])) for key in tenant.key_sets[key_set]]
+    return [(str(key["kty"]).upper(), str(key["use"])) for key in tenant.key_sets[key_set]]
 
 
 async def test_an_empty_tenant_gets_one_generated_key_per_set_and_a_rerun_writes_nothing() -> None:
@@ -55,6 +58,7 @@ async def test_an_empty_tenant_gets_one_generated_key_per_set_and_a_rerun_writes
         await run_key_steps(server)
         assert kinds(tenant, SIGNING) == [("RSA", "sig")]
         assert kinds(tenant, ENCRYPTION) == [("RSA", "enc")]
+        assert kinds(tenant, FACEBOOK) == [("OCT", "sig")]
         server.reset_log()
         await run_key_steps(server)
         assert server.writes == 0
@@ -66,6 +70,7 @@ async def test_a_key_set_left_empty_by_an_interrupted_run_gets_its_key_and_a_ful
     now = int(time.time())
     tenant.key_sets[SIGNING] = []
     tenant.key_sets[ENCRYPTION] = [generated_key("enc", "RSA", now, now + 86400)]
+    tenant.key_sets[FACEBOOK] = [generated_key("sig", "oct", now, now + 86400)]
     with SimulatorServer(tenant, page_size=1) as server:
         await run_key_steps(server)
         posted = [record.path for record in server.log if record.is_write and "keySets" in record.path]
@@ -84,3 +89,14 @@ async def test_a_signing_key_set_holding_an_encryption_key_stops_the_run_with_wh
         assert not any(record.path.endswith(f"{SIGNING}/generateKey") for record in server.log)
     assert caught.value.what.startswith(f"{SIGNING} holds a RSA enc key where the starter pack needs an RSA sig key")
     assert "delete B2C_1A_TokenSigningKeyContainer in the Azure portal" in caught.value.fix
+
+
+async def test_a_facebook_secret_holding_an_rsa_key_stops_the_run_rather_than_add_an_uploaded_secret() -> None:
+    tenant = empty_tenant()
+    now = int(time.time())
+    tenant.key_sets[FACEBOOK] = [generated_key("sig", "RSA", now, now + 86400)]
+    with SimulatorServer(tenant) as server:
+        with pytest.raises(SetupError) as caught:
+            await run_key_steps(server)
+        assert not any(record.path.endswith(f"{FACEBOOK}/uploadSecret") for record in server.log)
+    assert caught.value.what.startswith(f"{FACEBOOK} holds a RSA sig key where the starter pack needs an OCT sig key")
