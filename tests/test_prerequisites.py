@@ -100,3 +100,23 @@ async def test_a_facebook_secret_holding_an_rsa_key_stops_the_run_rather_than_ad
             await run_key_steps(server)
         assert not any(record.path.endswith(f"{FACEBOOK}/uploadSecret") for record in server.log)
     assert caught.value.what.startswith(f"{FACEBOOK} holds a RSA sig key where the starter pack needs an OCT sig key")
+
+
+@pytest.mark.slow
+async def test_writes_whose_answers_were_lost_are_found_by_the_next_run_and_never_repeated() -> None:
+    """Every write answered 504 after B2C did the work (a key set or key that may well exist): the run stops
+    resumably; the next one looks first, waits for what the last may have made to replicate, and adds no second key."""
+    tenant = empty_tenant()
+    with SimulatorServer(tenant, replication_lag=0.3, page_size=1) as server:
+        server.lose_answers(100, status=504)
+        with pytest.raises(SetupError):
+            await run_key_steps(server)
+        assert [name for name in (SIGNING, ENCRYPTION, FACEBOOK) if tenant.key_sets.get(name)], "no key was added"
+        server.clear_faults()
+        await run_key_steps(server)
+        server.reset_log()
+        await run_key_steps(server)
+        assert server.writes == 0
+    assert kinds(tenant, SIGNING) == [("RSA", "sig")]
+    assert kinds(tenant, ENCRYPTION) == [("RSA", "enc")]
+    assert kinds(tenant, FACEBOOK) == [("OCT", "sig")]
