@@ -116,6 +116,9 @@ INVOCATIONS: dict[str, Invocation] = {
     "delete_oauth2_permission_grant": Invocation(lambda graph: graph.delete_permission_grant(GRANT_ID)),
     "delete_user_flow": Invocation(lambda graph: graph.delete_user_flow(USER_FLOW_TO_READ)),
     "delete_identity_provider": Invocation(lambda graph: graph.delete_identity_provider(CREATED_PROVIDER_ID)),
+    "generate_key": Invocation(
+        lambda graph: graph.generate_key(KEY_SET_ID, kty="RSA", use=SIG, nbf=1508969811, exp=1508969811)
+    ),
     "list_policies": Invocation(lambda graph: graph.policy_ids()),
     "get_policy_content": Invocation(lambda graph: graph.policy_xml(POLICY_TO_READ)),
     "put_policy_created": Invocation(lambda graph: graph.upload_policy(POLICY_TO_UPLOAD, policy_xml())),

@@ -176,3 +176,27 @@ async def test_deleting_what_is_already_gone_says_so_instead_of_failing(
 
     assert await graph.delete_key_set(KEY_SET_ID) is False
     assert await graph.delete_policy(POLICY_TO_UPLOAD) is False
+
+
+@replays("generate_key")
+async def test_generating_a_key_posts_use_kty_and_int64_dates_and_parses_the_public_rsa_key(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """trustframeworkkeyset-generatekey.md: POST …/keySets/{id}/generateKey with use, kty, nbf, exp; 200 with the
+    new key's public part (k null, e and n), kty "RSA", dates as numbers here."""
+    doc = documented("generate_key")
+    example = doc.request.body
+    graph_server.queue(Answer.of(doc))
+
+    key = await graph.generate_key(
+        KEY_SET_ID, kty=example["kty"], use=example["use"], nbf=example["nbf"], exp=example["exp"]
+    )
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc, {"id": KEY_SET_ID}))
+    sent = request.json()
+    assert_body_keys(sent, example)
+    assert sent == example
+    assert key.is_kind("rsa", "sig")
+    assert key.kid == doc.response.body["kid"]
+    assert (key.nbf, key.exp) == (doc.response.body["nbf"], doc.response.body["exp"])

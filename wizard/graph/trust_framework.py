@@ -1,8 +1,8 @@
 """B2C's trust framework: policy key sets and custom policies (Graph beta only).
 
 Docs: trustframeworkkeyset-get.md, trustframework-post-keysets.md, trustframeworkkeyset-uploadsecret.md,
-trustframework-list-policies.md, trustframeworkpolicy-get.md, trustframework-put-trustframeworkpolicy.md,
-trustframeworkkeyset-delete.md, trustframeworkpolicy-delete.md.
+trustframeworkkeyset-generatekey.md, trustframework-list-policies.md, trustframeworkpolicy-get.md,
+trustframework-put-trustframeworkpolicy.md, trustframeworkkeyset-delete.md, trustframeworkpolicy-delete.md.
 """
 
 from __future__ import annotations
@@ -65,6 +65,24 @@ class TrustFrameworkCalls(GraphResource):
         """Delete the key set (204); False when the tenant has none by that id (404), so a re-run writes nothing."""
         path = f"trustFramework/keySets/{path_segment(key_set_id)}"
         return await self._graph.send_optional(KEY_SETS, "DELETE", path, idempotent=True) is not None
+
+    async def generate_key(self, key_set_id: str, *, kty: str, use: str, nbf: int, exp: int) -> Key:
+        """Have B2C make a new key in the key set (not idempotent: every call adds a key). The doc's example
+        answers 200 with the key's public part (`k` null, `e`/`n` for RSA)."""
+        path = f"trustFramework/keySets/{path_segment(key_set_id)}/generateKey"
+
+        async def generate() -> Key:
+            response = await self._graph.send(
+                KEY_SETS, "POST", path, json={"use": use, "kty": kty, "nbf": nbf, "exp": exp}, idempotent=False
+            )
+            return self._parse(
+                Key,
+                self._graph.parse_json(KEY_SETS, response),
+                KEY_SETS,
+                "POST /trustFramework/keySets/{id}/generateKey",
+            )
+
+        return await self._graph.patiently(KEY_SETS, f"the key set {key_set_id}", generate)
 
     # Custom policies
 

@@ -1,0 +1,122 @@
+"""The starter pack's generated key sets on a tenant that lacks them, through the Graph layer and the simulator."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from wizard.answers import parse_answers
+from wizard.errors import SetupError
+from wizard.graph import GraphClient
+from wizard.runner import Runner
+from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.tenant import generated_key
+from wizard.state import StateStore
+from wizard.steps import Plan
+from wizard.steps.preflight import Preflight
+from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
+from wizard.steps.test_app import TestApplication as JwtMsTestApp
+
+ANSWERS = parse_answers(
+    {
+        "tenant": {"name": "contoso"},
+        "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+        "setup": {"pivot": "custom-policy"},
+    }
+)
+SIGNING = "B2C_1A_TokenSigningKeyContainer"
+ENCRYPTION = "B2C_1A_TokenEncryptionKeyContainer"
+FACEBOOK = "B2C_1A_FacebookSecret"
+
+
+def empty_tenant() -> SimulatedTenant:
+    return SimulatedTenant(name="contoso", display_name="Contoso B2C")
+
+
+async def run_key_steps(server: SimulatorServer) -> None:
+    graph = GraphClient(
+        server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
+    )
+    plan = Plan(
+        ANSWERS, (Preflight(), TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet(), JwtMsTestApp())
+    )
+    runner = Runner(plan, graph, StateStore("contoso"), lambda: "unused")
+    try:
+        await runner.run(lambda event: None)
+    finally:
+        await graph.close()
+
+
+def kinds(tenant: SimulatedTenant, key_set: str) -> list[tuple[str, str]]:
+    return [(str(key["kty"]).upper(), str(key["use"])) for key in tenant.key_sets[key_set]]
+
+
+async def test_an_empty_tenant_gets_one_generated_key_per_set_and_a_rerun_writes_nothing() -> None:
+    tenant = empty_tenant()
+    with SimulatorServer(tenant, replication_lag=0.3, page_size=1) as server:
+        await run_key_steps(server)
+        assert kinds(tenant, SIGNING) == [("RSA", "sig")]
+        assert kinds(tenant, ENCRYPTION) == [("RSA", "enc")]
+        assert kinds(tenant, FACEBOOK) == [("OCT", "sig")]
+        server.reset_log()
+        await run_key_steps(server)
+        assert server.writes == 0
+    assert kinds(tenant, SIGNING) == [("RSA", "sig")]
+
+
+async def test_a_key_set_left_empty_by_an_interrupted_run_gets_its_key_and_a_full_one_is_left_alone() -> None:
+    tenant = empty_tenant()
+    now = int(time.time())
+    tenant.key_sets[SIGNING] = []
+    tenant.key_sets[ENCRYPTION] = [generated_key("enc", "RSA", now, now + 86400)]
+    tenant.key_sets[FACEBOOK] = [generated_key("sig", "oct", now, now + 86400)]
+    with SimulatorServer(tenant, page_size=1) as server:
+        await run_key_steps(server)
+        posted = [record.path for record in server.log if record.is_write and "keySets" in record.path]
+    assert posted == [f"/trustFramework/keySets/{SIGNING}/generateKey"]
+    assert kinds(tenant, SIGNING) == [("RSA", "sig")]
+    assert len(tenant.key_sets[ENCRYPTION]) == 1
+
+
+async def test_a_signing_key_set_holding_an_encryption_key_stops_the_run_with_what_to_do() -> None:
+    tenant = empty_tenant()
+    now = int(time.time())
+    tenant.key_sets[SIGNING] = [generated_key("enc", "RSA", now, now + 86400)]
+    with SimulatorServer(tenant) as server:
+        with pytest.raises(SetupError) as caught:
+            await run_key_steps(server)
+        assert not any(record.path.endswith(f"{SIGNING}/generateKey") for record in server.log)
+    assert caught.value.what.startswith(f"{SIGNING} holds a RSA enc key where the starter pack needs an RSA sig key")
+    assert "delete B2C_1A_TokenSigningKeyContainer in the Azure portal" in caught.value.fix
+
+
+async def test_a_facebook_secret_holding_an_rsa_key_stops_the_run_rather_than_add_an_uploaded_secret() -> None:
+    tenant = empty_tenant()
+    now = int(time.time())
+    tenant.key_sets[FACEBOOK] = [generated_key("sig", "RSA", now, now + 86400)]
+    with SimulatorServer(tenant) as server:
+        with pytest.raises(SetupError) as caught:
+            await run_key_steps(server)
+        assert not any(record.path.endswith(f"{FACEBOOK}/uploadSecret") for record in server.log)
+    assert caught.value.what.startswith(f"{FACEBOOK} holds a RSA sig key where the starter pack needs an OCT sig key")
+
+
+@pytest.mark.slow
+async def test_writes_whose_answers_were_lost_are_found_by_the_next_run_and_never_repeated() -> None:
+    """Every write answered 504 after B2C did the work (a key set or key that may well exist): the run stops
+    resumably; the next one looks first, waits for what the last may have made to replicate, and adds no second key."""
+    tenant = empty_tenant()
+    with SimulatorServer(tenant, replication_lag=0.3, page_size=1) as server:
+        server.lose_answers(100, status=504)
+        with pytest.raises(SetupError):
+            await run_key_steps(server)
+        assert [name for name in (SIGNING, ENCRYPTION, FACEBOOK) if tenant.key_sets.get(name)], "no key was added"
+        server.clear_faults()
+        await run_key_steps(server)
+        server.reset_log()
+        await run_key_steps(server)
+        assert server.writes == 0
+    assert kinds(tenant, SIGNING) == [("RSA", "sig")]
+    assert kinds(tenant, ENCRYPTION) == [("RSA", "enc")]
+    assert kinds(tenant, FACEBOOK) == [("OCT", "sig")]
