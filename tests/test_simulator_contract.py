@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import PROJECT_ROOT, Start
+from tests.contract.support import documented
 from tests.test_simulator import OIDC_PROVIDER, error_of, pack_policy, put_policy
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 
@@ -349,3 +350,25 @@ def test_an_email_otp_patch_without_its_odata_type_is_refused(graph: httpx.Clien
 
     assert refused.status_code == 400
     assert "email" not in server.tenant.authentication_methods
+
+
+# Conditional Access: conditionalaccessroot-post-policies.md
+
+
+def test_creating_a_conditional_access_policy_answers_example_1s_shape_with_its_nulls(
+    graph: httpx.Client, server: SimulatorServer
+) -> None:
+    """Example 1's request answers 201 with the same keys as the doc's answer at every level, its
+    nulls null and its lists filled in, and the tenant keeps one policy."""
+    doc = documented("create_conditional_access_policy")
+    created = graph.post("/identity/conditionalAccess/policies", json=doc.request.body)
+
+    assert created.status_code == 201
+    body, example = created.json(), doc.response.body
+    assert set(body) == set(example)
+    assert set(body["conditions"]) == set(example["conditions"])
+    for part in ("applications", "users", "locations"):
+        assert body["conditions"][part] == example["conditions"][part]
+    assert body["grantControls"] == example["grantControls"]
+    assert (body["modifiedDateTime"], body["sessionControls"], body["conditions"]["platforms"]) == (None, None, None)
+    assert list(server.tenant.conditional_access_policies) == [body["id"]]

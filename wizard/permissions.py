@@ -52,6 +52,12 @@ AUTHENTICATION_METHODS = Operation(
     "Authentication Policy Administrator",
 )
 """emailauthenticationmethodconfiguration-update.md names this permission alone, least and most privileged."""
+CONDITIONAL_ACCESS = Operation(
+    "require multifactor authentication for the test app",
+    "Policy.ReadWrite.ConditionalAccess",
+    "Conditional Access Administrator",
+)
+"""conditionalaccessroot-post-policies.md asks for Policy.Read.All and Application.Read.All alongside this one."""
 
 ALL_OPERATIONS = (
     ORGANIZATION,
@@ -62,6 +68,7 @@ ALL_OPERATIONS = (
     APPLICATIONS,
     GRANTS,
     AUTHENTICATION_METHODS,
+    CONDITIONAL_ACCESS,
 )
 DELEGATED_PERMISSIONS = tuple(operation.permission for operation in ALL_OPERATIONS)
 """Every permission the tool asks for when it signs in as a person."""

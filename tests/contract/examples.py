@@ -130,6 +130,9 @@ INVOCATIONS: dict[str, Invocation] = {
     ),
     "get_user_flow": Invocation(lambda graph: graph.user_flow(USER_FLOW_TO_READ)),
     "update_email_authentication_method_configuration": Invocation(lambda graph: graph.enable_email_otp()),
+    "create_conditional_access_policy": Invocation(
+        lambda graph: graph.create_mfa_policy("Asignio MFA", SERVICE_PRINCIPAL_APP_ID, report_only=False)
+    ),
     "create_user_flow": Invocation(lambda graph: graph.create_user_flow("Customer")),
     "list_user_flow_identity_providers": Invocation(
         lambda graph: graph.user_flow_provider_ids(USER_FLOW_WITH_PROVIDERS)

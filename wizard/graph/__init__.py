@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from wizard.graph.applications import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPENID_SCOPE_ID, ApplicationCalls
 from wizard.graph.authentication_methods import AuthenticationMethodCalls
+from wizard.graph.conditional_access import ConditionalAccessCalls
 from wizard.graph.directory import DirectoryCalls
 from wizard.graph.identity import IdentityCalls, OidcProviderSpec
 from wizard.graph.models import (
@@ -58,7 +59,14 @@ __all__ = [
 ]
 
 
-class GraphClient(DirectoryCalls, TrustFrameworkCalls, IdentityCalls, ApplicationCalls, AuthenticationMethodCalls):
+class GraphClient(
+    DirectoryCalls,
+    TrustFrameworkCalls,
+    IdentityCalls,
+    ApplicationCalls,
+    AuthenticationMethodCalls,
+    ConditionalAccessCalls,
+):
     """Graph for one signed-in tenant: one method per operation the steps need, each as Microsoft documents it."""
 
     def __init__(

@@ -306,7 +306,7 @@ class GraphEndpoints:
         keysets, policies = "TrustFrameworkKeySet.ReadWrite.All", "Policy.ReadWrite.TrustFramework"
         providers, flows = "IdentityProvider.ReadWrite.All", "IdentityUserFlow.ReadWrite.All"
         apps, grants = "Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"
-        methods = "Policy.ReadWrite.AuthenticationMethod"
+        methods, conditional_access = "Policy.ReadWrite.AuthenticationMethod", "Policy.ReadWrite.ConditionalAccess"
         segment = r"([^/]+)"
         table: list[tuple[str, str, Handler, str | None]] = [
             ("GET", "/organization", self.get_organization, None),
@@ -370,6 +370,7 @@ class GraphEndpoints:
                 self.update_email_configuration,
                 methods,
             ),
+            ("POST", "/identity/conditionalAccess/policies", self.create_conditional_access_policy, conditional_access),
         ]
         self.routes = [
             Route(method, re.compile(f"^{pattern}$", re.IGNORECASE), handler, permission)
@@ -1007,3 +1008,54 @@ class GraphEndpoints:
         configuration = self.tenant.authentication_methods.setdefault("email", {"id": "Email"})
         configuration.update({key: value for key, value in body.items() if key != "@odata.type"})
         return GraphResponse(204)
+
+    def create_conditional_access_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """conditionalaccessroot-post-policies.md: 201 with the whole policy, the lists the request left out empty,
+        modifiedDateTime, sessionControls and platforms null (Example 1's answer)."""
+        body = request.json()
+        state = body.get("state")
+        if not body.get("displayName") or state not in {"enabled", "disabled", "enabledForReportingButNotEnforced"}:
+            raise GraphError(400, "BadRequest", "A Conditional Access policy needs a displayName and a valid state.")
+        conditions = body.get("conditions") or {}
+        applications = conditions.get("applications") or {}
+        users = conditions.get("users") or {}
+        grant = body.get("grantControls") or {}
+        policy_id = new_id()
+        policy = {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#conditionalAccess/policies/$entity",
+            "id": policy_id,
+            "displayName": body["displayName"],
+            "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime()),
+            "modifiedDateTime": None,
+            "state": state,
+            "sessionControls": body.get("sessionControls"),
+            "conditions": {
+                "signInRiskLevels": list(conditions.get("signInRiskLevels", [])),
+                "clientAppTypes": list(conditions.get("clientAppTypes", [])),
+                "platforms": conditions.get("platforms"),
+                "applications": {
+                    name: list(applications.get(name, []))
+                    for name in ("includeApplications", "excludeApplications", "includeUserActions")
+                },
+                "users": {
+                    name: list(users.get(name, []))
+                    for name in (
+                        "includeUsers",
+                        "excludeUsers",
+                        "includeGroups",
+                        "excludeGroups",
+                        "includeRoles",
+                        "excludeRoles",
+                    )
+                },
+                "locations": conditions.get("locations"),
+            },
+            "grantControls": {
+                "operator": grant.get("operator"),
+                "builtInControls": list(grant.get("builtInControls", [])),
+                "customAuthenticationFactors": list(grant.get("customAuthenticationFactors", [])),
+                "termsOfUse": list(grant.get("termsOfUse", [])),
+            },
+        }
+        self.tenant.conditional_access_policies[policy_id] = policy
+        return json_response(201, policy)

@@ -65,6 +65,8 @@ class SimulatedTenant:
     permission_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     authentication_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The authentication methods policy's configurations the API changed, by id (`email`), as PATCHed."""
+    conditional_access_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Conditional Access policies by id, as Graph answers them."""
     key_set_created: dict[str, float] = field(default_factory=dict)
     """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
 
@@ -104,6 +106,7 @@ class SimulatedTenant:
             "service_principals": self.service_principals,
             "permission_grants": self.permission_grants,
             "authentication_methods": self.authentication_methods,
+            "conditional_access_policies": self.conditional_access_policies,
             "key_set_created": self.key_set_created,
         }
 
@@ -125,6 +128,7 @@ class SimulatedTenant:
             "service_principals",
             "permission_grants",
             "authentication_methods",
+            "conditional_access_policies",
         )
         for name in entity_maps:
             if not all(isinstance(entity, dict) for entity in data.get(name, {}).values()):
