@@ -357,7 +357,8 @@ def test_no_secret_anywhere_is_one_sentence_and_no_writes(
 @pytest.mark.parametrize(
     ("tenant_options", "permissions", "code", "message"),
     [
-        ({"tenant_type": "AAD"}, None, 5, "is not an Azure AD B2C tenant"),
+        ({"tenant_type": "AAD"}, None, 5, "is neither an Azure AD B2C nor an Entra External ID tenant"),
+        ({"tenant_type": "CIAM"}, None, 5, "is an Entra External ID tenant, but [setup] pivot is custom-policy"),
         ({}, ALL_PERMISSIONS - {"TrustFrameworkKeySet.ReadWrite.All"}, 4, "TrustFrameworkKeySet.ReadWrite.All"),
         ({}, ALL_PERMISSIONS - {"Organization.Read.All"}, 4, "reading it needs Organization.Read.All"),
         (

@@ -105,7 +105,9 @@ async def test_a_tenant_that_is_not_b2c_is_said_before_anything_is_written() -> 
             await pilot.press("escape")
             screen = app.screen
             assert isinstance(screen, TenantScreen)
-            assert "not an Azure AD B2C tenant" in str(screen.query_one("#sign-in-status", Static).content)
+            assert "neither an Azure AD B2C nor an Entra External ID tenant" in str(
+                screen.query_one("#sign-in-status", Static).content
+            )
             assert screen.query_one("#sign-in-status", Static).has_class("problem")
             assert screen.query_one("#next", Button).disabled
             assert not screen.query_one("#sign-in", Button).disabled

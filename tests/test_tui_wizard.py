@@ -116,7 +116,7 @@ async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
         await press(pilot, "escape")
         assert isinstance(app.screen, TenantScreen)
         status = str(app.screen.query_one("#sign-in-status", Static).content)
-        assert "not an Azure AD B2C tenant" in status
+        assert "neither an Azure AD B2C nor an Entra External ID tenant" in status
         assert app.screen.query_one("#next", Button).disabled
         assert app.simulator.tenant.identity_providers == {}
 

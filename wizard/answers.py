@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wizard.clouds import Cloud
 from wizard.errors import BadInputError, shown
@@ -89,6 +89,8 @@ class Pivot(str, Enum):
 
     USER_FLOW = "user-flow"
     CUSTOM_POLICY = "custom-policy"
+    EXTERNAL_ID = "external-id"
+    """Entra External ID (an external tenant, tenantType CIAM) instead of Azure AD B2C."""
 
 
 class Mfa(str, Enum):
@@ -238,9 +240,18 @@ class SetupAnswers(Strict):
     """Which path and which extras."""
 
     pivot: Pivot
-    """user-flow (a built-in sign-up-or-sign-in flow) or custom-policy (Identity Experience Framework)."""
+    """user-flow (a built-in sign-up-or-sign-in flow) or custom-policy (Identity Experience Framework) in an
+    Azure AD B2C tenant, or external-id (a sign-up/sign-in flow in an Entra External ID tenant)."""
     mfa: Mfa = Mfa.OFF
-    """phone: ask for an SMS or voice code after Asignio; off: Asignio alone."""
+    """phone: ask for an SMS or voice code after Asignio; off: Asignio alone. external-id takes off only, so far."""
+
+    @model_validator(mode="after")
+    def _mfa_the_path_offers(self) -> SetupAnswers:
+        if self.pivot is Pivot.EXTERNAL_ID and self.mfa is not Mfa.OFF:
+            raise ValueError(
+                f'mfa = {self.mfa.value!r} is not offered on the external-id path yet: set [setup] mfa = "off"'
+            )
+        return self
 
 
 class CustomPolicyAnswers(Strict):

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 B2C_TENANT_TYPE = "AAD B2C"
 """Graph's organization.tenantType for a B2C tenant; compared without spaces or case, to be lenient."""
+EXTERNAL_ID_TENANT_TYPE = "CIAM"
+"""Graph's organization.tenantType for an Entra External ID (external) tenant (organization.md)."""
 BASE_POLICY = "B2C_1A_TrustFrameworkBase"
 LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
 EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
@@ -51,6 +53,7 @@ CUSTOM_POLICY_TUTORIAL = (
 PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
     Pivot.CUSTOM_POLICY: tuple(operation.permission for operation in (POLICIES, KEY_SETS, APPLICATIONS, GRANTS)),
     Pivot.USER_FLOW: tuple(operation.permission for operation in (PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)),
+    Pivot.EXTERNAL_ID: tuple(operation.permission for operation in (PROVIDERS, APPLICATIONS, GRANTS)),
 }
 PERMISSIONS_FOR_EVERY_PATH = tuple(
     permission

@@ -9,6 +9,7 @@ from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import b2clogin_host
 from wizard.steps.base import Step
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
+from wizard.steps.external_id import external_id_steps
 from wizard.steps.preflight import Preflight
 from wizard.steps.test_app import TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
@@ -50,6 +51,8 @@ def build_plan(answers: Answers) -> Plan:
     On the custom-policy path the writing steps wait for the base check, so a tenant without a usable
     starter-pack base is refused before anything is written.
     """
+    if answers.setup.pivot is Pivot.EXTERNAL_ID:
+        return Plan(answers, external_id_steps(answers))
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
         after_reads = ("preflight", "base-chain")
         custom_policy = (
