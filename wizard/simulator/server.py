@@ -28,7 +28,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from wizard.auth import StaticTokenCredential
-from wizard.permissions import DELEGATED_PERMISSIONS
+from wizard.permissions import ALL_OPERATIONS
 from wizard.simulator.endpoints import (
     GraphEndpoints,
     GraphError,
@@ -37,7 +37,7 @@ from wizard.simulator.endpoints import (
 )
 from wizard.simulator.tenant import SimulatedTenant
 
-ALL_PERMISSIONS = frozenset(DELEGATED_PERMISSIONS)
+ALL_PERMISSIONS = frozenset(operation.permission for operation in ALL_OPERATIONS)
 FAULT_CODES = {
     500: ("InternalServerError", "An internal server error occurred."),
     502: ("BadGateway", "The gateway received an invalid response."),
