@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wizard import __version__
 from wizard.errors import ExitCode, SetupError, unexpected
 
 
@@ -14,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="asignio-setup",
         description="Set up Asignio sign-in in an Azure AD B2C tenant. With no arguments, opens the wizard.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--non-interactive",
         metavar="ANSWERS.toml",
