@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     policies.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the policies to")
     policies.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
 
+    plan = commands.add_parser("plan", help="show what the setup would change in the tenant, writing nothing")
+    plan.add_argument("answers", type=Path, metavar="ANSWERS.toml")
+
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")
     validate.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
@@ -94,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             from wizard.policies.commands import run_command
 
             return run_command(args)
+        if args.command == "plan":
+            from wizard.headless import run_plan
+
+            return run_plan(args.answers)
         if args.non_interactive is not None:
             from wizard.headless import run_headless
 

@@ -116,6 +116,34 @@ async def _run_session(
     return int(ExitCode.PENDING if finished.waiting else ExitCode.OK)
 
 
+async def _plan(answers_path: Path) -> int:
+    from wizard.auth import print_device_code
+    from wizard.session import sign_in
+
+    answers = load_answers(answers_path)
+    signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
+    try:
+        review = await signed_in.plan(answers).review()
+    finally:
+        await signed_in.close()
+    for step in review.steps:
+        mark = "=" if step.done else "+"
+        print(f"  {mark} {step.id}: {'already in the tenant' if step.done else step.detail}", flush=True)
+    pending = [step.id for step in review.steps if not step.done]
+    if review.extensions_diff:
+        print(review.extensions_diff, flush=True)
+    if not pending:
+        print("The tenant matches the answers: nothing to change.", flush=True)
+        return int(ExitCode.OK)
+    print(f"Changes pending in {len(pending)} step(s): {', '.join(pending)}", flush=True)
+    return int(ExitCode.CHANGES_PENDING)
+
+
+def run_plan(answers_path: Path) -> int:
+    """Signs in and checks every step, writing nothing to the tenant or the state; 0 when it matches, else 8."""
+    return asyncio.run(_plan(answers_path))
+
+
 def run_headless(
     answers_path: Path,
     *,
