@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --non-interactive: send the Asignio Client Secret again (after you changed it at Asignio)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --non-interactive or plan: one JSON object per line on stdout per event; human text to stderr",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     policies = commands.add_parser("policies", help="generate the Asignio custom policies offline from a base chain")
@@ -80,6 +85,8 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         )
     if args.demo_state is not None and not args.demo:
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
+    if args.json and args.command != "plan" and (args.command is not None or args.non_interactive is None):
+        parser.error("--json belongs to --non-interactive ANSWERS.toml or plan: add one of them, or leave --json out")
     for flag in ("--confirm", "--rotate-secret"):
         if setup_flags[flag] and args.non_interactive is None:
             parser.error(
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "plan":
             from wizard.headless import run_plan
 
-            return run_plan(args.answers)
+            return run_plan(args.answers, json_lines=args.json)
         if args.non_interactive is not None:
             from wizard.headless import run_headless
 
@@ -110,20 +117,26 @@ def main(argv: list[str] | None = None) -> int:
                 demo_state=args.demo_state,
                 confirm=args.confirm,
                 rotate_secret=args.rotate_secret,
+                json_lines=args.json,
             )
         from screens.app import run_app
 
         return run_app(demo=args.demo, demo_state=args.demo_state)
     except SetupError as error:
-        return report(error)
+        return report(error, json_lines=args.json)
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one sentence, not a traceback
-        return report(unexpected(error, "asignio-setup"))
+        return report(unexpected(error, "asignio-setup"), json_lines=args.json)
 
 
-def report(error: SetupError) -> int:
+def report(error: SetupError, *, json_lines: bool = False) -> int:
+    if json_lines:
+        from wizard.json_lines import error_fields, write_line
+
+        write_line(sys.stdout, {"event": "failed", "step": None, **error_fields(error)})
+        write_line(sys.stdout, {"event": "summary", "run_now_url": None, "exit_code": int(error.exit_code)})
     print(f"error: {error.what}", file=sys.stderr)
     if error.fix:
         print(f"  what to do: {error.fix}", file=sys.stderr)
