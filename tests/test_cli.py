@@ -74,3 +74,12 @@ def test_a_demo_state_that_is_no_simulated_tenant_is_named_and_kept(
     err = capsys.readouterr().err
     assert f"error: {demo_state}: not a simulated tenant this tool saved" in err and "this is a bug" not in err
     assert demo_state.read_bytes() == content
+
+
+def test_version_is_the_installed_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"asignio-setup {version('asignio-setup')}"

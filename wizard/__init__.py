@@ -1,3 +1,6 @@
 """asignio-setup's headless core: answers, policies, tenant automation. Never imports Textual."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# pyproject.toml is the one source of truth for the version; the installed package's metadata carries it.
+__version__ = version("asignio-setup")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wizard import __version__
 from wizard.errors import ExitCode, SetupError, unexpected
 
 
@@ -14,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="asignio-setup",
         description="Set up Asignio sign-in in an Azure AD B2C tenant. With no arguments, opens the wizard.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--non-interactive",
         metavar="ANSWERS.toml",
@@ -43,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --non-interactive: send the Asignio Client Secret again (after you changed it at Asignio)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --non-interactive or plan: one JSON object per line on stdout per event; human text to stderr",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     policies = commands.add_parser("policies", help="generate the Asignio custom policies offline from a base chain")
@@ -50,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     policies.add_argument("--base", type=Path, required=True, metavar="DIR", help="folder with the tenant's chain")
     policies.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the policies to")
     policies.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
+
+    plan = commands.add_parser("plan", help="show what the setup would change in the tenant, writing nothing")
+    plan.add_argument("answers", type=Path, metavar="ANSWERS.toml")
 
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")
@@ -75,6 +85,8 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         )
     if args.demo_state is not None and not args.demo:
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
+    if args.json and args.command != "plan" and (args.command is not None or args.non_interactive is None):
+        parser.error("--json belongs to --non-interactive ANSWERS.toml or plan: add one of them, or leave --json out")
     for flag in ("--confirm", "--rotate-secret"):
         if setup_flags[flag] and args.non_interactive is None:
             parser.error(
@@ -92,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             from wizard.policies.commands import run_command
 
             return run_command(args)
+        if args.command == "plan":
+            from wizard.headless import run_plan
+
+            return run_plan(args.answers, json_lines=args.json)
         if args.non_interactive is not None:
             from wizard.headless import run_headless
 
@@ -101,20 +117,26 @@ def main(argv: list[str] | None = None) -> int:
                 demo_state=args.demo_state,
                 confirm=args.confirm,
                 rotate_secret=args.rotate_secret,
+                json_lines=args.json,
             )
         from screens.app import run_app
 
         return run_app(demo=args.demo, demo_state=args.demo_state)
     except SetupError as error:
-        return report(error)
+        return report(error, json_lines=args.json)
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one sentence, not a traceback
-        return report(unexpected(error, "asignio-setup"))
+        return report(unexpected(error, "asignio-setup"), json_lines=args.json)
 
 
-def report(error: SetupError) -> int:
+def report(error: SetupError, *, json_lines: bool = False) -> int:
+    if json_lines:
+        from wizard.json_lines import error_fields, write_line
+
+        write_line(sys.stdout, {"event": "failed", "step": None, **error_fields(error)})
+        write_line(sys.stdout, {"event": "summary", "run_now_url": None, "exit_code": int(error.exit_code)})
     print(f"error: {error.what}", file=sys.stderr)
     if error.fix:
         print(f"  what to do: {error.fix}", file=sys.stderr)

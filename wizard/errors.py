@@ -44,6 +44,8 @@ class ExitCode(IntEnum):
     TENANT = 5
     SERVICE = 6
     PENDING = 7
+    CHANGES_PENDING = 8
+    """`plan` found work to do: the tenant does not match the answers yet."""
     INTERRUPTED = 130
 
 

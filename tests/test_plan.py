@@ -1,0 +1,75 @@
+"""`asignio-setup plan`: the real Graph layer against the simulator; the plan never writes to the tenant or state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_headless_run import answers_dir, run, simulator, write_answers  # noqa: F401 - fixtures
+from wizard.cli import main
+from wizard.errors import ExitCode
+from wizard.simulator import SimulatorServer
+from wizard.state import state_dir
+
+
+def plan(answers: Path) -> int:
+    return main(["plan", str(answers)])
+
+
+def state_files() -> list[Path]:
+    folder = state_dir()
+    return sorted(folder.rglob("*")) if folder.exists() else []
+
+
+def test_a_fresh_tenant_has_changes_pending_and_nothing_is_written(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = state_files()
+    assert plan(write_answers(answers_dir, "custom-policy")) == ExitCode.CHANGES_PENDING == 8
+    assert simulator.writes == 0
+    assert state_files() == before
+    output = capsys.readouterr().out
+    for step in ("policy-key", "extensions-policy", "relying-party", "test-app"):
+        assert f"  + {step}: " in output
+    assert "  = preflight: already in the tenant" in output
+    assert "Changes pending in 4 step(s)" in output
+
+
+def test_after_a_setup_the_plan_is_empty(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answers = write_answers(answers_dir, "custom-policy")
+    assert run(answers) == 0
+    simulator.reset_log()
+    capsys.readouterr()
+    assert plan(answers) == ExitCode.OK
+    assert simulator.writes == 0
+    output = capsys.readouterr().out
+    assert "+ " not in output
+    assert "The tenant matches the answers" in output
+
+
+def test_a_policy_edited_behind_the_tools_back_is_drift_with_its_diff(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answers = write_answers(answers_dir, "custom-policy")
+    assert run(answers) == 0
+    extensions = simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"]
+    simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"] = extensions.replace(
+        b"PhoneFactor-InputOrVerify", b"PhoneFactor-Edited"
+    )
+    simulator.reset_log()
+    capsys.readouterr()
+    assert plan(answers) == ExitCode.CHANGES_PENDING
+    assert simulator.writes == 0
+    output = capsys.readouterr().out
+    assert "Changes pending in 1 step(s): extensions-policy" in output
+    assert "+++ B2C_1A_TrustFrameworkExtensions (generated)" in output
+    assert '+        <TechnicalProfile Id="PhoneFactor-InputOrVerify">' in output
