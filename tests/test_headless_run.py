@@ -443,12 +443,12 @@ def test_a_policy_key_about_to_expire_gets_a_new_key(
     assert simulator.writes == 0
 
 
-def test_portal_confirmations_must_be_due_and_lapse_when_the_flow_is_recreated(
+def test_portal_confirmations_lapse_when_the_flow_is_recreated_unless_given_for_that_run(
     simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answers = write_answers(answers_dir, "user-flow")
-    assert run(answers, "--confirm", "user-flow-mfa") == 2
-    assert "user-flow-mfa is not waiting for you yet" in capsys.readouterr().err
+    assert run(answers, "--confirm", "no-such-step") == 2
+    assert "no-such-step is not a portal step of this setup" in capsys.readouterr().err
     assert simulator.writes == 0
     assert run(answers) == 7
     assert run(answers, *GUIDED_STEPS) == 0
@@ -459,6 +459,22 @@ def test_portal_confirmations_must_be_due_and_lapse_when_the_flow_is_recreated(
     assert "user-flow: B2C_1_AsignioSignupSignin created" in output
     assert "local-accounts-off: waiting for you in the Azure portal" in output
     assert "user-flow-mfa: waiting for you in the Azure portal" in output
+    simulator.tenant.user_flows.clear()
+    assert run(answers, *GUIDED_STEPS) == 0
+    assert "user-flow: B2C_1_AsignioSignupSignin created" in capsys.readouterr().out
+
+
+def test_a_pipeline_that_knows_its_portal_steps_finishes_a_first_run_in_one_go(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repeat install confirms its portal steps up front: the flow is created and the run ends 0, not 7; the
+    next run without the flags writes nothing and waits for nothing."""
+    answers = write_answers(answers_dir, "user-flow")
+    assert run(answers, *GUIDED_STEPS) == 0
+    assert "confirmed by the operator" in capsys.readouterr().out
+    writes = simulator.writes
+    assert run(answers) == 0
+    assert simulator.writes == writes
 
 
 def _signin_only_flow(tenant: SimulatedTenant) -> str:

@@ -63,6 +63,8 @@ class Runner:
         """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._intended: set[str] = set()
         """Steps that noted an intent in this run."""
+        self._vouched: set[str] = set()
+        """Portal steps the operator confirmed for this run; a step this run (re)creates does not void them."""
         self._secret = secret
         self._secret_value: str | None = None
         self._errors: list[SetupError] = []
@@ -99,20 +101,17 @@ class Runner:
         return self.state.confirmed.get(step_id) == self._fingerprint(step)
 
     def confirm_guided(self, step_id: str) -> None:
-        """The operator did a portal step; remember it for these answers."""
+        """The operator did (or, on a repeat install, vouches for) a portal step; remember it for these answers.
+        A confirmation given before the step is due holds through this run even when an earlier step creates what
+        the portal step is about: a pipeline that knows its portal steps finishes in one run."""
         step = self._steps_by_id.get(step_id)
         if not isinstance(step, GuidedStep):
             guided = (
                 ", ".join(step.id for step in self.plan.steps if isinstance(step, GuidedStep)) or "none on this path"
             )
             raise BadInputError(f"{step_id} is not a portal step of this setup", f"confirm one of: {guided}")
-        record = self.state.steps.get(step_id)
-        if record is None or record.status is not StepStatus.WAITING:
-            raise BadInputError(
-                f"{step_id} is not waiting for you yet",
-                "run the setup first: it says when a portal step is due, and what to click",
-            )
         self.state.confirmed[step_id] = self._fingerprint(step)
+        self._vouched.add(step_id)
         self.store.save(self.state)
 
     def _intend(self, step_id: str, known: Sequence[str]) -> None:
@@ -219,7 +218,7 @@ class Runner:
         for later in self.plan.steps:
             if dependents.intersection(later.after):
                 dependents.add(later.id)
-                if isinstance(later, GuidedStep):
+                if isinstance(later, GuidedStep) and later.id not in self._vouched:
                     self.state.confirmed.pop(later.id, None)
 
     async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
