@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wizard import __version__
 from wizard.errors import ExitCode, SetupError, unexpected
+from wizard.logs import logging_to
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --non-interactive or plan: one JSON object per line on stdout per event; human text to stderr",
     )
+    parser.add_argument(
+        "--log-file",
+        metavar="FILE",
+        type=Path,
+        help="append a log to FILE (0600): steps, and with --debug each Graph call with its request-id; no secrets",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log everything, each Graph call included (to --log-file, or to stderr for a headless run)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     policies = commands.add_parser("policies", help="generate the Asignio custom policies offline from a base chain")
@@ -87,6 +99,8 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
     if args.json and args.command != "plan" and (args.command is not None or args.non_interactive is None):
         parser.error("--json belongs to --non-interactive ANSWERS.toml or plan: add one of them, or leave --json out")
+    if args.debug and args.log_file is None and args.command is None and args.non_interactive is None:
+        parser.error("--debug in the wizard needs --log-file FILE (a log on stderr would draw over the screen)")
     for flag in ("--confirm", "--rotate-secret"):
         if setup_flags[flag] and args.non_interactive is None:
             parser.error(
@@ -100,28 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     refuse_flags_outside_their_mode(parser, args)
     try:
-        if args.command in ("policies", "validate"):
-            from wizard.policies.commands import run_command
-
-            return run_command(args)
-        if args.command == "plan":
-            from wizard.headless import run_plan
-
-            return run_plan(args.answers, json_lines=args.json)
-        if args.non_interactive is not None:
-            from wizard.headless import run_headless
-
-            return run_headless(
-                args.non_interactive,
-                demo=args.demo,
-                demo_state=args.demo_state,
-                confirm=args.confirm,
-                rotate_secret=args.rotate_secret,
-                json_lines=args.json,
-            )
-        from screens.app import run_app
-
-        return run_app(demo=args.demo, demo_state=args.demo_state)
+        with logging_to(args.log_file, debug=args.debug):
+            return _run_command(args)
     except SetupError as error:
         return report(error, json_lines=args.json)
     except KeyboardInterrupt:
@@ -129,6 +123,31 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one sentence, not a traceback
         return report(unexpected(error, "asignio-setup"), json_lines=args.json)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    if args.command in ("policies", "validate"):
+        from wizard.policies.commands import run_command
+
+        return run_command(args)
+    if args.command == "plan":
+        from wizard.headless import run_plan
+
+        return run_plan(args.answers, json_lines=args.json)
+    if args.non_interactive is not None:
+        from wizard.headless import run_headless
+
+        return run_headless(
+            args.non_interactive,
+            demo=args.demo,
+            demo_state=args.demo_state,
+            confirm=args.confirm,
+            rotate_secret=args.rotate_secret,
+            json_lines=args.json,
+        )
+    from screens.app import run_app
+
+    return run_app(demo=args.demo, demo_state=args.demo_state)
 
 
 def report(error: SetupError, *, json_lines: bool = False) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from wizard.graph import GraphClient
 
 Emit = Callable[[Event], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class Runner:
         self.state.steps[step.id] = StepRecord(
             status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids
         )
+        log.info("%s: %s%s", step.id, status.value, f" ({summary})" if summary else "")
         if save:
             self.store.save(self.state)
 

@@ -1,0 +1,64 @@
+"""`--log-file` and `--debug`: the standard `logging` tree under `wizard.`, for the operator and for Microsoft support.
+
+Each Graph call is one DEBUG line from `wizard.graph.transport` (method, path, status, duration, request-id and
+client-request-id, the ids support asks for). Bodies are never logged, and every line passes `redact`, so a token a
+server echoed into a message stays out too. The file is the operator's own: 0600, never followed through a link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from wizard.errors import redact
+from wizard.files import write_failure
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class Redacting(logging.Filter):
+    """Formats the record once and takes out anything that looks like a bearer token or a JWT."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), ()
+        return True
+
+
+def _open_private(path: Path) -> TextIO:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except OSError as error:
+        raise write_failure(error, path, "give --log-file a path in a folder you can write") from None
+    if hasattr(os, "fchmod"):  # an existing file keeps its mode through os.open: make it private too
+        os.fchmod(descriptor, 0o600)
+    return open(descriptor, "a", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def logging_to(path: Path | None, *, debug: bool) -> Iterator[None]:
+    """While the command runs, `wizard.*` loggers write to `path` (or to stderr with `--debug` alone); INFO and up,
+    everything with `debug`. Nothing is set up when neither is asked for."""
+    if path is None and not debug:
+        yield
+        return
+    stream = sys.stderr if path is None else _open_private(path)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(Redacting())
+    root = logging.getLogger("wizard")
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+        if path is not None:
+            stream.close()
