@@ -413,3 +413,13 @@ def test_an_existing_override_of_a_directory_profile_gains_the_phone_claim_and_k
     claims = [claim.get("ClaimTypeReferenceId") for claim in profiles[0].iterfind("b:OutputClaims/b:OutputClaim", B2C)]
     assert claims == ["email", "strongAuthenticationPhoneNumber"]
     assert generate(make_answers("phone"), {**chain, EXTENSIONS: first.extensions.content}) == first
+
+
+def test_a_tenant_file_with_a_prefixed_namespace_is_written_whole_by_lxml(starter_pack: Path) -> None:
+    chain = customized_chain(starter_pack)
+    prefixed = re.sub(rb"<(/?)(?=[A-Z])", rb"<\1p:", chain[EXTENSIONS]).replace(b"xmlns=", b"xmlns:p=")
+    chain[EXTENSIONS] = prefixed
+    content = generate(make_answers(), chain).extensions.content
+    assert root_of(content).find(".//b:TechnicalProfile[@Id='Asignio-OAUTH2']", B2C) is not None
+    assert root_of(content).find(".//b:TechnicalProfile[@Id='Partner-OAUTH2']", B2C) is not None
+    assert b'" />' not in content
