@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -147,9 +148,12 @@ def test_the_claims_provider_carries_the_answers_and_none_of_the_seed_defects(st
 
 
 def test_files_are_utf8_without_bom_with_a_declaration_and_the_tenant(starter_pack: Path) -> None:
-    generated = generate(make_answers(), pack_chain(starter_pack, "SocialAccounts"))
+    chain = pack_chain(starter_pack, "SocialAccounts")
+    generated = generate(make_answers(), chain)
+    tenant_declaration = chain[EXTENSIONS].removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0] + b"\n"
+    assert generated.extensions.content.startswith(tenant_declaration)
+    assert generated.relying_party.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n')
     for policy in (generated.extensions, generated.relying_party):
-        assert policy.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n')
         root = root_of(policy.content)
         assert root.get("TenantId") == DOMAIN
         assert root.get("PublicPolicyUri") == f"http://{DOMAIN}/{policy.policy_id}"
@@ -237,6 +241,38 @@ def test_a_second_run_gives_identical_bytes(starter_pack: Path, pack: str, mfa: 
     second = generate(make_answers(mfa), {**chain, EXTENSIONS: first.extensions.content})
     assert second == first
     assert diff(first.extensions.content, second.extensions.content, EXTENSIONS) == ""
+
+
+def only_added_lines(before: bytes, after: bytes) -> list[str]:
+    """Every line of `before` is in `after`, byte for byte and in order; returns the lines `after` adds."""
+    old_lines = before.splitlines(keepends=True)
+    new_lines = after.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    changed = [(tag, old_lines[i1:i2]) for tag, i1, i2, _, _ in matcher.get_opcodes() if tag in ("replace", "delete")]
+    assert changed == []
+    return [
+        line.decode() for tag, _, _, j1, j2 in matcher.get_opcodes() if tag == "insert" for line in new_lines[j1:j2]
+    ]
+
+
+@pytest.mark.parametrize("mfa", ["off", "phone"])
+@pytest.mark.parametrize("pack", [*SOCIAL_PACKS, "customized"])
+def test_a_merge_leaves_every_tenant_line_as_it_was(starter_pack: Path, pack: str, mfa: str) -> None:
+    chain = customized_chain(starter_pack) if pack == "customized" else pack_chain(starter_pack, pack)
+    tenant = chain[EXTENSIONS].removeprefix(b"\xef\xbb\xbf")
+    added = only_added_lines(tenant, generate(make_answers(mfa), chain).extensions.content)
+    text = "".join(added)
+    assert 'Id="Asignio-OAUTH2"' in text and 'Id="AsignioSUSI"' in text
+    assert "xmlns" not in text
+
+
+def test_a_public_policy_uri_for_another_host_changes_only_that_attribute(starter_pack: Path) -> None:
+    chain = customized_chain(starter_pack)
+    old_uri = b'PublicPolicyUri="http://contoso.onmicrosoft.com/B2C_1A_TrustFrameworkExtensions"'
+    chain[EXTENSIONS] = chain[EXTENSIONS].replace(old_uri, b'PublicPolicyUri="http://example.com/x"')
+    content = generate(make_answers(), chain).extensions.content
+    tenant_lines = chain[EXTENSIONS].removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+    assert content.splitlines(keepends=True)[:5] == [*tenant_lines[:3], b"  " + old_uri + b">\n", tenant_lines[4]]
 
 
 def test_a_changed_client_id_replaces_and_never_duplicates(starter_pack: Path) -> None:
@@ -377,3 +413,13 @@ def test_an_existing_override_of_a_directory_profile_gains_the_phone_claim_and_k
     claims = [claim.get("ClaimTypeReferenceId") for claim in profiles[0].iterfind("b:OutputClaims/b:OutputClaim", B2C)]
     assert claims == ["email", "strongAuthenticationPhoneNumber"]
     assert generate(make_answers("phone"), {**chain, EXTENSIONS: first.extensions.content}) == first
+
+
+def test_a_tenant_file_with_a_prefixed_namespace_is_written_whole_by_lxml(starter_pack: Path) -> None:
+    chain = customized_chain(starter_pack)
+    prefixed = re.sub(rb"<(/?)(?=[A-Z])", rb"<\1p:", chain[EXTENSIONS]).replace(b"xmlns=", b"xmlns:p=")
+    chain[EXTENSIONS] = prefixed
+    content = generate(make_answers(), chain).extensions.content
+    assert root_of(content).find(".//b:TechnicalProfile[@Id='Asignio-OAUTH2']", B2C) is not None
+    assert root_of(content).find(".//b:TechnicalProfile[@Id='Partner-OAUTH2']", B2C) is not None
+    assert b'" />' not in content

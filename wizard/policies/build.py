@@ -13,6 +13,7 @@ from wizard.errors import PolicyError
 from wizard.policies.chain import Chain, Policy, element_id, parse_documents
 from wizard.policies.problems import PolicyProblemsError
 from wizard.policies.schema import find_xsd, load_schema
+from wizard.policies.splice import SourceMap
 from wizard.policies.templates import (
     AUGMENTS,
     EXTENSIONS_TEMPLATE,
@@ -300,11 +301,12 @@ def generate(answers: Answers, chain: Mapping[str, bytes], *, xsd: Path | None =
             "choose another [custom_policy] relying_party",
         )
 
+    source_map = SourceMap(chain[extensions.name], extensions.root)
     merger = ExtensionsMerger(policy_chain, extensions, answers)
     merger.check_hostable()
     merger.merge()
     _set_tenant(extensions, domain)
-    extensions_bytes = serialize(extensions.tree)
+    extensions_bytes = source_map.render(extensions.tree)
     relying_party_bytes = serialize(build_relying_party(answers, policy_chain, extensions))
 
     result = {policy.name: chain[policy.name] for policy in reversed(lineage[1:])}

@@ -71,12 +71,21 @@ def depth(element: etree._Element) -> int:
 
 
 def insert_child(parent: etree._Element, index: int, child: etree._Element) -> None:
-    """Insert `child` at `index` among the parent's nodes, indented like its new siblings."""
+    """Insert `child` at `index` among the parent's nodes, indented like its new siblings.
+
+    An empty parent keeps its blank lines and the line of its end tag, so the tenant's lines stay as they were.
+    """
     level = depth(parent) + 1
     etree.indent(child, space=INDENT, level=level)
     if len(parent) == 0:
-        parent.text = _newline(level)
-        child.tail = _newline(level - 1)
+        text = parent.text or ""
+        if text.strip() or "\n" not in text:
+            parent.text = _newline(level)
+            child.tail = _newline(level - 1)
+        else:
+            last_line = text.rindex("\n")
+            parent.text = text[:last_line] + _newline(level)
+            child.tail = text[last_line:]
         parent.append(child)
         return
     if index == 0:
