@@ -153,12 +153,12 @@ class ApplicationCalls(GraphResource):
 
         await self._graph.patiently(APPLICATIONS, f"the application {object_id}", patch)
 
-    # Service principals
-
     async def delete_application(self, object_id: str) -> bool:
         """Delete the application by object id (204, application-delete.md); False when it is already gone."""
         path = f"applications/{path_segment(object_id)}"
-        return await self._graph.send_optional(APPLICATIONS, "DELETE", path, idempotent=True) is not None
+        return await self._graph.delete_optional(APPLICATIONS, path)
+
+    # Service principals
 
     async def service_principal(self, app_id: str) -> ServicePrincipal | None:
         found = await self._graph.list_all(
@@ -229,18 +229,18 @@ class ApplicationCalls(GraphResource):
             f"the service principal of {app_id}", "says it has", lambda: self.service_principal(app_id)
         )
 
-    # Delegated permission grants
-
     async def delete_service_principal(self, object_id: str) -> bool:
         """Delete the service principal (204); its doc promises no cascade from the application, so the remove
         calls this itself. False when it is already gone."""
         path = f"servicePrincipals/{path_segment(object_id)}"
-        return await self._graph.send_optional(APPLICATIONS, "DELETE", path, idempotent=True) is not None
+        return await self._graph.delete_optional(APPLICATIONS, path)
+
+    # Delegated permission grants
 
     async def delete_permission_grant(self, grant_id: str) -> bool:
         """Delete the delegated permission grant (204); False when it is already gone."""
         path = f"oauth2PermissionGrants/{path_segment(grant_id)}"
-        return await self._graph.send_optional(GRANTS, "DELETE", path, idempotent=True) is not None
+        return await self._graph.delete_optional(GRANTS, path)
 
     async def permission_grant(self, client_object_id: str, resource_object_id: str) -> PermissionGrant | None:
         """The tenant-wide (AllPrincipals) consent of the client to the resource, if any. Filtered by clientId on

@@ -1,9 +1,9 @@
 """Identity providers and B2C user flows (Graph beta).
 
 Docs: identitycontainer-list-identityproviders.md, identitycontainer-post-identityproviders.md,
-identityproviderbase-update.md, identityproviderbase-delete.md, b2cidentityuserflow-get.md, identitycontainer-post-b2cuserflows.md,
-b2cidentityuserflow-list-userflowidentityproviders.md, b2cidentityuserflow-post-userflowidentityproviders.md,
-b2cidentityuserflow-delete.md.
+identityproviderbase-update.md, identityproviderbase-delete.md, b2cidentityuserflow-get.md,
+identitycontainer-post-b2cuserflows.md, b2cidentityuserflow-list-userflowidentityproviders.md,
+b2cidentityuserflow-post-userflowidentityproviders.md, b2cidentityuserflow-delete.md.
 """
 
 from __future__ import annotations
@@ -77,12 +77,12 @@ class IdentityCalls(GraphResource):
 
         await self._graph.patiently(PROVIDERS, f"the identity provider {provider_id}", patch)
 
-    # User flows
-
     async def delete_identity_provider(self, provider_id: str) -> bool:
         """Delete the provider (204); False when the tenant has no such provider."""
         path = f"identity/identityProviders/{path_segment(provider_id)}"
-        return await self._graph.send_optional(PROVIDERS, "DELETE", path, idempotent=True) is not None
+        return await self._graph.delete_optional(PROVIDERS, path)
+
+    # User flows
 
     async def user_flow(self, flow_id: str) -> UserFlow | None:
         found = await self._graph.get_optional(USER_FLOWS, f"identity/b2cUserFlows/{path_segment(flow_id)}")
@@ -107,7 +107,7 @@ class IdentityCalls(GraphResource):
     async def delete_user_flow(self, flow_id: str) -> bool:
         """Delete the user flow (204, b2cidentityuserflow-delete.md); False when the tenant has no such flow."""
         path = f"identity/b2cUserFlows/{path_segment(flow_id)}"
-        return await self._graph.send_optional(USER_FLOWS, "DELETE", path, idempotent=True) is not None
+        return await self._graph.delete_optional(USER_FLOWS, path)
 
     async def user_flow_provider_ids(self, flow_id: str) -> list[str]:
         path = f"identity/b2cUserFlows/{path_segment(flow_id)}/userFlowIdentityProviders"

@@ -290,6 +290,11 @@ class Transport:
         response = await self.send_optional(operation, "GET", path, idempotent=True)
         return None if response is None else self.parse_json(operation, response)
 
+    async def delete_optional(self, operation: Operation, path: str) -> bool:
+        """A DELETE (204): True when it deleted something, False when Graph says it was already gone, so a second
+        remove writes nothing and fails on nothing."""
+        return await self.send_optional(operation, "DELETE", path, idempotent=True) is not None
+
     async def list_all(
         self, operation: Operation, path: str, params: dict[str, str] | None = None
     ) -> list[dict[str, Any]]:

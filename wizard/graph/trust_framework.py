@@ -64,7 +64,7 @@ class TrustFrameworkCalls(GraphResource):
     async def delete_key_set(self, key_set_id: str) -> bool:
         """Delete the key set (204); False when the tenant has none by that id (404), so a re-run writes nothing."""
         path = f"trustFramework/keySets/{path_segment(key_set_id)}"
-        return await self._graph.send_optional(KEY_SETS, "DELETE", path, idempotent=True) is not None
+        return await self._graph.delete_optional(KEY_SETS, path)
 
     async def generate_key(self, key_set_id: str, *, kty: str, use: str, nbf: int, exp: int) -> Key:
         """Have B2C make a new key in the key set (not idempotent: every call adds a key). The doc's example
@@ -111,4 +111,4 @@ class TrustFrameworkCalls(GraphResource):
     async def delete_policy(self, policy_id: str) -> bool:
         """Delete the policy (204; the path has no /$value); False when the tenant has no such policy."""
         path = f"trustFramework/policies/{path_segment(policy_id)}"
-        return await self._graph.send_optional(POLICIES, "DELETE", path, idempotent=True) is not None
+        return await self._graph.delete_optional(POLICIES, path)
