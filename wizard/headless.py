@@ -21,7 +21,7 @@ from wizard.events import (
     StepStarted,
     StepWaiting,
 )
-from wizard.json_lines import event_object, write_line
+from wizard.json_lines import event_object, write_line, write_summary
 
 if TYPE_CHECKING:
     from wizard.simulator import SimulatorServer
@@ -120,7 +120,7 @@ async def _run_session(
     except SetupError as error:
         if any(error is failure.error for failure in printer.failures):
             if json_lines:
-                write_line(sys.stdout, {"event": "summary", "run_now_url": None, "exit_code": int(error.exit_code)})
+                write_summary(sys.stdout, error.exit_code, run_now_url=None)
             return int(error.exit_code)
         raise
     finally:
@@ -156,8 +156,7 @@ async def _plan(answers_path: Path, json_lines: bool) -> int:
     else:
         print("The tenant matches the answers: nothing to change.", file=human, flush=True)
     if json_lines:
-        summary = {"changes_pending": pending, "extensions_diff": review.extensions_diff, "exit_code": int(exit_code)}
-        write_line(sys.stdout, {"event": "summary", **summary})
+        write_summary(sys.stdout, exit_code, changes_pending=pending, extensions_diff=review.extensions_diff)
     return int(exit_code)
 
 

@@ -46,3 +46,8 @@ def event_object(event: Event) -> dict[str, Any]:
 
 def write_line(out: TextIO, data: dict[str, Any]) -> None:
     print(json.dumps(data, ensure_ascii=False), file=out, flush=True)
+
+
+def write_summary(out: TextIO, exit_code: int, **fields: Any) -> None:
+    """The last line of every --json run."""
+    write_line(out, {"event": "summary", **fields, "exit_code": int(exit_code)})

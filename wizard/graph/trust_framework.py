@@ -46,43 +46,33 @@ class TrustFrameworkCalls(GraphResource):
 
     async def upload_secret(self, key_set_id: str, secret: str, *, use: str, nbf: int, exp: int) -> Key:
         """Add the secret as the key set's newest key (not idempotent: every call adds a key)."""
-        path = f"trustFramework/keySets/{path_segment(key_set_id)}/uploadSecret"
+        return await self._add_key(key_set_id, "uploadSecret", {"use": use, "k": secret, "nbf": nbf, "exp": exp})
 
-        async def upload() -> Key:
-            response = await self._graph.send(
-                KEY_SETS, "POST", path, json={"use": use, "k": secret, "nbf": nbf, "exp": exp}, idempotent=False
-            )
+    async def generate_key(self, key_set_id: str, *, kty: str, use: str, nbf: int, exp: int) -> Key:
+        """Have B2C make a new key in the key set (not idempotent: every call adds a key). The doc's example
+        answers 200 with the key's public part (`k` null, `e`/`n` for RSA)."""
+        return await self._add_key(key_set_id, "generateKey", {"use": use, "kty": kty, "nbf": nbf, "exp": exp})
+
+    async def _add_key(self, key_set_id: str, action: str, body: dict[str, object]) -> Key:
+        """POST one of the key set's key-adding actions, sent once (a repeat would add a second key), patient only
+        with a key set too new to be seen yet."""
+        path = f"trustFramework/keySets/{path_segment(key_set_id)}/{action}"
+
+        async def add() -> Key:
+            response = await self._graph.send(KEY_SETS, "POST", path, json=body, idempotent=False)
             return self._parse(
                 Key,
                 self._graph.parse_json(KEY_SETS, response),
                 KEY_SETS,
-                "POST /trustFramework/keySets/{id}/uploadSecret",
+                f"POST /trustFramework/keySets/{{id}}/{action}",
             )
 
-        return await self._graph.patiently(KEY_SETS, f"the key set {key_set_id}", upload)
+        return await self._graph.patiently(KEY_SETS, f"the key set {key_set_id}", add)
 
     async def delete_key_set(self, key_set_id: str) -> bool:
         """Delete the key set (204); False when the tenant has none by that id (404), so a re-run writes nothing."""
         path = f"trustFramework/keySets/{path_segment(key_set_id)}"
         return await self._graph.delete_optional(KEY_SETS, path)
-
-    async def generate_key(self, key_set_id: str, *, kty: str, use: str, nbf: int, exp: int) -> Key:
-        """Have B2C make a new key in the key set (not idempotent: every call adds a key). The doc's example
-        answers 200 with the key's public part (`k` null, `e`/`n` for RSA)."""
-        path = f"trustFramework/keySets/{path_segment(key_set_id)}/generateKey"
-
-        async def generate() -> Key:
-            response = await self._graph.send(
-                KEY_SETS, "POST", path, json={"use": use, "kty": kty, "nbf": nbf, "exp": exp}, idempotent=False
-            )
-            return self._parse(
-                Key,
-                self._graph.parse_json(KEY_SETS, response),
-                KEY_SETS,
-                "POST /trustFramework/keySets/{id}/generateKey",
-            )
-
-        return await self._graph.patiently(KEY_SETS, f"the key set {key_set_id}", generate)
 
     # Custom policies
 
