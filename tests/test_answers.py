@@ -57,7 +57,8 @@ def test_tenant_domain_and_prefixes_are_normalised(tmp_path: Path) -> None:
         (('name = "contoso"', 'name = "con toso"'), "tenant.name: 'con toso' is not a tenant name"),
         (('name = "contoso"', 'name = "con-toso.onmicrosoft.com"'), "tenant.name:"),
         (('pivot = "custom-policy"', 'pivot = "portal"'), "setup.pivot = 'portal': not one of the choices"),
-        (('mfa = "phone"', 'mfa = "sms"'), "setup.mfa = 'sms'"),
+        (('mfa = "phone"', 'mfa = "text"'), "setup.mfa = 'text'"),
+        (('mfa = "phone"', 'mfa = "sms"'), "is not offered on the custom-policy path"),
         (('[tenant]\nname = "contoso"', ""), "tenant: required but missing"),
     ],
 )

@@ -56,7 +56,7 @@ async def test_a_tenant_of_the_other_platform_is_one_sentence_and_exit_5(
 
 
 def test_the_external_id_path_takes_mfa_off_only_for_now() -> None:
-    with pytest.raises(BadInputError, match=r"mfa = 'phone' is not offered on the external-id path yet"):
+    with pytest.raises(BadInputError, match=r"mfa = 'phone' is not offered on the external-id path"):
         parse_answers({"tenant": TENANT, "asignio": ASIGNIO, "setup": {"pivot": "external-id", "mfa": "phone"}})
 
 

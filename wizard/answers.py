@@ -97,7 +97,21 @@ class Mfa(str, Enum):
     """Second factor after Asignio."""
 
     PHONE = "phone"
+    """An SMS or voice code after Asignio (Azure AD B2C paths)."""
+    EMAIL = "email"
+    """A one-time code by email after Asignio (external-id path)."""
+    SMS = "sms"
+    """A one-time code by SMS after Asignio (external-id path; External ID bills SMS as a paid add-on)."""
     OFF = "off"
+    """Asignio alone."""
+
+
+MFA_FOR_PIVOT: dict[Pivot, tuple[Mfa, ...]] = {
+    Pivot.USER_FLOW: (Mfa.OFF, Mfa.PHONE),
+    Pivot.CUSTOM_POLICY: (Mfa.OFF, Mfa.PHONE),
+    Pivot.EXTERNAL_ID: (Mfa.OFF, Mfa.EMAIL, Mfa.SMS),
+}
+"""The second factors each path offers."""
 
 
 class SignInMethod(str, Enum):
@@ -243,13 +257,15 @@ class SetupAnswers(Strict):
     """user-flow (a built-in sign-up-or-sign-in flow) or custom-policy (Identity Experience Framework) in an
     Azure AD B2C tenant, or external-id (a sign-up/sign-in flow in an Entra External ID tenant)."""
     mfa: Mfa = Mfa.OFF
-    """phone: ask for an SMS or voice code after Asignio; off: Asignio alone. external-id takes off only, so far."""
+    """The second factor after Asignio: off, or phone on the B2C paths, or email or sms on the external-id path."""
 
     @model_validator(mode="after")
     def _mfa_the_path_offers(self) -> SetupAnswers:
-        if self.pivot is Pivot.EXTERNAL_ID and self.mfa is not Mfa.OFF:
+        offered = MFA_FOR_PIVOT[self.pivot]
+        if self.mfa not in offered:
+            choices = " or ".join(repr(mfa.value) for mfa in offered)
             raise ValueError(
-                f'mfa = {self.mfa.value!r} is not offered on the external-id path yet: set [setup] mfa = "off"'
+                f"mfa = {self.mfa.value!r} is not offered on the {self.pivot.value} path: set [setup] mfa = {choices}"
             )
         return self
 
@@ -303,6 +319,17 @@ class UserFlowAnswers(Strict):
     _name = field_validator("name")(lambda cls, v: _prefixed(v, "B2C_1_"))
 
 
+class ExternalIdAnswers(Strict):
+    """Names and choices used on the external-id path (an Entra External ID tenant)."""
+
+    flow_name: str = Field(default="Asignio sign-up and sign-in", min_length=1, max_length=NAME_LIMIT)
+    """The sign-up/sign-in user flow's display name; the tool finds an existing one by this name before creating."""
+    email_sign_in: bool = True
+    """Keep email sign-in (password or one-time code) offered beside Asignio in the flow; false offers Asignio only."""
+    mfa_report_only: bool = False
+    """Create the Conditional Access policy that asks for MFA in report-only mode first, to watch before enforcing."""
+
+
 class TestAppAnswers(Strict):
     """The app registration used to try the sign-in."""
 
@@ -329,6 +356,8 @@ class Answers(Strict):
     """[custom_policy]"""
     user_flow: UserFlowAnswers = Field(default_factory=UserFlowAnswers)
     """[user_flow]"""
+    external_id: ExternalIdAnswers = Field(default_factory=ExternalIdAnswers)
+    """[external_id]"""
     test_app: TestAppAnswers = Field(default_factory=TestAppAnswers)
     """[test_app]"""
 

@@ -84,6 +84,10 @@ class RunFacts:
     generated: GeneratedPolicies | None = None
     provider: TenantIdentityProvider | None = None
     user_flow_id: str | None = None
+    ief_app_id: str | None = None
+    """The appId of the IdentityExperienceFramework app the base chain's login-NonInteractive names."""
+    proxy_ief_app_id: str | None = None
+    """The appId of the ProxyIdentityExperienceFramework app the base chain's login-NonInteractive names."""
 
 
 @dataclass
