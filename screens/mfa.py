@@ -1,4 +1,5 @@
-"""Phone MFA after Asignio, on or off; on the user-flow path, what the one portal step will ask of the operator."""
+"""A second factor after Asignio, among those the path offers (phone on B2C, email or SMS on External ID), and what
+each will do: on the user-flow path, the one portal step it asks of the operator."""
 
 from __future__ import annotations
 
@@ -8,21 +9,34 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import WizardStep
-from wizard.answers import Mfa, Pivot
+from wizard.answers import MFA_FOR_PIVOT, Mfa, Pivot
 
 CHOICES = {
     Mfa.OFF: "Asignio alone\n  The Asignio signature and face check are the sign-in.",
     Mfa.PHONE: "Asignio, then a phone code\n  After Asignio, B2C sends a code by SMS or a voice call.",
+    Mfa.EMAIL: "Asignio, then an email code\n  After Asignio, External ID sends a one-time code by email.",
+    Mfa.SMS: "Asignio, then an SMS code\n  After Asignio, External ID sends a one-time code by SMS (paid add-on).",
 }
-HOW = {
-    Pivot.USER_FLOW: (
+EXTERNAL_ID_ENFORCEMENT = (
+    "A Conditional Access policy asks for it on the test app (\\[external_id] mfa_report_only = true creates it "
+    "report-only first)."
+)
+HOW: dict[tuple[Pivot, Mfa], str] = {
+    (Pivot.USER_FLOW, Mfa.PHONE): (
         "No Graph API turns MFA on for a user flow, so it is one more portal step: the run gives you the "
         "link to the user flow's Properties page and what to set (Multifactor authentication: SMS or phone "
         "call, Always on). You set it, save, and press Confirm."
     ),
-    Pivot.CUSTOM_POLICY: (
+    (Pivot.CUSTOM_POLICY, Mfa.PHONE): (
         "The phone-factor steps of Microsoft's MFA starter pack are added to the Asignio journey; "
         "nothing to do in the portal."
+    ),
+    (Pivot.EXTERNAL_ID, Mfa.EMAIL): (
+        f"Email one-time passcodes are turned on in the tenant's authentication methods. {EXTERNAL_ID_ENFORCEMENT}"
+    ),
+    (Pivot.EXTERNAL_ID, Mfa.SMS): (
+        "SMS is turned on in the tenant's authentication methods. External ID bills SMS as a paid add-on: the "
+        f"tenant needs it linked to an Azure subscription before codes are sent. {EXTERNAL_ID_ENFORCEMENT}"
     ),
 }
 
@@ -32,9 +46,14 @@ class MfaScreen(WizardStep):
 
     CSS_PATH = "mfa.tcss"
 
+    @property
+    def pivot(self) -> Pivot:
+        return Pivot(self.wizard.draft.pivot or Pivot.USER_FLOW.value)
+
     def compose_body(self) -> ComposeResult:
+        offered = MFA_FOR_PIVOT[self.pivot]
         yield Static("A second factor after Asignio? [dim](↑↓ to choose, Enter to go on)[/]", classes="title")
-        yield OptionList(*(Option(f"[b]{text}", id=mfa.value) for mfa, text in CHOICES.items()), id="choices")
+        yield OptionList(*(Option(f"[b]{CHOICES[mfa]}", id=mfa.value) for mfa in offered), id="choices")
         yield Static("", id="how", classes="hint")
 
     def compose_buttons(self) -> ComposeResult:
@@ -43,6 +62,8 @@ class MfaScreen(WizardStep):
 
     def on_mount(self) -> None:
         choices = self.query_one("#choices", OptionList)
+        if Mfa(self.wizard.draft.mfa) not in MFA_FOR_PIVOT[self.pivot]:
+            self.wizard.draft.mfa = Mfa.OFF.value
         choices.highlighted = choices.get_option_index(self.wizard.draft.mfa)
         choices.focus()
 
@@ -50,8 +71,7 @@ class MfaScreen(WizardStep):
     def choice_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         mfa = Mfa(event.option_id)
         self.wizard.draft.mfa = mfa.value
-        pivot = Pivot(self.wizard.draft.pivot or Pivot.USER_FLOW.value)
-        self.query_one("#how", Static).update(HOW[pivot] if mfa is Mfa.PHONE else "")
+        self.query_one("#how", Static).update(HOW.get((self.pivot, mfa), ""))
 
     @on(OptionList.OptionSelected, "#choices")
     @on(Button.Pressed, "#next")

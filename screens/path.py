@@ -1,4 +1,5 @@
-"""The path: a built-in user flow or a custom policy, each in two lines; for custom policy, the tenant's base."""
+"""The path: on a B2C tenant a built-in user flow or a custom policy, each in two lines (for custom policy, the
+tenant's base); on an External ID tenant, the External ID path."""
 
 from __future__ import annotations
 
@@ -22,24 +23,42 @@ PATHS = {
         "Creates: a policy key, the Asignio journey, a relying-party policy.",
         "Needs: Microsoft's starter pack (base, localization, extensions).",
     ),
+    Pivot.EXTERNAL_ID: (
+        "External ID (sign-up and sign-in user flow)",
+        "Creates: the Asignio provider and a user flow offering it.",
+        "Needs: Asignio's discovery document to allow federation.",
+    ),
 }
+B2C_PATHS = (Pivot.USER_FLOW, Pivot.CUSTOM_POLICY)
+EXTERNAL_ID_PATHS = (Pivot.EXTERNAL_ID,)
 
 
 class PathScreen(WizardStep):
-    """Choose the path with the arrow keys; Enter takes it. Custom policy first shows what base the tenant has."""
+    """Choose the path with the arrow keys; Enter takes it. Custom policy first shows what base the tenant has.
+    The paths offered are the signed-in tenant's platform's: B2C's two, or External ID's one."""
 
     CSS_PATH = "path.tcss"
 
     def __init__(self) -> None:
         super().__init__()
         self.can_host: bool | None = None
+        self.offered: tuple[Pivot, ...] = B2C_PATHS
+
+    def _paths_for_the_tenant(self) -> tuple[Pivot, ...]:
+        from wizard.steps.preflight import is_external_id
+
+        identity = self.wizard.identity
+        return EXTERNAL_ID_PATHS if identity is not None and is_external_id(identity.tenant_type) else B2C_PATHS
 
     def compose_body(self) -> ComposeResult:
-        yield Static("User flow or custom policy? [dim](↑↓ to choose, Enter to go on)[/]", classes="title")
+        self.offered = self._paths_for_the_tenant()
+        question = "User flow or custom policy?" if self.offered == B2C_PATHS else "An External ID tenant: one path."
+        yield Static(f"{question} [dim](↑↓ to choose, Enter to go on)[/]", classes="title")
         yield OptionList(
             *(
                 Option(f"[b]{title}[/b]\n  {creates}\n  {needs}", id=pivot.value)
                 for pivot, (title, creates, needs) in PATHS.items()
+                if pivot in self.offered
             ),
             id="paths",
         )
@@ -51,7 +70,9 @@ class PathScreen(WizardStep):
 
     def on_mount(self) -> None:
         paths = self.query_one("#paths", OptionList)
-        chosen = self.wizard.draft.pivot or Pivot.USER_FLOW.value
+        chosen = self.wizard.draft.pivot
+        if chosen not in {pivot.value for pivot in self.offered}:
+            chosen = self.offered[0].value
         paths.highlighted = paths.get_option_index(chosen)
         paths.focus()
 

@@ -1,4 +1,5 @@
-"""Path: user flow or custom policy; for custom policy, the base the simulated tenant has and whether it fits."""
+"""Path: user flow or custom policy on B2C (for custom policy, the base the simulated tenant has and whether it fits);
+External ID alone on an external tenant."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from screens.messages import BaseInspected
 from screens.mfa import MfaScreen
 from screens.path import PathScreen
 from wizard.policies import demo_chain
-from wizard.session import sign_in
+from wizard.session import TenantIdentity, sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.steps.base import EXTERNAL_ID_TENANT_TYPE
 
 
 def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
@@ -26,6 +28,7 @@ def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
         app.draft.client_id = DEMO_CLIENT_ID
         signing_in = app.draft.sign_in_answers()
         app.signed_in = sign_in(signing_in.tenant, signing_in.auth, demo=simulator)
+        app.identity = TenantIdentity(None, "contoso.onmicrosoft.com", tenant.tenant_type, tenant.display_name)
         yield app
 
 
@@ -37,6 +40,11 @@ def app_with_base() -> Iterator[AsignioSetupApp]:
 @pytest.fixture
 def app_without_base() -> Iterator[AsignioSetupApp]:
     yield from signed_in_app(SimulatedTenant.seeded("contoso"))
+
+
+@pytest.fixture
+def app_on_external_id() -> Iterator[AsignioSetupApp]:
+    yield from signed_in_app(SimulatedTenant.seeded("contoso", tenant_type=EXTERNAL_ID_TENANT_TYPE))
 
 
 async def open_path(pilot: Pilot) -> None:
@@ -106,3 +114,23 @@ def test_path_custom_policy_snapshot(snap_compare, app_with_base: AsignioSetupAp
 
 def test_path_custom_policy_without_a_base_snapshot(snap_compare, app_without_base: AsignioSetupApp) -> None:
     assert snap_compare(app_without_base, terminal_size=(80, 24), run_before=choose_custom_policy)
+
+
+async def test_an_external_tenant_is_offered_the_external_id_path_alone(app_on_external_id: AsignioSetupApp) -> None:
+    messages: list[Message] = []
+    app = app_on_external_id
+    app.draft.pivot = "custom-policy"  # a resumed B2C draft: not a path this tenant has
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_path(pilot)
+        paths = app.screen.query_one("#paths", OptionList)
+        assert [paths.get_option_at_index(index).id for index in range(paths.option_count)] == ["external-id"]
+        assert app.draft.pivot == "external-id"
+        assert not app.screen.query_one("#base-report", Static).display
+        await pilot.press("enter")
+        assert isinstance(app.screen, MfaScreen)
+    assert not [message for message in messages if isinstance(message, BaseInspected)]
+    assert app.simulator.writes == 0
+
+
+def test_path_external_id_snapshot(snap_compare, app_on_external_id: AsignioSetupApp) -> None:
+    assert snap_compare(app_on_external_id, terminal_size=(80, 24), run_before=open_path)
