@@ -185,7 +185,7 @@ BAD_ANSWERS = {
     "client-id-not-a-guid": (GOOD_ANSWERS.replace(CLIENT_ID, "not-a-guid"), "asignio.client_id"),
     "bad-tenant-name": (GOOD_ANSWERS.replace('"contoso"', '"con toso!"'), "tenant.name"),
     "wrong-type": (GOOD_ANSWERS.replace('"contoso"', "42"), "tenant.name"),
-    "bad-mfa": (GOOD_ANSWERS + 'mfa = "sms"\n', "setup.mfa"),
+    "bad-mfa": (GOOD_ANSWERS + 'mfa = "text"\n', "setup.mfa"),
     "missing-key": (GOOD_ANSWERS.replace(f'client_id = "{CLIENT_ID}"', ""), "asignio.client_id: required"),
     "not-toml": ("[tenant\n", "not valid TOML"),
 }
