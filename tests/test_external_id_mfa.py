@@ -17,7 +17,7 @@ from wizard.errors import ExitCode, SetupError
 from wizard.events import Event, StepDone, StepProgress, StepSkipped
 from wizard.graph import GraphClient
 from wizard.runner import Runner
-from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 from wizard.state import StateStore
 from wizard.steps import Plan
 from wizard.steps.external_id_mfa import (
@@ -254,3 +254,23 @@ async def test_stopped_after_any_write_the_rerun_finishes_without_duplicates(sta
         await run_plan(server, answers)
         assert server.writes == 0, f"stopped after write {write}"
         StateStore("contoso").discard()
+
+
+async def test_an_mfa_run_without_the_conditional_access_permission_is_refused_before_any_write(
+    start_simulator: Start,
+) -> None:
+    """The preflight checks the MFA permissions for a run with MFA, and only for one: the same token sets up the
+    path with MFA off."""
+    granted = ALL_PERMISSIONS - {"Policy.ReadWrite.ConditionalAccess"}
+    server = external_tenant(start_simulator, permissions=granted)
+
+    with pytest.raises(SetupError) as caught:
+        await run_plan(server, external_answers("email"))
+    assert caught.value.exit_code == ExitCode.PERMISSION
+    assert "Policy.ReadWrite.ConditionalAccess" in caught.value.what
+    assert server.writes == 0
+
+    StateStore("contoso").discard()
+    await run_plan(server, external_answers("off"))
+    assert server.tenant.applications
+    assert not policies(server)
