@@ -17,12 +17,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from wizard.graph.applications import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPENID_SCOPE_ID, ApplicationCalls
-from wizard.graph.authentication_methods import AuthenticationMethodCalls
+from wizard.graph.authentication_methods import AuthenticationMethodCalls, SecondFactor
 from wizard.graph.conditional_access import ConditionalAccessCalls
 from wizard.graph.directory import DirectoryCalls
 from wizard.graph.identity import IdentityCalls, OidcProviderSpec
 from wizard.graph.models import (
     Application,
+    AuthenticationMethodConfiguration,
+    ConditionalAccessPolicy,
     IdentityProvider,
     Key,
     KeySet,
@@ -45,6 +47,8 @@ __all__ = [
     "OFFLINE_ACCESS_SCOPE_ID",
     "OPENID_SCOPE_ID",
     "Application",
+    "AuthenticationMethodConfiguration",
+    "ConditionalAccessPolicy",
     "GraphClient",
     "IdentityProvider",
     "Key",
@@ -52,6 +56,7 @@ __all__ = [
     "OidcProviderSpec",
     "Organization",
     "PermissionGrant",
+    "SecondFactor",
     "ServicePrincipal",
     "UserFlow",
     "progress_sink",
