@@ -44,6 +44,7 @@ def test_a_token_the_server_did_not_issue_is_refused_as_graph_does(two_tenants: 
     with client(two_tenants, "not-a-token-it-issued") as graph:
         refused = graph.get("/organization")
     assert refused.status_code == 401
+    assert two_tenants.log[-1].tenant == ""
     assert refused.json()["error"]["code"] == "InvalidAuthenticationToken"
 
 
@@ -62,7 +63,11 @@ def test_each_tenant_has_its_own_permissions_and_shares_the_servers_knobs(two_te
         assert contoso_graph.post("/trustFramework/keySets", json={"id": "AsignioSecret"}).status_code == 201
         first_page = fabrikam_graph.get("/trustFramework/keySets").json()
     assert len(first_page["value"]) == 1 and "@odata.nextLink" in first_page
-    assert [record.status for record in two_tenants.log] == [403, 201, 200]
+    assert [(record.tenant, record.status) for record in two_tenants.log] == [
+        ("fabrikam.onmicrosoft.com", 403),
+        ("contoso.onmicrosoft.com", 201),
+        ("fabrikam.onmicrosoft.com", 200),
+    ]
 
 
 def test_the_same_tenant_twice_is_refused(two_tenants: SimulatorServer) -> None:

@@ -104,9 +104,12 @@ def delegated_scopes(cloud: Cloud) -> list[str]:
     return [f"{root}/{permission}" for permission in DELEGATED_PERMISSIONS]
 
 
-def print_device_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
+def print_device_code(
+    verification_uri: str, user_code: str, expires_on: datetime, *, tenant: str | None = None
+) -> None:
+    """The code on stderr; in a run of several tenants, `tenant` says which one it signs in to."""
     print(
-        f"To sign in, open {verification_uri} and enter the code {user_code} "
+        f"{tenant + ': ' if tenant else ''}To sign in, open {verification_uri} and enter the code {user_code} "
         f"(valid until {expires_on.astimezone():%H:%M}).",
         file=sys.stderr,
         flush=True,

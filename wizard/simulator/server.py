@@ -65,6 +65,8 @@ class RequestRecord:
     is_write: bool
     started: float
     ended: float
+    tenant: str = ""
+    """The domain of the tenant the request's token reached; empty when the token was refused or never read."""
 
 
 @dataclass(frozen=True)
@@ -436,6 +438,7 @@ class SimulatorServer:
         if fault is not None and fault.kind == "drop":
             self._drop(handler, method, path, unquote(url.query), is_write, started)
             return
+        tenancy: Tenancy | None = None
         try:
             if bad_path is not None:
                 raise bad_path
@@ -461,7 +464,16 @@ class SimulatorServer:
             internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
             response = self._error_response(internal, request_id, client_request_id)
         self._record(
-            RequestRecord(method, path, unquote(url.query), response.status, is_write, started, time.monotonic())
+            RequestRecord(
+                method,
+                path,
+                unquote(url.query),
+                response.status,
+                is_write,
+                started,
+                time.monotonic(),
+                tenancy.tenant.domain if tenancy is not None else "",
+            )
         )
         self._send(handler, response, request_id, client_request_id)
         if is_write and 200 <= response.status < 300:
