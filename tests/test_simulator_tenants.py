@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from tests.conftest import PROJECT_ROOT
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 
@@ -73,3 +76,25 @@ def test_each_tenant_has_its_own_permissions_and_shares_the_servers_knobs(two_te
 def test_the_same_tenant_twice_is_refused(two_tenants: SimulatorServer) -> None:
     with pytest.raises(ValueError, match=r"already answers for Contoso\.onmicrosoft\.com"):
         two_tenants.add_tenant(SimulatedTenant.seeded("Contoso"))
+
+
+def test_the_standalone_simulator_serves_more_tenants_and_prints_each_ones_token_variable() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wizard.simulator", "--name", "contoso", "--also", "fabrikam"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(4)]
+        graph_root = lines[1].split("=", 1)[1]
+        variable, rest = lines[3].removeprefix("export ").split("=", 1)
+        token, comment = rest.split("  # ")
+        assert variable == "ASIGNIO_SETUP_ACCESS_TOKEN_FABRIKAM"
+        assert comment == 'fabrikam.onmicrosoft.com: [auth] access_token_env = "ASIGNIO_SETUP_ACCESS_TOKEN_FABRIKAM"'
+        response = httpx.get(f"{graph_root}/beta/organization", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert response.json()["value"][0]["verifiedDomains"][0]["name"] == "fabrikam.onmicrosoft.com"
