@@ -187,3 +187,27 @@ def test_the_worst_code_is_any_failure_over_8_over_7_over_0_and_the_highest_fail
     codes: list[int], worst: int
 ) -> None:
     assert worst_exit_code([ExitCode(code) for code in codes]) == worst
+
+
+def test_plan_takes_several_files_writes_nothing_and_ends_with_the_worst_code(
+    three: Tenants, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contoso, fabrikam = map(str, three.answers[:2])
+    assert main(["plan", contoso, fabrikam]) == ExitCode.CHANGES_PENDING
+    assert three.server.writes == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("contoso: changes pending in ") and "relying-party" in lines[0]
+    assert lines[1].startswith("fabrikam: changes pending in ") and "user-flow" in lines[1]
+    assert all(line.endswith("(exit 8)") for line in lines) and len(lines) == 2
+
+    assert main(["--non-interactive", contoso]) == 0
+    capsys.readouterr()
+    three.server.reset_log()
+    assert main(["--json", "plan", contoso, fabrikam]) == ExitCode.CHANGES_PENDING
+    assert three.server.writes == 0
+    captured = capsys.readouterr()
+    objects = [json.loads(line) for line in captured.out.splitlines()]
+    summaries = sorted((item["tenant"], item["exit_code"]) for item in objects if item["event"] == "summary")
+    assert summaries == [("contoso", 0), ("fabrikam", 8)]
+    assert {item["tenant"] for item in objects if item["event"] == "step_planned"} == {"contoso", "fabrikam"}
+    assert "contoso: matches the answers (exit 0)" in captured.err.splitlines()

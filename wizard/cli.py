@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     policies.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
 
     plan = commands.add_parser("plan", help="show what the setup would change in the tenant, writing nothing")
-    plan.add_argument("answers", type=Path, metavar="ANSWERS.toml")
+    plan.add_argument("answers", type=Path, nargs="+", metavar="ANSWERS.toml", help="several: planned at once")
 
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")

@@ -122,6 +122,15 @@ class Outcome:
     error: SetupError | None = None
 
 
+@dataclass(frozen=True)
+class PlanOutcome:
+    """How one tenant's plan ended: its exit code and the steps with changes pending."""
+
+    exit_code: ExitCode
+    pending: tuple[str, ...] = ()
+    error: SetupError | None = None
+
+
 async def _run(
     answers_path: Path,
     demo: bool,
@@ -255,38 +264,83 @@ async def _run_tenants(paths: Sequence[Path], confirm: Sequence[str], rotate_sec
     return int(worst_exit_code([outcome.exit_code for outcome in outcomes]))
 
 
-async def _plan(answers_path: Path, json_lines: bool) -> int:
-    from wizard.auth import print_device_code
+async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> PlanOutcome:
     from wizard.session import sign_in
 
-    answers = load_answers(answers_path)
-    signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
+    signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=prompt)
     try:
         review = await signed_in.plan(answers).review()
     finally:
         await signed_in.close()
-    human = sys.stderr if json_lines else sys.stdout
+    human = printer.err if printer.json_lines or printer.tenant else printer.out
     for step in review.steps:
         mark = "=" if step.done else "+"
-        print(f"  {mark} {step.id}: {'already in the tenant' if step.done else step.detail}", file=human, flush=True)
-        if json_lines:
-            write_line(sys.stdout, {"event": "step_planned", "step": step.id, "title": step.title, "done": step.done})
+        printer.say([f"  {mark} {step.id}: {'already in the tenant' if step.done else step.detail}"], human)
+        if printer.json_lines:
+            printer.write_json({"event": "step_planned", "step": step.id, "title": step.title, "done": step.done})
     pending = [step.id for step in review.steps if not step.done]
     if review.extensions_diff:
-        print(review.extensions_diff, file=human, flush=True)
+        printer.say(review.extensions_diff.splitlines(), human)
     exit_code = ExitCode.CHANGES_PENDING if pending else ExitCode.OK
     if pending:
-        print(f"Changes pending in {len(pending)} step(s): {', '.join(pending)}", file=human, flush=True)
+        printer.say([f"Changes pending in {len(pending)} step(s): {', '.join(pending)}"], human)
     else:
-        print("The tenant matches the answers: nothing to change.", file=human, flush=True)
-    if json_lines:
-        write_summary(sys.stdout, exit_code, changes_pending=pending, extensions_diff=review.extensions_diff)
-    return int(exit_code)
+        printer.say(["The tenant matches the answers: nothing to change."], human)
+    if printer.json_lines:
+        printer.summary(exit_code, changes_pending=pending, extensions_diff=review.extensions_diff)
+    return PlanOutcome(exit_code, tuple(pending))
 
 
-def run_plan(answers_path: Path, *, json_lines: bool = False) -> int:
-    """Signs in and checks every step, writing nothing to the tenant or the state; 0 when it matches, else 8."""
-    return asyncio.run(_plan(answers_path, json_lines))
+async def _plan(answers_path: Path, json_lines: bool) -> int:
+    from wizard.auth import print_device_code
+
+    answers = load_answers(answers_path)
+    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    return int((await _plan_session(answers, printer, print_device_code)).exit_code)
+
+
+async def _plan_tenant(answers: Answers, json_lines: bool) -> PlanOutcome:
+    """One tenant's plan of several: whatever ends it becomes its outcome, so the others go on."""
+    from wizard.auth import print_device_code
+
+    name = answers.tenant.name
+    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines, tenant=name)
+    try:
+        return await _plan_session(answers, printer, functools.partial(print_device_code, tenant=name))
+    except SetupError as error:
+        printer.failed(error)
+        return PlanOutcome(error.exit_code, error=error)
+    except Exception as error:  # noqa: BLE001 - one tenant's bug ends its own plan, not the others'
+        failure = unexpected(error, f"the plan of {name}")
+        printer.failed(failure)
+        return PlanOutcome(failure.exit_code, error=failure)
+
+
+def plan_summary_line(tenant: str, outcome: PlanOutcome) -> str:
+    code = int(outcome.exit_code)
+    if outcome.error is not None:
+        return f"{tenant}: failed (exit {code}): {outcome.error.what}"
+    if outcome.pending:
+        return f"{tenant}: changes pending in {', '.join(outcome.pending)} (exit {code})"
+    return f"{tenant}: matches the answers (exit {code})"
+
+
+async def _plan_tenants(paths: Sequence[Path], json_lines: bool) -> int:
+    answers = [load_answers(path) for path in paths]
+    refuse_shared_tenants(paths, answers)
+    outcomes = await asyncio.gather(*(_plan_tenant(each, json_lines) for each in answers))
+    summaries = sys.stderr if json_lines else sys.stdout
+    for each, outcome in zip(answers, outcomes, strict=True):
+        print(plan_summary_line(each.tenant.name, outcome), file=summaries, flush=True)
+    return int(worst_exit_code([outcome.exit_code for outcome in outcomes]))
+
+
+def run_plan(answers_paths: Sequence[Path], *, json_lines: bool = False) -> int:
+    """Signs in and checks every step, writing nothing to the tenant or the state; 0 when it matches, else 8.
+    Several answers files are planned at once, each tenant with its own lines, and end with the worst code."""
+    if len(answers_paths) == 1:
+        return asyncio.run(_plan(answers_paths[0], json_lines))
+    return asyncio.run(_plan_tenants(answers_paths, json_lines))
 
 
 def run_headless(
