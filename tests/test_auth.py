@@ -119,6 +119,11 @@ def test_device_code_in_another_cloud_signs_in_there_and_prints_the_code(capsys:
     assert "https://microsoft.com/deviceloginchina" in printed and "XYZ789" in printed
 
 
+def test_in_a_run_of_several_tenants_the_device_code_names_its_tenant(capsys: pytest.CaptureFixture[str]) -> None:
+    print_device_code("https://microsoft.com/devicelogin", "ABC123", datetime.now(), tenant="fabrikam")
+    assert capsys.readouterr().err.startswith("fabrikam: To sign in, open https://microsoft.com/devicelogin")
+
+
 def test_browser_sign_in_asks_for_the_clouds_graph_permissions() -> None:
     from azure.identity import InteractiveBrowserCredential
 
