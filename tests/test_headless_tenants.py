@@ -26,6 +26,7 @@ PIVOTS = {"contoso": "custom-policy", "fabrikam": "user-flow", "tailspin": "cust
 class Tenants:
     server: SimulatorServer
     tenants: dict[str, SimulatedTenant]
+    tokens: dict[str, str]
     answers: list[Path]
 
 
@@ -62,7 +63,7 @@ def three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tenants]:
             monkeypatch.setenv(f"{name.upper()}_SECRET", f"Secret-of-{name}-9q")
         folder = tmp_path / "answers"
         folder.mkdir()
-        yield Tenants(server, tenants, [answers_for(folder, name) for name in PIVOTS])
+        yield Tenants(server, tenants, tokens, [answers_for(folder, name) for name in PIVOTS])
 
 
 def saved(name: str) -> RunState:
@@ -131,6 +132,24 @@ def test_json_lines_carry_their_tenant_and_each_tenant_ends_with_its_summary(
     assert (failure["tenant"], failure["step"], failure["exit_code"]) == ("tailspin", "preflight", 5)
     assert failure["fix"]
     assert "tailspin: failed (exit 5)" in captured.err
+
+
+def test_the_log_of_several_tenants_names_the_tenant_of_each_line_and_holds_no_token(
+    three: Tenants, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_file = tmp_path / "tenants.log"
+    arguments = ["--log-file", str(log_file), "--debug", "--non-interactive", *map(str, three.answers)]
+    assert main(arguments) == ExitCode.TENANT
+    capsys.readouterr()
+    text = log_file.read_text(encoding="utf-8")
+    calls = [line.split("wizard.graph.transport: ", 1)[1] for line in text.splitlines() if "graph.transport" in line]
+    for name in PIVOTS:
+        answered = [record for record in three.server.log if record.tenant == f"{name}.onmicrosoft.com"]
+        assert len([call for call in calls if call.startswith(f"{name}: ")]) == len(answered) > 0
+    assert len(calls) == len(three.server.log)
+    assert "contoso: relying-party: done" in text and "tailspin: preflight: failed" in text
+    assert not any(token in text for token in three.tokens.values())
+    assert not any(f"Secret-of-{name}-9q" in text for name in PIVOTS)
 
 
 def test_a_refused_token_fails_its_own_tenant_only(

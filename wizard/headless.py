@@ -28,6 +28,7 @@ from wizard.events import (
     StepWaiting,
 )
 from wizard.json_lines import error_fields, event_object, write_line, write_summary
+from wizard.logs import RUN_TENANT
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -228,6 +229,7 @@ async def _run_tenant(answers: Answers, confirm: Sequence[str], rotate_secret: b
     from wizard.auth import print_device_code
 
     name = answers.tenant.name
+    RUN_TENANT.set(name)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines, tenant=name)
     its_own = [step_id for step_id in confirm if step_id in portal_steps(answers)]
     prompt = functools.partial(print_device_code, tenant=name)
@@ -304,6 +306,7 @@ async def _plan_tenant(answers: Answers, json_lines: bool) -> PlanOutcome:
     from wizard.auth import print_device_code
 
     name = answers.tenant.name
+    RUN_TENANT.set(name)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines, tenant=name)
     try:
         return await _plan_session(answers, printer, functools.partial(print_device_code, tenant=name))
