@@ -160,14 +160,9 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def report(error: SetupError, *, json_lines: bool = False) -> int:
-    if json_lines:
-        from wizard.json_lines import error_fields, write_line, write_summary
+    from wizard.headless import EventPrinter
 
-        write_line(sys.stdout, {"event": "failed", "step": None, **error_fields(error)})
-        write_summary(sys.stdout, error.exit_code, run_now_url=None)
-    print(f"error: {error.what}", file=sys.stderr)
-    if error.fix:
-        print(f"  what to do: {error.fix}", file=sys.stderr)
+    EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines).failed(error)
     return int(error.exit_code)
 
 
