@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -116,20 +116,18 @@ class EventPrinter:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one tenant's run ended: its exit code, and what its summary line tells."""
+    """How one tenant's run or plan ended: its exit code, and its summary line's words after `tenant: `."""
 
     exit_code: ExitCode
-    finished: RunFinished | None = None
-    error: SetupError | None = None
+    said: str
+
+    @classmethod
+    def failure(cls, error: SetupError) -> Outcome:
+        return cls(error.exit_code, f"failed (exit {int(error.exit_code)}): {error.what}")
 
 
-@dataclass(frozen=True)
-class PlanOutcome:
-    """How one tenant's plan ended: its exit code and the steps with changes pending."""
-
-    exit_code: ExitCode
-    pending: tuple[str, ...] = ()
-    error: SetupError | None = None
+Work = Callable[[Answers, EventPrinter, "DeviceCodePrompt"], Awaitable[Outcome]]
+"""One tenant's run or plan, given its printer and device-code prompt."""
 
 
 async def _run(
@@ -179,7 +177,7 @@ async def _run_session(
         if any(error is failure.error for failure in printer.failures):
             if printer.json_lines:
                 printer.summary(error.exit_code, run_now_url=None)
-            return Outcome(error.exit_code, error=error)
+            return Outcome.failure(error)
         raise
     finally:
         await signed_in.close()
@@ -188,7 +186,10 @@ async def _run_session(
         fields = event_object(finished)
         del fields["event"]
         printer.summary(exit_code, **fields)
-    return Outcome(exit_code, finished)
+    if finished.waiting:
+        return Outcome(exit_code, f"waiting for portal steps {', '.join(finished.waiting)} (exit {int(exit_code)})")
+    run_now = f"; Run now: {finished.run_now_url}" if finished.run_now_url else ""
+    return Outcome(exit_code, f"done (exit {int(exit_code)}){run_now}")
 
 
 def portal_steps(answers: Answers) -> set[str]:
@@ -224,49 +225,47 @@ def refuse_unknown_confirmations(answers: Sequence[Answers], confirm: Sequence[s
             )
 
 
-async def _run_tenant(answers: Answers, confirm: Sequence[str], rotate_secret: bool, json_lines: bool) -> Outcome:
-    """One tenant of several: whatever ends its run becomes its outcome, so the others run on."""
+async def _for_tenant(answers: Answers, json_lines: bool, work: Work) -> Outcome:
+    """One tenant of several: its lines and log named after it, and whatever ends its work becomes its outcome, so
+    the others go on."""
     from wizard.auth import print_device_code
 
     name = answers.tenant.name
     RUN_TENANT.set(name)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines, tenant=name)
-    its_own = [step_id for step_id in confirm if step_id in portal_steps(answers)]
-    prompt = functools.partial(print_device_code, tenant=name)
     try:
-        return await _run_session(answers, None, its_own, rotate_secret, printer, prompt)
+        return await work(answers, printer, functools.partial(print_device_code, tenant=name))
     except SetupError as error:
         printer.failed(error)
-        return Outcome(error.exit_code, error=error)
+        return Outcome.failure(error)
     except Exception as error:  # noqa: BLE001 - one tenant's bug ends its own run, not the others'
-        failure = unexpected(error, f"the setup of {name}")
+        failure = unexpected(error, f"the run for {name}")
         printer.failed(failure)
-        return Outcome(failure.exit_code, error=failure)
+        return Outcome.failure(failure)
 
 
-def summary_line(tenant: str, outcome: Outcome) -> str:
-    code = int(outcome.exit_code)
-    if outcome.error is not None:
-        return f"{tenant}: failed (exit {code}): {outcome.error.what}"
-    finished = outcome.finished
-    if finished is not None and finished.waiting:
-        return f"{tenant}: waiting for portal steps {', '.join(finished.waiting)} (exit {code})"
-    url = finished.run_now_url if finished is not None else None
-    return f"{tenant}: done (exit {code})" + (f"; Run now: {url}" if url else "")
+async def _for_tenants(answers: Sequence[Answers], json_lines: bool, work: Work) -> int:
+    """Every tenant's work at once; then one summary line each, in the files' order; the worst code."""
+    outcomes = await asyncio.gather(*(_for_tenant(each, json_lines, work) for each in answers))
+    summaries = sys.stderr if json_lines else sys.stdout
+    for each, outcome in zip(answers, outcomes, strict=True):
+        print(f"{each.tenant.name}: {outcome.said}", file=summaries, flush=True)
+    return int(worst_exit_code([outcome.exit_code for outcome in outcomes]))
 
 
 async def _run_tenants(paths: Sequence[Path], confirm: Sequence[str], rotate_secret: bool, json_lines: bool) -> int:
     answers = [load_answers(path) for path in paths]
     refuse_shared_tenants(paths, answers)
     refuse_unknown_confirmations(answers, confirm)
-    outcomes = await asyncio.gather(*(_run_tenant(each, confirm, rotate_secret, json_lines) for each in answers))
-    summaries = sys.stderr if json_lines else sys.stdout
-    for each, outcome in zip(answers, outcomes, strict=True):
-        print(summary_line(each.tenant.name, outcome), file=summaries, flush=True)
-    return int(worst_exit_code([outcome.exit_code for outcome in outcomes]))
+
+    async def set_up(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> Outcome:
+        its_own = [step_id for step_id in confirm if step_id in portal_steps(answers)]
+        return await _run_session(answers, None, its_own, rotate_secret, printer, prompt)
+
+    return await _for_tenants(answers, json_lines, set_up)
 
 
-async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> PlanOutcome:
+async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> Outcome:
     from wizard.session import sign_in
 
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=prompt)
@@ -290,7 +289,9 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         printer.say(["The tenant matches the answers: nothing to change."], human)
     if printer.json_lines:
         printer.summary(exit_code, changes_pending=pending, extensions_diff=review.extensions_diff)
-    return PlanOutcome(exit_code, tuple(pending))
+    if pending:
+        return Outcome(exit_code, f"changes pending in {', '.join(pending)} (exit {int(exit_code)})")
+    return Outcome(exit_code, f"matches the answers (exit {int(exit_code)})")
 
 
 async def _plan(answers_path: Path, json_lines: bool) -> int:
@@ -301,41 +302,10 @@ async def _plan(answers_path: Path, json_lines: bool) -> int:
     return int((await _plan_session(answers, printer, print_device_code)).exit_code)
 
 
-async def _plan_tenant(answers: Answers, json_lines: bool) -> PlanOutcome:
-    """One tenant's plan of several: whatever ends it becomes its outcome, so the others go on."""
-    from wizard.auth import print_device_code
-
-    name = answers.tenant.name
-    RUN_TENANT.set(name)
-    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines, tenant=name)
-    try:
-        return await _plan_session(answers, printer, functools.partial(print_device_code, tenant=name))
-    except SetupError as error:
-        printer.failed(error)
-        return PlanOutcome(error.exit_code, error=error)
-    except Exception as error:  # noqa: BLE001 - one tenant's bug ends its own plan, not the others'
-        failure = unexpected(error, f"the plan of {name}")
-        printer.failed(failure)
-        return PlanOutcome(failure.exit_code, error=failure)
-
-
-def plan_summary_line(tenant: str, outcome: PlanOutcome) -> str:
-    code = int(outcome.exit_code)
-    if outcome.error is not None:
-        return f"{tenant}: failed (exit {code}): {outcome.error.what}"
-    if outcome.pending:
-        return f"{tenant}: changes pending in {', '.join(outcome.pending)} (exit {code})"
-    return f"{tenant}: matches the answers (exit {code})"
-
-
 async def _plan_tenants(paths: Sequence[Path], json_lines: bool) -> int:
     answers = [load_answers(path) for path in paths]
     refuse_shared_tenants(paths, answers)
-    outcomes = await asyncio.gather(*(_plan_tenant(each, json_lines) for each in answers))
-    summaries = sys.stderr if json_lines else sys.stdout
-    for each, outcome in zip(answers, outcomes, strict=True):
-        print(plan_summary_line(each.tenant.name, outcome), file=summaries, flush=True)
-    return int(worst_exit_code([outcome.exit_code for outcome in outcomes]))
+    return await _for_tenants(answers, json_lines, _plan_session)
 
 
 def run_plan(answers_paths: Sequence[Path], *, json_lines: bool = False) -> int:
