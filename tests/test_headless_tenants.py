@@ -4,12 +4,17 @@ against one simulator over loopback that answers each tenant's token for that te
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import PROJECT_ROOT
+from tests.test_headless_run import EXPECTED, KILL_TEST_LAG_SECONDS, tenant_objects
 from wizard.cli import main
 from wizard.errors import ExitCode, worst_exit_code
 from wizard.policies import demo_chain
@@ -112,6 +117,40 @@ def test_three_tenants_run_at_once_each_with_its_own_state_and_the_worst_code_wi
     assert lines[0].startswith("contoso: done (exit 0)") and lines[1].startswith("fabrikam: done (exit 0)")
     assert three.server.writes == 0
     assert saved("fabrikam").finished
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [1, 6, 12])
+def test_killed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicates(
+    three: Tenants, capsys: pytest.CaptureFixture[str], kill_after: int
+) -> None:
+    """kill -9 the process of three tenants right after its n-th write (of 13), against tenants that page and lag:
+    the re-run finishes each tenant's setup as a run of its own would, with nothing made twice."""
+    three.server.page_size = 1
+    three.server.replication_lag = KILL_TEST_LAG_SECONDS
+    three.server.stall_after_writes(kill_after)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "--non-interactive", *map(str, three.answers)],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert three.server.wait_until_stalled(timeout=300), f"the run never made {kill_after} writes"
+    finally:
+        process.kill()
+        process.wait()
+        three.server.release()
+    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert main(["--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
+    assert tenant_objects(three.tenants["contoso"]) == EXPECTED["custom-policy"]
+    assert tenant_objects(three.tenants["fabrikam"]) == EXPECTED["user-flow"]
+    assert saved("contoso").finished and saved("fabrikam").finished and not saved("tailspin").finished
+    three.server.reset_log()
+    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert three.server.writes == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" (exit")[0] for line in lines[-3:-1]] == ["contoso: done", "fabrikam: done"]
 
 
 def test_json_lines_carry_their_tenant_and_each_tenant_ends_with_its_summary(
