@@ -20,7 +20,7 @@ from wizard.auth import (
     sign_in_settings,
     token_claims,
 )
-from wizard.errors import SignInError
+from wizard.errors import BadInputError, SignInError
 from wizard.graph import GraphClient
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
@@ -77,6 +77,23 @@ def test_access_token_method_without_the_variable_says_what_to_set() -> None:
     assert ACCESS_TOKEN_ENV in raised.value.what and ACCESS_TOKEN_ENV in raised.value.fix
 
 
+def test_access_token_env_names_this_tenants_own_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ACCESS_TOKEN_ENV, "another-tenants-token")
+    monkeypatch.setenv("FABRIKAM_GRAPH_TOKEN", "fabrikam-token")
+    credential, scopes = credential_from(answers(access_token_env="FABRIKAM_GRAPH_TOKEN"))
+    assert credential.get_token(*scopes).token == "fabrikam-token"
+    monkeypatch.delenv("FABRIKAM_GRAPH_TOKEN")
+    with pytest.raises(SignInError) as raised:
+        credential_from(answers("access-token", access_token_env="FABRIKAM_GRAPH_TOKEN"))
+    assert "FABRIKAM_GRAPH_TOKEN" in raised.value.what and "FABRIKAM_GRAPH_TOKEN" in raised.value.fix
+
+
+def test_access_token_env_takes_a_name_never_a_token() -> None:
+    with pytest.raises(BadInputError) as raised:
+        answers("access-token", access_token_env="eyJ0eXAiOiJKV1Qi.eyJ.c2ln")
+    assert "auth.access_token_env" in raised.value.what
+
+
 def test_no_method_means_the_token_variable_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ACCESS_TOKEN_ENV, "pipeline-token")
     credential, _ = credential_from(answers())
@@ -100,6 +117,11 @@ def test_device_code_in_another_cloud_signs_in_there_and_prints_the_code(capsys:
     print_device_code("https://microsoft.com/deviceloginchina", "XYZ789", datetime.now())
     printed = capsys.readouterr().err
     assert "https://microsoft.com/deviceloginchina" in printed and "XYZ789" in printed
+
+
+def test_in_a_run_of_several_tenants_the_device_code_names_its_tenant(capsys: pytest.CaptureFixture[str]) -> None:
+    print_device_code("https://microsoft.com/devicelogin", "ABC123", datetime.now(), tenant="fabrikam")
+    assert capsys.readouterr().err.startswith("fabrikam: To sign in, open https://microsoft.com/devicelogin")
 
 
 def test_browser_sign_in_asks_for_the_clouds_graph_permissions() -> None:

@@ -44,6 +44,8 @@ AUTO_STARTER_PACK = "auto"
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 EXAMPLE_GUID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 DEFAULT_SECRET_ENV = "ASIGNIO_CLIENT_SECRET"
+DEFAULT_ACCESS_TOKEN_ENV = "ASIGNIO_SETUP_ACCESS_TOKEN"
+"""Where a pre-acquired Graph token is looked for unless `[auth] access_token_env` names another variable."""
 GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 PROBLEMS_SHOWN = 10
 """An answers file with thousands of problems gets the first few and a count, not a page per key."""
@@ -207,15 +209,19 @@ class AuthAnswers(Strict):
     """How to sign in to the tenant."""
 
     method: SignInMethod | None = None
-    """device-code, browser, azure-cli, client-secret or access-token; unset means access-token when
-    ASIGNIO_SETUP_ACCESS_TOKEN is set, device-code otherwise."""
+    """device-code, browser, azure-cli, client-secret or access-token; unset means access-token when the variable
+    access_token_env names is set, device-code otherwise."""
     client_id: str = Field(default=GRAPH_CLI_CLIENT_ID, max_length=NAME_LIMIT)
     """The app registration that signs in: Microsoft Graph Command Line Tools by default; your own for client-secret."""
     client_secret_env: str | None = Field(default=None, max_length=NAME_LIMIT)
     """For client-secret: the environment variable holding that app's secret (else the keyring is asked)."""
+    access_token_env: str = Field(default=DEFAULT_ACCESS_TOKEN_ENV, max_length=NAME_LIMIT)
+    """For access-token: the environment variable holding this tenant's Graph token (a name, never the token), so
+    several answers files run at once can each sign in to their own tenant."""
 
     _client_id = field_validator("client_id")(lambda cls, v: _guid(v))
     _client_secret_env = field_validator("client_secret_env")(lambda cls, v: v if v is None else _env_name(v))
+    _access_token_env = field_validator("access_token_env")(lambda cls, v: _env_name(v))
 
 
 class AsignioAnswers(Strict):

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from wizard.answers import AuthAnswers, SignInMethod, TenantAnswers
+from wizard.answers import DEFAULT_ACCESS_TOKEN_ENV, AuthAnswers, SignInMethod, TenantAnswers
 from wizard.clouds import ENDPOINTS, Cloud, graph_scope
 from wizard.errors import SignInError
 from wizard.permissions import DELEGATED_PERMISSIONS
 
-ACCESS_TOKEN_ENV = "ASIGNIO_SETUP_ACCESS_TOKEN"
+ACCESS_TOKEN_ENV = DEFAULT_ACCESS_TOKEN_ENV
 UNKNOWN_EXPIRY_SECONDS = 3600
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]
@@ -95,7 +95,7 @@ def resolve_method(auth: AuthAnswers) -> SignInMethod:
     """The method to use: the answers' choice; unset means a pre-acquired token when one is given, else device code."""
     if auth.method is not None:
         return auth.method
-    return SignInMethod.ACCESS_TOKEN if os.environ.get(ACCESS_TOKEN_ENV) else SignInMethod.DEVICE_CODE
+    return SignInMethod.ACCESS_TOKEN if os.environ.get(auth.access_token_env) else SignInMethod.DEVICE_CODE
 
 
 def delegated_scopes(cloud: Cloud) -> list[str]:
@@ -104,9 +104,12 @@ def delegated_scopes(cloud: Cloud) -> list[str]:
     return [f"{root}/{permission}" for permission in DELEGATED_PERMISSIONS]
 
 
-def print_device_code(verification_uri: str, user_code: str, expires_on: datetime) -> None:
+def print_device_code(
+    verification_uri: str, user_code: str, expires_on: datetime, *, tenant: str | None = None
+) -> None:
+    """The code on stderr; in a run of several tenants, `tenant` says which one it signs in to."""
     print(
-        f"To sign in, open {verification_uri} and enter the code {user_code} "
+        f"{tenant + ': ' if tenant else ''}To sign in, open {verification_uri} and enter the code {user_code} "
         f"(valid until {expires_on.astimezone():%H:%M}).",
         file=sys.stderr,
         flush=True,
@@ -154,11 +157,12 @@ def credential_for(
         settings.authority,
     )
     if method is SignInMethod.ACCESS_TOKEN:
-        token = os.environ.get(ACCESS_TOKEN_ENV)
+        name = auth.access_token_env
+        token = os.environ.get(name)
         if not token:
             raise SignInError(
-                f"the access-token sign-in method needs a token in {ACCESS_TOKEN_ENV}, and it is not set",
-                f"export {ACCESS_TOKEN_ENV} with a Graph access token for {tenant_id}, or choose another [auth] method",
+                f"the access-token sign-in method needs a token in {name}, and it is not set",
+                f"export {name} with a Graph access token for {tenant_id}, or choose another [auth] method",
             )
         return StaticTokenCredential(token), settings.scopes
     if method is SignInMethod.CLIENT_SECRET:

@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--non-interactive",
         metavar="ANSWERS.toml",
         type=Path,
-        help="run the whole setup from an answers file, asking nothing",
+        nargs="+",
+        help="run the whole setup from an answers file, asking nothing; several files set up their tenants at once",
     )
     parser.add_argument(
         "--demo",
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     policies.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
 
     plan = commands.add_parser("plan", help="show what the setup would change in the tenant, writing nothing")
-    plan.add_argument("answers", type=Path, metavar="ANSWERS.toml")
+    plan.add_argument("answers", type=Path, nargs="+", metavar="ANSWERS.toml", help="several: planned at once")
 
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")
@@ -95,6 +96,8 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
             f"{' and '.join(given)}: for the setup run (the wizard or --non-interactive) only, not for the "
             f"{args.command} command: leave {'it' if len(given) == 1 else 'them'} out"
         )
+    if args.demo and args.non_interactive is not None and len(args.non_interactive) > 1:
+        parser.error("--demo runs one simulated tenant: give it one answers file, or leave --demo out")
     if args.demo_state is not None and not args.demo:
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
     if args.json and args.command != "plan" and (args.command is not None or args.non_interactive is None):
@@ -134,11 +137,17 @@ def _run_command(args: argparse.Namespace) -> int:
         from wizard.headless import run_plan
 
         return run_plan(args.answers, json_lines=args.json)
+    if args.non_interactive is not None and len(args.non_interactive) > 1:
+        from wizard.headless import run_tenants
+
+        return run_tenants(
+            args.non_interactive, confirm=args.confirm, rotate_secret=args.rotate_secret, json_lines=args.json
+        )
     if args.non_interactive is not None:
         from wizard.headless import run_headless
 
         return run_headless(
-            args.non_interactive,
+            args.non_interactive[0],
             demo=args.demo,
             demo_state=args.demo_state,
             confirm=args.confirm,
@@ -151,14 +160,9 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def report(error: SetupError, *, json_lines: bool = False) -> int:
-    if json_lines:
-        from wizard.json_lines import error_fields, write_line, write_summary
+    from wizard.headless import EventPrinter
 
-        write_line(sys.stdout, {"event": "failed", "step": None, **error_fields(error)})
-        write_summary(sys.stdout, error.exit_code, run_now_url=None)
-    print(f"error: {error.what}", file=sys.stderr)
-    if error.fix:
-        print(f"  what to do: {error.fix}", file=sys.stderr)
+    EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines).failed(error)
     return int(error.exit_code)
 
 

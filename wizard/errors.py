@@ -49,6 +49,20 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+NOT_FAILURES = (ExitCode.OK, ExitCode.PENDING, ExitCode.CHANGES_PENDING)
+"""Codes that are no failure, least severe first: done, portal steps waiting, changes pending (`plan` only)."""
+
+
+def worst_exit_code(codes: list[ExitCode]) -> ExitCode:
+    """The exit code of a run of several tenants (README: exit codes): any failure beats 8, which beats 7, which
+    beats 0; among failures the highest code wins. A pipeline reads one code; each tenant's own is on its line."""
+
+    def severity(code: ExitCode) -> int:
+        return NOT_FAILURES.index(code) if code in NOT_FAILURES else len(NOT_FAILURES) + int(code)
+
+    return max(codes, key=severity, default=ExitCode.OK)
+
+
 class SetupError(Exception):
     """An error the operator can act on: a sentence of what is wrong and one of what to do."""
 

@@ -8,6 +8,7 @@ server echoed into a message stays out too. The file is the operator's own: 0600
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import sys
@@ -19,13 +20,19 @@ from wizard.errors import redact
 from wizard.files import write_failure
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+RUN_TENANT: contextvars.ContextVar[str | None] = contextvars.ContextVar("run_tenant", default=None)
+"""In a run of several tenants, the tenant the current task works for (each task has its own context, and
+`asyncio.to_thread` carries it along), so interleaved lines say whose they are."""
 
 
 class Redacting(logging.Filter):
-    """Formats the record once and takes out anything that looks like a bearer token or a JWT."""
+    """Formats the record once, takes out anything that looks like a bearer token or a JWT, and names the tenant
+    when several run at once."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage()), ()
+        tenant = RUN_TENANT.get()
+        message = redact(record.getMessage())
+        record.msg, record.args = (f"{tenant}: {message}" if tenant else message), ()
         return True
 
 

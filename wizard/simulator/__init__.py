@@ -13,13 +13,21 @@ from pathlib import Path
 
 from wizard.errors import BadInputError, shown
 from wizard.files import MEGABYTE, read_regular_file, write_failure
-from wizard.simulator.server import ALL_PERMISSIONS, RequestRecord, SimulatorServer
+from wizard.simulator.server import ALL_PERMISSIONS, RequestRecord, SimulatorServer, Tenancy
 from wizard.simulator.tenant import SimulatedTenant
 
 DEMO_TENANT = "contoso"
 DEMO_STATE_LIMIT = 64 * MEGABYTE
 
-__all__ = ["ALL_PERMISSIONS", "DEMO_TENANT", "RequestRecord", "SimulatedTenant", "SimulatorServer", "start_demo"]
+__all__ = [
+    "ALL_PERMISSIONS",
+    "DEMO_TENANT",
+    "RequestRecord",
+    "SimulatedTenant",
+    "SimulatorServer",
+    "Tenancy",
+    "start_demo",
+]
 
 
 def demo_tenant(name: str = DEMO_TENANT) -> SimulatedTenant:

@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--name", default=DEMO_TENANT, help="the tenant name (NAME.onmicrosoft.com)")
     parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="serve another demo tenant NAME too, on the same URL, reached by a token of its own (repeatable)",
+    )
+    parser.add_argument(
         "--page-size", type=_positive, help="page every collection at this many items (@odata.nextLink)"
     )
     parser.add_argument(
@@ -54,10 +61,20 @@ def main(argv: list[str] | None = None) -> None:
         replication_lag=max(args.replication_lag, 0.0),
         upsert_supported=not args.no_upsert,
     )
+    try:
+        others = [server.add_tenant(demo_tenant(name)) for name in args.also]
+    except ValueError as error:
+        parser.error(f"--also: {error}")
     with server:
         print(f"Simulated Graph for {tenant.domain} at {server.graph_root} (the client appends /beta)")
         print(f"export {GRAPH_URL_ENV}={server.graph_root}")
-        print(f"export {ACCESS_TOKEN_ENV}={server.access_token}", flush=True)
+        print(f"export {ACCESS_TOKEN_ENV}={server.access_token}")
+        for other in others:
+            variable = f"{ACCESS_TOKEN_ENV}_{other.tenant.name.upper()}"
+            print(
+                f'export {variable}={other.access_token}  # {other.tenant.domain}: [auth] access_token_env = "{variable}"'
+            )
+        print(end="", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
 

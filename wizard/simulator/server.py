@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that answers like Graph beta for a SimulatedTenant.
 
-It issues one bearer token, enforces the token's delegated permissions per endpoint, persists the
-tenant after every write, and has fault knobs (latency, 429, 5xx, dropped connections, a stall after
+It issues one bearer token per tenant and answers each request for the tenant its token belongs to (as real
+Graph does: one URL, the token decides the tenant), enforces the token's delegated permissions per endpoint,
+persists the first tenant after every write, and has fault knobs (latency, 429, 5xx, dropped connections, a stall after
 the n-th write) so tests and benchmarks can put the client through what a real tenant does to it.
 Behaviour knobs make it answer the way a real tenant may: `page_size` pages every collection,
 `replication_lag` hides new objects for a while, `upsert_supported` False refuses alternate-key upserts.
@@ -64,6 +65,22 @@ class RequestRecord:
     is_write: bool
     started: float
     ended: float
+    tenant: str = ""
+    """The domain of the tenant the request's token reached; empty when the token was refused or never read."""
+
+
+@dataclass(frozen=True)
+class Tenancy:
+    """One tenant the server answers for, and the token that reaches it."""
+
+    tenant: SimulatedTenant
+    endpoints: GraphEndpoints
+    permissions: frozenset[str]
+    access_token: str
+
+    @property
+    def credential(self) -> StaticTokenCredential:
+        return StaticTokenCredential(self.access_token)
 
 
 @dataclass
@@ -161,7 +178,10 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class SimulatorServer:
-    """The simulated Graph beta endpoint for one tenant; start it, point the facade at `graph_root + "/beta"`."""
+    """The simulated Graph beta endpoint; start it, point the facade at `graph_root + "/beta"`.
+
+    It answers for the tenant it is made with, and for every tenant `add_tenant` gives it, each reached by its own
+    token; knobs, faults and the request log are the server's, shared by its tenants."""
 
     def __init__(
         self,
@@ -187,6 +207,7 @@ class SimulatorServer:
         self.access_token = make_access_token(tenant, sorted(self.permissions))
         self.credential = StaticTokenCredential(self.access_token)
         self._endpoints = GraphEndpoints(tenant)
+        self._tenancies = {self.access_token: Tenancy(tenant, self._endpoints, self.permissions, self.access_token)}
         self.page_size = page_size
         self.replication_lag = replication_lag
         self.upsert_supported = upsert_supported
@@ -247,7 +268,24 @@ class SimulatorServer:
         """Like https://graph.microsoft.com: the client appends /beta."""
         return f"http://127.0.0.1:{self.port}"
 
-    # Behaviour knobs: settable at any time, in effect from the next request
+    def add_tenant(self, tenant: SimulatedTenant, *, permissions: Iterable[str] | None = None) -> Tenancy:
+        """Answer for one more tenant, reached by the token of the returned tenancy (all permissions unless given);
+        it takes the server's knobs and is never saved to the state file, which holds the first tenant."""
+        granted = ALL_PERMISSIONS if permissions is None else frozenset(permissions)
+        if any(known.tenant.domain.lower() == tenant.domain.lower() for known in self._tenancies.values()):
+            raise ValueError(f"the simulator already answers for {tenant.domain}")
+        endpoints = GraphEndpoints(
+            tenant,
+            page_size=self.page_size,
+            replication_lag=self.replication_lag,
+            upsert_supported=self.upsert_supported,
+        )
+        tenancy = Tenancy(tenant, endpoints, granted, make_access_token(tenant, sorted(granted)))
+        with self._tenant_lock:
+            self._tenancies[tenancy.access_token] = tenancy
+        return tenancy
+
+    # Behaviour knobs: settable at any time, in effect from the next request, for every tenant
 
     @property
     def page_size(self) -> int | None:
@@ -257,7 +295,8 @@ class SimulatorServer:
     def page_size(self, value: int | None) -> None:
         if value is not None and value < 1:
             raise ValueError("a page holds at least one item")
-        self._endpoints.page_size = value
+        for tenancy in self._tenancies.values():
+            tenancy.endpoints.page_size = value
 
     @property
     def replication_lag(self) -> float:
@@ -267,7 +306,8 @@ class SimulatorServer:
     def replication_lag(self, value: float) -> None:
         if value < 0:
             raise ValueError("the replication lag cannot be negative")
-        self._endpoints.replication_lag = value
+        for tenancy in self._tenancies.values():
+            tenancy.endpoints.replication_lag = value
 
     @property
     def upsert_supported(self) -> bool:
@@ -275,7 +315,8 @@ class SimulatorServer:
 
     @upsert_supported.setter
     def upsert_supported(self, value: bool) -> None:
-        self._endpoints.upsert_supported = value
+        for tenancy in self._tenancies.values():
+            tenancy.endpoints.upsert_supported = value
 
     # Fault knobs
 
@@ -397,11 +438,13 @@ class SimulatorServer:
         if fault is not None and fault.kind == "drop":
             self._drop(handler, method, path, unquote(url.query), is_write, started)
             return
+        tenancy: Tenancy | None = None
         try:
             if bad_path is not None:
                 raise bad_path
             if fault is not None and fault.kind != "lose":
                 raise self._fault_error(fault)
+            tenancy = self._tenancy(handler.headers.get("Authorization", ""))
             host = handler.headers.get("Host") or f"127.0.0.1:{self.port}"
             request = GraphRequest(
                 method,
@@ -410,9 +453,9 @@ class SimulatorServer:
                 {name.lower(): value for name, value in handler.headers.items()},
                 body,
                 base_url=f"http://{host}/beta",
-                permissions=self.permissions,
+                permissions=tenancy.permissions,
             )
-            response = self._dispatch(request, handler.headers.get("Authorization", ""))
+            response = self._dispatch(tenancy, request)
             if fault is not None:
                 raise self._fault_error(fault)
         except GraphError as error:
@@ -421,29 +464,45 @@ class SimulatorServer:
             internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
             response = self._error_response(internal, request_id, client_request_id)
         self._record(
-            RequestRecord(method, path, unquote(url.query), response.status, is_write, started, time.monotonic())
+            RequestRecord(
+                method,
+                path,
+                unquote(url.query),
+                response.status,
+                is_write,
+                started,
+                time.monotonic(),
+                tenancy.tenant.domain if tenancy is not None else "",
+            )
         )
         self._send(handler, response, request_id, client_request_id)
         if is_write and 200 <= response.status < 300:
             self._count_successful_write()
 
-    def _dispatch(self, request: GraphRequest, authorization: str) -> GraphResponse:
-        if not authorization.startswith("Bearer ") or not authorization[7:].strip():
+    def _tenancy(self, authorization: str) -> Tenancy:
+        """The tenant the bearer token belongs to; a token the server did not issue is refused as Graph does."""
+        token = authorization[7:].strip() if authorization.startswith("Bearer ") else ""
+        if not token:
             raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
-        if authorization[7:].strip() != self.access_token:
+        with self._tenant_lock:
+            tenancy = self._tenancies.get(token)
+        if tenancy is None:
             raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
-        route, match = self._endpoints.route(request.method, request.path)
+        return tenancy
+
+    def _dispatch(self, tenancy: Tenancy, request: GraphRequest) -> GraphResponse:
+        route, match = tenancy.endpoints.route(request.method, request.path)
         if route.permission is None:
-            accepted = set(self.permissions)  # any permission: the endpoint decides what the caller may see
+            accepted = set(tenancy.permissions)  # any permission: the endpoint decides what the caller may see
         else:
             accepted = {route.permission}
             if request.method == "GET":
                 accepted.add(route.permission.replace(".ReadWrite.", ".Read."))
-        if not accepted & self.permissions:
+        if not accepted & tenancy.permissions:
             raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
         with self._tenant_lock:
             response = route.handler(request, match)
-            if request.method != "GET" and self.state_file is not None:
+            if request.method != "GET" and self.state_file is not None and tenancy.tenant is self.tenant:
                 self.tenant.save(self.state_file)
         return response
 
