@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import answers_dir, run, simulator, write_answers  # noqa: F401 - fixtures
+from tests.test_headless_run import answers_dir, point_at, run, simulator, write_answers  # noqa: F401 - fixtures
 from wizard.cli import main
 from wizard.errors import ExitCode
-from wizard.simulator import SimulatorServer
+from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.state import state_dir
 
 
@@ -73,3 +73,17 @@ def test_a_policy_edited_behind_the_tools_back_is_drift_with_its_diff(
     assert "Changes pending in 1 step(s): extensions-policy" in output
     assert "+++ B2C_1A_TrustFrameworkExtensions (generated)" in output
     assert '+        <TechnicalProfile Id="PhoneFactor-InputOrVerify">' in output
+
+
+def test_a_tenant_the_path_cannot_use_ends_the_plan_with_its_own_code(
+    answers_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="AAD")) as workforce:
+        point_at(workforce, monkeypatch)
+        assert plan(write_answers(answers_dir, "custom-policy")) == ExitCode.TENANT
+        assert workforce.writes == 0
+    error = capsys.readouterr().err
+    assert "is neither an Azure AD B2C nor an Entra External ID tenant (its type is AAD)" in error
+    assert "Changes pending" not in error

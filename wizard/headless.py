@@ -279,6 +279,9 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         printer.say([f"  {mark} {step.id}: {'already in the tenant' if step.done else step.detail}"], human)
         if printer.json_lines:
             printer.write_json({"event": "step_planned", "step": step.id, "title": step.title, "done": step.done})
+    problems = [step.problem for step in review.steps if step.problem is not None]
+    if problems:
+        raise problems[0]
     pending = [step.id for step in review.steps if not step.done]
     if review.extensions_diff:
         printer.say(review.extensions_diff.splitlines(), human)

@@ -51,6 +51,8 @@ class PlannedStep:
     title: str
     detail: str
     done: bool
+    problem: SetupError | None = None
+    """Why the step could not look at the tenant (its detail then says so); a plan ends with it."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class Session:
                 title=inspection.step.title,
                 detail=inspection.step.describe(self.answers) if inspection.error is None else str(inspection.error),
                 done=bool(inspection.finding and inspection.finding.done),
+                problem=inspection.error,
             )
             for inspection in inspections
         )
