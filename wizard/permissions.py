@@ -33,6 +33,10 @@ PROVIDERS = Operation(
     "manage identity providers", "IdentityProvider.ReadWrite.All", "External Identity Provider Administrator"
 )
 USER_FLOWS = Operation("manage user flows", "IdentityUserFlow.ReadWrite.All", "External ID User Flow Administrator")
+EVENT_LISTENERS = Operation(
+    "manage External ID user flows", "EventListener.ReadWrite.All", "External ID User Flow Administrator"
+)
+"""identitycontainer-post-authenticationeventsflows.md and the flow's provider and application pages (v1.0)."""
 APPLICATIONS = Operation(
     "manage app registrations",
     "Application.ReadWrite.All",
@@ -59,7 +63,7 @@ CONDITIONAL_ACCESS = Operation(
 )
 """conditionalaccessroot-post-policies.md asks for Policy.Read.All and Application.Read.All alongside this one."""
 
-ASKED_AT_SIGN_IN = (ORGANIZATION, POLICIES, KEY_SETS, PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)
+ASKED_AT_SIGN_IN = (ORGANIZATION, POLICIES, KEY_SETS, PROVIDERS, USER_FLOWS, EVENT_LISTENERS, APPLICATIONS, GRANTS)
 """The operations a plan runs today; the sign-in asks for these permissions and no others (least privilege)."""
 NOT_YET_ASKED = (AUTHENTICATION_METHODS, CONDITIONAL_ACCESS)
 """The External ID MFA calls, which no plan makes yet: the sign-in asks for them once a step does."""
