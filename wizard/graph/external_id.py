@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.graph.errors import GraphFailure, translate, unexpected_shape
+from wizard.graph.errors import GraphFailure, unexpected_shape
 from wizard.graph.models import AuthenticationEventsFlow, IdentityProvider
 from wizard.graph.transport import GraphResource, path_segment
 from wizard.permissions import EVENT_LISTENERS, PROVIDERS
@@ -161,10 +161,12 @@ class ExternalIdCalls(GraphResource):
         Graph with a 4xx; the step looks first, so it only links an app the flow does not have."""
         body = {"@odata.type": APPLICATION_CONDITION_TYPE, "appId": app_id}
         path = flow_applications_path(flow_id)
-        try:
+
+        async def post() -> dict[str, Any]:
             response = await self._graph.send(EVENT_LISTENERS, "POST", path, json=body, idempotent=False)
-        except GraphFailure as failure:
-            raise translate(failure, EVENT_LISTENERS) from None
-        linked = self._graph.parse_json(EVENT_LISTENERS, response)
+            return self._graph.parse_json(EVENT_LISTENERS, response)
+
+        # An app registered moments ago may not be visible to the flow yet: Graph answers 404 until it is.
+        linked = await self._graph.patiently(EVENT_LISTENERS, f"the app {app_id} for the user flow {flow_id}", post)
         if str(linked.get("appId", "")).lower() != app_id.lower():
             raise unexpected_shape(EVENT_LISTENERS, "POST", f"/{path}", "the answer names another appId")

@@ -1,0 +1,168 @@
+"""The External ID path end to end: `asignio-setup --non-interactive` through the real Graph layer against the
+simulated external tenant (tenantType CIAM) over loopback, with Asignio's discovery document served beside it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.test_headless_run import CLIENT_ID, SECRET, point_at, run
+from wizard.graph import GRAPH_APP_ID
+from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer, DocumentKind
+
+CLEAN_RUN_WRITES = 6
+"""The provider, the flow, the app (one upsert), its service principal, its consent grant, the link to the flow."""
+
+
+def answers_text(metadata_url: str, *, email_sign_in: bool = True, flow_name: str | None = None) -> str:
+    flow = f'flow_name = "{flow_name}"\n' if flow_name else ""
+    return (
+        f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{CLIENT_ID}"\nmetadata_url = "{metadata_url}"\n'
+        f'[setup]\npivot = "external-id"\n[external_id]\nemail_sign_in = {str(email_sign_in).lower()}\n{flow}'
+    )
+
+
+def write_answers(folder: Path, metadata_url: str, **options: object) -> Path:
+    path = folder / "external-id.toml"
+    path.write_text(answers_text(metadata_url, **options), encoding="utf-8")  # type: ignore[arg-type]
+    return path
+
+
+def external_tenant() -> SimulatedTenant:
+    return SimulatedTenant.seeded("contoso", tenant_type="CIAM")
+
+
+@pytest.fixture
+def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
+    with SimulatorServer(external_tenant()) as server:
+        point_at(server, monkeypatch)
+        yield server
+
+
+@pytest.fixture
+def discovery() -> Iterator[DiscoveryServer]:
+    with DiscoveryServer("good") as server:
+        yield server
+
+
+def test_an_external_tenant_reaches_the_test_url_with_one_provider_one_flow_offering_it_and_the_app_linked(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(tmp_path, discovery.url)
+    assert run(answers) == 0
+    output = capsys.readouterr().out
+    tenant = simulator.tenant
+    [provider] = tenant.identity_providers.values()
+    assert provider["@odata.type"] == "#microsoft.graph.oidcIdentityProvider"
+    assert provider["issuer"] == discovery.issuer
+    assert provider["wellKnownEndpoint"] == discovery.url
+    assert provider["clientId"] == CLIENT_ID
+    assert provider["scope"] == "openid profile email"
+    assert provider["responseType"] == "code"
+    assert set(provider["inboundClaimMapping"]) == {"sub", "name", "given_name", "family_name", "email"}
+    assert SECRET not in json.dumps(tenant.to_json())
+    [flow] = tenant.authentication_events_flows.values()
+    assert flow["displayName"] == "Asignio sign-up and sign-in"
+    assert flow["_providers"] == [provider["id"], "EmailPassword-OAUTH"]
+    [app] = tenant.applications.values()
+    assert flow["_apps"] == [app["appId"]]
+    assert sum(1 for sp in tenant.service_principals.values() if sp["appId"] != GRAPH_APP_ID) == 1
+    assert len(tenant.permission_grants) == 1
+    assert simulator.writes == CLEAN_RUN_WRITES
+
+    line = next(line for line in output.splitlines() if line.startswith("Run now: "))
+    url = urlsplit(line.removeprefix("Run now: "))
+    assert (url.scheme, url.netloc, url.path) == (
+        "https",
+        "contoso.ciamlogin.com",
+        "/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+    )
+    query = {key: values[0] for key, values in parse_qs(url.query).items()}
+    assert "p" not in query
+    assert query["client_id"] == app["appId"]
+    assert query["redirect_uri"] == "https://jwt.ms"
+    assert f"https://contoso.ciamlogin.com/{tenant.organization_id}/federation/oauth2" in output
+    assert "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2" in output
+
+    simulator.reset_log()
+    assert run(answers) == 0
+    assert simulator.writes == 0
+    assert "Nothing needed changing." in capsys.readouterr().out
+
+
+def test_the_json_summary_carries_the_redirect_uris_asignio_must_allow(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(write_answers(tmp_path, discovery.url), "--json") == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert summary["event"] == "summary"
+    assert summary["partner_redirect_uris"] == [
+        f"https://contoso.ciamlogin.com/{simulator.tenant.organization_id}/federation/oauth2",
+        "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2",
+    ]
+    assert urlsplit(summary["run_now_url"]).netloc == "contoso.ciamlogin.com"
+
+
+def test_email_sign_in_off_offers_asignio_alone_and_a_later_change_adds_it_back(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path
+) -> None:
+    assert run(write_answers(tmp_path, discovery.url, email_sign_in=False)) == 0
+    [flow] = simulator.tenant.authentication_events_flows.values()
+    [provider_id] = simulator.tenant.identity_providers
+    assert flow["_providers"] == [provider_id]
+
+    simulator.reset_log()
+    assert run(write_answers(tmp_path, discovery.url, email_sign_in=True)) == 0
+    assert flow["_providers"] == [provider_id, "EmailPassword-OAUTH"]
+    assert simulator.writes == 1
+
+    simulator.reset_log()
+    assert run(write_answers(tmp_path, discovery.url, email_sign_in=False)) == 0
+    assert flow["_providers"] == [provider_id]
+    assert simulator.writes == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [("basic-only", "token_endpoint_auth_methods_supported offers client_secret_basic"), ("no-jwks", "no jwks_uri")],
+)
+def test_a_discovery_document_external_id_cannot_federate_with_is_refused_with_the_reason_and_no_writes(
+    simulator: SimulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: DocumentKind, field: str
+) -> None:
+    with DiscoveryServer(kind) as bad:
+        assert run(write_answers(tmp_path, bad.url)) == 5
+    output = capsys.readouterr()
+    assert field in output.out + output.err
+    assert "ask Asignio" in output.out + output.err
+    assert simulator.writes == 0
+
+
+def test_an_unreachable_discovery_document_is_exit_6_naming_the_url_with_no_writes(
+    simulator: SimulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with DiscoveryServer() as gone:
+        url = gone.url
+    assert run(write_answers(tmp_path, url)) == 6
+    output = capsys.readouterr()
+    assert url in output.out + output.err
+    assert simulator.writes == 0
+
+
+def test_a_test_app_already_linked_to_another_flow_is_named_and_exit_5(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(write_answers(tmp_path, discovery.url, flow_name="Woodgrove sign-up")) == 0
+    tenant = simulator.tenant
+    capsys.readouterr()
+
+    assert run(write_answers(tmp_path, discovery.url)) == 5
+    output = capsys.readouterr()
+    text = output.out + output.err
+    assert "is already linked to the user flow Woodgrove sign-up" in text
+    assert "an app can be in one user flow only" in text
+    assert len(tenant.authentication_events_flows) == 2
