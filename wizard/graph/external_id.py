@@ -122,7 +122,8 @@ class ExternalIdCalls(GraphResource):
 
     async def flow_provider_ids(self, flow_id: str) -> list[str]:
         async def read() -> list[dict[str, Any]]:
-            return await self._graph.pages(EVENT_LISTENERS, flow_providers_path(flow_id))
+            # The documented list path ends with '/' (…-list-identityproviders.md).
+            return await self._graph.pages(EVENT_LISTENERS, flow_providers_path(flow_id) + "/")
 
         providers = await self._graph.patiently(EVENT_LISTENERS, f"the user flow {flow_id}", read)
         return [str(provider["id"]) for provider in providers if provider.get("id")]
@@ -151,7 +152,8 @@ class ExternalIdCalls(GraphResource):
 
     async def flow_app_ids(self, flow_id: str) -> list[str]:
         async def read() -> list[dict[str, Any]]:
-            return await self._graph.pages(EVENT_LISTENERS, flow_applications_path(flow_id))
+            # The documented list path ends with '/' (authenticationconditionsapplications-list-includeapplications.md).
+            return await self._graph.pages(EVENT_LISTENERS, flow_applications_path(flow_id) + "/")
 
         linked = await self._graph.patiently(EVENT_LISTENERS, f"the user flow {flow_id}", read)
         return [str(item["appId"]).lower() for item in linked if item.get("appId")]

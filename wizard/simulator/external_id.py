@@ -23,9 +23,13 @@ OIDC_FEDERATION_TYPE = ODATA_PREFIX + "oidcIdentityProvider"
 OIDC_FEDERATION_CREATED_TYPE = ODATA_PREFIX + "OidcIdentityProvider"
 """How Example 4's answer spells the type (the resource page: oidcIdentityProvider)."""
 CLIENT_AUTHENTICATION_TYPES = {
-    (ODATA_PREFIX + "oidcClientSecretAuthentication").lower(),
-    (ODATA_PREFIX + "oidcPrivateJwtKeyClientAuthentication").lower(),
+    kind.lower(): kind
+    for kind in (
+        ODATA_PREFIX + "oidcClientSecretAuthentication",
+        ODATA_PREFIX + "oidcPrivateJwtKeyClientAuthentication",
+    )
 }
+"""By lower-case name: the request may spell them otherwise (Example 4: OIDCClientSecretAuthentication)."""
 SIGN_UP_FLOW_TYPE = ODATA_PREFIX + "externalUsersSelfServiceSignUpEventsFlow"
 METHOD_LOAD_TYPE = ODATA_PREFIX + "onAuthenticationMethodLoadStartExternalUsersSelfServiceSignUp"
 FLOW_START_TYPE = ODATA_PREFIX + "onInteractiveAuthFlowStartExternalUsersSelfServiceSignUp"
@@ -86,6 +90,8 @@ def check_oidc_federation(tenant: SimulatedTenant, provider: dict[str, Any], err
 def stored_oidc_federation(body: dict[str, Any]) -> dict[str, Any]:
     """What the tenant keeps: the type as the resource page spells it, the secret never."""
     authentication = {k: v for k, v in dict(body.get("clientAuthentication") or {}).items() if k != "clientSecret"}
+    kind = "#" + str(authentication.get("@odata.type", "")).lstrip("#")
+    authentication["@odata.type"] = CLIENT_AUTHENTICATION_TYPES.get(kind.lower(), kind)
     return {**body, "@odata.type": OIDC_FEDERATION_TYPE, "clientAuthentication": authentication}
 
 
