@@ -4,13 +4,25 @@ simulated external tenant (tenantType CIAM) over loopback, with Asignio's discov
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.test_headless_run import CLIENT_ID, SECRET, point_at, run
+from tests.conftest import PROJECT_ROOT
+from tests.test_headless_run import (
+    CLIENT_ID,
+    KILL_TEST_LAG_SECONDS,
+    SECRET,
+    KillCase,
+    pipeline_environment,
+    point_at,
+    run,
+)
 from wizard.graph import GRAPH_APP_ID
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer, DocumentKind
@@ -166,3 +178,94 @@ def test_a_test_app_already_linked_to_another_flow_is_named_and_exit_5(
     assert "is already linked to the user flow Woodgrove sign-up" in text
     assert "an app can be in one user flow only" in text
     assert len(tenant.authentication_events_flows) == 2
+
+
+def tenant_objects(tenant: SimulatedTenant) -> dict[str, int]:
+    """What the path may create, counted, so duplicates show."""
+    return {
+        "identity providers": len(tenant.identity_providers),
+        "user flows": len(tenant.authentication_events_flows),
+        "applications": len(tenant.applications),
+        "service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] != GRAPH_APP_ID),
+        "grants": len(tenant.permission_grants),
+        "app links": sum(len(flow["_apps"]) for flow in tenant.authentication_events_flows.values()),
+        "providers offered": sum(len(flow["_providers"]) for flow in tenant.authentication_events_flows.values()),
+    }
+
+
+EXPECTED = {
+    "identity providers": 1,
+    "user flows": 1,
+    "applications": 1,
+    "service principals": 1,
+    "grants": 1,
+    "app links": 1,
+    "providers offered": 2,
+}
+
+
+def test_with_paging_and_replication_lag_a_run_finishes_and_an_immediate_rerun_writes_nothing(
+    discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(tmp_path, discovery.url)
+    with SimulatorServer(external_tenant(), page_size=1, replication_lag=1.0) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        assert tenant_objects(server.tenant) == EXPECTED
+        assert "Graph does not show" in capsys.readouterr().out
+        server.reset_log()
+        assert run(answers) == 0
+        assert server.writes == 0
+
+
+@pytest.mark.slow
+def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
+    discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 right after each write Graph answered (before the tool could record it), then run again at once,
+    against an external tenant that pages every list and hides each new object for longer than the tool takes to
+    start: the re-run waits for what it cannot see yet instead of making it twice."""
+    answers = write_answers(tmp_path, discovery.url)
+    cases = [
+        KillCase(
+            n,
+            SimulatorServer(external_tenant(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS).start(),
+            tmp_path / f"state-after-write-{n}",
+        )
+        for n in range(1, CLEAN_RUN_WRITES + 1)
+    ]
+    try:
+        for case in cases:
+            case.server.stall_after_writes(case.kill_after)
+            environment = {
+                **os.environ,
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "XDG_STATE_HOME": str(case.state_home),
+                **pipeline_environment(case.server),
+            }
+            case.process = subprocess.Popen(
+                [sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for case in cases:
+            assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
+            case.process.kill()
+            case.process.wait()
+            case.server.release()
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            assert run(answers) == 0, f"killed after write {case.kill_after}"
+            assert tenant_objects(case.server.tenant) == EXPECTED, f"killed after write {case.kill_after}"
+            case.server.reset_log()
+            assert run(answers) == 0
+            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+    finally:
+        for case in cases:
+            if case.process is not None and case.process.poll() is None:
+                case.process.kill()
+                case.process.wait()
+            case.server.release()
+            case.server.stop()
