@@ -61,10 +61,11 @@ def test_the_external_id_path_takes_mfa_off_only_for_now() -> None:
 
 
 @pytest.mark.parametrize("mfa", ["email", "sms"])
-def test_the_external_id_plan_refuses_mfa_until_its_steps_exist(mfa: str) -> None:
+def test_the_external_id_plan_ends_with_the_mfa_steps_after_the_test_app_when_mfa_is_on(mfa: str) -> None:
     answers = parse_answers({"tenant": TENANT, "asignio": ASIGNIO, "setup": {"pivot": "external-id", "mfa": mfa}})
-    with pytest.raises(BadInputError, match=rf"mfa = '{mfa}' on the external-id path cannot run yet"):
-        build_plan(answers)
+    ids = [step.id for step in build_plan(answers).steps]
+    assert ids[-2:] == ["mfa-method", "mfa-policy"]
+    assert ids.index("test-app") < ids.index("mfa-method")
 
 
 def test_the_external_id_plan_reads_the_discovery_document_and_the_tenant_before_any_write() -> None:

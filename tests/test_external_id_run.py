@@ -269,3 +269,26 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
                 case.process.wait()
             case.server.release()
             case.server.stop()
+
+
+@pytest.mark.parametrize("mfa", ["email", "sms"])
+def test_with_mfa_the_same_run_turns_the_method_on_and_requires_it_for_the_linked_test_app(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path, mfa: str
+) -> None:
+    path = tmp_path / "external-id-mfa.toml"
+    path.write_text(
+        answers_text(discovery.url).replace('pivot = "external-id"', f'pivot = "external-id"\nmfa = "{mfa}"')
+    )
+    assert run(path) == 0
+    tenant = simulator.tenant
+    [app] = tenant.applications.values()
+    [flow] = tenant.authentication_events_flows.values()
+    assert flow["_apps"] == [app["appId"]]
+    assert tenant.authentication_methods[mfa]["state"] == "enabled"
+    [policy] = tenant.conditional_access_policies.values()
+    assert policy["conditions"]["applications"]["includeApplications"] == [app["appId"]]
+    assert policy["grantControls"]["builtInControls"] == ["mfa"]
+
+    simulator.reset_log()
+    assert run(path) == 0
+    assert simulator.writes == 0

@@ -352,7 +352,60 @@ def test_an_email_otp_patch_without_its_odata_type_is_refused(graph: httpx.Clien
     assert "email" not in server.tenant.authentication_methods
 
 
-# Conditional Access: conditionalaccessroot-post-policies.md
+@pytest.mark.parametrize(
+    ("method", "fixture"),
+    [
+        ("email", "get_email_authentication_method_configuration"),
+        ("sms", "get_sms_authentication_method_configuration"),
+    ],
+)
+def test_a_method_configuration_reads_back_with_the_keys_of_its_get_example(
+    graph: httpx.Client, method: str, fixture: str
+) -> None:
+    """emailauthenticationmethodconfiguration-get.md, smsauthenticationmethodconfiguration-get.md (beta): 200 with
+    the example's keys, `@odata.type` and the capitalised id included."""
+    example = documented(fixture).response.body
+    answered = graph.get(f"/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{method}")
+
+    assert answered.status_code == 200
+    body = answered.json()
+    assert set(body) == set(example)
+    assert (body["@odata.type"], body["id"]) == (example["@odata.type"], example["id"])
+
+
+def test_turning_on_sms_for_everyone_reads_back_as_the_sms_get_example_shows(graph: httpx.Client) -> None:
+    """smsauthenticationmethodconfiguration-update.md's example body (its `@odata.type`, state enabled) plus the
+    all_users target answers 204; the next GET shows state enabled and the target."""
+    path = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/sms"
+    target = {"targetType": "group", "id": "all_users", "isRegistrationRequired": False}
+    body = {**documented("update_sms_authentication_method_configuration").request.body, "includeTargets": [target]}
+    patched = graph.patch(path, json=body)
+    read = graph.get(path).json()
+
+    assert (patched.status_code, patched.content) == (204, b"")
+    assert (read["state"], read["includeTargets"], read["id"]) == ("enabled", [target], "Sms")
+
+
+def test_an_sms_patch_with_the_wrong_odata_type_is_refused(graph: httpx.Client, server: SimulatorServer) -> None:
+    path = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/sms"
+    refused = graph.patch(
+        path, json={"@odata.type": "#microsoft.graph.emailAuthenticationMethodConfiguration", "state": "enabled"}
+    )
+
+    assert refused.status_code == 400
+    assert "sms" not in server.tenant.authentication_methods
+
+
+def test_reading_the_methods_without_a_policy_permission_is_graphs_403(start_simulator: Start) -> None:
+    server = start_simulator(permissions=["Organization.Read.All"])
+    with client(server) as graph:
+        refused = graph.get("/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/sms")
+        listed = graph.get("/identity/conditionalAccess/policies")
+    assert (refused.status_code, error_of(refused)["code"]) == (403, "Authorization_RequestDenied")
+    assert (listed.status_code, error_of(listed)["code"]) == (403, "Authorization_RequestDenied")
+
+
+# Conditional Access: conditionalaccessroot-post-policies.md, -list-policies.md, conditionalaccesspolicy-update.md
 
 
 def test_creating_a_conditional_access_policy_answers_example_1s_shape_with_its_nulls(
@@ -372,6 +425,53 @@ def test_creating_a_conditional_access_policy_answers_example_1s_shape_with_its_
     assert body["grantControls"] == example["grantControls"]
     assert (body["modifiedDateTime"], body["sessionControls"], body["conditions"]["platforms"]) == (None, None, None)
     assert list(server.tenant.conditional_access_policies) == [body["id"]]
+
+
+def test_the_policies_list_as_the_list_example_shows_and_page(start_simulator: Start) -> None:
+    """conditionalaccessroot-list-policies.md (beta): a `value` list whose policies have the list example's keys
+    (conditions.devices null beside the create answer's), paged with @odata.nextLink like every collection."""
+    server = start_simulator(page_size=1)
+    example = documented("list_conditional_access_policies").response.body["value"][0]
+    body = documented("create_conditional_access_policy").request.body
+    with client(server) as graph:
+        for name in ("First", "Second"):
+            assert (
+                graph.post("/identity/conditionalAccess/policies", json={**body, "displayName": name}).status_code
+                == 201
+            )
+        first = graph.get("/identity/conditionalAccess/policies").json()
+        second = graph.get(first["@odata.nextLink"]).json()
+
+    assert [policy["displayName"] for policy in first["value"] + second["value"]] == ["First", "Second"]
+    assert "@odata.nextLink" not in second
+    listed = first["value"][0]
+    assert set(listed) == set(example)
+    assert set(listed["conditions"]) == set(example["conditions"])
+
+
+def test_updating_a_policy_answers_204_and_keeps_what_the_patch_left_out(
+    graph: httpx.Client, server: SimulatorServer
+) -> None:
+    """conditionalaccesspolicy-update.md (beta): 204, properties left out keep their values."""
+    created = graph.post(
+        "/identity/conditionalAccess/policies", json=documented("create_conditional_access_policy").request.body
+    ).json()
+    path = f"/identity/conditionalAccess/policies/{created['id']}"
+    patched = graph.patch(path, json={"state": "enabledForReportingButNotEnforced"})
+    example = graph.patch(path, json=documented("update_conditional_access_policy").request.body)
+
+    assert (patched.status_code, patched.content, example.status_code) == (204, b"", 204)
+    policy = server.tenant.conditional_access_policies[created["id"]]
+    assert policy["state"] == "enabledForReportingButNotEnforced"
+    assert policy["conditions"]["signInRiskLevels"] == ["high", "medium", "low"]
+    assert policy["grantControls"]["builtInControls"] == ["mfa"]
+
+
+def test_updating_a_policy_that_is_not_there_is_graphs_404(graph: httpx.Client) -> None:
+    missing = graph.patch(
+        "/identity/conditionalAccess/policies/00000000-0000-0000-0000-000000000000", json={"state": "enabled"}
+    )
+    assert (missing.status_code, error_of(missing)["code"]) == (404, "Request_ResourceNotFound")
 
 
 # External ID: identitycontainer-post-identityproviders.md Example 4 (beta), the v1.0 authenticationEventsFlows pages

@@ -61,13 +61,29 @@ CONDITIONAL_ACCESS = Operation(
     "Policy.ReadWrite.ConditionalAccess",
     "Conditional Access Administrator",
 )
-"""conditionalaccessroot-post-policies.md asks for Policy.Read.All and Application.Read.All alongside this one."""
+"""conditionalaccessroot-post-policies.md asks for Policy.Read.All and Application.Read.All alongside this one
+(Application.ReadWrite.All, asked for the test app, covers the latter)."""
+CONDITIONAL_ACCESS_READ = Operation(
+    "find the Conditional Access policy requiring MFA", "Policy.Read.All", "Conditional Access Administrator"
+)
+"""conditionalaccessroot-list-policies.md (beta) names Policy.Read.All alone, least and most privileged."""
 
-ASKED_AT_SIGN_IN = (ORGANIZATION, POLICIES, KEY_SETS, PROVIDERS, USER_FLOWS, EVENT_LISTENERS, APPLICATIONS, GRANTS)
-"""The operations a plan runs today; the sign-in asks for these permissions and no others (least privilege)."""
-NOT_YET_ASKED = (AUTHENTICATION_METHODS, CONDITIONAL_ACCESS)
-"""The External ID MFA calls, which no plan makes yet: the sign-in asks for them once a step does."""
-ALL_OPERATIONS = ASKED_AT_SIGN_IN + NOT_YET_ASKED
+EXTERNAL_ID_MFA = (AUTHENTICATION_METHODS, CONDITIONAL_ACCESS_READ, CONDITIONAL_ACCESS)
+"""What the External ID path's MFA steps call (`[setup] mfa` email or sms)."""
+ASKED_AT_SIGN_IN = (
+    ORGANIZATION,
+    POLICIES,
+    KEY_SETS,
+    PROVIDERS,
+    USER_FLOWS,
+    EVENT_LISTENERS,
+    APPLICATIONS,
+    GRANTS,
+    *EXTERNAL_ID_MFA,
+)
+"""The operations some plan runs; the sign-in asks for these permissions and no others. The scopes are fixed before
+the path is chosen (the path screen comes after sign-in), so a B2C sign-in asks for the MFA ones too."""
+ALL_OPERATIONS = ASKED_AT_SIGN_IN
 """Every documented operation of the Graph layer (the README's permissions table)."""
 DELEGATED_PERMISSIONS = tuple(operation.permission for operation in ASKED_AT_SIGN_IN)
 """Every permission the tool asks for when it signs in as a person."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.contract.support import Answer, documented, graph_error
-from wizard.graph import GraphClient, OidcFederationSpec, OidcProviderSpec
+from wizard.graph import GraphClient, OidcFederationSpec, OidcProviderSpec, SecondFactor
 
 KEY_SET_ID = "B2C_1A_keyset1"
 """The id trustframework-post-keysets.md's example key set ends up with (the doc's GET and uploadSecret say {id})."""
@@ -60,6 +60,8 @@ EXTERNAL_FLOW_ID = "0313cc37-d421-421d-857b-87804d61e33e"
 """The External ID user flow of the authenticationEventsFlows examples."""
 FLOW_APP_ID = "63856651-13d9-4784-9abf-20758d509e19"
 """The appId the includeApplications examples link."""
+CONDITIONAL_ACCESS_POLICY_ID = "7359d0e0-d8a9-4afa-8a93-e23e099d7be8"
+"""A policy id to update (conditionalaccesspolicy-update.md's example keeps {id}): Example 1's created policy."""
 SIG = "sig"
 """The `use` the steps give a policy key; uploadSecret's example writes the placeholder "use-value"."""
 
@@ -154,7 +156,24 @@ INVOCATIONS: dict[str, Invocation] = {
         lambda graph: graph.update_oidc_provider(UPDATED_PROVIDER_ID, oidc_spec(), oidc_secret())
     ),
     "get_user_flow": Invocation(lambda graph: graph.user_flow(USER_FLOW_TO_READ)),
-    "update_email_authentication_method_configuration": Invocation(lambda graph: graph.enable_email_otp()),
+    "get_email_authentication_method_configuration": Invocation(
+        lambda graph: graph.authentication_method(SecondFactor.EMAIL)
+    ),
+    "get_sms_authentication_method_configuration": Invocation(
+        lambda graph: graph.authentication_method(SecondFactor.SMS)
+    ),
+    "update_email_authentication_method_configuration": Invocation(
+        lambda graph: graph.enable_authentication_method(SecondFactor.EMAIL, add_all_users=True)
+    ),
+    "update_sms_authentication_method_configuration": Invocation(
+        lambda graph: graph.enable_authentication_method(SecondFactor.SMS, add_all_users=True)
+    ),
+    "list_conditional_access_policies": Invocation(
+        lambda graph: graph.conditional_access_policies_named("SimplePolicy2")
+    ),
+    "update_conditional_access_policy": Invocation(
+        lambda graph: graph.update_mfa_policy(CONDITIONAL_ACCESS_POLICY_ID, SERVICE_PRINCIPAL_APP_ID, report_only=True)
+    ),
     "create_conditional_access_policy": Invocation(
         lambda graph: graph.create_mfa_policy("Asignio MFA", SERVICE_PRINCIPAL_APP_ID, report_only=False)
     ),

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from wizard.graph.applications import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPENID_SCOPE_ID, ApplicationCalls
-from wizard.graph.authentication_methods import AuthenticationMethodCalls
+from wizard.graph.authentication_methods import AuthenticationMethodCalls, SecondFactor
 from wizard.graph.conditional_access import ConditionalAccessCalls
 from wizard.graph.directory import DirectoryCalls
 from wizard.graph.external_id import ExternalIdCalls, OidcFederationSpec
@@ -25,6 +25,8 @@ from wizard.graph.identity import IdentityCalls, OidcProviderSpec
 from wizard.graph.models import (
     Application,
     AuthenticationEventsFlow,
+    AuthenticationMethodConfiguration,
+    ConditionalAccessPolicy,
     IdentityProvider,
     Key,
     KeySet,
@@ -48,6 +50,8 @@ __all__ = [
     "OPENID_SCOPE_ID",
     "Application",
     "AuthenticationEventsFlow",
+    "AuthenticationMethodConfiguration",
+    "ConditionalAccessPolicy",
     "GraphClient",
     "IdentityProvider",
     "Key",
@@ -56,6 +60,7 @@ __all__ = [
     "OidcProviderSpec",
     "Organization",
     "PermissionGrant",
+    "SecondFactor",
     "ServicePrincipal",
     "UserFlow",
     "progress_sink",

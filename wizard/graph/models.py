@@ -226,3 +226,71 @@ class PermissionGrant(GraphModel):
     @property
     def scopes(self) -> set[str]:
         return set(self.scope.split())
+
+
+def _empty_when_null(value: Any) -> Any:
+    return () if value is None else value
+
+
+class AuthenticationMethodTarget(GraphModel):
+    """An includeTargets entry (resources/authenticationmethodtarget.md): a group, or `all_users`."""
+
+    id: str
+    target_type: Text = Field(default="", alias="targetType")
+
+
+class AuthenticationMethodConfiguration(GraphModel):
+    """One method of the authentication methods policy (emailauthenticationmethodconfiguration-get.md,
+    smsauthenticationmethodconfiguration-get.md): whether it is on, and for whom."""
+
+    id: str
+    state: Text = ""
+    include_targets: Annotated[tuple[AuthenticationMethodTarget, ...], BeforeValidator(_empty_when_null)] = Field(
+        default=(), alias="includeTargets"
+    )
+    allow_external_id_to_use_email_otp: str | None = Field(default=None, alias="allowExternalIdToUseEmailOtp")
+    """Email only: default/enabled/disabled (resources/emailauthenticationmethodconfiguration.md)."""
+
+    @property
+    def enabled(self) -> bool:
+        return same_text(self.state, "enabled")
+
+    def targets(self, target_id: str) -> bool:
+        return any(target.id.casefold() == target_id.casefold() for target in self.include_targets)
+
+
+class ConditionalAccessApplications(GraphModel):
+    include_applications: Annotated[tuple[str, ...], BeforeValidator(_empty_when_null)] = Field(
+        default=(), alias="includeApplications"
+    )
+
+
+class ConditionalAccessConditions(GraphModel):
+    applications: ConditionalAccessApplications | None = None
+
+
+class ConditionalAccessGrantControls(GraphModel):
+    built_in_controls: Annotated[tuple[str, ...], BeforeValidator(_empty_when_null)] = Field(
+        default=(), alias="builtInControls"
+    )
+
+
+class ConditionalAccessPolicy(GraphModel):
+    """A conditionalAccessPolicy as listed (conditionalaccessroot-list-policies.md): its state is `enabled`,
+    `disabled` or `enabledForReportingButNotEnforced`; conditions and grantControls may be null."""
+
+    id: str
+    display_name: Text = Field(default="", alias="displayName")
+    state: Text = ""
+    conditions: ConditionalAccessConditions | None = None
+    grant_controls: ConditionalAccessGrantControls | None = Field(default=None, alias="grantControls")
+
+    @property
+    def included_applications(self) -> tuple[str, ...]:
+        applications = self.conditions.applications if self.conditions is not None else None
+        return applications.include_applications if applications is not None else ()
+
+    @property
+    def requires_mfa(self) -> bool:
+        controls = self.grant_controls.built_in_controls if self.grant_controls is not None else ()
+        return any(same_text(control, "mfa") for control in controls)

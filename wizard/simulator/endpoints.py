@@ -56,6 +56,30 @@ B2C_NOT_FOUND = "AADB2C90073"
 threads and tools show it for a missing key container, and it is the missing-base-policy upload text. Its HTTP
 status is not documented: answered as 404 here (tests/contract/REPORT.md section 4)."""
 MASKED_SECRET = "******"
+METHOD_CONFIGURATIONS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations"
+CONDITIONAL_ACCESS_POLICIES = "/identity/conditionalAccess/policies"
+POLICY_STATES = {"enabled", "disabled", "enabledForReportingButNotEnforced"}
+"""resources/conditionalaccesspolicy.md (beta): the conditionalAccessPolicyState values."""
+METHOD_DEFAULTS: dict[str, dict[str, Any]] = {
+    "email": {
+        "@odata.type": ODATA_PREFIX + "emailAuthenticationMethodConfiguration",
+        "id": "Email",
+        "state": "enabled",
+        "allowExternalIdToUseEmailOtp": "default",
+        "includeTargets": [],
+        "excludeTargets": [],
+    },
+    "sms": {
+        "@odata.type": ODATA_PREFIX + "smsAuthenticationMethodConfiguration",
+        "id": "Sms",
+        "state": "disabled",
+        "includeTargets": [],
+        "excludeTargets": [],
+    },
+}
+"""A new tenant's configurations: email as emailauthenticationmethodconfiguration-get.md's example answers it (on,
+targeting nobody); SMS off and targeting nobody, since it is a paid add-on in External ID (the get example shows one
+turned on; a new tenant's own values are not documented)."""
 """How identity provider secrets read back in the list and get examples."""
 CREATE_IF_MISSING = "create-if-missing"
 ALREADY_ATTACHED = (
@@ -309,6 +333,7 @@ class GraphEndpoints:
         apps, grants = "Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"
         methods, conditional_access = "Policy.ReadWrite.AuthenticationMethod", "Policy.ReadWrite.ConditionalAccess"
         listeners = "EventListener.ReadWrite.All"
+        policy_read = "Policy.Read.All"
         segment = r"([^/]+)"
         flow = rf"/identity/authenticationEventsFlows/{segment}"
         flow_providers = (
@@ -372,13 +397,16 @@ class GraphEndpoints:
             ("GET", f"/oauth2PermissionGrants/{segment}", self.get_grant, grants),
             ("PATCH", f"/oauth2PermissionGrants/{segment}", self.update_grant, grants),
             ("DELETE", f"/oauth2PermissionGrants/{segment}", self.delete_grant, grants),
+            ("GET", f"{METHOD_CONFIGURATIONS}/(email|sms)", self.get_method_configuration, methods),
+            ("PATCH", f"{METHOD_CONFIGURATIONS}/(email|sms)", self.update_method_configuration, methods),
+            ("GET", CONDITIONAL_ACCESS_POLICIES, self.list_conditional_access_policies, policy_read),
+            ("POST", CONDITIONAL_ACCESS_POLICIES, self.create_conditional_access_policy, conditional_access),
             (
                 "PATCH",
-                "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email",
-                self.update_email_configuration,
-                methods,
+                f"{CONDITIONAL_ACCESS_POLICIES}/{segment}",
+                self.update_conditional_access_policy,
+                conditional_access,
             ),
-            ("POST", "/identity/conditionalAccess/policies", self.create_conditional_access_policy, conditional_access),
             ("GET", "/identity/authenticationEventsFlows", self.list_flows, listeners),
             ("POST", "/identity/authenticationEventsFlows", self.create_flow, listeners),
             ("GET", flow, self.get_flow, listeners),
@@ -1029,19 +1057,54 @@ class GraphEndpoints:
         del self.tenant.permission_grants[match.group(1)]
         return GraphResponse(204)
 
-    def update_email_configuration(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        """emailauthenticationmethodconfiguration-update.md: `@odata.type` must be in the body, properties left out
-        keep their values, 204 without a body. The page names no error code for a missing type or a bad state, so
-        the simulator answers Graph's generic 400 BadRequest for both."""
+    def _method_configuration(self, method: str) -> dict[str, Any]:
+        """The configuration as Graph shows it: the defaults with what PATCHes changed on top."""
+        stored = self.tenant.authentication_methods.get(method, {})
+        return {**METHOD_DEFAULTS[method], **stored}
+
+    def get_method_configuration(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """emailauthenticationmethodconfiguration-get.md, smsauthenticationmethodconfiguration-get.md: 200 with the
+        configuration, `@odata.context` first as in the examples."""
+        method = match.group(1).lower()
+        context = "https://graph.microsoft.com/beta/$metadata#authenticationMethodConfigurations/$entity"
+        return json_response(200, {"@odata.context": context, **self._method_configuration(method)})
+
+    def update_method_configuration(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """emailauthenticationmethodconfiguration-update.md, smsauthenticationmethodconfiguration-update.md:
+        `@odata.type` must be in the body, properties left out keep their values, 204 without a body. The pages name
+        no error code for a missing type or a bad state, so the simulator answers Graph's generic 400 BadRequest."""
+        method = match.group(1).lower()
         body = request.json()
-        if self._odata_type(body.get("@odata.type")) != "#microsoft.graph.emailAuthenticationMethodConfiguration":
-            raise GraphError(
-                400, "BadRequest", "The @odata.type of an emailAuthenticationMethodConfiguration is required."
-            )
+        expected = METHOD_DEFAULTS[method]["@odata.type"]
+        if self._odata_type(body.get("@odata.type")) != expected:
+            raise GraphError(400, "BadRequest", f"The @odata.type {expected} is required in the body.")
         if body.get("state", "enabled") not in {"enabled", "disabled"}:
             raise GraphError(400, "BadRequest", "The state of an authentication method is 'enabled' or 'disabled'.")
-        configuration = self.tenant.authentication_methods.setdefault("email", {"id": "Email"})
-        configuration.update({key: value for key, value in body.items() if key != "@odata.type"})
+        if method == "sms" and "allowExternalIdToUseEmailOtp" in body:
+            raise GraphError(400, "BadRequest", "Invalid property 'allowExternalIdToUseEmailOtp' for an sms method.")
+        configuration = self.tenant.authentication_methods.setdefault(method, {})
+        configuration.update({key: value for key, value in body.items() if key not in ("@odata.type", "id")})
+        return GraphResponse(204)
+
+    def list_conditional_access_policies(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """conditionalaccessroot-list-policies.md (beta): the policies, their conditions with `devices` null beside
+        the create answer's keys (the list example shows it); new ones hidden while they replicate."""
+        listed = []
+        for policy in self._visible(self.tenant.conditional_access_policies.values()):
+            shown = {key: value for key, value in policy.items() if key != "@odata.context"}
+            shown["conditions"] = {**shown["conditions"], "devices": shown["conditions"].get("devices")}
+            listed.append(shown)
+        return self._page(request, listed)
+
+    def update_conditional_access_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """conditionalaccesspolicy-update.md (beta): 204; properties left out keep their values (nested objects
+        merge). A policy that is not there is 404 (the page names no code: Graph's not-found code is used)."""
+        policy = self._object(self.tenant.conditional_access_policies, "conditionalAccessPolicy", match.group(1))
+        body = request.json()
+        if "state" in body and body["state"] not in POLICY_STATES:
+            raise GraphError(400, "BadRequest", f"Invalid value '{body['state']}' for the policy's state.")
+        merge(policy, {key: value for key, value in body.items() if key not in ("id", "@odata.context")})
+        policy["modifiedDateTime"] = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
         return GraphResponse(204)
 
     def create_conditional_access_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
@@ -1049,7 +1112,7 @@ class GraphEndpoints:
         modifiedDateTime, sessionControls and platforms null (Example 1's answer)."""
         body = request.json()
         state = body.get("state")
-        if not body.get("displayName") or state not in {"enabled", "disabled", "enabledForReportingButNotEnforced"}:
+        if not body.get("displayName") or state not in POLICY_STATES:
             raise GraphError(400, "BadRequest", "A Conditional Access policy needs a displayName and a valid state.")
         conditions = body.get("conditions") or {}
         applications = conditions.get("applications") or {}
@@ -1057,7 +1120,7 @@ class GraphEndpoints:
         grant = body.get("grantControls") or {}
         policy_id = new_id()
         policy = {
-            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#conditionalAccess/policies/$entity",
+            "@odata.context": "https://graph.microsoft.com/beta/$metadata#conditionalAccess/policies/$entity",
             "id": policy_id,
             "displayName": body["displayName"],
             "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime()),
@@ -1068,6 +1131,7 @@ class GraphEndpoints:
                 "signInRiskLevels": list(conditions.get("signInRiskLevels", [])),
                 "clientAppTypes": list(conditions.get("clientAppTypes", [])),
                 "platforms": conditions.get("platforms"),
+                "deviceStates": conditions.get("deviceStates"),
                 "applications": {
                     name: list(applications.get(name, []))
                     for name in ("includeApplications", "excludeApplications", "includeUserActions")
@@ -1092,8 +1156,8 @@ class GraphEndpoints:
                 "termsOfUse": list(grant.get("termsOfUse", [])),
             },
         }
-        self.tenant.conditional_access_policies[policy_id] = policy
-        return json_response(201, policy)
+        self.tenant.conditional_access_policies[policy_id] = self._stamped(policy)
+        return json_response(201, public(policy))
 
     # External ID user flows (authenticationEventsFlows)
 

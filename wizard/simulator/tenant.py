@@ -64,7 +64,8 @@ class SimulatedTenant:
     service_principals: dict[str, dict[str, Any]] = field(default_factory=dict)
     permission_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     authentication_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """The authentication methods policy's configurations the API changed, by id (`email`), as PATCHed."""
+    """What PATCHes changed in the authentication methods policy, by configuration (`email`, `sms`); the rest of
+    each is its default (simulator.endpoints.METHOD_DEFAULTS)."""
     conditional_access_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Conditional Access policies by id, as Graph answers them."""
     authentication_events_flows: dict[str, dict[str, Any]] = field(default_factory=dict)

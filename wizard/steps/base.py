@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from wizard.answers import Answers, Pivot
+from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
 from wizard.permissions import (
     APPLICATIONS,
     EVENT_LISTENERS,
+    EXTERNAL_ID_MFA,
     GRANTS,
     KEY_SETS,
     POLICIES,
@@ -56,6 +57,18 @@ PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
     Pivot.USER_FLOW: tuple(operation.permission for operation in (PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)),
     Pivot.EXTERNAL_ID: tuple(operation.permission for operation in (PROVIDERS, EVENT_LISTENERS, APPLICATIONS, GRANTS)),
 }
+EXTERNAL_ID_MFA_PERMISSIONS = tuple(operation.permission for operation in EXTERNAL_ID_MFA)
+
+
+def permissions_for(answers: Answers) -> tuple[str, ...]:
+    """What the answers' run needs the token to carry: the path's permissions, and on the External ID path with MFA
+    on, those of the authentication methods policy and Conditional Access (an MFA-off run is not asked for them)."""
+    required = PERMISSIONS_FOR_PIVOT[answers.setup.pivot]
+    if answers.setup.pivot is Pivot.EXTERNAL_ID and answers.setup.mfa is not Mfa.OFF:
+        required += EXTERNAL_ID_MFA_PERMISSIONS
+    return required
+
+
 PERMISSIONS_FOR_EVERY_PATH = tuple(
     permission
     for permission in PERMISSIONS_FOR_PIVOT[Pivot.CUSTOM_POLICY]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wizard.answers import Mfa
 from wizard.discovery import federation_blockers, fetch_discovery
-from wizard.errors import BadInputError, ExitCode, SetupError, TenantNotReadyError
+from wizard.errors import ExitCode, SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
+from wizard.steps.external_id_mfa import external_id_mfa_steps
 from wizard.steps.preflight import Preflight
 from wizard.steps.test_app import TestApplication
 
@@ -46,14 +46,8 @@ LINK_STEP = "test-app-flow-link"
 
 
 def external_id_steps(answers: Answers) -> tuple[Step, ...]:
-    """The ordered steps for an external tenant: the reads first, every write after both. MFA on this path (the
-    authentication methods policy and Conditional Access) is not part of the plan yet, so it is refused rather than
-    left out in silence."""
-    if answers.setup.mfa is not Mfa.OFF:
-        raise BadInputError(
-            f"mfa = {answers.setup.mfa.value!r} on the external-id path cannot run yet: its MFA steps are not written",
-            'set [setup] mfa = "off" for now (turn on MFA in the Entra admin center afterwards)',
-        )
+    """The ordered steps for an external tenant: the reads first, every write after both, and the MFA steps the
+    answers ask for (wizard.steps.external_id_mfa) once the test app exists."""
     reads = ("preflight", DISCOVERY_STEP)
     return (
         DiscoveryCheck(),
@@ -62,6 +56,7 @@ def external_id_steps(answers: Answers) -> tuple[Step, ...]:
         SignUpFlow(),
         TestApplication(after=reads),
         LinkTestApp(),
+        *external_id_mfa_steps(answers),
     )
 
 

@@ -15,10 +15,10 @@ from wizard.permissions import (
 from wizard.steps.base import (
     B2C_TENANT_TYPE,
     EXTERNAL_ID_TENANT_TYPE,
-    PERMISSIONS_FOR_PIVOT,
     Finding,
     Step,
     StepContext,
+    permissions_for,
 )
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class Preflight(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         organization = await verify_tenant(
-            ctx.graph, ctx.answers.tenant, PERMISSIONS_FOR_PIVOT[ctx.answers.setup.pivot], ctx.answers.setup.pivot
+            ctx.graph, ctx.answers.tenant, permissions_for(ctx.answers), ctx.answers.setup.pivot
         )
         ctx.facts.organization = organization
         who = ctx.graph.signed_in_as()
