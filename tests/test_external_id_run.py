@@ -23,8 +23,10 @@ from tests.test_headless_run import (
     point_at,
     run,
 )
+from wizard.cli import main
+from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
-from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer, DocumentKind
 
 CLEAN_RUN_WRITES = 6
@@ -292,3 +294,40 @@ def test_with_mfa_the_same_run_turns_the_method_on_and_requires_it_for_the_linke
     simulator.reset_log()
     assert run(path) == 0
     assert simulator.writes == 0
+
+
+def test_plan_lists_the_discovery_check_first_and_writes_nothing(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(tmp_path, discovery.url)
+    assert main(["plan", str(answers)]) == ExitCode.CHANGES_PENDING
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert lines[0] == "= discovery: already in the tenant"
+    assert [line.split(":")[0] for line in lines[2:]] == [
+        "+ oidc-provider",
+        "+ sign-up-flow",
+        "+ test-app",
+        "+ test-app-flow-link",
+    ]
+    assert simulator.writes == 0
+
+
+def test_plan_with_a_document_external_id_refuses_names_the_field_and_writes_nothing(
+    simulator: SimulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with DiscoveryServer("basic-only") as bad:
+        main(["plan", str(write_answers(tmp_path, bad.url))])
+    assert "offers client_secret_basic" in capsys.readouterr().out
+    assert simulator.writes == 0
+
+
+def test_a_token_without_the_user_flow_permission_stops_at_the_preflight_with_exit_4_and_no_writes(
+    discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    granted = ALL_PERMISSIONS - {"EventListener.ReadWrite.All"}
+    with SimulatorServer(external_tenant(), permissions=granted) as server:
+        point_at(server, monkeypatch)
+        assert run(write_answers(tmp_path, discovery.url)) == ExitCode.PERMISSION
+        assert server.writes == 0
+    output = capsys.readouterr()
+    assert "EventListener.ReadWrite.All" in output.out + output.err
