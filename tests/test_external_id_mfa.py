@@ -154,11 +154,13 @@ async def test_a_report_only_policy_is_switched_to_enforced_when_the_answer_chan
     server.reset_log()
     await run_plan(server, external_answers("email", report_only=True))
     assert server.writes == 0
+    policy["conditions"]["users"]["excludeUsers"] = ["a break-glass account's id"]
 
     events = await run_plan(server, external_answers("email", report_only=False))
 
     [policy_after] = policies(server)
     assert (policy_after["id"], policy_after["state"]) == (policy["id"], "enabled")
+    assert policy_after["conditions"]["users"]["excludeUsers"] == ["a break-glass account's id"]
     assert [record.method for record in server.log if record.is_write] == ["PATCH"]
     [done] = [event.summary for event in events if isinstance(event, StepDone) and event.step == "mfa-policy"]
     assert "updated" in done

@@ -172,7 +172,9 @@ INVOCATIONS: dict[str, Invocation] = {
         lambda graph: graph.conditional_access_policies_named("SimplePolicy2")
     ),
     "update_conditional_access_policy": Invocation(
-        lambda graph: graph.update_mfa_policy(CONDITIONAL_ACCESS_POLICY_ID, SERVICE_PRINCIPAL_APP_ID, report_only=True)
+        lambda graph: graph.update_mfa_policy(
+            CONDITIONAL_ACCESS_POLICY_ID, state="enabled", app_id=SERVICE_PRINCIPAL_APP_ID, grant_mfa=True
+        )
     ),
     "create_conditional_access_policy": Invocation(
         lambda graph: graph.create_mfa_policy("Asignio MFA", SERVICE_PRINCIPAL_APP_ID, report_only=False)

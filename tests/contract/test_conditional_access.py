@@ -66,23 +66,26 @@ async def test_finding_the_policy_lists_the_policies_and_matches_the_display_nam
 
 
 @replays("update_conditional_access_policy")
-async def test_updating_the_policy_patches_its_state_app_and_grant_by_id(
+async def test_updating_the_policy_patches_only_what_differs_by_id(
     graph_server: LoopbackGraph, graph: GraphClient
 ) -> None:
     """conditionalaccesspolicy-update.md (beta): PATCH /identity/conditionalAccess/policies/{id} with the fields to
-    change (the example changes conditions only); 204. The client sends state, conditions and grantControls, keys
-    of the create example, and no displayName (it is not changing)."""
+    change (the example sends conditions with one key only); 204. The client sends state, conditions.applications
+    and grantControls, keys of the create example, and no displayName or users (the operator's to keep)."""
     doc = documented("update_conditional_access_policy")
-    graph_server.queue(Answer.of(doc))
+    graph_server.queue(Answer.of(doc), Answer.of(doc))
 
-    await graph.update_mfa_policy(CONDITIONAL_ACCESS_POLICY_ID, TEST_APP_ID, report_only=False)
+    await graph.update_mfa_policy(CONDITIONAL_ACCESS_POLICY_ID, state="enabled", app_id=TEST_APP_ID, grant_mfa=True)
+    await graph.update_mfa_policy(CONDITIONAL_ACCESS_POLICY_ID, state="enabledForReportingButNotEnforced")
 
-    [request] = graph_server.requests
-    assert_documented_request(request, doc, documented_path(doc, {"id": CONDITIONAL_ACCESS_POLICY_ID}))
-    sent = request.json()
+    [everything, state_only] = graph_server.requests
+    assert_documented_request(everything, doc, documented_path(doc, {"id": CONDITIONAL_ACCESS_POLICY_ID}))
+    sent = everything.json()
     create = documented("create_conditional_access_policy")
     assert_body_keys(sent, {}, known_from=[doc.request.body, create.request.body, create.response.body])
-    assert sent["state"] == "enabled"
-    assert sent["conditions"]["applications"] == {"includeApplications": [TEST_APP_ID]}
-    assert sent["grantControls"]["builtInControls"] == ["mfa"]
-    assert "displayName" not in sent
+    assert sent == {
+        "state": "enabled",
+        "conditions": {"applications": {"includeApplications": [TEST_APP_ID]}},
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+    }
+    assert state_only.json() == {"state": "enabledForReportingButNotEnforced"}

@@ -58,10 +58,19 @@ class ConditionalAccessCalls(GraphResource):
             raise unexpected_shape(CONDITIONAL_ACCESS, "POST", f"/{POLICIES_PATH}", "the new policy has no id")
         return policy_id
 
-    async def update_mfa_policy(self, policy_id: str, app_id: str, *, report_only: bool) -> None:
-        """Sets the policy's state, its app and its grant to what the answers ask; a PATCH of the same values
-        changes nothing, so a repeat is safe."""
-        body = mfa_policy_body("", app_id, report_only=report_only)
-        del body["displayName"]
+    async def update_mfa_policy(
+        self, policy_id: str, *, state: str | None = None, app_id: str | None = None, grant_mfa: bool = False
+    ) -> None:
+        """Changes only what differs from the answers: the state, the app (the policy's only one), the MFA grant.
+        Everything else the operator set (a break-glass exclusion, say) stays, as the update page says of properties
+        left out; conditions are sent with only `applications`, as its example sends only signInRiskLevels. A
+        PATCH of the same values changes nothing, so a repeat is safe."""
+        body: dict[str, Any] = {}
+        if state is not None:
+            body["state"] = state
+        if app_id is not None:
+            body["conditions"] = {"applications": {"includeApplications": [app_id]}}
+        if grant_mfa:
+            body["grantControls"] = {"operator": "OR", "builtInControls": ["mfa"]}
         path = f"{POLICIES_PATH}/{path_segment(policy_id)}"
         await self._graph.call(CONDITIONAL_ACCESS, "PATCH", path, json=body, idempotent=True)

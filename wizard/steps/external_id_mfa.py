@@ -156,8 +156,14 @@ class MfaPolicy(Step):
             ctx.intend(self.id, ())
             policy_id = await ctx.graph.create_mfa_policy(name, app_id, report_only=report_only)
             return Finding(True, f"{name} created ({mode})", {"policy": policy_id, "app_id": app_id})
+        wanted_state = policy_state(report_only=report_only)
         progress(f"setting {name} to require MFA for {app_id} ({mode})")
-        await ctx.graph.update_mfa_policy(policy.id, app_id, report_only=report_only)
+        await ctx.graph.update_mfa_policy(
+            policy.id,
+            state=None if same_text(policy.state, wanted_state) else wanted_state,
+            app_id=None if app_id in policy.included_applications else app_id,
+            grant_mfa=not policy.requires_mfa,
+        )
         return Finding(True, f"{name} updated ({mode})", {"policy": policy.id, "app_id": app_id})
 
 
