@@ -224,6 +224,7 @@ INVOCATIONS: dict[str, Invocation] = {
     ),
     "create_sign_up_flow": Invocation(lambda graph: graph.create_sign_up_flow("Woodgrove", ["EmailPassword-OAUTH"])),
     "list_sign_up_flows": Invocation(lambda graph: graph.sign_up_flows()),
+    "list_identity_providers_external_tenant": Invocation(lambda graph: graph.identity_providers()),
     "list_sign_up_flow_identity_providers": Invocation(lambda graph: graph.flow_provider_ids(EXTERNAL_FLOW_ID)),
     "add_sign_up_flow_identity_provider": Invocation(
         lambda graph: graph.add_flow_provider(EXTERNAL_FLOW_ID, "Google-OAUTH")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.contract.examples import (
     EXTERNAL_FLOW_ID,
     FLOW_APP_ID,
@@ -21,7 +23,11 @@ from tests.contract.support import (
     odata_type_name,
     replays,
 )
+from wizard.answers import parse_answers
+from wizard.errors import ServiceError
 from wizard.graph import GraphClient
+from wizard.steps.base import StepContext
+from wizard.steps.external_id import FederatedProvider
 
 OIDC_FEDERATION_KEYS = {
     "@odata.type": "#microsoft.graph.oidcIdentityProvider",
@@ -176,3 +182,59 @@ async def test_the_test_app_is_linked_with_the_documented_body(graph_server: Loo
     [request] = graph_server.requests
     assert_documented_request(request, doc, documented_path(doc))
     assert request.json() == doc.request.body
+
+
+@replays("list_identity_providers_external_tenant")
+async def test_an_external_tenants_providers_parse_the_custom_one_without_an_id_among_the_built_in_ones(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """identitycontainer-list-identityproviders.md Example 3: built-in providers beside the custom OpenID Connect
+    one, which the example shows without an id and with its type spelt OidcIdentityProvider: all parse."""
+    doc = documented("list_identity_providers_external_tenant")
+    graph_server.queue(Answer.of(doc))
+
+    providers = await graph.identity_providers()
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc))
+    assert [provider.id for provider in providers] == [item.get("id", "") for item in doc.response.body["value"]]
+    custom = providers[-1]
+    assert (custom.id, lower_type(custom.kind)) == ("", "oidcidentityprovider")
+    listed = doc.response.body["value"][-1]
+    assert (custom.issuer, custom.well_known_endpoint, custom.scope) == (
+        listed["issuer"],
+        listed["wellKnownEndpoint"],
+        listed["scope"],
+    )
+    assert custom.inbound_claim_mapping == listed["inboundClaimMapping"]
+
+
+@replays("list_identity_providers_external_tenant")
+async def test_the_provider_step_stops_with_a_sentence_when_graph_lists_the_provider_without_an_id(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """A provider the flow cannot be told about (no id, as Example 3 shows one) is a resumable stop, never a
+    second provider of the same name."""
+    doc = documented("list_identity_providers_external_tenant")
+    graph_server.queue(Answer.of(doc))
+    answers = parse_answers(
+        {
+            "tenant": {"name": "contoso"},
+            "asignio": {"client_id": doc.response.body["value"][-1]["clientId"], "display_name": "B2C Test"},
+            "setup": {"pivot": "external-id"},
+        }
+    )
+    context = StepContext(
+        answers=answers,
+        graph=graph,
+        secret=lambda: "unused",
+        back_up=lambda name, content: None,
+        confirmed=lambda step_id: False,
+        intend=lambda step_id, held: None,
+        intent_known=lambda step_id: None,
+        claim_age=lambda step_id: None,
+    )
+
+    with pytest.raises(ServiceError, match="Graph lists the identity provider B2C Test without its id"):
+        await FederatedProvider().check(context)
+    assert [request.method for request in graph_server.requests] == ["GET"]

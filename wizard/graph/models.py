@@ -142,9 +142,11 @@ class ClaimsMapping(GraphModel):
 
 
 class IdentityProvider(GraphModel):
-    """An identityProviderBase or one of its subtypes, as listed by /identity/identityProviders."""
+    """An identityProviderBase or one of its subtypes, as listed by /identity/identityProviders. The external-tenant
+    example of identitycontainer-list-identityproviders.md shows its custom OpenID Connect provider without an id, so
+    an id may be missing ("")."""
 
-    id: str
+    id: Text = ""
     display_name: Text = Field(default="", alias="displayName")
     kind: OdataKind = Field(default="", alias="@odata.type")
     client_id: str | None = Field(default=None, alias="clientId")

@@ -656,8 +656,18 @@ class GraphEndpoints:
                 raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'responseType'.")
 
     def list_providers(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """An external tenant lists its built-in providers too, and its custom OpenID Connect ones as the list page's
+        external-tenant example spells them."""
         providers = self._visible(self.tenant.identity_providers.values())
-        return self._page(request, [self._shown_provider(provider) for provider in providers])
+        if not external_id.is_external_tenant(self.tenant):
+            return self._page(request, [self._shown_provider(provider) for provider in providers])
+        shown = [
+            external_id.listed_oidc_federation(provider)
+            if external_id.is_oidc_federation(provider)
+            else self._shown_provider(provider)
+            for provider in providers
+        ]
+        return self._page(request, [*external_id.BUILT_IN_PROVIDERS.values(), *shown])
 
     def create_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         body = request.json()

@@ -46,15 +46,26 @@ MASKED = "*****"
 """How Example 4's answer shows the client secret."""
 EXTERNAL_TENANT_TYPE = "CIAM"
 BUILT_IN_PROVIDERS = {
-    "EmailPassword-OAUTH": {
+    provider_id: {
         "@odata.type": ODATA_PREFIX + "builtInIdentityProvider",
-        "id": "EmailPassword-OAUTH",
-        "displayName": "Email with password",
-        "identityProviderType": "EmailPassword",
+        "id": provider_id,
+        "displayName": display_name,
+        "identityProviderType": provider_type,
         "state": None,
     }
+    for provider_id, display_name, provider_type in (
+        ("AADSignup-OAUTH", "Azure Active Directory Sign up", "AADSignup"),
+        ("EmailOtpSignup-OAUTH", "Email One Time Passcode", "EmailOTP"),
+        ("EmailPassword-OAUTH", "Email with password", "EmailPassword"),
+    )
 }
-"""The built-in provider the list pages show (identitycontainer-list-authenticationeventsflows.md)."""
+"""An external tenant's built-in providers, as identitycontainer-list-identityproviders.md Example 3 lists them."""
+LISTED_TYPE = ODATA_PREFIX + "OidcIdentityProvider"
+LISTED_AUTHENTICATION_TYPE = ODATA_PREFIX + "OIDCClientSecretAuthentication"
+LISTED_MASK = "***********"
+"""How Example 3 of the list page spells a custom OpenID Connect provider and masks its secret."""
+
+
 PROVIDER_REFERENCE = re.compile(r"/identityProviders/([^/]+)/?$", re.IGNORECASE)
 """The add-provider doc's @odata.id is `…/beta/identityProviders/{id}`; `…/identity/identityProviders/{id}` too."""
 V1_METADATA = "https://graph.microsoft.com/v1.0/$metadata"
@@ -69,9 +80,13 @@ def is_oidc_federation(body: dict[str, Any]) -> bool:
     return same_type(body.get("@odata.type"), OIDC_FEDERATION_TYPE)
 
 
+def is_external_tenant(tenant: SimulatedTenant) -> bool:
+    return tenant.tenant_type.replace(" ", "").lower() == EXTERNAL_TENANT_TYPE.lower()
+
+
 def check_oidc_federation(tenant: SimulatedTenant, provider: dict[str, Any], error: type[Exception]) -> None:
     """The create and update rules of an external tenant's custom OpenID Connect provider."""
-    if tenant.tenant_type.replace(" ", "").lower() != EXTERNAL_TENANT_TYPE.lower():
+    if not is_external_tenant(tenant):
         raise error(400, "Request_BadRequest", "The oidcIdentityProvider type is supported in external tenants only.")
     missing = [name for name in OIDC_FEDERATION_REQUIRED if not provider.get(name)]
     if missing:
@@ -99,6 +114,20 @@ def shown_oidc_federation(provider: dict[str, Any]) -> dict[str, Any]:
     shown = {key: value for key, value in provider.items() if not key.startswith("_")}
     shown["clientAuthentication"] = {**dict(provider.get("clientAuthentication") or {}), "clientSecret": MASKED}
     return shown
+
+
+def listed_oidc_federation(provider: dict[str, Any]) -> dict[str, Any]:
+    """A custom OpenID Connect provider in the tenant's provider list, spelt as the list page's Example 3 (which
+    also leaves out the id; the simulator keeps it, as a client cannot work without it)."""
+    shown = shown_oidc_federation(provider)
+    authentication = dict(shown["clientAuthentication"])
+    if same_type(authentication.get("@odata.type"), ODATA_PREFIX + "oidcClientSecretAuthentication"):
+        authentication["@odata.type"] = LISTED_AUTHENTICATION_TYPE
+    return {
+        **shown,
+        "@odata.type": LISTED_TYPE,
+        "clientAuthentication": {**authentication, "clientSecret": LISTED_MASK},
+    }
 
 
 def new_flow(body: dict[str, Any], provider_ids: list[str]) -> dict[str, Any]:

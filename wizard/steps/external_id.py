@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wizard.discovery import federation_blockers, fetch_discovery
-from wizard.errors import ExitCode, SetupError, TenantNotReadyError
+from wizard.errors import ExitCode, ServiceError, SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
 from wizard.steps.external_id_mfa import external_id_mfa_steps
@@ -153,6 +153,11 @@ class FederatedProvider(Step):
             raise TenantNotReadyError(
                 f"An identity provider named {name} exists but is a {provider.kind}, not a custom OpenID Connect one",
                 "set [asignio] display_name to a name no other provider uses, then run again",
+            )
+        if not provider.id:
+            raise ServiceError(
+                f"Graph lists the identity provider {name} without its id, so the user flow cannot be told to offer it",
+                "run again in a few minutes; if Graph still leaves the id out, report it with this run's log",
             )
         ctx.facts.provider = provider
         ids = {"provider": provider.id}
