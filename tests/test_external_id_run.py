@@ -17,6 +17,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.test_headless_run import (
     CLIENT_ID,
     KILL_TEST_LAG_SECONDS,
+    OTHER_CLIENT_ID,
     SECRET,
     KillCase,
     pipeline_environment,
@@ -331,3 +332,24 @@ def test_a_token_without_the_user_flow_permission_stops_at_the_preflight_with_ex
         assert server.writes == 0
     output = capsys.readouterr()
     assert "EventListener.ReadWrite.All" in output.out + output.err
+
+
+def test_a_changed_client_id_or_a_new_secret_updates_the_one_provider_in_place(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path
+) -> None:
+    assert run(write_answers(tmp_path, discovery.url)) == 0
+    [provider_id] = simulator.tenant.identity_providers
+
+    simulator.reset_log()
+    changed = write_answers(tmp_path, discovery.url)
+    changed.write_text(changed.read_text().replace(CLIENT_ID, OTHER_CLIENT_ID))
+    assert run(changed) == 0
+    assert [(record.method, record.path) for record in simulator.log if record.is_write] == [
+        ("PATCH", f"/identity/identityProviders/{provider_id}")
+    ]
+    assert simulator.tenant.identity_providers[provider_id]["clientId"] == OTHER_CLIENT_ID
+
+    simulator.reset_log()
+    assert run(changed, "--rotate-secret") == 0
+    assert [record.method for record in simulator.log if record.is_write] == ["PATCH"]
+    assert list(simulator.tenant.identity_providers) == [provider_id]
