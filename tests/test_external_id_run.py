@@ -193,6 +193,8 @@ def tenant_objects(tenant: SimulatedTenant) -> dict[str, int]:
         "grants": len(tenant.permission_grants),
         "app links": sum(len(flow["_apps"]) for flow in tenant.authentication_events_flows.values()),
         "providers offered": sum(len(flow["_providers"]) for flow in tenant.authentication_events_flows.values()),
+        "methods on": sum(1 for method in tenant.authentication_methods.values() if method.get("state") == "enabled"),
+        "conditional access policies": len(tenant.conditional_access_policies),
     }
 
 
@@ -204,6 +206,8 @@ EXPECTED = {
     "grants": 1,
     "app links": 1,
     "providers offered": 2,
+    "methods on": 0,
+    "conditional access policies": 0,
 }
 
 
@@ -221,21 +225,41 @@ def test_with_paging_and_replication_lag_a_run_finishes_and_an_immediate_rerun_w
         assert server.writes == 0
 
 
+def mfa_answers(folder: Path, metadata_url: str, mfa: str) -> Path:
+    path = folder / f"external-id-{mfa}.toml"
+    text = answers_text(metadata_url).replace('pivot = "external-id"', f'pivot = "external-id"\nmfa = "{mfa}"')
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def clean_run_writes(answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str, int]]:
+    """The writes of a clean run of `answers`, and what it leaves in the tenant, from a tenant and state of its own."""
+    with SimulatorServer(external_tenant()) as server:
+        point_at(server, monkeypatch)
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-clean"))
+        assert run(answers) == 0
+        return server.writes, tenant_objects(server.tenant)
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("mfa", ["off", "email"])
 def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
-    discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mfa: str
 ) -> None:
     """kill -9 right after each write Graph answered (before the tool could record it), then run again at once,
     against an external tenant that pages every list and hides each new object for longer than the tool takes to
-    start: the re-run waits for what it cannot see yet instead of making it twice."""
-    answers = write_answers(tmp_path, discovery.url)
+    start: the re-run waits for what it cannot see yet instead of making it twice. With MFA the method and the
+    Conditional Access policy are writes too."""
+    answers = mfa_answers(tmp_path, discovery.url, mfa)
+    writes, expected = clean_run_writes(answers, tmp_path, monkeypatch)
+    assert writes == CLEAN_RUN_WRITES + (2 if mfa != "off" else 0)
     cases = [
         KillCase(
             n,
             SimulatorServer(external_tenant(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS).start(),
             tmp_path / f"state-after-write-{n}",
         )
-        for n in range(1, CLEAN_RUN_WRITES + 1)
+        for n in range(1, writes + 1)
     ]
     try:
         for case in cases:
@@ -261,7 +285,7 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
             point_at(case.server, monkeypatch)
             monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
             assert run(answers) == 0, f"killed after write {case.kill_after}"
-            assert tenant_objects(case.server.tenant) == EXPECTED, f"killed after write {case.kill_after}"
+            assert tenant_objects(case.server.tenant) == expected, f"killed after write {case.kill_after}"
             case.server.reset_log()
             assert run(answers) == 0
             assert case.server.writes == 0, f"killed after write {case.kill_after}"
@@ -278,10 +302,7 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
 def test_with_mfa_the_same_run_turns_the_method_on_and_requires_it_for_the_linked_test_app(
     simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path, mfa: str
 ) -> None:
-    path = tmp_path / "external-id-mfa.toml"
-    path.write_text(
-        answers_text(discovery.url).replace('pivot = "external-id"', f'pivot = "external-id"\nmfa = "{mfa}"')
-    )
+    path = mfa_answers(tmp_path, discovery.url, mfa)
     assert run(path) == 0
     tenant = simulator.tenant
     [app] = tenant.applications.values()
