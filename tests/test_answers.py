@@ -298,3 +298,32 @@ def test_an_unknown_starter_pack_is_refused_naming_the_choices(tmp_path: Path) -
         load_answers(write(tmp_path, MINIMAL + '[custom_policy]\nstarter_pack = "LocalAccounts"\n'))
     assert "custom_policy.starter_pack: 'LocalAccounts' is not a starter pack" in caught.value.what
     assert "SocialAndLocalAccountsWithMfa" in caught.value.what
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8123/.well-known/openid-configuration", "http://localhost/.well-known/openid-configuration"],
+)
+def test_the_metadata_url_may_be_plain_http_on_this_machine_only(url: str) -> None:
+    answers = parse_answers(
+        {
+            "tenant": {"name": "contoso"},
+            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444", "metadata_url": url},
+            "setup": {"pivot": "external-id"},
+        }
+    )
+    assert answers.asignio.metadata_url == url
+
+
+def test_a_plain_http_metadata_url_elsewhere_is_refused_naming_the_key() -> None:
+    with pytest.raises(BadInputError, match=r"asignio\.metadata_url: .* must be an https:// URL \(plain http://"):
+        parse_answers(
+            {
+                "tenant": {"name": "contoso"},
+                "asignio": {
+                    "client_id": "00001111-aaaa-2222-bbbb-3333cccc4444",
+                    "metadata_url": "http://authorization.asignio.com/.well-known/openid-configuration",
+                },
+                "setup": {"pivot": "external-id"},
+            }
+        )

@@ -60,7 +60,19 @@ def test_the_external_id_path_takes_mfa_off_only_for_now() -> None:
         parse_answers({"tenant": TENANT, "asignio": ASIGNIO, "setup": {"pivot": "external-id", "mfa": "phone"}})
 
 
-def test_the_external_id_plan_refuses_to_start_until_its_steps_exist() -> None:
+@pytest.mark.parametrize("mfa", ["email", "sms"])
+def test_the_external_id_plan_ends_with_the_mfa_steps_after_the_test_app_when_mfa_is_on(mfa: str) -> None:
+    answers = parse_answers({"tenant": TENANT, "asignio": ASIGNIO, "setup": {"pivot": "external-id", "mfa": mfa}})
+    ids = [step.id for step in build_plan(answers).steps]
+    assert ids[-2:] == ["mfa-method", "mfa-policy"]
+    assert ids.index("test-app") < ids.index("mfa-method")
+
+
+def test_the_external_id_plan_reads_the_discovery_document_and_the_tenant_before_any_write() -> None:
     answers = parse_answers({"tenant": TENANT, "asignio": ASIGNIO, "setup": {"pivot": "external-id"}})
-    with pytest.raises(BadInputError, match=r"The external-id path for contoso\.onmicrosoft\.com cannot run yet"):
-        build_plan(answers)
+    steps = build_plan(answers).steps
+    reads = [step.id for step in steps if not step.writes]
+    assert reads[:2] == ["discovery", "preflight"]
+    for step in steps:
+        if step.writes:
+            assert step.after, step.id

@@ -472,3 +472,74 @@ def test_updating_a_policy_that_is_not_there_is_graphs_404(graph: httpx.Client) 
         "/identity/conditionalAccess/policies/00000000-0000-0000-0000-000000000000", json={"state": "enabled"}
     )
     assert (missing.status_code, error_of(missing)["code"]) == (404, "Request_ResourceNotFound")
+
+
+# External ID: identitycontainer-post-identityproviders.md Example 4 (beta), the v1.0 authenticationEventsFlows pages
+
+
+@pytest.fixture
+def external(start_simulator: Start) -> Iterator[httpx.Client]:
+    with client(start_simulator(SimulatedTenant.seeded("contoso", tenant_type="CIAM"))) as running:
+        yield running
+
+
+def test_a_custom_oidc_provider_is_answered_like_example_4_with_the_secret_masked(external: httpx.Client) -> None:
+    doc = documented("create_oidc_federation_provider")
+    created = external.post("/identity/identityProviders", json=doc.request.body)
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body) == set(doc.response.body)
+    assert body["@odata.type"] == doc.response.body["@odata.type"]
+    assert body["clientAuthentication"] == doc.response.body["clientAuthentication"]
+    listed = external.get("/identity/identityProviders").json()["value"]
+    example = documented("list_identity_providers_external_tenant").response.body["value"]
+    assert listed[:3] == example[:3]
+    assert listed[3]["@odata.type"] == example[3]["@odata.type"]
+    assert listed[3]["clientAuthentication"] == example[3]["clientAuthentication"]
+    assert set(listed[3]) == set(example[3]) | {"id"}
+
+
+def test_a_b2c_tenant_refuses_a_custom_oidc_provider_of_an_external_tenant(graph: httpx.Client) -> None:
+    refused = graph.post("/identity/identityProviders", json=documented("create_oidc_federation_provider").request.body)
+    assert refused.status_code == 400
+    assert "external tenants only" in error_of(refused)["message"]
+
+
+def test_a_sign_up_flow_is_answered_like_example_1_and_listed_with_its_providers(external: httpx.Client) -> None:
+    doc = documented("create_sign_up_flow")
+    created = external.post("/identity/authenticationEventsFlows", json=doc.request.body)
+    assert created.status_code == 201
+    body = created.json()
+    assert set(doc.response.body) <= set(body)
+    assert body["onAuthenticationMethodLoadStart"] == doc.response.body["onAuthenticationMethodLoadStart"]
+    assert body["conditions"] == doc.response.body["conditions"]
+    listed = external.get("/identity/authenticationEventsFlows").json()["value"]
+    documented_flow = documented("list_sign_up_flows").response.body["value"][0]
+    assert set(listed[0]) >= set(documented_flow) - {"onUserCreateStart"}
+    providers = external.get(documented_path_of("list_sign_up_flow_identity_providers", body["id"])).json()["value"]
+    assert providers == [documented_flow["onAuthenticationMethodLoadStart"]["identityProviders"][0]]
+
+
+def documented_path_of(fixture: str, flow_id: str) -> str:
+    return documented(fixture).request.path.replace("{authenticationEventsFlow-id}", flow_id)
+
+
+def test_an_app_is_linked_to_one_flow_only_and_the_link_answers_like_the_doc(external: httpx.Client) -> None:
+    app = external.post("/applications", json={"displayName": "jwt.ms"}).json()
+    flow_ids = [
+        external.post(
+            "/identity/authenticationEventsFlows",
+            json={**documented("create_sign_up_flow").request.body, "displayName": name},
+        ).json()["id"]
+        for name in ("one", "two")
+    ]
+    link = documented("link_sign_up_flow_application")
+    body = {**link.request.body, "appId": app["appId"]}
+    linked = external.post(documented_path_of("link_sign_up_flow_application", flow_ids[0]), json=body)
+    assert linked.status_code == 201
+    assert set(linked.json()) == set(link.response.body)
+    listed = external.get(documented_path_of("list_sign_up_flow_applications", flow_ids[0])).json()["value"]
+    assert listed == [{"appId": app["appId"]}]
+    refused = external.post(documented_path_of("link_sign_up_flow_application", flow_ids[1]), json=body)
+    assert refused.status_code == 400
+    assert "one user flow only" in error_of(refused)["message"]

@@ -155,6 +155,24 @@ def _https_url(value: str) -> str:
     return value
 
 
+def _discovery_url(value: str) -> str:
+    """https, or plain http only to this machine (localhost, 127.0.0.1, [::1]): the tests and the demo serve a
+    discovery document there; anywhere else plain http would let the network rewrite the provider's endpoints."""
+    parts = urlsplit(value)
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    if parts.scheme.lower() == "http" and host in LOOPBACK_HOSTS and " " not in value:
+        return value
+    try:
+        return _https_url(value)
+    except ValueError:
+        raise ValueError(
+            f"{shown(value)} must be an https:// URL (plain http:// only for localhost, 127.0.0.1 or [::1])"
+        ) from None
+
+
 def _redirect_uri(value: str) -> str:
     """As Entra allows for a web app: https, or plain http only to this machine (localhost, 127.0.0.1, [::1])."""
     parts = urlsplit(value)
@@ -236,14 +254,14 @@ class AsignioAnswers(Strict):
     metadata_url: str = Field(
         default="https://authorization.asignio.com/.well-known/openid-configuration", max_length=URL_LIMIT
     )
-    """Asignio's OpenID Connect discovery document."""
+    """Asignio's OpenID Connect discovery document: https, or http to this machine only (a local test server)."""
     domain_hint: str = Field(default="https://asignio.com", max_length=NAME_LIMIT)
     """The domain hint the user-flow identity provider carries (as the seed article gives it): a domain name,
     optionally as an https:// URL."""
 
     _client_id = field_validator("client_id")(lambda cls, v: _guid(v))
     _secret_env = field_validator("secret_env")(lambda cls, v: _env_name(v))
-    _metadata_url = field_validator("metadata_url")(lambda cls, v: _https_url(v))
+    _metadata_url = field_validator("metadata_url")(lambda cls, v: _discovery_url(v))
 
     @field_validator("domain_hint")
     @classmethod

@@ -40,3 +40,35 @@ def federation_blockers(document: Mapping[str, Any]) -> list[str]:
 def _texts(value: object) -> list[str]:
     """The strings of a JSON array; anything else counts as empty."""
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+DISCOVERY_DEADLINE_SECONDS = 15.0
+"""How long the document may take to arrive: it is one small JSON file."""
+DISCOVERY_SIZE_LIMIT = 256 * 1024
+"""Discovery documents are a few kilobytes; anything far bigger is not one."""
+
+
+async def fetch_discovery(url: str) -> dict[str, Any]:
+    """The discovery document at `url`, parsed; an unreachable URL or an answer that is not a JSON object is a
+    resumable ServiceError (exit 6) naming the URL. Redirects are not followed: the answers name the document."""
+    import httpx
+
+    from wizard.errors import ServiceError
+
+    fix = "check [asignio] metadata_url and the network (a proxy, a firewall), then run again"
+    try:
+        async with httpx.AsyncClient(timeout=DISCOVERY_DEADLINE_SECONDS, follow_redirects=False) as client:
+            response = await client.get(url, headers={"Accept": "application/json"})
+    except httpx.HTTPError as error:
+        raise ServiceError(f"The discovery document {url} could not be read ({type(error).__name__})", fix) from None
+    if response.status_code != 200:
+        raise ServiceError(f"The discovery document {url} answered HTTP {response.status_code}", fix)
+    if len(response.content) > DISCOVERY_SIZE_LIMIT:
+        raise ServiceError(f"The discovery document {url} is larger than {DISCOVERY_SIZE_LIMIT} bytes", fix)
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise ServiceError(f"The discovery document {url} is not a JSON object", fix)
+    return document

@@ -89,6 +89,8 @@ class RunFinished:
     run_now_url: str | None
     created: tuple[str, ...] = field(default_factory=tuple)
     waiting: tuple[str, ...] = field(default_factory=tuple)
+    partner_redirect_uris: tuple[str, ...] = field(default_factory=tuple)
+    """Redirect URIs the operator must register at Asignio's partner site (the External ID path's federation)."""
 
 
 Event = StepStarted | StepProgress | StepDone | StepSkipped | StepWaiting | StepFailed | RunNotice | RunFinished

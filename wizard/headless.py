@@ -100,7 +100,7 @@ class EventPrinter:
                 return [f"  ✗ {step}: {error.what}", *fix]
             case RunNotice(message):
                 return [f"warning: {message}"]
-            case RunFinished(url, created, waiting):
+            case RunFinished(url, created, waiting, redirect_uris):
                 lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
                 if waiting:
                     confirm = " ".join(f"--confirm {step}" for step in waiting)
@@ -108,6 +108,9 @@ class EventPrinter:
                         f"Waiting for you in the portal: {', '.join(waiting)}. When they are done, run "
                         f"the same command again with {confirm}"
                     )
+                if redirect_uris:
+                    lines.append("Register these redirect URIs for the Asignio application at Asignio's partner site:")
+                    lines.extend(f"    {uri}" for uri in redirect_uris)
                 if url:
                     lines.append(f"Run now: {url}")
                 return lines

@@ -33,6 +33,10 @@ PROVIDERS = Operation(
     "manage identity providers", "IdentityProvider.ReadWrite.All", "External Identity Provider Administrator"
 )
 USER_FLOWS = Operation("manage user flows", "IdentityUserFlow.ReadWrite.All", "External ID User Flow Administrator")
+EVENT_LISTENERS = Operation(
+    "manage External ID user flows", "EventListener.ReadWrite.All", "External ID User Flow Administrator"
+)
+"""identitycontainer-post-authenticationeventsflows.md and the flow's provider and application pages (v1.0)."""
 APPLICATIONS = Operation(
     "manage app registrations",
     "Application.ReadWrite.All",
@@ -66,7 +70,17 @@ CONDITIONAL_ACCESS_READ = Operation(
 
 EXTERNAL_ID_MFA = (AUTHENTICATION_METHODS, CONDITIONAL_ACCESS_READ, CONDITIONAL_ACCESS)
 """What the External ID path's MFA steps call (`[setup] mfa` email or sms)."""
-ASKED_AT_SIGN_IN = (ORGANIZATION, POLICIES, KEY_SETS, PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS, *EXTERNAL_ID_MFA)
+ASKED_AT_SIGN_IN = (
+    ORGANIZATION,
+    POLICIES,
+    KEY_SETS,
+    PROVIDERS,
+    USER_FLOWS,
+    EVENT_LISTENERS,
+    APPLICATIONS,
+    GRANTS,
+    *EXTERNAL_ID_MFA,
+)
 """The operations some plan runs; the sign-in asks for these permissions and no others. The scopes are fixed before
 the path is chosen (the path screen comes after sign-in), so a B2C sign-in asks for the MFA ones too."""
 ALL_OPERATIONS = ASKED_AT_SIGN_IN

@@ -200,7 +200,9 @@ class Runner:
         self.state.run_now_url = url
         self.state.finished = not waiting and all(outcomes)
         self.store.save(self.state)
-        finished = RunFinished(url, created, waiting)
+        organization = self.context.facts.organization
+        redirect_uris = self.plan.partner_redirect_uris(organization.id if organization is not None else None)
+        finished = RunFinished(url, created, waiting, redirect_uris)
         emit(finished)
         return finished
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.contract.support import Answer, documented, graph_error
-from wizard.graph import GraphClient, OidcProviderSpec, SecondFactor
+from wizard.graph import GraphClient, OidcFederationSpec, OidcProviderSpec, SecondFactor
 
 KEY_SET_ID = "B2C_1A_keyset1"
 """The id trustframework-post-keysets.md's example key set ends up with (the doc's GET and uploadSecret say {id})."""
@@ -56,6 +56,10 @@ LISTED_GRANT_RESOURCE_ID = "1804a6f8-e623-4520-8f40-ba1b0c11c42d"
 GRANT_ID = "l5eW7x0ga0-WDOntXzHateQDNpSH5-lPk9HjD3Sarjk"
 UPDATED_SCOPE = "User.ReadBasic.All Group.ReadWrite.All"
 """oauth2permissiongrant-update.md's example grant id and scope."""
+EXTERNAL_FLOW_ID = "0313cc37-d421-421d-857b-87804d61e33e"
+"""The External ID user flow of the authenticationEventsFlows examples."""
+FLOW_APP_ID = "63856651-13d9-4784-9abf-20758d509e19"
+"""The appId the includeApplications examples link."""
 CONDITIONAL_ACCESS_POLICY_ID = "7359d0e0-d8a9-4afa-8a93-e23e099d7be8"
 """A policy id to update (conditionalaccesspolicy-update.md's example keeps {id}): Example 1's created policy."""
 SIG = "sig"
@@ -81,6 +85,27 @@ def oidc_spec(body: Mapping[str, Any] | None = None, **changes: Any) -> OidcProv
 
 def oidc_secret() -> str:
     return str(documented("create_oidc_identity_provider").request.body["clientSecret"])
+
+
+def federation_spec() -> OidcFederationSpec:
+    """The custom OpenID Connect provider of identitycontainer-post-identityproviders.md's Example 4, as a spec (the
+    claim mapping the tool sends: the example's first five)."""
+    example = documented("create_oidc_federation_provider").request.body
+    mapping = {
+        claim: example["inboundClaimMapping"][claim] for claim in ("sub", "name", "given_name", "family_name", "email")
+    }
+    return OidcFederationSpec(
+        display_name=example["displayName"],
+        client_id=example["clientId"],
+        issuer=example["issuer"],
+        well_known_endpoint=example["wellKnownEndpoint"],
+        scope=example["scope"],
+        claim_mapping=mapping,
+    )
+
+
+def federation_secret() -> str:
+    return str(documented("create_oidc_federation_provider").request.body["clientAuthentication"]["clientSecret"])
 
 
 def policy_xml() -> bytes:
@@ -194,5 +219,20 @@ INVOCATIONS: dict[str, Invocation] = {
         lambda graph: graph.create_permission_grant(GRANT_CLIENT_ID, GRANT_RESOURCE_ID, GRANT_SCOPE)
     ),
     "update_oauth2_permission_grant": Invocation(lambda graph: graph.update_permission_grant(GRANT_ID, UPDATED_SCOPE)),
+    "create_oidc_federation_provider": Invocation(
+        lambda graph: graph.create_oidc_federation(federation_spec(), federation_secret())
+    ),
+    "create_sign_up_flow": Invocation(lambda graph: graph.create_sign_up_flow("Woodgrove", ["EmailPassword-OAUTH"])),
+    "list_sign_up_flows": Invocation(lambda graph: graph.sign_up_flows()),
+    "list_identity_providers_external_tenant": Invocation(lambda graph: graph.identity_providers()),
+    "list_sign_up_flow_identity_providers": Invocation(lambda graph: graph.flow_provider_ids(EXTERNAL_FLOW_ID)),
+    "add_sign_up_flow_identity_provider": Invocation(
+        lambda graph: graph.add_flow_provider(EXTERNAL_FLOW_ID, "Google-OAUTH")
+    ),
+    "remove_sign_up_flow_identity_provider": Invocation(
+        lambda graph: graph.remove_flow_provider(EXTERNAL_FLOW_ID, "Facebook-OAUTH")
+    ),
+    "list_sign_up_flow_applications": Invocation(lambda graph: graph.flow_app_ids(EXTERNAL_FLOW_ID)),
+    "link_sign_up_flow_application": Invocation(lambda graph: graph.link_flow_app(EXTERNAL_FLOW_ID, FLOW_APP_ID)),
 }
 """Every fixture but the two that document no single operation (error_response, paging)."""

@@ -20,9 +20,11 @@ from wizard.graph.applications import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPE
 from wizard.graph.authentication_methods import AuthenticationMethodCalls, SecondFactor
 from wizard.graph.conditional_access import ConditionalAccessCalls
 from wizard.graph.directory import DirectoryCalls
+from wizard.graph.external_id import ExternalIdCalls, OidcFederationSpec
 from wizard.graph.identity import IdentityCalls, OidcProviderSpec
 from wizard.graph.models import (
     Application,
+    AuthenticationEventsFlow,
     AuthenticationMethodConfiguration,
     ConditionalAccessPolicy,
     IdentityProvider,
@@ -47,12 +49,14 @@ __all__ = [
     "OFFLINE_ACCESS_SCOPE_ID",
     "OPENID_SCOPE_ID",
     "Application",
+    "AuthenticationEventsFlow",
     "AuthenticationMethodConfiguration",
     "ConditionalAccessPolicy",
     "GraphClient",
     "IdentityProvider",
     "Key",
     "KeySet",
+    "OidcFederationSpec",
     "OidcProviderSpec",
     "Organization",
     "PermissionGrant",
@@ -68,6 +72,7 @@ class GraphClient(
     DirectoryCalls,
     TrustFrameworkCalls,
     IdentityCalls,
+    ExternalIdCalls,
     ApplicationCalls,
     AuthenticationMethodCalls,
     ConditionalAccessCalls,

@@ -142,9 +142,11 @@ class ClaimsMapping(GraphModel):
 
 
 class IdentityProvider(GraphModel):
-    """An identityProviderBase or one of its subtypes, as listed by /identity/identityProviders."""
+    """An identityProviderBase or one of its subtypes, as listed by /identity/identityProviders. The external-tenant
+    example of identitycontainer-list-identityproviders.md shows its custom OpenID Connect provider without an id, so
+    an id may be missing ("")."""
 
-    id: str
+    id: Text = ""
     display_name: Text = Field(default="", alias="displayName")
     kind: OdataKind = Field(default="", alias="@odata.type")
     client_id: str | None = Field(default=None, alias="clientId")
@@ -154,10 +156,23 @@ class IdentityProvider(GraphModel):
     response_mode: str | None = Field(default=None, alias="responseMode")
     domain_hint: str | None = Field(default=None, alias="domainHint")
     claims: ClaimsMapping | None = Field(default=None, alias="claimsMapping")
+    issuer: str | None = None
+    """External ID's oidcIdentityProvider (beta resources/oidcidentityprovider.md) from here on."""
+    well_known_endpoint: str | None = Field(default=None, alias="wellKnownEndpoint")
+    inbound_claim_mapping: dict[str, Any] | None = Field(default=None, alias="inboundClaimMapping")
 
     @property
     def claims_mapping(self) -> dict[str, str]:
         return self.claims.as_graph() if self.claims is not None else {}
+
+
+class AuthenticationEventsFlow(GraphModel):
+    """An External ID user flow (v1.0 resources/authenticationeventsflow.md); `kind` tells the sign-up/sign-in
+    flow (externalUsersSelfServiceSignUpEventsFlow) from others."""
+
+    id: str
+    display_name: Text = Field(default="", alias="displayName")
+    kind: OdataKind = Field(default="", alias="@odata.type")
 
 
 class UserFlow(GraphModel):

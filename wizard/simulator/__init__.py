@@ -1,4 +1,5 @@
-"""A simulated Azure AD B2C tenant behind a real Graph-beta-like HTTP server on 127.0.0.1.
+"""A simulated Azure AD B2C tenant (or, seeded with tenantType CIAM, an Entra External ID tenant) behind a real
+Graph-beta-like HTTP server on 127.0.0.1; `discovery` serves an OpenID discovery document beside it.
 
 The tests drive the real client against it, and `asignio-setup --demo` runs the whole wizard
 against it. It answers as Microsoft's Graph docs show, not as the client expects (a simulator

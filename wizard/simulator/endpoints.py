@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from wizard.simulator import external_id
 from wizard.simulator.rules import PolicyRejected, check_policy_upload
 from wizard.simulator.tenant import (
     CREATED,
@@ -331,8 +332,15 @@ class GraphEndpoints:
         providers, flows = "IdentityProvider.ReadWrite.All", "IdentityUserFlow.ReadWrite.All"
         apps, grants = "Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"
         methods, conditional_access = "Policy.ReadWrite.AuthenticationMethod", "Policy.ReadWrite.ConditionalAccess"
+        listeners = "EventListener.ReadWrite.All"
         policy_read = "Policy.Read.All"
         segment = r"([^/]+)"
+        flow = rf"/identity/authenticationEventsFlows/{segment}"
+        flow_providers = (
+            flow + r"/microsoft\.graph\.externalUsersSelfServiceSignUpEventsFlow/onAuthenticationMethodLoadStart"
+            r"/microsoft\.graph\.onAuthenticationMethodLoadStartExternalUsersSelfServiceSignUp/identityProviders"
+        )
+        flow_apps = flow + "/conditions/applications/includeApplications"
         table: list[tuple[str, str, Handler, str | None]] = [
             ("GET", "/organization", self.get_organization, None),
             ("GET", "/trustFramework/keySets", self.list_key_sets, keysets),
@@ -399,6 +407,14 @@ class GraphEndpoints:
                 self.update_conditional_access_policy,
                 conditional_access,
             ),
+            ("GET", "/identity/authenticationEventsFlows", self.list_flows, listeners),
+            ("POST", "/identity/authenticationEventsFlows", self.create_flow, listeners),
+            ("GET", flow, self.get_flow, listeners),
+            ("GET", flow_providers, self.list_flow_providers, listeners),
+            ("POST", flow_providers + r"/\$ref", self.add_flow_provider, listeners),
+            ("DELETE", flow_providers + rf"/{segment}/\$ref", self.remove_flow_provider, listeners),
+            ("GET", flow_apps, self.list_flow_apps, listeners),
+            ("POST", flow_apps, self.link_flow_app, listeners),
         ]
         self.routes = [
             Route(method, re.compile(f"^{pattern}$", re.IGNORECASE), handler, permission)
@@ -611,6 +627,8 @@ class GraphEndpoints:
 
     @staticmethod
     def _shown_provider(provider: dict[str, Any]) -> dict[str, Any]:
+        if external_id.is_oidc_federation(provider):
+            return external_id.shown_oidc_federation(provider)
         shown = public(provider)
         if provider.get("@odata.type") in TYPES_WITH_SECRET:
             shown["clientSecret"] = MASKED_SECRET
@@ -638,8 +656,18 @@ class GraphEndpoints:
                 raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'responseType'.")
 
     def list_providers(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """An external tenant lists its built-in providers too, and its custom OpenID Connect ones as the list page's
+        external-tenant example spells them."""
         providers = self._visible(self.tenant.identity_providers.values())
-        return self._page(request, [self._shown_provider(provider) for provider in providers])
+        if not external_id.is_external_tenant(self.tenant):
+            return self._page(request, [self._shown_provider(provider) for provider in providers])
+        shown = [
+            external_id.listed_oidc_federation(provider)
+            if external_id.is_oidc_federation(provider)
+            else self._shown_provider(provider)
+            for provider in providers
+        ]
+        return self._page(request, [*external_id.BUILT_IN_PROVIDERS.values(), *shown])
 
     def create_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         body = request.json()
@@ -648,6 +676,8 @@ class GraphEndpoints:
             raise GraphError(
                 400, "Request_BadRequest", "The @odata.type of the identity provider is missing or not valid."
             )
+        if external_id.is_oidc_federation(body):
+            return self._create_oidc_federation(body)
         body["@odata.type"] = kind
         self._check_provider(body)
         secret = body.pop("clientSecret", None)  # never kept, so never in the state file
@@ -660,6 +690,16 @@ class GraphEndpoints:
             created["clientSecret"] = secret
         return json_response(201, created)
 
+    def _create_oidc_federation(self, body: dict[str, Any]) -> GraphResponse:
+        external_id.check_oidc_federation(self.tenant, body, GraphError)
+        provider = self._stamped({**external_id.stored_oidc_federation(body), "id": new_id()})
+        self.tenant.identity_providers[provider["id"]] = provider
+        created = {
+            **external_id.shown_oidc_federation(provider),
+            "@odata.type": external_id.OIDC_FEDERATION_CREATED_TYPE,
+        }
+        return json_response(201, created)
+
     def get_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         return json_response(
             200, self._shown_provider(self.tenant.identity_providers[self._provider_id(match.group(1))])
@@ -670,6 +710,11 @@ class GraphEndpoints:
         body = request.json()
         body.pop("@odata.type", None)
         body.pop(CREATED, None)
+        if external_id.is_oidc_federation(provider):
+            merged = {**provider, **body}
+            external_id.check_oidc_federation(self.tenant, merged, GraphError)
+            provider.update(external_id.stored_oidc_federation(merged))
+            return GraphResponse(204)
         updated = {**provider, **body, "clientSecret": MASKED_SECRET}
         self._check_provider(updated)
         body.pop("clientSecret", None)
@@ -679,7 +724,7 @@ class GraphEndpoints:
     def delete_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         provider_id = self._provider_id(match.group(1))
         del self.tenant.identity_providers[provider_id]
-        for flow in self.tenant.user_flows.values():
+        for flow in (*self.tenant.user_flows.values(), *self.tenant.authentication_events_flows.values()):
             flow["_providers"] = [p for p in flow["_providers"] if p != provider_id]
         return GraphResponse(204)
 
@@ -1123,3 +1168,114 @@ class GraphEndpoints:
         }
         self.tenant.conditional_access_policies[policy_id] = self._stamped(policy)
         return json_response(201, public(policy))
+
+    # External ID user flows (authenticationEventsFlows)
+
+    def _flow(self, identifier: str) -> dict[str, Any]:
+        return self._object(self.tenant.authentication_events_flows, "authenticationEventsFlow", identifier)
+
+    def _offered(self, provider_id: str) -> dict[str, Any]:
+        """A provider a flow may offer: a built-in one, or one of the tenant's (replicated: else 404)."""
+        if provider_id in external_id.BUILT_IN_PROVIDERS:
+            return external_id.BUILT_IN_PROVIDERS[provider_id]
+        return self._shown_provider(self.tenant.identity_providers[self._provider_id(provider_id)])
+
+    def _flow_providers(self, flow: dict[str, Any]) -> list[dict[str, Any]]:
+        shown = []
+        for provider_id in flow["_providers"]:
+            stored = self.tenant.identity_providers.get(provider_id)
+            if provider_id in external_id.BUILT_IN_PROVIDERS:
+                shown.append(external_id.BUILT_IN_PROVIDERS[provider_id])
+            elif stored is not None and self._settled(stored):
+                shown.append(self._shown_provider(stored))
+        return shown
+
+    def _refuse_linked_elsewhere(self, app_id: str, flow_id: str | None) -> None:
+        for other in self.tenant.authentication_events_flows.values():
+            if app_id.lower() in (linked.lower() for linked in other["_apps"]):
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    f"The application '{app_id}' is already linked to the user flow '{other['id']}'"
+                    + ("." if other["id"] == flow_id else "; an application can be linked to one user flow only."),
+                )
+
+    def list_flows(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        flows = self._visible(self.tenant.authentication_events_flows.values())
+        return self._page(request, [external_id.listed_flow_view(f, self._flow_providers(f)) for f in flows])
+
+    def create_flow(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        body = request.json()
+        if not external_id.same_type(body.get("@odata.type"), external_id.SIGN_UP_FLOW_TYPE):
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                "The @odata.type must be #microsoft.graph.externalUsersSelfServiceSignUpEventsFlow.",
+            )
+        name = body.get("displayName")
+        if not isinstance(name, str) or not name.strip():
+            raise GraphError(400, "Request_BadRequest", "Property 'displayName' is required.")
+        if any(f["displayName"].lower() == name.lower() for f in self.tenant.authentication_events_flows.values()):
+            raise GraphError(400, "Request_BadRequest", f"A user flow named '{name}' already exists.")
+        load = body.get("onAuthenticationMethodLoadStart") or {}
+        provider_ids = [str(item.get("id") or "") for item in load.get("identityProviders") or []]
+        if not provider_ids:
+            raise GraphError(400, "Request_BadRequest", "At least one identity provider must be specified.")
+        resolved = [self._offered(provider_id)["id"] for provider_id in provider_ids]
+        apps = ((body.get("conditions") or {}).get("applications") or {}).get("includeApplications") or []
+        app_ids = [str(item.get("appId") or "") for item in apps]
+        for app_id in app_ids:
+            self._refuse_linked_elsewhere(app_id, None)
+        flow = external_id.new_flow(body, resolved)
+        flow["_apps"] = app_ids
+        self.tenant.authentication_events_flows[flow["id"]] = flow
+        return json_response(201, external_id.created_flow_view(flow))
+
+    def get_flow(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        flow = self._flow(match.group(1))
+        return json_response(200, external_id.listed_flow_view(flow, self._flow_providers(flow)))
+
+    def list_flow_providers(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        return self._page(request, self._flow_providers(self._flow(match.group(1))))
+
+    def add_flow_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        flow = self._flow(match.group(1))
+        named = external_id.PROVIDER_REFERENCE.search(str(request.json().get("@odata.id") or ""))
+        if named is None:
+            raise GraphError(400, "Request_BadRequest", "The @odata.id must name an identity provider.")
+        provider_id = self._offered(named.group(1))["id"]
+        if provider_id in flow["_providers"]:
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                "One or more added object references already exist for the following modified properties: "
+                "'identityProviders'.",
+            )
+        flow["_providers"].append(provider_id)
+        return GraphResponse(204)
+
+    def remove_flow_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        flow = self._flow(match.group(1))
+        provider_id = match.group(2)
+        if provider_id not in flow["_providers"]:
+            raise not_found("identityProvider", provider_id)
+        flow["_providers"].remove(provider_id)
+        return GraphResponse(204)
+
+    def list_flow_apps(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        flow = self._flow(match.group(1))
+        return self._page(request, [{"appId": app_id} for app_id in flow["_apps"]])
+
+    def link_flow_app(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        flow = self._flow(match.group(1))
+        app_id = str(request.json().get("appId") or "")
+        if not app_id:
+            raise GraphError(400, "Request_BadRequest", "Property 'appId' is required.")
+        self._visible_by(self.tenant.applications, "application", "appId", app_id)
+        self._refuse_linked_elsewhere(app_id, flow["id"])
+        flow["_apps"].append(app_id)
+        context = (
+            f"https://graph.microsoft.com/beta/$metadata#identity/authenticationEventsFlows('{flow['id']}')"
+            "/conditions/applications/includeApplications/$entity"
+        )
+        return json_response(201, {"@odata.context": context, "appId": app_id})

@@ -68,6 +68,8 @@ class SimulatedTenant:
     each is its default (simulator.endpoints.METHOD_DEFAULTS)."""
     conditional_access_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Conditional Access policies by id, as Graph answers them."""
+    authentication_events_flows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """External ID user flows by id; `_providers` and `_apps` hold the offered provider ids and linked app ids."""
     key_set_created: dict[str, float] = field(default_factory=dict)
     """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
 
@@ -108,6 +110,7 @@ class SimulatedTenant:
             "permission_grants": self.permission_grants,
             "authentication_methods": self.authentication_methods,
             "conditional_access_policies": self.conditional_access_policies,
+            "authentication_events_flows": self.authentication_events_flows,
             "key_set_created": self.key_set_created,
         }
 
@@ -130,6 +133,7 @@ class SimulatedTenant:
             "permission_grants",
             "authentication_methods",
             "conditional_access_policies",
+            "authentication_events_flows",
         )
         for name in entity_maps:
             if not all(isinstance(entity, dict) for entity in data.get(name, {}).values()):

@@ -15,6 +15,7 @@ from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
 from wizard.permissions import (
     APPLICATIONS,
+    EVENT_LISTENERS,
     EXTERNAL_ID_MFA,
     GRANTS,
     KEY_SETS,
@@ -54,7 +55,7 @@ CUSTOM_POLICY_TUTORIAL = (
 PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
     Pivot.CUSTOM_POLICY: tuple(operation.permission for operation in (POLICIES, KEY_SETS, APPLICATIONS, GRANTS)),
     Pivot.USER_FLOW: tuple(operation.permission for operation in (PROVIDERS, USER_FLOWS, APPLICATIONS, GRANTS)),
-    Pivot.EXTERNAL_ID: tuple(operation.permission for operation in (PROVIDERS, APPLICATIONS, GRANTS)),
+    Pivot.EXTERNAL_ID: tuple(operation.permission for operation in (PROVIDERS, EVENT_LISTENERS, APPLICATIONS, GRANTS)),
 }
 EXTERNAL_ID_MFA_PERMISSIONS = tuple(operation.permission for operation in EXTERNAL_ID_MFA)
 
@@ -101,6 +102,12 @@ class RunFacts:
     """The appId of the IdentityExperienceFramework app the base chain's login-NonInteractive names."""
     proxy_ief_app_id: str | None = None
     """The appId of the ProxyIdentityExperienceFramework app the base chain's login-NonInteractive names."""
+    discovery_issuer: str | None = None
+    """The issuer Asignio's discovery document names, which External ID's OpenID Connect provider must repeat."""
+    sign_up_flow_id: str | None = None
+    """The External ID sign-up/sign-in flow the test app is linked to."""
+    test_app_id: str | None = None
+    """The jwt.ms test app's appId (client id), once the test-app step has found or made it."""
 
 
 @dataclass

@@ -9,7 +9,7 @@ from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import b2clogin_host
 from wizard.steps.base import Step
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
-from wizard.steps.external_id import external_id_steps
+from wizard.steps.external_id import external_id_steps, partner_redirect_uris
 from wizard.steps.preflight import Preflight
 from wizard.steps.test_app import TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
@@ -26,9 +26,18 @@ class Plan:
         """The test URL once the test app `app_id` exists and every step has finished."""
         return run_now_url(self.answers, app_id)
 
+    def partner_redirect_uris(self, tenant_id: str | None) -> tuple[str, ...]:
+        """The redirect URIs the operator registers at Asignio's partner site, where the path needs them printed
+        (External ID: the tenant's federation endpoints); none elsewhere or while the tenant id is unknown."""
+        if self.answers.setup.pivot is not Pivot.EXTERNAL_ID or tenant_id is None:
+            return ()
+        return partner_redirect_uris(self.answers, tenant_id)
+
 
 def run_now_url(answers: Answers, app_id: str) -> str:
     """The 'Run now' URL the portal would open: sign in through the Asignio policy, land on jwt.ms."""
+    if answers.setup.pivot is Pivot.EXTERNAL_ID:
+        return external_id_test_url(answers, app_id)
     policy = answers.user_flow.name if answers.setup.pivot is Pivot.USER_FLOW else answers.custom_policy.relying_party
     host = b2clogin_host(answers.tenant.name, answers.tenant.cloud)
     query = urlencode(
@@ -43,6 +52,22 @@ def run_now_url(answers: Answers, app_id: str) -> str:
         }
     )
     return f"https://{host}/{answers.tenant.domain}/oauth2/v2.0/authorize?{query}"
+
+
+def external_id_test_url(answers: Answers, app_id: str) -> str:
+    """External ID's test sign-in: no policy parameter, the flow is the one the app is linked to, on the tenant's
+    ciamlogin.com host (../shared/notes/external-id.md; the admin center's "Run user flow" builds the same)."""
+    query = urlencode(
+        {
+            "client_id": app_id,
+            "nonce": "defaultNonce",
+            "redirect_uri": answers.test_app.redirect_uri,
+            "scope": "openid",
+            "response_type": "id_token",
+            "prompt": "login",
+        }
+    )
+    return f"https://{answers.tenant.name}.ciamlogin.com/{answers.tenant.domain}/oauth2/v2.0/authorize?{query}"
 
 
 def build_plan(answers: Answers) -> Plan:

@@ -89,6 +89,7 @@ class TestApplication(Step):
         if parts.app is None:
             return Finding(False, f"no app registration named {name} yet", found=parts)
         ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
+        ctx.facts.test_app_id = parts.app.app_id
         done = self._complete(parts)
         summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
         return Finding(done, summary, ids, parts)
@@ -118,6 +119,7 @@ class TestApplication(Step):
         elif not self._grant_ok(parts.grant):
             scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
             await ctx.graph.update_permission_grant(parts.grant.id, scopes)
+        ctx.facts.test_app_id = app.app_id
         return Finding(
             True, f"{wanted.display_name} ({app.app_id}) is ready", {"application": app.object_id, "app_id": app.app_id}
         )
