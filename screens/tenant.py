@@ -63,7 +63,7 @@ class TenantScreen(WizardStep):
     def compose_body(self) -> ComposeResult:
         draft = self.wizard.draft
         method = draft.sign_in_method or SignInMethod.DEVICE_CODE.value
-        yield Static("Your Azure AD B2C tenant", classes="title")
+        yield Static("Your Azure AD B2C or External ID tenant", classes="title")
         yield Static("Tenant name", classes="label")
         yield Input(
             draft.tenant_name,

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from wizard.state import SavedRun
 
 INTRODUCTION = """\
-Sets up Asignio sign-in in your Azure AD B2C tenant, end to end:
+Sets up Asignio sign-in in an Azure AD B2C or Entra External ID tenant:
   1. sign in to the tenant as an admin;
   2. give the Asignio Client ID and Secret (from partner.asignio.com);
-  3. pick a user flow or a custom policy, and phone MFA on or off;
+  3. pick the path (user flow, custom policy or External ID) and MFA;
   4. review the plan: nothing is written to the tenant before you confirm;
   5. run it, then try the sign-in with the Run-now URL.
 Each step looks at the tenant first: running again duplicates nothing."""
@@ -52,7 +52,7 @@ class WelcomeScreen(WizardStep):
         self.saved_run: SavedRun | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Set up Asignio sign-in for Azure AD B2C", classes="title")
+        yield Static("Set up Asignio sign-in for Azure AD B2C or Entra External ID", classes="title")
         yield Static(INTRODUCTION, id="introduction")
         yield Static("", id="saved-run", classes="hidden", markup=False)
 
