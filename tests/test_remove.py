@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import GUIDED_STEPS, point_at, run, seeded_tenant, tenant_objects, write_answers
+from tests.conftest import PROJECT_ROOT
+from tests.test_headless_run import (
+    GUIDED_STEPS,
+    KillCase,
+    pipeline_environment,
+    point_at,
+    run,
+    seeded_tenant,
+    tenant_objects,
+    write_answers,
+)
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.policies import same_content
@@ -276,3 +289,63 @@ def test_a_key_set_b2c_keeps_as_bak_is_reported(
     assert remove(answers, "--yes") == ExitCode.OK
     assert "B2C keeps a backup copy, B2C_1A_AsignioSecret.bak" in capsys.readouterr().out
     assert "B2C_1A_AsignioSecret.bak" in server.tenant.key_sets
+
+
+CLEAN_REMOVE_WRITES = {"custom-policy": 6, "user-flow": 5}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_killed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str
+) -> None:
+    """A real setup, then `remove --yes` in a process killed with kill -9 right after its n-th write Graph answered
+    (before the tool could record it), for every n; then remove again: it finishes, the tenant holds nothing of the
+    setup (the extensions as before it), and one more remove writes nothing. The tenant pages every list."""
+    answers = write_answers(folder, pivot)
+    cases = [
+        KillCase(n, SimulatorServer(seeded_tenant(), page_size=1).start(), tmp_path / f"state-after-write-{n}")
+        for n in range(1, CLEAN_REMOVE_WRITES[pivot] + 1)
+    ]
+    try:
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            original = dict(case.server.tenant.policies)
+            assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+            case.server.stall_after_writes(case.kill_after)
+            environment = {
+                **os.environ,
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "XDG_STATE_HOME": str(case.state_home),
+                **pipeline_environment(case.server),
+            }
+            case.process = subprocess.Popen(
+                [sys.executable, "-m", "wizard", "remove", str(answers), "--yes"],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for case in cases:
+            assert case.server.wait_until_stalled(timeout=300), f"the remove never made {case.kill_after} writes"
+            case.process.kill()
+            case.process.wait()
+            case.server.release()
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            assert remove(answers, "--yes") == ExitCode.OK, f"killed after write {case.kill_after}"
+            assert left_of_the_setup(case.server) == NOTHING_OF_THE_SETUP, f"killed after write {case.kill_after}"
+            assert case.server.tenant.policies == original, f"killed after write {case.kill_after}"
+            state = StateStore("contoso").load()
+            assert state is not None and state.removed_at is not None, f"killed after write {case.kill_after}"
+            case.server.reset_log()
+            assert remove(answers, "--yes") == ExitCode.OK
+            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+    finally:
+        for case in cases:
+            if case.process is not None and case.process.poll() is None:
+                case.process.kill()
+                case.process.wait()
+            case.server.release()
+            case.server.stop()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from wizard.graph import Application, PermissionGrant, ServicePrincipal
     from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies.unmerge import Unmerged
+    from wizard.runner import Runner
     from wizard.state import RunState
 
 KEY_SET_BACKUP_SUFFIX = ".bak"
@@ -308,11 +309,23 @@ def note_removed(plan: Plan) -> Callable[[RunState], None]:
         state.intents.clear()
         state.confirmed.clear()
         state.run_now_url = None
+        state.finished = True
 
     return note
 
 
 # The command
+
+
+def _note_if_unnoted(runner: Runner, plan: Plan) -> None:
+    """A remove killed after its last write left the state saying the setup is there: the tenant, now clean, says
+    otherwise, so the state is brought in line (the only write of such a run, and none to Graph)."""
+    kept = {step.id for step in plan.steps}
+    if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
+        return
+    with runner.store.exclusive():
+        note_removed(plan)(runner.state)
+        runner.store.save(runner.state)
 
 
 def _ask(yes: bool) -> bool:
@@ -375,6 +388,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
                     sys.stdout, {"event": "step_planned", "step": item.step.id, "title": item.step.title, "done": done}
                 )
         if not pending:
+            _note_if_unnoted(runner, plan)
             print("Nothing to remove: the tenant holds none of what the setup puts in.", file=human, flush=True)
             if json_lines:
                 write_summary(sys.stdout, ExitCode.OK, removed=[])
