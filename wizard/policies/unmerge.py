@@ -55,7 +55,11 @@ def without_asignio(answers: Answers, chain: Mapping[str, bytes], original: byte
     parsed = _original_policy(chain, extensions.name, original)
     before = parsed[1] if parsed is not None else None
     merger = ExtensionsMerger(*(parsed or (policy_chain, extensions)), answers)
-    _take_out(merger, extensions, before)
+    emptied = _take_out(merger, extensions, before)
+    if before is None:
+        emptied |= _drop_augmented_claims_by_base(answers, merger, extensions)
+    _drop_emptied(extensions.root, emptied, before)
+    extensions.reindex()
     how = (
         "the Asignio pieces taken out one by one (the policy changed since the setup: the other changes stay)"
         if before is not None
@@ -88,7 +92,8 @@ def _original_policy(chain: Mapping[str, bytes], name: str, original: bytes | No
         return None
 
 
-def _take_out(merger: ExtensionsMerger, extensions: Policy, before: Policy | None) -> None:
+def _take_out(merger: ExtensionsMerger, extensions: Policy, before: Policy | None) -> set[etree._Element]:
+    """Each definition of the merge put back or taken out; returns the parents that lost a child."""
     emptied: set[etree._Element] = set()
     for tag, kind in KIND_OF_TAG.items():
         for owned in merger.fragment.iter(q(tag)):
@@ -106,26 +111,64 @@ def _take_out(merger: ExtensionsMerger, extensions: Policy, before: Policy | Non
                 emptied.add(_remove(present))
             elif not _same_element(present, earlier):
                 _put_back(present, copy.deepcopy(earlier))
-    _drop_emptied(extensions.root, emptied, before)
-    extensions.reindex()
+    return emptied
 
 
-def _drop_added_claims(profile: etree._Element, owned: etree._Element, earlier: etree._Element) -> None:
-    """Output claims the merge added to a profile the extensions already had (and that the backup's lacked)."""
-    kept = {
-        claim.get("ClaimTypeReferenceId", "").lower() for claim in earlier.iterfind("b:OutputClaims/b:OutputClaim", NS)
+def _drop_augmented_claims_by_base(
+    answers: Answers, merger: ExtensionsMerger, extensions: Policy
+) -> set[etree._Element]:
+    """Without a backup there is no telling which output claims of a base profile the extensions had before: those
+    the template adds go unless a base policy above the extensions already outputs them on that profile (the merge
+    adds nothing then); a profile left with nothing of its own goes too."""
+    from wizard.policies.templates import AUGMENTS, EXTENSIONS_TEMPLATE, load_template, render
+
+    augmenting: set[str] = set()
+
+    def keep(element: etree._Element) -> bool:
+        if element.get(AUGMENTS) == "true":
+            augmenting.add(element_id(element).lower())
+        return True
+
+    emptied: set[etree._Element] = set()
+    template = render(load_template(EXTENSIONS_TEMPLATE), answers, merger.conditions, keep)
+    for owned in template.iterfind("b:ClaimsProviders/b:ClaimsProvider/b:TechnicalProfiles/b:TechnicalProfile", NS):
+        if element_id(owned).lower() not in augmenting:
+            continue
+        present = extensions.definitions["technical profile"].get(element_id(owned).lower())
+        if present is None:
+            continue
+        from_base: set[str] = set()
+        if merger.above is not None:
+            for definition in merger.chain.definitions_along(merger.above, "technical profile", element_id(owned)):
+                from_base |= _claims_of(definition)
+        _drop_claims(present, _claims_of(owned) - from_base, keep_empty=False)
+        if not any(isinstance(child.tag, str) for child in present):
+            emptied.add(_remove(present))
+    return emptied
+
+
+def _claims_of(profile: etree._Element) -> set[str]:
+    return {
+        claim.get("ClaimTypeReferenceId", "").lower() for claim in profile.iterfind("b:OutputClaims/b:OutputClaim", NS)
     }
-    added = {
-        claim.get("ClaimTypeReferenceId", "").lower() for claim in owned.iterfind("b:OutputClaims/b:OutputClaim", NS)
-    } - kept
+
+
+def _drop_claims(profile: etree._Element, added: set[str], *, keep_empty: bool) -> None:
     claims = profile.find(q("OutputClaims"))
     if claims is None:
         return
     for claim in list(claims.iterfind("b:OutputClaim", NS)):
         if claim.get("ClaimTypeReferenceId", "").lower() in added:
             _remove(claim)
-    if len(claims) == 0 and earlier.find(q("OutputClaims")) is None:
+    if len(claims) == 0 and not keep_empty:
         _remove(claims)
+
+
+def _drop_added_claims(profile: etree._Element, owned: etree._Element, earlier: etree._Element) -> None:
+    """Output claims the merge added to a profile the extensions already had (and that the backup's lacked)."""
+    _drop_claims(
+        profile, _claims_of(owned) - _claims_of(earlier), keep_empty=earlier.find(q("OutputClaims")) is not None
+    )
 
 
 def _same_element(left: etree._Element, right: etree._Element) -> bool:
