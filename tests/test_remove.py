@@ -291,6 +291,24 @@ def test_a_key_set_b2c_keeps_as_bak_is_reported(
     assert "B2C_1A_AsignioSecret.bak" in server.tenant.key_sets
 
 
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_a_remove_right_after_the_setup_waits_for_what_graph_does_not_show_yet(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pivot: str
+) -> None:
+    """With replication lag the setup's last objects are still hidden when the remove starts: it looks again until
+    they show, so nothing (a grant, a service principal) is left behind; the tenant pages every list."""
+    answers = write_answers(folder, pivot)
+    with SimulatorServer(seeded_tenant(), page_size=1, replication_lag=1.0) as lagging:
+        point_at(lagging, monkeypatch)
+        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+        capsys.readouterr()
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert left_of_the_setup(lagging) == NOTHING_OF_THE_SETUP
+        lagging.reset_log()
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert lagging.writes == 0
+
+
 CLEAN_REMOVE_WRITES = {"custom-policy": 6, "user-flow": 5}
 
 

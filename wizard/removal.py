@@ -12,17 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from wizard.answers import Answers, Pivot
 from wizard.errors import BadInputError, ExitCode, PolicyError, SetupError, TenantNotReadyError
 from wizard.events import Event, RunFinished
 from wizard.graph.models import same_text
-from wizard.steps.base import EXTENSIONS_POLICY, OIDC_PROVIDER_KIND, Finding, Progress, Step, StepContext
+from wizard.steps.base import (
+    EXTENSIONS_POLICY,
+    OIDC_PROVIDER_KIND,
+    Finding,
+    Progress,
+    Step,
+    StepContext,
+    look_patiently,
+)
 from wizard.steps.plan import Plan
 from wizard.steps.preflight import Preflight
 from wizard.steps.test_app import test_app_unique_name
@@ -34,9 +42,22 @@ if TYPE_CHECKING:
     from wizard.runner import Runner
     from wizard.state import RunState
 
+T = TypeVar("T")
 KEY_SET_BACKUP_SUFFIX = ".bak"
 """B2C sometimes keeps a deleted key set as `<id>.bak` (the Graph docs are silent on it): looked for after a delete
 with the documented GET of a key set by id, and reported, never deleted behind the operator's back."""
+
+
+async def look_for_the_setups_work(
+    ctx: StepContext, step_id: str, made_by: str, what: str, look: Callable[[], Awaitable[T]], seen: Callable[[T], bool]
+) -> T:
+    """A remove right after the setup may not see yet what the setup made moments ago (replication): while the
+    setup step `made_by` finished recently, look again until it shows, so nothing it made is left behind. Not when
+    an interrupted remove was deleting it or deleted it moments ago (its intent or its record is recent): then gone
+    is what to expect."""
+    if ctx.claim_age(step_id) is not None:
+        return await look()
+    return await look_patiently(ctx, made_by, what, look, seen)
 
 
 class RemoveRelyingParty(Step):
@@ -147,7 +168,9 @@ class RemovePolicyKey(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.custom_policy.policy_key
-        key_set = await ctx.graph.key_set(name)
+        key_set = await look_for_the_setups_work(
+            ctx, self.id, "policy-key", f"the key set {name}", lambda: ctx.graph.key_set(name), bool
+        )
         if key_set is None:
             return Finding(True, f"{name} is not in the tenant")
         return Finding(False, f"{key_set.id} is in the tenant", {"key_set": key_set.id}, key_set.id)
@@ -155,6 +178,7 @@ class RemovePolicyKey(Step):
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         key_set_id: str = finding.found
         progress(f"deleting {key_set_id}")
+        ctx.intend(self.id, ())
         deleted = await ctx.graph.delete_key_set(key_set_id)
         summary = f"{key_set_id} {'deleted' if deleted else 'was already gone'}"
         kept = await ctx.graph.key_set(key_set_id + KEY_SET_BACKUP_SUFFIX)
@@ -184,7 +208,7 @@ class RemoveTestApp(Step):
     def describe(self, answers: Answers) -> str:
         return f"Delete the app registration '{answers.test_app.display_name}', its service principal and consent"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def _look(self, ctx: StepContext) -> list[TestAppRemoval]:
         from wizard.graph import GRAPH_APP_ID
 
         name = ctx.answers.test_app.display_name
@@ -195,18 +219,34 @@ class RemoveTestApp(Step):
             if app.unique_name is None or app.unique_name == ours
         ]
         if not apps:
-            return Finding(True, f"no app registration named {name}")
+            return []
         graph = await ctx.graph.service_principal(GRAPH_APP_ID)
         parts = []
         for app in sorted(apps, key=lambda candidate: candidate.object_id):
             client = await ctx.graph.service_principal(app.app_id)
             grant = await ctx.graph.permission_grant(client.object_id, graph.object_id) if client and graph else None
             parts.append(TestAppRemoval(app, client, grant))
-        ids = {"application": apps[0].object_id, "app_id": apps[0].app_id}
-        return Finding(False, f"{name} ({', '.join(app.app_id for app in apps)}) is in the tenant", ids, parts)
+        return parts
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.test_app.display_name
+        parts = await look_for_the_setups_work(
+            ctx,
+            self.id,
+            "test-app",
+            f"the app {name} and its consent",
+            lambda: self._look(ctx),
+            lambda found: bool(found) and all(part.client and part.grant for part in found),
+        )
+        if not parts:
+            return Finding(True, f"no app registration named {name}")
+        ids = {"application": parts[0].app.object_id, "app_id": parts[0].app.app_id}
+        listed = ", ".join(part.app.app_id for part in parts)
+        return Finding(False, f"{name} ({listed}) is in the tenant", ids, parts)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         parts: list[TestAppRemoval] = finding.found
+        ctx.intend(self.id, ())
         for part in parts:
             if part.grant is not None:
                 progress(f"deleting the admin consent of {part.app.display_name}")
@@ -231,7 +271,9 @@ class RemoveUserFlow(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.user_flow.name
-        flow = await ctx.graph.user_flow(name)
+        flow = await look_for_the_setups_work(
+            ctx, self.id, "user-flow", f"the user flow {name}", lambda: ctx.graph.user_flow(name), bool
+        )
         if flow is None:
             return Finding(True, f"{name} is not in the tenant")
         return Finding(False, f"{flow.id} is in the tenant", {"user_flow": flow.id}, flow.id)
@@ -239,6 +281,7 @@ class RemoveUserFlow(Step):
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         flow_id: str = finding.found
         progress(f"deleting {flow_id}")
+        ctx.intend(self.id, ())
         deleted = await ctx.graph.delete_user_flow(flow_id)
         return Finding(True, f"{flow_id} {'deleted' if deleted else 'was already gone'}", {"user_flow": flow_id})
 
@@ -264,13 +307,24 @@ class RemoveIdentityProvider(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.asignio.display_name
-        ours = [provider for provider in await ctx.graph.identity_providers() if self._ours(ctx, provider)]
+
+        async def named() -> list[TenantIdentityProvider]:
+            providers = await ctx.graph.identity_providers()
+            return [provider for provider in providers if provider.display_name.lower() == name.lower()]
+
+        shown = await look_for_the_setups_work(ctx, self.id, "identity-provider", f"the provider {name}", named, bool)
+        ours = [provider for provider in shown if self._ours(ctx, provider)]
+        if not ours and shown:
+            return Finding(
+                True, f"the provider {name} is not the answers' (another kind or client id): it is left alone"
+            )
         if not ours:
-            return Finding(True, f"no Asignio provider named {name}")
+            return Finding(True, f"no provider named {name}")
         return Finding(False, f"{name} is in the tenant", {"provider": ours[0].id}, ours)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         providers: list[TenantIdentityProvider] = finding.found
+        ctx.intend(self.id, ())
         for provider in providers:
             progress(f"deleting the provider {provider.display_name} ({provider.id})")
             await ctx.graph.delete_identity_provider(provider.id)

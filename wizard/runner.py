@@ -132,15 +132,15 @@ class Runner:
 
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
-        while Graph may not show it yet; the record read is the one from before this run touched the step."""
+        while Graph may not show it yet; the record read is the one from before this run touched the step. A step of
+        another plan (the setup's, asked about by a remove) counts by its record alone."""
         moments = [self.state.intents[step_id].at] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
         step = self._steps_by_id.get(step_id)
         if (
             earlier is not None
             and earlier.status in FINISHED
-            and step is not None
-            and earlier.fingerprint == self._fingerprint(step)
+            and (step is None or earlier.fingerprint == self._fingerprint(step))
         ):
             moments.append(earlier.updated_at)
         if not moments:
