@@ -5,7 +5,8 @@ one run per tenant at a time): each step looks first and deletes only what is st
 halfway finishes when run again and a remove on a clean tenant writes nothing. Prerequisites (the starter-pack
 base, the IEF apps and their keys) stay. Order matters: the relying party builds on the extensions and the
 extensions name the policy key, so the relying party goes first, then the Asignio pieces of the extensions, then
-the key set; the test app's grant and service principal go before the app (their docs promise no cascade).
+the key set; the test app's grant and service principal are deleted before the app, each by its own call, so
+nothing rests on a cascade.
 """
 
 from __future__ import annotations
