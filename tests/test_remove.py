@@ -270,6 +270,23 @@ def test_json_remove_refusal_is_a_failed_line_with_fix_and_exit_code(
     assert lines[-1]["event"] == "summary" and lines[-1]["exit_code"] == 2
 
 
+def test_a_delete_graph_refuses_is_a_failed_line_and_the_next_remove_finishes(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    capsys.readouterr()
+    server.fail(1, status=400, writes_only=True)
+    code = main(["--json", "remove", str(answers), "--yes"])
+    assert code not in (ExitCode.OK, ExitCode.UNEXPECTED)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    failed = next(line for line in lines if line["event"] == "step_failed")
+    assert failed["exit_code"] == code and failed["message"] and failed["fix"]
+    assert lines[-1] == {"event": "summary", "removed": [], "exit_code": code}
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
 def test_remove_on_an_external_id_answers_file_is_refused_before_sign_in(
     server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
