@@ -58,3 +58,22 @@ def test_unmerging_what_holds_no_asignio_changes_nothing(starter_pack: Path) -> 
     original = chain[EXTENSIONS]
     unmerged = without_asignio(make_answers("phone"), chain, original)
     assert same_content(unmerged.content, original)
+
+
+def test_a_definition_the_setup_replaced_gets_its_earlier_version_back(starter_pack: Path, xsd_path: Path) -> None:
+    """The tenant had its own phone-number claim type in the extensions; the merge replaced it with the Asignio
+    one. After an edit elsewhere, the remove puts the tenant's own version back rather than deleting it."""
+    chain = pack_chain(starter_pack, "SocialAndLocalAccounts")
+    own_claim = (
+        b'<ClaimsSchema><ClaimType Id="strongAuthenticationPhoneNumber"><DisplayName>Our phone</DisplayName>'
+        b"<DataType>string</DataType></ClaimType></ClaimsSchema>"
+    )
+    original = chain[EXTENSIONS].replace(b"<BuildingBlocks>", b"<BuildingBlocks>" + own_claim, 1)
+    chain = {**chain, EXTENSIONS: original}
+    merged = generate(make_answers("phone"), chain).extensions.content
+    assert b"Our phone" not in merged
+    edited = merged.replace(FACEBOOK_APP, EDITED_FACEBOOK_APP)
+    unmerged = without_asignio(make_answers("phone"), {**chain, EXTENSIONS: edited}, original)
+    assert b"Our phone" in unmerged.content
+    assert same_content(unmerged.content, original.replace(FACEBOOK_APP, EDITED_FACEBOOK_APP))
+    assert validate_chain({**chain, EXTENSIONS: unmerged.content}, xsd_path) == []

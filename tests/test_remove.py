@@ -111,6 +111,17 @@ def test_remove_after_a_custom_policy_setup_leaves_the_tenant_as_it_was(
     assert "Nothing to remove" in capsys.readouterr().out
 
 
+def test_remove_on_a_tenant_the_setup_never_touched_writes_nothing(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = dict(server.tenant.policies)
+    assert remove(write_answers(folder, "custom-policy"), "--yes") == ExitCode.OK
+    assert server.writes == 0
+    assert server.tenant.policies == before
+    assert StateStore("contoso").load() is None
+    assert "Nothing to remove" in capsys.readouterr().out
+
+
 def test_the_order_is_relying_party_then_extensions_then_key_set(server: SimulatorServer, folder: Path) -> None:
     answers = write_answers(folder, "custom-policy")
     assert run(answers) == 0
