@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from wizard.answers import Answers, Pivot
+from wizard.answers import Answers, Mfa, Pivot
 from wizard.errors import BadInputError, ExitCode, PolicyError, SetupError, TenantNotReadyError
 from wizard.events import Event, RunFinished
 from wizard.graph.models import same_text
@@ -100,9 +100,10 @@ class RemoveFromExtensions(Step):
     answer_sections = ("tenant", "asignio", "setup", "custom_policy")
 
     def describe(self, answers: Answers) -> str:
+        mfa = " and the phone-MFA pieces" if answers.setup.mfa is Mfa.PHONE else ""
         return (
-            f"Take the Asignio claims provider and journey {answers.custom_policy.journey_id} (and the MFA pieces) "
-            f"out of {EXTENSIONS_POLICY}, restoring the backup when nothing else changed"
+            f"Take the Asignio claims provider, journey {answers.custom_policy.journey_id}{mfa} out of "
+            f"{EXTENSIONS_POLICY}, restoring the backup when nothing else changed"
         )
 
     async def check(self, ctx: StepContext) -> Finding:
