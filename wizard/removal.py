@@ -401,7 +401,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
     from wizard.answers import load_answers
     from wizard.auth import print_device_code
     from wizard.headless import EventPrinter
-    from wizard.json_lines import event_object, write_line, write_summary
+    from wizard.json_lines import write_line, write_summary
     from wizard.runner import Runner
     from wizard.secrets import resolve_asignio_secret
     from wizard.session import sign_in
@@ -465,8 +465,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
         await signed_in.close()
     print(f"Removed: {'; '.join(finished.created)}", file=human, flush=True)
     if json_lines:
-        summary = event_object(finished)
-        write_summary(sys.stdout, ExitCode.OK, removed=summary["created"])
+        write_summary(sys.stdout, ExitCode.OK, removed=list(finished.created))
     return int(ExitCode.OK)
 
 
