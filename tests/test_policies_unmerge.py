@@ -77,3 +77,21 @@ def test_a_definition_the_setup_replaced_gets_its_earlier_version_back(starter_p
     assert b"Our phone" in unmerged.content
     assert same_content(unmerged.content, original.replace(FACEBOOK_APP, EDITED_FACEBOOK_APP))
     assert validate_chain({**chain, EXTENSIONS: unmerged.content}, xsd_path) == []
+
+
+@pytest.mark.parametrize("pack", SOCIAL_PACKS)
+def test_pieces_of_an_earlier_phone_mfa_run_go_too(starter_pack: Path, xsd_path: Path, pack: str) -> None:
+    """A setup with mfa = "phone", then one with "off" (the merge adds, it never takes away), then a remove with
+    the "off" answers: the MFA pieces the first run left go as well."""
+    chain = pack_chain(starter_pack, pack)
+    with_phone = generate(make_answers("phone"), chain).extensions.content
+    then_off = generate(make_answers("off"), {**chain, EXTENSIONS: with_phone}).extensions.content
+    unmerged = without_asignio(make_answers("off"), {**chain, EXTENSIONS: then_off}, chain[EXTENSIONS])
+    assert same_content(unmerged.content, chain[EXTENSIONS])
+    assert validate_chain({**chain, EXTENSIONS: unmerged.content}, xsd_path) == []
+
+
+def test_a_copy_made_with_the_other_mfa_answer_is_still_restored_byte_for_byte(starter_pack: Path) -> None:
+    chain, merged = set_up(starter_pack, "SocialAndLocalAccountsWithMfa", "phone")
+    unmerged = without_asignio(make_answers("off"), {**chain, EXTENSIONS: merged}, chain[EXTENSIONS])
+    assert unmerged.content == chain[EXTENSIONS].removeprefix(BOM)

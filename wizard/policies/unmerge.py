@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from wizard.answers import Answers
+from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError
 from wizard.policies.build import KIND_OF_TAG, ExtensionsMerger, generate, load_chain
 from wizard.policies.chain import Chain, Policy, element_id
@@ -48,13 +48,17 @@ def without_asignio(answers: Answers, chain: Mapping[str, bytes], original: byte
     current = chain[extensions.name]
     if original is not None:
         original = original.removeprefix(BOM)
-        uploaded = _what_the_tool_uploaded(answers, chain, extensions.name, original)
-        if uploaded is not None and _same(current, uploaded):
-            return Unmerged(original, "restored from the backup taken before the first Asignio upload")
+        for variant in (answers, _with_mfa(answers, answers.setup.mfa is not Mfa.PHONE)):
+            uploaded = _what_the_tool_uploaded(variant, chain, extensions.name, original)
+            if uploaded is not None and _same(current, uploaded):
+                return Unmerged(original, "restored from the backup taken before the first Asignio upload")
     source_map = SourceMap(current, extensions.root)
     parsed = _original_policy(chain, extensions.name, original)
     before = parsed[1] if parsed is not None else None
-    merger = ExtensionsMerger(*(parsed or (policy_chain, extensions)), answers)
+    # With the backup to tell the tenant's own definitions apart, every piece the template can add is looked for,
+    # MFA's included: an earlier run with mfa = "phone" left them even if these answers say "off".
+    owner = _with_mfa(answers, True) if before is not None else answers
+    merger = ExtensionsMerger(*(parsed or (policy_chain, extensions)), owner)
     emptied = _take_out(merger, extensions, before)
     if before is None:
         emptied |= _drop_augmented_claims_by_base(answers, merger, extensions)
@@ -66,6 +70,12 @@ def without_asignio(answers: Answers, chain: Mapping[str, bytes], original: byte
         else "the Asignio pieces taken out one by one (no backup from before the setup was found)"
     )
     return Unmerged(source_map.render(extensions.tree), how)
+
+
+def _with_mfa(answers: Answers, phone: bool) -> Answers:
+    """The same answers with phone MFA on or off (the custom-policy path offers only these two)."""
+    setup = answers.setup.model_copy(update={"mfa": Mfa.PHONE if phone else Mfa.OFF})
+    return answers.model_copy(update={"setup": setup})
 
 
 def _same(left: bytes, right: bytes) -> bool:
