@@ -84,4 +84,4 @@ def test_json_outside_the_setup_and_plan_is_refused(tmp_path: Path, capsys: pyte
     with pytest.raises(SystemExit) as exited:
         main(["--json", "validate", str(tmp_path)])
     assert exited.value.code == ExitCode.BAD_INPUT
-    assert "--json belongs to --non-interactive ANSWERS.toml or plan" in capsys.readouterr().err
+    assert "--json belongs to --non-interactive ANSWERS.toml, plan or remove" in capsys.readouterr().err

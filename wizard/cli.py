@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="with --non-interactive or plan: one JSON object per line on stdout per event; human text to stderr",
+        help="with --non-interactive, plan or remove: one JSON object per line on stdout per event; human text to stderr",
     )
     parser.add_argument(
         "--log-file",
@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = commands.add_parser("plan", help="show what the setup would change in the tenant, writing nothing")
     plan.add_argument("answers", type=Path, nargs="+", metavar="ANSWERS.toml", help="several: planned at once")
+
+    remove = commands.add_parser("remove", help="take out of the tenant what the setup put in (asks first)")
+    remove.add_argument("answers", type=Path, metavar="ANSWERS.toml")
+    remove.add_argument("--yes", action="store_true", help="remove without asking (for pipelines)")
 
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")
@@ -100,8 +104,14 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         parser.error("--demo runs one simulated tenant: give it one answers file, or leave --demo out")
     if args.demo_state is not None and not args.demo:
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
-    if args.json and args.command != "plan" and (args.command is not None or args.non_interactive is None):
-        parser.error("--json belongs to --non-interactive ANSWERS.toml or plan: add one of them, or leave --json out")
+    if (
+        args.json
+        and args.command not in ("plan", "remove")
+        and (args.command is not None or args.non_interactive is None)
+    ):
+        parser.error(
+            "--json belongs to --non-interactive ANSWERS.toml, plan or remove: add one of them, or leave --json out"
+        )
     if args.debug and args.log_file is None and args.command is None and args.non_interactive is None:
         parser.error("--debug in the wizard needs --log-file FILE (a log on stderr would draw over the screen)")
     for flag in ("--confirm", "--rotate-secret"):
@@ -137,6 +147,10 @@ def _run_command(args: argparse.Namespace) -> int:
         from wizard.headless import run_plan
 
         return run_plan(args.answers, json_lines=args.json)
+    if args.command == "remove":
+        from wizard.removal import run_remove
+
+        return run_remove(args.answers, yes=args.yes, json_lines=args.json)
     if args.non_interactive is not None and len(args.non_interactive) > 1:
         from wizard.headless import run_tenants
 

@@ -55,6 +55,7 @@ class Runner:
         secret: Callable[[], str],
         *,
         rotate_secret: bool = False,
+        on_success: Callable[[RunState], None] | None = None,
     ) -> None:
         self.answers = answers = plan.answers
         self.graph = graph
@@ -71,6 +72,8 @@ class Runner:
         self._secret = secret
         self._secret_value: str | None = None
         self._errors: list[SetupError] = []
+        self._on_success = on_success
+        """Notes in the state, before its last save, what a run that ended without failure means (a remove)."""
         self.context = StepContext(
             answers=answers,
             graph=graph,
@@ -81,6 +84,7 @@ class Runner:
             intent_known=self._intent_known,
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
+            original_policy=lambda policy_id: self.store.original_policy(self.state, policy_id),
         )
 
     def _load_state(self) -> RunState:
@@ -128,15 +132,15 @@ class Runner:
 
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
-        while Graph may not show it yet; the record read is the one from before this run touched the step."""
+        while Graph may not show it yet; the record read is the one from before this run touched the step. A step of
+        another plan (the setup's, asked about by a remove) counts by its record alone."""
         moments = [self.state.intents[step_id].at] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
         step = self._steps_by_id.get(step_id)
         if (
             earlier is not None
             and earlier.status in FINISHED
-            and step is not None
-            and earlier.fingerprint == self._fingerprint(step)
+            and (step is None or earlier.fingerprint == self._fingerprint(step))
         ):
             moments.append(earlier.updated_at)
         if not moments:
@@ -195,10 +199,13 @@ class Runner:
             for step in self.plan.steps
             if step.writes and self.state.steps[step.id].status is StepStatus.DONE
         )
-        app_id = self.state.steps[TestApplication.id].ids.get("app_id")
+        test_app = self.state.steps[TestApplication.id] if TestApplication.id in self._steps_by_id else None
+        app_id = test_app.ids.get("app_id") if test_app is not None else None
         url = self.plan.run_now_url(app_id) if app_id and all(outcomes) else None
         self.state.run_now_url = url
         self.state.finished = not waiting and all(outcomes)
+        if self._on_success is not None and self.state.finished:
+            self._on_success(self.state)
         self.store.save(self.state)
         organization = self.context.facts.organization
         redirect_uris = self.plan.partner_redirect_uris(organization.id if organization is not None else None)

@@ -101,6 +101,9 @@ class RunState(StateModel):
     """The test URL, once known."""
     backups: list[Backup] = Field(default_factory=list)
     """Policies the tool replaced, newest last."""
+    removed_at: datetime | None = None
+    """When `asignio-setup remove` last finished taking the setup out of the tenant (None: never). Backups taken
+    before it belong to an earlier setup, so a later remove restores from the first one taken after it."""
     updated_at: datetime = Field(default_factory=_now)
     """When the file was last written."""
 
@@ -305,6 +308,19 @@ class StateStore:
         state.backups.append(backup)
         self.save(state)
         return backup
+
+    def original_policy(self, state: RunState, policy_id: str) -> bytes | None:
+        """The policy as it was before this setup's first upload replaced it: the oldest backup of it taken since
+        the last remove; None when there is none or its file is gone or unreadable."""
+        since = state.removed_at
+        for backup in state.backups:
+            if backup.policy_id.lower() == policy_id.lower() and (since is None or backup.taken_at > since):
+                try:
+                    return read_regular_file(Path(backup.path), limit=STATE_FILE_LIMIT, role="policy backup")
+                except UnreadableFileError:
+                    log.warning("the backup %s of %s cannot be read", backup.path, policy_id)
+                    return None
+        return None
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

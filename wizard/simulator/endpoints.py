@@ -527,7 +527,9 @@ class GraphEndpoints:
 
     def delete_key_set(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         key_set_id = self._key_set_id(match.group(1))
-        del self.tenant.key_sets[key_set_id]
+        deleted = self.tenant.key_sets.pop(key_set_id)
+        if self.tenant.keep_deleted_key_sets:
+            self.tenant.key_sets[f"{key_set_id}.bak"] = deleted
         self.tenant.key_set_created.pop(key_set_id, None)
         return GraphResponse(204)
 

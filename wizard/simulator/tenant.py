@@ -72,6 +72,9 @@ class SimulatedTenant:
     """External ID user flows by id; `_providers` and `_apps` hold the offered provider ids and linked app ids."""
     key_set_created: dict[str, float] = field(default_factory=dict)
     """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
+    keep_deleted_key_sets: bool = False
+    """A knob (not saved): a deleted key set stays listed as `<id>.bak`, as B2C does in some cases (the Graph
+    docs are silent on it; operators meet it in the portal), so the remove's report of it can be tested."""
 
     def __post_init__(self) -> None:
         if not any(sp["appId"] == GRAPH_APP_ID for sp in self.service_principals.values()):

@@ -128,6 +128,8 @@ class StepContext:
     for Graph not to show it yet (replication); None otherwise."""
     rotate_secret: bool = False
     """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
+    original_policy: Callable[[str], bytes | None] = lambda policy_id: None
+    """The policy as it was before this setup's first upload replaced it (the backup), for a remove."""
     patient: bool = True
     """Steps wait for what an earlier run recently made to show (see `look_patiently`); the review, which writes
     nothing, takes the first look as it is rather than keep the operator waiting on a silent screen."""

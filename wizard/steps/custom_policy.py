@@ -153,12 +153,22 @@ async def read_base_chain(graph: GraphClient, answers: Answers, policy_ids: Sequ
             f"from the SocialAndLocalAccounts (or ...WithMfa) folder of {STARTER_PACK_URL}, in that order "
             f"({CUSTOM_POLICY_TUTORIAL}), then run again",
         )
+    chain, relying_party = await download_chain(graph, policy_ids, answers.custom_policy.relying_party)
+    return BaseChainRead(chain, relying_party, generate_policies(answers, chain))
+
+
+async def download_chain(
+    graph: GraphClient, policy_ids: Sequence[str], relying_party_id: str | None = None
+) -> tuple[dict[str, bytes], bytes | None]:
+    """The tenant's starter-pack policies and every base they name (keyed by the tenant's policy ids), and the
+    relying party `relying_party_id` when the tenant has it; a base the tenant lacks is a TenantNotReadyError."""
+    present = {policy_id.lower(): policy_id for policy_id in policy_ids}
     wanted = [
         present[name.lower()]
         for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
         if name.lower() in present
     ]
-    relying_party = present.get(answers.custom_policy.relying_party.lower())
+    relying_party = present.get(relying_party_id.lower()) if relying_party_id else None
     contents = await asyncio.gather(
         *(graph.policy_xml(policy_id) for policy_id in wanted),
         graph.policy_xml(relying_party) if relying_party else _no_policy(),
@@ -174,7 +184,7 @@ async def read_base_chain(graph: GraphClient, answers: Answers, policy_ids: Sequ
             )
         more = await asyncio.gather(*(graph.policy_xml(present[base.lower()]) for base in unfetched))
         chain.update({present[base.lower()]: content or b"" for base, content in zip(unfetched, more, strict=False)})
-    return BaseChainRead(chain, contents[-1], generate_policies(answers, chain))
+    return chain, contents[-1]
 
 
 def _bases_not_in(chain: Mapping[str, bytes]) -> list[str]:

@@ -1,0 +1,397 @@
+"""`asignio-setup remove`: the real Graph layer against the simulator, after a real setup run."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.test_headless_run import (
+    GUIDED_STEPS,
+    KillCase,
+    pipeline_environment,
+    point_at,
+    run,
+    seeded_tenant,
+    tenant_objects,
+    write_answers,
+)
+from wizard.cli import main
+from wizard.errors import ExitCode
+from wizard.policies import same_content
+from wizard.simulator import SimulatorServer
+from wizard.state import StateStore
+
+EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
+NOTHING_OF_THE_SETUP = {
+    "asignio key sets": 0,
+    "asignio keys": 0,
+    "identity providers": 0,
+    "user flows": 0,
+    "applications": 0,
+    "service principals": 0,
+    "grants": 0,
+}
+FOREIGN_CLAIM = (
+    b'<ClaimType Id="contosoLoyaltyNumber"><DisplayName>Loyalty number</DisplayName>'
+    b"<DataType>string</DataType></ClaimType>"
+)
+
+
+FOREIGN_SECTION = b"<BuildingBlocks><ClaimsSchema>" + FOREIGN_CLAIM + b"</ClaimsSchema></BuildingBlocks>"
+"""What the foreign claim makes of the demo extensions, which have no BuildingBlocks of their own."""
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
+    with SimulatorServer(seeded_tenant()) as simulated:
+        point_at(simulated, monkeypatch)
+        yield simulated
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Where the answers files go."""
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    return answers
+
+
+def remove(answers: Path, *extra: str) -> int:
+    return main(["remove", str(answers), *extra])
+
+
+def left_of_the_setup(server: SimulatorServer) -> dict[str, int]:
+    objects = tenant_objects(server.tenant)
+    objects.pop("policies")
+    return objects
+
+
+def with_foreign_claim(extensions: bytes) -> bytes:
+    """The extensions as an admin might edit them in the portal: one claim type of their own added."""
+    assert b"<ClaimsSchema>" in extensions
+    return extensions.replace(b"<ClaimsSchema>", b"<ClaimsSchema>" + FOREIGN_CLAIM, 1)
+
+
+def test_remove_after_a_custom_policy_setup_leaves_the_tenant_as_it_was(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    original = dict(server.tenant.policies)
+    assert run(answers) == 0
+    assert server.tenant.policies[EXTENSIONS] != original[EXTENSIONS]
+    capsys.readouterr()
+    server.reset_log()
+
+    assert remove(answers, "--yes") == ExitCode.OK
+    output = capsys.readouterr().out
+    assert "  - remove-relying-party: Delete the relying-party policy B2C_1A_AsignioSUSI" in output
+    assert "restored from the backup taken before the first Asignio upload" in output
+    assert server.tenant.policies.keys() == original.keys()
+    assert server.tenant.policies[EXTENSIONS] == original[EXTENSIONS]
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+    deleted = [
+        record.path.removeprefix("/beta").strip("/").split("/")[0] for record in server.log if record.method == "DELETE"
+    ]
+    app_parts = [resource for resource in deleted if resource != "trustFramework"]
+    assert app_parts == ["oauth2PermissionGrants", "servicePrincipals", "applications"]
+    assert deleted.count("trustFramework") == 2
+    assert server.tenant.key_sets.keys() == {"B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer"}
+
+    server.reset_log()
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert server.writes == 0
+    assert "Nothing to remove" in capsys.readouterr().out
+
+
+def test_remove_on_a_tenant_the_setup_never_touched_writes_nothing(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = dict(server.tenant.policies)
+    assert remove(write_answers(folder, "custom-policy"), "--yes") == ExitCode.OK
+    assert server.writes == 0
+    assert server.tenant.policies == before
+    assert StateStore("contoso").load() is None
+    assert "Nothing to remove" in capsys.readouterr().out
+
+
+def test_the_order_is_relying_party_then_extensions_then_key_set(server: SimulatorServer, folder: Path) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    server.reset_log()
+    assert remove(answers, "--yes") == ExitCode.OK
+    policy_writes = [
+        (record.method, record.path.rsplit("/trustFramework/", 1)[-1])
+        for record in server.log
+        if record.is_write and "/trustFramework/" in record.path
+    ]
+    assert policy_writes == [
+        ("DELETE", "policies/B2C_1A_AsignioSUSI"),
+        ("PUT", f"policies/{EXTENSIONS}/$value"),
+        ("DELETE", "keySets/B2C_1A_AsignioSecret"),
+    ]
+
+
+def test_foreign_content_added_after_the_setup_survives_a_remove(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    original = server.tenant.policies[EXTENSIONS]
+    assert run(answers) == 0
+    server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
+    capsys.readouterr()
+
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert "taken out one by one (the policy changed since the setup" in capsys.readouterr().out
+    now = server.tenant.policies[EXTENSIONS]
+    assert b"contosoLoyaltyNumber" in now
+    assert b'Id="Asignio-OAUTH2"' not in now and b"PhoneFactor" not in now
+    assert same_content(now, original.replace(b"</TrustFrameworkPolicy>", FOREIGN_SECTION + b"</TrustFrameworkPolicy>"))
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+    server.reset_log()
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert server.writes == 0
+
+
+def test_without_a_backup_the_pieces_are_taken_out_one_by_one(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy", mfa="off")
+    original = server.tenant.policies[EXTENSIONS]
+    assert run(answers) == 0
+    StateStore("contoso").discard()
+    capsys.readouterr()
+
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert "no backup from before the setup was found" in capsys.readouterr().out
+    assert same_content(server.tenant.policies[EXTENSIONS], original)
+
+
+def test_remove_after_a_user_flow_setup_deletes_the_flow_the_provider_and_the_app(
+    server: SimulatorServer, folder: Path
+) -> None:
+    answers = write_answers(folder, "user-flow")
+    assert run(answers, *GUIDED_STEPS) == 0
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+    server.reset_log()
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert server.writes == 0
+
+
+def test_a_provider_that_is_not_the_answers_asignio_one_stays(server: SimulatorServer, folder: Path) -> None:
+    answers = write_answers(folder, "user-flow")
+    assert run(answers, *GUIDED_STEPS) == 0
+    provider = next(iter(server.tenant.identity_providers.values()))
+    provider["clientId"] = "99998888-aaaa-2222-bbbb-3333cccc4444"
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert len(server.tenant.identity_providers) == 1
+    assert len(server.tenant.user_flows) == 0
+
+
+def test_after_a_remove_the_setup_runs_again_normally(server: SimulatorServer, folder: Path) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    assert remove(answers, "--yes") == ExitCode.OK
+    state = StateStore("contoso").load()
+    assert state is not None and state.removed_at is not None and state.run_now_url is None
+    assert all(step.startswith(("remove-", "preflight")) for step in state.steps)
+
+    assert run(answers) == 0
+    assert tenant_objects(server.tenant)["asignio key sets"] == 1
+    server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert b'Id="Asignio-OAUTH2"' not in server.tenant.policies[EXTENSIONS]
+    assert b"contosoLoyaltyNumber" in server.tenant.policies[EXTENSIONS]
+
+
+def test_without_yes_and_off_a_terminal_remove_refuses_and_writes_nothing(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    server.reset_log()
+    capsys.readouterr()
+    assert remove(answers) == ExitCode.BAD_INPUT == 2
+    error = capsys.readouterr().err
+    assert "its input is not a terminal" in error and "add --yes" in error
+    assert server.writes == 0
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("typed", "removed"), [("y\n", True), ("\n", False), ("no\n", False)])
+def test_on_a_terminal_remove_asks_first(
+    server: SimulatorServer,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    typed: str,
+    removed: bool,
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    server.reset_log()
+    monkeypatch.setattr("sys.stdin", Terminal(typed))
+    assert remove(answers) == ExitCode.OK
+    assert "Remove these? [y/N]" in capsys.readouterr().err
+    assert (server.writes > 0) is removed
+
+
+def test_remove_json_lines_parse_and_end_in_a_summary(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    capsys.readouterr()
+    assert main(["--json", "remove", str(answers), "--yes"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    events = [line["event"] for line in lines]
+    assert events[0] == "step_planned" and "step_done" in events
+    assert lines[-1]["event"] == "summary" and lines[-1]["exit_code"] == 0
+    assert any("B2C_1A_AsignioSUSI deleted" in summary for summary in lines[-1]["removed"])
+    assert "Removed:" in captured.err
+
+    assert main(["--json", "remove", str(answers)]) == ExitCode.OK
+    again = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert again[-1] == {"event": "summary", "removed": [], "exit_code": 0}
+
+
+def test_json_remove_refusal_is_a_failed_line_with_fix_and_exit_code(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    capsys.readouterr()
+    assert main(["--json", "remove", str(answers)]) == ExitCode.BAD_INPUT
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    failed = next(line for line in lines if line["event"] == "failed")
+    assert failed["exit_code"] == 2 and "--yes" in failed["fix"]
+    assert lines[-1]["event"] == "summary" and lines[-1]["exit_code"] == 2
+
+
+def test_a_delete_graph_refuses_is_a_failed_line_and_the_next_remove_finishes(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    capsys.readouterr()
+    server.fail(1, status=400, writes_only=True)
+    code = main(["--json", "remove", str(answers), "--yes"])
+    assert code not in (ExitCode.OK, ExitCode.UNEXPECTED)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    failed = next(line for line in lines if line["event"] == "step_failed")
+    assert failed["exit_code"] == code and failed["message"] and failed["fix"]
+    assert lines[-1] == {"event": "summary", "removed": [], "exit_code": code}
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
+def test_remove_on_an_external_id_answers_file_is_refused_before_sign_in(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "external-id", mfa="off")
+    assert remove(answers, "--yes") == ExitCode.BAD_INPUT
+    assert "nothing it can remove yet" in capsys.readouterr().err
+    assert server.reads + server.writes == 0
+
+
+def test_a_key_set_b2c_keeps_as_bak_is_reported(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    server.tenant.keep_deleted_key_sets = True
+    capsys.readouterr()
+    assert remove(answers, "--yes") == ExitCode.OK
+    assert "B2C keeps a backup copy, B2C_1A_AsignioSecret.bak" in capsys.readouterr().out
+    assert "B2C_1A_AsignioSecret.bak" in server.tenant.key_sets
+
+
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_a_remove_right_after_the_setup_waits_for_what_graph_does_not_show_yet(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pivot: str
+) -> None:
+    """With replication lag the setup's last objects are still hidden when the remove starts: it looks again until
+    they show, so nothing (a grant, a service principal) is left behind; the tenant pages every list."""
+    answers = write_answers(folder, pivot)
+    with SimulatorServer(seeded_tenant(), page_size=1, replication_lag=1.0) as lagging:
+        point_at(lagging, monkeypatch)
+        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+        capsys.readouterr()
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert left_of_the_setup(lagging) == NOTHING_OF_THE_SETUP
+        lagging.reset_log()
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert lagging.writes == 0
+
+
+CLEAN_REMOVE_WRITES = {"custom-policy": 6, "user-flow": 5}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_killed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str
+) -> None:
+    """A real setup, then `remove --yes` in a process killed with kill -9 right after its n-th write Graph answered
+    (before the tool could record it), for every n; then remove again: it finishes, the tenant holds nothing of the
+    setup (the extensions as before it), and one more remove writes nothing. The tenant pages every list."""
+    answers = write_answers(folder, pivot)
+    cases = [
+        KillCase(n, SimulatorServer(seeded_tenant(), page_size=1).start(), tmp_path / f"state-after-write-{n}")
+        for n in range(1, CLEAN_REMOVE_WRITES[pivot] + 1)
+    ]
+    try:
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            original = dict(case.server.tenant.policies)
+            assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+            case.server.stall_after_writes(case.kill_after)
+            environment = {
+                **os.environ,
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "XDG_STATE_HOME": str(case.state_home),
+                **pipeline_environment(case.server),
+            }
+            case.process = subprocess.Popen(
+                [sys.executable, "-m", "wizard", "remove", str(answers), "--yes"],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for case in cases:
+            assert case.server.wait_until_stalled(timeout=300), f"the remove never made {case.kill_after} writes"
+            case.process.kill()
+            case.process.wait()
+            case.server.release()
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            assert remove(answers, "--yes") == ExitCode.OK, f"killed after write {case.kill_after}"
+            assert left_of_the_setup(case.server) == NOTHING_OF_THE_SETUP, f"killed after write {case.kill_after}"
+            assert case.server.tenant.policies == original, f"killed after write {case.kill_after}"
+            state = StateStore("contoso").load()
+            assert state is not None and state.removed_at is not None, f"killed after write {case.kill_after}"
+            case.server.reset_log()
+            assert remove(answers, "--yes") == ExitCode.OK
+            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+    finally:
+        for case in cases:
+            if case.process is not None and case.process.poll() is None:
+                case.process.kill()
+                case.process.wait()
+            case.server.release()
+            case.server.stop()

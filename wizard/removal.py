@@ -1,0 +1,475 @@
+"""`asignio-setup remove ANSWERS.toml`: takes out of the tenant what the setup put in, and only that.
+
+The removal is a plan of steps like the setup's, run by the same runner (state after every step, the same events,
+one run per tenant at a time): each step looks first and deletes only what is still there, so a remove killed
+halfway finishes when run again and a remove on a clean tenant writes nothing. Prerequisites (the starter-pack
+base, the IEF apps and their keys) stay. Order matters: the relying party builds on the extensions and the
+extensions name the policy key, so the relying party goes first, then the Asignio pieces of the extensions, then
+the key set; the test app's grant and service principal are deleted before the app, each by its own call, so
+nothing rests on a cascade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from wizard.answers import Answers, Mfa, Pivot
+from wizard.errors import BadInputError, ExitCode, PolicyError, SetupError, TenantNotReadyError
+from wizard.events import Event, RunFinished
+from wizard.graph.models import same_text
+from wizard.steps.base import (
+    EXTENSIONS_POLICY,
+    OIDC_PROVIDER_KIND,
+    Finding,
+    Progress,
+    Step,
+    StepContext,
+    look_patiently,
+)
+from wizard.steps.plan import Plan
+from wizard.steps.preflight import Preflight
+from wizard.steps.test_app import test_app_unique_name
+
+if TYPE_CHECKING:
+    from wizard.graph import Application, PermissionGrant, ServicePrincipal
+    from wizard.graph import IdentityProvider as TenantIdentityProvider
+    from wizard.policies.unmerge import Unmerged
+    from wizard.runner import Runner
+    from wizard.state import RunState
+
+T = TypeVar("T")
+KEY_SET_BACKUP_SUFFIX = ".bak"
+"""B2C sometimes keeps a deleted key set as `<id>.bak` (the Graph docs are silent on it): looked for after a delete
+with the documented GET of a key set by id, and reported, never deleted behind the operator's back."""
+
+
+async def look_for_the_setups_work(
+    ctx: StepContext, step_id: str, made_by: str, what: str, look: Callable[[], Awaitable[T]], seen: Callable[[T], bool]
+) -> T:
+    """A remove right after the setup may not see yet what the setup made moments ago (replication): while the
+    setup step `made_by` finished recently, look again until it shows, so nothing it made is left behind. Not when
+    an interrupted remove was deleting it or deleted it moments ago (its intent or its record is recent): then gone
+    is what to expect."""
+    if ctx.claim_age(step_id) is not None:
+        return await look()
+    return await look_patiently(ctx, made_by, what, look, seen)
+
+
+class RemoveRelyingParty(Step):
+    id = "remove-relying-party"
+    title = "Delete the Asignio relying-party policy"
+    after = ("preflight",)
+    answer_sections = ("custom_policy",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"Delete the relying-party policy {answers.custom_policy.relying_party}"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.custom_policy.relying_party
+        listed = next((found for found in await ctx.graph.policy_ids() if found.lower() == name.lower()), None)
+        if listed is None:
+            return Finding(True, f"{name} is not in the tenant")
+        return Finding(False, f"{listed} is in the tenant", {"policy": listed}, listed)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        policy_id: str = finding.found
+        progress(f"deleting {policy_id}")
+        deleted = await ctx.graph.delete_policy(policy_id)
+        return Finding(True, f"{policy_id} {'deleted' if deleted else 'was already gone'}", {"policy": policy_id})
+
+
+@dataclass(frozen=True)
+class ExtensionsRemoval:
+    policy_id: str
+    chain: dict[str, bytes]
+    unmerged: Unmerged
+
+
+class RemoveFromExtensions(Step):
+    """The Asignio claims provider, journey and MFA pieces out of TrustFrameworkExtensions (see policies.unmerge)."""
+
+    id = "remove-from-extensions"
+    title = "Take the Asignio pieces out of the extensions policy"
+    after = ("remove-relying-party",)
+    answer_sections = ("tenant", "asignio", "setup", "custom_policy")
+
+    def describe(self, answers: Answers) -> str:
+        mfa = " and the phone-MFA pieces" if answers.setup.mfa is Mfa.PHONE else ""
+        return (
+            f"Take the Asignio claims provider, journey {answers.custom_policy.journey_id}{mfa} out of "
+            f"{EXTENSIONS_POLICY}, restoring the backup when nothing else changed"
+        )
+
+    async def check(self, ctx: StepContext) -> Finding:
+        from wizard.policies import same_content
+        from wizard.policies.unmerge import without_asignio
+        from wizard.steps.custom_policy import download_chain
+
+        policy_ids = await ctx.graph.policy_ids()
+        policy_id = next((found for found in policy_ids if found.lower() == EXTENSIONS_POLICY.lower()), None)
+        if policy_id is None:
+            return Finding(True, f"the tenant has no {EXTENSIONS_POLICY}")
+        chain, _ = await download_chain(ctx.graph, policy_ids)
+        try:
+            unmerged = without_asignio(ctx.answers, chain, ctx.original_policy(policy_id))
+        except PolicyError as error:
+            raise TenantNotReadyError(
+                f"{policy_id} cannot be read as a policy chain: {error.what}", error.fix
+            ) from None
+        if same_content(chain[policy_id], unmerged.content):
+            return Finding(True, f"{policy_id} holds no Asignio pieces", {"policy": policy_id})
+        return Finding(
+            False,
+            f"{policy_id} holds the Asignio pieces",
+            {"policy": policy_id},
+            ExtensionsRemoval(policy_id, chain, unmerged),
+        )
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        removal: ExtensionsRemoval = finding.found
+        _refuse_invalid(removal)
+        ctx.back_up(removal.policy_id, removal.chain[removal.policy_id])
+        progress(f"backed up the tenant's {removal.policy_id}")
+        progress(f"uploading {removal.policy_id} without Asignio ({len(removal.unmerged.content):,} bytes)")
+        await ctx.graph.upload_policy(removal.policy_id, removal.unmerged.content)
+        return Finding(True, f"{removal.policy_id}: {removal.unmerged.how}", {"policy": removal.policy_id})
+
+
+def _refuse_invalid(removal: ExtensionsRemoval) -> None:
+    """The extensions without Asignio must still validate with their base (the relying party is gone by now): a
+    later edit that uses an Asignio piece would otherwise be uploaded broken."""
+    from wizard.policies.schema import find_xsd, load_schema
+    from wizard.policies.validate import check_chain
+
+    chain = {**removal.chain, removal.policy_id: removal.unmerged.content}
+    schema_path = find_xsd()
+    problems = check_chain(chain, load_schema(schema_path) if schema_path is not None else None)
+    if problems:
+        raise TenantNotReadyError(
+            f"{removal.policy_id} without the Asignio pieces would not validate ({problems[0]}): something added "
+            "to it since the setup uses them",
+            f"take that out of {removal.policy_id} (or upload the backup under the state folder's backups/), then "
+            "run remove again",
+        )
+
+
+class RemovePolicyKey(Step):
+    id = "remove-policy-key"
+    title = "Delete the Asignio policy key"
+    after = ("remove-from-extensions",)
+    answer_sections = ("custom_policy",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"Delete the policy key {answers.custom_policy.policy_key}"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.custom_policy.policy_key
+        key_set = await look_for_the_setups_work(
+            ctx, self.id, "policy-key", f"the key set {name}", lambda: ctx.graph.key_set(name), bool
+        )
+        if key_set is None:
+            return Finding(True, f"{name} is not in the tenant")
+        return Finding(False, f"{key_set.id} is in the tenant", {"key_set": key_set.id}, key_set.id)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        key_set_id: str = finding.found
+        progress(f"deleting {key_set_id}")
+        ctx.intend(self.id, ())
+        deleted = await ctx.graph.delete_key_set(key_set_id)
+        summary = f"{key_set_id} {'deleted' if deleted else 'was already gone'}"
+        kept = await ctx.graph.key_set(key_set_id + KEY_SET_BACKUP_SUFFIX)
+        if kept is not None:
+            summary += (
+                f"; B2C keeps a backup copy, {kept.id}, which this tool leaves alone (delete it under Policy keys "
+                "in the portal if it should go too)"
+            )
+        return Finding(True, summary, {"key_set": key_set_id})
+
+
+@dataclass(frozen=True)
+class TestAppRemoval:
+    app: Application
+    client: ServicePrincipal | None
+    grant: PermissionGrant | None
+
+
+class RemoveTestApp(Step):
+    """The jwt.ms app, its service principal and its admin consent, each deleted explicitly."""
+
+    id = "remove-test-app"
+    title = "Delete the jwt.ms test application"
+    after = ("preflight",)
+    answer_sections = ("test_app",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"Delete the app registration '{answers.test_app.display_name}', its service principal and consent"
+
+    async def _look(self, ctx: StepContext) -> list[TestAppRemoval]:
+        from wizard.graph import GRAPH_APP_ID
+
+        name = ctx.answers.test_app.display_name
+        ours = test_app_unique_name(name)
+        apps = [
+            app
+            for app in await ctx.graph.applications_named(name)
+            if app.unique_name is None or app.unique_name == ours
+        ]
+        if not apps:
+            return []
+        graph = await ctx.graph.service_principal(GRAPH_APP_ID)
+        parts = []
+        for app in sorted(apps, key=lambda candidate: candidate.object_id):
+            client = await ctx.graph.service_principal(app.app_id)
+            grant = await ctx.graph.permission_grant(client.object_id, graph.object_id) if client and graph else None
+            parts.append(TestAppRemoval(app, client, grant))
+        return parts
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.test_app.display_name
+        parts = await look_for_the_setups_work(
+            ctx,
+            self.id,
+            "test-app",
+            f"the app {name} and its consent",
+            lambda: self._look(ctx),
+            lambda found: bool(found) and all(part.client and part.grant for part in found),
+        )
+        if not parts:
+            return Finding(True, f"no app registration named {name}")
+        ids = {"application": parts[0].app.object_id, "app_id": parts[0].app.app_id}
+        listed = ", ".join(part.app.app_id for part in parts)
+        return Finding(False, f"{name} ({listed}) is in the tenant", ids, parts)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        parts: list[TestAppRemoval] = finding.found
+        ctx.intend(self.id, ())
+        for part in parts:
+            if part.grant is not None:
+                progress(f"deleting the admin consent of {part.app.display_name}")
+                await ctx.graph.delete_permission_grant(part.grant.id)
+            if part.client is not None:
+                progress(f"deleting the service principal of {part.app.display_name}")
+                await ctx.graph.delete_service_principal(part.client.object_id)
+            progress(f"deleting the app registration {part.app.display_name} ({part.app.app_id})")
+            await ctx.graph.delete_application(part.app.object_id)
+        removed = ", ".join(f"{part.app.display_name} ({part.app.app_id})" for part in parts)
+        return Finding(True, f"{removed} deleted with its service principal and consent", finding.ids)
+
+
+class RemoveUserFlow(Step):
+    id = "remove-user-flow"
+    title = "Delete the Asignio user flow"
+    after = ("preflight",)
+    answer_sections = ("user_flow",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"Delete the user flow {answers.user_flow.name}"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.user_flow.name
+        flow = await look_for_the_setups_work(
+            ctx, self.id, "user-flow", f"the user flow {name}", lambda: ctx.graph.user_flow(name), bool
+        )
+        if flow is None:
+            return Finding(True, f"{name} is not in the tenant")
+        return Finding(False, f"{flow.id} is in the tenant", {"user_flow": flow.id}, flow.id)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        flow_id: str = finding.found
+        progress(f"deleting {flow_id}")
+        ctx.intend(self.id, ())
+        deleted = await ctx.graph.delete_user_flow(flow_id)
+        return Finding(True, f"{flow_id} {'deleted' if deleted else 'was already gone'}", {"user_flow": flow_id})
+
+
+class RemoveIdentityProvider(Step):
+    """The Asignio OpenID Connect provider: one of that name, of that kind and with the answers' client id only;
+    a provider that is someone else's is left alone."""
+
+    id = "remove-identity-provider"
+    title = "Delete the Asignio identity provider"
+    after = ("remove-user-flow",)
+    answer_sections = ("asignio",)
+
+    def describe(self, answers: Answers) -> str:
+        return f"Delete the OpenID Connect provider '{answers.asignio.display_name}'"
+
+    def _ours(self, ctx: StepContext, provider: TenantIdentityProvider) -> bool:
+        return (
+            provider.display_name.lower() == ctx.answers.asignio.display_name.lower()
+            and same_text(provider.kind, OIDC_PROVIDER_KIND)
+            and (provider.client_id or "").lower() == ctx.answers.asignio.client_id.lower()
+        )
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = ctx.answers.asignio.display_name
+
+        async def named() -> list[TenantIdentityProvider]:
+            providers = await ctx.graph.identity_providers()
+            return [provider for provider in providers if provider.display_name.lower() == name.lower()]
+
+        shown = await look_for_the_setups_work(ctx, self.id, "identity-provider", f"the provider {name}", named, bool)
+        ours = [provider for provider in shown if self._ours(ctx, provider)]
+        if not ours and shown:
+            return Finding(
+                True, f"the provider {name} is not the answers' (another kind or client id): it is left alone"
+            )
+        if not ours:
+            return Finding(True, f"no provider named {name}")
+        return Finding(False, f"{name} is in the tenant", {"provider": ours[0].id}, ours)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        providers: list[TenantIdentityProvider] = finding.found
+        ctx.intend(self.id, ())
+        for provider in providers:
+            progress(f"deleting the provider {provider.display_name} ({provider.id})")
+            await ctx.graph.delete_identity_provider(provider.id)
+        return Finding(True, f"{providers[0].display_name} deleted", finding.ids)
+
+
+def build_removal_plan(answers: Answers) -> Plan:
+    """The removal's steps for the answers' path, in a safe order (see the module's docstring)."""
+    if answers.setup.pivot is Pivot.CUSTOM_POLICY:
+        steps: tuple[Step, ...] = (
+            Preflight(),
+            RemoveRelyingParty(),
+            RemoveFromExtensions(),
+            RemovePolicyKey(),
+            RemoveTestApp(),
+        )
+    elif answers.setup.pivot is Pivot.USER_FLOW:
+        steps = (Preflight(), RemoveUserFlow(), RemoveIdentityProvider(), RemoveTestApp())
+    else:
+        raise BadInputError(
+            f"remove takes out the custom-policy and user-flow setups; the {answers.setup.pivot.value} path has "
+            "nothing it can remove yet",
+            "remove what you made in the Entra admin center, or give the answers file of a B2C setup",
+        )
+    return Plan(answers, steps)
+
+
+def note_removed(plan: Plan) -> Callable[[RunState], None]:
+    """What the state keeps once a remove finished: when, and no setup progress (its objects are gone, so a later
+    setup starts afresh: no recent claims to wait for, no portal confirmations for a flow that no longer exists)."""
+    kept = {step.id for step in plan.steps}
+
+    def note(state: RunState) -> None:
+        state.removed_at = datetime.now(UTC)
+        state.steps = {step_id: record for step_id, record in state.steps.items() if step_id in kept}
+        state.intents.clear()
+        state.confirmed.clear()
+        state.run_now_url = None
+        state.finished = True
+
+    return note
+
+
+# The command
+
+
+def _note_if_unnoted(runner: Runner, plan: Plan) -> None:
+    """A remove killed after its last write left the state saying the setup is there: the tenant, now clean, says
+    otherwise, so the state is brought in line (the only write of such a run, and none to Graph)."""
+    kept = {step.id for step in plan.steps}
+    if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
+        return
+    with runner.store.exclusive():
+        note_removed(plan)(runner.state)
+        runner.store.save(runner.state)
+
+
+def _ask(yes: bool) -> bool:
+    """True when the operator agreed (or gave --yes); off a terminal without --yes there is no one to ask."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise BadInputError(
+            "remove asks before it deletes anything, but its input is not a terminal",
+            "add --yes to remove without asking (pipelines), or run it in a terminal",
+        )
+    print("Remove these? [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
+    from wizard.answers import load_answers
+    from wizard.auth import print_device_code
+    from wizard.headless import EventPrinter
+    from wizard.json_lines import write_line, write_summary
+    from wizard.runner import Runner
+    from wizard.secrets import resolve_asignio_secret
+    from wizard.session import sign_in
+    from wizard.state import StateStore
+
+    answers = load_answers(answers_path)
+    plan = build_removal_plan(answers)
+    human = sys.stderr if json_lines else sys.stdout
+    signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
+    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+
+    def emit(event: Event) -> None:
+        if not isinstance(event, RunFinished):
+            printer(event)
+
+    try:
+        runner = Runner(
+            plan,
+            signed_in.graph,
+            StateStore(answers.tenant.name),
+            lambda: resolve_asignio_secret(answers),
+            on_success=note_removed(plan),
+        )
+        inspections = await runner.inspect()
+        for inspection in inspections:
+            if inspection.error is not None:
+                raise inspection.error
+        pending = [item.step.id for item in inspections if item.finding is not None and not item.finding.done]
+        for item in inspections:
+            assert item.finding is not None
+            done = item.finding.done
+            line = (
+                f"  = {item.step.id}: {item.finding.summary}"
+                if done
+                else f"  - {item.step.id}: {item.step.describe(answers)}"
+            )
+            print(line, file=human, flush=True)
+            if json_lines:
+                write_line(
+                    sys.stdout, {"event": "step_planned", "step": item.step.id, "title": item.step.title, "done": done}
+                )
+        if not pending:
+            _note_if_unnoted(runner, plan)
+            print("Nothing to remove: the tenant holds none of what the setup puts in.", file=human, flush=True)
+            if json_lines:
+                write_summary(sys.stdout, ExitCode.OK, removed=[])
+            return int(ExitCode.OK)
+        if not _ask(yes):
+            print("Nothing was removed.", file=human, flush=True)
+            if json_lines:
+                write_summary(sys.stdout, ExitCode.OK, removed=[])
+            return int(ExitCode.OK)
+        finished = await runner.run(emit)
+    except SetupError as error:
+        if any(error is failure.error for failure in printer.failures):
+            if json_lines:
+                write_summary(sys.stdout, error.exit_code, removed=[])
+            return int(error.exit_code)
+        raise
+    finally:
+        await signed_in.close()
+    print(f"Removed: {'; '.join(finished.created)}", file=human, flush=True)
+    if json_lines:
+        write_summary(sys.stdout, ExitCode.OK, removed=list(finished.created))
+    return int(ExitCode.OK)
+
+
+def run_remove(answers_path: Path, *, yes: bool = False, json_lines: bool = False) -> int:
+    """Signs in, shows what the setup left in the tenant, asks (unless `yes`), removes it; 0 when done or nothing
+    was there to remove (README: exit codes)."""
+    return asyncio.run(_remove(answers_path, yes, json_lines))
