@@ -220,7 +220,7 @@ INVOCATIONS: dict[str, Invocation] = {
     ),
     "update_oauth2_permission_grant": Invocation(lambda graph: graph.update_permission_grant(GRANT_ID, UPDATED_SCOPE)),
     "create_oidc_federation_provider": Invocation(
-        lambda graph: graph.create_oidc_federation(federation_spec(), federation_secret())
+        lambda graph: graph.create_oidc_provider(federation_spec(), federation_secret())
     ),
     "create_sign_up_flow": Invocation(lambda graph: graph.create_sign_up_flow("Woodgrove", ["EmailPassword-OAUTH"])),
     "list_sign_up_flows": Invocation(lambda graph: graph.sign_up_flows()),

@@ -59,7 +59,7 @@ async def test_the_custom_oidc_provider_is_created_as_example_4_shows_and_its_an
     doc = documented("create_oidc_federation_provider")
     graph_server.queue(Answer.of(doc))
 
-    provider = await graph.create_oidc_federation(federation_spec(), federation_secret())
+    provider = await graph.create_oidc_provider(federation_spec(), federation_secret())
 
     [request] = graph_server.requests
     assert_documented_request(request, doc, documented_path(doc))

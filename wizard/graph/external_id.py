@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.graph.errors import GraphFailure, unexpected_shape
-from wizard.graph.models import AuthenticationEventsFlow, IdentityProvider
+from wizard.graph.models import AuthenticationEventsFlow
 from wizard.graph.transport import GraphResource, path_segment
-from wizard.permissions import EVENT_LISTENERS, PROVIDERS
+from wizard.permissions import EVENT_LISTENERS
 
 OIDC_FEDERATION_TYPE = "#microsoft.graph.oidcIdentityProvider"
 CLIENT_SECRET_AUTHENTICATION_TYPE = "#microsoft.graph.oidcClientSecretAuthentication"
@@ -74,25 +74,6 @@ def flow_applications_path(flow_id: str) -> str:
 
 
 class ExternalIdCalls(GraphResource):
-    # The custom OpenID Connect provider (beta only)
-
-    async def create_oidc_federation(self, spec: OidcFederationSpec, client_secret: str) -> IdentityProvider:
-        """Not idempotent (Graph picks the id): the step records its intent first and looks before a second try."""
-        response = await self._graph.call(
-            PROVIDERS, "POST", "identity/identityProviders", json=spec.body(client_secret), idempotent=False
-        )
-        return self._parse(
-            IdentityProvider, self._graph.parse_json(PROVIDERS, response), PROVIDERS, "POST /identity/identityProviders"
-        )
-
-    async def update_oidc_federation(self, provider_id: str, spec: OidcFederationSpec, client_secret: str) -> None:
-        path = f"identity/identityProviders/{path_segment(provider_id)}"
-
-        async def patch() -> None:
-            await self._graph.send(PROVIDERS, "PATCH", path, json=spec.body(client_secret), idempotent=True)
-
-        await self._graph.patiently(PROVIDERS, f"the identity provider {provider_id}", patch)
-
     # The sign-up/sign-in user flow
 
     async def sign_up_flows(self) -> list[AuthenticationEventsFlow]:

@@ -9,7 +9,7 @@ b2cidentityuserflow-post-userflowidentityproviders.md, b2cidentityuserflow-delet
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from wizard.graph.errors import GraphFailure, translate
 from wizard.graph.models import IdentityProvider, UserFlow, strip_prefix, with_prefix
@@ -53,6 +53,16 @@ class OidcProviderSpec:
         }
 
 
+class ProviderSpec(Protocol):
+    """A provider's wanted settings, as the body Graph takes: B2C's openIdConnectIdentityProvider or External ID's
+    oidcIdentityProvider; both are created and updated at the same identityProviders endpoints."""
+
+    @property
+    def display_name(self) -> str: ...
+
+    def body(self, client_secret: str) -> dict[str, Any]: ...
+
+
 class IdentityCalls(GraphResource):
     # Identity providers
 
@@ -60,7 +70,12 @@ class IdentityCalls(GraphResource):
         found = await self._graph.list_all(PROVIDERS, "identity/identityProviders")
         return self._parse_all(IdentityProvider, found, PROVIDERS, "GET /identity/identityProviders")
 
-    async def create_oidc_provider(self, spec: OidcProviderSpec, client_secret: str) -> IdentityProvider:
+    async def identity_providers_named(self, display_name: str) -> list[IdentityProvider]:
+        """The tenant's providers of that display name, compared without case (the name is how steps find theirs)."""
+        wanted = display_name.lower()
+        return [provider for provider in await self.identity_providers() if provider.display_name.lower() == wanted]
+
+    async def create_oidc_provider(self, spec: ProviderSpec, client_secret: str) -> IdentityProvider:
         """Not idempotent (Graph picks the id): the step records its intent first and looks before a second try."""
         response = await self._graph.call(
             PROVIDERS, "POST", "identity/identityProviders", json=spec.body(client_secret), idempotent=False
@@ -69,7 +84,7 @@ class IdentityCalls(GraphResource):
             IdentityProvider, self._graph.parse_json(PROVIDERS, response), PROVIDERS, "POST /identity/identityProviders"
         )
 
-    async def update_oidc_provider(self, provider_id: str, spec: OidcProviderSpec, client_secret: str) -> None:
+    async def update_oidc_provider(self, provider_id: str, spec: ProviderSpec, client_secret: str) -> None:
         path = f"identity/identityProviders/{path_segment(provider_id)}"
 
         async def patch() -> None:

@@ -16,6 +16,7 @@ from wizard.graph.models import same_text
 from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
 from wizard.steps.external_id_mfa import external_id_mfa_steps
 from wizard.steps.preflight import Preflight
+from wizard.steps.providers import providers_named, put_provider
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ class FederatedProvider(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.asignio.display_name
-        named = await look_patiently(ctx, self.id, f"the provider {name}", lambda: _providers_named(ctx, name), bool)
+        named = await providers_named(ctx, self.id, name)
         if not named:
             return Finding(False, f"no identity provider named {name} yet")
         provider = named[0]
@@ -168,24 +169,7 @@ class FederatedProvider(Step):
         return Finding(False, f"{name} exists with other settings", ids, provider)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        spec = self._spec(ctx)
-        if finding.found is None:
-            progress(f"creating the provider {spec.display_name}")
-            ctx.intend(self.id, ())
-            provider = await ctx.graph.create_oidc_federation(spec, ctx.secret())
-            ctx.facts.provider = provider
-            return Finding(True, f"{spec.display_name} created", {"provider": provider.id})
-        progress(f"updating the provider {spec.display_name}")
-        await ctx.graph.update_oidc_federation(finding.found.id, spec, ctx.secret())
-        return Finding(True, f"{spec.display_name} updated", {"provider": finding.found.id})
-
-
-async def _providers_named(ctx: StepContext, display_name: str) -> list[TenantIdentityProvider]:
-    return [
-        provider
-        for provider in await ctx.graph.identity_providers()
-        if provider.display_name.lower() == display_name.lower()
-    ]
+        return await put_provider(ctx, self.id, self._spec(ctx), finding, progress)
 
 
 async def _flows_named(ctx: StepContext, display_name: str) -> list[AuthenticationEventsFlow]:

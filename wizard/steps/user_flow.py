@@ -17,6 +17,7 @@ from wizard.steps.base import (
     StepContext,
     look_patiently,
 )
+from wizard.steps.providers import providers_named, put_provider
 
 if TYPE_CHECKING:
     from wizard.graph import IdentityProvider as TenantIdentityProvider
@@ -71,9 +72,7 @@ class IdentityProvider(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         spec = provider_spec(ctx.answers)
-        named = await look_patiently(
-            ctx, self.id, f"the provider {spec.display_name}", lambda: _providers_named(ctx, spec.display_name), bool
-        )
+        named = await providers_named(ctx, self.id, spec.display_name)
         if not named:
             return Finding(False, f"no identity provider named {spec.display_name} yet")
         provider = named[0]
@@ -92,24 +91,7 @@ class IdentityProvider(Step):
         return Finding(False, f"{spec.display_name} exists with other settings", {"provider": provider.id}, provider)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        spec = provider_spec(ctx.answers)
-        if finding.found is None:
-            progress(f"creating the provider {spec.display_name}")
-            ctx.intend(self.id, ())
-            provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
-            ctx.facts.provider = provider
-            return Finding(True, f"{spec.display_name} created", {"provider": provider.id})
-        progress(f"updating the provider {spec.display_name}")
-        await ctx.graph.update_oidc_provider(finding.found.id, spec, ctx.secret())
-        return Finding(True, f"{spec.display_name} updated", {"provider": finding.found.id})
-
-
-async def _providers_named(ctx: StepContext, display_name: str) -> list[TenantIdentityProvider]:
-    return [
-        provider
-        for provider in await ctx.graph.identity_providers()
-        if provider.display_name.lower() == display_name.lower()
-    ]
+        return await put_provider(ctx, self.id, provider_spec(ctx.answers), finding, progress)
 
 
 class UserFlow(Step):
