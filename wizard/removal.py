@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.errors import BadInputError, ExitCode, PolicyError, SetupError, TenantNotReadyError
@@ -61,27 +62,69 @@ async def look_for_the_setups_work(
     return await look_patiently(ctx, made_by, what, look, seen)
 
 
-class RemoveRelyingParty(Step):
+class DeleteByName(Step):
+    """Deletes the one object of the answers' name that the setup step `made_by` makes; finding it gone is done."""
+
+    kind: ClassVar[str]
+    """What it is, for the messages ("the key set")."""
+    id_key: ClassVar[str]
+    """The key its id goes under in the step's ids."""
+    made_by: ClassVar[str]
+
+    @abstractmethod
+    def name(self, answers: Answers) -> str:
+        """Its name in the answers."""
+
+    @abstractmethod
+    async def find(self, ctx: StepContext, name: str) -> str | None:
+        """Its id as the tenant spells it, or None when it is not there."""
+
+    @abstractmethod
+    async def delete(self, ctx: StepContext, found_id: str) -> bool:
+        """True when deleted, False when Graph says it was already gone."""
+
+    async def left_behind(self, ctx: StepContext, found_id: str) -> str:
+        """Anything B2C keeps after the delete, as words to add to the summary."""
+        return ""
+
+    def describe(self, answers: Answers) -> str:
+        return f"Delete {self.kind} {self.name(answers)}"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        name = self.name(ctx.answers)
+        found = await look_for_the_setups_work(
+            ctx, self.id, self.made_by, f"{self.kind} {name}", lambda: self.find(ctx, name), bool
+        )
+        if found is None:
+            return Finding(True, f"{name} is not in the tenant")
+        return Finding(False, f"{found} is in the tenant", {self.id_key: found}, found)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        found_id: str = finding.found
+        progress(f"deleting {found_id}")
+        ctx.intend(self.id, ())
+        deleted = await self.delete(ctx, found_id)
+        summary = f"{found_id} {'deleted' if deleted else 'was already gone'}{await self.left_behind(ctx, found_id)}"
+        return Finding(True, summary, {self.id_key: found_id})
+
+
+class RemoveRelyingParty(DeleteByName):
     id = "remove-relying-party"
     title = "Delete the Asignio relying-party policy"
     after = ("preflight",)
     answer_sections = ("custom_policy",)
+    kind = "the relying-party policy"
+    id_key = "policy"
+    made_by = "relying-party"
 
-    def describe(self, answers: Answers) -> str:
-        return f"Delete the relying-party policy {answers.custom_policy.relying_party}"
+    def name(self, answers: Answers) -> str:
+        return answers.custom_policy.relying_party
 
-    async def check(self, ctx: StepContext) -> Finding:
-        name = ctx.answers.custom_policy.relying_party
-        listed = next((found for found in await ctx.graph.policy_ids() if found.lower() == name.lower()), None)
-        if listed is None:
-            return Finding(True, f"{name} is not in the tenant")
-        return Finding(False, f"{listed} is in the tenant", {"policy": listed}, listed)
+    async def find(self, ctx: StepContext, name: str) -> str | None:
+        return next((found for found in await ctx.graph.policy_ids() if found.lower() == name.lower()), None)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        policy_id: str = finding.found
-        progress(f"deleting {policy_id}")
-        deleted = await ctx.graph.delete_policy(policy_id)
-        return Finding(True, f"{policy_id} {'deleted' if deleted else 'was already gone'}", {"policy": policy_id})
+    async def delete(self, ctx: StepContext, found_id: str) -> bool:
+        return await ctx.graph.delete_policy(found_id)
 
 
 @dataclass(frozen=True)
@@ -159,37 +202,33 @@ def _refuse_invalid(removal: ExtensionsRemoval) -> None:
         )
 
 
-class RemovePolicyKey(Step):
+class RemovePolicyKey(DeleteByName):
     id = "remove-policy-key"
     title = "Delete the Asignio policy key"
     after = ("remove-from-extensions",)
     answer_sections = ("custom_policy",)
+    kind = "the policy key"
+    id_key = "key_set"
+    made_by = "policy-key"
 
-    def describe(self, answers: Answers) -> str:
-        return f"Delete the policy key {answers.custom_policy.policy_key}"
+    def name(self, answers: Answers) -> str:
+        return answers.custom_policy.policy_key
 
-    async def check(self, ctx: StepContext) -> Finding:
-        name = ctx.answers.custom_policy.policy_key
-        key_set = await look_for_the_setups_work(
-            ctx, self.id, "policy-key", f"the key set {name}", lambda: ctx.graph.key_set(name), bool
+    async def find(self, ctx: StepContext, name: str) -> str | None:
+        key_set = await ctx.graph.key_set(name)
+        return key_set.id if key_set is not None else None
+
+    async def delete(self, ctx: StepContext, found_id: str) -> bool:
+        return await ctx.graph.delete_key_set(found_id)
+
+    async def left_behind(self, ctx: StepContext, found_id: str) -> str:
+        kept = await ctx.graph.key_set(found_id + KEY_SET_BACKUP_SUFFIX)
+        if kept is None:
+            return ""
+        return (
+            f"; B2C keeps a backup copy, {kept.id}, which this tool leaves alone (delete it under Policy keys "
+            "in the portal if it should go too)"
         )
-        if key_set is None:
-            return Finding(True, f"{name} is not in the tenant")
-        return Finding(False, f"{key_set.id} is in the tenant", {"key_set": key_set.id}, key_set.id)
-
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        key_set_id: str = finding.found
-        progress(f"deleting {key_set_id}")
-        ctx.intend(self.id, ())
-        deleted = await ctx.graph.delete_key_set(key_set_id)
-        summary = f"{key_set_id} {'deleted' if deleted else 'was already gone'}"
-        kept = await ctx.graph.key_set(key_set_id + KEY_SET_BACKUP_SUFFIX)
-        if kept is not None:
-            summary += (
-                f"; B2C keeps a backup copy, {kept.id}, which this tool leaves alone (delete it under Policy keys "
-                "in the portal if it should go too)"
-            )
-        return Finding(True, summary, {"key_set": key_set_id})
 
 
 @dataclass(frozen=True)
@@ -262,30 +301,24 @@ class RemoveTestApp(Step):
         return Finding(True, f"{removed} deleted with its service principal and consent", finding.ids)
 
 
-class RemoveUserFlow(Step):
+class RemoveUserFlow(DeleteByName):
     id = "remove-user-flow"
     title = "Delete the Asignio user flow"
     after = ("preflight",)
     answer_sections = ("user_flow",)
+    kind = "the user flow"
+    id_key = "user_flow"
+    made_by = "user-flow"
 
-    def describe(self, answers: Answers) -> str:
-        return f"Delete the user flow {answers.user_flow.name}"
+    def name(self, answers: Answers) -> str:
+        return answers.user_flow.name
 
-    async def check(self, ctx: StepContext) -> Finding:
-        name = ctx.answers.user_flow.name
-        flow = await look_for_the_setups_work(
-            ctx, self.id, "user-flow", f"the user flow {name}", lambda: ctx.graph.user_flow(name), bool
-        )
-        if flow is None:
-            return Finding(True, f"{name} is not in the tenant")
-        return Finding(False, f"{flow.id} is in the tenant", {"user_flow": flow.id}, flow.id)
+    async def find(self, ctx: StepContext, name: str) -> str | None:
+        flow = await ctx.graph.user_flow(name)
+        return flow.id if flow is not None else None
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        flow_id: str = finding.found
-        progress(f"deleting {flow_id}")
-        ctx.intend(self.id, ())
-        deleted = await ctx.graph.delete_user_flow(flow_id)
-        return Finding(True, f"{flow_id} {'deleted' if deleted else 'was already gone'}", {"user_flow": flow_id})
+    async def delete(self, ctx: StepContext, found_id: str) -> bool:
+        return await ctx.graph.delete_user_flow(found_id)
 
 
 class RemoveIdentityProvider(Step):
@@ -309,12 +342,14 @@ class RemoveIdentityProvider(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.asignio.display_name
-
-        async def named() -> list[TenantIdentityProvider]:
-            providers = await ctx.graph.identity_providers()
-            return [provider for provider in providers if provider.display_name.lower() == name.lower()]
-
-        shown = await look_for_the_setups_work(ctx, self.id, "identity-provider", f"the provider {name}", named, bool)
+        shown = await look_for_the_setups_work(
+            ctx,
+            self.id,
+            "identity-provider",
+            f"the provider {name}",
+            lambda: ctx.graph.identity_providers_named(name),
+            bool,
+        )
         ours = [provider for provider in shown if self._ours(ctx, provider)]
         if not ours and shown:
             return Finding(
