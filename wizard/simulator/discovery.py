@@ -86,12 +86,18 @@ class DiscoveryServer:
     def issuer(self) -> str:
         return self._httpd.issuer
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
         self._thread.start()
         return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self.stop()
