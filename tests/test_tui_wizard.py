@@ -212,3 +212,44 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     assert len(tenant.user_flows) == 1
     assert len(tenant.applications) == 1
     await assert_nothing_to_resume()
+
+
+async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_new_demo_document(tmp_path: Path) -> None:
+    """The saved tenant keeps its platform without --demo-platform; the resumed answers name the earlier demo's
+    document, whose port is gone, so the wizard points them at this demo's and the provider follows it."""
+    demo_state = tmp_path / "tenant.json"
+    app = AsignioSetupApp(demo=True, demo_state=demo_state, demo_platform="external-id")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        app.simulator.stall_after_writes(2)
+        await press(pilot, "enter", "enter", "enter", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        first_metadata_url = demo_metadata_url(app.simulator)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(app.simulator.wait_until_stalled, 10)
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+    app = AsignioSetupApp(demo=True, demo_state=demo_state)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.screen.query_one("#resume", Button).display
+        await press(pilot, "enter", "enter", "enter")
+        assert app.resuming and app.draft.pivot == "external-id"
+        assert app.simulator.tenant.tenant_type == "CIAM"
+        metadata_url = demo_metadata_url(app.simulator)
+        assert metadata_url is not None and metadata_url != first_metadata_url
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "enter")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DoneScreen)
+        tenant = app.simulator.tenant
+    [provider] = tenant.identity_providers.values()
+    assert provider["wellKnownEndpoint"] == metadata_url
+    [flow] = tenant.authentication_events_flows.values()
+    [test_app] = tenant.applications.values()
+    assert flow["_apps"] == [test_app["appId"]]
+    await assert_nothing_to_resume()
