@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
+from typing import get_args
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
@@ -13,9 +14,9 @@ import pytest
 
 from tests.test_external_id_run import answers_text
 from tests.test_headless_run import SECRET
-from wizard.cli import main
+from wizard.cli import build_parser, main
 from wizard.errors import ExitCode
-from wizard.simulator import demo_metadata_url, start_demo
+from wizard.simulator import DemoPlatform, demo_metadata_url, start_demo
 
 ASIGNIO_METADATA_URL = "https://authorization.asignio.com/.well-known/openid-configuration"
 
@@ -96,3 +97,10 @@ def test_a_saved_b2c_demo_tenant_is_not_taken_for_an_external_one(
     assert f"{demo_state}: the simulated tenant saved there is a b2c tenant, not external-id" in err
     assert "give --demo-state another file" in err
     assert demo_state.read_bytes() == saved
+
+
+def test_the_flag_offers_the_platforms_the_demo_knows() -> None:
+    """The command line names them without importing the simulator (its start-up stays light)."""
+    [action] = [action for action in build_parser()._actions if "--demo-platform" in action.option_strings]
+    assert tuple(action.choices or ()) == get_args(DemoPlatform)
+    assert action.default is None

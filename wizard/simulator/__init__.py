@@ -23,12 +23,10 @@ from wizard.simulator.tenant import SimulatedTenant
 DEMO_TENANT = "contoso"
 DEMO_STATE_LIMIT = 64 * MEGABYTE
 DemoPlatform = Literal["b2c", "external-id"]
-DEMO_PLATFORMS: tuple[DemoPlatform, ...] = ("b2c", "external-id")
 """What `--demo-platform` offers: the simulated tenant an Azure AD B2C one, or an Entra External ID one."""
 
 __all__ = [
     "ALL_PERMISSIONS",
-    "DEMO_PLATFORMS",
     "DEMO_TENANT",
     "DemoPlatform",
     "RequestRecord",
