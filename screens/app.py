@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from wizard.background import BackgroundLoop
     from wizard.events import Event
     from wizard.session import Session, SignedInTenant, TenantIdentity
-    from wizard.simulator import SimulatorServer
+    from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
 
 SCREENS_DIR = Path(__file__).parent
@@ -96,11 +96,14 @@ class AsignioSetupApp(App[int]):
     CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, *, demo: bool = False, demo_state: Path | None = None) -> None:
+    def __init__(
+        self, *, demo: bool = False, demo_state: Path | None = None, demo_platform: DemoPlatform | None = None
+    ) -> None:
         super().__init__()
         self.load_screen_stylesheets()
         self.demo = demo
         self.demo_state = demo_state
+        self.demo_platform = demo_platform
         self.draft: Draft = fresh_draft(demo)
         self.resuming = False
         self.identity: TenantIdentity | None = None
@@ -230,9 +233,20 @@ class AsignioSetupApp(App[int]):
         if self.demo and self.simulator is None:
             from wizard.simulator import start_demo
 
-            self.simulator = start_demo(self.demo_state, name=self.draft.tenant_name)
+            self.simulator = start_demo(self.demo_state, name=self.draft.tenant_name, platform=self.demo_platform)
+        if self.demo:
+            self.use_demo_discovery_document()
         answers = self.draft.sign_in_answers()
         return sign_in(answers.tenant, answers.auth, demo=self.simulator, device_code_prompt=device_code_prompt)
+
+    def use_demo_discovery_document(self) -> None:
+        """The demo's external tenant federates with the discovery document the demo serves; a resumed run's
+        answers name the port of an earlier demo, so every sign-in sets it again."""
+        from wizard.simulator import demo_metadata_url
+
+        metadata_url = demo_metadata_url(self.simulator)
+        if metadata_url is not None:
+            self.draft.unasked.setdefault("asignio", {})["metadata_url"] = metadata_url
 
     def session_for_draft(self) -> Session:
         """The setup the draft's answers ask for, on the tenant signed in to, with the typed secret."""
@@ -316,9 +330,9 @@ class AsignioSetupApp(App[int]):
         self.push_screen(ErrorScreen(error))
 
 
-def run_app(demo: bool, demo_state: Path | None) -> int:
+def run_app(demo: bool, demo_state: Path | None, demo_platform: DemoPlatform | None = None) -> int:
     """Run the wizard in the terminal; the exit code says how it ended."""
-    app = AsignioSetupApp(demo=demo, demo_state=demo_state)
+    app = AsignioSetupApp(demo=demo, demo_state=demo_state, demo_platform=demo_platform)
     result = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)

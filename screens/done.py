@@ -1,4 +1,5 @@
-"""Done: the Run-now URL to try the sign-in, what was created, and the answers file for repeat installs."""
+"""Done: the Run-now URL to try the sign-in, the redirect URIs Asignio must allow (External ID), what was created,
+and the answers file for repeat installs."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class DoneScreen(WizardStep):
         Binding("ctrl+o", "open_url", "Open URL"),
         Binding("ctrl+y", "copy_url", "Copy URL"),
         Binding("ctrl+s", "save_answers", "Save answers"),
+        Binding("ctrl+r", "copy_redirect_uris", "Copy redirect URIs"),
     ]
 
     def __init__(self, result: RunFinished) -> None:
@@ -36,6 +38,9 @@ class DoneScreen(WizardStep):
         yield Static("Asignio sign-in is set up", classes="title")
         yield Static("Try it: open this URL, sign in with Asignio, and jwt.ms shows the token.", classes="hint")
         yield Static(self.result.run_now_url or "", id="url", markup=False)
+        if self.result.partner_redirect_uris:
+            yield Static("Register these redirect URIs at Asignio's partner site first:", classes="label")
+            yield Static("\n".join(self.result.partner_redirect_uris), id="redirect-uris", markup=False)
         created = "\n".join(f"  • {line}" for line in self.result.created) or "  nothing new: it was all there"
         yield Static(f"Created in this run:\n{created}", id="created", markup=False)
         yield Static("Save the answers (no secrets) to repeat with --non-interactive", classes="label")
@@ -61,6 +66,10 @@ class DoneScreen(WizardStep):
         if self.result.run_now_url:
             self.app.copy_to_clipboard(self.result.run_now_url)
             self.notify("Run-now URL copied to the clipboard")
+
+    def action_copy_redirect_uris(self) -> None:
+        self.app.copy_to_clipboard("\n".join(self.result.partner_redirect_uris))
+        self.notify("Redirect URIs copied to the clipboard")
 
     @on(Input.Submitted, "#answers-path")
     @on(Button.Pressed, "#save")
@@ -98,5 +107,7 @@ class DoneScreen(WizardStep):
         self.app.exit(int(ExitCode.OK))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The run is over: there is nothing to go back to."""
+        """The run is over: there is nothing to go back to; redirect URIs to copy only on the External ID path."""
+        if action == "copy_redirect_uris":
+            return bool(self.result.partner_redirect_uris)
         return action != "back"

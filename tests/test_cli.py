@@ -38,6 +38,12 @@ def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
             ["--demo-state", "{tmp}/demo.json", "--non-interactive", "{answers}"],
             "--demo-state belongs to --demo (the simulated tenant)",
         ),
+        (["--demo-platform", "external-id"], "--demo-platform belongs to --demo (the simulated tenant)"),
+        (
+            ["--demo-platform", "b2c", "--non-interactive", "{answers}"],
+            "--demo-platform belongs to --demo (the simulated tenant)",
+        ),
+        (["--demo-platform", "b2c", "plan", "{answers}"], "--demo-platform: for the setup run"),
         (["--confirm", "user-flow-mfa"], "--confirm belongs to --non-interactive ANSWERS.toml (the headless run)"),
         (["--demo", "--rotate-secret"], "--rotate-secret belongs to --non-interactive ANSWERS.toml"),
         (["--demo", "validate", "{tmp}"], "--demo: for the setup run (the wizard or --non-interactive) only, not for"),

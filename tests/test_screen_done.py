@@ -18,6 +18,19 @@ from wizard.events import RunFinished
 
 URL = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?p=B2C_1_AsignioSignupSignin"
 RESULT = RunFinished(URL, ("Asignio identity provider", "user flow B2C_1_AsignioSignupSignin", "test app"))
+EXTERNAL_ID_URL = (
+    "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+    "?client_id=aaaabbbb-0000-cccc-1111-dddd2222eeee&redirect_uri=https%3A%2F%2Fjwt.ms&response_type=id_token"
+)
+REDIRECT_URIS = (
+    "https://contoso.ciamlogin.com/8f6a7d3e-1b2c-4d5e-9f01-23456789abcd/federation/oauth2",
+    "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2",
+)
+EXTERNAL_ID_RESULT = RunFinished(
+    EXTERNAL_ID_URL,
+    ("Asignio OpenID Connect provider", "user flow Asignio sign-up and sign-in", "test app", "test app in the flow"),
+    partner_redirect_uris=REDIRECT_URIS,
+)
 
 
 def finished_app() -> AsignioSetupApp:
@@ -32,12 +45,22 @@ def finished_app() -> AsignioSetupApp:
     return app
 
 
-async def open_done(pilot: Pilot) -> None:
+def finished_external_id_app() -> AsignioSetupApp:
+    app = finished_app()
+    app.draft.pivot, app.draft.mfa = "external-id", "email"
+    return app
+
+
+async def open_done(pilot: Pilot, result: RunFinished = RESULT) -> None:
     pilot.app.call_later(
-        pilot.app.push_screen, DoneScreen(RESULT)
+        pilot.app.push_screen, DoneScreen(result)
     )  # from the app's task, so message_hook sees its messages
     await pilot.pause()
     await pilot.pause()
+
+
+async def open_external_id_done(pilot: Pilot) -> None:
+    await open_done(pilot, EXTERNAL_ID_RESULT)
 
 
 async def test_open_copy_and_save_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,6 +99,34 @@ async def test_a_path_that_cannot_be_written_is_said(tmp_path: Path) -> None:
 
 def test_done_snapshot(snap_compare) -> None:
     assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=open_done)
+
+
+async def test_the_external_id_path_shows_the_redirect_uris_to_register_at_asignio_and_copies_them() -> None:
+    app = finished_external_id_app()
+    async with app.run_test() as pilot:
+        await open_external_id_done(pilot)
+        screen = app.screen
+        assert str(screen.query_one("#redirect-uris", Static).content).splitlines() == list(REDIRECT_URIS)
+        said = " ".join(str(label.content) for label in screen.query(".label").results(Static))
+        assert "Register these redirect URIs at Asignio's partner site first" in said
+        await pilot.press("ctrl+r")
+        assert app.clipboard == "\n".join(REDIRECT_URIS)
+        await pilot.press("ctrl+y")
+        assert app.clipboard == EXTERNAL_ID_URL
+
+
+async def test_a_b2c_path_shows_no_redirect_uris_and_has_none_to_copy() -> None:
+    app = finished_app()
+    async with app.run_test() as pilot:
+        await open_done(pilot)
+        assert not app.screen.query("#redirect-uris")
+        assert app.screen.check_action("copy_redirect_uris", ()) is False
+        await pilot.press("ctrl+r")
+        assert app.clipboard == ""
+
+
+def test_done_external_id_snapshot(snap_compare) -> None:
+    assert snap_compare(finished_external_id_app(), terminal_size=(80, 24), run_before=open_external_id_done)
 
 
 async def test_saving_over_an_existing_file_asks_first(tmp_path: Path) -> None:

@@ -19,16 +19,26 @@ from screens.review import ReviewScreen
 from wizard.policies import demo_chain
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer
 
 SECRET = "Asignio-Secret-q7Zr9xVw2"
 
 
-def app_at_review(simulator: SimulatorServer, pivot: str, mfa: str = "phone") -> AsignioSetupApp:
+SNAPSHOT_DISCOVERY_PORT = 28419
+"""A fixed port below the ephemeral range, so the discovery document's URL the External ID plan shows is the same
+in every run of the snapshot."""
+
+
+def app_at_review(
+    simulator: SimulatorServer, pivot: str, mfa: str = "phone", *, metadata_url: str | None = None
+) -> AsignioSetupApp:
     """The wizard as the MFA screen leaves it: every answer given, signed in to the simulated tenant."""
     app = AsignioSetupApp(demo=True)
     app.simulator = simulator
     app.draft.client_id = DEMO_CLIENT_ID
     app.draft.pivot, app.draft.mfa = pivot, mfa
+    if metadata_url is not None:
+        app.draft.unasked = {"asignio": {"metadata_url": metadata_url}}
     app.keep_typed_secret(SECRET)
     answers = app.final_answers()
     app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)
@@ -39,6 +49,12 @@ def app_at_review(simulator: SimulatorServer, pivot: str, mfa: str = "phone") ->
 @pytest.fixture
 def simulator() -> Iterator[SimulatorServer]:
     with SimulatorServer(SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))) as server:
+        yield server
+
+
+@pytest.fixture
+def external_simulator() -> Iterator[SimulatorServer]:
+    with SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="CIAM")) as server:
         yield server
 
 
@@ -115,3 +131,37 @@ def test_review_user_flow_snapshot(snap_compare, simulator: SimulatorServer) -> 
 
 def test_review_custom_policy_snapshot(snap_compare, simulator: SimulatorServer) -> None:
     assert snap_compare(app_at_review(simulator, "custom-policy"), terminal_size=(80, 24), run_before=open_review)
+
+
+async def test_the_external_id_plan_lists_the_discovery_check_first_and_writes_nothing(
+    external_simulator: SimulatorServer,
+) -> None:
+    messages: list[Message] = []
+    with DiscoveryServer("good") as discovery:
+        app = app_at_review(external_simulator, "external-id", "email", metadata_url=discovery.url)
+        async with app.run_test(message_hook=messages.append) as pilot:
+            await open_review(pilot)
+            [ready] = [message for message in messages if isinstance(message, ReviewReady)]
+            ids = [step.id for step in ready.review.steps]
+            assert ids == [
+                "discovery",
+                "preflight",
+                "oidc-provider",
+                "sign-up-flow",
+                "test-app",
+                "test-app-flow-link",
+                "mfa-method",
+                "mfa-policy",
+            ]
+            plan = " ".join(shown_text(app.screen.query_one("#plan", Static)).split())
+            assert "1. Check Asignio's discovery document — ✓ already in the tenant" in plan
+            assert f"Read {discovery.url} and check External ID can federate with it" in plan
+            assert "Add Asignio as a custom OpenID Connect provider — to do" in plan
+            assert not app.screen.query_one("#diff", Static).display
+    assert external_simulator.writes == 0
+
+
+def test_review_external_id_snapshot(snap_compare, external_simulator: SimulatorServer) -> None:
+    with DiscoveryServer("good", port=SNAPSHOT_DISCOVERY_PORT) as discovery:
+        app = app_at_review(external_simulator, "external-id", "email", metadata_url=discovery.url)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=open_review)

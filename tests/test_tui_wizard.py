@@ -1,9 +1,11 @@
-"""The whole wizard against the simulated tenant, both paths, to a Run-now URL; and a resume after a stop."""
+"""The whole wizard against the simulated tenant, every path (the External ID one in the external-id demo), to a
+Run-now URL; and a resume after a stop."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from textual.message import Message
@@ -13,14 +15,16 @@ from textual.widgets import Button, Static
 from screens.app import AsignioSetupApp
 from screens.done import DoneScreen
 from screens.messages import BaseInspected, ReviewReady, RunComplete, RunEvent, SavedRunsLoaded, SignedIn
+from screens.mfa import MfaScreen
 from screens.path import PathScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
 from tests.tui import settle
+from wizard.answers import Pivot
 from wizard.events import StepFailed, StepWaiting
-from wizard.simulator import SimulatedTenant
+from wizard.simulator import SimulatedTenant, demo_metadata_url
 from wizard.state import StateStore
 
 
@@ -91,6 +95,58 @@ async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool
     await assert_nothing_to_resume()
 
 
+@pytest.mark.parametrize("mfa", ["off", "email"])
+async def test_the_wizard_takes_the_external_id_path_to_its_test_url(mfa: str) -> None:
+    messages: list[Message] = []
+    app = AsignioSetupApp(demo=True, demo_platform="external-id")
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        assert app.identity is not None and app.identity.tenant_type == "CIAM"
+        await press(pilot, "enter", "enter")
+        assert isinstance(app.screen, PathScreen) and app.screen.offered == (Pivot.EXTERNAL_ID,)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, MfaScreen)
+        if mfa == "email":
+            await press(pilot, "down")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.review_steps[0].id == "discovery"
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ProgressScreen)
+        assert not app.screen.waiting, "the External ID path has no portal step"
+        await press(pilot, "enter")
+        done = app.screen
+        assert isinstance(done, DoneScreen)
+        url = urlsplit(str(done.query_one("#url", Static).content))
+        tenant = app.simulator.tenant
+        metadata_url = demo_metadata_url(app.simulator)
+        assert (url.netloc, url.path) == ("contoso.ciamlogin.com", "/contoso.onmicrosoft.com/oauth2/v2.0/authorize")
+        assert str(done.query_one("#redirect-uris", Static).content).splitlines() == [
+            f"https://contoso.ciamlogin.com/{tenant.organization_id}/federation/oauth2",
+            "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2",
+        ]
+    assert (app.draft.pivot, app.draft.mfa) == ("external-id", mfa)
+    [provider] = tenant.identity_providers.values()
+    assert provider["@odata.type"] == "#microsoft.graph.oidcIdentityProvider"
+    assert provider["wellKnownEndpoint"] == metadata_url
+    [flow] = tenant.authentication_events_flows.values()
+    assert provider["id"] in flow["_providers"]
+    [test_app] = tenant.applications.values()
+    assert flow["_apps"] == [test_app["appId"]]
+    assert parse_qs(url.query)["client_id"] == [test_app["appId"]]
+    policies = list(tenant.conditional_access_policies.values())
+    if mfa == "email":
+        assert tenant.authentication_methods["email"]["state"] == "enabled"
+        [policy] = policies
+        assert policy["conditions"]["applications"]["includeApplications"] == [test_app["appId"]]
+        assert policy["grantControls"]["builtInControls"] == ["mfa"]
+    else:
+        assert policies == []
+    assert not [m for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepFailed)]
+    await assert_nothing_to_resume()
+
+
 async def assert_nothing_to_resume() -> None:
     """A finished setup is not offered for Resume on the next launch: the welcome screen shows plain Start."""
     state = StateStore("contoso").load()
@@ -155,4 +211,45 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     assert len(tenant.identity_providers) == 1
     assert len(tenant.user_flows) == 1
     assert len(tenant.applications) == 1
+    await assert_nothing_to_resume()
+
+
+async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_new_demo_document(tmp_path: Path) -> None:
+    """The saved tenant keeps its platform without --demo-platform; the resumed answers name the earlier demo's
+    document, whose port is gone, so the wizard points them at this demo's and the provider follows it."""
+    demo_state = tmp_path / "tenant.json"
+    app = AsignioSetupApp(demo=True, demo_state=demo_state, demo_platform="external-id")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "enter")
+        app.simulator.stall_after_writes(2)
+        await press(pilot, "enter", "enter", "enter", "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        first_metadata_url = demo_metadata_url(app.simulator)
+        await pilot.press("enter")
+        assert await asyncio.to_thread(app.simulator.wait_until_stalled, 10)
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+    app = AsignioSetupApp(demo=True, demo_state=demo_state)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.screen.query_one("#resume", Button).display
+        await press(pilot, "enter", "enter", "enter")
+        assert app.resuming and app.draft.pivot == "external-id"
+        assert app.simulator.tenant.tenant_type == "CIAM"
+        metadata_url = demo_metadata_url(app.simulator)
+        assert metadata_url is not None and metadata_url != first_metadata_url
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "enter")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DoneScreen)
+        tenant = app.simulator.tenant
+    [provider] = tenant.identity_providers.values()
+    assert provider["wellKnownEndpoint"] == metadata_url
+    [flow] = tenant.authentication_events_flows.values()
+    [test_app] = tenant.applications.values()
+    assert flow["_apps"] == [test_app["appId"]]
     await assert_nothing_to_resume()

@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --demo: keep the simulated tenant in this file so it survives restarts",
     )
     parser.add_argument(
+        "--demo-platform",
+        choices=("b2c", "external-id"),
+        help="with --demo: simulate an Azure AD B2C tenant (b2c, the default) or an Entra External ID tenant "
+        "with Asignio's discovery document beside it (external-id); a --demo-state tenant keeps its own",
+    )
+    parser.add_argument(
         "--confirm",
         metavar="STEP",
         action="append",
@@ -91,6 +97,7 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         "--non-interactive": args.non_interactive is not None,
         "--demo": args.demo,
         "--demo-state": args.demo_state is not None,
+        "--demo-platform": args.demo_platform is not None,
         "--confirm": bool(args.confirm),
         "--rotate-secret": args.rotate_secret,
     }
@@ -104,6 +111,10 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         parser.error("--demo runs one simulated tenant: give it one answers file, or leave --demo out")
     if args.demo_state is not None and not args.demo:
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
+    if args.demo_platform is not None and not args.demo:
+        parser.error(
+            "--demo-platform belongs to --demo (the simulated tenant): add --demo, or leave --demo-platform out"
+        )
     if (
         args.json
         and args.command not in ("plan", "remove")
@@ -164,13 +175,14 @@ def _run_command(args: argparse.Namespace) -> int:
             args.non_interactive[0],
             demo=args.demo,
             demo_state=args.demo_state,
+            demo_platform=args.demo_platform,
             confirm=args.confirm,
             rotate_secret=args.rotate_secret,
             json_lines=args.json,
         )
     from screens.app import run_app
 
-    return run_app(demo=args.demo, demo_state=args.demo_state)
+    return run_app(demo=args.demo, demo_state=args.demo_state, demo_platform=args.demo_platform)
 
 
 def report(error: SetupError, *, json_lines: bool = False) -> int:

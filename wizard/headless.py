@@ -32,7 +32,7 @@ from wizard.logs import RUN_TENANT
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
-    from wizard.simulator import SimulatorServer
+    from wizard.simulator import DemoPlatform, SimulatorServer
 
 
 class EventPrinter:
@@ -137,6 +137,7 @@ async def _run(
     answers_path: Path,
     demo: bool,
     demo_state: Path | None,
+    demo_platform: DemoPlatform | None,
     confirm: Sequence[str],
     rotate_secret: bool,
     json_lines: bool,
@@ -146,10 +147,18 @@ async def _run(
     answers = load_answers(answers_path)
     server = None
     if demo:
-        from wizard.simulator import start_demo
+        from wizard.simulator import demo_metadata_url, start_demo
 
-        server = start_demo(demo_state, name=answers.tenant.name)
-        print(f"Demo: a simulated B2C tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
+        server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform)
+        metadata_url = demo_metadata_url(server)
+        platform = "B2C" if metadata_url is None else "External ID"
+        print(f"Demo: a simulated {platform} tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
+        if metadata_url is not None:
+            answers = with_metadata_url(answers, metadata_url)
+            print(
+                f"Demo: Asignio's discovery document served at {metadata_url} (the answers' own is not read)",
+                file=sys.stderr,
+            )
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
     try:
         outcome = await _run_session(answers, server, confirm, rotate_secret, printer, print_device_code)
@@ -193,6 +202,11 @@ async def _run_session(
         return Outcome(exit_code, f"waiting for portal steps {', '.join(finished.waiting)} (exit {int(exit_code)})")
     run_now = f"; Run now: {finished.run_now_url}" if finished.run_now_url else ""
     return Outcome(exit_code, f"done (exit {int(exit_code)}){run_now}")
+
+
+def with_metadata_url(answers: Answers, metadata_url: str) -> Answers:
+    """The answers with Asignio's discovery document at `metadata_url` (the demo's, whose port changes each run)."""
+    return answers.model_copy(update={"asignio": answers.asignio.model_copy(update={"metadata_url": metadata_url})})
 
 
 def portal_steps(answers: Answers) -> set[str]:
@@ -327,12 +341,13 @@ def run_headless(
     *,
     demo: bool = False,
     demo_state: Path | None = None,
+    demo_platform: DemoPlatform | None = None,
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
 ) -> int:
     """Runs the setup to the end or to the first failure; returns the exit code (README: exit codes)."""
-    return asyncio.run(_run(answers_path, demo, demo_state, confirm, rotate_secret, json_lines))
+    return asyncio.run(_run(answers_path, demo, demo_state, demo_platform, confirm, rotate_secret, json_lines))
 
 
 def run_tenants(

@@ -11,44 +11,79 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from wizard.errors import BadInputError, shown
 from wizard.files import MEGABYTE, read_regular_file, write_failure
+from wizard.simulator.discovery import DiscoveryServer
+from wizard.simulator.external_id import EXTERNAL_TENANT_TYPE, is_external_tenant
 from wizard.simulator.server import ALL_PERMISSIONS, RequestRecord, SimulatorServer, Tenancy
 from wizard.simulator.tenant import SimulatedTenant
 
 DEMO_TENANT = "contoso"
 DEMO_STATE_LIMIT = 64 * MEGABYTE
+DemoPlatform = Literal["b2c", "external-id"]
+"""What `--demo-platform` offers: the simulated tenant an Azure AD B2C one, or an Entra External ID one."""
 
 __all__ = [
     "ALL_PERMISSIONS",
     "DEMO_TENANT",
+    "DemoPlatform",
     "RequestRecord",
     "SimulatedTenant",
     "SimulatorServer",
     "Tenancy",
+    "demo_metadata_url",
     "start_demo",
 ]
 
 
-def demo_tenant(name: str = DEMO_TENANT) -> SimulatedTenant:
-    """A B2C tenant with the policy engine's base chain uploaded, as the demo starts from."""
+def demo_tenant(name: str = DEMO_TENANT, platform: DemoPlatform = "b2c") -> SimulatedTenant:
+    """The tenant a demo starts from: a B2C tenant with the policy engine's base chain uploaded, or an external
+    (CIAM) tenant, which has no custom policies."""
+    if platform == "external-id":
+        tenant = SimulatedTenant.seeded(name, tenant_type=EXTERNAL_TENANT_TYPE)
+        tenant.display_name = f"{name.capitalize()} External ID"
+        return tenant
     from wizard.policies import demo_chain
 
     return SimulatedTenant.seeded(name, base=demo_chain(f"{name}.onmicrosoft.com"))
 
 
-def start_demo(state_file: Path | None = None, *, name: str = DEMO_TENANT) -> SimulatorServer:
-    """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant. A
-    file that is no simulated tenant (another file, a damaged one) is bad input naming it, never overwritten."""
-    tenant = _saved_tenant(state_file) if state_file is not None and state_file.exists() else demo_tenant(name)
+def tenant_platform(tenant: SimulatedTenant) -> DemoPlatform:
+    return "external-id" if is_external_tenant(tenant) else "b2c"
+
+
+def start_demo(
+    state_file: Path | None = None, *, name: str = DEMO_TENANT, platform: DemoPlatform | None = None
+) -> SimulatorServer:
+    """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant of
+    `platform` (None: b2c). A file that is no simulated tenant (another file, a damaged one) is bad input naming
+    it, never overwritten; so is a saved tenant of another platform than the one asked for. An external tenant
+    gets a good Asignio discovery document on loopback (`server.discovery`), as External ID reads one."""
+    if state_file is not None and state_file.exists():
+        tenant = _saved_tenant(state_file)
+        if platform is not None and tenant_platform(tenant) != platform:
+            raise BadInputError(
+                f"{state_file}: the simulated tenant saved there is a {tenant_platform(tenant)} tenant, not {platform}",
+                f"leave --demo-platform out to go on with it, or give --demo-state another file for a {platform} demo",
+            )
+    else:
+        tenant = demo_tenant(name, platform or "b2c")
     server = SimulatorServer(tenant, state_file=state_file)
     if state_file is not None:
         try:
             tenant.save(state_file)
         except OSError as error:
             raise write_failure(error, state_file, "give --demo-state a file in a folder you can write to") from None
+    if is_external_tenant(tenant):
+        server.discovery = DiscoveryServer("good").start()
     return server.start()
+
+
+def demo_metadata_url(server: SimulatorServer | None) -> str | None:
+    """The discovery document the demo serves beside an external tenant: what its answers' metadata_url names."""
+    return server.discovery.url if server is not None and server.discovery is not None else None
 
 
 def _saved_tenant(state_file: Path) -> SimulatedTenant:

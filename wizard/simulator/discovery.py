@@ -63,8 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _DiscoveryHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, kind: DocumentKind) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, kind: DocumentKind, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.kind = kind
         self.issuer = f"http://127.0.0.1:{self.server_address[1]}"
 
@@ -72,8 +72,9 @@ class _DiscoveryHTTPServer(ThreadingHTTPServer):
 class DiscoveryServer:
     """A running discovery document of one kind; `url` is what `[asignio] metadata_url` names."""
 
-    def __init__(self, kind: DocumentKind = "good") -> None:
-        self._httpd = _DiscoveryHTTPServer(kind)
+    def __init__(self, kind: DocumentKind = "good", *, port: int = 0) -> None:
+        """`port` 0 takes a free one; a fixed one keeps the URL the same from run to run (a snapshot shows it)."""
+        self._httpd = _DiscoveryHTTPServer(kind, port)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
         )
@@ -86,12 +87,18 @@ class DiscoveryServer:
     def issuer(self) -> str:
         return self._httpd.issuer
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
         self._thread.start()
         return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self.stop()

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from wizard.auth import StaticTokenCredential
 from wizard.permissions import ALL_OPERATIONS
+from wizard.simulator.discovery import DiscoveryServer
 from wizard.simulator.endpoints import (
     GraphEndpoints,
     GraphError,
@@ -222,6 +223,9 @@ class SimulatorServer:
         self._released = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.discovery: DiscoveryServer | None = None
+        """The demo's Asignio discovery document beside an external tenant (started by `start_demo`), stopped with
+        the simulator."""
 
     # Lifecycle
 
@@ -238,6 +242,9 @@ class SimulatorServer:
 
     def stop(self) -> None:
         """Stop listening and cut every open connection, as a vanished service would; held requests are dropped."""
+        if self.discovery is not None:
+            discovery, self.discovery = self.discovery, None
+            discovery.stop()
         httpd = self._httpd
         if httpd is None:
             return
