@@ -96,11 +96,13 @@ class AsignioSetupApp(App[int]):
     CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, *, demo: bool = False, demo_state: Path | None = None) -> None:
+    def __init__(self, *, demo: bool = False, demo_state: Path | None = None, demo_empty: bool = False) -> None:
         super().__init__()
         self.load_screen_stylesheets()
         self.demo = demo
         self.demo_state = demo_state
+        self.demo_empty = demo_empty
+        """The demo's simulated tenant starts empty (no policy keys, no policies)."""
         self.draft: Draft = fresh_draft(demo)
         self.resuming = False
         self.identity: TenantIdentity | None = None
@@ -230,7 +232,7 @@ class AsignioSetupApp(App[int]):
         if self.demo and self.simulator is None:
             from wizard.simulator import start_demo
 
-            self.simulator = start_demo(self.demo_state, name=self.draft.tenant_name)
+            self.simulator = start_demo(self.demo_state, name=self.draft.tenant_name, empty=self.demo_empty)
         answers = self.draft.sign_in_answers()
         return sign_in(answers.tenant, answers.auth, demo=self.simulator, device_code_prompt=device_code_prompt)
 
@@ -316,9 +318,9 @@ class AsignioSetupApp(App[int]):
         self.push_screen(ErrorScreen(error))
 
 
-def run_app(demo: bool, demo_state: Path | None) -> int:
+def run_app(demo: bool, demo_state: Path | None, demo_empty: bool = False) -> int:
     """Run the wizard in the terminal; the exit code says how it ended."""
-    app = AsignioSetupApp(demo=demo, demo_state=demo_state)
+    app = AsignioSetupApp(demo=demo, demo_state=demo_state, demo_empty=demo_empty)
     result = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)

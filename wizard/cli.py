@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against the built-in simulated tenant (no Azure account needed)",
     )
     parser.add_argument(
+        "--demo-empty",
+        action="store_true",
+        help="like --demo, from an empty simulated B2C tenant: the custom-policy path first sets up its prerequisites",
+    )
+    parser.add_argument(
         "--demo-state",
         metavar="FILE",
         type=Path,
@@ -85,6 +90,7 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
     setup_flags = {
         "--non-interactive": args.non_interactive is not None,
         "--demo": args.demo,
+        "--demo-empty": args.demo_empty,
         "--demo-state": args.demo_state is not None,
         "--confirm": bool(args.confirm),
         "--rotate-secret": args.rotate_secret,
@@ -95,7 +101,7 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
             f"{' and '.join(given)}: for the setup run (the wizard or --non-interactive) only, not for the "
             f"{args.command} command: leave {'it' if len(given) == 1 else 'them'} out"
         )
-    if args.demo_state is not None and not args.demo:
+    if args.demo_state is not None and not (args.demo or args.demo_empty):
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
     if args.json and args.command != "plan" and (args.command is not None or args.non_interactive is None):
         parser.error("--json belongs to --non-interactive ANSWERS.toml or plan: add one of them, or leave --json out")
@@ -139,7 +145,8 @@ def _run_command(args: argparse.Namespace) -> int:
 
         return run_headless(
             args.non_interactive,
-            demo=args.demo,
+            demo=args.demo or args.demo_empty,
+            demo_empty=args.demo_empty,
             demo_state=args.demo_state,
             confirm=args.confirm,
             rotate_secret=args.rotate_secret,
@@ -147,7 +154,7 @@ def _run_command(args: argparse.Namespace) -> int:
         )
     from screens.app import run_app
 
-    return run_app(demo=args.demo, demo_state=args.demo_state)
+    return run_app(demo=args.demo or args.demo_empty, demo_state=args.demo_state, demo_empty=args.demo_empty)
 
 
 def report(error: SetupError, *, json_lines: bool = False) -> int:

@@ -85,6 +85,7 @@ class EventPrinter:
 async def _run(
     answers_path: Path,
     demo: bool,
+    demo_empty: bool,
     demo_state: Path | None,
     confirm: Sequence[str],
     rotate_secret: bool,
@@ -95,7 +96,7 @@ async def _run(
     if demo:
         from wizard.simulator import start_demo
 
-        server = start_demo(demo_state, name=answers.tenant.name)
+        server = start_demo(demo_state, name=answers.tenant.name, empty=demo_empty)
         print(f"Demo: a simulated B2C tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
     try:
         return await _run_session(answers, server, confirm, rotate_secret, json_lines)
@@ -169,10 +170,11 @@ def run_headless(
     answers_path: Path,
     *,
     demo: bool = False,
+    demo_empty: bool = False,
     demo_state: Path | None = None,
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
 ) -> int:
     """Runs the setup to the end or to the first failure; returns the exit code (README: exit codes)."""
-    return asyncio.run(_run(answers_path, demo, demo_state, confirm, rotate_secret, json_lines))
+    return asyncio.run(_run(answers_path, demo, demo_empty, demo_state, confirm, rotate_secret, json_lines))

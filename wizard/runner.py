@@ -28,7 +28,9 @@ from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
+    from wizard.answers import Answers
     from wizard.graph import GraphClient
+    from wizard.steps.starter_base import BaseSource
 
 Emit = Callable[[Event], None]
 
@@ -55,6 +57,7 @@ class Runner:
         secret: Callable[[], str],
         *,
         rotate_secret: bool = False,
+        load_base: Callable[[Answers], BaseSource] | None = None,
     ) -> None:
         self.answers = answers = plan.answers
         self.graph = graph
@@ -82,6 +85,8 @@ class Runner:
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
         )
+        if load_base is not None:
+            self.context.load_base = load_base
 
     def _load_state(self) -> RunState:
         state = self.store.load()

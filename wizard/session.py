@@ -17,6 +17,7 @@ from wizard.steps import build_plan
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
 from wizard.steps.custom_policy import read_base_chain
 from wizard.steps.preflight import verify_tenant
+from wizard.steps.starter_base import demo_base
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -89,16 +90,18 @@ def sign_in(
             secret_lookup=lambda client_id: stored_app_secret(tenant.name, client_id),
         )
         graph = GraphClient(credential, graph_url=graph_beta_url(tenant.cloud), scopes=scopes)
-    return SignedInTenant(tenant, auth, graph)
+    return SignedInTenant(tenant, auth, graph, demo=demo is not None)
 
 
 class SignedInTenant:
     """One tenant, signed in: who and what it is, and the setups planned on it."""
 
-    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient) -> None:
+    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient, *, demo: bool = False) -> None:
         self.tenant = tenant
         self.auth = auth
         self.graph = graph
+        self.demo = demo
+        """The simulated tenant: a tenant lacking the base chain gets the demo's own base (the demo has no network)."""
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
@@ -121,6 +124,7 @@ class SignedInTenant:
             StateStore(answers.tenant.name),
             _secret_provider(answers, secret),
             rotate_secret=rotate_secret,
+            load_base=demo_base if self.demo else None,
         )
         return Session(runner)
 

@@ -22,17 +22,22 @@ DEMO_STATE_LIMIT = 64 * MEGABYTE
 __all__ = ["ALL_PERMISSIONS", "DEMO_TENANT", "RequestRecord", "SimulatedTenant", "SimulatorServer", "start_demo"]
 
 
-def demo_tenant(name: str = DEMO_TENANT) -> SimulatedTenant:
-    """A B2C tenant with the policy engine's base chain uploaded, as the demo starts from."""
+def demo_tenant(name: str = DEMO_TENANT, *, empty: bool = False) -> SimulatedTenant:
+    """A B2C tenant with the policy engine's base chain uploaded, as the demo starts from; with `empty`, a tenant as
+    Azure creates it (no key sets, no policies), so the demo shows the prerequisite steps."""
     from wizard.policies import demo_chain
 
+    if empty:
+        return SimulatedTenant.empty(name)
     return SimulatedTenant.seeded(name, base=demo_chain(f"{name}.onmicrosoft.com"))
 
 
-def start_demo(state_file: Path | None = None, *, name: str = DEMO_TENANT) -> SimulatorServer:
-    """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant. A
-    file that is no simulated tenant (another file, a damaged one) is bad input naming it, never overwritten."""
-    tenant = _saved_tenant(state_file) if state_file is not None and state_file.exists() else demo_tenant(name)
+def start_demo(state_file: Path | None = None, *, name: str = DEMO_TENANT, empty: bool = False) -> SimulatorServer:
+    """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant
+    (`empty`: with nothing in it). A file that is no simulated tenant (another file, a damaged one) is bad input
+    naming it, never overwritten."""
+    saved = state_file is not None and state_file.exists()
+    tenant = _saved_tenant(state_file) if saved and state_file is not None else demo_tenant(name, empty=empty)
     server = SimulatorServer(tenant, state_file=state_file)
     if state_file is not None:
         try:

@@ -92,6 +92,11 @@ class SimulatedTenant:
         tenant.policies.update(base or {})
         return tenant
 
+    @classmethod
+    def empty(cls, name: str = "contoso") -> SimulatedTenant:
+        """A B2C tenant as Azure creates it: no policy keys and no custom policies (Graph's service principal only)."""
+        return cls(name=name, display_name=f"{name.capitalize()} B2C")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,

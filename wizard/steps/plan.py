@@ -11,6 +11,8 @@ from wizard.steps.base import Step
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
 from wizard.steps.external_id import external_id_steps
 from wizard.steps.preflight import Preflight
+from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
+from wizard.steps.starter_base import StarterPackBase
 from wizard.steps.test_app import TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
 
@@ -48,16 +50,21 @@ def run_now_url(answers: Answers, app_id: str) -> str:
 def build_plan(answers: Answers) -> Plan:
     """The ordered steps for the chosen path; every step's `after` names earlier steps only.
 
-    On the custom-policy path the writing steps wait for the base check, so a tenant without a usable
-    starter-pack base is refused before anything is written.
+    On the custom-policy path the writing steps wait for the base check, which reads the tenant's chain or, when
+    the tenant lacks it, loads the verified starter pack: a tampered pack is refused before anything is written.
+    The prerequisite steps (key sets, the pack's base) then do only what the tenant lacks; on a tenant that has
+    the chain they are done from what the base check saw, without a request of their own.
     """
     if answers.setup.pivot is Pivot.EXTERNAL_ID:
         return Plan(answers, external_id_steps(answers))
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
         after_reads = ("preflight", "base-chain")
+        key_sets = (TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet())
         custom_policy = (
             Preflight(),
             BaseChain(),
+            *key_sets,
+            StarterPackBase(after=("base-chain", *(step.id for step in key_sets))),
             PolicyKey(after=after_reads),
             ExtensionsPolicy(),
             RelyingPartyPolicy(),
