@@ -27,30 +27,27 @@ from wizard.cli import main
 from wizard.graph import GRAPH_APP_ID
 from wizard.policies import validate_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
-from wizard.simulator.tenant import generated_key, new_id
+from wizard.simulator.tenant import generated_key
 
-IEF_APP_ID = "11111111-2222-3333-4444-555555555555"
-PROXY_APP_ID = "66666666-7777-8888-9999-000000000000"
 STARTER_KEY_SETS = ("B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer", "B2C_1A_FacebookSecret")
 BASE_CHAIN = ("B2C_1A_TrustFrameworkBase", "B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions")
 RELYING_PARTY = "B2C_1A_AsignioSUSI"
 PREPARED_TENANT_WRITES = 7
 """What a tenant with the chain gets (tests/test_headless_run.py CLEAN_RUN_WRITES): the Asignio policy key (2),
 extensions, relying party, test app, its service principal and grant."""
-EMPTY_TENANT_WRITES = PREPARED_TENANT_WRITES + 2 * len(STARTER_KEY_SETS) + len(BASE_CHAIN)
+IEF_WRITES = 9
+"""Graph's service principal; the IEF app (upsert, its App ID URI, which names its appId, and its service
+principal); the Proxy app and its service principal; the three consent grants."""
+EMPTY_TENANT_WRITES = PREPARED_TENANT_WRITES + IEF_WRITES + 2 * len(STARTER_KEY_SETS) + len(BASE_CHAIN)
 """Plus each starter key set created and given its key, and the three base policies."""
 LAG_SECONDS = 0.5
 
 
-def ief_apps_only() -> SimulatedTenant:
-    """A B2C tenant with nothing but the two IEF app registrations (made by the IEF app steps or by hand)."""
-    tenant = SimulatedTenant(name="contoso", display_name="Contoso B2C")
-    for name, app_id in (
-        ("IdentityExperienceFramework", IEF_APP_ID),
-        ("ProxyIdentityExperienceFramework", PROXY_APP_ID),
-    ):
-        object_id = new_id()
-        tenant.applications[object_id] = {"id": object_id, "appId": app_id, "displayName": name, "uniqueName": None}
+def with_starter_keys(tenant: SimulatedTenant) -> SimulatedTenant:
+    """The tenant holding the three key sets the starter pack names, each with its one key."""
+    now = int(time.time())
+    for name, (kty, use) in zip(STARTER_KEY_SETS, (("RSA", "sig"), ("RSA", "enc"), ("oct", "sig")), strict=True):
+        tenant.key_sets[name] = [generated_key(use, kty, now, now + 86400)]
     return tenant
 
 
@@ -71,6 +68,7 @@ def counts(tenant: SimulatedTenant) -> dict[str, int]:
         "applications": len(tenant.applications),
         "service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] != GRAPH_APP_ID),
         "grants": len(tenant.permission_grants),
+        "graph service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] == GRAPH_APP_ID),
     }
 
 
@@ -79,8 +77,9 @@ EMPTY_TENANT_RESULT = {
     "keys": 4,
     "policies": 4,
     "applications": 3,
-    "service principals": 1,
-    "grants": 1,
+    "service principals": 3,
+    "grants": 4,
+    "graph service principals": 1,
 }
 
 
@@ -102,7 +101,7 @@ def test_an_empty_tenant_reaches_the_run_now_url_with_each_object_once_and_a_rer
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    tenant = ief_apps_only()
+    tenant = SimulatedTenant.empty("contoso")
     answers = pack_answers(answers_folder)
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
@@ -128,7 +127,9 @@ def test_an_empty_tenant_reaches_the_run_now_url_with_each_object_once_and_a_rer
     for content in tenant.policies.values():
         assert b"yourtenant" not in content and b"IdentityExperienceFrameworkAppId" not in content
     extensions = tenant.policies["B2C_1A_TrustFrameworkExtensions"]
-    assert IEF_APP_ID.encode() in extensions and PROXY_APP_ID.encode() in extensions
+    for app in tenant.applications.values():
+        if app["displayName"] in ("IdentityExperienceFramework", "ProxyIdentityExperienceFramework"):
+            assert app["appId"].encode() in extensions
     assert CLIENT_ID.encode() in extensions
     assert not tenant.policies["B2C_1A_TrustFrameworkBase"].startswith(b"\xef\xbb\xbf")
 
@@ -149,7 +150,7 @@ def test_a_tampered_pack_file_is_refused_before_any_write(
     shutil.copytree(starter_pack, copy)
     extensions = copy / "SocialAndLocalAccountsWithMfa" / "TrustFrameworkExtensions.xml"
     extensions.write_bytes(extensions.read_bytes().replace(b"<!--", b"<!-- changed", 1))
-    with SimulatorServer(ief_apps_only(), page_size=1) as server:
+    with SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1) as server:
         point_at(server, monkeypatch)
         assert run(pack_answers(answers_folder, copy)) != 0
         assert server.writes == 0
@@ -160,14 +161,11 @@ def test_a_tampered_pack_file_is_refused_before_any_write(
 def test_a_tenant_with_only_the_keys_gets_only_the_rest(
     starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tenant = ief_apps_only()
-    now = int(time.time())
-    for name, (kty, use) in zip(STARTER_KEY_SETS, (("RSA", "sig"), ("RSA", "enc"), ("oct", "sig")), strict=True):
-        tenant.key_sets[name] = [generated_key(use, kty, now, now + 86400)]
+    tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
         assert run(pack_answers(answers_folder)) == 0
-        assert successful_writes(server) == PREPARED_TENANT_WRITES + len(BASE_CHAIN)
+        assert successful_writes(server) == EMPTY_TENANT_WRITES - 2 * len(STARTER_KEY_SETS)
         assert not any(
             "TokenSigning" in record.path or "FacebookSecret" in record.path for record in server.log if record.is_write
         )
@@ -177,10 +175,7 @@ def test_a_tenant_with_only_the_keys_gets_only_the_rest(
 def test_a_base_the_tenant_has_that_differs_from_the_pack_is_kept_and_built_on(
     starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tenant = ief_apps_only()
-    now = int(time.time())
-    for name, (kty, use) in zip(STARTER_KEY_SETS, (("RSA", "sig"), ("RSA", "enc"), ("oct", "sig")), strict=True):
-        tenant.key_sets[name] = [generated_key(use, kty, now, now + 86400)]
+    tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
     base = (starter_pack / "SocialAndLocalAccountsWithMfa" / "TrustFrameworkBase.xml").read_bytes()
     own_base = (
         base.removeprefix(b"\xef\xbb\xbf")
@@ -202,7 +197,7 @@ def test_a_base_the_tenant_has_that_differs_from_the_pack_is_kept_and_built_on(
 def test_samples_only_when_asked_and_a_refused_one_does_not_fail_the_setup(
     starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tenant = ief_apps_only()
+    tenant = SimulatedTenant.empty("contoso")
     with SimulatorServer(tenant, page_size=1) as server:
         point_at(server, monkeypatch)
         server.refuse_policy("B2C_1A_ProfileEdit")
@@ -224,7 +219,9 @@ def test_killed_after_any_write_of_an_empty_tenants_run_the_rerun_ends_with_one_
     cases = [
         KillCase(
             n,
-            SimulatorServer(ief_apps_only(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS).start(),
+            SimulatorServer(
+                SimulatedTenant.empty("contoso"), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS
+            ).start(),
             tmp_path / f"state-after-write-{n}",
         )
         for n in range(1, EMPTY_TENANT_WRITES + 1)

@@ -16,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from wizard.graph.applications import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPENID_SCOPE_ID, ApplicationCalls
+from wizard.graph.applications import (
+    GRAPH_APP_ID,
+    IEF_SCOPE,
+    OFFLINE_ACCESS_SCOPE_ID,
+    OPENID_SCOPE_ID,
+    PROXY_REDIRECT_URI,
+    ApplicationCalls,
+    ief_application_body,
+    proxy_ief_application_body,
+)
 from wizard.graph.authentication_methods import AuthenticationMethodCalls
 from wizard.graph.conditional_access import ConditionalAccessCalls
 from wizard.graph.directory import DirectoryCalls
@@ -42,8 +51,10 @@ T = TypeVar("T")
 
 __all__ = [
     "GRAPH_APP_ID",
+    "IEF_SCOPE",
     "OFFLINE_ACCESS_SCOPE_ID",
     "OPENID_SCOPE_ID",
+    "PROXY_REDIRECT_URI",
     "Application",
     "GraphClient",
     "IdentityProvider",
@@ -54,7 +65,9 @@ __all__ = [
     "PermissionGrant",
     "ServicePrincipal",
     "UserFlow",
+    "ief_application_body",
     "progress_sink",
+    "proxy_ief_application_body",
     "same_text",
 ]
 

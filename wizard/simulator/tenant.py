@@ -61,7 +61,8 @@ class SimulatedTenant:
     identity_providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_flows: dict[str, dict[str, Any]] = field(default_factory=dict)
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
-    service_principals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    service_principals: dict[str, dict[str, Any]] = field(default_factory=lambda: with_microsoft_graph({}))
+    """By object id; a tenant starts with Microsoft Graph's, as nearly every tenant has it (see `empty`)."""
     permission_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     authentication_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The authentication methods policy's configurations the API changed, by id (`email`), as PATCHed."""
@@ -70,15 +71,15 @@ class SimulatedTenant:
     key_set_created: dict[str, float] = field(default_factory=dict)
     """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
 
-    def __post_init__(self) -> None:
-        if not any(sp["appId"] == GRAPH_APP_ID for sp in self.service_principals.values()):
-            graph = microsoft_graph_service_principal()
-            self.service_principals[graph["id"]] = graph
-
     @property
     def domain(self) -> str:
         """The initial domain, which custom policies must name as their TenantId."""
         return f"{self.name}.onmicrosoft.com"
+
+    @classmethod
+    def empty(cls, name: str = "contoso") -> SimulatedTenant:
+        """A young B2C tenant with nothing in it, not even Microsoft Graph's service principal."""
+        return cls(name=name, display_name=f"{name.capitalize()} B2C", service_principals={})
 
     @classmethod
     def seeded(
@@ -91,11 +92,6 @@ class SimulatedTenant:
             tenant.key_sets[key_set_id] = [generated_key(use, "RSA", now, now + KEY_LIFETIME_SECONDS)]
         tenant.policies.update(base or {})
         return tenant
-
-    @classmethod
-    def empty(cls, name: str = "contoso") -> SimulatedTenant:
-        """A B2C tenant as Azure creates it: no policy keys and no custom policies (Graph's service principal only)."""
-        return cls(name=name, display_name=f"{name.capitalize()} B2C")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -201,8 +197,16 @@ def generated_key(use: str, kty: str, nbf: int | None, exp: int | None) -> dict[
     return key
 
 
+def with_microsoft_graph(service_principals: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`service_principals` with Microsoft Graph's added when it lacks one."""
+    if not any(sp["appId"] == GRAPH_APP_ID for sp in service_principals.values()):
+        graph = microsoft_graph_service_principal()
+        service_principals[graph["id"]] = graph
+    return service_principals
+
+
 def microsoft_graph_service_principal() -> dict[str, Any]:
-    """Microsoft Graph's service principal, present in every tenant; grants point at its object id."""
+    """Microsoft Graph's service principal, present in nearly every tenant; grants point at its object id."""
     return {
         "id": new_id(),
         "appId": GRAPH_APP_ID,

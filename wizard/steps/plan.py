@@ -10,6 +10,9 @@ from wizard.clouds import b2clogin_host
 from wizard.steps.base import Step
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
 from wizard.steps.external_id import external_id_steps
+from wizard.steps.ief_apps import IdentityExperienceFrameworkApp as IefApp
+from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIefApp
+from wizard.steps.ief_apps import ief_app_steps
 from wizard.steps.preflight import Preflight
 from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.starter_base import StarterPackBase
@@ -60,11 +63,13 @@ def build_plan(answers: Answers) -> Plan:
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
         after_reads = ("preflight", "base-chain")
         key_sets = (TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet())
+        ief_apps = ief_app_steps()
         custom_policy = (
             Preflight(),
             BaseChain(),
             *key_sets,
-            StarterPackBase(after=("base-chain", *(step.id for step in key_sets))),
+            *ief_apps,
+            StarterPackBase(after=("base-chain", *(step.id for step in key_sets), IefApp.id, ProxyIefApp.id)),
             PolicyKey(after=after_reads),
             ExtensionsPolicy(),
             RelyingPartyPolicy(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Protocol
 
-from wizard.errors import ServiceError, TenantNotReadyError
+from wizard.errors import ServiceError, SetupError
 from wizard.starter_pack_pins import PINNED_COMMIT
 from wizard.steps.base import (
     BASE_POLICY,
@@ -206,29 +206,15 @@ def _build_on(ctx: StepContext, chain: dict[str, bytes]) -> None:
 
 
 async def _app_ids(ctx: StepContext, source: BaseSource, *, required: bool) -> tuple[str, str]:
-    """(IdentityExperienceFramework appId, ProxyIdentityExperienceFramework appId) for login-NonInteractive: as the
-    app steps found them, else looked up by name; when not required (the check, which may run before the apps
-    exist, as the review does) a missing one is a stand-in that is never uploaded. A base without
-    login-NonInteractive (SocialAccounts, the demo's) needs neither."""
+    """(IdentityExperienceFramework appId, ProxyIdentityExperienceFramework appId) for login-NonInteractive, as the
+    IEF app steps found or made them. The check may run before the apps exist (the review does): a stand-in then,
+    never uploaded. A base without login-NonInteractive (SocialAccounts, the demo's) needs neither."""
     if not source.names_ief_apps():
         return UNKNOWN_APP_ID, UNKNOWN_APP_ID
-    ids = []
-    for name, known in ((IEF_APP_NAME, ctx.facts.ief_app_id), (PROXY_IEF_APP_NAME, ctx.facts.proxy_ief_app_id)):
-        if known is None:
-            apps = await ctx.graph.applications_named(name)
-            if len(apps) == 1:
-                known = apps[0].app_id
-            elif required:
-                listed = ", ".join(app.app_id for app in apps)
-                raise TenantNotReadyError(
-                    f"The tenant has {len(apps)} apps named {name}{f' ({listed})' if listed else ''}: the starter "
-                    "pack's login-NonInteractive needs exactly one",
-                    f"register {name} as Microsoft's custom-policy tutorial shows, or delete the extra ones, "
-                    "then run again",
-                )
-        ids.append(known or UNKNOWN_APP_ID)
-    if ctx.facts.ief_app_id is None and ids[0] != UNKNOWN_APP_ID:
-        ctx.facts.ief_app_id = ids[0]
-    if ctx.facts.proxy_ief_app_id is None and ids[1] != UNKNOWN_APP_ID:
-        ctx.facts.proxy_ief_app_id = ids[1]
-    return ids[0], ids[1]
+    ief, proxy = ctx.facts.ief_app_id, ctx.facts.proxy_ief_app_id
+    if required and (ief is None or proxy is None):
+        raise SetupError(
+            f"The {IEF_APP_NAME} and {PROXY_IEF_APP_NAME} app ids are not known",
+            "run the IEF app steps first (ief-app, proxy-ief-app)",
+        )
+    return ief or UNKNOWN_APP_ID, proxy or UNKNOWN_APP_ID
