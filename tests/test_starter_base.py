@@ -191,7 +191,10 @@ def test_a_base_the_tenant_has_that_differs_from_the_pack_is_kept_and_built_on(
     assert "B2C_1A_TrustFrameworkBase" not in uploads
     assert uploads[:2] == ["B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions"]
     assert tenant.policies["B2C_1A_TrustFrameworkBase"] == own_base
-    assert "the tenant's own B2C_1A_TrustFrameworkBase stay as they are" in capsys.readouterr().out
+    assert (
+        "kept as the tenant has them, though they differ from the pack: B2C_1A_TrustFrameworkBase"
+        in capsys.readouterr().out
+    )
 
 
 def test_samples_only_when_asked_and_a_refused_one_does_not_fail_the_setup(
@@ -294,3 +297,16 @@ def test_the_empty_demo_installs_the_demos_own_base_and_reaches_run_now(
     assert validate_chain(tenant.policies, XSD_PATH) == []
     assert main(command) == 0
     assert "Nothing needed changing." in capsys.readouterr().out
+
+
+def test_the_plan_of_an_empty_tenant_lists_the_prerequisites_and_writes_nothing(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1) as server:
+        point_at(server, monkeypatch)
+        assert main(["plan", str(pack_answers(answers_folder))]) == 8
+        assert server.writes == 0
+    output = capsys.readouterr().out
+    for step in ("token-signing-key", "token-encryption-key", "facebook-secret-key", "ief-app", "starter-pack-base"):
+        assert f"  + {step}: " in output
+    assert "+++ B2C_1A_TrustFrameworkExtensions (generated)" in output

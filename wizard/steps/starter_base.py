@@ -12,7 +12,7 @@ import uuid
 from typing import TYPE_CHECKING, Protocol
 
 from wizard.errors import ServiceError, SetupError
-from wizard.starter_pack_pins import PINNED_COMMIT
+from wizard.starter_pack_pins import PACK_NAMES, PINNED_COMMIT
 from wizard.steps.base import (
     BASE_POLICY,
     EXTENSIONS_POLICY,
@@ -108,15 +108,9 @@ def has_base_chain(policy_ids: tuple[str, ...]) -> bool:
 
 def source_describes(source: BaseSource) -> str:
     """How a summary names the source: the pack and its pinned commit, or the demo base."""
-    if source.pack_name in _pinned_pack_names():
+    if source.pack_name in PACK_NAMES:
         return f"the {source.pack_name} starter pack (commit {PINNED_COMMIT[:7]}, every file SHA-256 checked)"
     return source.pack_name
-
-
-def _pinned_pack_names() -> tuple[str, ...]:
-    from wizard.starter_pack_pins import PACK_NAMES
-
-    return PACK_NAMES
 
 
 def _without_bom(xml: bytes) -> bytes:
@@ -140,21 +134,24 @@ class StarterPackBase(Step):
         source = ctx.facts.base_source
         if source is None:
             return Finding(True, "the tenant's base chain is in place")
-        ief, proxy = await _app_ids(ctx, source, required=False)
+        ief, proxy = _app_ids(ctx, source, required=False)
         rendered = self._rendered(ctx, source, ief, proxy)
         present = {policy_id.lower() for policy_id in ctx.facts.policy_ids}
         missing = [policy for policy in rendered if policy.policy_id.lower() not in present]
+        held = {policy_id.lower(): content for policy_id, content in ctx.facts.chain.items()}
         kept = [
             policy.policy_id
             for policy in rendered
             if not policy.is_sample
-            and policy.policy_id in ctx.facts.chain
-            and ctx.facts.chain[policy.policy_id] != _without_bom(policy.xml)
+            and policy.policy_id.lower() in held
+            and held[policy.policy_id.lower()] != _without_bom(policy.xml)
         ]
         prospective = dict(ctx.facts.chain)
         prospective.update({policy.policy_id: _without_bom(policy.xml) for policy in missing if not policy.is_sample})
         _build_on(ctx, prospective)
-        kept_note = f"; the tenant's own {', '.join(kept)} stay as they are" if kept else ""
+        kept_note = (
+            f"; kept as the tenant has them, though they differ from the pack: {', '.join(kept)}" if kept else ""
+        )
         if not missing:
             return Finding(True, f"the tenant holds the base chain{kept_note}")
         names = ", ".join(policy.policy_id for policy in missing)
@@ -167,7 +164,7 @@ class StarterPackBase(Step):
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         source: BaseSource = finding.found
-        ief, proxy = await _app_ids(ctx, source, required=True)
+        ief, proxy = _app_ids(ctx, source, required=True)
         present = {policy_id.lower() for policy_id in ctx.facts.policy_ids}
         uploaded: list[str] = []
         failed_samples: list[str] = []
@@ -205,7 +202,7 @@ def _build_on(ctx: StepContext, chain: dict[str, bytes]) -> None:
     ctx.facts.generated = generate_policies(ctx.answers, chain)
 
 
-async def _app_ids(ctx: StepContext, source: BaseSource, *, required: bool) -> tuple[str, str]:
+def _app_ids(ctx: StepContext, source: BaseSource, *, required: bool) -> tuple[str, str]:
     """(IdentityExperienceFramework appId, ProxyIdentityExperienceFramework appId) for login-NonInteractive, as the
     IEF app steps found or made them. The check may run before the apps exist (the review does): a stand-in then,
     never uploaded. A base without login-NonInteractive (SocialAccounts, the demo's) needs neither."""
