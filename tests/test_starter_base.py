@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, STARTER_PACK, XSD_PATH
+from tests.conftest import PROJECT_ROOT, STARTER_PACK
 from tests.test_headless_run import (
     CLIENT_ID,
     KILL_TEST_LAG_SECONDS,
@@ -97,6 +97,7 @@ def answers_folder(tmp_path: Path) -> Path:
 
 def test_an_empty_tenant_reaches_the_run_now_url_with_each_object_once_and_a_rerun_writes_nothing(
     starter_pack: Path,
+    xsd_path: Path,
     answers_folder: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -123,7 +124,7 @@ def test_an_empty_tenant_reaches_the_run_now_url_with_each_object_once_and_a_rer
         server.reset_log()
         assert run(answers) == 0
         assert server.writes == 0
-    assert validate_chain(tenant.policies, XSD_PATH) == []
+    assert validate_chain(tenant.policies, xsd_path) == []
     for content in tenant.policies.values():
         assert b"yourtenant" not in content and b"IdentityExperienceFrameworkAppId" not in content
     extensions = tenant.policies["B2C_1A_TrustFrameworkExtensions"]
@@ -272,7 +273,11 @@ def test_killed_after_any_write_of_an_empty_tenants_run_the_rerun_ends_with_one_
 
 
 def test_the_empty_demo_installs_the_demos_own_base_and_reaches_run_now(
-    answers_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    xsd_path: Path,
+    answers_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """No network in the demo: the base comes from policy_templates/demo_base, not a starter-pack download (which
     conftest points at a closed port), and the demo base names no Facebook secret, so none is made."""
@@ -294,7 +299,7 @@ def test_the_empty_demo_installs_the_demos_own_base_and_reaches_run_now(
         "B2C_1A_TokenEncryptionKeyContainer",
         "B2C_1A_TokenSigningKeyContainer",
     ]
-    assert validate_chain(tenant.policies, XSD_PATH) == []
+    assert validate_chain(tenant.policies, xsd_path) == []
     assert main(command) == 0
     assert "Nothing needed changing." in capsys.readouterr().out
 
