@@ -11,6 +11,7 @@ from wizard.steps.base import Step
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
 from wizard.steps.external_id import external_id_steps
 from wizard.steps.ief_apps import IdentityExperienceFrameworkApp as IefApp
+from wizard.steps.ief_apps import IefConsentGrants as IefGrants
 from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIefApp
 from wizard.steps.ief_apps import ief_app_steps
 from wizard.steps.preflight import Preflight
@@ -56,7 +57,8 @@ def build_plan(answers: Answers) -> Plan:
     On the custom-policy path the writing steps wait for the base check, which reads the tenant's chain or, when
     the tenant lacks it, loads the verified starter pack: a tampered pack is refused before anything is written.
     The prerequisite steps (key sets, the pack's base) then do only what the tenant lacks; on a tenant that has
-    the chain they are done from what the base check saw, without a request of their own.
+    the chain they are done from what the base check saw, without a request of their own. So the base is uploaded
+    last, once the keys, the apps and their consent are there: a run stopped after that upload left nothing undone.
     """
     if answers.setup.pivot is Pivot.EXTERNAL_ID:
         return Plan(answers, external_id_steps(answers))
@@ -69,7 +71,9 @@ def build_plan(answers: Answers) -> Plan:
             BaseChain(),
             *key_sets,
             *ief_apps,
-            StarterPackBase(after=("base-chain", *(step.id for step in key_sets), IefApp.id, ProxyIefApp.id)),
+            StarterPackBase(
+                after=("base-chain", *(step.id for step in key_sets), IefApp.id, ProxyIefApp.id, IefGrants.id)
+            ),
             PolicyKey(after=after_reads),
             ExtensionsPolicy(),
             RelyingPartyPolicy(),
