@@ -22,13 +22,12 @@ from wizard.steps.base import (
     Step,
     StepContext,
 )
+from wizard.steps.ief_apps import IEF_APP_NAME, PROXY_APP_NAME
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.starter_pack import PackPolicy
 
-IEF_APP_NAME = "IdentityExperienceFramework"
-PROXY_IEF_APP_NAME = "ProxyIdentityExperienceFramework"
 CHAIN_POLICIES = (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
 UNKNOWN_APP_ID = str(uuid.UUID(int=0))
 """Stands in for an app id the review cannot know yet (the app is made later in the run); never uploaded."""
@@ -185,7 +184,6 @@ class StarterPackBase(Step):
                 await ctx.graph.upload_policy(policy.policy_id, content)
                 chain[policy.policy_id] = content
             uploaded.append(policy.policy_id)
-        ctx.facts.chain = chain
         ctx.facts.policy_ids = (*ctx.facts.policy_ids, *uploaded)
         _build_on(ctx, chain)
         summary = f"uploaded {', '.join(uploaded) or 'nothing'} from {source_describes(source)}"
@@ -211,7 +209,7 @@ def _app_ids(ctx: StepContext, source: BaseSource, *, required: bool) -> tuple[s
     ief, proxy = ctx.facts.ief_app_id, ctx.facts.proxy_ief_app_id
     if required and (ief is None or proxy is None):
         raise SetupError(
-            f"The {IEF_APP_NAME} and {PROXY_IEF_APP_NAME} app ids are not known",
+            f"The {IEF_APP_NAME} and {PROXY_APP_NAME} app ids are not known",
             "run the IEF app steps first (ief-app, proxy-ief-app)",
         )
     return ief or UNKNOWN_APP_ID, proxy or UNKNOWN_APP_ID
