@@ -17,7 +17,7 @@ from wizard.steps import build_plan
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
 from wizard.steps.custom_policy import read_base_chain
 from wizard.steps.preflight import verify_tenant
-from wizard.steps.starter_base import demo_base
+from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -150,6 +150,22 @@ class Session:
         """For the custom-policy path: which starter-pack policies the tenant has, and whether they fit."""
         policy_ids = tuple(await self.graph.policy_ids())
         standard = _standard_policies(policy_ids)
+        if not has_base_chain(policy_ids):
+            listed = {policy_id.lower() for policy_id in policy_ids}
+            lacking = [
+                name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in listed
+            ]
+            source = (
+                DEMO_BASE_NAME
+                if self.runner.context.load_base is demo_base
+                else f"the pinned {self.answers.starter_pack_name()} starter pack"
+            )
+            return BaseReport(
+                standard,
+                True,
+                f"the tenant lacks {', '.join(lacking)}: the setup uploads them first, from {source}, with the "
+                "policy keys and IEF apps they need",
+            )
         try:
             base = await read_base_chain(self.graph, self.answers, policy_ids)
         except SetupError as error:
