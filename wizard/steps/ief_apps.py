@@ -22,6 +22,7 @@ import asyncio
 import re
 import uuid
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
@@ -250,7 +251,7 @@ class IefAppStep(Step):
             self.id,
             f"the app {self.display_name} and its service principal",
             lambda: self._look(ctx),
-            lambda parts: parts.complete,
+            self._shown_enough(ctx),
         )
         if parts.app is None:
             return Finding(False, f"no app registration named {self.display_name} yet", found=parts)
@@ -262,6 +263,14 @@ class IefAppStep(Step):
             return Finding(True, f"{self.display_name} ({parts.app.app_id}) is ready", ids, parts)
         missing = [*parts.lacking, *(("its service principal",) if parts.principal is None else ())]
         return Finding(False, f"{self.display_name} ({parts.app.app_id}) lacks {', '.join(missing)}", ids, parts)
+
+    def _shown_enough(self, ctx: StepContext) -> Callable[[AppParts], bool]:
+        """What a look waits for when an earlier run recently worked on the app: after a create it noted but did
+        not finish, the app itself (what must never be made twice; the rest is completed by idempotent writes);
+        after a finished run, everything it made, so a repeat writes nothing."""
+        if ctx.intent_known(self.id) is not None:
+            return lambda parts: parts.app is not None
+        return lambda parts: parts.complete
 
     async def _look(self, ctx: StepContext) -> AppParts:
         app = await find_app(ctx, self.display_name, self._expected(ctx))
