@@ -7,6 +7,9 @@ Prints, as medians of a few runs:
   against the critical path (the longest chain of request rounds that must wait for one another, times the latency)
   plus that bare-import floor, and the ratio (aim <= 1.3x); reads, writes, and the writes of a re-run after the
   run has finished (must be 0); the user-flow run is the one that ends waiting for its portal steps (exit 7);
+- the custom-policy run from an empty B2C tenant (key sets, IEF apps, the pinned starter pack from ../shared/b2c,
+  then the Asignio steps) at the same latency: wall time, reads and writes, the request rounds the run took (requests
+  that overlap in time count once), and the writes of a re-run (must be 0);
 - the peak RSS of the tool's process (aim <= 60 MB) and the installed size of the environment (aim <= 150 MB).
 
     .venv/bin/python benchmarks/headless.py [--latency 0.1] [--runs 3]
@@ -33,6 +36,8 @@ from wizard.policies import demo_chain  # noqa: E402
 from wizard.simulator import RequestRecord, SimulatedTenant, SimulatorServer  # noqa: E402
 from wizard.steps import Plan, build_plan  # noqa: E402
 
+STARTER_PACK = ROOT.parent / "shared" / "b2c" / "starterpack"
+"""Microsoft's starter packs beside the checkout (test material, never copied into the project)."""
 BARE_IMPORTS = [sys.executable, "-c", "import httpx, lxml.etree, pydantic"]
 SECRET = "benchmark-secret"
 EXPECTED_EXIT = {"custom-policy": 0, "user-flow": 7}
@@ -167,6 +172,45 @@ def latency_runs(
     return line, peak
 
 
+def empty_tenant_runs(latency: float, runs: int, folder: Path, base_env: dict[str, str], floor: float) -> str:
+    """The custom-policy run from a tenant with nothing in it, prerequisites included."""
+    if not STARTER_PACK.is_dir():
+        return f"   empty tenant: skipped (no starter pack at {STARTER_PACK})"
+    answers = folder / "empty-tenant.toml"
+    answers.write_text(
+        answers_toml("custom-policy") + f'[custom_policy]\nstarter_pack_source = "{STARTER_PACK}"\n', encoding="utf-8"
+    )
+    walls, rounds = [], []
+    reads = writes = rerun_writes = 0
+    for _ in range(runs):
+        with (
+            SimulatorServer(SimulatedTenant.empty("contoso"), latency=latency) as server,
+            tempfile.TemporaryDirectory() as state,
+        ):
+            env = {
+                **base_env,
+                "XDG_STATE_HOME": state,
+                "ASIGNIO_SETUP_GRAPH_URL": server.graph_root,
+                "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
+            }
+            command = [sys.executable, "-m", "wizard", "--non-interactive", str(answers)]
+            wall, code, _ = timed_process(command, env)
+            if code != 0:
+                raise SystemExit(f"the empty-tenant run exited {code}")
+            walls.append(wall)
+            rounds.append(sequential_rounds(server.log))
+            reads, writes = server.reads, server.writes
+            server.reset_log()
+            timed_process(command, env)
+            rerun_writes = max(rerun_writes, server.writes)
+    wall, taken = statistics.median(walls), round(statistics.median(rounds))
+    return (
+        f"   empty tenant at {latency * 1000:.0f} ms/request: wall {wall:.2f} s | {reads + writes} requests "
+        f"({reads} reads + {writes} writes) | {taken} request rounds + import floor = {taken * latency + floor:.2f} s "
+        f"| re-run writes {rerun_writes}"
+    )
+
+
 def installed_megabytes(distribution: str) -> tuple[float, float]:
     """What `pip install .` puts in site-packages for `distribution`: the files of it and of every distribution it
     needs (extras left out, so the test and lint tools in this venv are not counted), and, for comparison, the
@@ -222,6 +266,7 @@ def main() -> None:
             line, peak = latency_runs(pivot, options.latency, options.runs, path, base_env, floor)
             print(line)
             peaks.append(peak)
+        print(empty_tenant_runs(options.latency, options.runs, Path(folder), base_env, floor))
     print(
         f"peak RSS of the tool's process: demo (the simulator in the same process) {peaks[0] / 1024:.0f} MB, "
         f"against Graph {max(peaks[1:]) / 1024:.0f} MB (aim <= 60 MB)"

@@ -97,13 +97,20 @@ class AsignioSetupApp(App[int]):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(
-        self, *, demo: bool = False, demo_state: Path | None = None, demo_platform: DemoPlatform | None = None
+        self,
+        *,
+        demo: bool = False,
+        demo_state: Path | None = None,
+        demo_platform: DemoPlatform | None = None,
+        demo_empty: bool = False,
     ) -> None:
         super().__init__()
         self.load_screen_stylesheets()
         self.demo = demo
         self.demo_state = demo_state
         self.demo_platform = demo_platform
+        self.demo_empty = demo_empty
+        """The demo's simulated B2C tenant starts empty (no policy keys, no policies)."""
         self.draft: Draft = fresh_draft(demo)
         self.resuming = False
         self.identity: TenantIdentity | None = None
@@ -233,7 +240,9 @@ class AsignioSetupApp(App[int]):
         if self.demo and self.simulator is None:
             from wizard.simulator import start_demo
 
-            self.simulator = start_demo(self.demo_state, name=self.draft.tenant_name, platform=self.demo_platform)
+            self.simulator = start_demo(
+                self.demo_state, name=self.draft.tenant_name, platform=self.demo_platform, empty=self.demo_empty
+            )
         if self.demo:
             self.use_demo_discovery_document()
         answers = self.draft.sign_in_answers()
@@ -330,9 +339,11 @@ class AsignioSetupApp(App[int]):
         self.push_screen(ErrorScreen(error))
 
 
-def run_app(demo: bool, demo_state: Path | None, demo_platform: DemoPlatform | None = None) -> int:
+def run_app(
+    demo: bool, demo_state: Path | None, demo_platform: DemoPlatform | None = None, demo_empty: bool = False
+) -> int:
     """Run the wizard in the terminal; the exit code says how it ended."""
-    app = AsignioSetupApp(demo=demo, demo_state=demo_state, demo_platform=demo_platform)
+    app = AsignioSetupApp(demo=demo, demo_state=demo_state, demo_platform=demo_platform, demo_empty=demo_empty)
     result = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)

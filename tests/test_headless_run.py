@@ -368,7 +368,7 @@ def test_no_secret_anywhere_is_one_sentence_and_no_writes(
             4,
             "lacks the Graph permission Application.ReadWrite.All",
         ),
-        ({"base": {}}, None, 5, "no B2C_1A_TrustFrameworkBase"),
+        ({"base": {}}, None, 6, "Could not download the starter pack from http://127.0.0.1:9/"),
         (
             {
                 "base": {

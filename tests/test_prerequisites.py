@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.conftest import STARTER_PACK
 from wizard.answers import parse_answers
 from wizard.errors import SetupError
 from wizard.graph import GraphClient
@@ -14,6 +15,7 @@ from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import generated_key
 from wizard.state import StateStore
 from wizard.steps import Plan
+from wizard.steps.custom_policy import BaseChain
 from wizard.steps.preflight import Preflight
 from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.test_app import TestApplication as JwtMsTestApp
@@ -23,6 +25,7 @@ ANSWERS = parse_answers(
         "tenant": {"name": "contoso"},
         "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
         "setup": {"pivot": "custom-policy"},
+        "custom_policy": {"starter_pack_source": str(STARTER_PACK)},
     }
 )
 SIGNING = "B2C_1A_TokenSigningKeyContainer"
@@ -38,9 +41,8 @@ async def run_key_steps(server: SimulatorServer) -> None:
     graph = GraphClient(
         server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
     )
-    plan = Plan(
-        ANSWERS, (Preflight(), TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet(), JwtMsTestApp())
-    )
+    key_sets = (TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet())
+    plan = Plan(ANSWERS, (Preflight(), BaseChain(), *key_sets, JwtMsTestApp()))
     runner = Runner(plan, graph, StateStore("contoso"), lambda: "unused")
     try:
         await runner.run(lambda event: None)
@@ -120,3 +122,12 @@ async def test_writes_whose_answers_were_lost_are_found_by_the_next_run_and_neve
     assert kinds(tenant, SIGNING) == [("RSA", "sig")]
     assert kinds(tenant, ENCRYPTION) == [("RSA", "enc")]
     assert kinds(tenant, FACEBOOK) == [("OCT", "sig")]
+
+
+async def test_on_a_tenant_with_the_base_chain_the_key_set_steps_are_done_without_a_request_of_their_own() -> None:
+    from wizard.policies import demo_chain
+
+    tenant = SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))
+    with SimulatorServer(tenant) as server:
+        await run_key_steps(server)
+        assert not any("keySets" in record.path for record in server.log)

@@ -47,6 +47,14 @@ def app_on_external_id() -> Iterator[AsignioSetupApp]:
     yield from signed_in_app(SimulatedTenant.seeded("contoso", tenant_type=EXTERNAL_ID_TENANT_TYPE))
 
 
+@pytest.fixture
+def app_with_a_broken_chain() -> Iterator[AsignioSetupApp]:
+    """Base and extensions, but not the localization the extensions build on (deleted behind the tool's back)."""
+    chain = demo_chain("contoso.onmicrosoft.com")
+    del chain["B2C_1A_TrustFrameworkLocalization"]
+    yield from signed_in_app(SimulatedTenant.seeded("contoso", base=chain))
+
+
 async def open_path(pilot: Pilot) -> None:
     pilot.app.call_later(pilot.app.push_screen, PathScreen())  # from the app's task, so message_hook sees its messages
     await pilot.pause()
@@ -92,15 +100,32 @@ async def test_custom_policy_shows_a_base_that_can_host_the_journey(app_with_bas
     assert app.simulator.writes == 0
 
 
-async def test_custom_policy_without_a_base_is_refused_with_the_reason(app_without_base: AsignioSetupApp) -> None:
+async def test_custom_policy_without_a_base_offers_to_set_it_up(app_without_base: AsignioSetupApp) -> None:
     messages: list[Message] = []
     app = app_without_base
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await choose_custom_policy(pilot)
+        [inspected] = [message for message in messages if isinstance(message, BaseInspected)]
+        assert inspected.report.can_host and inspected.report.present == ()
+        report = str(app.screen.query_one("#base-report", Static).content)
+        assert "the tenant lacks B2C_1A_TrustFrameworkBase, B2C_1A_TrustFrameworkLocalization" in report
+        assert "the setup uploads them first, from asignio-setup's own demo base" in report
+        await pilot.press("enter")
+        assert isinstance(app.screen, MfaScreen)
+    assert app.simulator.writes == 0
+
+
+async def test_a_chain_missing_its_localization_is_refused_with_the_reason(
+    app_with_a_broken_chain: AsignioSetupApp,
+) -> None:
+    messages: list[Message] = []
+    app = app_with_a_broken_chain
     async with app.run_test(message_hook=messages.append, notifications=True) as pilot:
         await choose_custom_policy(pilot)
         [inspected] = [message for message in messages if isinstance(message, BaseInspected)]
-        assert not inspected.report.can_host and inspected.report.present == ()
+        assert not inspected.report.can_host
         report = str(app.screen.query_one("#base-report", Static).content)
-        assert "none of the starter pack's policies" in report and "✗ It cannot host" in report
+        assert "✗ It cannot host" in report and "B2C_1A_TrustFrameworkLocalization" in report
         await pilot.press("enter")
         assert isinstance(app.screen, PathScreen)
         assert any("cannot host" in notification.message for notification in app._notifications)

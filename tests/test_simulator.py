@@ -218,6 +218,62 @@ def test_a_key_reference_needs_a_keyset_with_an_active_key(starter_pack: Path) -
     )
 
 
+def upload_to(server: SimulatorServer, policy_id: str, content: bytes) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {server.access_token}", "Content-Type": "application/xml"}
+    url = server.graph_root + f"/beta/trustFramework/policies/{policy_id}/$value"
+    return httpx.put(url, content=content, headers=headers)
+
+
+def test_an_empty_tenant_refuses_the_base_with_b2cs_whole_message_and_keeps_nothing(starter_pack: Path) -> None:
+    """As MicrosoftDocs/azure-docs#7581 quotes it: the first key set, in document order, that the tenant lacks."""
+    with SimulatorServer(SimulatedTenant(name="contoso")) as server:
+        response = upload_to(
+            server, "B2C_1A_TrustFrameworkBase", pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase")
+        )
+        assert server.tenant.policies == {}
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "AADB2C"
+    assert error["message"] == (
+        'Validation failed: 1 validation error(s) found in policy "B2C_1A_TRUSTFRAMEWORKBASE" of tenant '
+        '"contoso.onmicrosoft.com".Tenant "contoso.onmicrosoft.com" does not have CryptographicKey referenced by '
+        'storageReferenceId "B2C_1A_FacebookSecret".'
+    )
+
+
+def test_a_key_set_that_holds_no_key_does_not_satisfy_a_reference(starter_pack: Path) -> None:
+    tenant = SimulatedTenant.seeded()
+    tenant.key_sets["B2C_1A_FacebookSecret"] = []
+    with SimulatorServer(tenant) as server:
+        response = upload_to(
+            server, "B2C_1A_TrustFrameworkBase", pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase")
+        )
+        assert response.status_code == 400
+        assert 'storageReferenceId "B2C_1A_FacebookSecret"' in error_of(response)["message"]
+        server.tenant.key_sets["B2C_1A_FacebookSecret"] = [
+            {"kid": "k", "use": "sig", "kty": "oct", "nbf": None, "exp": None}
+        ]
+        base = pack_policy(starter_pack, "B2C_1A_TrustFrameworkBase")
+        assert upload_to(server, "B2C_1A_TrustFrameworkBase", base).status_code == 201
+
+
+def test_a_child_is_refused_until_its_base_is_uploaded_then_accepted(starter_pack: Path) -> None:
+    tenant = SimulatedTenant.seeded()
+    tenant.key_sets["B2C_1A_FacebookSecret"] = [{"kid": "k", "use": "sig", "kty": "oct", "nbf": None, "exp": None}]
+    extensions = pack_policy(starter_pack, "B2C_1A_TrustFrameworkExtensions")
+    with SimulatorServer(tenant) as server:
+        early = upload_to(server, "B2C_1A_TrustFrameworkExtensions", extensions)
+        assert early.status_code == 400
+        assert error_of(early)["message"] == (
+            'Validation failed: 1 validation error(s) found in policy "B2C_1A_TRUSTFRAMEWORKEXTENSIONS" of tenant '
+            "\"contoso.onmicrosoft.com\".Policy with 'policyId': B2C_1A_TRUSTFRAMEWORKLOCALIZATION cannot be found in "
+            "the directory 'contoso.onmicrosoft.com'. Please make sure the base policy is uploaded first."
+        )
+        for policy_id in ("B2C_1A_TrustFrameworkBase", "B2C_1A_TrustFrameworkLocalization"):
+            assert upload_to(server, policy_id, pack_policy(starter_pack, policy_id)).status_code == 201
+        assert upload_to(server, "B2C_1A_TrustFrameworkExtensions", extensions).status_code == 201
+
+
 def test_references_resolve_against_the_stored_ancestors(graph: httpx.Client, starter_pack: Path) -> None:
     for policy_id in ("B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions"):
         assert put_policy(graph, policy_id, pack_policy(starter_pack, policy_id)).status_code == 201

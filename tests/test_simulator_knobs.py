@@ -336,3 +336,61 @@ def test_a_tenant_refusing_upserts_answers_400_to_alternate_key_writes_only(star
             ).status_code
             == 201
         )
+
+
+# An empty tenant, and an account that may not grant consent
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+
+def test_an_empty_tenant_lacks_graphs_service_principal_until_one_is_created_from_its_app_id(
+    start_simulator: Start, tmp_path: Path
+) -> None:
+    """serviceprincipal-post-serviceprincipals.md: POST {appId} makes Microsoft Graph's service principal, with its
+    delegated scopes; a second is a conflict. Saved and reloaded, the empty tenant stays without one."""
+    empty = SimulatedTenant.empty()
+    empty.save(tmp_path / "tenant.json")
+    assert SimulatedTenant.load(tmp_path / "tenant.json").service_principals == {}
+    server = start_simulator(empty)
+    with client(server) as graph:
+        filtered = {"$filter": f"appId eq '{GRAPH_APP_ID}'"}
+        assert graph.get("/servicePrincipals", params=filtered).json()["value"] == []
+        created = graph.post("/servicePrincipals", json={"appId": GRAPH_APP_ID})
+        assert created.status_code == 201
+        scopes = {scope["value"]: scope["id"] for scope in created.json()["oauth2PermissionScopes"]}
+        assert scopes["openid"] == "37f7f235-527c-4136-accd-4a02d197296e"
+        assert graph.post("/servicePrincipals", json={"appId": GRAPH_APP_ID}).status_code == 409
+        assert [sp["appId"] for sp in graph.get("/servicePrincipals", params=filtered).json()["value"]] == [
+            GRAPH_APP_ID
+        ]
+
+
+def test_an_applications_service_principal_shows_the_scopes_the_application_exposes(start_simulator: Start) -> None:
+    """serviceprincipal.md: oauth2PermissionScopes, "the delegated permissions exposed by the application"."""
+    scope = {"id": "8f1c6b5e-0d1a-4a8e-9a53-2f3c4d5e6f70", "value": "user_impersonation", "type": "Admin"}
+    with client(start_simulator()) as graph:
+        app = graph.post(
+            "/applications",
+            json={"displayName": "IdentityExperienceFramework", "api": {"oauth2PermissionScopes": [scope]}},
+        ).json()
+        principal = graph.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+    assert principal["oauth2PermissionScopes"] == [scope]
+
+
+def test_an_account_that_may_not_grant_consent_gets_graphs_403(start_simulator: Start) -> None:
+    server = start_simulator(consent_allowed=False)
+    with client(server) as graph:
+        graph_principal = graph.get("/servicePrincipals", params={"$filter": f"appId eq '{GRAPH_APP_ID}'"})
+        graph_id = graph_principal.json()["value"][0]["id"]
+        refused = graph.post(
+            "/oauth2PermissionGrants",
+            json={"clientId": graph_id, "resourceId": graph_id, "consentType": "AllPrincipals", "scope": "openid"},
+        )
+        assert refused.status_code == 403
+        assert error_of(refused)["code"] == "Authorization_RequestDenied"
+        server.consent_allowed = True
+        granted = graph.post(
+            "/oauth2PermissionGrants",
+            json={"clientId": graph_id, "resourceId": graph_id, "consentType": "AllPrincipals", "scope": "openid"},
+        )
+    assert granted.status_code == 201

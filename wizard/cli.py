@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against the built-in simulated tenant (no Azure account needed)",
     )
     parser.add_argument(
+        "--demo-empty",
+        action="store_true",
+        help="like --demo, from an empty simulated B2C tenant: the custom-policy path first sets up its prerequisites",
+    )
+    parser.add_argument(
         "--demo-state",
         metavar="FILE",
         type=Path,
@@ -96,6 +101,7 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
     setup_flags = {
         "--non-interactive": args.non_interactive is not None,
         "--demo": args.demo,
+        "--demo-empty": args.demo_empty,
         "--demo-state": args.demo_state is not None,
         "--demo-platform": args.demo_platform is not None,
         "--confirm": bool(args.confirm),
@@ -107,11 +113,17 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
             f"{' and '.join(given)}: for the setup run (the wizard or --non-interactive) only, not for the "
             f"{args.command} command: leave {'it' if len(given) == 1 else 'them'} out"
         )
-    if args.demo and args.non_interactive is not None and len(args.non_interactive) > 1:
+    demo = args.demo or args.demo_empty
+    if demo and args.non_interactive is not None and len(args.non_interactive) > 1:
         parser.error("--demo runs one simulated tenant: give it one answers file, or leave --demo out")
-    if args.demo_state is not None and not args.demo:
+    if args.demo_empty and args.demo_platform == "external-id":
+        parser.error(
+            "--demo-empty starts an empty B2C tenant and an External ID demo tenant is empty already: "
+            "leave one of them out"
+        )
+    if args.demo_state is not None and not demo:
         parser.error("--demo-state belongs to --demo (the simulated tenant): add --demo, or leave --demo-state out")
-    if args.demo_platform is not None and not args.demo:
+    if args.demo_platform is not None and not demo:
         parser.error(
             "--demo-platform belongs to --demo (the simulated tenant): add --demo, or leave --demo-platform out"
         )
@@ -173,7 +185,8 @@ def _run_command(args: argparse.Namespace) -> int:
 
         return run_headless(
             args.non_interactive[0],
-            demo=args.demo,
+            demo=args.demo or args.demo_empty,
+            demo_empty=args.demo_empty,
             demo_state=args.demo_state,
             demo_platform=args.demo_platform,
             confirm=args.confirm,
@@ -182,7 +195,12 @@ def _run_command(args: argparse.Namespace) -> int:
         )
     from screens.app import run_app
 
-    return run_app(demo=args.demo, demo_state=args.demo_state, demo_platform=args.demo_platform)
+    return run_app(
+        demo=args.demo or args.demo_empty,
+        demo_state=args.demo_state,
+        demo_platform=args.demo_platform,
+        demo_empty=args.demo_empty,
+    )
 
 
 def report(error: SetupError, *, json_lines: bool = False) -> int:

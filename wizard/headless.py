@@ -136,6 +136,7 @@ Work = Callable[[Answers, EventPrinter, "DeviceCodePrompt"], Awaitable[Outcome]]
 async def _run(
     answers_path: Path,
     demo: bool,
+    demo_empty: bool,
     demo_state: Path | None,
     demo_platform: DemoPlatform | None,
     confirm: Sequence[str],
@@ -149,7 +150,7 @@ async def _run(
     if demo:
         from wizard.simulator import demo_metadata_url, start_demo
 
-        server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform)
+        server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform, empty=demo_empty)
         metadata_url = demo_metadata_url(server)
         platform = "B2C" if metadata_url is None else "External ID"
         print(f"Demo: a simulated {platform} tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
@@ -340,6 +341,7 @@ def run_headless(
     answers_path: Path,
     *,
     demo: bool = False,
+    demo_empty: bool = False,
     demo_state: Path | None = None,
     demo_platform: DemoPlatform | None = None,
     confirm: Sequence[str] = (),
@@ -347,7 +349,9 @@ def run_headless(
     json_lines: bool = False,
 ) -> int:
     """Runs the setup to the end or to the first failure; returns the exit code (README: exit codes)."""
-    return asyncio.run(_run(answers_path, demo, demo_state, demo_platform, confirm, rotate_secret, json_lines))
+    return asyncio.run(
+        _run(answers_path, demo, demo_empty, demo_state, demo_platform, confirm, rotate_secret, json_lines)
+    )
 
 
 def run_tenants(

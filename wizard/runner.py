@@ -28,7 +28,9 @@ from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
+    from wizard.answers import Answers
     from wizard.graph import GraphClient
+    from wizard.steps.starter_base import BaseSource
 
 Emit = Callable[[Event], None]
 
@@ -56,6 +58,7 @@ class Runner:
         *,
         rotate_secret: bool = False,
         on_success: Callable[[RunState], None] | None = None,
+        load_base: Callable[[Answers], BaseSource] | None = None,
     ) -> None:
         self.answers = answers = plan.answers
         self.graph = graph
@@ -86,6 +89,8 @@ class Runner:
             rotate_secret=rotate_secret,
             original_policy=lambda policy_id: self.store.original_policy(self.state, policy_id),
         )
+        if load_base is not None:
+            self.context.load_base = load_base
 
     def _load_state(self) -> RunState:
         state = self.store.load()

@@ -17,6 +17,7 @@ from wizard.steps import build_plan
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
 from wizard.steps.custom_policy import read_base_chain
 from wizard.steps.preflight import verify_tenant
+from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -91,16 +92,18 @@ def sign_in(
             secret_lookup=lambda client_id: stored_app_secret(tenant.name, client_id),
         )
         graph = GraphClient(credential, graph_url=graph_beta_url(tenant.cloud), scopes=scopes)
-    return SignedInTenant(tenant, auth, graph)
+    return SignedInTenant(tenant, auth, graph, demo=demo is not None)
 
 
 class SignedInTenant:
     """One tenant, signed in: who and what it is, and the setups planned on it."""
 
-    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient) -> None:
+    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient, *, demo: bool = False) -> None:
         self.tenant = tenant
         self.auth = auth
         self.graph = graph
+        self.demo = demo
+        """The simulated tenant: a tenant lacking the base chain gets the demo's own base (the demo has no network)."""
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
@@ -123,6 +126,7 @@ class SignedInTenant:
             StateStore(answers.tenant.name),
             _secret_provider(answers, secret),
             rotate_secret=rotate_secret,
+            load_base=demo_base if self.demo else None,
         )
         return Session(runner)
 
@@ -148,6 +152,22 @@ class Session:
         """For the custom-policy path: which starter-pack policies the tenant has, and whether they fit."""
         policy_ids = tuple(await self.graph.policy_ids())
         standard = _standard_policies(policy_ids)
+        if not has_base_chain(policy_ids):
+            listed = {policy_id.lower() for policy_id in policy_ids}
+            lacking = [
+                name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in listed
+            ]
+            source = (
+                DEMO_BASE_NAME
+                if self.runner.context.load_base is demo_base
+                else f"the pinned {self.answers.starter_pack_name()} starter pack"
+            )
+            return BaseReport(
+                standard,
+                True,
+                f"the tenant lacks {', '.join(lacking)}: the setup uploads them first, from {source}, with the "
+                "policy keys and IEF apps they need",
+            )
         try:
             base = await read_base_chain(self.graph, self.answers, policy_ids)
         except SetupError as error:
@@ -155,18 +175,27 @@ class Session:
         return BaseReport(standard, True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
 
     async def review(self) -> Review:
-        """Each step of the plan, marked when the tenant already has its work; writes nothing."""
+        """Each step of the plan, marked when the tenant already has its work; writes nothing. A step that could
+        not look while a step it waits for has work to do is listed as pending (its look depends on that work);
+        one whose steps before it are all done carries its problem."""
         inspections = await self.runner.inspect()
-        steps = tuple(
-            PlannedStep(
-                id=inspection.step.id,
-                title=inspection.step.title,
-                detail=inspection.step.describe(self.answers) if inspection.error is None else str(inspection.error),
-                done=bool(inspection.finding and inspection.finding.done),
-                problem=inspection.error,
+        done: set[str] = set()
+        planned = []
+        for inspection in inspections:
+            step = inspection.step
+            if inspection.finding is not None and inspection.finding.done:
+                done.add(step.id)
+            problem = inspection.error if all(before in done for before in step.after) else None
+            planned.append(
+                PlannedStep(
+                    id=step.id,
+                    title=step.title,
+                    detail=str(problem) if problem is not None else step.describe(self.answers),
+                    done=step.id in done,
+                    problem=problem,
+                )
             )
-            for inspection in inspections
-        )
+        steps = tuple(planned)
         return Review(steps, self._extensions_diff())
 
     def _extensions_diff(self) -> str | None:

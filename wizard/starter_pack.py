@@ -150,6 +150,10 @@ class StarterPack:
         """Every policy key set a file of the pack names (B2C refuses the upload if one is missing)."""
         return frozenset().union(*(file.key_sets for file in self._files))
 
+    def names_ief_apps(self) -> bool:
+        """Whether a file has the IEF app placeholders (login-NonInteractive; the SocialAccounts pack has none)."""
+        return any(IEF_APP_PLACEHOLDER in file.data for file in self._files)
+
 
 def load_starter_pack(pack_name: str, source: Path | None) -> StarterPack:
     """A pinned, hash-checked pack from source (folder or repository zip), or the cache, or a download."""

@@ -36,6 +36,7 @@ from tests.contract.support import (
     assert_documented_request,
     documented,
     documented_path,
+    graph_error,
     replays,
 )
 from wizard.graph import Application, GraphClient
@@ -420,3 +421,145 @@ async def test_deleting_the_service_principal_and_its_grant_sends_the_documented
         principal_request, principal_doc, documented_path(principal_doc, {"id": SERVICE_PRINCIPAL_ID})
     )
     assert grant_request.body == principal_request.body == b""
+
+
+# The IdentityExperienceFramework apps and Microsoft Graph's service principal
+
+PERMISSION_SCOPE_KEYS = {
+    "adminConsentDescription",
+    "adminConsentDisplayName",
+    "id",
+    "isEnabled",
+    "origin",
+    "type",
+    "userConsentDescription",
+    "userConsentDisplayName",
+    "value",
+}
+"""The permissionScope properties (api-reference/beta/resources/permissionscope.md, its JSON representation): the
+application examples show `api.oauth2PermissionScopes` only empty, so its items are held to the resource page."""
+RESOURCE_ACCESS_KEYS = {"resourceAppId", "resourceAccess"}
+"""requiredResourceAccess's properties (requiredresourceaccess.md); each resourceAccess item has id and type."""
+IEF_SCOPE_ID = "8f1c6b5e-0d1a-4a8e-9a53-2f3c4d5e6f70"
+"""Not in any example: the client-chosen id of the user_impersonation scope."""
+
+
+@replays("create_application")
+async def test_creating_the_identity_experience_framework_app_posts_its_scope_and_graph_access_as_documented(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """application-post-applications.md with the tutorial's IdentityExperienceFramework app: every top-level and
+    nested key a documented application property, the scope item a documented permissionScope."""
+    from wizard.graph.applications import ief_application_body
+
+    doc = documented("create_application")
+    graph_server.queue(Answer.of(doc))
+    body = ief_application_body(
+        "IdentityExperienceFramework", "https://contoso.b2clogin.com/contoso.onmicrosoft.com", IEF_SCOPE_ID
+    )
+
+    created = await graph.create_application(body)
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc))
+    sent = request.json()
+    assert_body_keys(sent, doc.request.body, known_from=application_representations())
+    [scope] = sent["api"]["oauth2PermissionScopes"]
+    assert set(scope) <= PERMISSION_SCOPE_KEYS
+    assert (scope["id"], scope["value"], scope["type"], scope["isEnabled"]) == (
+        IEF_SCOPE_ID,
+        "user_impersonation",
+        "Admin",
+        True,
+    )
+    [graph_access] = sent["requiredResourceAccess"]
+    assert set(graph_access) == RESOURCE_ACCESS_KEYS
+    assert all(set(access) == {"id", "type"} for access in graph_access["resourceAccess"])
+    assert sent["web"] == {"redirectUris": ["https://contoso.b2clogin.com/contoso.onmicrosoft.com"]}
+    assert_parses_as_documented(created, doc.response.body)
+    assert created.identifier_uris == () and created.permission_scopes == ()
+    assert created.is_fallback_public_client is None and created.public_client_redirect_uris == ()
+
+
+@replays("create_application")
+async def test_creating_the_proxy_app_posts_a_public_client_asking_for_the_ief_scope_and_graph(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """The ProxyIdentityExperienceFramework app: isFallbackPublicClient and publicClient.redirectUris are documented
+    application properties; it asks two resources for delegated scopes."""
+    from wizard.graph.applications import proxy_ief_application_body
+
+    doc = documented("create_application")
+    graph_server.queue(Answer.of(doc))
+
+    await graph.create_application(
+        proxy_ief_application_body("ProxyIdentityExperienceFramework", SERVICE_PRINCIPAL_APP_ID, IEF_SCOPE_ID)
+    )
+
+    [request] = graph_server.requests
+    sent = request.json()
+    assert_body_keys(sent, doc.request.body, known_from=application_representations())
+    assert sent["isFallbackPublicClient"] is True
+    assert sent["publicClient"] == {"redirectUris": ["myapp://auth"]}
+    assert [access["resourceAppId"] for access in sent["requiredResourceAccess"]] == [
+        SERVICE_PRINCIPAL_APP_ID,
+        "00000003-0000-0000-c000-000000000000",
+    ]
+    assert all(set(access) == RESOURCE_ACCESS_KEYS for access in sent["requiredResourceAccess"])
+
+
+@replays("update_application")
+async def test_setting_the_app_id_uri_patches_only_identifier_uris_by_object_id(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """application-update.md: the App ID URI names the appId, so it is PATCHed once the app exists; identifierUris
+    is a documented application property (the create example shows it)."""
+    doc = documented("update_application")
+    graph_server.queue(Answer.of(doc))
+    uri = "https://contoso.onmicrosoft.com/631a96bc-a705-4eda-9f99-fdaf9f54f6a2"
+
+    await graph.update_application(APPLICATION_OBJECT_ID, {"identifierUris": [uri]})
+
+    [patch] = graph_server.requests
+    assert_documented_request(patch, doc, documented_path(doc, {"applicationObjectId": APPLICATION_OBJECT_ID}))
+    assert_body_keys(
+        patch.json(),
+        doc.request.body,
+        known_from=application_representations(),
+        omitted={"displayName": "the client does not rename the application"},
+    )
+    assert patch.json() == {"identifierUris": [uri]}
+
+
+@replays("create_service_principal")
+async def test_microsoft_graphs_service_principal_is_created_by_posting_its_app_id_only(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """serviceprincipal-post-serviceprincipals.md: POST /servicePrincipals {appId}; Microsoft's own application has
+    no object in the tenant to upsert by, so the client posts at once."""
+    doc = documented("create_service_principal")
+    graph_server.queue(Answer.of(doc))
+
+    principal = await graph.create_microsoft_service_principal(SERVICE_PRINCIPAL_APP_ID)
+
+    [create] = graph_server.requests
+    assert_documented_request(create, doc, documented_path(doc))
+    assert create.json() == doc.request.body
+    assert (principal.object_id, principal.app_id) == (doc.response.body["id"], doc.response.body["appId"])
+
+
+@replays("create_oauth2_permission_grant")
+async def test_a_grant_refused_with_403_is_none_for_the_caller_to_guide_the_operator(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """oauth2permissiongrant-post.md sends the documented grant; Graph's 403 (concepts/errors.md's shape, code
+    Authorization_RequestDenied) means the account may not grant tenant-wide consent: None, not an error."""
+    doc = documented("create_oauth2_permission_grant")
+    graph_server.queue(
+        graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+    )
+
+    assert await graph.grant_if_allowed(GRANT_CLIENT_ID, GRANT_RESOURCE_ID, GRANT_SCOPE) is None
+
+    [request] = graph_server.requests
+    assert_documented_request(request, doc, documented_path(doc))

@@ -16,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from wizard.graph.applications import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPENID_SCOPE_ID, ApplicationCalls
+from wizard.graph.applications import (
+    GRAPH_APP_ID,
+    IEF_SCOPE,
+    OFFLINE_ACCESS_SCOPE_ID,
+    OPENID_SCOPE_ID,
+    PROXY_REDIRECT_URI,
+    ApplicationCalls,
+    ief_application_body,
+    proxy_ief_application_body,
+)
 from wizard.graph.authentication_methods import AuthenticationMethodCalls, SecondFactor
 from wizard.graph.conditional_access import ConditionalAccessCalls
 from wizard.graph.directory import DirectoryCalls
@@ -46,8 +55,10 @@ T = TypeVar("T")
 
 __all__ = [
     "GRAPH_APP_ID",
+    "IEF_SCOPE",
     "OFFLINE_ACCESS_SCOPE_ID",
     "OPENID_SCOPE_ID",
+    "PROXY_REDIRECT_URI",
     "Application",
     "AuthenticationEventsFlow",
     "AuthenticationMethodConfiguration",
@@ -63,7 +74,9 @@ __all__ = [
     "SecondFactor",
     "ServicePrincipal",
     "UserFlow",
+    "ief_application_body",
     "progress_sink",
+    "proxy_ief_application_body",
     "same_text",
 ]
 

@@ -25,6 +25,9 @@ GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 OPENID_SCOPE_ID = "37f7f235-527c-4136-accd-4a02d197296e"
 OFFLINE_ACCESS_SCOPE_ID = "7427e0e9-2fba-42fe-b0c0-848c9e6a8182"
 ALL_PRINCIPALS = "AllPrincipals"
+IEF_SCOPE = "user_impersonation"
+"""The scope the IdentityExperienceFramework app exposes and the Proxy app asks for (the custom-policy tutorial)."""
+PROXY_REDIRECT_URI = "myapp://auth"
 CREATE_IF_MISSING = {"Prefer": "create-if-missing"}
 NO_BACKING_APPLICATION = "does not reference a valid application object"
 """Entra's answer (400) to a service principal for an application it does not show yet."""
@@ -61,6 +64,59 @@ def test_application_body(display_name: str, redirect_uri: str) -> dict[str, Any
     }
 
 
+def _graph_sign_in_access() -> dict[str, Any]:
+    """Graph's delegated openid and offline_access (requiredresourceaccess.md, resourceaccess.md)."""
+    return {
+        "resourceAppId": GRAPH_APP_ID,
+        "resourceAccess": [
+            {"id": OPENID_SCOPE_ID, "type": "Scope"},
+            {"id": OFFLINE_ACCESS_SCOPE_ID, "type": "Scope"},
+        ],
+    }
+
+
+def ief_application_body(display_name: str, redirect_uri: str, scope_id: str) -> dict[str, Any]:
+    """The IdentityExperienceFramework app as Microsoft's custom-policy tutorial registers it: this organization
+    only, a web redirect to the tenant's b2clogin host, the admin-consented `user_impersonation` scope (a
+    permissionScope, permissionscope.md, its GUID chosen by the client) and Graph's openid + offline_access. Its
+    App ID URI names its own appId, so it is set once the app exists (`update_application`)."""
+    return {
+        "displayName": display_name,
+        "signInAudience": "AzureADMyOrg",
+        "web": {"redirectUris": [redirect_uri]},
+        "api": {
+            "oauth2PermissionScopes": [
+                {
+                    "id": scope_id,
+                    "value": IEF_SCOPE,
+                    "type": "Admin",
+                    "isEnabled": True,
+                    "adminConsentDisplayName": f"Access {display_name}",
+                    "adminConsentDescription": f"Allow the application to access {display_name} on behalf of the "
+                    "signed-in user.",
+                }
+            ]
+        },
+        "requiredResourceAccess": [_graph_sign_in_access()],
+    }
+
+
+def proxy_ief_application_body(display_name: str, ief_app_id: str, ief_scope_id: str) -> dict[str, Any]:
+    """The ProxyIdentityExperienceFramework app: a public client (the base policy's login-NonInteractive does a
+    password grant against it) with the `myapp://auth` redirect, asking the IEF app for `user_impersonation` and
+    Graph for openid + offline_access."""
+    return {
+        "displayName": display_name,
+        "signInAudience": "AzureADMyOrg",
+        "isFallbackPublicClient": True,
+        "publicClient": {"redirectUris": [PROXY_REDIRECT_URI]},
+        "requiredResourceAccess": [
+            {"resourceAppId": ief_app_id, "resourceAccess": [{"id": ief_scope_id, "type": "Scope"}]},
+            _graph_sign_in_access(),
+        ],
+    }
+
+
 def _web(redirect_uris: list[str]) -> dict[str, Any]:
     return {
         "redirectUris": redirect_uris,
@@ -91,13 +147,19 @@ class ApplicationCalls(GraphResource):
     ) -> Application | None:
         """Create the test app, or update the one made before under the same unique name: a repeat after a crash
         never makes a second one. None when the tenant does not take upserts (the caller creates instead)."""
+        return await self.upsert_application(unique_name, test_application_body(display_name, redirect_uri))
+
+    async def upsert_application(self, unique_name: str, body: dict[str, Any]) -> Application | None:
+        """Create the application `body` describes, or update the one made before under the same unique name
+        (application-upsert.md). None when the tenant does not take upserts (the caller creates instead)."""
+        display_name = str(body["displayName"])
         path = _key_path("applications", "uniqueName", unique_name)
         try:
             response = await self._graph.send(
                 APPLICATIONS,
                 "PATCH",
                 path,
-                json=test_application_body(display_name, redirect_uri),
+                json=body,
                 headers=CREATE_IF_MISSING,
                 idempotent=True,
             )
@@ -120,16 +182,25 @@ class ApplicationCalls(GraphResource):
 
     async def create_test_application(self, display_name: str, redirect_uri: str) -> Application:
         """POST /applications: not idempotent; only for tenants that refuse the upsert, after the step looked."""
-        response = await self._graph.call(
-            APPLICATIONS,
-            "POST",
-            "applications",
-            json=test_application_body(display_name, redirect_uri),
-            idempotent=False,
-        )
+        return await self.create_application(test_application_body(display_name, redirect_uri))
+
+    async def create_application(self, body: dict[str, Any]) -> Application:
+        """POST /applications (application-post-applications.md): not idempotent; only for tenants that refuse the
+        upsert, after the step looked and noted its intent."""
+        response = await self._graph.call(APPLICATIONS, "POST", "applications", json=body, idempotent=False)
         return self._parse(
             Application, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS, "POST /applications"
         )
+
+    async def update_application(self, object_id: str, changes: dict[str, Any]) -> None:
+        """PATCH /applications/{id} with the properties to change (application-update.md, 204). Right after the
+        application's creation Graph may not show it yet (404): that is waited out."""
+        path = f"applications/{path_segment(object_id)}"
+
+        async def patch() -> None:
+            await self._graph.send(APPLICATIONS, "PATCH", path, json=changes, idempotent=True)
+
+        await self._graph.patiently(APPLICATIONS, f"the application {object_id}", patch)
 
     async def update_test_application(self, object_id: str, redirect_uri: str) -> None:
         """Add the redirect URI (keeping the others) and turn on ID token issuance."""
@@ -147,11 +218,7 @@ class ApplicationCalls(GraphResource):
         uris = list(current.redirect_uris)
         if redirect_uri not in uris:
             uris.append(redirect_uri)
-
-        async def patch() -> None:
-            await self._graph.send(APPLICATIONS, "PATCH", path, json={"web": _web(uris)}, idempotent=True)
-
-        await self._graph.patiently(APPLICATIONS, f"the application {object_id}", patch)
+        await self.update_application(object_id, {"web": _web(uris)})
 
     async def delete_application(self, object_id: str) -> bool:
         """Delete the application by object id (204, application-delete.md); False when it is already gone."""
@@ -224,6 +291,23 @@ class ApplicationCalls(GraphResource):
 
         return await self._graph.patiently(APPLICATIONS, f"the application {app_id}", create, lagging)
 
+    async def create_microsoft_service_principal(self, app_id: str) -> ServicePrincipal:
+        """The service principal of one of Microsoft's own applications (Microsoft Graph), which a young tenant may
+        lack: POST /servicePrincipals with just its appId (serviceprincipal-post-serviceprincipals.md). Its
+        application lives in Microsoft's tenant, so there is nothing to upsert by and no replication to wait for;
+        a second create answers 409, and then the existing one is returned."""
+        try:
+            response = await self._graph.send(
+                APPLICATIONS, "POST", "servicePrincipals", json={"appId": app_id}, idempotent=True
+            )
+        except GraphFailure as failure:
+            if failure.is_conflict:
+                return await self._existing_service_principal(app_id)
+            raise translate(failure, APPLICATIONS) from None
+        return self._parse(
+            ServicePrincipal, self._graph.parse_json(APPLICATIONS, response), APPLICATIONS, "POST /servicePrincipals"
+        )
+
     async def _existing_service_principal(self, app_id: str) -> ServicePrincipal:
         return await self._shown(
             f"the service principal of {app_id}", "says it has", lambda: self.service_principal(app_id)
@@ -263,6 +347,21 @@ class ApplicationCalls(GraphResource):
     ) -> PermissionGrant:
         """Admin consent for every user; a grant that exists is returned as it is. A grant naming a brand-new
         service principal may be refused with 404 for a while: that is waited out."""
+        grant = await self._grant(client_object_id, resource_object_id, scope, refusal_is_none=False)
+        assert grant is not None
+        return grant
+
+    async def grant_if_allowed(
+        self, client_object_id: str, resource_object_id: str, scope: str
+    ) -> PermissionGrant | None:
+        """`create_permission_grant`, but None when Graph answers 403 (Authorization_RequestDenied): the signed-in
+        account may not grant tenant-wide consent (oauth2permissiongrant-post.md names the roles that may), so an
+        administrator has to, and the caller says how."""
+        return await self._grant(client_object_id, resource_object_id, scope, refusal_is_none=True)
+
+    async def _grant(
+        self, client_object_id: str, resource_object_id: str, scope: str, *, refusal_is_none: bool
+    ) -> PermissionGrant | None:
         body = {
             "clientId": client_object_id,
             "consentType": ALL_PRINCIPALS,
@@ -271,13 +370,15 @@ class ApplicationCalls(GraphResource):
             **_grant_validity(),
         }
 
-        async def create() -> PermissionGrant:
+        async def create() -> PermissionGrant | None:
             try:
                 # A second create answers 409, "it exists".
                 response = await self._graph.send(GRANTS, "POST", "oauth2PermissionGrants", json=body, idempotent=True)
             except GraphFailure as failure:
                 if failure.is_conflict:
                     return await self._existing_grant(client_object_id, resource_object_id)
+                if refusal_is_none and failure.status == 403:
+                    return None
                 raise
             return self._parse(
                 PermissionGrant, self._graph.parse_json(GRANTS, response), GRANTS, "POST /oauth2PermissionGrants"

@@ -192,14 +192,86 @@ class WebApplication(GraphModel):
     implicit_grant_settings: ImplicitGrantSettings | None = Field(default=None, alias="implicitGrantSettings")
 
 
+class PublicClientApplication(GraphModel):
+    """publicClientApplication.md: the redirect URIs of a public (native) client."""
+
+    redirect_uris: tuple[str, ...] | None = Field(default=None, alias="redirectUris")
+
+
+class PermissionScope(GraphModel):
+    """A delegated permission an API exposes (permissionscope.md): `value` is the scope name, `id` its GUID."""
+
+    id: str
+    value: Text = ""
+    type: Text = ""
+    is_enabled: bool | None = Field(default=None, alias="isEnabled")
+
+
+class ApiApplication(GraphModel):
+    """apiApplication.md: what the application exposes as an API."""
+
+    oauth2_permission_scopes: tuple[PermissionScope, ...] | None = Field(default=None, alias="oauth2PermissionScopes")
+
+
+class ResourceAccess(GraphModel):
+    """One permission of requiredResourceAccess (resourceaccess.md): a scope or app role id, `type` Scope or Role."""
+
+    id: str
+    type: Text = ""
+
+
+class RequiredResourceAccess(GraphModel):
+    """requiredresourceaccess.md: the permissions an application asks of one resource application."""
+
+    resource_app_id: str = Field(alias="resourceAppId")
+    resource_access: tuple[ResourceAccess, ...] | None = Field(default=None, alias="resourceAccess")
+
+
 class Application(GraphModel):
-    """An application (application.md): `id` is the object id, `appId` the client id."""
+    """An application (application.md): `id` is the object id, `appId` the client id. Every collection may come as
+    null or be left out (a shortened list item), so each reads as empty then."""
 
     object_id: str = Field(alias="id")
     app_id: str = Field(alias="appId")
     display_name: Text = Field(default="", alias="displayName")
     unique_name: str | None = Field(default=None, alias="uniqueName")
     web: WebApplication | None = None
+    identifier_uri_list: tuple[str, ...] | None = Field(default=None, alias="identifierUris")
+    is_fallback_public_client: bool | None = Field(default=None, alias="isFallbackPublicClient")
+    public_client: PublicClientApplication | None = Field(default=None, alias="publicClient")
+    api: ApiApplication | None = None
+    required_resource_access: tuple[RequiredResourceAccess, ...] | None = Field(
+        default=None, alias="requiredResourceAccess"
+    )
+
+    @property
+    def identifier_uris(self) -> tuple[str, ...]:
+        return self.identifier_uri_list or ()
+
+    @property
+    def public_client_redirect_uris(self) -> tuple[str, ...]:
+        return (self.public_client.redirect_uris or ()) if self.public_client is not None else ()
+
+    @property
+    def permission_scopes(self) -> tuple[PermissionScope, ...]:
+        return (self.api.oauth2_permission_scopes or ()) if self.api is not None else ()
+
+    def scope_named(self, value: str) -> PermissionScope | None:
+        """The enabled delegated permission the application exposes under `value`, if any."""
+        return next(
+            (scope for scope in self.permission_scopes if scope.value == value and scope.is_enabled is not False), None
+        )
+
+    def requires(self, resource_app_id: str, scope_ids: set[str]) -> bool:
+        """Whether requiredResourceAccess asks `resource_app_id` for every one of the delegated `scope_ids`."""
+        asked = {
+            access.id.lower()
+            for required in self.required_resource_access or ()
+            if required.resource_app_id.lower() == resource_app_id.lower()
+            for access in required.resource_access or ()
+            if same_text(access.type, "Scope")
+        }
+        return {scope_id.lower() for scope_id in scope_ids} <= asked
 
     @property
     def redirect_uris(self) -> tuple[str, ...]:

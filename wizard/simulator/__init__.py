@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 
-def demo_tenant(name: str = DEMO_TENANT, platform: DemoPlatform = "b2c") -> SimulatedTenant:
-    """The tenant a demo starts from: a B2C tenant with the policy engine's base chain uploaded, or an external
+def demo_tenant(name: str = DEMO_TENANT, platform: DemoPlatform = "b2c", *, empty: bool = False) -> SimulatedTenant:
+    """The tenant a demo starts from: a B2C tenant with the policy engine's base chain uploaded (with `empty`, a B2C
+    tenant as Azure creates it: no key sets, no policies, so the demo shows the prerequisite steps), or an external
     (CIAM) tenant, which has no custom policies."""
     if platform == "external-id":
         tenant = SimulatedTenant.seeded(name, tenant_type=EXTERNAL_TENANT_TYPE)
@@ -47,6 +48,8 @@ def demo_tenant(name: str = DEMO_TENANT, platform: DemoPlatform = "b2c") -> Simu
         return tenant
     from wizard.policies import demo_chain
 
+    if empty:
+        return SimulatedTenant.empty(name)
     return SimulatedTenant.seeded(name, base=demo_chain(f"{name}.onmicrosoft.com"))
 
 
@@ -55,12 +58,17 @@ def tenant_platform(tenant: SimulatedTenant) -> DemoPlatform:
 
 
 def start_demo(
-    state_file: Path | None = None, *, name: str = DEMO_TENANT, platform: DemoPlatform | None = None
+    state_file: Path | None = None,
+    *,
+    name: str = DEMO_TENANT,
+    platform: DemoPlatform | None = None,
+    empty: bool = False,
 ) -> SimulatorServer:
     """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant of
-    `platform` (None: b2c). A file that is no simulated tenant (another file, a damaged one) is bad input naming
-    it, never overwritten; so is a saved tenant of another platform than the one asked for. An external tenant
-    gets a good Asignio discovery document on loopback (`server.discovery`), as External ID reads one."""
+    `platform` (None: b2c; `empty`: a B2C tenant with nothing in it). A file that is no simulated tenant (another
+    file, a damaged one) is bad input naming it, never overwritten; so is a saved tenant of another platform than
+    the one asked for. An external tenant gets a good Asignio discovery document on loopback (`server.discovery`),
+    as External ID reads one."""
     if state_file is not None and state_file.exists():
         tenant = _saved_tenant(state_file)
         if platform is not None and tenant_platform(tenant) != platform:
@@ -69,7 +77,7 @@ def start_demo(
                 f"leave --demo-platform out to go on with it, or give --demo-state another file for a {platform} demo",
             )
     else:
-        tenant = demo_tenant(name, platform or "b2c")
+        tenant = demo_tenant(name, platform or "b2c", empty=empty)
     server = SimulatorServer(tenant, state_file=state_file)
     if state_file is not None:
         try:

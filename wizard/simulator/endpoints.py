@@ -26,10 +26,12 @@ from wizard.simulator import external_id
 from wizard.simulator.rules import PolicyRejected, check_policy_upload
 from wizard.simulator.tenant import (
     CREATED,
+    GRAPH_APP_ID,
     SimulatedTenant,
     created_settled,
     find_key,
     generated_key,
+    microsoft_graph_service_principal,
     new_id,
     settled,
 )
@@ -312,8 +314,8 @@ class GraphEndpoints:
     """Routes a request to the operation on the tenant; the caller holds the tenant lock.
 
     `page_size` (None: no paging), `replication_lag` (seconds a new object stays invisible to reads and
-    references) and `upsert_supported` (False: alternate-key PATCH answers 400) are plain attributes the
-    server sets; they take effect on the next request.
+    references), `upsert_supported` (False: alternate-key PATCH answers 400) and `consent_allowed` (False: a
+    consent grant answers 403) are plain attributes the server sets; they take effect on the next request.
     """
 
     def __init__(
@@ -323,11 +325,16 @@ class GraphEndpoints:
         page_size: int | None = None,
         replication_lag: float = 0.0,
         upsert_supported: bool = True,
+        consent_allowed: bool = True,
     ) -> None:
         self.tenant = tenant
         self.page_size = page_size
         self.replication_lag = replication_lag
         self.upsert_supported = upsert_supported
+        self.consent_allowed = consent_allowed
+        self.invalid_policies: set[str] = set()
+        """Policy ids (lowercased) B2C's validation refuses whatever they say, as the WithMfa pack's sample relying
+        parties have been reported to be refused (starter-pack issues #144, #147)."""
         keysets, policies = "TrustFrameworkKeySet.ReadWrite.All", "Policy.ReadWrite.TrustFramework"
         providers, flows = "IdentityProvider.ReadWrite.All", "IdentityUserFlow.ReadWrite.All"
         apps, grants = "Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"
@@ -607,6 +614,13 @@ class GraphEndpoints:
                 f"The content type '{content_type or '(none)'}' is not supported; send the policy as application/xml.",
             )
         policy_id = match.group(1)
+        if policy_id.lower() in self.invalid_policies:
+            raise GraphError(
+                400,
+                "AADB2C",
+                f'Validation failed: 1 validation error(s) found in policy "{policy_id.upper()}" of tenant '
+                f'"{self.tenant.domain}".The policy is not valid in this tenant.',
+            )
         try:
             check_policy_upload(self.tenant, policy_id, request.body)
         except PolicyRejected as rejected:
@@ -936,7 +950,15 @@ class GraphEndpoints:
 
     def _backing_application(self, app_id: str) -> dict[str, Any]:
         """The application a new service principal needs: absent or still replicating, Entra's
-        NoBackingApplicationObject answer (400)."""
+        NoBackingApplicationObject answer (400). Microsoft Graph's lives in Microsoft's own tenant."""
+        if app_id.lower() == GRAPH_APP_ID:
+            graph = microsoft_graph_service_principal()
+            scopes = graph["oauth2PermissionScopes"]
+            return {
+                "appId": GRAPH_APP_ID,
+                "displayName": graph["displayName"],
+                "api": {"oauth2PermissionScopes": scopes},
+            }
         application = self._by(self.tenant.applications, "appId", app_id)
         if application is None or not self._settled(application):
             raise GraphError(
@@ -963,6 +985,8 @@ class GraphEndpoints:
                 "appDisplayName": application["displayName"],
                 "displayName": application["displayName"],
                 "servicePrincipalNames": [application["appId"]],
+                # serviceprincipal.md: the delegated permissions the application exposes
+                "oauth2PermissionScopes": list((application.get("api") or {}).get("oauth2PermissionScopes") or []),
                 **extra,
                 "id": new_id(),
                 "appId": application["appId"],
@@ -1013,6 +1037,10 @@ class GraphEndpoints:
         return self._page(request, self._visible(self.tenant.permission_grants.values()))
 
     def create_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
+        """oauth2permissiongrant-post.md. `consent_allowed` False: the signed-in account holds the permission but
+        no role that may grant tenant-wide consent, which Graph answers with its usual 403."""
+        if not self.consent_allowed:
+            raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
         body = request.json()
         for name in ("clientId", "resourceId", "consentType", "scope"):
             if not body.get(name):

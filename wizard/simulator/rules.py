@@ -80,6 +80,13 @@ def check_policy_upload(tenant: SimulatedTenant, policy_id: str, content: bytes)
     The checks, in B2C's order: well-formed XML without a BOM, the PolicyId and TenantId, the base
     policy stored, every StorageReferenceId naming a key set with an active key, then the technical
     profiles and user journeys referenced being defined in the policy or its stored bases.
+
+    Graph documents no code for these refusals (tests/contract/REPORT.md §4), so they come as code AADB2C like the
+    documented not-XML one. The wording is B2C's as operators quote it: the missing base in
+    Azure-Samples/active-directory-b2c-custom-policy-starterpack#105; the missing key set in
+    MicrosoftDocs/azure-docs#7581 (B2C_1A_FacebookSecret) and #20564 (B2C_1A_TokenSigningKeyContainer), both
+    'Validation failed: 1 validation error(s) found in policy "B2C_1A_TRUSTFRAMEWORKBASE" of tenant "…".Tenant "…"
+    does not have CryptographicKey referenced by storageReferenceId "…".'
     """
     root = parse_policy(content)
     domain = tenant.domain
@@ -107,8 +114,7 @@ def check_policy_upload(tenant: SimulatedTenant, policy_id: str, content: bytes)
             raise _validation_failed(
                 policy_id,
                 domain,
-                f'Tenant "{domain}" does not have CryptographicKey referenced by storageReferenceId '
-                f'"{reference}" in policy "{policy_id.upper()}" of tenant "{domain}".',
+                f'Tenant "{domain}" does not have CryptographicKey referenced by storageReferenceId "{reference}".',
             )
     chain = [root, *_parsed(ancestors(tenant, base_id).values())]
     problems = [

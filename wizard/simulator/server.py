@@ -195,11 +195,13 @@ class SimulatorServer:
         page_size: int | None = None,
         replication_lag: float = 0.0,
         upsert_supported: bool = True,
+        consent_allowed: bool = True,
     ) -> None:
         """`page_size`: at most this many items a page, with an `@odata.nextLink` (None: one page).
         `replication_lag`: seconds an object created through the API stays invisible to reads and to
         references in writes (wall clock, saved with the tenant). `upsert_supported`: False answers
-        400 to `PATCH /applications(uniqueName=…)` and `/servicePrincipals(appId=…)`."""
+        400 to `PATCH /applications(uniqueName=…)` and `/servicePrincipals(appId=…)`. `consent_allowed`: False
+        answers 403 to a consent grant, as Graph does to an account that may not grant admin consent."""
         self.tenant = tenant
         self._requested_port = port
         self.state_file = state_file
@@ -212,6 +214,7 @@ class SimulatorServer:
         self.page_size = page_size
         self.replication_lag = replication_lag
         self.upsert_supported = upsert_supported
+        self.consent_allowed = consent_allowed
         self._tenant_lock = threading.RLock()
         self._knob_lock = threading.Condition()
         self._held = 0
@@ -325,7 +328,19 @@ class SimulatorServer:
         for tenancy in self._tenancies.values():
             tenancy.endpoints.upsert_supported = value
 
+    @property
+    def consent_allowed(self) -> bool:
+        return self._endpoints.consent_allowed
+
+    @consent_allowed.setter
+    def consent_allowed(self, value: bool) -> None:
+        self._endpoints.consent_allowed = value
+
     # Fault knobs
+
+    def refuse_policy(self, policy_id: str) -> None:
+        """B2C's validation refuses every upload of `policy_id` from now on (a policy the tenant cannot host)."""
+        self._endpoints.invalid_policies.add(policy_id.lower())
 
     def throttle(self, count: int = 1, *, retry_after: int = 1, writes_only: bool = False) -> None:
         """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""

@@ -61,7 +61,8 @@ class SimulatedTenant:
     identity_providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_flows: dict[str, dict[str, Any]] = field(default_factory=dict)
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
-    service_principals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    service_principals: dict[str, dict[str, Any]] = field(default_factory=lambda: with_microsoft_graph({}))
+    """By object id; a tenant starts with Microsoft Graph's, as nearly every tenant has it (see `empty`)."""
     permission_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     authentication_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What PATCHes changed in the authentication methods policy, by configuration (`email`, `sms`); the rest of
@@ -76,15 +77,15 @@ class SimulatedTenant:
     """A knob (not saved): a deleted key set stays listed as `<id>.bak`, as B2C does in some cases (the Graph
     docs are silent on it; operators meet it in the portal), so the remove's report of it can be tested."""
 
-    def __post_init__(self) -> None:
-        if not any(sp["appId"] == GRAPH_APP_ID for sp in self.service_principals.values()):
-            graph = microsoft_graph_service_principal()
-            self.service_principals[graph["id"]] = graph
-
     @property
     def domain(self) -> str:
         """The initial domain, which custom policies must name as their TenantId."""
         return f"{self.name}.onmicrosoft.com"
+
+    @classmethod
+    def empty(cls, name: str = "contoso") -> SimulatedTenant:
+        """A young B2C tenant with nothing in it, not even Microsoft Graph's service principal."""
+        return cls(name=name, display_name=f"{name.capitalize()} B2C", service_principals={})
 
     @classmethod
     def seeded(
@@ -204,8 +205,16 @@ def generated_key(use: str, kty: str, nbf: int | None, exp: int | None) -> dict[
     return key
 
 
+def with_microsoft_graph(service_principals: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`service_principals` with Microsoft Graph's added when it lacks one."""
+    if not any(sp["appId"] == GRAPH_APP_ID for sp in service_principals.values()):
+        graph = microsoft_graph_service_principal()
+        service_principals[graph["id"]] = graph
+    return service_principals
+
+
 def microsoft_graph_service_principal() -> dict[str, Any]:
-    """Microsoft Graph's service principal, present in every tenant; grants point at its object id."""
+    """Microsoft Graph's service principal, present in nearly every tenant; grants point at its object id."""
     return {
         "id": new_id(),
         "appId": GRAPH_APP_ID,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     )
     from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies import GeneratedPolicies
+    from wizard.steps.starter_base import BaseSource
 
 B2C_TENANT_TYPE = "AAD B2C"
 """Graph's organization.tenantType for a B2C tenant; compared without spaces or case, to be lenient."""
@@ -108,6 +109,16 @@ class RunFacts:
     """The External ID sign-up/sign-in flow the test app is linked to."""
     test_app_id: str | None = None
     """The jwt.ms test app's appId (client id), once the test-app step has found or made it."""
+    base_source: BaseSource | None = None
+    """The verified starter pack (or demo base) the base check loaded because the tenant lacks part of the chain;
+    None when the tenant has it, and the prerequisite steps then have nothing to do."""
+
+
+def pinned_starter_pack(answers: Answers) -> BaseSource:
+    """The pinned, hash-checked Microsoft starter pack the answers choose (the cache, the source, or a download)."""
+    from wizard.starter_pack import load_starter_pack
+
+    return load_starter_pack(answers.starter_pack_name(), answers.custom_policy.starter_pack_path())
 
 
 @dataclass
@@ -134,6 +145,8 @@ class StepContext:
     """Steps wait for what an earlier run recently made to show (see `look_patiently`); the review, which writes
     nothing, takes the first look as it is rather than keep the operator waiting on a silent screen."""
     facts: RunFacts = field(default_factory=RunFacts)
+    load_base: Callable[[Answers], BaseSource] = pinned_starter_pack
+    """Where a tenant lacking the base chain gets it: the pinned starter pack, or in the demo its own base."""
 
 
 Progress = Callable[[str], None]

@@ -114,7 +114,8 @@ def _date(epoch_seconds: int) -> str:
 
 
 class BaseChain(Step):
-    """Downloads the tenant's starter-pack chain and builds the Asignio policies from it (nothing written)."""
+    """Reads the tenant's starter-pack chain and builds the Asignio policies from it; for a tenant lacking the chain,
+    loads the verified pack the prerequisite steps upload. Writes nothing, so a tampered pack stops every write."""
 
     id = "base-chain"
     title = "Read the tenant's base policies and build the Asignio policies"
@@ -123,12 +124,34 @@ class BaseChain(Step):
     writes = False
 
     async def check(self, ctx: StepContext) -> Finding:
+        from wizard.steps.starter_base import has_base_chain, source_describes
+
         ctx.facts.policy_ids = tuple(await ctx.graph.policy_ids())
-        base = await read_base_chain(ctx.graph, ctx.answers, ctx.facts.policy_ids)
-        ctx.facts.chain = base.chain
-        ctx.facts.current_relying_party = base.current_relying_party
-        ctx.facts.generated = base.generated
-        return Finding(True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
+        if has_base_chain(ctx.facts.policy_ids):
+            base = await read_base_chain(ctx.graph, ctx.answers, ctx.facts.policy_ids)
+            ctx.facts.chain = base.chain
+            ctx.facts.current_relying_party = base.current_relying_party
+            ctx.facts.generated = base.generated
+            return Finding(True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
+        source = ctx.load_base(ctx.answers)
+        ctx.facts.base_source = source
+        present = {policy_id.lower(): policy_id for policy_id in ctx.facts.policy_ids}
+        held = [
+            present[name.lower()]
+            for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
+            if name.lower() in present
+        ]
+        relying_party = present.get(ctx.answers.custom_policy.relying_party.lower())
+        contents = await asyncio.gather(
+            *(ctx.graph.policy_xml(policy_id) for policy_id in held),
+            ctx.graph.policy_xml(relying_party) if relying_party else _no_policy(),
+        )
+        ctx.facts.chain = {policy_id: content for policy_id, content in zip(held, contents, strict=False) if content}
+        ctx.facts.current_relying_party = contents[-1]
+        lacking = [
+            name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in present
+        ]
+        return Finding(True, f"the tenant lacks {', '.join(lacking)}: {source_describes(source)} provides them")
 
 
 @dataclass(frozen=True)
@@ -243,7 +266,7 @@ class UploadPolicy(Step):
 class ExtensionsPolicy(UploadPolicy):
     id = "extensions-policy"
     title = "Upload the extensions policy with the Asignio provider and journey"
-    after = ("base-chain", "policy-key")
+    after = ("base-chain", "policy-key", "starter-pack-base")
 
     def describe(self, answers: Answers) -> str:
         mfa = " and phone MFA" if answers.setup.mfa is Mfa.PHONE else ""

@@ -10,7 +10,13 @@ from wizard.clouds import b2clogin_host
 from wizard.steps.base import Step
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
 from wizard.steps.external_id import external_id_steps, partner_redirect_uris
+from wizard.steps.ief_apps import GraphServicePrincipal, ief_app_steps
+from wizard.steps.ief_apps import IdentityExperienceFrameworkApp as IefApp
+from wizard.steps.ief_apps import IefConsentGrants as IefGrants
+from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIefApp
 from wizard.steps.preflight import Preflight
+from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
+from wizard.steps.starter_base import StarterPackBase
 from wizard.steps.test_app import TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
 
@@ -73,20 +79,30 @@ def external_id_test_url(answers: Answers, app_id: str) -> str:
 def build_plan(answers: Answers) -> Plan:
     """The ordered steps for the chosen path; every step's `after` names earlier steps only.
 
-    On the custom-policy path the writing steps wait for the base check, so a tenant without a usable
-    starter-pack base is refused before anything is written.
+    On the custom-policy path the writing steps wait for the base check, which reads the tenant's chain or, when
+    the tenant lacks it, loads the verified starter pack: a tampered pack is refused before anything is written.
+    The prerequisite steps (key sets, the pack's base) then do only what the tenant lacks; on a tenant that has
+    the chain they are done from what the base check saw, without a request of their own. So the base is uploaded
+    last, once the keys, the apps and their consent are there: a run stopped after that upload left nothing undone.
     """
     if answers.setup.pivot is Pivot.EXTERNAL_ID:
         return Plan(answers, external_id_steps(answers))
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
         after_reads = ("preflight", "base-chain")
+        key_sets = (TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet())
+        ief_apps = ief_app_steps()
         custom_policy = (
             Preflight(),
             BaseChain(),
+            *key_sets,
+            *ief_apps,
+            StarterPackBase(
+                after=("base-chain", *(step.id for step in key_sets), IefApp.id, ProxyIefApp.id, IefGrants.id)
+            ),
             PolicyKey(after=after_reads),
             ExtensionsPolicy(),
             RelyingPartyPolicy(),
-            TestApplication(after=after_reads),
+            TestApplication(after=(*after_reads, GraphServicePrincipal.id)),
         )
         return Plan(answers, custom_policy)
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]

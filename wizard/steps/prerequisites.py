@@ -41,9 +41,14 @@ class StarterKeySet(Step):
     kty: ClassVar[str]
     use: ClassVar[str]
     purpose: ClassVar[str]
-    after = ("preflight",)
+    after = ("preflight", "base-chain")
 
     async def check(self, ctx: StepContext) -> Finding:
+        source = ctx.facts.base_source
+        if source is None:
+            return Finding(True, "the tenant's base chain is in place, so B2C holds the keys it names")
+        if self.key_set.lower() not in {name.lower() for name in source.key_sets_referenced()}:
+            return Finding(True, f"the {source.pack_name} base names no {self.key_set}")
         found = await look_patiently(
             ctx,
             self.id,

@@ -1,0 +1,317 @@
+"""An empty B2C tenant set up end to end: the key sets, the pinned starter pack's base and the Asignio policies,
+through the real Graph layer against the simulator with paging and replication lag on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT, STARTER_PACK
+from tests.test_headless_run import (
+    CLIENT_ID,
+    KillCase,
+    answers_text,
+    pipeline_environment,
+    point_at,
+    run,
+    run_now_query,
+)
+from wizard.cli import main
+from wizard.graph import GRAPH_APP_ID
+from wizard.policies import validate_chain
+from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.tenant import generated_key
+
+STARTER_KEY_SETS = ("B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer", "B2C_1A_FacebookSecret")
+BASE_CHAIN = ("B2C_1A_TrustFrameworkBase", "B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions")
+RELYING_PARTY = "B2C_1A_AsignioSUSI"
+PREPARED_TENANT_WRITES = 7
+"""What a tenant with the chain gets (tests/test_headless_run.py CLEAN_RUN_WRITES): the Asignio policy key (2),
+extensions, relying party, test app, its service principal and grant."""
+IEF_WRITES = 9
+"""Graph's service principal; the IEF app (upsert, its App ID URI, which names its appId, and its service
+principal); the Proxy app and its service principal; the three consent grants."""
+EMPTY_TENANT_WRITES = PREPARED_TENANT_WRITES + IEF_WRITES + 2 * len(STARTER_KEY_SETS) + len(BASE_CHAIN)
+"""Plus each starter key set created and given its key, and the three base policies."""
+LAG_SECONDS = 0.5
+KILL_LAG_SECONDS = 1.0
+"""The kill test's lag: the re-runs wait out what they make themselves and what the killed run made just before
+the stop (the last case is re-run first, moments after its kill); half test_headless_run's, for half the waiting."""
+
+
+def with_starter_keys(tenant: SimulatedTenant) -> SimulatedTenant:
+    """The tenant holding the three key sets the starter pack names, each with its one key."""
+    now = int(time.time())
+    for name, (kty, use) in zip(STARTER_KEY_SETS, (("RSA", "sig"), ("RSA", "enc"), ("oct", "sig")), strict=True):
+        tenant.key_sets[name] = [generated_key(use, kty, now, now + 86400)]
+    return tenant
+
+
+def pack_answers(folder: Path, source: Path = STARTER_PACK, *, samples: bool = False) -> Path:
+    path = folder / "custom-policy.toml"
+    extra = "include_sample_policies = true\n" if samples else ""
+    path.write_text(
+        answers_text("custom-policy") + f'[custom_policy]\nstarter_pack_source = "{source}"\n{extra}', encoding="utf-8"
+    )
+    return path
+
+
+def counts(tenant: SimulatedTenant) -> dict[str, int]:
+    return {
+        "key sets": len(tenant.key_sets),
+        "keys": sum(len(keys) for keys in tenant.key_sets.values()),
+        "policies": len(tenant.policies),
+        "applications": len(tenant.applications),
+        "service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] != GRAPH_APP_ID),
+        "grants": len(tenant.permission_grants),
+        "graph service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] == GRAPH_APP_ID),
+    }
+
+
+EMPTY_TENANT_RESULT = {
+    "key sets": 4,
+    "keys": 4,
+    "policies": 4,
+    "applications": 3,
+    "service principals": 3,
+    "grants": 4,
+    "graph service principals": 1,
+}
+
+
+def successful_writes(server: SimulatorServer) -> int:
+    """Writes Graph carried out; with replication lag on, a write refused as "not there yet" is tried again."""
+    return sum(1 for record in server.log if record.is_write and 0 < record.status < 400)
+
+
+@pytest.fixture
+def answers_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    return folder
+
+
+def test_an_empty_tenant_reaches_the_run_now_url_with_each_object_once_and_a_rerun_writes_nothing(
+    starter_pack: Path,
+    xsd_path: Path,
+    answers_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(answers_folder)
+    with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        output = capsys.readouterr().out
+        assert run_now_query(output)["p"] == RELYING_PARTY
+        assert counts(tenant) == EMPTY_TENANT_RESULT
+        assert successful_writes(server) == EMPTY_TENANT_WRITES
+        assert [(kind, use) for kind, use in _kinds(tenant)] == [
+            ("RSA", "sig"),
+            ("RSA", "enc"),
+            ("OCT", "sig"),
+            ("OCT", "sig"),
+        ]
+        uploads = [record.path.split("/")[3] for record in server.log if record.method == "PUT"]
+        # the pack's extensions first, then the Asignio pieces merged into them
+        assert uploads == [*BASE_CHAIN, "B2C_1A_TrustFrameworkExtensions", RELYING_PARTY]
+        assert "uploaded B2C_1A_TrustFrameworkBase, B2C_1A_TrustFrameworkLocalization" in output
+        server.reset_log()
+        assert run(answers) == 0
+        assert server.writes == 0
+    assert validate_chain(tenant.policies, xsd_path) == []
+    for content in tenant.policies.values():
+        assert b"yourtenant" not in content and b"IdentityExperienceFrameworkAppId" not in content
+    extensions = tenant.policies["B2C_1A_TrustFrameworkExtensions"]
+    for app in tenant.applications.values():
+        if app["displayName"] in ("IdentityExperienceFramework", "ProxyIdentityExperienceFramework"):
+            assert app["appId"].encode() in extensions
+    assert CLIENT_ID.encode() in extensions
+    assert not tenant.policies["B2C_1A_TrustFrameworkBase"].startswith(b"\xef\xbb\xbf")
+
+
+def _kinds(tenant: SimulatedTenant) -> list[tuple[str, str]]:
+    order = [*STARTER_KEY_SETS, "B2C_1A_AsignioSecret"]
+    return [(str(key["kty"]).upper(), str(key["use"])) for name in order for key in tenant.key_sets.get(name, [])]
+
+
+def test_a_tampered_pack_file_is_refused_before_any_write(
+    starter_pack: Path,
+    answers_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    copy = tmp_path / "pack"
+    shutil.copytree(starter_pack, copy)
+    extensions = copy / "SocialAndLocalAccountsWithMfa" / "TrustFrameworkExtensions.xml"
+    extensions.write_bytes(extensions.read_bytes().replace(b"<!--", b"<!-- changed", 1))
+    with SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1) as server:
+        point_at(server, monkeypatch)
+        assert run(pack_answers(answers_folder, copy)) != 0
+        assert server.writes == 0
+    error = capsys.readouterr().err
+    assert "SocialAndLocalAccountsWithMfa/TrustFrameworkExtensions.xml" in error
+
+
+def test_a_tenant_with_only_the_keys_gets_only_the_rest(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
+    with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        assert run(pack_answers(answers_folder)) == 0
+        assert successful_writes(server) == EMPTY_TENANT_WRITES - 2 * len(STARTER_KEY_SETS)
+        assert not any(
+            "TokenSigning" in record.path or "FacebookSecret" in record.path for record in server.log if record.is_write
+        )
+    assert counts(tenant) == EMPTY_TENANT_RESULT
+
+
+def test_a_base_the_tenant_has_that_differs_from_the_pack_is_kept_and_built_on(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
+    base = (starter_pack / "SocialAndLocalAccountsWithMfa" / "TrustFrameworkBase.xml").read_bytes()
+    own_base = (
+        base.removeprefix(b"\xef\xbb\xbf")
+        .replace(b"yourtenant", b"contoso")
+        .replace(b"<DisplayName>Email Address</DisplayName>", b"<DisplayName>Work email</DisplayName>", 1)
+    )
+    assert own_base != base
+    tenant.policies["B2C_1A_TrustFrameworkBase"] = own_base
+    with SimulatorServer(tenant, page_size=1) as server:
+        point_at(server, monkeypatch)
+        assert run(pack_answers(answers_folder)) == 0
+        uploads = [record.path.split("/")[3] for record in server.log if record.method == "PUT"]
+    assert "B2C_1A_TrustFrameworkBase" not in uploads
+    assert uploads[:2] == ["B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions"]
+    assert tenant.policies["B2C_1A_TrustFrameworkBase"] == own_base
+    assert (
+        "kept as the tenant has them, though they differ from the pack: B2C_1A_TrustFrameworkBase"
+        in capsys.readouterr().out
+    )
+
+
+def test_samples_only_when_asked_and_a_refused_one_does_not_fail_the_setup(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    with SimulatorServer(tenant, page_size=1) as server:
+        point_at(server, monkeypatch)
+        server.refuse_policy("B2C_1A_ProfileEdit")
+        assert run(pack_answers(answers_folder, samples=True)) == 0
+    output = capsys.readouterr().out
+    assert {"B2C_1A_signup_signin", "B2C_1A_PasswordReset"} <= set(tenant.policies)
+    assert "B2C_1A_ProfileEdit" not in tenant.policies
+    assert "B2C refused the sample B2C_1A_ProfileEdit" in output
+    assert "which the Asignio setup does not need" in output
+
+
+@pytest.mark.slow
+def test_killed_after_any_write_of_an_empty_tenants_run_the_rerun_ends_with_one_of_each(
+    starter_pack: Path, answers_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 right after each write of a clean run from an empty tenant (paging, and replication lag longer than
+    the tool takes to start), then run again: one key per key set, each policy once, no placeholder anywhere."""
+    answers = pack_answers(answers_folder)
+    cases = [
+        KillCase(
+            n,
+            SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1, replication_lag=KILL_LAG_SECONDS).start(),
+            tmp_path / f"state-after-write-{n}",
+        )
+        for n in range(1, EMPTY_TENANT_WRITES + 1)
+    ]
+    try:
+        for case in cases:
+            case.server.stall_after_writes(case.kill_after)
+            environment = {
+                **os.environ,
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "XDG_STATE_HOME": str(case.state_home),
+                **pipeline_environment(case.server),
+            }
+            case.process = subprocess.Popen(
+                [sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for case in cases:
+            assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
+            assert case.process is not None
+            case.process.kill()
+            case.process.wait()
+            case.server.release()
+        for case in reversed(cases):
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            assert run(answers) == 0, f"killed after write {case.kill_after}"
+            tenant = case.server.tenant
+            assert counts(tenant) == EMPTY_TENANT_RESULT, f"killed after write {case.kill_after}"
+            assert all(len(keys) == 1 for keys in tenant.key_sets.values()), f"killed after write {case.kill_after}"
+            for content in tenant.policies.values():
+                assert b"yourtenant" not in content and b"IdentityExperienceFrameworkAppId" not in content
+            case.server.reset_log()
+            assert run(answers) == 0
+            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+    finally:
+        for case in cases:
+            if case.process is not None and case.process.poll() is None:
+                case.process.kill()
+                case.process.wait()
+            case.server.release()
+            case.server.stop()
+
+
+def test_the_empty_demo_installs_the_demos_own_base_and_reaches_run_now(
+    xsd_path: Path,
+    answers_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No network in the demo: the base comes from policy_templates/demo_base, not a starter-pack download (which
+    conftest points at a closed port), and the demo base names no Facebook secret, so none is made."""
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", "Asignio-Secret-q7Zr9xVw2")
+    demo_state = tmp_path / "demo-tenant.json"
+    answers = answers_folder / "custom-policy.toml"
+    answers.write_text(answers_text("custom-policy"), encoding="utf-8")
+    command = ["--demo-empty", "--demo-state", str(demo_state), "--non-interactive", str(answers)]
+    assert main(command) == 0
+    output = capsys.readouterr().out
+    assert (
+        "uploaded B2C_1A_TrustFrameworkBase, B2C_1A_TrustFrameworkLocalization, B2C_1A_TrustFrameworkExtensions "
+        "from asignio-setup's own demo base" in output
+    )
+    assert "Run now: " in output
+    tenant = SimulatedTenant.load(demo_state)
+    assert sorted(tenant.key_sets) == [
+        "B2C_1A_AsignioSecret",
+        "B2C_1A_TokenEncryptionKeyContainer",
+        "B2C_1A_TokenSigningKeyContainer",
+    ]
+    assert validate_chain(tenant.policies, xsd_path) == []
+    assert main(command) == 0
+    assert "Nothing needed changing." in capsys.readouterr().out
+
+
+def test_the_plan_of_an_empty_tenant_lists_the_prerequisites_and_writes_nothing(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1) as server:
+        point_at(server, monkeypatch)
+        assert main(["plan", str(pack_answers(answers_folder))]) == 8
+        assert server.writes == 0
+    output = capsys.readouterr().out
+    for step in ("token-signing-key", "token-encryption-key", "facebook-secret-key", "ief-app", "starter-pack-base"):
+        assert f"  + {step}: " in output
+    assert "+++ B2C_1A_TrustFrameworkExtensions (generated)" in output
