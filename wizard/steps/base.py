@@ -218,9 +218,11 @@ async def look_patiently(
     if not ctx.patient or age is None or complete(found):
         return found
 
-    async def again() -> tuple[T] | None:
-        value = await look()
-        return (value,) if complete(value) else None
+    latest = [found]
 
-    shown = await ctx.graph.eventually(f"{what} (made moments ago)", again, budget=max(0.0, ctx.graph.lag_budget - age))
-    return shown[0] if shown is not None else found
+    async def again() -> tuple[T] | None:
+        latest[0] = await look()
+        return (latest[0],) if complete(latest[0]) else None
+
+    await ctx.graph.eventually(f"{what} (made moments ago)", again, budget=max(0.0, ctx.graph.lag_budget - age))
+    return latest[0]  # the last look, not the first: what showed meanwhile must not be made again

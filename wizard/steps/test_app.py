@@ -53,7 +53,8 @@ class TestApplication(Step):
             self.id,
             f"the app {ctx.answers.test_app.display_name} and its consent",
             lambda: self._look(ctx),
-            self._complete,
+            # after a create noted but not finished, the app showing is enough: the rest is completed idempotently
+            (lambda parts: parts.app is not None) if ctx.intent_known(self.id) is not None else self._complete,
         )
 
     async def _look(self, ctx: StepContext) -> TestAppParts:
