@@ -350,19 +350,46 @@ class StateStore:
         self.path.unlink(missing_ok=True)
 
 
-def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
-    """Every tenant whose setup was started and not finished, newest first; unreadable files, and files that hold
-    another tenant than their name says, are left out (a run for that tenant says why)."""
-    runs = []
+def _saved_states(folder: Path | None) -> Iterator[RunState]:
+    """Every tenant's saved state that can be read; unreadable files, and files that hold another tenant than their
+    name says, are left out (a run for that tenant says why)."""
     for path in state_files(folder):
         try:
             state = RunState.model_validate_json(read_regular_file(path, limit=STATE_FILE_LIMIT, role="progress"))
         except (UnreadableFileError, ValidationError, json.JSONDecodeError):
             continue
-        if not state.finished and state.tenant == path.stem:
-            statuses = {step: record.status for step, record in state.steps.items()}
-            runs.append(SavedRun(state.tenant, state.answers, statuses, state.updated_at))
+        if state.tenant == path.stem:
+            yield state
+
+
+def _removed_since_set_up(state: RunState) -> bool:
+    """A remove finished after every step record: a setup run after a remove records its steps anew, later."""
+    removed_at = state.removed_at
+    return removed_at is not None and all(record.updated_at <= removed_at for record in state.steps.values())
+
+
+def saved_runs(folder: Path | None = None) -> tuple[list[SavedRun], list[SavedRun]]:
+    """The tenants whose setup was started and not finished, and those whose setup finished and was not removed
+    since; each newest first."""
+    unfinished, finished = [], []
+    for state in _saved_states(folder):
+        run = SavedRun(
+            state.tenant, state.answers, {step: record.status for step, record in state.steps.items()}, state.updated_at
+        )
+        if not state.finished:
+            unfinished.append(run)
+        elif not _removed_since_set_up(state):
+            finished.append(run)
+    return _newest_first(unfinished), _newest_first(finished)
+
+
+def _newest_first(runs: list[SavedRun]) -> list[SavedRun]:
     return sorted(runs, key=lambda run: run.updated_at, reverse=True)
+
+
+def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
+    """Every tenant whose setup was started and not finished, newest first."""
+    return saved_runs(folder)[0]
 
 
 def discard_run(tenant: str, folder: Path | None = None) -> None:
