@@ -1,0 +1,170 @@
+"""The removal screen: Remove on the welcome screen for a finished setup, the plan, Cancel, and the removal itself,
+against the simulator after a real headless setup."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from screens.app import AsignioSetupApp
+from screens.error import ErrorScreen
+from screens.messages import RemovalReady, RunComplete, RunEvent, SavedRunsLoaded, SignedIn
+from screens.removal import RemovalScreen
+from screens.tenant import TenantScreen
+from screens.welcome import WelcomeScreen
+from tests.test_headless_run import answers_text, point_at, run, seeded_tenant
+from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup
+from tests.tui import settle
+from wizard.events import StepDone
+from wizard.simulator import SimulatorServer
+from wizard.state import StateStore
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
+    with SimulatorServer(seeded_tenant()) as simulated:
+        point_at(simulated, monkeypatch)
+        yield simulated
+
+
+@pytest.fixture
+def original_policies(server: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The tenant's policies before a custom-policy setup, which the headless run then makes; afterwards the Asignio
+    secret is nowhere, since a removal needs none."""
+    original = dict(server.tenant.policies)
+    answers = tmp_path / "custom-policy.toml"
+    answers.write_text(answers_text("custom-policy") + '[auth]\nmethod = "access-token"\n', encoding="utf-8")
+    assert run(answers) == 0
+    assert server.tenant.policies[EXTENSIONS] != original[EXTENSIONS]
+    monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
+    server.reset_log()
+    return original
+
+
+def as_text(widget: Static) -> str:
+    """What a Static holding a Rich renderable shows, as plain text."""
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def open_removal(pilot: Pilot) -> RemovalScreen:
+    """From the welcome screen: Remove, sign in with the saved answers' method, Next; the plan is shown."""
+    await settle(pilot)
+    welcome = pilot.app.screen
+    assert isinstance(welcome, WelcomeScreen)
+    assert welcome.focused is welcome.query_one("#start", Button)
+    await pilot.click("#remove")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, TenantScreen)
+    await press(pilot, "enter")
+    await press(pilot, "enter")
+    removal = pilot.app.screen
+    assert isinstance(removal, RemovalScreen)
+    return removal
+
+
+async def test_remove_confirmed_leaves_the_tenant_as_it_was(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    messages: list[Message] = []
+    app = AsignioSetupApp()
+    async with app.run_test(message_hook=messages.append) as pilot:
+        removal = await open_removal(pilot)
+        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+        assert loaded.runs == [] and [run.tenant for run in loaded.finished] == ["contoso"]
+        assert removal.focused is removal.query_one("#cancel", Button)
+        plan = as_text(removal.query_one("#plan", Static))
+        assert "- Delete the relying-party policy B2C_1A_AsignioSUSI" in plan
+        assert "- Delete the policy key B2C_1A_AsignioSecret" in plan
+        note = str(removal.query_one("#extensions-note", Static).content)
+        assert "restored from the backup taken before the first Asignio upload" in note
+        assert server.writes == 0
+
+        await pilot.click("#remove")
+        await settle(pilot)
+        removed = str(removal.query_one("#removed", Static).content)
+        assert removal.focused is removal.query_one("#quit", Button)
+    assert server.tenant.policies == original_policies
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+    assert "B2C_1A_AsignioSUSI deleted" in removed and "B2C_1A_AsignioSecret deleted" in removed
+    kinds = {type(message) for message in messages}
+    assert {SignedIn, RemovalReady, RunEvent, RunComplete} <= kinds
+    done = {m.event.step for m in messages if isinstance(m, RunEvent) and isinstance(m.event, StepDone)}
+    assert {"remove-relying-party", "remove-from-extensions", "remove-policy-key", "remove-test-app"} <= done
+    state = StateStore("contoso").load()
+    assert state is not None and state.removed_at is not None
+
+    messages.clear()
+    app = AsignioSetupApp()
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await settle(pilot)
+        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+        assert loaded.finished == []
+        assert not app.screen.query_one("#remove", Button).display
+
+
+async def test_cancel_writes_nothing_and_goes_back_to_the_start(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    state_before = StateStore("contoso").path.read_bytes()
+    policies_before = dict(server.tenant.policies)
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        removal = await open_removal(pilot)
+        assert not removal.query_one("#remove", Button).disabled
+        await press(pilot, "enter")
+        assert isinstance(app.screen, WelcomeScreen)
+    assert server.writes == 0
+    assert server.tenant.policies == policies_before
+    assert StateStore("contoso").path.read_bytes() == state_before
+
+
+async def test_a_key_set_b2c_keeps_as_bak_is_said_at_the_end(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    server.tenant.keep_deleted_key_sets = True
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        removal = await open_removal(pilot)
+        await pilot.click("#remove")
+        await settle(pilot)
+        removed = str(removal.query_one("#removed", Static).content)
+    assert "B2C keeps a backup copy, B2C_1A_AsignioSecret.bak" in removed
+
+
+async def test_a_refused_delete_shows_the_error_view_and_remove_again_finishes(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        removal = await open_removal(pilot)
+        server.fail(1, status=400, writes_only=True)
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        await press(pilot, "escape")
+        assert app.screen is removal
+        assert "Stopped" in str(removal.query_one("#heading", Static).content)
+        assert removal.focused is removal.query_one("#remove", Button)
+        assert left_of_the_setup(server) != NOTHING_OF_THE_SETUP
+        await press(pilot, "enter")
+        assert removal.query_one("#quit", Button).display
+    assert server.tenant.policies == original_policies
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
+def test_removal_plan_snapshot(snap_compare, server: SimulatorServer, original_policies: dict[str, bytes]) -> None:
+    assert snap_compare(AsignioSetupApp(), terminal_size=(100, 30), run_before=open_removal)
