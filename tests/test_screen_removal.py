@@ -19,10 +19,11 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, SavedRunsLoade
 from screens.removal import RemovalScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.test_headless_run import answers_text, point_at, run, seeded_tenant
+from tests.test_headless_run import CLIENT_ID, answers_text, point_at, run, seeded_tenant
 from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup
 from tests.tui import settle
 from wizard.events import StepDone
+from wizard.secrets import stored_asignio_secret
 from wizard.simulator import SimulatorServer
 from wizard.state import StateStore
 
@@ -44,6 +45,7 @@ def original_policies(server: SimulatorServer, tmp_path: Path, monkeypatch: pyte
     assert run(answers) == 0
     assert server.tenant.policies[EXTENSIONS] != original[EXTENSIONS]
     monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
+    assert stored_asignio_secret("contoso", CLIENT_ID) is None
     server.reset_log()
     return original
 
