@@ -111,7 +111,6 @@ class AsignioSetupApp(App[int]):
         self.identity: TenantIdentity | None = None
         self.signed_in: SignedInTenant | None = None
         self.session: Session | None = None
-        self.removal: RemovalSession | None = None
         self.simulator: SimulatorServer | None = None
         self._typed_secret: str | None = None
         self._graph_loop: BackgroundLoop | None = None
@@ -303,20 +302,23 @@ class AsignioSetupApp(App[int]):
 
         reply_to.post_message(RunComplete(self.run_graph(self.require_session().run(emit))))
 
+    def removal_for_draft(self) -> RemovalSession:
+        """Taking the draft's setup (a finished one's saved answers) out of the tenant signed in to."""
+        if self.signed_in is None:
+            raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
+        return self.signed_in.removal(self.final_answers())
+
     @work(thread=True, exclusive=True, group=WorkGroup.REMOVAL_PLAN, exit_on_error=False)
     def prepare_removal(self, reply_to: MessagePump) -> None:
         """What a remove of the draft's setup would delete; writes nothing."""
-        if self.signed_in is None:
-            raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
-        self.removal = self.signed_in.removal(self.final_answers())
-        reply_to.post_message(RemovalReady(self.run_graph(self.removal.review())))
+        reply_to.post_message(RemovalReady(self.run_graph(self.removal_for_draft().review())))
 
     @work(thread=True, exclusive=True, group=WorkGroup.REMOVAL, exit_on_error=False)
     def run_removal(self, reply_to: MessagePump) -> None:
-        """Run the removal the operator confirmed; its events go to `reply_to` as for the setup."""
-        if self.removal is None:
-            raise SetupError("The removal plan is not ready yet", "wait for it to show, then press Remove")
-        removal = self.removal
+        """Run the removal the operator confirmed; its events go to `reply_to` as for the setup. A removal of its own
+        each time: a Remove again after a failure reads the saved state as a new process would, so the first try's
+        deletes count as recent and it does not wait for what they deleted to show."""
+        removal = self.removal_for_draft()
 
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
@@ -335,7 +337,6 @@ class AsignioSetupApp(App[int]):
     def close_session(self) -> None:
         """Close the sign-in's connections on its loop (from a thread worker: it waits)."""
         self.session = None
-        self.removal = None
         if self.signed_in is not None:
             signed_in, self.signed_in = self.signed_in, None
             self.graph_loop().run(signed_in.close())

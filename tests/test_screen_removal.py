@@ -3,8 +3,11 @@ against the simulator after a real headless setup."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,13 +22,14 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, SavedRunsLoade
 from screens.removal import RemovalScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.test_headless_run import CLIENT_ID, answers_text, point_at, run, seeded_tenant
+from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run, seeded_tenant
 from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup
 from tests.tui import settle
-from wizard.events import StepDone
+from wizard.answers import parse_answers
+from wizard.events import StepDone, StepStatus
 from wizard.secrets import stored_asignio_secret
 from wizard.simulator import SimulatorServer
-from wizard.state import StateStore
+from wizard.state import RunState, StateStore, StepRecord
 
 
 @pytest.fixture
@@ -35,17 +39,22 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
         yield simulated
 
 
-@pytest.fixture
-def original_policies(server: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The tenant's policies before a custom-policy setup, which the headless run then makes; afterwards the Asignio
-    secret is nowhere, since a removal needs none."""
-    original = dict(server.tenant.policies)
-    answers = tmp_path / "custom-policy.toml"
-    answers.write_text(answers_text("custom-policy") + '[auth]\nmethod = "access-token"\n', encoding="utf-8")
-    assert run(answers) == 0
-    assert server.tenant.policies[EXTENSIONS] != original[EXTENSIONS]
+def set_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str, *extra: str) -> None:
+    """A finished setup made by the real headless run; afterwards the Asignio secret is nowhere, since a removal
+    needs none."""
+    answers = tmp_path / f"{pivot}.toml"
+    answers.write_text(answers_text(pivot) + '[auth]\nmethod = "access-token"\n', encoding="utf-8")
+    assert run(answers, *extra) == 0
     monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
     assert stored_asignio_secret("contoso", CLIENT_ID) is None
+
+
+@pytest.fixture
+def original_policies(server: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The tenant's policies before a custom-policy setup, which is then made."""
+    original = dict(server.tenant.policies)
+    set_up(tmp_path, monkeypatch, "custom-policy")
+    assert server.tenant.policies[EXTENSIONS] != original[EXTENSIONS]
     server.reset_log()
     return original
 
@@ -166,6 +175,44 @@ async def test_a_refused_delete_shows_the_error_view_and_remove_again_finishes(
         assert removal.query_one("#quit", Button).display
     assert server.tenant.policies == original_policies
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
+async def test_remove_after_a_user_flow_setup_deletes_the_flow_the_provider_and_the_app(
+    server: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await asyncio.to_thread(set_up, tmp_path, monkeypatch, "user-flow", *GUIDED_STEPS)
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        removal = await open_removal(pilot)
+        plan = as_text(removal.query_one("#plan", Static))
+        assert "- Delete the user flow B2C_1_AsignioSignupSignin" in plan
+        assert removal.query_one("#extensions-note", Static).display is False
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert removal.query_one("#quit", Button).display
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
+async def test_a_tenant_already_clean_is_said_and_remove_only_records_it(
+    server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A setup finished long ago (no waiting for replication) whose objects someone already deleted by hand."""
+    answers = parse_answers(tomllib.loads(answers_text("custom-policy") + '[auth]\nmethod = "access-token"\n'))
+    long_ago = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    steps = {step: StepRecord(status=StepStatus.DONE, updated_at=long_ago) for step in ("preflight", "relying-party")}
+    StateStore("contoso").save(RunState(tenant="contoso", answers=answers, steps=steps, finished=True))
+    monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        removal = await open_removal(pilot)
+        plan = as_text(removal.query_one("#plan", Static))
+        assert plan.startswith("Nothing to remove") and "= B2C_1A_AsignioSUSI is not in the tenant" in plan
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert "nothing: it was all gone already" in str(removal.query_one("#removed", Static).content)
+    assert server.writes == 0
+    state = StateStore("contoso").load()
+    assert state is not None and state.removed_at is not None
 
 
 def test_removal_plan_snapshot(snap_compare, server: SimulatorServer, original_policies: dict[str, bytes]) -> None:
