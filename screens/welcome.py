@@ -44,12 +44,17 @@ def describe_saved_run(run: SavedRun, others: int) -> str:
 
 
 def describe_finished_setup(run: SavedRun, others: int) -> str:
-    """A finished setup, and what Remove would do with it."""
-    lines = [
-        f"Set up: {run.answers.tenant.domain} ({run.answers.setup.pivot.value}), "
-        f"finished {run.updated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
-        "Remove takes out of the tenant what the setup put in (you see the list and confirm first).",
-    ]
+    """A finished setup (or a remove of it that stopped), and what Remove would do with it."""
+    when = f"{run.updated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    where = f"{run.answers.tenant.domain} ({run.answers.setup.pivot.value})"
+    lines = (
+        [f"Removal stopped: {where}, {when}", "Remove finishes it (you see what is left and confirm first)."]
+        if run.removal_stopped
+        else [
+            f"Set up: {where}, finished {when}",
+            "Remove takes out of the tenant what the setup put in (you see the list and confirm first).",
+        ]
+    )
     if others:
         lines.append(f"({others} other finished setup{'s' if others > 1 else ''} kept as well.)")
     return "\n".join(lines)

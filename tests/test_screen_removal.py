@@ -27,9 +27,11 @@ from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setu
 from tests.tui import settle
 from wizard.answers import parse_answers
 from wizard.events import StepDone, StepStatus
+from wizard.removal import build_removal_plan
 from wizard.secrets import stored_asignio_secret
 from wizard.simulator import SimulatorServer
-from wizard.state import RunState, StateStore, StepRecord
+from wizard.state import REMOVAL_STEP_PREFIX, SHARED_STEP, RunState, StateStore, StepRecord
+from wizard.steps import build_plan
 
 
 @pytest.fixture
@@ -175,6 +177,39 @@ async def test_a_refused_delete_shows_the_error_view_and_remove_again_finishes(
         assert removal.query_one("#quit", Button).display
     assert server.tenant.policies == original_policies
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
+async def test_a_removal_stopped_halfway_is_offered_to_finish_not_to_resume(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        await open_removal(pilot)
+        server.fail(1, status=400, writes_only=True)
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+    assert left_of_the_setup(server) != NOTHING_OF_THE_SETUP
+
+    messages: list[Message] = []
+    app = AsignioSetupApp()
+    async with app.run_test(message_hook=messages.append) as pilot:
+        removal = await open_removal(pilot)
+        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+        assert loaded.runs == [] and [run.removal_stopped for run in loaded.finished] == [True]
+        assert "= " in as_text(removal.query_one("#plan", Static))
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert removal.query_one("#quit", Button).display
+    assert server.tenant.policies == original_policies
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_the_removal_steps_are_named_as_the_state_tells_a_stopped_remove_by(pivot: str) -> None:
+    plan = build_removal_plan(parse_answers(tomllib.loads(answers_text(pivot))))
+    assert all(step.id == SHARED_STEP or step.id.startswith(REMOVAL_STEP_PREFIX) for step in plan.steps)
+    assert SHARED_STEP in {step.id for step in build_plan(plan.answers).steps}
 
 
 async def test_remove_after_a_user_flow_setup_deletes_the_flow_the_provider_and_the_app(

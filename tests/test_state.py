@@ -86,6 +86,23 @@ def test_a_finished_setup_is_listed_until_a_remove_and_again_after_a_later_setup
     assert [run.tenant for run in saved_runs()[1]] == ["contoso"]
 
 
+def test_a_remove_that_stopped_is_listed_to_finish_not_as_a_setup_to_resume() -> None:
+    set_up = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    records = {
+        "preflight": StepRecord(status=StepStatus.DONE, updated_at=set_up + timedelta(hours=1)),
+        "relying-party": StepRecord(status=StepStatus.DONE, updated_at=set_up),
+        "remove-relying-party": StepRecord(status=StepStatus.FAILED, updated_at=set_up + timedelta(hours=1)),
+    }
+    StateStore("contoso").save(RunState(tenant="contoso", answers=ANSWERS, steps=records))
+    unfinished, finished = saved_runs()
+    assert unfinished == [] and [(run.tenant, run.removal_stopped) for run in finished] == [("contoso", True)]
+
+    records["relying-party"] = StepRecord(status=StepStatus.FAILED, updated_at=set_up + timedelta(hours=2))
+    StateStore("contoso").save(RunState(tenant="contoso", answers=ANSWERS, steps=records))
+    unfinished, finished = saved_runs()
+    assert [run.tenant for run in unfinished] == ["contoso"] and finished == []
+
+
 def test_unfinished_runs_lists_only_unfinished_tenants_and_discard_forgets() -> None:
     StateStore("contoso").save(RunState(tenant="contoso", answers=ANSWERS))
     done = RunState(tenant="fabrikam", answers=ANSWERS, finished=True)
