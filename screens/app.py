@@ -25,6 +25,7 @@ from screens.draft import Draft
 from screens.messages import (
     BaseInspected,
     DeviceCodeIssued,
+    RemovalReady,
     ReviewReady,
     RunComplete,
     RunEvent,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
     from wizard.events import Event
-    from wizard.session import Session, SignedInTenant, TenantIdentity
+    from wizard.session import RemovalSession, Session, SignedInTenant, TenantIdentity
     from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
 
@@ -62,6 +63,7 @@ SCREEN_STYLESHEETS: dict[str, str] = {
     "DoneScreen": "done.tcss",
     "OverwriteScreen": "overwrite.tcss",
     "ErrorScreen": "error.tcss",
+    "RemovalScreen": "removal.tcss",
 }
 """Each screen's own stylesheet (its `CSS_PATH`, beside its module), by the screen's type name."""
 
@@ -81,6 +83,8 @@ ROUTE: dict[str, str] = {
 """The wizard's route, the one place it is written: each screen's type name → the screen after it."""
 RESUMED_ROUTE: dict[str, str] = {"CredentialsScreen": "screens.review.ReviewScreen"}
 """Where a resumed setup goes instead: it already has its path and MFA."""
+REMOVAL_ROUTE: dict[str, str] = {"TenantScreen": "screens.removal.RemovalScreen"}
+"""Where a remove goes after signing in: it needs no secret, path or MFA beyond the saved answers'."""
 T = TypeVar("T")
 
 
@@ -113,6 +117,7 @@ class AsignioSetupApp(App[int]):
         """The demo's simulated B2C tenant starts empty (no policy keys, no policies)."""
         self.draft: Draft = fresh_draft(demo)
         self.resuming = False
+        self.removing = False
         self.identity: TenantIdentity | None = None
         self.signed_in: SignedInTenant | None = None
         self.session: Session | None = None
@@ -153,12 +158,20 @@ class AsignioSetupApp(App[int]):
         """Forget every answer given so far (the demo prefill comes back)."""
         self.draft = fresh_draft(self.demo)
         self.resuming = False
+        self.removing = False
         self._typed_secret = None
 
     def resume(self, run: SavedRun) -> None:
         """Take a saved run's answers as the draft; after sign-in the wizard goes straight to the review."""
         self.draft = Draft.from_answers(run.answers)
         self.resuming = True
+        self.removing = False
+
+    def begin_removal(self, run: SavedRun) -> None:
+        """Take a finished setup's answers as the draft; after sign-in the wizard goes to the removal screen."""
+        self.draft = Draft.from_answers(run.answers)
+        self.resuming = False
+        self.removing = True
 
     def keep_typed_secret(self, secret: str | None) -> None:
         """The secret typed on the credentials screen, for this run only (None: the session reads the keyring)."""
@@ -173,7 +186,8 @@ class AsignioSetupApp(App[int]):
     def next_screen_type(self, current: Screen[Any]) -> type[Screen[Any]]:
         """The screen after `current` on the route (imported on first use: safe to call from a thread)."""
         name = type(current).__name__
-        target = (RESUMED_ROUTE.get(name) if self.resuming else None) or ROUTE[name]
+        detour = RESUMED_ROUTE if self.resuming else REMOVAL_ROUTE if self.removing else {}
+        target = detour.get(name) or ROUTE[name]
         module, _, type_name = target.rpartition(".")
         screen_type: type[Screen[Any]] = getattr(importlib.import_module(module), type_name)
         return screen_type
@@ -192,9 +206,12 @@ class AsignioSetupApp(App[int]):
         if not state_files():
             reply_to.post_message(SavedRunsLoaded([]))
             return
-        from wizard.state import unfinished_runs
+        from wizard.removal import REMOVABLE_PIVOTS
+        from wizard.state import saved_runs
 
-        reply_to.post_message(SavedRunsLoaded(unfinished_runs()))
+        unfinished, finished = saved_runs()
+        removable = [run for run in finished if run.answers.setup.pivot in REMOVABLE_PIVOTS]
+        reply_to.post_message(SavedRunsLoaded(unfinished, removable))
 
     @work(thread=True, exclusive=True, group=WorkGroup.SAVED_RUNS, exit_on_error=False)
     def discard_saved_run(self, tenant: str) -> None:
@@ -307,6 +324,29 @@ class AsignioSetupApp(App[int]):
             reply_to.post_message(RunEvent(event))
 
         reply_to.post_message(RunComplete(self.run_graph(self.require_session().run(emit))))
+
+    def removal_for_draft(self) -> RemovalSession:
+        """Taking the draft's setup (a finished one's saved answers) out of the tenant signed in to."""
+        if self.signed_in is None:
+            raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
+        return self.signed_in.removal(self.final_answers())
+
+    @work(thread=True, exclusive=True, group=WorkGroup.REMOVAL_PLAN, exit_on_error=False)
+    def prepare_removal(self, reply_to: MessagePump) -> None:
+        """What a remove of the draft's setup would delete; writes nothing."""
+        reply_to.post_message(RemovalReady(self.run_graph(self.removal_for_draft().review())))
+
+    @work(thread=True, exclusive=True, group=WorkGroup.REMOVAL, exit_on_error=False)
+    def run_removal(self, reply_to: MessagePump) -> None:
+        """Run the removal the operator confirmed; its events go to `reply_to` as for the setup. A removal of its own
+        each time: a Remove again after a failure reads the saved state as a new process would, so the first try's
+        deletes count as recent and it does not wait for what they deleted to show."""
+        removal = self.removal_for_draft()
+
+        def emit(event: Event) -> None:
+            reply_to.post_message(RunEvent(event))
+
+        reply_to.post_message(RunComplete(self.run_graph(removal.run(emit))))
 
     def confirm_guided(self, step_id: str) -> None:
         """The operator says a portal step is done."""

@@ -12,16 +12,18 @@ from wizard.errors import SetupError
 from wizard.events import Event, RunFinished
 
 if TYPE_CHECKING:
-    from wizard.session import BaseReport, Review, TenantIdentity
+    from wizard.session import BaseReport, RemovalReview, Review, TenantIdentity
     from wizard.state import SavedRun
 
 
 class SavedRunsLoaded(Message, bubble=False):
-    """The state store was read: these tenants have a setup that was started and not finished."""
+    """The state store was read: `runs` have a setup that was started and not finished, `finished` one that
+    finished, was not removed since, and is on a path the remove can take out."""
 
-    def __init__(self, runs: list[SavedRun]) -> None:
+    def __init__(self, runs: list[SavedRun], finished: list[SavedRun] | None = None) -> None:
         super().__init__()
         self.runs = runs
+        self.finished = finished or []
 
 
 class DeviceCodeIssued(Message, bubble=False):
@@ -76,8 +78,16 @@ class ReviewReady(Message, bubble=False):
         self.review = review
 
 
+class RemovalReady(Message, bubble=False):
+    """What a remove would delete, against the tenant as it is now; nothing was written."""
+
+    def __init__(self, review: RemovalReview) -> None:
+        super().__init__()
+        self.review = review
+
+
 class RunEvent(Message, bubble=False):
-    """One event of the running setup."""
+    """One event of the running setup (or remove)."""
 
     def __init__(self, event: Event) -> None:
         super().__init__()
@@ -102,6 +112,8 @@ class WorkGroup(StrEnum):
     INSPECT = "inspect"
     REVIEW = "review"
     RUN = "run"
+    REMOVAL_PLAN = "removal-plan"
+    REMOVAL = "removal"
 
 
 class WorkFailed(Message, bubble=False):

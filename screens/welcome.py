@@ -1,4 +1,5 @@
-"""The first screen: what the wizard will do, and a way back into a setup that was stopped half-way."""
+"""The first screen: what the wizard will do, a way back into a setup that was stopped half-way, and a way to take
+a finished setup out of its tenant."""
 
 from __future__ import annotations
 
@@ -42,21 +43,42 @@ def describe_saved_run(run: SavedRun, others: int) -> str:
     return "\n".join(lines)
 
 
+def describe_finished_setup(run: SavedRun, others: int) -> str:
+    """A finished setup (or a remove of it that stopped), and what Remove would do with it."""
+    when = f"{run.updated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    where = f"{run.answers.tenant.domain} ({run.answers.setup.pivot.value})"
+    lines = (
+        [f"Removal stopped: {where}, {when}", "Remove finishes it (you see what is left and confirm first)."]
+        if run.removal_stopped
+        else [
+            f"Set up: {where}, finished {when}",
+            "Remove takes out of the tenant what the setup put in (you see the list and confirm first).",
+        ]
+    )
+    if others:
+        lines.append(f"({others} other finished setup{'s' if others > 1 else ''} kept as well.)")
+    return "\n".join(lines)
+
+
 class WelcomeScreen(WizardStep):
-    """Says what will happen; offers Resume or Start over when a setup was left unfinished."""
+    """Says what will happen; offers Resume or Start over when a setup was left unfinished, Remove beside Start
+    when one finished (Start keeps the focus: Remove deletes)."""
 
     CSS_PATH = "welcome.tcss"
 
     def __init__(self) -> None:
         super().__init__()
         self.saved_run: SavedRun | None = None
+        self.finished_setup: SavedRun | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("Set up Asignio sign-in for Azure AD B2C or Entra External ID", classes="title")
         yield Static(INTRODUCTION, id="introduction")
         yield Static("", id="saved-run", classes="hidden", markup=False)
+        yield Static("", id="finished-setup", classes="hidden", markup=False)
 
     def compose_buttons(self) -> ComposeResult:
+        yield Button("Remove", id="remove", variant="error", classes="hidden")
         yield Button("Start over", id="start-over", classes="hidden")
         yield Button("Resume", id="resume", variant="primary", classes="hidden")
         yield Button("Start", id="start", variant="primary")
@@ -67,6 +89,7 @@ class WelcomeScreen(WizardStep):
 
     def on_saved_runs_loaded(self, message: SavedRunsLoaded) -> None:
         if not message.runs:
+            self.offer_removal(message.finished)
             return
         self.saved_run = message.runs[0]
         summary = self.query_one("#saved-run", Static)
@@ -78,6 +101,23 @@ class WelcomeScreen(WizardStep):
         resume.label = f"Resume {self.saved_run.tenant}"
         resume.remove_class("hidden")
         resume.focus()
+
+    def offer_removal(self, finished: list[SavedRun]) -> None:
+        if not finished:
+            return
+        self.finished_setup = finished[0]
+        summary = self.query_one("#finished-setup", Static)
+        summary.update(describe_finished_setup(self.finished_setup, len(finished) - 1))
+        summary.remove_class("hidden")
+        remove = self.query_one("#remove", Button)
+        remove.label = f"Remove {self.finished_setup.tenant}"
+        remove.remove_class("hidden")
+
+    @on(Button.Pressed, "#remove")
+    async def open_removal(self) -> None:
+        if self.finished_setup is not None:
+            self.wizard.begin_removal(self.finished_setup)
+            await self.open_tenant_step()
 
     @on(Button.Pressed, "#start")
     async def start(self) -> None:

@@ -1,4 +1,4 @@
-"""The welcome screen: what will happen, and Resume / Start over for a setup left unfinished."""
+"""The welcome screen: what will happen, Resume / Start over for a setup left unfinished, Remove for a finished one."""
 
 from __future__ import annotations
 
@@ -17,6 +17,22 @@ from wizard.events import StepStatus
 from wizard.state import RunState, StateStore, StepRecord, state_dir, unfinished_runs
 
 STOPPED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def save_finished_setup() -> None:
+    """A custom-policy setup of fabrikam that finished, written as the runner would."""
+    answers = parse_answers(
+        {
+            "tenant": {"name": "fabrikam"},
+            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+            "setup": {"pivot": "custom-policy"},
+        }
+    )
+    steps = {step: StepRecord(status=StepStatus.DONE, updated_at=STOPPED_AT) for step in ("preflight", "policy-key")}
+    state = RunState(tenant="fabrikam", answers=answers, steps=steps, finished=True, updated_at=STOPPED_AT)
+    path = StateStore("fabrikam").path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(state.model_dump_json())
 
 
 def save_stopped_run() -> None:
@@ -97,4 +113,37 @@ def test_welcome_snapshot(snap_compare) -> None:
 
 def test_welcome_with_a_stopped_run_snapshot(snap_compare) -> None:
     save_stopped_run()
+    assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
+
+
+async def test_a_finished_setup_is_offered_for_removal_with_start_kept_in_focus() -> None:
+    save_finished_setup()
+    messages: list[Message] = []
+    app = AsignioSetupApp()
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await _wait_for_saved_runs(pilot)
+        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+        assert loaded.runs == [] and [run.tenant for run in loaded.finished] == ["fabrikam"]
+        remove = app.screen.query_one("#remove", Button)
+        assert remove.display and str(remove.label) == "Remove fabrikam"
+        assert app.screen.focused is app.screen.query_one("#start", Button)
+        await pilot.click("#remove")
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, TenantScreen)
+        assert app.removing and not app.resuming
+        assert app.draft.tenant_name == "fabrikam" and app.draft.pivot == "custom-policy"
+
+
+async def test_an_unfinished_run_is_offered_before_a_finished_setup() -> None:
+    save_finished_setup()
+    save_stopped_run()
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        await _wait_for_saved_runs(pilot)
+        assert app.screen.focused is app.screen.query_one("#resume", Button)
+        assert not app.screen.query_one("#remove", Button).display
+
+
+def test_welcome_offering_remove_snapshot(snap_compare) -> None:
+    save_finished_setup()
     assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_wait_for_saved_runs)

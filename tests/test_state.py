@@ -3,6 +3,7 @@
 import os
 import stat
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
 from wizard.events import StepStatus
-from wizard.state import RunState, StateStore, StepRecord, discard_run, state_dir, unfinished_runs
+from wizard.state import RunState, StateStore, StepRecord, discard_run, saved_runs, state_dir, unfinished_runs
 
 ANSWERS = parse_answers(
     {
@@ -66,6 +67,40 @@ def test_a_state_file_in_another_format_is_refused_with_its_format_named(version
         store.load()
     assert f"format {version}" in refused.value.what and "reads format 1" in refused.value.what
     assert said in refused.value.fix
+
+
+def test_a_finished_setup_is_listed_until_a_remove_and_again_after_a_later_setup() -> None:
+    set_up = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    records = {"preflight": StepRecord(status=StepStatus.DONE, updated_at=set_up)}
+    state = RunState(tenant="contoso", answers=ANSWERS, steps=records, finished=True)
+    StateStore("contoso").save(state)
+    unfinished, finished = saved_runs()
+    assert unfinished == [] and [run.tenant for run in finished] == ["contoso"]
+
+    state.removed_at = set_up + timedelta(hours=1)
+    StateStore("contoso").save(state)
+    assert saved_runs() == ([], [])
+
+    state.steps["relying-party"] = StepRecord(status=StepStatus.DONE, updated_at=set_up + timedelta(hours=2))
+    StateStore("contoso").save(state)
+    assert [run.tenant for run in saved_runs()[1]] == ["contoso"]
+
+
+def test_a_remove_that_stopped_is_listed_to_finish_not_as_a_setup_to_resume() -> None:
+    set_up = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    records = {
+        "preflight": StepRecord(status=StepStatus.DONE, updated_at=set_up + timedelta(hours=1)),
+        "relying-party": StepRecord(status=StepStatus.DONE, updated_at=set_up),
+        "remove-relying-party": StepRecord(status=StepStatus.FAILED, updated_at=set_up + timedelta(hours=1)),
+    }
+    StateStore("contoso").save(RunState(tenant="contoso", answers=ANSWERS, steps=records))
+    unfinished, finished = saved_runs()
+    assert unfinished == [] and [(run.tenant, run.removal_stopped) for run in finished] == [("contoso", True)]
+
+    records["relying-party"] = StepRecord(status=StepStatus.FAILED, updated_at=set_up + timedelta(hours=2))
+    StateStore("contoso").save(RunState(tenant="contoso", answers=ANSWERS, steps=records))
+    unfinished, finished = saved_runs()
+    assert [run.tenant for run in unfinished] == ["contoso"] and finished == []
 
 
 def test_unfinished_runs_lists_only_unfinished_tenants_and_discard_forgets() -> None:

@@ -19,6 +19,7 @@ from screens.mfa import MfaScreen
 from screens.overwrite import OverwriteScreen
 from screens.path import PathScreen
 from screens.progress import ProgressScreen
+from screens.removal import RemovalScreen
 from screens.review import ReviewScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
@@ -36,6 +37,7 @@ SCREENS: list[type[Screen]] = [
     DoneScreen,
     OverwriteScreen,
     ErrorScreen,
+    RemovalScreen,
 ]
 
 

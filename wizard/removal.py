@@ -368,6 +368,10 @@ class RemoveIdentityProvider(Step):
         return Finding(True, f"{providers[0].display_name} deleted", finding.ids)
 
 
+REMOVABLE_PIVOTS = (Pivot.CUSTOM_POLICY, Pivot.USER_FLOW)
+"""The paths whose setup the remove can take out (the welcome screen offers Remove only for these)."""
+
+
 def build_removal_plan(answers: Answers) -> Plan:
     """The removal's steps for the answers' path, in a safe order (see the module's docstring)."""
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:

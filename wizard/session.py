@@ -10,6 +10,7 @@ from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
 from wizard.clouds import graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
+from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.runner import Emit, Runner
 from wizard.secrets import resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
@@ -62,6 +63,22 @@ class Review:
 
     steps: tuple[PlannedStep, ...]
     extensions_diff: str | None
+
+
+@dataclass(frozen=True)
+class RemovalReview:
+    """What a remove would delete and what is already gone, against the tenant as it is now; nothing written."""
+
+    steps: tuple[PlannedStep, ...]
+    """The steps that delete something, `done` when the tenant no longer holds their part."""
+    extensions_note: str | None
+    """How the extensions policy would lose the Asignio pieces (the backup restored, or taken out one by one); None
+    when it holds none."""
+
+    @property
+    def pending(self) -> bool:
+        """Something of the setup is still in the tenant."""
+        return any(not step.done for step in self.steps)
 
 
 def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
@@ -118,8 +135,7 @@ class SignedInTenant:
 
     def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
         """The setup the answers ask for, on this sign-in; answers for another tenant or sign-in are refused."""
-        if answers.tenant != self.tenant or answers.auth != self.auth:
-            raise SetupError("The tenant or the sign-in changed", "sign in again")
+        self._refuse_other_sign_in(answers)
         runner = Runner(
             build_plan(answers),
             self.graph,
@@ -129,6 +145,24 @@ class SignedInTenant:
             load_base=demo_base if self.demo else None,
         )
         return Session(runner)
+
+    def removal(self, answers: Answers) -> RemovalSession:
+        """Taking the answers' setup out of this tenant (the remove command's plan and state). No removal step
+        sends the Asignio secret, so none is asked for."""
+        self._refuse_other_sign_in(answers)
+        plan = build_removal_plan(answers)
+        runner = Runner(
+            plan,
+            self.graph,
+            StateStore(answers.tenant.name),
+            _secret_provider(answers, None),
+            on_success=note_removed(plan),
+        )
+        return RemovalSession(runner)
+
+    def _refuse_other_sign_in(self, answers: Answers) -> None:
+        if answers.tenant != self.tenant or answers.auth != self.auth:
+            raise SetupError("The tenant or the sign-in changed", "sign in again")
 
     async def close(self) -> None:
         await self.graph.close()
@@ -214,3 +248,33 @@ class Session:
     def confirm_guided(self, step_id: str) -> None:
         """The operator did a portal step (such as MFA on a user flow)."""
         self.runner.confirm_guided(step_id)
+
+
+class RemovalSession:
+    """A remove of a signed-in tenant's setup: what it would delete, then the deletes."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.answers = runner.answers
+
+    async def review(self) -> RemovalReview:
+        """Each deleting step, marked when its part is already gone; raises the first step's error when one cannot
+        look at the tenant (as the remove command stops before asking)."""
+        inspections = await self.runner.inspect()
+        steps = []
+        extensions_note = None
+        for inspection in inspections:
+            if inspection.error is not None:
+                raise inspection.error
+            finding = inspection.finding
+            assert finding is not None
+            if isinstance(finding.found, ExtensionsRemoval):
+                extensions_note = finding.found.unmerged.how
+            if inspection.step.writes:
+                detail = finding.summary if finding.done else inspection.step.describe(self.answers)
+                steps.append(PlannedStep(inspection.step.id, inspection.step.title, detail, finding.done))
+        return RemovalReview(tuple(steps), extensions_note)
+
+    async def run(self, emit: Emit) -> RunFinished:
+        """Deletes what is still there; the state then records the setup as removed."""
+        return await self.runner.run(emit)

@@ -29,6 +29,10 @@ STATE_VERSION = 1
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 OPEN_TO_OTHERS = 0o077
+REMOVAL_STEP_PREFIX = "remove-"
+"""How the remove's own steps are named (wizard.removal; the preflight they share with the setup aside): the saved
+state tells a stopped remove from a stopped setup by them."""
+SHARED_STEP = "preflight"
 STATE_FILE_LIMIT = 16 * MEGABYTE
 """Far more than any tenant's progress; a bigger file is not one this tool wrote."""
 WRITE_FIX = "make the state folder writable, or set XDG_STATE_HOME to a folder you can write to; then run again"
@@ -123,6 +127,8 @@ class SavedRun:
     answers: Answers
     steps: dict[str, StepStatus]
     updated_at: datetime
+    removal_stopped: bool = False
+    """A remove of the setup was under way when it stopped (see `saved_runs`)."""
 
 
 def _format_version(raw: bytes) -> int | None:
@@ -350,19 +356,56 @@ class StateStore:
         self.path.unlink(missing_ok=True)
 
 
-def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
-    """Every tenant whose setup was started and not finished, newest first; unreadable files, and files that hold
-    another tenant than their name says, are left out (a run for that tenant says why)."""
-    runs = []
+def _saved_states(folder: Path | None) -> Iterator[RunState]:
+    """Every tenant's saved state that can be read; unreadable files, and files that hold another tenant than their
+    name says, are left out (a run for that tenant says why)."""
     for path in state_files(folder):
         try:
             state = RunState.model_validate_json(read_regular_file(path, limit=STATE_FILE_LIMIT, role="progress"))
         except (UnreadableFileError, ValidationError, json.JSONDecodeError):
             continue
-        if not state.finished and state.tenant == path.stem:
-            statuses = {step: record.status for step, record in state.steps.items()}
-            runs.append(SavedRun(state.tenant, state.answers, statuses, state.updated_at))
+        if state.tenant == path.stem:
+            yield state
+
+
+def _removed_since_set_up(state: RunState) -> bool:
+    """A remove finished after every step record: a setup run after a remove records its steps anew, later."""
+    removed_at = state.removed_at
+    return removed_at is not None and all(record.updated_at <= removed_at for record in state.steps.values())
+
+
+def _removal_stopped(state: RunState) -> bool:
+    """A remove stopped before it finished: one of its steps was recorded after every step of the setup."""
+    removal: list[datetime] = []
+    setup: list[datetime] = []
+    for step_id, record in state.steps.items():
+        if step_id != SHARED_STEP:
+            (removal if step_id.startswith(REMOVAL_STEP_PREFIX) else setup).append(record.updated_at)
+    return not state.finished and bool(removal) and (not setup or max(removal) > max(setup))
+
+
+def saved_runs(folder: Path | None = None) -> tuple[list[SavedRun], list[SavedRun]]:
+    """The tenants whose setup was started and not finished, and those whose setup is there to remove: finished and
+    not removed since, or a remove of it stopped halfway (run again, it finishes); each newest first."""
+    unfinished, finished = [], []
+    for state in _saved_states(folder):
+        stopped = _removal_stopped(state)
+        statuses = {step: record.status for step, record in state.steps.items()}
+        run = SavedRun(state.tenant, state.answers, statuses, state.updated_at, stopped)
+        if stopped or (state.finished and not _removed_since_set_up(state)):
+            finished.append(run)
+        elif not state.finished:
+            unfinished.append(run)
+    return _newest_first(unfinished), _newest_first(finished)
+
+
+def _newest_first(runs: list[SavedRun]) -> list[SavedRun]:
     return sorted(runs, key=lambda run: run.updated_at, reverse=True)
+
+
+def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
+    """Every tenant whose setup was started and not finished, newest first."""
+    return saved_runs(folder)[0]
 
 
 def discard_run(tenant: str, folder: Path | None = None) -> None:

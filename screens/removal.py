@@ -1,0 +1,184 @@
+"""Remove: what taking the setup out would delete (`-`) and what is already gone (`=`), confirmed, then done here.
+
+Nothing is deleted before the operator presses Remove; the focus starts on Cancel. The removal's progress shows on
+this screen (the progress screen's portal steps and Run-now URL have no place in a remove).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Button, RichLog, Static
+
+from screens.base import WizardStep
+from screens.messages import RemovalReady, RunComplete, RunEvent, WorkFailed, WorkGroup
+from screens.progress import StepRow
+from wizard.errors import ExitCode, SetupError
+from wizard.events import RunNotice, StepDone, StepFailed, StepProgress, StepSkipped, StepStarted, StepStatus
+
+if TYPE_CHECKING:
+    from wizard.session import PlannedStep, RemovalReview
+
+
+def removal_table(steps: Sequence[PlannedStep]) -> Table:
+    """`-` for what goes, with what exactly; `=` for what the tenant no longer holds, with what was seen."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column()
+    table.add_column(ratio=1)
+    for step in steps:
+        if step.done:
+            table.add_row("[green]=[/]", Text.from_markup(f"[dim]{escape(step.detail)}[/dim]"))
+        else:
+            table.add_row("[b red]-[/]", Text.from_markup(escape(step.detail)))
+    return table
+
+
+class RemovalScreen(WizardStep):
+    """Asks the app for the removal plan of the signed-in tenant; Remove runs it, Cancel goes back to the start."""
+
+    CSS_PATH = "removal.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.review: RemovalReview | None = None
+        self.rows: dict[str, StepRow] = {}
+        self.running = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Remove the Asignio setup", classes="title", id="heading")
+        yield Static(
+            f"From {self.tenant_domain()}: nothing is deleted until you press Remove. The starter-pack "
+            "policies, the IEF apps and their keys stay.",
+            classes="hint",
+        )
+        yield Static("Looking at the tenant…", id="plan")
+        yield Static("", id="extensions-note", classes="hidden", markup=False)
+        yield VerticalScroll(id="steps", classes="hidden")
+        yield RichLog(id="log", wrap=True, markup=False, max_lines=500, classes="hidden")
+        yield Static("", id="removed", classes="hidden", markup=False)
+
+    def tenant_domain(self) -> str:
+        identity = self.wizard.identity
+        return identity.tenant_domain if identity is not None else self.wizard.draft.tenant_name
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel", id="cancel")
+        yield Button("Remove", id="remove", variant="error", disabled=True)
+        yield Button("Quit", id="quit", variant="primary", classes="hidden")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+        self.wizard.prepare_removal(self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No going back while the removal deletes (Ctrl+Q still stops it; a remove run again finishes it)."""
+        if action == "back" and self.running:
+            return None
+        return True
+
+    def on_removal_ready(self, message: RemovalReady) -> None:
+        review = self.review = message.review
+        table = removal_table(review.steps)
+        self.query_one("#plan", Static).update(
+            table
+            if review.pending
+            else Group(
+                Text(
+                    "Nothing to remove: the tenant holds none of what the setup puts in. Remove then only records "
+                    "the setup as removed; it writes nothing to the tenant.\n"
+                ),
+                table,
+            )
+        )
+        if review.extensions_note:
+            note = self.query_one("#extensions-note", Static)
+            note.update(f"The extensions policy: {review.extensions_note}.")
+            note.remove_class("hidden")
+        self.query_one("#remove", Button).disabled = False
+
+    @on(Button.Pressed, "#remove")
+    def confirm_removal(self) -> None:
+        if self.review is None or self.running:
+            return
+        self.running = True
+        self.refresh_bindings()
+        self.query_one("#heading", Static).update("Removing")
+        for button in self.query("#remove, #cancel").results(Button):
+            button.disabled = True
+        steps = self.query_one("#steps", VerticalScroll)
+        steps.remove_children()
+        self.rows = {step.id: StepRow(step.title) for step in self.review.steps}
+        steps.mount_all(self.rows.values())
+        for part in self.query("#plan, #extensions-note"):
+            part.add_class("hidden")
+        for part in self.query("#steps, #log"):
+            part.remove_class("hidden")
+        self.wizard.run_removal(self)
+
+    def log_line(self, text: str, style: str = "") -> None:
+        self.query_one("#log", RichLog).write(Text(text, style=style))
+
+    def on_run_event(self, message: RunEvent) -> None:
+        match message.event:
+            case StepStarted(step=step_id) if step_id in self.rows:
+                self.rows[step_id].set_status(StepStatus.RUNNING)
+            case StepProgress(step=step_id, message=text):
+                self.log_line(f"{step_id}: {text}")
+            case StepDone(step=step_id, summary=summary) | StepSkipped(step=step_id, summary=summary):
+                if step_id in self.rows:
+                    self.rows[step_id].set_status(StepStatus.DONE, summary)
+                self.log_line(f"✓ {summary}", "green")
+            case StepFailed(step=step_id, error=error):
+                if step_id in self.rows:
+                    self.rows[step_id].set_status(StepStatus.FAILED, error.what)
+                self.log_line(f"✗ {error.what}" + (f"\nWhat to do: {error.fix}" if error.fix else ""), "red")
+            case RunNotice(message=text):
+                self.log_line(f"⚠ {text}", "yellow")
+
+    def on_run_complete(self, message: RunComplete) -> None:
+        self.running = False
+        self.refresh_bindings()
+        removed = message.result.created
+        self.query_one("#heading", Static).update("Removed: the tenant no longer holds the Asignio setup")
+        lines = "\n".join(f"  • {line}" for line in removed) or "  nothing: it was all gone already"
+        result = self.query_one("#removed", Static)
+        result.update(f"Removed in this run:\n{lines}")
+        result.remove_class("hidden")
+        self.query_one("#remove").add_class("hidden")
+        self.query_one("#cancel").add_class("hidden")
+        done = self.query_one("#quit", Button)
+        done.remove_class("hidden")
+        done.focus()
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        if message.group == WorkGroup.REMOVAL_PLAN:
+            self.query_one("#plan", Static).update(
+                "The removal plan could not be made; go back, fix it, and come again."
+            )
+        elif message.group == WorkGroup.REMOVAL:
+            self.running = False
+            self.refresh_bindings()
+            self.query_one("#heading", Static).update("Stopped: fix what is said below, then press Remove again")
+            if not isinstance(message.error, SetupError):
+                self.log_line(f"✗ Unexpected error: {type(message.error).__name__}: {message.error}", "red")
+            for button in self.query("#remove, #cancel").results(Button):
+                button.disabled = False
+            self.query_one("#remove", Button).focus()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        """Back to the welcome screen; nothing was written."""
+        for _ in range(len(self.app.screen_stack) - 1):
+            self.app.pop_screen()
+
+    @on(Button.Pressed, "#quit")
+    def finish(self) -> None:
+        self.app.exit(int(ExitCode.OK))
