@@ -22,6 +22,7 @@ from tests.test_headless_run import (
     run,
     run_now_query,
 )
+from tests.test_ief_apps import grant_as_an_administrator_would
 from wizard.cli import main
 from wizard.graph import GRAPH_APP_ID
 from wizard.policies import validate_chain
@@ -315,3 +316,29 @@ def test_the_plan_of_an_empty_tenant_lists_the_prerequisites_and_writes_nothing(
     for step in ("token-signing-key", "token-encryption-key", "facebook-secret-key", "ief-app", "starter-pack-base"):
         assert f"  + {step}: " in output
     assert "+++ B2C_1A_TrustFrameworkExtensions (generated)" in output
+
+
+def test_while_an_administrator_has_not_consented_no_base_is_uploaded_and_consent_then_lets_the_run_finish(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(answers_folder)
+    with SimulatorServer(tenant, replication_lag=LAG_SECONDS, consent_allowed=False) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 4, "the test app's own grant is refused to this account too"
+        output = capsys.readouterr().out
+        assert "adminconsent?client_id=" in output and "Run now" not in output
+        assert not [record for record in server.log if record.method == "PUT"], "no policy before the consent"
+        assert tenant.policies == {}
+        ief, proxy = (
+            next(app for app in tenant.applications.values() if app["displayName"] == name)
+            for name in ("IdentityExperienceFramework", "ProxyIdentityExperienceFramework")
+        )
+        grant_as_an_administrator_would(tenant, proxy["appId"], GRAPH_APP_ID, "openid offline_access")
+        grant_as_an_administrator_would(tenant, proxy["appId"], ief["appId"], "user_impersonation")
+        grant_as_an_administrator_would(tenant, ief["appId"], GRAPH_APP_ID, "openid offline_access")
+        test_app = next(app for app in tenant.applications.values() if app["displayName"] == "Asignio test (jwt.ms)")
+        grant_as_an_administrator_would(tenant, test_app["appId"], GRAPH_APP_ID, "openid offline_access")
+        assert run(answers) == 0
+        assert run_now_query(capsys.readouterr().out)["p"] == RELYING_PARTY
+        assert set(BASE_CHAIN) <= set(tenant.policies)

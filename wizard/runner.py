@@ -221,8 +221,14 @@ class Runner:
     async def _run_after(
         self, step: Step, index: int, total: int, dependencies: list[asyncio.Task[bool]], emit: Emit
     ) -> bool:
+        """Runs `step` once every step it waits for succeeded. A portal step still waiting for the operator blocks it
+        too: what the step builds on is not in the tenant yet."""
         outcomes = await asyncio.gather(*dependencies)
-        blocked = [name for name, succeeded in zip(step.after, outcomes, strict=False) if not succeeded]
+        blocked = [
+            name
+            for name, succeeded in zip(step.after, outcomes, strict=False)
+            if not succeeded or self.state.steps[name].status is StepStatus.WAITING
+        ]
         if blocked:
             summary = f"not run: it needs {', '.join(blocked)} first"
             self._record_if_possible(step, StepStatus.PENDING, summary, emit)

@@ -10,7 +10,7 @@ from wizard.clouds import b2clogin_host
 from wizard.steps.base import Step
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
 from wizard.steps.external_id import external_id_steps, partner_redirect_uris
-from wizard.steps.ief_apps import GraphServicePrincipal, ief_app_steps
+from wizard.steps.ief_apps import GraphServicePrincipal, IefAdminConsent, ief_app_steps
 from wizard.steps.ief_apps import IdentityExperienceFrameworkApp as IefApp
 from wizard.steps.ief_apps import IefConsentGrants as IefGrants
 from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIefApp
@@ -97,7 +97,14 @@ def build_plan(answers: Answers) -> Plan:
             *key_sets,
             *ief_apps,
             StarterPackBase(
-                after=("base-chain", *(step.id for step in key_sets), IefApp.id, ProxyIefApp.id, IefGrants.id)
+                after=(
+                    "base-chain",
+                    *(step.id for step in key_sets),
+                    IefApp.id,
+                    ProxyIefApp.id,
+                    IefGrants.id,
+                    IefAdminConsent.id,
+                )
             ),
             PolicyKey(after=after_reads),
             ExtensionsPolicy(),
