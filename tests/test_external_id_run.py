@@ -4,23 +4,19 @@ simulated external tenant (tenantType CIAM) over loopback, with Asignio's discov
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from tests.test_headless_run import (
     CLIENT_ID,
     KILL_TEST_LAG_SECONDS,
     OTHER_CLIENT_ID,
     SECRET,
     KillCase,
-    pipeline_environment,
+    killed_after_their_writes,
     point_at,
     run,
 )
@@ -261,26 +257,7 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
         )
         for n in range(1, writes + 1)
     ]
-    try:
-        for case in cases:
-            case.server.stall_after_writes(case.kill_after)
-            environment = {
-                **os.environ,
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "XDG_STATE_HOME": str(case.state_home),
-                **pipeline_environment(case.server),
-            }
-            case.process = subprocess.Popen(
-                [sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        for case in cases:
-            assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
-            case.process.kill()
-            case.process.wait()
-            case.server.release()
+    with killed_after_their_writes(cases, ["--non-interactive", str(answers)]):
         for case in cases:
             point_at(case.server, monkeypatch)
             monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
@@ -289,13 +266,6 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
             case.server.reset_log()
             assert run(answers) == 0
             assert case.server.writes == 0, f"killed after write {case.kill_after}"
-    finally:
-        for case in cases:
-            if case.process is not None and case.process.poll() is None:
-                case.process.kill()
-                case.process.wait()
-            case.server.release()
-            case.server.stop()
 
 
 @pytest.mark.parametrize("mfa", ["email", "sms"])

@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -220,6 +221,46 @@ class KillCase:
     process: subprocess.Popen[bytes] | None = None
 
 
+@contextmanager
+def killed_after_their_writes(
+    cases: Sequence[KillCase], argv: Sequence[str], prepare: Callable[[KillCase], None] | None = None
+) -> Iterator[None]:
+    """Each case's `python -m wizard *argv` (its own server and state folder), held by its server right after its
+    n-th write and killed there with SIGKILL, all at once; the body then re-runs them. `prepare` readies a case's
+    tenant first (a setup to remove, say). Every process is killed and every server stopped on the way out."""
+    try:
+        for case in cases:
+            if prepare is not None:
+                prepare(case)
+            case.server.stall_after_writes(case.kill_after)
+            environment = {
+                **os.environ,
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "XDG_STATE_HOME": str(case.state_home),
+                **pipeline_environment(case.server),
+            }
+            case.process = subprocess.Popen(
+                [sys.executable, "-m", "wizard", *argv],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for case in cases:
+            assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
+            assert case.process is not None
+            case.process.kill()
+            case.process.wait()
+            case.server.release()
+        yield
+    finally:
+        for case in cases:
+            if case.process is not None and case.process.poll() is None:
+                case.process.kill()
+                case.process.wait()
+            case.server.release()
+            case.server.stop()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("pivot", "upserts"), [("custom-policy", True), ("user-flow", True), ("custom-policy", False)])
 def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
@@ -240,26 +281,7 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
         )
         for n in range(1, CLEAN_RUN_WRITES[pivot] + 1)
     ]
-    try:
-        for case in cases:
-            case.server.stall_after_writes(case.kill_after)
-            environment = {
-                **os.environ,
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "XDG_STATE_HOME": str(case.state_home),
-                **pipeline_environment(case.server),
-            }
-            case.process = subprocess.Popen(
-                [sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        for case in cases:
-            assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
-            case.process.kill()
-            case.process.wait()
-            case.server.release()
+    with killed_after_their_writes(cases, ["--non-interactive", str(answers)]):
         for case in cases:
             point_at(case.server, monkeypatch)
             monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
@@ -270,13 +292,6 @@ def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
             case.server.reset_log()
             assert run(answers) == 0
             assert case.server.writes == 0, f"killed after write {case.kill_after}"
-    finally:
-        for case in cases:
-            if case.process is not None and case.process.poll() is None:
-                case.process.kill()
-                case.process.wait()
-            case.server.release()
-            case.server.stop()
 
 
 @pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from tests.test_headless_run import (
     GUIDED_STEPS,
     KillCase,
-    pipeline_environment,
+    killed_after_their_writes,
     point_at,
     run,
     seeded_tenant,
@@ -353,30 +349,14 @@ def test_killed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
         KillCase(n, SimulatorServer(seeded_tenant(), page_size=1).start(), tmp_path / f"state-after-write-{n}")
         for n in range(1, CLEAN_REMOVE_WRITES[pivot] + 1)
     ]
-    try:
-        for case in cases:
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            original = dict(case.server.tenant.policies)
-            assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
-            case.server.stall_after_writes(case.kill_after)
-            environment = {
-                **os.environ,
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "XDG_STATE_HOME": str(case.state_home),
-                **pipeline_environment(case.server),
-            }
-            case.process = subprocess.Popen(
-                [sys.executable, "-m", "wizard", "remove", str(answers), "--yes"],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        for case in cases:
-            assert case.server.wait_until_stalled(timeout=300), f"the remove never made {case.kill_after} writes"
-            case.process.kill()
-            case.process.wait()
-            case.server.release()
+    original = dict(cases[0].server.tenant.policies)
+
+    def prepare(case: KillCase) -> None:
+        point_at(case.server, monkeypatch)
+        monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+
+    with killed_after_their_writes(cases, ["remove", str(answers), "--yes"], prepare):
         for case in cases:
             point_at(case.server, monkeypatch)
             monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
@@ -388,10 +368,3 @@ def test_killed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
             case.server.reset_log()
             assert remove(answers, "--yes") == ExitCode.OK
             assert case.server.writes == 0, f"killed after write {case.kill_after}"
-    finally:
-        for case in cases:
-            if case.process is not None and case.process.poll() is None:
-                case.process.kill()
-                case.process.wait()
-            case.server.release()
-            case.server.stop()

@@ -3,21 +3,18 @@ through the real Graph layer against the simulator with paging and replication l
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, STARTER_PACK
+from tests.conftest import STARTER_PACK
 from tests.test_headless_run import (
     CLIENT_ID,
     KillCase,
     answers_text,
-    pipeline_environment,
+    killed_after_their_writes,
     point_at,
     run,
     run_now_query,
@@ -231,27 +228,7 @@ def test_killed_after_any_write_of_an_empty_tenants_run_the_rerun_ends_with_one_
         )
         for n in range(1, EMPTY_TENANT_WRITES + 1)
     ]
-    try:
-        for case in cases:
-            case.server.stall_after_writes(case.kill_after)
-            environment = {
-                **os.environ,
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "XDG_STATE_HOME": str(case.state_home),
-                **pipeline_environment(case.server),
-            }
-            case.process = subprocess.Popen(
-                [sys.executable, "-m", "wizard", "--non-interactive", str(answers)],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        for case in cases:
-            assert case.server.wait_until_stalled(timeout=300), f"the run never made {case.kill_after} writes"
-            assert case.process is not None
-            case.process.kill()
-            case.process.wait()
-            case.server.release()
+    with killed_after_their_writes(cases, ["--non-interactive", str(answers)]):
         for case in reversed(cases):
             point_at(case.server, monkeypatch)
             monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
@@ -264,13 +241,6 @@ def test_killed_after_any_write_of_an_empty_tenants_run_the_rerun_ends_with_one_
             case.server.reset_log()
             assert run(answers) == 0
             assert case.server.writes == 0, f"killed after write {case.kill_after}"
-    finally:
-        for case in cases:
-            if case.process is not None and case.process.poll() is None:
-                case.process.kill()
-                case.process.wait()
-            case.server.release()
-            case.server.stop()
 
 
 def test_the_empty_demo_installs_the_demos_own_base_and_reaches_run_now(
