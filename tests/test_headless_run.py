@@ -223,9 +223,13 @@ class KillCase:
 
 @contextmanager
 def killed_after_their_writes(
-    cases: Sequence[KillCase], argv: Sequence[str], prepare: Callable[[KillCase], None] | None = None
+    cases: Sequence[KillCase],
+    argv: Sequence[str],
+    prepare: Callable[[KillCase], None] | None = None,
+    *,
+    module: str = "wizard",
 ) -> Iterator[None]:
-    """Each case's `python -m wizard *argv` (its own server and state folder), held by its server right after its
+    """Each case's `python -m <module> *argv` (its own server and state folder), held by its server right after its
     n-th write and killed there with SIGKILL, all at once; the body then re-runs them. `prepare` readies a case's
     tenant first (a setup to remove, say). Every process is killed and every server stopped on the way out."""
     try:
@@ -240,7 +244,7 @@ def killed_after_their_writes(
                 **pipeline_environment(case.server),
             }
             case.process = subprocess.Popen(
-                [sys.executable, "-m", "wizard", *argv],
+                [sys.executable, "-m", module, *argv],
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.test_headless_run import KillCase, killed_after_their_writes
 from wizard.answers import parse_answers
 from wizard.errors import ExitCode, SetupError
 from wizard.events import Event, RunFinished, StepWaiting
@@ -311,12 +309,11 @@ async def test_with_the_whole_base_chain_listed_the_steps_read_nothing_and_take_
     assert apps_named(tenant, IEF_APP_NAME) == []
 
 
-def test_the_app_ids_are_read_from_login_non_interactive_and_placeholders_name_none() -> None:
+def test_the_app_ids_are_read_from_login_non_interactive_and_placeholders_name_none(starter_pack: Path) -> None:
     ief, proxy = new_id(), new_id()
     assert named_app_ids(extensions_naming(ief, proxy)) == (ief, proxy)
-    pack = Path(PROJECT_ROOT.parent / "shared/b2c/starterpack/SocialAndLocalAccounts/TrustFrameworkExtensions.xml")
-    if pack.exists():
-        assert named_app_ids(pack.read_bytes()) == (None, None)
+    pack = starter_pack / "SocialAndLocalAccounts" / "TrustFrameworkExtensions.xml"
+    assert named_app_ids(pack.read_bytes()) == (None, None)
     assert named_app_ids(b"not xml") == (None, None)
     assert named_app_ids(None) == (None, None)
 
@@ -399,52 +396,35 @@ def clean_run_writes(upserts: bool) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("upserts", [True, False], ids=["upserts", "no-upserts"])
-def test_killed_after_any_write_the_rerun_ends_with_exactly_one_of_each(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upserts: bool
+def test_killed_after_any_write_of_plain_creates_the_rerun_ends_with_exactly_one_of_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A run of the small plan in its own process, killed right after its n-th write (before it could record it),
-    then a run at once against a tenant that pages and hides new objects for longer than a process takes to
-    start: one of each, and the run after that writes nothing. Without upserts the apps are made by plain creates,
-    which the recorded intent guards."""
-    total = clean_run_writes(upserts)
+    """The small plan in processes killed right after their n-th write (before they could record it), every n at
+    once, then each run again at once against a tenant that pages and hides new objects for longer than a process
+    takes to start: one of each, and the run after that writes nothing. The tenant takes no upserts, so the apps are
+    made by plain creates, which the recorded intent guards; the upserted apps are killed after every write in
+    tests/test_starter_base.py's empty-tenant run."""
+    total = clean_run_writes(upserts=False)
     assert total >= 9
-    for kill_after in range(1, total + 1):
-        tenant = SimulatedTenant.empty()
-        state_home = tmp_path / f"after-write-{kill_after}"
-        with SimulatorServer(
-            tenant, page_size=1, replication_lag=KILL_TEST_LAG_SECONDS, upsert_supported=upserts
-        ) as server:
-            server.stall_after_writes(kill_after)
-            environment = {
-                **os.environ,
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "XDG_STATE_HOME": str(state_home),
-                "ASIGNIO_SETUP_GRAPH_URL": server.graph_root,
-                "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
-            }
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tests.test_ief_apps"],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                assert server.wait_until_stalled(timeout=120), f"the run never made {kill_after} writes"
-                process.kill()
-                process.wait()
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-                server.release()
-            monkeypatch.setenv("XDG_STATE_HOME", str(state_home))
-            asyncio.run(run_steps(server))
-            assert_prerequisites_once(tenant)
-            server.reset_log()
-            asyncio.run(run_steps(server))
-            written = [(record.method, record.path, record.status) for record in server.log if record.is_write]
-            assert written == [], f"killed after write {kill_after}"
+    cases = [
+        KillCase(
+            n,
+            SimulatorServer(
+                SimulatedTenant.empty(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS, upsert_supported=False
+            ).start(),
+            tmp_path / f"after-write-{n}",
+        )
+        for n in range(1, total + 1)
+    ]
+    with killed_after_their_writes(cases, [], module="tests.test_ief_apps"):
+        for case in cases:
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            asyncio.run(run_steps(case.server))
+            assert_prerequisites_once(case.server.tenant)
+            case.server.reset_log()
+            asyncio.run(run_steps(case.server))
+            written = [(record.method, record.path, record.status) for record in case.server.log if record.is_write]
+            assert written == [], f"killed after write {case.kill_after}"
 
 
 def _run_in_this_process() -> None:
