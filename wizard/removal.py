@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from wizard.graph import Application, PermissionGrant, ServicePrincipal
     from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies.unmerge import Unmerged
-    from wizard.runner import Runner
     from wizard.state import RunState
 
 T = TypeVar("T")
@@ -412,17 +411,6 @@ def note_removed(plan: Plan) -> Callable[[RunState], None]:
 # The command
 
 
-def _note_if_unnoted(runner: Runner, plan: Plan) -> None:
-    """A remove killed after its last write left the state saying the setup is there: the tenant, now clean, says
-    otherwise, so the state is brought in line (the only write of such a run, and none to Graph)."""
-    kept = {step.id for step in plan.steps}
-    if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
-        return
-    with runner.store.exclusive():
-        note_removed(plan)(runner.state)
-        runner.store.save(runner.state)
-
-
 def _ask(yes: bool) -> bool:
     """True when the operator agreed (or gave --yes); off a terminal without --yes there is no one to ask."""
     if yes:
@@ -441,13 +429,10 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
     from wizard.auth import print_device_code
     from wizard.headless import EventPrinter
     from wizard.json_lines import write_line, write_summary
-    from wizard.runner import Runner
-    from wizard.secrets import resolve_asignio_secret
     from wizard.session import sign_in
-    from wizard.state import StateStore
 
     answers = load_answers(answers_path)
-    plan = build_removal_plan(answers)
+    build_removal_plan(answers)  # an answers file remove cannot take out is refused before the sign-in
     human = sys.stderr if json_lines else sys.stdout
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
@@ -457,33 +442,18 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
             printer(event)
 
     try:
-        runner = Runner(
-            plan,
-            signed_in.graph,
-            StateStore(answers.tenant.name),
-            lambda: resolve_asignio_secret(answers),
-            on_success=note_removed(plan),
-        )
-        inspections = await runner.inspect()
-        for inspection in inspections:
-            if inspection.error is not None:
-                raise inspection.error
-        pending = [item.step.id for item in inspections if item.finding is not None and not item.finding.done]
-        for item in inspections:
-            assert item.finding is not None
-            done = item.finding.done
-            line = (
-                f"  = {item.step.id}: {item.finding.summary}"
-                if done
-                else f"  - {item.step.id}: {item.step.describe(answers)}"
-            )
-            print(line, file=human, flush=True)
+        removal = signed_in.removal(answers)
+        review = await removal.review()
+        for step in review.steps:
+            print(f"  {'=' if step.done else '-'} {step.id}: {step.detail}", file=human, flush=True)
             if json_lines:
                 write_line(
-                    sys.stdout, {"event": "step_planned", "step": item.step.id, "title": item.step.title, "done": done}
+                    sys.stdout, {"event": "step_planned", "step": step.id, "title": step.title, "done": step.done}
                 )
-        if not pending:
-            _note_if_unnoted(runner, plan)
+        if review.extensions_note:
+            print(f"The extensions policy: {review.extensions_note}.", file=human, flush=True)
+        if not review.pending:
+            removal.record_clean()
             print("Nothing to remove: the tenant holds none of what the setup puts in.", file=human, flush=True)
             if json_lines:
                 write_summary(sys.stdout, ExitCode.OK, removed=[])
@@ -493,7 +463,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
             if json_lines:
                 write_summary(sys.stdout, ExitCode.OK, removed=[])
             return int(ExitCode.OK)
-        finished = await runner.run(emit)
+        finished = await removal.run(emit)
     except SetupError as error:
         if any(error is failure.error for failure in printer.failures):
             if json_lines:
