@@ -367,19 +367,167 @@ class RemoveIdentityProvider(Step):
         return Finding(True, f"{providers[0].display_name} deleted", finding.ids)
 
 
+@dataclass(frozen=True)
+class MadePiece:
+    """One object the setup created that is still in the tenant, and how it goes."""
+
+    name: str
+    delete: Callable[[], Awaitable[bool]]
+
+
+class RemoveWhatTheSetupMade(Step):
+    """For `remove --all`: the prerequisites the setup steps `made_by` created (their records' `made`), and only
+    those; what the tenant had before the setup stays and the plan says so."""
+
+    made_by: ClassVar[tuple[str, ...]]
+    """The setup steps whose creations this step takes out."""
+    kind: ClassVar[str]
+    """What they are, for the messages ("the starter-pack policies")."""
+
+    @abstractmethod
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        """What of `made` (setup step id → what it made) the tenant still holds, in the order to delete it."""
+
+    @staticmethod
+    def count(made: dict[str, dict[str, str]]) -> int:
+        """How many pieces `made` names, so a look right after the setup waits until they all show."""
+        return sum(1 for made_by_step in made.values() for name in made_by_step if name != "app_id")
+
+    async def check(self, ctx: StepContext) -> Finding:
+        records = {step_id: ctx.made_earlier(step_id) for step_id in self.made_by}
+        if all(record is None for record in records.values()):
+            return Finding(True, f"no setup is recorded for this tenant: {self.kind} stay")
+        made = {step_id: record for step_id, record in records.items() if record}
+        if not made:
+            return Finding(True, f"{self.kind} were there before the setup: kept")
+        expected = self.count(made)
+        pieces = await look_for_the_setups_work(
+            ctx,
+            self.id,
+            next(iter(made)),
+            self.kind,
+            lambda: self.still_there(ctx, made),
+            lambda found: len(found) >= expected,
+        )
+        if not pieces:
+            return Finding(True, f"{self.kind} the setup made are gone")
+        return Finding(False, f"{', '.join(piece.name for piece in pieces)} to delete", found=pieces)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        pieces: list[MadePiece] = finding.found
+        ctx.intend(self.id, ())
+        for piece in pieces:
+            progress(f"deleting {piece.name}")
+            await piece.delete()
+        return Finding(True, f"deleted {', '.join(piece.name for piece in pieces)}")
+
+
+class RemoveStarterPolicies(RemoveWhatTheSetupMade):
+    id = "remove-starter-base"
+    title = "Delete the starter-pack policies the setup uploaded"
+    after = ("remove-from-extensions",)
+    made_by = ("starter-pack-base",)
+    kind = "the starter-pack policies"
+
+    def describe(self, answers: Answers) -> str:
+        return "Delete the starter-pack policies the setup uploaded, children before their bases"
+
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        uploaded = [name for name in made.get("starter-pack-base", {}).get("policies", "").split(",") if name]
+        present = {policy_id.lower(): policy_id for policy_id in await ctx.graph.policy_ids()}
+        # Uploaded bases first, so the reverse deletes each child (a sample, the extensions) before its base.
+        return [
+            MadePiece(f"the policy {present[name.lower()]}", _deleting(ctx.graph.delete_policy, present[name.lower()]))
+            for name in reversed(uploaded)
+            if name.lower() in present
+        ]
+
+
+class RemoveStarterKeys(RemoveWhatTheSetupMade):
+    id = "remove-starter-keys"
+    title = "Delete the starter-pack key sets the setup created"
+    after = ("remove-starter-base",)
+    made_by = ("token-signing-key", "token-encryption-key", "facebook-secret-key")
+    kind = "the starter-pack key sets"
+
+    def describe(self, answers: Answers) -> str:
+        return "Delete the starter-pack key sets the setup created (the base that named them is gone)"
+
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        pieces = []
+        for step_id in self.made_by:
+            name = made.get(step_id, {}).get("key_set")
+            found = await ctx.graph.key_set(name) if name else None
+            if found is not None:
+                pieces.append(MadePiece(f"the key set {found.id}", _deleting(ctx.graph.delete_key_set, found.id)))
+        return pieces
+
+
+class RemoveIefApps(RemoveWhatTheSetupMade):
+    """The IEF consent grants, then each IEF app's service principal and registration; Microsoft Graph's service
+    principal is never the setup's to take (the graph-service-principal step records nothing as made)."""
+
+    id = "remove-ief-apps"
+    title = "Delete the IEF apps and consent the setup created"
+    after = ("remove-starter-base",)
+    made_by = ("ief-consent-grants", "proxy-ief-app", "ief-app")
+    kind = "the IEF apps, service principals and consent grants"
+
+    def describe(self, answers: Answers) -> str:
+        return "Delete the IEF consent grants, service principals and app registrations the setup created"
+
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        from wizard.steps.ief_apps import GRANT_KEY_PREFIX, IEF_APP_NAME, PROXY_APP_NAME
+
+        graph = ctx.graph
+        pieces = []
+        for key, grant_id in made.get("ief-consent-grants", {}).items():
+            client, resource = key.removeprefix(GRANT_KEY_PREFIX).split()
+            grant = await graph.permission_grant(client, resource)
+            if grant is not None and grant.id == grant_id:
+                pieces.append(
+                    MadePiece(f"the consent grant {grant_id}", _deleting(graph.delete_permission_grant, grant_id))
+                )
+        for step_id, name in (("proxy-ief-app", PROXY_APP_NAME), ("ief-app", IEF_APP_NAME)):
+            ours = made.get(step_id, {})
+            if "service_principal" in ours:
+                principal = await graph.service_principal(ours["app_id"])
+                if principal is not None and principal.object_id == ours["service_principal"]:
+                    pieces.append(
+                        MadePiece(
+                            f"the service principal of {name}",
+                            _deleting(graph.delete_service_principal, principal.object_id),
+                        )
+                    )
+            if "application" in ours and any(
+                app.object_id == ours["application"] for app in await graph.applications_named(name)
+            ):
+                pieces.append(
+                    MadePiece(f"the app registration {name}", _deleting(graph.delete_application, ours["application"]))
+                )
+        return pieces
+
+
+def _deleting(delete: Callable[[str], Awaitable[bool]], object_id: str) -> Callable[[], Awaitable[bool]]:
+    return lambda: delete(object_id)
+
+
 REMOVABLE_PIVOTS = (Pivot.CUSTOM_POLICY, Pivot.USER_FLOW)
 """The paths whose setup the remove can take out (the welcome screen offers Remove only for these)."""
 
 
-def build_removal_plan(answers: Answers) -> Plan:
-    """The removal's steps for the answers' path, in a safe order (see the module's docstring)."""
+def build_removal_plan(answers: Answers, *, everything: bool = False) -> Plan:
+    """The removal's steps for the answers' path, in a safe order (see the module's docstring); `everything`
+    (`remove --all`) adds the prerequisites the setup created (the user-flow path has none)."""
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
+        prerequisites = (RemoveStarterPolicies(), RemoveStarterKeys(), RemoveIefApps()) if everything else ()
         steps: tuple[Step, ...] = (
             Preflight(),
             RemoveRelyingParty(),
             RemoveFromExtensions(),
             RemovePolicyKey(),
             RemoveTestApp(),
+            *prerequisites,
         )
     elif answers.setup.pivot is Pivot.USER_FLOW:
         steps = (Preflight(), RemoveUserFlow(), RemoveIdentityProvider(), RemoveTestApp())
@@ -424,7 +572,7 @@ def _ask(yes: bool) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
+async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: bool) -> int:
     from wizard.answers import load_answers
     from wizard.auth import print_device_code
     from wizard.headless import EventPrinter
@@ -442,7 +590,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
             printer(event)
 
     try:
-        removal = signed_in.removal(answers)
+        removal = signed_in.removal(answers, everything=everything)
         review = await removal.review()
         for step in review.steps:
             print(f"  {'=' if step.done else '-'} {step.id}: {step.detail}", file=human, flush=True)
@@ -478,7 +626,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
     return int(ExitCode.OK)
 
 
-def run_remove(answers_path: Path, *, yes: bool = False, json_lines: bool = False) -> int:
-    """Signs in, shows what the setup left in the tenant, asks (unless `yes`), removes it; 0 when done or nothing
-    was there to remove (README: exit codes)."""
-    return asyncio.run(_remove(answers_path, yes, json_lines))
+def run_remove(answers_path: Path, *, yes: bool = False, json_lines: bool = False, everything: bool = False) -> int:
+    """Signs in, shows what the setup left in the tenant, asks (unless `yes`), removes it (with `everything`, also
+    the prerequisites the setup created); 0 when done or nothing was there to remove (README: exit codes)."""
+    return asyncio.run(_remove(answers_path, yes, json_lines, everything))

@@ -146,11 +146,11 @@ class SignedInTenant:
         )
         return Session(runner)
 
-    def removal(self, answers: Answers) -> RemovalSession:
-        """Taking the answers' setup out of this tenant (the remove command's plan and state). No removal step
-        sends the Asignio secret, so none is asked for."""
+    def removal(self, answers: Answers, *, everything: bool = False) -> RemovalSession:
+        """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
+        `remove --all`). No removal step sends the Asignio secret, so none is asked for."""
         self._refuse_other_sign_in(answers)
-        plan = build_removal_plan(answers)
+        plan = build_removal_plan(answers, everything=everything)
         runner = Runner(
             plan,
             self.graph,

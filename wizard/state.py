@@ -59,6 +59,9 @@ class StepRecord(StateModel):
     """One line for the operator."""
     ids: dict[str, str] = Field(default_factory=dict)
     """Ids the step found or created in the tenant (key set, app object id...)."""
+    made: dict[str, str] = Field(default_factory=dict)
+    """What this tool created for the step (name → id), kept through later runs that find it in place; empty when
+    everything the step needs was in the tenant before the setup. `remove --all` takes out only these."""
     updated_at: datetime = Field(default_factory=_now)
     """When the record was written."""
 

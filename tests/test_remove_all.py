@@ -1,0 +1,136 @@
+"""`asignio-setup remove --all`: the prerequisites the setup created go too, and only those; through the real Graph
+layer against the simulator, after a real setup run."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from tests.test_headless_run import point_at, run, seeded_tenant, write_answers
+from tests.test_starter_base import LAG_SECONDS, STARTER_KEY_SETS, counts, pack_answers, with_starter_keys
+from wizard.cli import main
+from wizard.errors import ExitCode
+from wizard.graph import GRAPH_APP_ID
+from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.state import StateStore
+
+NOTHING_BUT_GRAPH = {
+    "key sets": 0,
+    "keys": 0,
+    "policies": 0,
+    "applications": 0,
+    "service principals": 0,
+    "grants": 0,
+    "graph service principals": 1,
+}
+"""An empty tenant after a setup and `remove --all`: Microsoft Graph's service principal (which the setup had to
+create) is never the tool's to delete."""
+
+
+def remove_all(answers: Path, *extra: str) -> int:
+    return main(["remove", str(answers), "--yes", "--all", *extra])
+
+
+@pytest.fixture
+def answers_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    return folder
+
+
+def test_remove_all_after_an_empty_tenants_setup_leaves_it_empty_and_a_second_writes_nothing(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(answers_folder)
+    with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        graph_principal = next(sp for sp in tenant.service_principals.values() if sp["appId"] == GRAPH_APP_ID)
+        capsys.readouterr()
+
+        assert remove_all(answers) == ExitCode.OK
+        output = capsys.readouterr().out
+        assert "  - remove-starter-base: Delete the starter-pack policies the setup uploaded" in output
+        assert counts(tenant) == NOTHING_BUT_GRAPH
+        assert tenant.key_sets == {}
+        assert graph_principal in tenant.service_principals.values()
+        deleted_policies = [
+            record.path.rsplit("/", 1)[-1]
+            for record in server.log
+            if record.method == "DELETE" and "/trustFramework/policies/" in record.path
+        ]
+        assert deleted_policies == [
+            "B2C_1A_AsignioSUSI",
+            "B2C_1A_TrustFrameworkExtensions",
+            "B2C_1A_TrustFrameworkLocalization",
+            "B2C_1A_TrustFrameworkBase",
+        ]
+
+        server.reset_log()
+        assert remove_all(answers) == ExitCode.OK
+        assert server.writes == 0
+        assert "Nothing to remove" in capsys.readouterr().out
+
+
+def test_on_a_prepared_tenant_remove_all_takes_only_the_asignio_pieces_and_says_the_rest_stays(
+    answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = seeded_tenant()
+    before = copy.deepcopy(
+        (tenant.policies, tenant.key_sets, tenant.applications, tenant.service_principals, tenant.permission_grants)
+    )
+    answers = write_answers(answers_folder, "custom-policy")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        capsys.readouterr()
+        assert remove_all(answers) == ExitCode.OK
+        output = capsys.readouterr().out
+    assert "  = remove-starter-base: the starter-pack policies were there before the setup: kept" in output
+    assert "  = remove-starter-keys: the starter-pack key sets were there before the setup: kept" in output
+    assert (
+        tenant.policies,
+        tenant.key_sets,
+        tenant.applications,
+        tenant.service_principals,
+        tenant.permission_grants,
+    ) == before
+
+
+def test_remove_all_keeps_the_starter_keys_a_tenant_had_and_takes_the_base_and_apps_the_setup_made(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
+    keys_before = copy.deepcopy(tenant.key_sets)
+    answers = pack_answers(answers_folder)
+    with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        assert remove_all(answers) == ExitCode.OK
+    assert tenant.key_sets == keys_before
+    assert set(tenant.key_sets) == set(STARTER_KEY_SETS)
+    assert counts(tenant) | {"key sets": 0, "keys": 0} == NOTHING_BUT_GRAPH
+
+
+def test_remove_all_without_a_recorded_setup_removes_no_prerequisite(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(answers_folder)
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        StateStore("contoso").discard()
+        after_setup = counts(tenant)
+        capsys.readouterr()
+        assert remove_all(answers) == ExitCode.OK
+        output = capsys.readouterr().out
+    assert "no setup is recorded for this tenant: the IEF apps, service principals and consent grants stay" in output
+    left = counts(tenant)
+    assert left["policies"] == after_setup["policies"] - 1
+    assert left["key sets"] == after_setup["key sets"] - 1
+    assert left["applications"] == after_setup["applications"] - 1 == 2
+    assert left["grants"] == after_setup["grants"] - 1 == 3
