@@ -134,3 +134,19 @@ def test_remove_all_without_a_recorded_setup_removes_no_prerequisite(
     assert left["key sets"] == after_setup["key sets"] - 1
     assert left["applications"] == after_setup["applications"] - 1 == 2
     assert left["grants"] == after_setup["grants"] - 1 == 3
+
+
+def test_a_plain_remove_keeps_the_prerequisites_and_a_later_remove_all_still_takes_them(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(answers_folder)
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        assert main(["remove", str(answers), "--yes"]) == ExitCode.OK
+        assert set(tenant.key_sets) == set(STARTER_KEY_SETS)
+        assert counts(tenant)["applications"] == 2
+        assert len(tenant.policies) == 3
+        assert remove_all(answers) == ExitCode.OK
+    assert counts(tenant) == NOTHING_BUT_GRAPH

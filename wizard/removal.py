@@ -3,10 +3,11 @@
 The removal is a plan of steps like the setup's, run by the same runner (state after every step, the same events,
 one run per tenant at a time): each step looks first and deletes only what is still there, so a remove killed
 halfway finishes when run again and a remove on a clean tenant writes nothing. Prerequisites (the starter-pack
-base, the IEF apps and their keys) stay. Order matters: the relying party builds on the extensions and the
-extensions name the policy key, so the relying party goes first, then the Asignio pieces of the extensions, then
-the key set; the test app's grant and service principal are deleted before the app, each by its own call, so
-nothing rests on a cascade.
+base, the IEF apps and their keys) stay, unless `--all` asks for those the setup created (the state records what
+each setup step made, as opposed to found), which then go after the Asignio pieces: children before bases.
+Order matters: the relying party builds on the extensions and the extensions name the policy key, so the relying
+party goes first, then the Asignio pieces of the extensions, then the key set; the test app's grant and service
+principal are deleted before the app, each by its own call, so nothing rests on a cascade.
 """
 
 from __future__ import annotations
@@ -542,10 +543,17 @@ def build_removal_plan(answers: Answers, *, everything: bool = False) -> Plan:
 
 def note_removed(plan: Plan) -> Callable[[RunState], None]:
     """What the state keeps once a remove finished: when, and no setup progress (its objects are gone, so a later
-    setup starts afresh: no recent claims to wait for, no portal confirmations for a flow that no longer exists)."""
+    setup starts afresh: no recent claims to wait for, no portal confirmations for a flow that no longer exists),
+    except what the setup made that this remove leaves in the tenant (the prerequisites, without --all)."""
     kept = {step.id for step in plan.steps}
+    taken_out = {made_by for step in plan.steps if isinstance(step, RemoveWhatTheSetupMade) for made_by in step.made_by}
 
     def note(state: RunState) -> None:
+        for step_id, record in state.steps.items():
+            if record.made and step_id not in kept:
+                state.made_before_removal[step_id] = {**state.made_before_removal.get(step_id, {}), **record.made}
+        for step_id in taken_out:
+            state.made_before_removal.pop(step_id, None)
         state.removed_at = datetime.now(UTC)
         state.steps = {step_id: record for step_id, record in state.steps.items() if step_id in kept}
         state.intents.clear()

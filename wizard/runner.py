@@ -138,7 +138,10 @@ class Runner:
 
     def _made_earlier(self, step_id: str) -> dict[str, str] | None:
         earlier = self._earlier_records.get(step_id)
-        return dict(earlier.made) if earlier is not None else None
+        before_removal = self.state.made_before_removal.get(step_id)
+        if earlier is None and before_removal is None:
+            return None
+        return {**(before_removal or {}), **(earlier.made if earlier is not None else {})}
 
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
