@@ -4,11 +4,15 @@ layer against the simulator, after a real setup run."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import point_at, run, seeded_tenant, write_answers
+from tests.conftest import PROJECT_ROOT
+from tests.test_headless_run import KillCase, pipeline_environment, point_at, run, seeded_tenant, write_answers
 from tests.test_starter_base import LAG_SECONDS, STARTER_KEY_SETS, counts, pack_answers, with_starter_keys
 from wizard.cli import main
 from wizard.errors import ExitCode
@@ -33,18 +37,11 @@ def remove_all(answers: Path, *extra: str) -> int:
     return main(["remove", str(answers), "--yes", "--all", *extra])
 
 
-@pytest.fixture
-def answers_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "answers"
-    folder.mkdir()
-    return folder
-
-
 def test_remove_all_after_an_empty_tenants_setup_leaves_it_empty_and_a_second_writes_nothing(
-    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(answers_folder)
+    answers = pack_answers(tmp_path)
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -76,13 +73,13 @@ def test_remove_all_after_an_empty_tenants_setup_leaves_it_empty_and_a_second_wr
 
 
 def test_on_a_prepared_tenant_remove_all_takes_only_the_asignio_pieces_and_says_the_rest_stays(
-    answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tenant = seeded_tenant()
     before = copy.deepcopy(
         (tenant.policies, tenant.key_sets, tenant.applications, tenant.service_principals, tenant.permission_grants)
     )
-    answers = write_answers(answers_folder, "custom-policy")
+    answers = write_answers(tmp_path, "custom-policy")
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -101,11 +98,11 @@ def test_on_a_prepared_tenant_remove_all_takes_only_the_asignio_pieces_and_says_
 
 
 def test_remove_all_keeps_the_starter_keys_a_tenant_had_and_takes_the_base_and_apps_the_setup_made(
-    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
     keys_before = copy.deepcopy(tenant.key_sets)
-    answers = pack_answers(answers_folder)
+    answers = pack_answers(tmp_path)
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -116,10 +113,10 @@ def test_remove_all_keeps_the_starter_keys_a_tenant_had_and_takes_the_base_and_a
 
 
 def test_remove_all_without_a_recorded_setup_removes_no_prerequisite(
-    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(answers_folder)
+    answers = pack_answers(tmp_path)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -137,10 +134,10 @@ def test_remove_all_without_a_recorded_setup_removes_no_prerequisite(
 
 
 def test_a_plain_remove_keeps_the_prerequisites_and_a_later_remove_all_still_takes_them(
-    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(answers_folder)
+    answers = pack_answers(tmp_path)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -150,3 +147,60 @@ def test_a_plain_remove_keeps_the_prerequisites_and_a_later_remove_all_still_tak
         assert len(tenant.policies) == 3
         assert remove_all(answers) == ExitCode.OK
     assert counts(tenant) == NOTHING_BUT_GRAPH
+
+
+REMOVE_ALL_KILL_POINTS = (7, 10, 13, 16, 19)
+"""Writes of `remove --all` after an empty tenant's setup to kill after: 6 for the Asignio pieces, 3 policies, then
+the 3 key sets and the IEF grants (3), service principals (2) and apps (2) side by side; 19 in all."""
+
+
+@pytest.mark.slow
+def test_killed_during_the_prerequisites_of_a_remove_all_the_next_one_finishes(
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real empty-tenant setup, then `remove --yes --all` in a process killed with kill -9 right after its n-th
+    write; then `remove --all` again: the tenant is empty but for Graph's service principal, and one more writes
+    nothing. The tenant pages every list."""
+    answers = pack_answers(tmp_path)
+    cases = [
+        KillCase(n, SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1).start(), tmp_path / f"state-{n}")
+        for n in REMOVE_ALL_KILL_POINTS
+    ]
+    try:
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            assert run(answers) == 0
+            case.server.stall_after_writes(case.kill_after)
+            environment = {
+                **os.environ,
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "XDG_STATE_HOME": str(case.state_home),
+                **pipeline_environment(case.server),
+            }
+            case.process = subprocess.Popen(
+                [sys.executable, "-m", "wizard", "remove", str(answers), "--yes", "--all"],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for case in cases:
+            assert case.server.wait_until_stalled(timeout=300), f"the remove never made {case.kill_after} writes"
+            case.process.kill()
+            case.process.wait()
+            case.server.release()
+        for case in cases:
+            point_at(case.server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+            assert remove_all(answers) == ExitCode.OK, f"killed after write {case.kill_after}"
+            assert counts(case.server.tenant) == NOTHING_BUT_GRAPH, f"killed after write {case.kill_after}"
+            case.server.reset_log()
+            assert remove_all(answers) == ExitCode.OK
+            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+    finally:
+        for case in cases:
+            if case.process is not None and case.process.poll() is None:
+                case.process.kill()
+                case.process.wait()
+            case.server.release()
+            case.server.stop()
