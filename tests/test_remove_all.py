@@ -204,3 +204,22 @@ def test_killed_during_the_prerequisites_of_a_remove_all_the_next_one_finishes(
                 case.process.wait()
             case.server.release()
             case.server.stop()
+
+
+def test_starter_key_sets_b2c_keeps_as_bak_are_reported_and_left(
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(tmp_path)
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        tenant.keep_deleted_key_sets = True
+        capsys.readouterr()
+        assert remove_all(answers) == ExitCode.OK
+        output = capsys.readouterr().out
+        assert "B2C keeps backup copies, B2C_1A_TokenSigningKeyContainer.bak" in output
+        assert {f"{name}.bak" for name in STARTER_KEY_SETS} <= set(tenant.key_sets)
+        server.reset_log()
+        assert remove_all(answers) == ExitCode.OK
+        assert server.writes == 0

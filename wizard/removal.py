@@ -374,6 +374,8 @@ class MadePiece:
 
     name: str
     delete: Callable[[], Awaitable[bool]]
+    object_id: str
+    """Its id in the tenant."""
 
 
 class RemoveWhatTheSetupMade(Step):
@@ -438,7 +440,7 @@ class RemoveStarterPolicies(RemoveWhatTheSetupMade):
         present = {policy_id.lower(): policy_id for policy_id in await ctx.graph.policy_ids()}
         # Uploaded bases first, so the reverse deletes each child (a sample, the extensions) before its base.
         return [
-            MadePiece(f"the policy {present[name.lower()]}", _deleting(ctx.graph.delete_policy, present[name.lower()]))
+            _piece(f"the policy {present[name.lower()]}", ctx.graph.delete_policy, present[name.lower()])
             for name in reversed(uploaded)
             if name.lower() in present
         ]
@@ -460,8 +462,23 @@ class RemoveStarterKeys(RemoveWhatTheSetupMade):
             name = made.get(step_id, {}).get("key_set")
             found = await ctx.graph.key_set(name) if name else None
             if found is not None:
-                pieces.append(MadePiece(f"the key set {found.id}", _deleting(ctx.graph.delete_key_set, found.id)))
+                pieces.append(_piece(f"the key set {found.id}", ctx.graph.delete_key_set, found.id))
         return pieces
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        done = await super().apply(ctx, finding, progress)
+        kept = [
+            backup.id
+            for piece in finding.found
+            if (backup := await ctx.graph.key_set(piece.object_id + KEY_SET_BACKUP_SUFFIX)) is not None
+        ]
+        if not kept:
+            return done
+        return Finding(
+            True,
+            f"{done.summary}; B2C keeps backup copies, {', '.join(kept)}, which this tool leaves alone (delete them "
+            "under Policy keys in the portal if they should go too)",
+        )
 
 
 class RemoveIefApps(RemoveWhatTheSetupMade):
@@ -486,31 +503,24 @@ class RemoveIefApps(RemoveWhatTheSetupMade):
             client, resource = key.removeprefix(GRANT_KEY_PREFIX).split()
             grant = await graph.permission_grant(client, resource)
             if grant is not None and grant.id == grant_id:
-                pieces.append(
-                    MadePiece(f"the consent grant {grant_id}", _deleting(graph.delete_permission_grant, grant_id))
-                )
+                pieces.append(_piece(f"the consent grant {grant_id}", graph.delete_permission_grant, grant_id))
         for step_id, name in (("proxy-ief-app", PROXY_APP_NAME), ("ief-app", IEF_APP_NAME)):
             ours = made.get(step_id, {})
             if "service_principal" in ours:
                 principal = await graph.service_principal(ours["app_id"])
                 if principal is not None and principal.object_id == ours["service_principal"]:
                     pieces.append(
-                        MadePiece(
-                            f"the service principal of {name}",
-                            _deleting(graph.delete_service_principal, principal.object_id),
-                        )
+                        _piece(f"the service principal of {name}", graph.delete_service_principal, principal.object_id)
                     )
             if "application" in ours and any(
                 app.object_id == ours["application"] for app in await graph.applications_named(name)
             ):
-                pieces.append(
-                    MadePiece(f"the app registration {name}", _deleting(graph.delete_application, ours["application"]))
-                )
+                pieces.append(_piece(f"the app registration {name}", graph.delete_application, ours["application"]))
         return pieces
 
 
-def _deleting(delete: Callable[[str], Awaitable[bool]], object_id: str) -> Callable[[], Awaitable[bool]]:
-    return lambda: delete(object_id)
+def _piece(name: str, delete: Callable[[str], Awaitable[bool]], object_id: str) -> MadePiece:
+    return MadePiece(name, lambda: delete(object_id), object_id)
 
 
 REMOVABLE_PIVOTS = (Pivot.CUSTOM_POLICY, Pivot.USER_FLOW)
