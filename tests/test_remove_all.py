@@ -223,3 +223,26 @@ def test_starter_key_sets_b2c_keeps_as_bak_are_reported_and_left(
         server.reset_log()
         assert remove_all(answers) == ExitCode.OK
         assert server.writes == 0
+
+
+def test_remove_all_takes_the_sample_relying_parties_it_uploaded_before_their_bases(
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(tmp_path, samples=True)
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        samples = [name for name in tenant.policies if "TrustFramework" not in name and name != "B2C_1A_AsignioSUSI"]
+        assert samples
+        server.reset_log()
+        assert remove_all(answers) == ExitCode.OK
+        deleted = [
+            record.path.rsplit("/", 1)[-1]
+            for record in server.log
+            if record.method == "DELETE" and "/trustFramework/policies/" in record.path
+        ]
+    assert tenant.policies == {}
+    assert set(samples) <= set(deleted)
+    assert max(deleted.index(name) for name in samples) < deleted.index("B2C_1A_TrustFrameworkExtensions")
+    assert deleted[-1] == "B2C_1A_TrustFrameworkBase"
