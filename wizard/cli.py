@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="take out of the tenant what the setup put in (asks first)")
     remove.add_argument("answers", type=Path, metavar="ANSWERS.toml")
     remove.add_argument("--yes", action="store_true", help="remove without asking (for pipelines)")
+    remove.add_argument(
+        "--all",
+        action="store_true",
+        dest="everything",
+        help="also the prerequisites the setup created (starter-pack base, its key sets, the IEF apps and consent)",
+    )
 
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")
@@ -173,7 +179,7 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.command == "remove":
         from wizard.removal import run_remove
 
-        return run_remove(args.answers, yes=args.yes, json_lines=args.json)
+        return run_remove(args.answers, yes=args.yes, json_lines=args.json, everything=args.everything)
     if args.non_interactive is not None and len(args.non_interactive) > 1:
         from wizard.headless import run_tenants
 

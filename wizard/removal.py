@@ -3,10 +3,11 @@
 The removal is a plan of steps like the setup's, run by the same runner (state after every step, the same events,
 one run per tenant at a time): each step looks first and deletes only what is still there, so a remove killed
 halfway finishes when run again and a remove on a clean tenant writes nothing. Prerequisites (the starter-pack
-base, the IEF apps and their keys) stay. Order matters: the relying party builds on the extensions and the
-extensions name the policy key, so the relying party goes first, then the Asignio pieces of the extensions, then
-the key set; the test app's grant and service principal are deleted before the app, each by its own call, so
-nothing rests on a cascade.
+base, the IEF apps and their keys) stay, unless `--all` asks for those the setup created (the state records what
+each setup step made, as opposed to found), which then go after the Asignio pieces: children before bases.
+Order matters: the relying party builds on the extensions and the extensions name the policy key, so the relying
+party goes first, then the Asignio pieces of the extensions, then the key set; the test app's grant and service
+principal are deleted before the app, each by its own call, so nothing rests on a cascade.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from wizard.graph import Application, PermissionGrant, ServicePrincipal
     from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies.unmerge import Unmerged
-    from wizard.runner import Runner
     from wizard.state import RunState
 
 T = TypeVar("T")
@@ -368,19 +368,177 @@ class RemoveIdentityProvider(Step):
         return Finding(True, f"{providers[0].display_name} deleted", finding.ids)
 
 
+@dataclass(frozen=True)
+class MadePiece:
+    """One object the setup created that is still in the tenant, and how it goes."""
+
+    name: str
+    delete: Callable[[], Awaitable[bool]]
+    object_id: str
+    """Its id in the tenant."""
+
+
+class RemoveWhatTheSetupMade(Step):
+    """For `remove --all`: the prerequisites the setup steps `made_by` created (their records' `made`), and only
+    those; what the tenant had before the setup stays and the plan says so."""
+
+    made_by: ClassVar[tuple[str, ...]]
+    """The setup steps whose creations this step takes out."""
+    kind: ClassVar[str]
+    """What they are, for the messages ("the starter-pack policies")."""
+
+    @abstractmethod
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        """What of `made` (setup step id → what it made) the tenant still holds, in the order to delete it."""
+
+    @staticmethod
+    def count(made: dict[str, dict[str, str]]) -> int:
+        """How many pieces `made` names, so a look right after the setup waits until they all show."""
+        return sum(1 for made_by_step in made.values() for name in made_by_step if name != "app_id")
+
+    async def check(self, ctx: StepContext) -> Finding:
+        records = {step_id: ctx.made_earlier(step_id) for step_id in self.made_by}
+        if all(record is None for record in records.values()):
+            return Finding(True, f"no setup is recorded for this tenant: {self.kind} stay")
+        made = {step_id: record for step_id, record in records.items() if record}
+        if not made:
+            return Finding(True, f"{self.kind} were there before the setup: kept")
+        expected = self.count(made)
+        pieces = await look_for_the_setups_work(
+            ctx,
+            self.id,
+            next(iter(made)),
+            self.kind,
+            lambda: self.still_there(ctx, made),
+            lambda found: len(found) >= expected,
+        )
+        if not pieces:
+            return Finding(True, f"{self.kind} the setup made are gone")
+        return Finding(False, f"{', '.join(piece.name for piece in pieces)} to delete", found=pieces)
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        pieces: list[MadePiece] = finding.found
+        ctx.intend(self.id, ())
+        for piece in pieces:
+            progress(f"deleting {piece.name}")
+            await piece.delete()
+        return Finding(True, f"deleted {', '.join(piece.name for piece in pieces)}")
+
+
+class RemoveStarterPolicies(RemoveWhatTheSetupMade):
+    id = "remove-starter-base"
+    title = "Delete the starter-pack policies the setup uploaded"
+    after = ("remove-from-extensions",)
+    made_by = ("starter-pack-base",)
+    kind = "the starter-pack policies"
+
+    def describe(self, answers: Answers) -> str:
+        return "Delete the starter-pack policies the setup uploaded, children before their bases"
+
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        uploaded = [name for name in made.get("starter-pack-base", {}).get("policies", "").split(",") if name]
+        present = {policy_id.lower(): policy_id for policy_id in await ctx.graph.policy_ids()}
+        # Uploaded bases first, so the reverse deletes each child (a sample, the extensions) before its base.
+        return [
+            _piece(f"the policy {present[name.lower()]}", ctx.graph.delete_policy, present[name.lower()])
+            for name in reversed(uploaded)
+            if name.lower() in present
+        ]
+
+
+class RemoveStarterKeys(RemoveWhatTheSetupMade):
+    id = "remove-starter-keys"
+    title = "Delete the starter-pack key sets the setup created"
+    after = ("remove-starter-base",)
+    made_by = ("token-signing-key", "token-encryption-key", "facebook-secret-key")
+    kind = "the starter-pack key sets"
+
+    def describe(self, answers: Answers) -> str:
+        return "Delete the starter-pack key sets the setup created (the base that named them is gone)"
+
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        pieces = []
+        for step_id in self.made_by:
+            name = made.get(step_id, {}).get("key_set")
+            found = await ctx.graph.key_set(name) if name else None
+            if found is not None:
+                pieces.append(_piece(f"the key set {found.id}", ctx.graph.delete_key_set, found.id))
+        return pieces
+
+    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+        done = await super().apply(ctx, finding, progress)
+        kept = [
+            backup.id
+            for piece in finding.found
+            if (backup := await ctx.graph.key_set(piece.object_id + KEY_SET_BACKUP_SUFFIX)) is not None
+        ]
+        if not kept:
+            return done
+        return Finding(
+            True,
+            f"{done.summary}; B2C keeps backup copies, {', '.join(kept)}, which this tool leaves alone (delete them "
+            "under Policy keys in the portal if they should go too)",
+        )
+
+
+class RemoveIefApps(RemoveWhatTheSetupMade):
+    """The IEF consent grants, then each IEF app's service principal and registration; Microsoft Graph's service
+    principal is never the setup's to take (the graph-service-principal step records nothing as made)."""
+
+    id = "remove-ief-apps"
+    title = "Delete the IEF apps and consent the setup created"
+    after = ("remove-starter-base",)
+    made_by = ("ief-consent-grants", "proxy-ief-app", "ief-app")
+    kind = "the IEF apps, service principals and consent grants"
+
+    def describe(self, answers: Answers) -> str:
+        return "Delete the IEF consent grants, service principals and app registrations the setup created"
+
+    async def still_there(self, ctx: StepContext, made: dict[str, dict[str, str]]) -> list[MadePiece]:
+        from wizard.steps.ief_apps import GRANT_KEY_PREFIX, IEF_APP_NAME, PROXY_APP_NAME
+
+        graph = ctx.graph
+        pieces = []
+        for key, grant_id in made.get("ief-consent-grants", {}).items():
+            client, resource = key.removeprefix(GRANT_KEY_PREFIX).split()
+            grant = await graph.permission_grant(client, resource)
+            if grant is not None and grant.id == grant_id:
+                pieces.append(_piece(f"the consent grant {grant_id}", graph.delete_permission_grant, grant_id))
+        for step_id, name in (("proxy-ief-app", PROXY_APP_NAME), ("ief-app", IEF_APP_NAME)):
+            ours = made.get(step_id, {})
+            if "service_principal" in ours:
+                principal = await graph.service_principal(ours["app_id"])
+                if principal is not None and principal.object_id == ours["service_principal"]:
+                    pieces.append(
+                        _piece(f"the service principal of {name}", graph.delete_service_principal, principal.object_id)
+                    )
+            if "application" in ours and any(
+                app.object_id == ours["application"] for app in await graph.applications_named(name)
+            ):
+                pieces.append(_piece(f"the app registration {name}", graph.delete_application, ours["application"]))
+        return pieces
+
+
+def _piece(name: str, delete: Callable[[str], Awaitable[bool]], object_id: str) -> MadePiece:
+    return MadePiece(name, lambda: delete(object_id), object_id)
+
+
 REMOVABLE_PIVOTS = (Pivot.CUSTOM_POLICY, Pivot.USER_FLOW)
 """The paths whose setup the remove can take out (the welcome screen offers Remove only for these)."""
 
 
-def build_removal_plan(answers: Answers) -> Plan:
-    """The removal's steps for the answers' path, in a safe order (see the module's docstring)."""
+def build_removal_plan(answers: Answers, *, everything: bool = False) -> Plan:
+    """The removal's steps for the answers' path, in a safe order (see the module's docstring); `everything`
+    (`remove --all`) adds the prerequisites the setup created (the user-flow path has none)."""
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
+        prerequisites = (RemoveStarterPolicies(), RemoveStarterKeys(), RemoveIefApps()) if everything else ()
         steps: tuple[Step, ...] = (
             Preflight(),
             RemoveRelyingParty(),
             RemoveFromExtensions(),
             RemovePolicyKey(),
             RemoveTestApp(),
+            *prerequisites,
         )
     elif answers.setup.pivot is Pivot.USER_FLOW:
         steps = (Preflight(), RemoveUserFlow(), RemoveIdentityProvider(), RemoveTestApp())
@@ -395,10 +553,17 @@ def build_removal_plan(answers: Answers) -> Plan:
 
 def note_removed(plan: Plan) -> Callable[[RunState], None]:
     """What the state keeps once a remove finished: when, and no setup progress (its objects are gone, so a later
-    setup starts afresh: no recent claims to wait for, no portal confirmations for a flow that no longer exists)."""
+    setup starts afresh: no recent claims to wait for, no portal confirmations for a flow that no longer exists),
+    except what the setup made that this remove leaves in the tenant (the prerequisites, without --all)."""
     kept = {step.id for step in plan.steps}
+    taken_out = {made_by for step in plan.steps if isinstance(step, RemoveWhatTheSetupMade) for made_by in step.made_by}
 
     def note(state: RunState) -> None:
+        for step_id, record in state.steps.items():
+            if record.made and step_id not in kept:
+                state.made_before_removal[step_id] = {**state.made_before_removal.get(step_id, {}), **record.made}
+        for step_id in taken_out:
+            state.made_before_removal.pop(step_id, None)
         state.removed_at = datetime.now(UTC)
         state.steps = {step_id: record for step_id, record in state.steps.items() if step_id in kept}
         state.intents.clear()
@@ -410,17 +575,6 @@ def note_removed(plan: Plan) -> Callable[[RunState], None]:
 
 
 # The command
-
-
-def _note_if_unnoted(runner: Runner, plan: Plan) -> None:
-    """A remove killed after its last write left the state saying the setup is there: the tenant, now clean, says
-    otherwise, so the state is brought in line (the only write of such a run, and none to Graph)."""
-    kept = {step.id for step in plan.steps}
-    if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
-        return
-    with runner.store.exclusive():
-        note_removed(plan)(runner.state)
-        runner.store.save(runner.state)
 
 
 def _ask(yes: bool) -> bool:
@@ -436,18 +590,15 @@ def _ask(yes: bool) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
+async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: bool) -> int:
     from wizard.answers import load_answers
     from wizard.auth import print_device_code
     from wizard.headless import EventPrinter
     from wizard.json_lines import write_line, write_summary
-    from wizard.runner import Runner
-    from wizard.secrets import resolve_asignio_secret
     from wizard.session import sign_in
-    from wizard.state import StateStore
 
     answers = load_answers(answers_path)
-    plan = build_removal_plan(answers)
+    build_removal_plan(answers)  # an answers file remove cannot take out is refused before the sign-in
     human = sys.stderr if json_lines else sys.stdout
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
@@ -457,33 +608,18 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
             printer(event)
 
     try:
-        runner = Runner(
-            plan,
-            signed_in.graph,
-            StateStore(answers.tenant.name),
-            lambda: resolve_asignio_secret(answers),
-            on_success=note_removed(plan),
-        )
-        inspections = await runner.inspect()
-        for inspection in inspections:
-            if inspection.error is not None:
-                raise inspection.error
-        pending = [item.step.id for item in inspections if item.finding is not None and not item.finding.done]
-        for item in inspections:
-            assert item.finding is not None
-            done = item.finding.done
-            line = (
-                f"  = {item.step.id}: {item.finding.summary}"
-                if done
-                else f"  - {item.step.id}: {item.step.describe(answers)}"
-            )
-            print(line, file=human, flush=True)
+        removal = signed_in.removal(answers, everything=everything)
+        review = await removal.review()
+        for step in review.steps:
+            print(f"  {'=' if step.done else '-'} {step.id}: {step.detail}", file=human, flush=True)
             if json_lines:
                 write_line(
-                    sys.stdout, {"event": "step_planned", "step": item.step.id, "title": item.step.title, "done": done}
+                    sys.stdout, {"event": "step_planned", "step": step.id, "title": step.title, "done": step.done}
                 )
-        if not pending:
-            _note_if_unnoted(runner, plan)
+        if review.extensions_note:
+            print(f"The extensions policy: {review.extensions_note}.", file=human, flush=True)
+        if not review.pending:
+            removal.record_clean()
             print("Nothing to remove: the tenant holds none of what the setup puts in.", file=human, flush=True)
             if json_lines:
                 write_summary(sys.stdout, ExitCode.OK, removed=[])
@@ -493,7 +629,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
             if json_lines:
                 write_summary(sys.stdout, ExitCode.OK, removed=[])
             return int(ExitCode.OK)
-        finished = await runner.run(emit)
+        finished = await removal.run(emit)
     except SetupError as error:
         if any(error is failure.error for failure in printer.failures):
             if json_lines:
@@ -508,7 +644,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool) -> int:
     return int(ExitCode.OK)
 
 
-def run_remove(answers_path: Path, *, yes: bool = False, json_lines: bool = False) -> int:
-    """Signs in, shows what the setup left in the tenant, asks (unless `yes`), removes it; 0 when done or nothing
-    was there to remove (README: exit codes)."""
-    return asyncio.run(_remove(answers_path, yes, json_lines))
+def run_remove(answers_path: Path, *, yes: bool = False, json_lines: bool = False, everything: bool = False) -> int:
+    """Signs in, shows what the setup left in the tenant, asks (unless `yes`), removes it (with `everything`, also
+    the prerequisites the setup created); 0 when done or nothing was there to remove (README: exit codes)."""
+    return asyncio.run(_remove(answers_path, yes, json_lines, everything))

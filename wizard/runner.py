@@ -88,6 +88,7 @@ class Runner:
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
             original_policy=lambda policy_id: self.store.original_policy(self.state, policy_id),
+            made_earlier=self._made_earlier,
         )
         if load_base is not None:
             self.context.load_base = load_base
@@ -135,6 +136,13 @@ class Runner:
         recorded = self.state.intents.get(step_id)
         return None if recorded is None else tuple(recorded.known)
 
+    def _made_earlier(self, step_id: str) -> dict[str, str] | None:
+        earlier = self._earlier_records.get(step_id)
+        before_removal = self.state.made_before_removal.get(step_id)
+        if earlier is None and before_removal is None:
+            return None
+        return {**(before_removal or {}), **(earlier.made if earlier is not None else {})}
+
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
         while Graph may not show it yet; the record read is the one from before this run touched the step. A step of
@@ -153,13 +161,24 @@ class Runner:
         age = _seconds_since(max(moments))
         return age if age < self.graph.lag_budget else None
 
-    def _record(self, step: Step, status: StepStatus, summary: str, ids: dict[str, str], *, save: bool = True) -> None:
+    def _record(
+        self,
+        step: Step,
+        status: StepStatus,
+        summary: str,
+        ids: dict[str, str],
+        *,
+        made: dict[str, str] | None = None,
+        save: bool = True,
+    ) -> None:
         """Note where the step stands; saved (fsync'd, ~10 ms) unless it is only "running", which a crash may lose:
-        the next run looks at the tenant anyway."""
+        the next run looks at the tenant anyway. What earlier runs made stays recorded, with `made` added."""
         if status in FINISHED:
             self.state.intents.pop(step.id, None)
+        previous = self.state.steps.get(step.id)
+        made_so_far = {**(previous.made if previous is not None else {}), **(made or {})}
         self.state.steps[step.id] = StepRecord(
-            status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids
+            status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids, made=made_so_far
         )
         log.info("%s: %s%s", step.id, status.value, f" ({summary})" if summary else "")
         if save:
@@ -266,7 +285,7 @@ class Runner:
             emit(StepProgress(step.id, finding.summary))
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
             self._forget_confirmations_after(step)
-            self._record(step, StepStatus.DONE, result.summary, result.ids)
+            self._record(step, StepStatus.DONE, result.summary, result.ids, made=result.made)
         except Exception as error:  # noqa: BLE001 - a bug in one step must not strand the others mid-write
             failure = error if isinstance(error, SetupError) else unexpected(error, step.id)
             if step.id in self._intended and failure.refused_by_graph:

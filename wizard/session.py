@@ -146,11 +146,11 @@ class SignedInTenant:
         )
         return Session(runner)
 
-    def removal(self, answers: Answers) -> RemovalSession:
-        """Taking the answers' setup out of this tenant (the remove command's plan and state). No removal step
-        sends the Asignio secret, so none is asked for."""
+    def removal(self, answers: Answers, *, everything: bool = False) -> RemovalSession:
+        """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
+        `remove --all`). No removal step sends the Asignio secret, so none is asked for."""
         self._refuse_other_sign_in(answers)
-        plan = build_removal_plan(answers)
+        plan = build_removal_plan(answers, everything=everything)
         runner = Runner(
             plan,
             self.graph,
@@ -278,3 +278,15 @@ class RemovalSession:
     async def run(self, emit: Emit) -> RunFinished:
         """Deletes what is still there; the state then records the setup as removed."""
         return await self.runner.run(emit)
+
+    def record_clean(self) -> None:
+        """The review found nothing left to delete: a remove killed after its last write left the state saying the
+        setup is there, so the state is brought in line with the tenant (no Graph write; nothing saved when the
+        state already says so, or there is none)."""
+        runner = self.runner
+        kept = {step.id for step in runner.plan.steps}
+        if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
+            return
+        with runner.store.exclusive():
+            note_removed(runner.plan)(runner.state)
+            runner.store.save(runner.state)

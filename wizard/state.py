@@ -59,6 +59,9 @@ class StepRecord(StateModel):
     """One line for the operator."""
     ids: dict[str, str] = Field(default_factory=dict)
     """Ids the step found or created in the tenant (key set, app object id...)."""
+    made: dict[str, str] = Field(default_factory=dict)
+    """What this tool created for the step (name → id), kept through later runs that find it in place; empty when
+    everything the step needs was in the tenant before the setup. `remove --all` takes out only these."""
     updated_at: datetime = Field(default_factory=_now)
     """When the record was written."""
 
@@ -105,6 +108,9 @@ class RunState(StateModel):
     """The test URL, once known."""
     backups: list[Backup] = Field(default_factory=list)
     """Policies the tool replaced, newest last."""
+    made_before_removal: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """What setup steps had made (step id → StepRecord.made) when a remove without --all dropped their records:
+    those prerequisites stay in the tenant, and a later `remove --all` still knows they are the tool's."""
     removed_at: datetime | None = None
     """When `asignio-setup remove` last finished taking the setup out of the tenant (None: never). Backups taken
     before it belong to an earlier setup, so a later remove restores from the first one taken after it."""

@@ -85,6 +85,9 @@ class Finding:
     summary: str
     ids: dict[str, str] = field(default_factory=dict)
     found: Any = None
+    made: dict[str, str] = field(default_factory=dict)
+    """What `apply` itself created in the tenant (name → id), as opposed to what it found there: `remove --all`
+    takes out only these."""
 
 
 @dataclass
@@ -141,6 +144,9 @@ class StepContext:
     """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
     original_policy: Callable[[str], bytes | None] = lambda policy_id: None
     """The policy as it was before this setup's first upload replaced it (the backup), for a remove."""
+    made_earlier: Callable[[str], dict[str, str] | None] = lambda step_id: None
+    """What the setup step of that id recorded as made by this tool (see StepRecord.made); None when the state has
+    no record of the step (no recorded setup, or an older state file)."""
     patient: bool = True
     """Steps wait for what an earlier run recently made to show (see `look_patiently`); the review, which writes
     nothing, takes the first look as it is rather than keep the operator waiting on a silent screen."""

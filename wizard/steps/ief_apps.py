@@ -295,12 +295,14 @@ class IefAppStep(Step):
         if changes:
             progress(f"setting {', '.join(sorted(changes))} on {self.display_name}")
             await ctx.graph.update_application(app.object_id, changes)
+        made = {"application": app.object_id, "app_id": app.app_id} if parts.app is None else {}
         principal = parts.principal if parts.app is not None else None
         if principal is None:
             progress(f"creating the service principal of {self.display_name}")
             principal = await ctx.graph.create_service_principal(app.app_id, self.display_name)
+            made.update({"service_principal": principal.object_id, "app_id": app.app_id})
         ids = {"application": app.object_id, "app_id": app.app_id, "service_principal": principal.object_id}
-        return Finding(True, f"{self.display_name} ({app.app_id}) is ready", ids)
+        return Finding(True, f"{self.display_name} ({app.app_id}) is ready", ids, made=made)
 
     @abstractmethod
     def _remember(self, ctx: StepContext, app_id: str) -> None:
@@ -475,6 +477,14 @@ async def _held_or_none(ctx: StepContext) -> list[Consent] | None:
     return found if _all_held(found) else None
 
 
+GRANT_KEY_PREFIX = "grant "
+
+
+def made_grant_key(client_object_id: str, resource_object_id: str) -> str:
+    """How a consent grant the tool made is named in the state: its client and resource service principals."""
+    return f"{GRANT_KEY_PREFIX}{client_object_id} {resource_object_id}"
+
+
 class GraphServicePrincipal(Step):
     """Microsoft Graph's service principal: every consent grant to Graph names it; a young tenant may lack it."""
 
@@ -546,17 +556,20 @@ class IefConsentGrants(Step):
                 "run again: the steps before this one make them",
             )
         refused = []
+        made: dict[str, str] = {}
         for consent in found:
             if consent.held:
                 continue
             named = f"{consent.client_name} → {consent.scope}"
             if consent.grant is None:
                 progress(f"granting admin consent: {named}")
-                made = await ctx.graph.grant_if_allowed(
+                granted = await ctx.graph.grant_if_allowed(
                     consent.client.object_id, consent.resource.object_id, consent.scope
                 )
-                if made is None:
+                if granted is None:
                     refused.append(named)
+                else:
+                    made[made_grant_key(consent.client.object_id, consent.resource.object_id)] = granted.id
             else:
                 progress(f"adding {consent.scope} to the consent of {consent.client_name}")
                 scopes = " ".join(sorted(consent.grant.scopes | set(consent.scope.split())))
@@ -568,8 +581,9 @@ class IefConsentGrants(Step):
                 False,
                 f"the signed-in account may not grant admin consent (Graph answered 403 for {'; '.join(refused)}): "
                 f"the step {IefAdminConsent.id} gives the links an administrator opens",
+                made=made,
             )
-        return Finding(True, "admin consent is granted to both IEF apps")
+        return Finding(True, "admin consent is granted to both IEF apps", made=made)
 
 
 class IefAdminConsent(GuidedStep):

@@ -78,7 +78,9 @@ class StarterKeySet(Step):
         now = int(time.time())
         ctx.intend(self.id, ())  # a repeat waits for this key to show rather than add a second one
         await self._add_key(ctx, key_set.id, progress, nbf=now, exp=now + POLICY_KEY_LIFETIME_DAYS * 86400)
-        return Finding(True, f"{key_set.id} holds its {self.purpose} key", {"key_set": key_set.id})
+        # A set found empty counts as made here too: the run that created it stopped before its key.
+        ids = {"key_set": key_set.id}
+        return Finding(True, f"{key_set.id} holds its {self.purpose} key", ids, made=ids)
 
     @abstractmethod
     async def _add_key(self, ctx: StepContext, key_set_id: str, progress: Progress, *, nbf: int, exp: int) -> None:

@@ -189,7 +189,8 @@ class StarterPackBase(Step):
         summary = f"uploaded {', '.join(uploaded) or 'nothing'} from {source_describes(source)}"
         if failed_samples:
             summary += f"; B2C refused the sample {'; '.join(failed_samples)}, which the Asignio setup does not need"
-        return Finding(True, summary, {"policies": ",".join(uploaded)})
+        ids = {"policies": ",".join(uploaded)}
+        return Finding(True, summary, ids, made=ids if uploaded else {})
 
 
 def _build_on(ctx: StepContext, chain: dict[str, bytes]) -> None:
