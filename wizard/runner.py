@@ -25,7 +25,6 @@ from wizard.events import (
 )
 from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
-from wizard.steps.base import RunFacts
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
@@ -71,6 +70,7 @@ class Runner:
         """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._intended: set[str] = set()
         """Steps that noted an intent in this run."""
+        self._resume_from_state_file()
         self._vouched: set[str] = set()
         """Portal steps the operator confirmed for this runner's runs (a Retry keeps them, as a pipeline repeats its
         --confirm flags); a step such a run (re)creates does not void them."""
@@ -93,17 +93,14 @@ class Runner:
         )
         if load_base is not None:
             self.context.load_base = load_base
-        self._resume_from_state_file()
 
     def _resume_from_state_file(self) -> None:
         """Start a run as a fresh process would: from the saved state, with what an earlier run of this runner (the
         progress screen's Retry) made counted as an earlier run's work, so the claims wait for it (or, after a
-        remove, expect it gone) instead of making it twice or waiting for what was deleted. What the steps learnt
-        from the tenant is for one run: the operator may have changed the tenant before the Retry."""
+        remove, expect it gone) instead of making it twice or waiting for what was deleted."""
         self.state = self._load_state()
         self._earlier_records = dict(self.state.steps)
         self._intended = set()
-        self.context.facts = RunFacts()
 
     def _load_state(self) -> RunState:
         state = self.store.load()
