@@ -368,3 +368,41 @@ def test_killed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
             case.server.reset_log()
             assert remove(answers, "--yes") == ExitCode.OK
             assert case.server.writes == 0, f"killed after write {case.kill_after}"
+
+
+async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_deleted() -> None:
+    """A remove whose extensions upload was refused, retried on the same session (as after a fix): the deletes of
+    the first try are recent work of the remove, so the retry takes them as gone at once instead of waiting the
+    replication budget for the setup's objects to show."""
+    import tomllib
+
+    from tests.test_headless_run import SECRET, answers_text
+    from wizard.answers import parse_answers
+    from wizard.errors import SetupError
+    from wizard.events import Event, StepFailed, StepProgress
+    from wizard.graph import GraphClient
+    from wizard.session import SignedInTenant
+
+    answers = parse_answers(tomllib.loads(answers_text("custom-policy")))
+    with SimulatorServer(seeded_tenant()) as simulated:
+        graph = GraphClient(
+            simulated.credential,
+            graph_url=simulated.graph_root + "/beta",
+            scopes=["https://graph.microsoft.com/.default"],
+            lag_budget=10.0,  # today's code waited this long for each deleted object: keep a failure short
+        )
+        signed_in = SignedInTenant(answers.tenant, answers.auth, graph)
+        await signed_in.plan(answers, secret=SECRET).run(lambda event: None)
+        removal = signed_in.removal(answers)
+        simulated.refuse_policy(EXTENSIONS)
+        first_try: list[Event] = []
+        with pytest.raises(SetupError):
+            await removal.run(first_try.append)
+        assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["remove-from-extensions"]
+        simulated.accept_policy(EXTENSIONS)
+        retry: list[Event] = []
+        await removal.run(retry.append)
+        await graph.close()
+        waits = [event.step for event in retry if isinstance(event, StepProgress) and "may not show" in event.message]
+        assert waits == []
+        assert left_of_the_setup(simulated) == NOTHING_OF_THE_SETUP

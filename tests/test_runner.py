@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,74 @@ async def test_the_review_takes_one_look_even_right_after_a_run_whose_objects_gr
     assert [step.done for step in review.steps if step.id == "test-app"] == [False]
     application_lists = [record for record in server.log if record.path == "/applications"]
     assert len(application_lists) == 1
+
+
+async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and_makes_nothing_twice() -> None:
+    """The progress screen's Retry runs the same Session again: like a fresh run resuming from the state file, it
+    must wait for what the failed try made moments ago (Graph does not show it yet) instead of making it again."""
+    from tests.test_headless_run import EXPECTED, SECRET, answers_text, seeded_tenant, tenant_objects
+    from wizard.simulator import SimulatorServer
+
+    answers = parse_answers(tomllib.loads(answers_text("custom-policy")))
+    relying_party = "B2C_1A_AsignioSUSI"
+    with SimulatorServer(seeded_tenant()) as server:
+        graph = GraphClient(
+            server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
+        )
+        session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
+        server.refuse_policy(relying_party)
+        first_try: list[Event] = []
+        with pytest.raises(SetupError):
+            await session.run(first_try.append)
+        assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["relying-party"]
+        server.accept_policy(relying_party)
+        server.replication_lag = 600.0  # everything the first try made is hidden until a step waits for it
+        server.reset_log()
+        waits: list[str] = []
+
+        def retry_events(event: Event) -> None:
+            if isinstance(event, StepProgress) and "Graph may not show it yet" in event.message:
+                waits.append(event.step)
+                server.replication_lag = 0.0
+
+        await session.run(retry_events)
+        await graph.close()
+        assert waits, "the retry did not wait for what the first try made"
+        assert tenant_objects(server.tenant) == EXPECTED["custom-policy"]
+        assert [(record.method, record.path) for record in server.log if record.method != "GET"] == [
+            ("PUT", f"/trustFramework/policies/{relying_party}/$value")
+        ]
+
+
+async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_objects_and_writes_nothing() -> None:
+    """The progress screen runs the same Session again once the last portal step is confirmed, seconds after the
+    first run made the provider and the flow: Graph may not show them yet, and they must not be made again."""
+    from tests.test_headless_run import EXPECTED, SECRET, answers_text, seeded_tenant, tenant_objects
+    from wizard.events import RunFinished
+    from wizard.simulator import SimulatorServer
+
+    answers = parse_answers(tomllib.loads(answers_text("user-flow")))
+    with SimulatorServer(seeded_tenant()) as server:
+        graph = GraphClient(
+            server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
+        )
+        session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
+        first = await session.run(lambda event: None)
+        assert sorted(first.waiting) == ["local-accounts-off", "user-flow-mfa"]
+        for step_id in first.waiting:
+            session.confirm_guided(step_id)
+        server.replication_lag = 600.0
+        server.reset_log()
+        waits: list[str] = []
+
+        def second_run_events(event: Event) -> None:
+            if isinstance(event, StepProgress) and "Graph may not show it yet" in event.message:
+                waits.append(event.step)
+                server.replication_lag = 0.0
+
+        second: RunFinished = await session.run(second_run_events)
+        await graph.close()
+    assert waits, "the second run did not wait for what the first made"
+    assert second.waiting == () and second.run_now_url
+    assert tenant_objects(server.tenant) == EXPECTED["user-flow"]
+    assert server.writes == 0

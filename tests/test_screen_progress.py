@@ -186,3 +186,42 @@ async def test_a_throttled_read_shows_its_wait_in_the_log(simulator: SimulatorSe
         screen = next(screen for screen in app.screen_stack if isinstance(screen, ProgressScreen))
         logged = " ".join(line.text.rstrip() for line in screen.query_one("#log", RichLog).lines)  # lines wrap
         assert f"Check the tenant and the permissions: {said}" in logged
+
+
+async def test_retry_waits_for_what_the_failed_run_made_and_makes_nothing_twice(simulator: SimulatorServer) -> None:
+    """Retry runs the same session again while Graph does not show the failed run's objects yet: it waits for them,
+    then writes only what failed."""
+    from tests.test_headless_run import EXPECTED, tenant_objects
+
+    relying_party = "B2C_1A_AsignioSUSI"
+    waits: list[str] = []
+
+    def hook(message: Message) -> None:
+        messages.append(message)
+        event = message.event if isinstance(message, RunEvent) else None
+        if isinstance(event, StepProgress) and "Graph may not show it yet" in event.message:
+            waits.append(event.step)
+            simulator.replication_lag = 0.0  # the objects replicate once a step waits for them
+
+    messages: list[Message] = []
+    app = app_confirmed_at_review(simulator, pivot="custom-policy")
+    simulator.refuse_policy(relying_party)
+    async with app.run_test(message_hook=hook) as pilot:
+        await open_progress(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        await pilot.press("escape")
+        screen = app.screen
+        assert isinstance(screen, ProgressScreen)
+        assert statuses(screen)["relying-party"] is StepStatus.FAILED
+        simulator.accept_policy(relying_party)
+        simulator.replication_lag = 600.0
+        simulator.reset_log()
+
+        await pilot.press("enter")
+        await settle(pilot)
+        assert str(screen.query_one("#heading", Static).content).startswith("Done")
+    assert waits, "the retry did not wait for what the failed run made"
+    assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
+    assert [(record.method, record.path) for record in simulator.log if record.method != "GET"] == [
+        ("PUT", f"/trustFramework/policies/{relying_party}/$value")
+    ]

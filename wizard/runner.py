@@ -65,13 +65,15 @@ class Runner:
         self.store = store
         self.plan = plan
         self._steps_by_id = {step.id: step for step in plan.steps}
-        self.state = self._load_state()
-        self._earlier_records = dict(self.state.steps)
+        self.state: RunState
+        self._earlier_records: dict[str, StepRecord] = {}
         """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._intended: set[str] = set()
         """Steps that noted an intent in this run."""
+        self._resume_from_state_file()
         self._vouched: set[str] = set()
-        """Portal steps the operator confirmed for this run; a step this run (re)creates does not void them."""
+        """Portal steps the operator confirmed for this runner's runs (a Retry keeps them, as a pipeline repeats its
+        --confirm flags); a step such a run (re)creates does not void them."""
         self._secret = secret
         self._secret_value: str | None = None
         self._errors: list[SetupError] = []
@@ -92,6 +94,14 @@ class Runner:
         )
         if load_base is not None:
             self.context.load_base = load_base
+
+    def _resume_from_state_file(self) -> None:
+        """Start a run as a fresh process would: from the saved state, with what an earlier run of this runner (the
+        progress screen's Retry) made counted as an earlier run's work, so the claims wait for it (or, after a
+        remove, expect it gone) instead of making it twice or waiting for what was deleted."""
+        self.state = self._load_state()
+        self._earlier_records = dict(self.state.steps)
+        self._intended = set()
 
     def _load_state(self) -> RunState:
         state = self.store.load()
@@ -203,6 +213,7 @@ class Runner:
         One run at a time per tenant: two at once could both find something missing and both create it."""
         self.store.on_notice = lambda message: emit(RunNotice(message))
         with self.store.exclusive():
+            self._resume_from_state_file()
             return await self._run(emit)
 
     async def _run(self, emit: Emit) -> RunFinished:

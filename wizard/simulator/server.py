@@ -342,6 +342,10 @@ class SimulatorServer:
         """B2C's validation refuses every upload of `policy_id` from now on (a policy the tenant cannot host)."""
         self._endpoints.invalid_policies.add(policy_id.lower())
 
+    def accept_policy(self, policy_id: str) -> None:
+        """B2C takes uploads of `policy_id` again (the operator fixed what made it refuse them)."""
+        self._endpoints.invalid_policies.discard(policy_id.lower())
+
     def throttle(self, count: int = 1, *, retry_after: int = 1, writes_only: bool = False) -> None:
         """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""
         self._add_fault(_Fault("throttle", count, writes_only, 429, retry_after))
