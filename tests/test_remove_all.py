@@ -4,15 +4,11 @@ layer against the simulator, after a real setup run."""
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import KillCase, pipeline_environment, point_at, run, seeded_tenant, write_answers
+from tests.test_headless_run import KillCase, killed_after_their_writes, point_at, run, seeded_tenant, write_answers
 from tests.test_starter_base import LAG_SECONDS, STARTER_KEY_SETS, counts, pack_answers, with_starter_keys
 from wizard.cli import main
 from wizard.errors import ExitCode
@@ -166,29 +162,13 @@ def test_killed_during_the_prerequisites_of_a_remove_all_the_next_one_finishes(
         KillCase(n, SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1).start(), tmp_path / f"state-{n}")
         for n in REMOVE_ALL_KILL_POINTS
     ]
-    try:
-        for case in cases:
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            assert run(answers) == 0
-            case.server.stall_after_writes(case.kill_after)
-            environment = {
-                **os.environ,
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "XDG_STATE_HOME": str(case.state_home),
-                **pipeline_environment(case.server),
-            }
-            case.process = subprocess.Popen(
-                [sys.executable, "-m", "wizard", "remove", str(answers), "--yes", "--all"],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        for case in cases:
-            assert case.server.wait_until_stalled(timeout=300), f"the remove never made {case.kill_after} writes"
-            case.process.kill()
-            case.process.wait()
-            case.server.release()
+
+    def prepare(case: KillCase) -> None:
+        point_at(case.server, monkeypatch)
+        monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+        assert run(answers) == 0
+
+    with killed_after_their_writes(cases, ["remove", str(answers), "--yes", "--all"], prepare):
         for case in cases:
             point_at(case.server, monkeypatch)
             monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
@@ -197,13 +177,6 @@ def test_killed_during_the_prerequisites_of_a_remove_all_the_next_one_finishes(
             case.server.reset_log()
             assert remove_all(answers) == ExitCode.OK
             assert case.server.writes == 0, f"killed after write {case.kill_after}"
-    finally:
-        for case in cases:
-            if case.process is not None and case.process.poll() is None:
-                case.process.kill()
-                case.process.wait()
-            case.server.release()
-            case.server.stop()
 
 
 def test_starter_key_sets_b2c_keeps_as_bak_are_reported_and_left(
