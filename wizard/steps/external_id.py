@@ -17,7 +17,7 @@ from wizard.steps.base import Finding, Progress, Step, StepContext, look_patient
 from wizard.steps.external_id_mfa import external_id_mfa_steps
 from wizard.steps.preflight import Preflight
 from wizard.steps.providers import providers_named, put_provider
-from wizard.steps.test_app import TestApplication
+from wizard.steps.test_app import TestAppConsent, TestApplication
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
@@ -56,6 +56,7 @@ def external_id_steps(answers: Answers) -> tuple[Step, ...]:
         FederatedProvider(after=reads),
         SignUpFlow(),
         TestApplication(after=reads),
+        TestAppConsent(),
         LinkTestApp(),
         *external_id_mfa_steps(answers),
     )

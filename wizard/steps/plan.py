@@ -17,7 +17,7 @@ from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIe
 from wizard.steps.preflight import Preflight
 from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.starter_base import StarterPackBase
-from wizard.steps.test_app import TestApplication
+from wizard.steps.test_app import TestAppConsent, TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
 
 
@@ -110,10 +110,11 @@ def build_plan(answers: Answers) -> Plan:
             ExtensionsPolicy(),
             RelyingPartyPolicy(),
             TestApplication(after=(*after_reads, GraphServicePrincipal.id)),
+            TestAppConsent(),
         )
         return Plan(answers, custom_policy)
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
     if answers.setup.mfa is Mfa.PHONE:
         steps.append(UserFlowPhoneMfa())
-    steps.append(TestApplication())
+    steps.extend((TestApplication(), TestAppConsent()))
     return Plan(answers, tuple(steps))
