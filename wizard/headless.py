@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from wizard.events import (
 )
 from wizard.json_lines import error_fields, event_object, write_line, write_summary
 from wizard.logs import RUN_TENANT
+from wizard.state_files import demo_state_dir
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -161,11 +163,16 @@ async def _run(
                 file=sys.stderr,
             )
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    state_folder = demo_state_dir(demo_state) if demo else None
     try:
-        outcome = await _run_session(answers, server, confirm, rotate_secret, printer, print_device_code)
+        outcome = await _run_session(
+            answers, server, confirm, rotate_secret, printer, print_device_code, state_folder=state_folder
+        )
     finally:
         if server is not None:
             server.stop()
+        if state_folder is not None and demo_state is None:
+            shutil.rmtree(state_folder, ignore_errors=True)
     return int(outcome.exit_code)
 
 
@@ -176,11 +183,14 @@ async def _run_session(
     rotate_secret: bool,
     printer: EventPrinter,
     prompt: DeviceCodePrompt,
+    *,
+    state_folder: Path | None = None,
 ) -> Outcome:
-    """One tenant's setup; a step's failure is its outcome, any other SetupError is raised."""
+    """One tenant's setup; a step's failure is its outcome, any other SetupError is raised. A demo's progress is
+    kept in `state_folder`, apart from the real runs'."""
     from wizard.session import sign_in
 
-    signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt)
+    signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt, state_folder=state_folder)
     try:
         session = signed_in.plan(answers, rotate_secret=rotate_secret)
         for step_id in confirm:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
@@ -34,6 +35,8 @@ class TenantIdentity:
     tenant_domain: str
     tenant_type: str
     display_name: str
+    tenant_id: str | None = None
+    """The tenant's id (organization.id), which External ID's federation redirect URI names."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class PlannedStep:
     done: bool
     problem: SetupError | None = None
     """Why the step could not look at the tenant (its detail then says so); a plan ends with it."""
+    writes: bool = True
+    """False for a step that only reads or asks the operator: when done, nothing of it is "in the tenant"."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +97,11 @@ def sign_in(
     *,
     demo: SimulatorServer | None = None,
     device_code_prompt: DeviceCodePrompt | None = None,
+    state_folder: Path | None = None,
 ) -> SignedInTenant:
     """A Graph client for the tenant with the answers' sign-in method (or the simulated tenant); the sign-in
-    itself happens on the first request, so nothing about the setup needs to be known yet."""
+    itself happens on the first request, so nothing about the setup needs to be known yet. `state_folder`: where
+    the progress is kept (None: the state folder; a demo keeps its own, see `demo_state_dir`)."""
     from wizard.graph import GraphClient
 
     if demo is not None:
@@ -109,18 +116,28 @@ def sign_in(
             secret_lookup=lambda client_id: stored_app_secret(tenant.name, client_id),
         )
         graph = GraphClient(credential, graph_url=graph_beta_url(tenant.cloud), scopes=scopes)
-    return SignedInTenant(tenant, auth, graph, demo=demo is not None)
+    return SignedInTenant(tenant, auth, graph, demo=demo is not None, state_folder=state_folder)
 
 
 class SignedInTenant:
     """One tenant, signed in: who and what it is, and the setups planned on it."""
 
-    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        tenant: TenantAnswers,
+        auth: AuthAnswers,
+        graph: GraphClient,
+        *,
+        demo: bool = False,
+        state_folder: Path | None = None,
+    ) -> None:
         self.tenant = tenant
         self.auth = auth
         self.graph = graph
         self.demo = demo
         """The simulated tenant: a tenant lacking the base chain gets the demo's own base (the demo has no network)."""
+        self.state_folder = state_folder
+        """Where the progress is kept (None: the state folder)."""
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
@@ -131,6 +148,7 @@ class SignedInTenant:
             tenant_domain=organization.initial_domain,
             tenant_type=organization.tenant_type or "",
             display_name=organization.display_name,
+            tenant_id=organization.id or None,
         )
 
     def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
@@ -139,7 +157,7 @@ class SignedInTenant:
         runner = Runner(
             build_plan(answers),
             self.graph,
-            StateStore(answers.tenant.name),
+            StateStore(answers.tenant.name, self.state_folder),
             _secret_provider(answers, secret),
             rotate_secret=rotate_secret,
             load_base=demo_base if self.demo else None,
@@ -154,7 +172,7 @@ class SignedInTenant:
         runner = Runner(
             plan,
             self.graph,
-            StateStore(answers.tenant.name),
+            StateStore(answers.tenant.name, self.state_folder),
             _secret_provider(answers, None),
             on_success=note_removed(plan),
         )
@@ -227,6 +245,7 @@ class Session:
                     detail=str(problem) if problem is not None else step.describe(self.answers),
                     done=step.id in done,
                     problem=problem,
+                    writes=step.writes,
                 )
             )
         steps = tuple(planned)
