@@ -16,6 +16,7 @@ from abc import abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 from wizard.errors import TenantNotReadyError
+from wizard.starter_pack_pins import PACK_NAMES
 from wizard.steps.base import (
     POLICY_KEY_LIFETIME_DAYS,
     SIGNATURE_USE,
@@ -48,7 +49,8 @@ class StarterKeySet(Step):
         if source is None:
             return Finding(True, "the tenant's base chain is in place, so B2C holds the keys it names")
         if self.key_set.lower() not in {name.lower() for name in source.key_sets_referenced()}:
-            return Finding(True, f"the {source.pack_name} base names no {self.key_set}")
+            base = f"the {source.pack_name} base" if source.pack_name in PACK_NAMES else source.pack_name
+            return Finding(True, f"{base} names no {self.key_set}")
         found = await look_patiently(
             ctx,
             self.id,

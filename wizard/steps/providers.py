@@ -33,7 +33,7 @@ async def put_provider(
         ctx.intend(step_id, ())
         provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
         ctx.facts.provider = provider
-        return Finding(True, f"{spec.display_name} created", {"provider": provider.id})
+        return Finding(True, f"the identity provider {spec.display_name} created", {"provider": provider.id})
     progress(f"updating the provider {spec.display_name}")
     await ctx.graph.update_oidc_provider(finding.found.id, spec, ctx.secret())
-    return Finding(True, f"{spec.display_name} updated", {"provider": finding.found.id})
+    return Finding(True, f"the identity provider {spec.display_name} updated", {"provider": finding.found.id})
