@@ -37,13 +37,15 @@ OSC_52_TERMS = ("xterm-kitty", "alacritty", "foot", "xterm-ghostty", "wezterm")
 class ClipboardReach:
     reach: Reach
     terminal: str
-    """The terminal as the operator knows it, or why the write may not land ("inside tmux")."""
+    """The terminal as the operator knows it."""
+    advice: str = ""
+    """What lets the write through, where something in between decides."""
 
 
 def clipboard_reach(environ: Mapping[str, str] = os.environ) -> ClipboardReach:
     """What the environment says about OSC 52 (Textual copies by writing it to the terminal)."""
     if environ.get("TMUX"):
-        return ClipboardReach(Reach.UNKNOWN, "tmux (it passes the copy on with `set -g set-clipboard on`)")
+        return ClipboardReach(Reach.UNKNOWN, "tmux", "; tmux passes it on with `set -g set-clipboard on`")
     if environ.get("STY"):
         return ClipboardReach(Reach.UNKNOWN, "GNU screen")
     program = environ.get("TERM_PROGRAM", "")
@@ -56,8 +58,6 @@ def clipboard_reach(environ: Mapping[str, str] = os.environ) -> ClipboardReach:
         return ClipboardReach(Reach.KNOWN, term or "kitty")
     if environ.get("WT_SESSION"):
         return ClipboardReach(Reach.KNOWN, "Windows Terminal")
-    if environ.get("VTE_VERSION"):
-        return ClipboardReach(Reach.REFUSED, "this VTE terminal (GNOME Terminal, Tilix and their kin)")
     return ClipboardReach(Reach.UNKNOWN, "this terminal")
 
 
@@ -74,8 +74,8 @@ def copy_said(what: str, environ: Mapping[str, str] = os.environ) -> tuple[str, 
             True,
         )
     return (
-        f"{what} sent to the clipboard through {found.terminal} (OSC 52). If nothing pastes, the terminal does not "
-        "allow it: select it on the screen; it is printed again when you quit.",
+        f"{what} sent to the clipboard through {found.terminal} (OSC 52){found.advice}. If nothing pastes, the "
+        "terminal does not allow it: select it on the screen; it is printed again when you quit.",
         False,
     )
 

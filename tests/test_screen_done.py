@@ -197,7 +197,7 @@ async def test_copy_says_copied_only_where_the_terminal_takes_it(monkeypatch: py
         app._notifications.clear()
         monkeypatch.delenv("TERM_PROGRAM")
         monkeypatch.setenv("TERM", "xterm-256color")
-        for name in ("TMUX", "STY", "KITTY_WINDOW_ID", "WT_SESSION", "VTE_VERSION"):
+        for name in ("TMUX", "STY", "KITTY_WINDOW_ID", "WT_SESSION"):
             monkeypatch.delenv(name, raising=False)
         await pilot.press("ctrl+y")
         [unknown] = [notification.message for notification in app._notifications]

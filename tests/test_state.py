@@ -233,8 +233,6 @@ def test_xdg_state_home_pointing_at_a_file_is_a_sentence_naming_it(
     assert unfinished_runs() == []
 
 
-
-
 def custom_policy_answers(tmp_path: Path) -> Path:
     path = tmp_path / "answers.toml"
     path.write_text(
