@@ -516,9 +516,10 @@ def print_exit_report(app: AsignioSetupApp, out: TextIO = sys.stdout, err: TextI
     for line in app.exit_report:
         print(line, file=out)
     if app.interrupted:
-        resume = (
-            "the simulated tenant ended with the demo (--demo-state keeps one)"
+        said = (
+            "the simulated tenant and its progress ended with the demo (--demo-state keeps both)"
             if app.demo and app.demo_state is None
-            else "start asignio-setup again and choose Resume to finish it (every step looks at the tenant first)"
+            else "what it did so far is saved: start asignio-setup again and its welcome screen offers to finish it "
+            "(every step looks at the tenant first)"
         )
-        print(f"Stopped during the run: what it did so far is saved; {resume}.", file=err)
+        print(f"Stopped during the run; {said}.", file=err)

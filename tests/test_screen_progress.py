@@ -253,7 +253,9 @@ async def test_ctrl_q_during_a_write_says_the_run_stopped_and_exits_130(simulato
     assert app.return_code == ExitCode.INTERRUPTED == 130
     out, err = io.StringIO(), io.StringIO()
     print_exit_report(app, out, err)
-    assert err.getvalue().startswith("Stopped during the run: what it did so far is saved;")
+    assert err.getvalue().startswith(
+        "Stopped during the run; the simulated tenant and its progress ended with the demo"
+    )
     assert [run.tenant for run in unfinished_runs()] == ["contoso"]
 
 

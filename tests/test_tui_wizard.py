@@ -4,6 +4,7 @@ Run-now URL; and a resume after a stop."""
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,7 +13,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
-from screens.app import AsignioSetupApp
+from screens.app import AsignioSetupApp, print_exit_report
 from screens.ask import AskScreen
 from screens.done import DoneScreen
 from screens.messages import BaseInspected, ReviewReady, RunComplete, RunEvent, SavedRunsLoaded, SignedIn
@@ -203,6 +204,9 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         assert await asyncio.to_thread(app.simulator.wait_until_stalled, 10)
         await pilot.press("ctrl+q")
     assert app.return_code == ExitCode.INTERRUPTED
+    said = io.StringIO()
+    print_exit_report(app, io.StringIO(), said)
+    assert said.getvalue().startswith("Stopped during the run; what it did so far is saved: start asignio-setup again")
 
     messages: list[Message] = []
     app = AsignioSetupApp(demo=True, demo_state=demo_state)
