@@ -208,3 +208,13 @@ async def test_a_demo_welcome_never_offers_a_real_setup_and_a_real_one_never_a_d
         await _wait_for_saved_runs(pilot)
         assert str(app.screen.query_one("#remove", Button).label) == "Remove fabrikam"
         assert not app.screen.query_one("#resume", Button).display, "the real unfinished run is not the demo's"
+
+
+def test_start_over_asks_first_snapshot(snap_compare) -> None:
+    async def ask_to_start_over(pilot: Pilot) -> None:
+        await _wait_for_saved_runs(pilot)
+        await pilot.click("#start-over")
+        await pilot.pause()
+
+    save_stopped_run()
+    assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=ask_to_start_over)
