@@ -273,8 +273,8 @@ class AsignioSetupApp(App[int]):
                 return
             problem = "No browser could be started here."
         self.notify(
-            f"{problem} Open the link on your own machine: it is on the screen, Ctrl+Y copies it, and it is printed "
-            "again when you quit.",
+            f"{problem} Open the link on your own machine: it is shown on the screen (F1 lists the key that copies "
+            "it).",
             title="Not opened",
             severity="warning",
             timeout=12,

@@ -188,7 +188,7 @@ async def test_stray_enters_after_confirm_and_run_never_confirm_a_portal_step(si
         await pilot.press("ctrl+o")
         [said] = [notification.message for notification in app._notifications]
     assert said.startswith("There is no desktop here to open a browser on (no DISPLAY).")
-    assert "Ctrl+Y copies it" in said
+    assert "Open the link on your own machine: it is shown on the screen" in said
 
 
 async def test_a_refused_consent_for_the_test_app_is_a_guided_step_that_says_when_it_is_still_missing(
