@@ -267,12 +267,17 @@ class Runner:
         return await self._run_step(step, index, total, emit)
 
     def _forget_confirmations_after(self, step: Step) -> None:
-        """A step that (re)created something voids the operator's confirmations of portal steps built on it."""
+        """A step that (re)created something voids the operator's confirmations of portal steps built on it, of
+        those its work undoes (`GuidedStep.voided_by`)."""
         dependents = {step.id}
         for later in self.plan.steps:
             if dependents.intersection(later.after):
                 dependents.add(later.id)
-                if isinstance(later, GuidedStep) and later.id not in self._vouched:
+                if (
+                    isinstance(later, GuidedStep)
+                    and later.id not in self._vouched
+                    and (later.voided_by is None or step.id in later.voided_by)
+                ):
                     self.state.confirmed.pop(later.id, None)
 
     async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:

@@ -194,6 +194,9 @@ class GuidedStep(Step):
     """A portal change no Graph API makes: the operator does it and confirms it."""
 
     writes = False
+    voided_by: ClassVar[tuple[str, ...] | None] = None
+    """The steps whose work, done anew, undoes what the operator did in the portal, so the confirmation is asked
+    for again; None: every step this one is built on."""
 
     @abstractmethod
     def instructions(self, answers: Answers) -> tuple[str, ...]:
