@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import answers_dir, point_at, run, simulator, write_answers  # noqa: F401 - fixtures
+from tests.test_headless_run import (  # noqa: F401 - fixtures
+    GUIDED_STEPS,
+    answers_dir,
+    point_at,
+    run,
+    simulator,
+    write_answers,
+)
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -87,3 +96,39 @@ def test_a_tenant_the_path_cannot_use_ends_the_plan_with_its_own_code(
     error = capsys.readouterr().err
     assert "is neither an Azure AD B2C nor an Entra External ID tenant (its type is AAD)" in error
     assert "Changes pending" not in error
+
+
+class EndsTheLagWhenWaitedFor(io.StringIO):
+    """The plan's output; the first line saying it waits for what the setup made lets the simulator show it."""
+
+    def __init__(self, server: SimulatorServer) -> None:
+        super().__init__()
+        self.server = server
+
+    def write(self, text: str) -> int:
+        if "made moments ago" in text:
+            self.server.replication_lag = 0.0
+        return super().write(text)
+
+
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_right_after_a_setup_the_plan_waits_for_what_graph_does_not_show_yet(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    pivot: str,
+) -> None:
+    """A pipeline's "setup, then plan must be 0": Graph does not show what the setup just made (replication), so the
+    plan waits for it as a re-run would, saying so, instead of reporting it as pending."""
+    answers = write_answers(answers_dir, pivot)
+    assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+    simulator.replication_lag = 600.0  # everything the setup made is hidden until the plan waits for it
+    simulator.reset_log()
+    output = EndsTheLagWhenWaitedFor(simulator)
+    monkeypatch.setattr(sys, "stdout", output)
+
+    assert plan(answers) == ExitCode.OK
+    assert simulator.writes == 0
+    lines = output.getvalue().splitlines()
+    assert any(line.startswith("      ") and "(made moments ago)" in line for line in lines), lines
+    assert "The tenant matches the answers: nothing to change." in lines

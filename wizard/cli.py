@@ -9,6 +9,7 @@ from pathlib import Path
 from wizard import __version__
 from wizard.errors import ExitCode, SetupError, unexpected
 from wizard.logs import logging_to
+from wizard.state_files import state_dir_chosen
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="log everything, each Graph call included (to --log-file, or to stderr for a headless run)",
     )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        type=_folder,
+        help="keep each tenant's progress and policy backups in DIR, a folder a pipeline can carry between runs "
+        "(the wizard, the setup, plan and remove); before ASIGNIO_SETUP_STATE_DIR, which goes before the platform's "
+        "state folder",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     policies = commands.add_parser("policies", help="generate the Asignio custom policies offline from a base chain")
@@ -99,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("folder", type=Path, metavar="DIR")
     validate.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
     return parser
+
+
+def _folder(text: str) -> Path:
+    """A folder argument: an empty one (an unset pipeline variable) would quietly mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder, not an empty string")
+    return Path(text)
 
 
 def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -141,6 +157,8 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         parser.error(
             "--json belongs to --non-interactive ANSWERS.toml, plan or remove: add one of them, or leave --json out"
         )
+    if args.state_dir is not None and args.command in ("policies", "validate"):
+        parser.error(f"--state-dir: the {args.command} command reads and writes no state: leave it out")
     if args.debug and args.log_file is None and args.command is None and args.non_interactive is None:
         parser.error("--debug in the wizard needs --log-file FILE (a log on stderr would draw over the screen)")
     for flag in ("--confirm", "--rotate-secret"):
@@ -156,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     refuse_flags_outside_their_mode(parser, args)
     try:
-        with logging_to(args.log_file, debug=args.debug):
+        with logging_to(args.log_file, debug=args.debug), state_dir_chosen(args.state_dir):
             return _run_command(args)
     except SetupError as error:
         return report(error, json_lines=args.json)

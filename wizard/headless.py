@@ -288,7 +288,7 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
 
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=prompt)
     try:
-        review = await signed_in.plan(answers).review()
+        review = await signed_in.plan(answers).review(printer)
     finally:
         await signed_in.close()
     human = printer.err if printer.json_lines or printer.tenant else printer.out

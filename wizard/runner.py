@@ -194,18 +194,27 @@ class Runner:
         if save:
             self.store.save(self.state)
 
-    async def inspect(self) -> list[Inspection]:
-        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why."""
+    async def inspect(self, emit: Emit | None = None) -> list[Inspection]:
+        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why. With `emit`
+        (`plan`), a step waits for what the state says a run made moments ago and Graph does not show yet, as a re-run
+        would, each wait said as its progress; without (the wizard's review), each step takes one look."""
+        from wizard.graph import progress_sink
+
         results = []
         self.context.patient = False
+        self.context.waits_for_claims = emit is not None
         try:
             for step in self.plan.steps:
+                said = progress_sink.set(None if emit is None else _progress_of(step.id, emit))
                 try:
                     results.append(Inspection(step, await step.check(self.context), None))
                 except SetupError as error:
                     results.append(Inspection(step, None, error))
+                finally:
+                    progress_sink.reset(said)
         finally:
             self.context.patient = True
+            self.context.waits_for_claims = True
         return results
 
     async def run(self, emit: Emit) -> RunFinished:
@@ -267,12 +276,17 @@ class Runner:
         return await self._run_step(step, index, total, emit)
 
     def _forget_confirmations_after(self, step: Step) -> None:
-        """A step that (re)created something voids the operator's confirmations of portal steps built on it."""
+        """A step that (re)created something voids the operator's confirmations of portal steps built on it, of
+        those its work undoes (`GuidedStep.voided_by`)."""
         dependents = {step.id}
         for later in self.plan.steps:
             if dependents.intersection(later.after):
                 dependents.add(later.id)
-                if isinstance(later, GuidedStep) and later.id not in self._vouched:
+                if (
+                    isinstance(later, GuidedStep)
+                    and later.id not in self._vouched
+                    and (later.voided_by is None or step.id in later.voided_by)
+                ):
                     self.state.confirmed.pop(later.id, None)
 
     async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
@@ -317,6 +331,10 @@ class Runner:
             if all(str(unsaved) != str(error) for error in self._errors):
                 self._errors.append(unsaved)
                 emit(StepFailed(step.id, unsaved))
+
+
+def _progress_of(step_id: str, emit: Emit) -> Callable[[str], None]:
+    return lambda message: emit(StepProgress(step_id, message))
 
 
 def _seconds_since(moment: datetime) -> float:

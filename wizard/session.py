@@ -208,11 +208,12 @@ class Session:
             return BaseReport(standard, False, str(error))
         return BaseReport(standard, True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
 
-    async def review(self) -> Review:
+    async def review(self, emit: Emit | None = None) -> Review:
         """Each step of the plan, marked when the tenant already has its work; writes nothing. A step that could
         not look while a step it waits for has work to do is listed as pending (its look depends on that work);
-        one whose steps before it are all done carries its problem."""
-        inspections = await self.runner.inspect()
+        one whose steps before it are all done carries its problem. With `emit`, it waits for what a run made
+        moments ago, saying so (see `Runner.inspect`)."""
+        inspections = await self.runner.inspect(emit)
         done: set[str] = set()
         planned = []
         for inspection in inspections:

@@ -35,7 +35,10 @@ state tells a stopped remove from a stopped setup by them."""
 SHARED_STEP = "preflight"
 STATE_FILE_LIMIT = 16 * MEGABYTE
 """Far more than any tenant's progress; a bigger file is not one this tool wrote."""
-WRITE_FIX = "make the state folder writable, or set XDG_STATE_HOME to a folder you can write to; then run again"
+WRITE_FIX = (
+    "make the state folder writable, or choose one you can write to with --state-dir DIR (or "
+    "ASIGNIO_SETUP_STATE_DIR, XDG_STATE_HOME); then run again"
+)
 log = logging.getLogger(__name__)
 
 
@@ -194,7 +197,8 @@ def _file_in_the_way(folder: Path) -> Path | None:
 def _in_the_way(file: Path, folder: Path) -> BadInputError:
     return BadInputError(
         f"{file}: is a file, but the state folder {folder} belongs there",
-        "set XDG_STATE_HOME to a folder (or move that file aside), then run again",
+        "move that file aside, or choose a folder with --state-dir DIR (or ASIGNIO_SETUP_STATE_DIR, XDG_STATE_HOME); "
+        "then run again",
     )
 
 

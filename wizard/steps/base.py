@@ -148,8 +148,12 @@ class StepContext:
     """What the setup step of that id recorded as made by this tool (see StepRecord.made); None when the state has
     no record of the step (no recorded setup, or an older state file)."""
     patient: bool = True
-    """Steps wait for what an earlier run recently made to show (see `look_patiently`); the review, which writes
-    nothing, takes the first look as it is rather than keep the operator waiting on a silent screen."""
+    """Steps wait for what this run's earlier steps made moments ago to show (a list may not show it yet); a look
+    that runs no step first (`plan`, the review) takes such looks as they are."""
+    waits_for_claims: bool = True
+    """`look_patiently` waits for what the state says an earlier run made (or was about to make) moments ago, as a
+    run and `plan` do; the wizard's review takes the first look as it is rather than keep the operator waiting on a
+    screen that has no place to say why."""
     facts: RunFacts = field(default_factory=RunFacts)
     load_base: Callable[[Answers], BaseSource] = pinned_starter_pack
     """Where a tenant lacking the base chain gets it: the pinned starter pack, or in the demo its own base."""
@@ -194,6 +198,9 @@ class GuidedStep(Step):
     """A portal change no Graph API makes: the operator does it and confirms it."""
 
     writes = False
+    voided_by: ClassVar[tuple[str, ...] | None] = None
+    """The steps whose work, done anew, undoes what the operator did in the portal, so the confirmation is asked
+    for again; None: every step this one is built on."""
 
     @abstractmethod
     def instructions(self, answers: Answers) -> tuple[str, ...]:
@@ -221,7 +228,7 @@ async def look_patiently(
     run, or after a crash, never makes a second one of what is only not visible yet."""
     found = await look()
     age = ctx.claim_age(step_id)
-    if not ctx.patient or age is None or complete(found):
+    if not ctx.waits_for_claims or age is None or complete(found):
         return found
 
     latest = [found]

@@ -115,5 +115,7 @@ def build_plan(answers: Answers) -> Plan:
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
     if answers.setup.mfa is Mfa.PHONE:
         steps.append(UserFlowPhoneMfa())
-    steps.append(TestApplication())
+    # the test app's consent grant names Graph's service principal, which a young tenant may lack
+    steps.append(GraphServicePrincipal(after=("preflight",)))
+    steps.append(TestApplication(after=("preflight", GraphServicePrincipal.id)))
     return Plan(answers, tuple(steps))

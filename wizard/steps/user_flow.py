@@ -162,6 +162,9 @@ class LocalAccountsOff(GuidedStep):
     title = "Turn off local accounts in the user flow (Azure portal)"
     after = ("attach-provider",)
     answer_sections = ("user_flow",)
+    voided_by = ("user-flow",)
+    """The setting lives in the flow: a new flow lacks it, while a provider brought back to its settings (or offered
+    in the flow again) leaves it as the operator set it."""
 
     def instructions(self, answers: Answers) -> tuple[str, ...]:
         return (
