@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import answers_dir, simulator, write_answers  # noqa: F401 - the fixtures
+from tests.test_headless_run import CLIENT_ID, answers_dir, simulator, write_answers  # noqa: F401 - the fixtures
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer
 
 COMMAND = re.compile(r"(?:^|\s|run: )(asignio-setup (?:[^|>\n])+)")
 """An asignio-setup command on a line, up to a pipe or a redirection (a YAML `run:` key or shell text before it)."""
@@ -29,6 +31,12 @@ def commands_in(path: Path) -> list[list[str]]:
     return found
 
 
+@pytest.fixture
+def asignio() -> Iterator[DiscoveryServer]:
+    with DiscoveryServer() as server:
+        yield server
+
+
 @pytest.mark.parametrize("document", ["docs/pipelines.md", "action.yml"])
 def test_every_command_of_the_document_runs_against_the_simulator(
     document: str,
@@ -36,12 +44,17 @@ def test_every_command_of_the_document_runs_against_the_simulator(
     answers_dir: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    asignio: DiscoveryServer,
 ) -> None:
     commands = commands_in(PROJECT_ROOT / document)
     assert len(commands) == {"docs/pipelines.md": 4, "action.yml": 2}[document]
     answers = write_answers(answers_dir, "custom-policy")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ANSWERS", str(answers))
+    # The setup ends with its sign-in probes: the simulator stands in for b2clogin, a loopback Asignio for Asignio.
+    asignio.register(CLIENT_ID, "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp")
+    monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", simulator.login_root)
+    monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", asignio.issuer)
     plans = [words for words in commands if "plan" in words]
     setups = [words for words in commands if "--non-interactive" in words]
 
