@@ -84,6 +84,9 @@ async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool
         url = str(app.screen.query_one("#url", Static).content)
         policy = "B2C_1A_AsignioSUSI" if custom_policy else "B2C_1_AsignioSignupSignin"
         assert url.startswith("https://contoso.b2clogin.com/") and policy in url
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(app.screen.query_one("#check", Static).content).startswith("Verified: the sign-in reaches Asignio")
         tenant = app.simulator.tenant
     kinds = {type(message) for message in messages}
     assert {SignedIn, ReviewReady, RunEvent, RunComplete} <= kinds
@@ -126,6 +129,10 @@ async def test_the_wizard_takes_the_external_id_path_to_its_test_url(mfa: str) -
             f"https://contoso.ciamlogin.com/{tenant.organization_id}/federation/oauth2",
             "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2",
         ]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        checked = str(done.query_one("#check", Static).content)
+        assert checked.startswith("Nothing the probes could check fails; not checked: Asignio accepts External ID")
     assert (app.draft.pivot, app.draft.mfa) == ("external-id", mfa)
     [provider] = tenant.identity_providers.values()
     assert provider["@odata.type"] == "#microsoft.graph.oidcIdentityProvider"
