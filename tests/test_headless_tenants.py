@@ -217,7 +217,9 @@ def test_two_answers_files_for_one_tenant_are_refused_before_anything_starts(
 def test_a_confirmation_no_path_has_is_refused_before_anything_starts(
     three: Tenants, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--no-verify", "--non-interactive", str(three.answers[0]), str(three.answers[2]), *PORTAL_STEPS[:2]]) == 2
+    assert (
+        main(["--no-verify", "--non-interactive", str(three.answers[0]), str(three.answers[2]), *PORTAL_STEPS[:2]]) == 2
+    )
     assert "local-accounts-off is not a portal step of any of these setups" in capsys.readouterr().err
     assert three.server.log == []
 
