@@ -207,7 +207,7 @@ def test_two_answers_files_for_one_tenant_are_refused_before_anything_starts(
 ) -> None:
     again = three.answers[0].with_name("contoso-again.toml")
     again.write_text(three.answers[0].read_text(encoding="utf-8").replace('"contoso"', '"Contoso"'), encoding="utf-8")
-    assert main(["--no-verify", "--non-interactive", str(three.answers[0]), str(three.answers[1]), str(again)]) == 2
+    assert main(["--non-interactive", str(three.answers[0]), str(three.answers[1]), str(again)]) == 2
     err = capsys.readouterr().err
     assert "both set up tenant contoso" in err and "one state file and lock" in err
     assert three.server.log == []
@@ -217,9 +217,7 @@ def test_two_answers_files_for_one_tenant_are_refused_before_anything_starts(
 def test_a_confirmation_no_path_has_is_refused_before_anything_starts(
     three: Tenants, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(["--no-verify", "--non-interactive", str(three.answers[0]), str(three.answers[2]), *PORTAL_STEPS[:2]]) == 2
-    )
+    assert main(["--non-interactive", str(three.answers[0]), str(three.answers[2]), *PORTAL_STEPS[:2]]) == 2
     assert "local-accounts-off is not a portal step of any of these setups" in capsys.readouterr().err
     assert three.server.log == []
 
