@@ -480,8 +480,9 @@ class SimulatorServer:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         is_write = method != "GET"
-        if url.path.split("/")[1:2] != ["beta"]:
-            self._serve_login(handler, url.path, url.query, body, started)
+        login_tenancy = self._tenancy_named(unquote(url.path.split("/")[1]))
+        if login_tenancy is not None:
+            self._serve_login(handler, login_tenancy, url.path, url.query, body, started)
             return
         try:
             path = _normalised_path(url.path)
@@ -540,17 +541,16 @@ class SimulatorServer:
         if is_write and 200 <= response.status < 300:
             self._count_successful_write()
 
-    def _serve_login(self, handler: _Handler, raw_path: str, query: str, body: bytes, started: float) -> None:
-        """A sign-in host's answer: the tenant by the path's first segment (its initial domain or its id)."""
+    def _serve_login(
+        self, handler: _Handler, tenancy: Tenancy, raw_path: str, query: str, body: bytes, started: float
+    ) -> None:
+        """A sign-in host's answer for the tenant the path's first segment names (its initial domain or its id)."""
         method = handler.command
         with self._knob_lock:
             self.login_requests.append(SeenRequest(method, handler.path, tuple(handler.headers.items()), body))
         segments = [unquote(segment) for segment in raw_path.split("/") if segment]
-        tenancy = self._tenancy_named(segments[0]) if segments else None
         if method != "GET":
             response = LoginResponse(405)
-        elif tenancy is None:
-            response = LoginResponse(404, b"The tenant is not known here.", "text/plain")
         else:
             with self._tenant_lock:
                 response = self.login.answer(
@@ -560,10 +560,16 @@ class SimulatorServer:
                     _provider_document,
                     tenancy.endpoints.replication_lag,
                 )
-        domain = tenancy.tenant.domain if tenancy is not None else ""
         self._record(
             RequestRecord(
-                method, raw_path, unquote(query), response.status, method != "GET", started, time.monotonic(), domain
+                method,
+                raw_path,
+                unquote(query),
+                response.status,
+                method != "GET",
+                started,
+                time.monotonic(),
+                tenancy.tenant.domain,
             )
         )
         handler.send_response(response.status)
@@ -577,6 +583,9 @@ class SimulatorServer:
         handler.wfile.flush()
 
     def _tenancy_named(self, segment: str) -> Tenancy | None:
+        """The tenant a sign-in host's path starts with; None for anything else (a Graph path, say)."""
+        if not segment:
+            return None
         with self._tenant_lock:
             return next(
                 (
