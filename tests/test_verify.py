@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run, seeded_tenant
+from wizard.answers import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.headless import VerifyOptions, run_verify
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
-from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV
+from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV, issuer_problem
 
 AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"
 RELYING_PARTY = "B2C_1A_AsignioSUSI"
@@ -351,3 +352,30 @@ def test_the_verify_flags_outside_their_mode_are_refused(
         main([word.replace("{answers}", str(custom_policy)) for word in argv])
     assert exited.value.code == ExitCode.BAD_INPUT
     assert said in capsys.readouterr().err
+
+
+TENANT_ID = "8f6a7d3e-1b2c-4d5e-9f01-23456789abcd"
+
+
+@pytest.mark.parametrize(
+    ("pivot", "issuer", "problem"),
+    [
+        ("custom-policy", f"https://contoso.b2clogin.com/{TENANT_ID}/v2.0/", None),
+        ("user-flow", "https://contoso.b2clogin.com/tfp/contoso.onmicrosoft.com/b2c_1_signin/v2.0/", None),
+        ("external-id", f"https://{TENANT_ID}.ciamlogin.com/{TENANT_ID}/v2.0", None),
+        ("custom-policy", f"https://fabrikam.b2clogin.com/{TENANT_ID}/v2.0/", "is not one of contoso.onmicrosoft.com"),
+        ("custom-policy", f"https://login.microsoftonline.com/{TENANT_ID}/v2.0", "is not one of"),
+        ("custom-policy", f"http://contoso.b2clogin.com/{TENANT_ID}/v2.0/", "is not one of"),
+        ("custom-policy", "https://contoso.b2clogin.com/someone/v2.0/", "is not one of"),
+        ("custom-policy", None, "the document has no issuer"),
+    ],
+)
+def test_an_issuer_of_the_tenant_is_on_its_sign_in_host_and_names_it(
+    tmp_path: Path, pivot: str, issuer: str | None, problem: str | None
+) -> None:
+    """B2C's issuer (by tenant id, or the tfp form a user flow may be set to) and External ID's (on the tenant id's
+    own ciamlogin host); anything on another host, in plain http or naming no tenant is not the tenant's."""
+    path = tmp_path / "answers.toml"
+    path.write_text(answers_text(pivot, metadata_url="https://authorization.asignio.com/.well-known/x"), "utf-8")
+    found = issuer_problem(issuer, load_answers(path))
+    assert (found is None) if problem is None else (found is not None and problem in found)

@@ -157,7 +157,6 @@ async def verify_setup(
     printer: EventPrinter,
     options: VerifyOptions,
     server: SimulatorServer | None = None,
-    app_id: str | None = None,
 ) -> Verification:
     """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator."""
     from wizard.verify import DEFAULT_TIMEOUT_SECONDS, SYSTEM_CLOCK, recorded_test_app, verify_sign_in
@@ -166,7 +165,7 @@ async def verify_setup(
     printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
     return await verify_sign_in(
         answers,
-        app_id or recorded_test_app(answers),
+        recorded_test_app(answers),
         printer,
         timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
         clock=options.clock or SYSTEM_CLOCK,

@@ -21,6 +21,7 @@ within a budget. The waits go through a `Clock`, so tests run them on virtual ti
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -388,12 +389,9 @@ class SignInProbes:
         return Verification(tuple(results))
 
     def still_not_serving(self, result: ProbeChecked) -> ProbeChecked:
-        """A probe still not served once the budget is spent: a fault, the wait said in what was seen."""
-        status = ProbeStatus.UNREACHABLE if result.status is ProbeStatus.UNREACHABLE else ProbeStatus.FAILED
+        """A probe still not served once the budget is spent: its fault, the wait said in what was seen."""
         waited = f" (still so after {self.timeout:g} s of retries)" if self.timeout else ""
-        return ProbeChecked(
-            result.probe, result.title, status, result.expected, result.seen + waited, result.fix, result.url
-        )
+        return dataclasses.replace(result, seen=result.seen + waited)
 
     async def third_probe(self, attempt: Attempt, results: list[ProbeChecked]) -> ProbeChecked:
         if self.external_id:
@@ -474,25 +472,22 @@ class SignInProbes:
             return ProbeChecked(
                 probe, title, status, expected, f"HTTP {answer.status}" + (f" ({code})" if code else ""), fix, url
             )
-        document = answer.json_object()
-        problem = (
-            "the answer is not a JSON object"
-            if document is None
-            else issuer_problem(document.get("issuer"), self.answers)
-        )
-        if problem is not None:
+        document = answer.json_object() or {}
+        problem = issuer_problem(document.get("issuer"), self.answers) if document else "the answer is not JSON"
+        if problem is None:
             return ProbeChecked(
-                probe,
-                title,
-                ProbeStatus.FAILED,
-                expected,
-                problem,
-                f"{host} is not answering as {self.answers.tenant.domain}'s sign-in: check [tenant] name "
-                f"(and {LOGIN_URL_ENV}, when set)",
-                url,
+                probe, title, ProbeStatus.PASSED, expected, f"issuer {_quote(str(document['issuer']))}", url=url
             )
-        assert document is not None
-        return ProbeChecked(probe, title, ProbeStatus.PASSED, expected, f"issuer {document['issuer']}", url=url)
+        return ProbeChecked(
+            probe,
+            title,
+            ProbeStatus.FAILED,
+            expected,
+            problem,
+            f"{host} is not answering as {self.answers.tenant.domain}'s sign-in: check [tenant] name "
+            f"(and {LOGIN_URL_ENV}, when set)",
+            url,
+        )
 
     async def configured_endpoint(self) -> tuple[str, str] | ProbeChecked:
         """The Asignio authorization endpoint the tool configured and the domain hint that picks Asignio: the claims
@@ -577,8 +572,8 @@ class SignInProbes:
             title,
             ProbeStatus.PASSED,
             expected,
-            f"a redirect to {_endpoint(location)} with client_id={parameters['client_id']}, redirect_uri="
-            f"{parameters['redirect_uri']}, response_type=code, scope={parameters['scope']}",
+            f"a redirect to {_quote(_endpoint(location))} with client_id={client_id}, redirect_uri={redirect_uri}, "
+            f"response_type=code, scope={_quote(parameters['scope'])}",
             url=url,
         )
         return Attempt([serves, passed], location=location)
