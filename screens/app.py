@@ -33,6 +33,8 @@ from screens.messages import (
     SecretLookedUp,
     SecretSaved,
     SignedIn,
+    SignInChecked,
+    SignInProbed,
     WorkFailed,
     WorkGroup,
 )
@@ -45,10 +47,11 @@ if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
-    from wizard.events import Event
+    from wizard.events import Event, ProbeChecked, ProbeRetrying
     from wizard.session import RemovalSession, Session, SignedInTenant, TenantIdentity
     from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
+    from wizard.verify import Clock
 
 SCREENS_DIR = Path(__file__).parent
 SCREEN_STYLESHEETS: dict[str, str] = {
@@ -107,10 +110,18 @@ class AsignioSetupApp(App[int]):
         demo_state: Path | None = None,
         demo_platform: DemoPlatform | None = None,
         demo_empty: bool = False,
+        verify: bool = True,
+        verify_timeout: float | None = None,
     ) -> None:
         super().__init__()
         self.load_screen_stylesheets()
         self.demo = demo
+        self.verify_after_setup = verify
+        """The Done screen probes the sign-in as it opens (False: `--no-verify`; its key still does)."""
+        self.verify_timeout = verify_timeout
+        """How long the probes wait for a policy that does not serve yet (None: the default)."""
+        self.verify_clock: Clock | None = None
+        """Where the probes' waits go (None: the system's clock); tests give a virtual one."""
         self.demo_state = demo_state
         self.demo_platform = demo_platform
         self.demo_empty = demo_empty
@@ -348,6 +359,31 @@ class AsignioSetupApp(App[int]):
 
         reply_to.post_message(RunComplete(self.run_graph(removal.run(emit))))
 
+    @work(thread=True, exclusive=True, group=WorkGroup.VERIFY, exit_on_error=False)
+    def check_sign_in(self, reply_to: MessagePump) -> None:
+        """The sign-in probes of the finished setup (read-only, no secret): each result goes to `reply_to` as it
+        ends, then the verdict; the demo's probes go to its simulator."""
+        from wizard.verify import DEFAULT_TIMEOUT_SECONDS, SYSTEM_CLOCK, recorded_test_app, verify_sign_in
+
+        answers = self.final_answers()
+        server = self.simulator
+
+        def emit(event: ProbeChecked | ProbeRetrying) -> None:
+            reply_to.post_message(SignInProbed(event))
+
+        verification = self.run_graph(
+            verify_sign_in(
+                answers,
+                recorded_test_app(answers),
+                emit,
+                timeout=DEFAULT_TIMEOUT_SECONDS if self.verify_timeout is None else self.verify_timeout,
+                clock=self.verify_clock or SYSTEM_CLOCK,
+                login_root=server.login_root if server is not None else None,
+                asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
+            )
+        )
+        reply_to.post_message(SignInChecked(verification))
+
     def confirm_guided(self, step_id: str) -> None:
         """The operator says a portal step is done."""
         self.require_session().confirm_guided(step_id)
@@ -380,10 +416,22 @@ class AsignioSetupApp(App[int]):
 
 
 def run_app(
-    demo: bool, demo_state: Path | None, demo_platform: DemoPlatform | None = None, demo_empty: bool = False
+    demo: bool,
+    demo_state: Path | None,
+    demo_platform: DemoPlatform | None = None,
+    demo_empty: bool = False,
+    verify: bool = True,
+    verify_timeout: float | None = None,
 ) -> int:
     """Run the wizard in the terminal; the exit code says how it ended."""
-    app = AsignioSetupApp(demo=demo, demo_state=demo_state, demo_platform=demo_platform, demo_empty=demo_empty)
+    app = AsignioSetupApp(
+        demo=demo,
+        demo_state=demo_state,
+        demo_platform=demo_platform,
+        demo_empty=demo_empty,
+        verify=verify,
+        verify_timeout=verify_timeout,
+    )
     result = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)

@@ -103,8 +103,11 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     for name in list(os.environ):
         if name.startswith("ASIGNIO_"):
             monkeypatch.delenv(name)
-    # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet.
+    # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet, and no sign-in
+    # probe reaches a real b2clogin/ciamlogin host or Asignio (a test that verifies points them at its stand-ins).
     monkeypatch.setenv(ARCHIVE_URL_VARIABLE, "http://127.0.0.1:9/starterpack.zip")
+    monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FAIL_BACKEND)
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())

@@ -78,7 +78,7 @@ def saved(name: str) -> RunState:
 def test_three_tenants_run_at_once_each_with_its_own_state_and_the_worst_code_wins(
     three: Tenants, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
     captured = capsys.readouterr()
     contoso_line, fabrikam_line, tailspin_line = captured.out.splitlines()
     assert contoso_line.startswith("contoso: done (exit 0); Run now: https://contoso.b2clogin.com/")
@@ -112,7 +112,7 @@ def test_three_tenants_run_at_once_each_with_its_own_state_and_the_worst_code_wi
     assert sorted(path.name for path in state_dir().glob("*.lock")) == [f"{name}.lock" for name in PIVOTS]
 
     three.server.reset_log()
-    assert main(["--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("contoso: done (exit 0)") and lines[1].startswith("fabrikam: done (exit 0)")
     assert three.server.writes == 0
@@ -130,7 +130,7 @@ def test_killed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicat
     three.server.replication_lag = KILL_TEST_LAG_SECONDS
     three.server.stall_after_writes(kill_after)
     process = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "--non-interactive", *map(str, three.answers)],
+        [sys.executable, "-m", "wizard", "--no-verify", "--non-interactive", *map(str, three.answers)],
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -141,13 +141,13 @@ def test_killed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicat
         process.kill()
         process.wait()
         three.server.release()
-    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
-    assert main(["--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
     assert tenant_objects(three.tenants["contoso"]) == EXPECTED["custom-policy"]
     assert tenant_objects(three.tenants["fabrikam"]) == EXPECTED["user-flow"]
     assert saved("contoso").finished and saved("fabrikam").finished and not saved("tailspin").finished
     three.server.reset_log()
-    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
     assert three.server.writes == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" (exit")[0] for line in lines[-3:-1]] == ["contoso: done", "fabrikam: done"]
@@ -156,7 +156,7 @@ def test_killed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicat
 def test_json_lines_carry_their_tenant_and_each_tenant_ends_with_its_summary(
     three: Tenants, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--non-interactive", *map(str, three.answers), "--json"]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers), "--json"]) == ExitCode.TENANT
     captured = capsys.readouterr()
     objects = [json.loads(line) for line in captured.out.splitlines()]
     assert objects and all(set(list(item)[:2]) == {"event", "tenant"} for item in objects)
@@ -177,7 +177,7 @@ def test_the_log_of_several_tenants_names_the_tenant_of_each_line_and_holds_no_t
     three: Tenants, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log_file = tmp_path / "tenants.log"
-    arguments = ["--log-file", str(log_file), "--debug", "--non-interactive", *map(str, three.answers)]
+    arguments = ["--log-file", str(log_file), "--debug", "--no-verify", "--non-interactive", *map(str, three.answers)]
     assert main(arguments) == ExitCode.TENANT
     capsys.readouterr()
     text = log_file.read_text(encoding="utf-8")
@@ -195,7 +195,7 @@ def test_a_refused_token_fails_its_own_tenant_only(
     three: Tenants, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FABRIKAM_GRAPH_TOKEN", "a-token-graph-never-issued")
-    assert main(["--non-interactive", str(three.answers[0]), str(three.answers[1])]) == ExitCode.SIGN_IN
+    assert main(["--no-verify", "--non-interactive", str(three.answers[0]), str(three.answers[1])]) == ExitCode.SIGN_IN
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("contoso: done (exit 0)")
     assert lines[1].startswith("fabrikam: failed (exit 3): ")
@@ -258,7 +258,7 @@ def test_plan_takes_several_files_writes_nothing_and_ends_with_the_worst_code(
     assert lines[1].startswith("fabrikam: changes pending in ") and "user-flow" in lines[1]
     assert all(line.endswith("(exit 8)") for line in lines) and len(lines) == 2
 
-    assert main(["--non-interactive", contoso]) == 0
+    assert main(["--no-verify", "--non-interactive", contoso]) == 0
     capsys.readouterr()
     three.server.reset_log()
     assert main(["--json", "plan", contoso, fabrikam]) == ExitCode.CHANGES_PENDING

@@ -24,7 +24,7 @@ def test_a_setup_prints_every_event_as_json_and_a_summary_with_the_run_now_url(
     answers_dir: Path,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["--json", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))]) == 0
+    assert main(["--json", "--no-verify", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))]) == 0
     lines, human = json_lines(capsys)
     kinds = [line["event"] for line in lines]
     assert {"step_started", "step_progress", "step_done"} <= set(kinds)
@@ -42,7 +42,7 @@ def test_a_failed_step_line_carries_the_fix_and_the_exit_code(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     simulator.fail(5, status=400, writes_only=False)
-    code = main(["--json", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))])
+    code = main(["--json", "--no-verify", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))])
     assert code != ExitCode.OK
     lines, _ = json_lines(capsys)
     failed = [line for line in lines if line["event"] == "step_failed"]
@@ -84,4 +84,4 @@ def test_json_outside_the_setup_and_plan_is_refused(tmp_path: Path, capsys: pyte
     with pytest.raises(SystemExit) as exited:
         main(["--json", "validate", str(tmp_path)])
     assert exited.value.code == ExitCode.BAD_INPUT
-    assert "--json belongs to --non-interactive ANSWERS.toml, plan or remove" in capsys.readouterr().err
+    assert "--json belongs to --non-interactive ANSWERS.toml, plan, remove or verify" in capsys.readouterr().err

@@ -7,16 +7,18 @@ import re
 import shlex
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import answers_dir, simulator, write_answers  # noqa: F401 - the fixtures
+from tests.test_headless_run import CLIENT_ID, answers_dir, simulator, write_answers  # noqa: F401 - the fixtures
 from tests.test_plan import EndsTheLagWhenWaitedFor
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer
 from wizard.state_files import STATE_DIR_VARIABLE
 
 COMMAND = re.compile(r"(?:^|\s|run: )(asignio-setup (?:[^|>\n])+)")
@@ -43,6 +45,12 @@ def commands_in(path: Path) -> list[list[str]]:
     return found
 
 
+@pytest.fixture
+def asignio() -> Iterator[DiscoveryServer]:
+    with DiscoveryServer() as server:
+        yield server
+
+
 @pytest.mark.parametrize("document", ["docs/pipelines.md", "action.yml"])
 def test_every_command_of_the_document_runs_against_the_simulator(
     document: str,
@@ -50,6 +58,7 @@ def test_every_command_of_the_document_runs_against_the_simulator(
     answers_dir: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    asignio: DiscoveryServer,
 ) -> None:
     commands = commands_in(PROJECT_ROOT / document)
     assert len(commands) == {"docs/pipelines.md": 4, "action.yml": 2}[document]
@@ -59,6 +68,10 @@ def test_every_command_of_the_document_runs_against_the_simulator(
     folder = STATE_FOLDER.search((PROJECT_ROOT / document).read_text(encoding="utf-8"))
     if folder is not None:
         monkeypatch.setenv(STATE_DIR_VARIABLE, folder.group(1))
+    # The setup ends with its sign-in probes: the simulator stands in for b2clogin, a loopback Asignio for Asignio.
+    asignio.register(CLIENT_ID, "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp")
+    monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", simulator.login_root)
+    monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", asignio.issuer)
     plans = [words for words in commands if "plan" in words]
     setups = [words for words in commands if "--non-interactive" in words]
 
@@ -82,6 +95,7 @@ def test_a_plan_on_the_next_runner_reads_the_state_folder_the_workflow_carries(
     answers_dir: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    asignio: DiscoveryServer,
 ) -> None:
     """The GitHub workflow's setup on one runner, its cache steps, then a plan on a fresh runner while Graph does
     not show what the setup made yet: the restored folder tells the plan to wait for it, and it exits 0."""
@@ -91,6 +105,9 @@ def test_a_plan_on_the_next_runner_reads_the_state_folder_the_workflow_carries(
     [plan] = [words for words in commands_in(PROJECT_ROOT / "docs/pipelines.md") if "plan" in words][:1]
     answers = write_answers(answers_dir, "custom-policy")
     monkeypatch.setenv(STATE_DIR_VARIABLE, folder)
+    asignio.register(CLIENT_ID, "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp")
+    monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", simulator.login_root)
+    monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", asignio.issuer)
     setup_runner, fresh_runner = tmp_path / "setup-runner", tmp_path / "fresh-runner"
     setup_runner.mkdir()
     monkeypatch.chdir(setup_runner)

@@ -62,7 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="with --non-interactive, plan or remove: one JSON object per line on stdout per event; human text to stderr",
+        help="with --non-interactive, plan, remove or verify: one JSON object per line on stdout per event; human "
+        "text to stderr",
+    )
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="end the setup (the wizard or --non-interactive) without probing the sign-in (see the verify command)",
+    )
+    parser.add_argument(
+        "--verify-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        help="how long the sign-in probes wait for a policy that does not serve yet (default 120; 0: no retry)",
     )
     parser.add_argument(
         "--log-file",
@@ -104,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also the prerequisites the setup created (starter-pack base, its key sets, the IEF apps and consent)",
     )
 
+    verify = commands.add_parser(
+        "verify", help="probe the sign-in the setup made, as a browser would start it, writing nothing"
+    )
+    verify.add_argument("answers", type=Path, metavar="ANSWERS.toml")
+
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")
     validate.add_argument("--xsd", type=Path, metavar="FILE", help="the TrustFrameworkPolicy XSD to validate with")
@@ -117,6 +134,16 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError("give 0 to 3600 seconds")
+    return value
+
+
 def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """A flag given where it means nothing is refused (exit 2), never ignored: `--demo-state` without `--demo` would
     otherwise start a real sign-in."""
@@ -128,6 +155,7 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         "--demo-platform": args.demo_platform is not None,
         "--confirm": bool(args.confirm),
         "--rotate-secret": args.rotate_secret,
+        "--no-verify": args.no_verify,
     }
     given = [flag for flag, present in setup_flags.items() if present]
     if args.command is not None and given:
@@ -151,11 +179,16 @@ def refuse_flags_outside_their_mode(parser: argparse.ArgumentParser, args: argpa
         )
     if (
         args.json
-        and args.command not in ("plan", "remove")
+        and args.command not in ("plan", "remove", "verify")
         and (args.command is not None or args.non_interactive is None)
     ):
         parser.error(
-            "--json belongs to --non-interactive ANSWERS.toml, plan or remove: add one of them, or leave --json out"
+            "--json belongs to --non-interactive ANSWERS.toml, plan, remove or verify: add one of them, or leave "
+            "--json out"
+        )
+    if args.verify_timeout is not None and (args.no_verify or args.command not in (None, "verify")):
+        parser.error(
+            "--verify-timeout belongs to the sign-in probes (a setup run without --no-verify, or verify): leave it out"
         )
     if args.state_dir is not None and args.command in ("policies", "validate"):
         parser.error(f"--state-dir: the {args.command} command reads and writes no state: leave it out")
@@ -198,14 +231,22 @@ def _run_command(args: argparse.Namespace) -> int:
         from wizard.removal import run_remove
 
         return run_remove(args.answers, yes=args.yes, json_lines=args.json, everything=args.everything)
+    if args.command == "verify":
+        from wizard.headless import VerifyOptions, run_verify
+
+        return run_verify(args.answers, json_lines=args.json, options=VerifyOptions(timeout=args.verify_timeout))
     if args.non_interactive is not None and len(args.non_interactive) > 1:
-        from wizard.headless import run_tenants
+        from wizard.headless import VerifyOptions, run_tenants
 
         return run_tenants(
-            args.non_interactive, confirm=args.confirm, rotate_secret=args.rotate_secret, json_lines=args.json
+            args.non_interactive,
+            confirm=args.confirm,
+            rotate_secret=args.rotate_secret,
+            json_lines=args.json,
+            verify=VerifyOptions(not args.no_verify, args.verify_timeout),
         )
     if args.non_interactive is not None:
-        from wizard.headless import run_headless
+        from wizard.headless import VerifyOptions, run_headless
 
         return run_headless(
             args.non_interactive[0],
@@ -216,6 +257,7 @@ def _run_command(args: argparse.Namespace) -> int:
             confirm=args.confirm,
             rotate_secret=args.rotate_secret,
             json_lines=args.json,
+            verify=VerifyOptions(not args.no_verify, args.verify_timeout),
         )
     from screens.app import run_app
 
@@ -224,6 +266,8 @@ def _run_command(args: argparse.Namespace) -> int:
         demo_state=args.demo_state,
         demo_platform=args.demo_platform,
         demo_empty=args.demo_empty,
+        verify=not args.no_verify,
+        verify_timeout=args.verify_timeout,
     )
 
 

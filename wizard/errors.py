@@ -46,6 +46,9 @@ class ExitCode(IntEnum):
     PENDING = 7
     CHANGES_PENDING = 8
     """`plan` found work to do: the tenant does not match the answers yet."""
+    SIGN_IN_WOULD_FAIL = 9
+    """`verify` (or a setup's last step): the setup is in place, but a browser's sign-in would not reach Asignio or
+    Asignio would refuse it."""
     INTERRUPTED = 130
 
 
@@ -117,6 +120,13 @@ class DiskFullError(SetupError):
     """A file could not be written for want of space; the run resumes once there is some."""
 
     exit_code = ExitCode.SERVICE
+
+
+class SignInWouldFailError(SetupError):
+    """A probe of the sign-in found what a user would meet: the message names the probe, what it expected and what
+    it saw; the fix says what to change."""
+
+    exit_code = ExitCode.SIGN_IN_WOULD_FAIL
 
 
 class PolicyError(SetupError):

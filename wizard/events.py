@@ -93,4 +93,50 @@ class RunFinished:
     """Redirect URIs the operator must register at Asignio's partner site (the External ID path's federation)."""
 
 
-Event = StepStarted | StepProgress | StepDone | StepSkipped | StepWaiting | StepFailed | RunNotice | RunFinished
+class ProbeStatus(str, Enum):
+    """How one probe of the sign-in check ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    """It saw what a user would meet and what stops the sign-in (exit 9)."""
+    UNREACHABLE = "unreachable"
+    """A host it needed could not be reached, or answered as a service that is down (exit 6)."""
+    NOT_CHECKED = "not-checked"
+    """It did not run: a probe before it failed, or nothing public shows what it would look at."""
+
+
+@dataclass(frozen=True)
+class ProbeChecked:
+    """One probe of the sign-in check (`verify`) ended: what it expected, what it saw, the fix when they differ."""
+
+    probe: str
+    title: str
+    status: ProbeStatus
+    expected: str
+    seen: str
+    fix: str = ""
+    url: str = ""
+    """What the probe requested (never carries a secret: the probes have none)."""
+
+
+@dataclass(frozen=True)
+class ProbeRetrying:
+    """A probe found the policy not serving yet (a new policy can take a moment) and will try again."""
+
+    probe: str
+    message: str
+    retry_in: float
+
+
+Event = (
+    StepStarted
+    | StepProgress
+    | StepDone
+    | StepSkipped
+    | StepWaiting
+    | StepFailed
+    | RunNotice
+    | RunFinished
+    | ProbeChecked
+    | ProbeRetrying
+)

@@ -18,6 +18,9 @@ from wizard.answers import Answers, load_answers
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected, worst_exit_code
 from wizard.events import (
     Event,
+    ProbeChecked,
+    ProbeRetrying,
+    ProbeStatus,
     RunFinished,
     RunNotice,
     StepDone,
@@ -33,6 +36,14 @@ from wizard.logs import RUN_TENANT
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
     from wizard.simulator import DemoPlatform, SimulatorServer
+    from wizard.verify import Clock, Verification
+
+PROBE_MARKS = {
+    ProbeStatus.PASSED: "✓",
+    ProbeStatus.FAILED: "✗",
+    ProbeStatus.UNREACHABLE: "✗",
+    ProbeStatus.NOT_CHECKED: "–",
+}
 
 
 class EventPrinter:
@@ -55,7 +66,9 @@ class EventPrinter:
         if isinstance(event, StepFailed):
             self.failures.append(event)
             stream = self.err
-        elif isinstance(event, RunNotice):
+        elif isinstance(event, RunNotice | ProbeRetrying) or (
+            isinstance(event, ProbeChecked) and event.status in (ProbeStatus.FAILED, ProbeStatus.UNREACHABLE)
+        ):
             stream = self.err
         self.say(self.lines(event), stream)
 
@@ -100,6 +113,17 @@ class EventPrinter:
                 return [f"  ✗ {step}: {error.what}", *fix]
             case RunNotice(message):
                 return [f"warning: {message}"]
+            case ProbeChecked(_, title, ProbeStatus.PASSED | ProbeStatus.NOT_CHECKED as status, _, seen):
+                return [f"  {PROBE_MARKS[status]} {title}: {seen}"]
+            case ProbeChecked(_, title, status, expected, seen, fix):
+                return [
+                    f"  {PROBE_MARKS[status]} {title}",
+                    f"      expected: {expected}",
+                    f"      seen: {seen}",
+                    *([f"    what to do: {fix}"] if fix else []),
+                ]
+            case ProbeRetrying(_, message):
+                return [f"      {message}"]
             case RunFinished(url, created, waiting, redirect_uris):
                 lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
                 if waiting:
@@ -115,6 +139,49 @@ class EventPrinter:
                     lines.append(f"Run now: {url}")
                 return lines
         return []
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """Whether and how a setup ends with the sign-in probes (`verify`)."""
+
+    enabled: bool = True
+    timeout: float | None = None
+    """How long a policy that does not serve yet is waited for (None: the default two minutes)."""
+    clock: Clock | None = None
+    """Where the waits go (None: the system's clock); tests give a virtual one."""
+
+
+async def verify_setup(
+    answers: Answers,
+    printer: EventPrinter,
+    options: VerifyOptions,
+    server: SimulatorServer | None = None,
+) -> Verification:
+    """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator."""
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, SYSTEM_CLOCK, recorded_test_app, verify_sign_in
+
+    human = printer.err if printer.json_lines or printer.tenant else printer.out
+    printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
+    return await verify_sign_in(
+        answers,
+        recorded_test_app(answers),
+        printer,
+        timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
+        clock=options.clock or SYSTEM_CLOCK,
+        login_root=server.login_root if server is not None else None,
+        asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
+    )
+
+
+def say_verification(printer: EventPrinter, verification: Verification) -> None:
+    """The probes' verdict in one sentence (the error, when one probe found a fault)."""
+    error = verification.error()
+    if error is not None:
+        printer.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], printer.err)
+        return
+    human = printer.err if printer.json_lines or printer.tenant else printer.out
+    printer.say([verification.verdict()], human)
 
 
 @dataclass(frozen=True)
@@ -142,17 +209,18 @@ async def _run(
     confirm: Sequence[str],
     rotate_secret: bool,
     json_lines: bool,
+    verify: VerifyOptions,
 ) -> int:
     from wizard.auth import print_device_code
 
     answers = load_answers(answers_path)
     server = None
     if demo:
-        from wizard.simulator import demo_metadata_url, start_demo
+        from wizard.simulator import demo_metadata_url, start_demo, tenant_platform
 
         server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform, empty=demo_empty)
         metadata_url = demo_metadata_url(server)
-        platform = "B2C" if metadata_url is None else "External ID"
+        platform = "B2C" if tenant_platform(server.tenant) == "b2c" else "External ID"
         print(f"Demo: a simulated {platform} tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
         if metadata_url is not None:
             answers = with_metadata_url(answers, metadata_url)
@@ -162,7 +230,7 @@ async def _run(
             )
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
     try:
-        outcome = await _run_session(answers, server, confirm, rotate_secret, printer, print_device_code)
+        outcome = await _run_session(answers, server, confirm, rotate_secret, printer, print_device_code, verify)
     finally:
         if server is not None:
             server.stop()
@@ -176,8 +244,10 @@ async def _run_session(
     rotate_secret: bool,
     printer: EventPrinter,
     prompt: DeviceCodePrompt,
+    verify: VerifyOptions,
 ) -> Outcome:
-    """One tenant's setup; a step's failure is its outcome, any other SetupError is raised."""
+    """One tenant's setup, then (unless turned off) the sign-in probes; a step's failure is its outcome, any other
+    SetupError is raised."""
     from wizard.session import sign_in
 
     signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt)
@@ -195,13 +265,22 @@ async def _run_session(
     finally:
         await signed_in.close()
     exit_code = ExitCode.PENDING if finished.waiting else ExitCode.OK
+    verification = None
+    if verify.enabled and not finished.waiting:
+        verification = await verify_setup(answers, printer, verify, server)
+        say_verification(printer, verification)
+        exit_code = verification.exit_code
     if printer.json_lines:
         fields = event_object(finished)
         del fields["event"]
-        printer.summary(exit_code, **fields)
+        verified = {} if verification is None else {"verified": verification.verified}
+        printer.summary(exit_code, **fields, **verified)
     if finished.waiting:
         return Outcome(exit_code, f"waiting for portal steps {', '.join(finished.waiting)} (exit {int(exit_code)})")
     run_now = f"; Run now: {finished.run_now_url}" if finished.run_now_url else ""
+    fault = verification.error() if verification is not None else None
+    if fault is not None:
+        return Outcome(exit_code, f"set up, but the sign-in check failed (exit {int(exit_code)}): {fault.what}")
     return Outcome(exit_code, f"done (exit {int(exit_code)}){run_now}")
 
 
@@ -271,14 +350,16 @@ async def _for_tenants(answers: Sequence[Answers], json_lines: bool, work: Work)
     return int(worst_exit_code([outcome.exit_code for outcome in outcomes]))
 
 
-async def _run_tenants(paths: Sequence[Path], confirm: Sequence[str], rotate_secret: bool, json_lines: bool) -> int:
+async def _run_tenants(
+    paths: Sequence[Path], confirm: Sequence[str], rotate_secret: bool, json_lines: bool, verify: VerifyOptions
+) -> int:
     answers = [load_answers(path) for path in paths]
     refuse_shared_tenants(paths, answers)
     refuse_unknown_confirmations(answers, confirm)
 
     async def set_up(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> Outcome:
         its_own = [step_id for step_id in confirm if step_id in portal_steps(answers)]
-        return await _run_session(answers, None, its_own, rotate_secret, printer, prompt)
+        return await _run_session(answers, None, its_own, rotate_secret, printer, prompt, verify)
 
     return await _for_tenants(answers, json_lines, set_up)
 
@@ -347,10 +428,12 @@ def run_headless(
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
+    verify: VerifyOptions = VerifyOptions(),
 ) -> int:
-    """Runs the setup to the end or to the first failure; returns the exit code (README: exit codes)."""
+    """Runs the setup to the end or to the first failure, then the sign-in probes; returns the exit code (README:
+    exit codes)."""
     return asyncio.run(
-        _run(answers_path, demo, demo_empty, demo_state, demo_platform, confirm, rotate_secret, json_lines)
+        _run(answers_path, demo, demo_empty, demo_state, demo_platform, confirm, rotate_secret, json_lines, verify)
     )
 
 
@@ -360,6 +443,23 @@ def run_tenants(
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
+    verify: VerifyOptions = VerifyOptions(),
 ) -> int:
     """Runs the setups of several tenants at once, each to its end; returns the worst exit code (README)."""
-    return asyncio.run(_run_tenants(answers_paths, confirm, rotate_secret, json_lines))
+    return asyncio.run(_run_tenants(answers_paths, confirm, rotate_secret, json_lines, verify))
+
+
+async def _verify(answers_path: Path, json_lines: bool, options: VerifyOptions) -> int:
+    answers = load_answers(answers_path)
+    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    verification = await verify_setup(answers, printer, options)
+    say_verification(printer, verification)
+    if json_lines:
+        printer.summary(verification.exit_code, verified=verification.verified)
+    return int(verification.exit_code)
+
+
+def run_verify(answers_path: Path, *, json_lines: bool = False, options: VerifyOptions = VerifyOptions()) -> int:
+    """`asignio-setup verify`: the sign-in probes of the setup the state records for the answers' tenant; no Graph
+    request, no secret. 0 verified, 9 the sign-in would not work, 6 a host could not be reached."""
+    return asyncio.run(_verify(answers_path, json_lines, options))

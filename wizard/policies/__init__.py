@@ -11,14 +11,17 @@ from wizard.policies.build import GeneratedPolicies, PolicyFile, generate
 from wizard.policies.demo import demo_chain
 from wizard.policies.problems import PolicyProblemsError, Problem
 from wizard.policies.schema import find_xsd
+from wizard.policies.templates import AsignioClaimsProvider, asignio_claims_provider
 from wizard.policies.validate import validate_chain
 from wizard.policies.xmlsafe import BOM, UnsafeXmlError, parse_xml
 
 __all__ = [
+    "AsignioClaimsProvider",
     "GeneratedPolicies",
     "PolicyFile",
     "PolicyProblemsError",
     "Problem",
+    "asignio_claims_provider",
     "demo_chain",
     "diff",
     "find_xsd",

@@ -6,6 +6,8 @@ persists the first tenant after every write, and has fault knobs (latency, 429, 
 the n-th write) so tests and benchmarks can put the client through what a real tenant does to it.
 Behaviour knobs make it answer the way a real tenant may: `page_size` pages every collection,
 `replication_lag` hides new objects for a while, `upsert_supported` False refuses alternate-key upserts.
+Paths outside /beta are the tenants' sign-in hosts (b2clogin/ciamlogin, wizard.simulator.login), reached by
+`ASIGNIO_SETUP_LOGIN_URL` = `login_root`: no token, read-only, logged like the Graph requests.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.request import urlopen
 
 from wizard.auth import StaticTokenCredential
 from wizard.permissions import ALL_OPERATIONS
@@ -37,6 +40,7 @@ from wizard.simulator.endpoints import (
     GraphRequest,
     GraphResponse,
 )
+from wizard.simulator.login import LoginHosts, LoginResponse, SeenRequest
 from wizard.simulator.tenant import SimulatedTenant
 
 ALL_PERMISSIONS = frozenset(operation.permission for operation in ALL_OPERATIONS)
@@ -50,6 +54,8 @@ SIGN_IN_APP_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 DROPPED = 0
 SHUTDOWN_POLL_SECONDS = 0.05
+PROVIDER_DOCUMENT_LIMIT = 256 * 1024
+PROVIDER_DOCUMENT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,20 @@ def _normalised_path(raw: str) -> str:
     if not segments or segments[0] != "beta":
         raise GraphError(400, "BadRequest", "Invalid version: only /beta is simulated.")
     return "/" + "/".join(segments[1:])
+
+
+def _provider_document(url: str) -> dict[str, Any] | None:
+    """An OpenID provider's discovery document as B2C reads it for a user flow, but only on this machine (the
+    simulator has no network): None when it cannot be read."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    try:
+        with urlopen(url, timeout=PROVIDER_DOCUMENT_SECONDS) as response:
+            document = json.loads(response.read(PROVIDER_DOCUMENT_LIMIT))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _peer_closed(connection: socket.socket) -> bool:
@@ -227,8 +247,11 @@ class SimulatorServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.discovery: DiscoveryServer | None = None
-        """The demo's Asignio discovery document beside an external tenant (started by `start_demo`), stopped with
-        the simulator."""
+        """The demo's Asignio discovery document and authorize endpoint (started by `start_demo`), stopped with the
+        simulator."""
+        self.login = LoginHosts()
+        self.login_requests: list[SeenRequest] = []
+        """Every request the sign-in hosts got, headers and body included."""
 
     # Lifecycle
 
@@ -276,6 +299,11 @@ class SimulatorServer:
     @property
     def graph_root(self) -> str:
         """Like https://graph.microsoft.com: the client appends /beta."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def login_root(self) -> str:
+        """Like https://contoso.b2clogin.com (or .ciamlogin.com) for every tenant: the path names the tenant."""
         return f"http://127.0.0.1:{self.port}"
 
     def add_tenant(self, tenant: SimulatedTenant, *, permissions: Iterable[str] | None = None) -> Tenancy:
@@ -345,6 +373,10 @@ class SimulatorServer:
     def accept_policy(self, policy_id: str) -> None:
         """B2C takes uploads of `policy_id` again (the operator fixed what made it refuse them)."""
         self._endpoints.invalid_policies.discard(policy_id.lower())
+
+    def delay_serving(self, policy_id: str, requests: int) -> None:
+        """B2C answers the next `requests` metadata requests for `policy_id` as for a policy it does not serve yet."""
+        self.login.not_serving[policy_id.lower()] = requests
 
     def throttle(self, count: int = 1, *, retry_after: int = 1, writes_only: bool = False) -> None:
         """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""
@@ -448,6 +480,10 @@ class SimulatorServer:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         is_write = method != "GET"
+        login_tenancy = self._tenancy_named(unquote(url.path.split("/")[1]))
+        if login_tenancy is not None:
+            self._serve_login(handler, login_tenancy, url.path, url.query, body, started)
+            return
         try:
             path = _normalised_path(url.path)
             bad_path = None
@@ -504,6 +540,61 @@ class SimulatorServer:
         self._send(handler, response, request_id, client_request_id)
         if is_write and 200 <= response.status < 300:
             self._count_successful_write()
+
+    def _serve_login(
+        self, handler: _Handler, tenancy: Tenancy, raw_path: str, query: str, body: bytes, started: float
+    ) -> None:
+        """A sign-in host's answer for the tenant the path's first segment names (its initial domain or its id)."""
+        method = handler.command
+        with self._knob_lock:
+            self.login_requests.append(SeenRequest(method, handler.path, tuple(handler.headers.items()), body))
+        segments = [unquote(segment) for segment in raw_path.split("/") if segment]
+        if method != "GET":
+            response = LoginResponse(405)
+        else:
+            with self._tenant_lock:
+                response = self.login.answer(
+                    tenancy.tenant,
+                    segments[1:],
+                    dict(parse_qsl(query, keep_blank_values=True)),
+                    _provider_document,
+                    tenancy.endpoints.replication_lag,
+                )
+        self._record(
+            RequestRecord(
+                method,
+                raw_path,
+                unquote(query),
+                response.status,
+                method != "GET",
+                started,
+                time.monotonic(),
+                tenancy.tenant.domain,
+            )
+        )
+        handler.send_response(response.status)
+        for name, value in response.headers.items():
+            handler.send_header(name, value)
+        if response.body:
+            handler.send_header("Content-Type", response.content_type)
+        handler.send_header("Content-Length", str(len(response.body)))
+        handler.end_headers()
+        handler.wfile.write(response.body)
+        handler.wfile.flush()
+
+    def _tenancy_named(self, segment: str) -> Tenancy | None:
+        """The tenant a sign-in host's path starts with; None for anything else (a Graph path, say)."""
+        if not segment:
+            return None
+        with self._tenant_lock:
+            return next(
+                (
+                    tenancy
+                    for tenancy in self._tenancies.values()
+                    if segment.lower() in (tenancy.tenant.domain.lower(), tenancy.tenant.organization_id.lower())
+                ),
+                None,
+            )
 
     def _tenancy(self, authorization: str) -> Tenancy:
         """The tenant the bearer token belongs to; a token the server did not issue is refused as Graph does."""

@@ -73,6 +73,9 @@ class SimulatedTenant:
     """External ID user flows by id; `_providers` and `_apps` hold the offered provider ids and linked app ids."""
     key_set_created: dict[str, float] = field(default_factory=dict)
     """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
+    asignio_port: int = 0
+    """The loopback port the demo served Asignio on last time (0: none yet): a saved demo tenant's providers name
+    that discovery document, so a restart serves it there again and a re-run finds nothing to change."""
     keep_deleted_key_sets: bool = False
     """A knob (not saved): a deleted key set stays listed as `<id>.bak`, as B2C does in some cases (the Graph
     docs are silent on it; operators meet it in the portal), so the remove's report of it can be tested."""
@@ -116,6 +119,7 @@ class SimulatedTenant:
             "conditional_access_policies": self.conditional_access_policies,
             "authentication_events_flows": self.authentication_events_flows,
             "key_set_created": self.key_set_created,
+            "asignio_port": self.asignio_port,
         }
 
     @classmethod
