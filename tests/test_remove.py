@@ -289,7 +289,8 @@ def test_a_delete_graph_refuses_is_a_failed_line_and_the_next_remove_finishes(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     failed = next(line for line in lines if line["event"] == "step_failed")
     assert failed["exit_code"] == code and failed["message"] and failed["fix"]
-    assert lines[-1] == {"event": "summary", "removed": [], "exit_code": code}
+    deleted = [line["summary"] for line in lines if line["event"] == "step_done" and line["step"] != "preflight"]
+    assert lines[-1] == {"event": "summary", "removed": deleted, "exit_code": code}
     assert remove(answers, "--yes") == ExitCode.OK
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
 

@@ -27,7 +27,7 @@ from wizard.events import (
     StepStarted,
     StepWaiting,
 )
-from wizard.json_lines import error_fields, event_object, write_line, write_summary
+from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ class EventPrinter:
         """In a run of several answers files, the tenant this printer speaks for: its human lines all go to `err`,
         each prefixed `tenant: ` (`out` keeps the summary lines), and its JSON objects carry `"tenant"`."""
         self.failures: list[StepFailed] = []
+        if json_lines and tenant is not None:
+            expect_summary(tenant)
 
     def __call__(self, event: Event) -> None:
         if self.json_lines and not isinstance(event, RunFinished):
@@ -74,12 +76,16 @@ class EventPrinter:
         """The run's last JSON line (of this tenant's lines, when there are several)."""
         write_summary(self.out, exit_code, **self._tag(), **fields)
 
-    def failed(self, error: SetupError) -> None:
-        """An error that ended the run outside any step (the sign-in, a state folder), as the CLI reports one."""
+    def failed(self, error: SetupError, *, summarise: bool = True, say: bool = True) -> None:
+        """An error that ended the run outside any step (the sign-in, a state folder), as the CLI reports one: its
+        sentence (`say`), and with `--json` its failed line and (`summarise`) the summary."""
         if self.json_lines:
             self.write_json({"event": "failed", "step": None, **error_fields(error)})
-            self.summary(error.exit_code, run_now_url=None)
-        self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
+            if summarise:
+                self.summary(error.exit_code, **summary_fields(self.tenant))
+        if say:
+            self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
+
 
     @staticmethod
     def lines(event: Event) -> list[str]:

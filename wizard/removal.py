@@ -593,8 +593,9 @@ def _ask(yes: bool) -> bool:
 async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: bool) -> int:
     from wizard.answers import load_answers
     from wizard.auth import print_device_code
+    from wizard.events import StepDone
     from wizard.headless import EventPrinter
-    from wizard.json_lines import write_line, write_summary
+    from wizard.json_lines import note_summary, write_line, write_summary
     from wizard.session import sign_in
 
     answers = load_answers(answers_path)
@@ -602,14 +603,20 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: b
     human = sys.stderr if json_lines else sys.stdout
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    removed: list[str] = []
+    """What the removal's steps deleted so far: a remove that fails or is stopped halfway still says it."""
 
     def emit(event: Event) -> None:
+        if isinstance(event, StepDone) and event.step in deleting:
+            removed.append(event.summary)
+            note_summary(removed=list(removed))
         if not isinstance(event, RunFinished):
             printer(event)
 
     try:
         removal = signed_in.removal(answers, everything=everything)
         review = await removal.review()
+        deleting = {step.id for step in review.steps}
         for step in review.steps:
             print(f"  {'=' if step.done else '-'} {step.id}: {step.detail}", file=human, flush=True)
             if json_lines:
@@ -633,7 +640,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: b
     except SetupError as error:
         if any(error is failure.error for failure in printer.failures):
             if json_lines:
-                write_summary(sys.stdout, error.exit_code, removed=[])
+                write_summary(sys.stdout, error.exit_code, removed=removed)
             return int(error.exit_code)
         raise
     finally:
