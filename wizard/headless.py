@@ -32,6 +32,7 @@ from wizard.logs import RUN_TENANT
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
+    from wizard.session import PlannedStep
     from wizard.simulator import DemoPlatform, SimulatorServer
 
 
@@ -85,7 +86,6 @@ class EventPrinter:
                 self.summary(error.exit_code, **summary_fields(self.tenant))
         if say:
             self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
-
 
     @staticmethod
     def lines(event: Event) -> list[str]:
@@ -299,14 +299,22 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         await signed_in.close()
     human = printer.err if printer.json_lines or printer.tenant else printer.out
     for step in review.steps:
-        mark = "=" if step.done else "+"
-        printer.say([f"  {mark} {step.id}: {'already in the tenant' if step.done else step.detail}"], human)
+        printer.say([planned_line(step)], human)
         if printer.json_lines:
-            printer.write_json({"event": "step_planned", "step": step.id, "title": step.title, "done": step.done})
+            printer.write_json(
+                {
+                    "event": "step_planned",
+                    "step": step.id,
+                    "title": step.title,
+                    "done": step.done,
+                    "checked": step.checked,
+                }
+            )
     problems = [step.problem for step in review.steps if step.problem is not None]
     if problems:
         raise problems[0]
-    pending = [step.id for step in review.steps if not step.done]
+    pending = [step.id for step in review.steps if step.checked and not step.done]
+    unchecked = [step.id for step in review.steps if not step.checked]
     if review.extensions_diff:
         printer.say(review.extensions_diff.splitlines(), human)
     exit_code = ExitCode.CHANGES_PENDING if pending else ExitCode.OK
@@ -314,11 +322,24 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         printer.say([f"Changes pending in {len(pending)} step(s): {', '.join(pending)}"], human)
     else:
         printer.say(["The tenant matches the answers: nothing to change."], human)
+    if unchecked:
+        printer.say([f"Not checked until those changes are made: {', '.join(unchecked)}"], human)
     if printer.json_lines:
-        printer.summary(exit_code, changes_pending=pending, extensions_diff=review.extensions_diff)
+        printer.summary(
+            exit_code, changes_pending=pending, not_checked=unchecked, extensions_diff=review.extensions_diff
+        )
     if pending:
         return Outcome(exit_code, f"changes pending in {', '.join(pending)} (exit {int(exit_code)})")
     return Outcome(exit_code, f"matches the answers (exit {int(exit_code)})")
+
+
+def planned_line(step: PlannedStep) -> str:
+    """`=` already in the tenant, `+` to do, `?` not checked (the tenant could not be looked at for it)."""
+    if step.done:
+        return f"  = {step.id}: already in the tenant"
+    if step.checked:
+        return f"  + {step.id}: {step.detail}"
+    return f"  ? {step.id}: {'' if step.problem is None else 'not checked: '}{step.detail}"
 
 
 async def _plan(answers_path: Path, json_lines: bool) -> int:

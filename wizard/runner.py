@@ -44,6 +44,17 @@ class Inspection:
     step: Step
     finding: Finding | None
     error: SetupError | None
+    blocked_by: str | None = None
+    """The step whose look failed, so this one, which builds on what that one finds, was not looked at."""
+
+
+def _inspected(inspection: Inspection) -> str:
+    """One step's look, as the log has it."""
+    if inspection.finding is not None:
+        return f"{'in the tenant' if inspection.finding.done else 'to do'} ({inspection.finding.summary})"
+    if inspection.error is not None:
+        return f"not checked ({inspection.error})"
+    return f"not checked ({inspection.blocked_by} could not look)"
 
 
 class Runner:
@@ -195,18 +206,31 @@ class Runner:
             self.store.save(self.state)
 
     async def inspect(self) -> list[Inspection]:
-        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why."""
+        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why. A step after
+        one that could not look is not looked at: its check would read facts that step never found."""
         results = []
+        unchecked: dict[str, str] = {}
+        """Step id → the step whose look failed, so that it was not looked at (itself when it is that step)."""
         self.context.patient = False
         try:
             for step in self.plan.steps:
-                try:
-                    results.append(Inspection(step, await step.check(self.context), None))
-                except SetupError as error:
-                    results.append(Inspection(step, None, error))
+                inspection = await self._inspect(step, unchecked)
+                if inspection.finding is None:
+                    unchecked[step.id] = inspection.blocked_by or step.id
+                log.info("%s: %s", step.id, _inspected(inspection))
+                results.append(inspection)
         finally:
             self.context.patient = True
         return results
+
+    async def _inspect(self, step: Step, unchecked: dict[str, str]) -> Inspection:
+        blocked_by = next((unchecked[before] for before in step.after if before in unchecked), None)
+        if blocked_by is not None:
+            return Inspection(step, None, None, blocked_by)
+        try:
+            return Inspection(step, await step.check(self.context), None)
+        except SetupError as error:
+            return Inspection(step, None, error)
 
     async def run(self, emit: Emit) -> RunFinished:
         """Runs every step whose work is not in the tenant; raises the first step error after the others ended.

@@ -55,6 +55,9 @@ class PlannedStep:
     done: bool
     problem: SetupError | None = None
     """Why the step could not look at the tenant (its detail then says so); a plan ends with it."""
+    checked: bool = True
+    """False when the step could not look at the tenant (its `problem`), or was not looked at because a step it
+    builds on could not: neither done nor to do is known then."""
 
 
 @dataclass(frozen=True)
@@ -211,12 +214,17 @@ class Session:
     async def review(self) -> Review:
         """Each step of the plan, marked when the tenant already has its work; writes nothing. A step that could
         not look while a step it waits for has work to do is listed as pending (its look depends on that work);
-        one whose steps before it are all done carries its problem."""
+        one whose steps before it are all done is not checked and carries its problem, and so are the steps that
+        build on a step not checked, which are not looked at."""
         inspections = await self.runner.inspect()
         done: set[str] = set()
         planned = []
         for inspection in inspections:
             step = inspection.step
+            if inspection.blocked_by is not None:
+                detail = f"not checked: it builds on {inspection.blocked_by}, which could not look"
+                planned.append(PlannedStep(step.id, step.title, detail, done=False, checked=False))
+                continue
             if inspection.finding is not None and inspection.finding.done:
                 done.add(step.id)
             problem = inspection.error if all(before in done for before in step.after) else None
@@ -227,6 +235,7 @@ class Session:
                     detail=str(problem) if problem is not None else step.describe(self.answers),
                     done=step.id in done,
                     problem=problem,
+                    checked=problem is None,
                 )
             )
         steps = tuple(planned)
