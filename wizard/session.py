@@ -12,7 +12,7 @@ from wizard.errors import SetupError
 from wizard.events import RunFinished
 from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.runner import Emit, Runner
-from wizard.secrets import resolve_asignio_secret, stored_app_secret
+from wizard.secrets import checked_secret, resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
 from wizard.steps import build_plan
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
@@ -85,8 +85,13 @@ class RemovalReview:
 
 
 def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
-    """The secret the wizard was given, else the environment or the keyring, asked only when a step needs it."""
-    return (lambda: secret) if secret else (lambda: resolve_asignio_secret(answers))
+    """The secret the wizard was given, else the environment or the keyring, asked only when a step needs it; one
+    that cannot be a Client Secret is refused, saying why, before anything is sent."""
+    if not secret:
+        return lambda: resolve_asignio_secret(answers)
+    return lambda: checked_secret(
+        secret, "the wizard", "enter the Client Secret from the Asignio Partner Administration site"
+    )
 
 
 def sign_in(
