@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
-from wizard.clouds import graph_beta_url, graph_scope
+from wizard.clouds import ENDPOINTS, graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
 from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
@@ -116,7 +116,12 @@ def sign_in(
             prompt=device_code_prompt,
             secret_lookup=lambda client_id: stored_app_secret(tenant.name, client_id),
         )
-        graph = GraphClient(credential, graph_url=graph_beta_url(tenant.cloud), scopes=scopes)
+        graph = GraphClient(
+            credential,
+            graph_url=graph_beta_url(tenant.cloud),
+            scopes=scopes,
+            sign_in_host=ENDPOINTS[tenant.cloud].authority_host,
+        )
     return SignedInTenant(tenant, auth, graph, demo=demo is not None)
 
 
