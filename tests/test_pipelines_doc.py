@@ -43,7 +43,7 @@ def test_every_command_of_the_document_runs_against_the_simulator(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ANSWERS", str(answers))
     plans = [words for words in commands if "plan" in words]
-    setups = [words for words in commands if "--non-interactive" in words]
+    setups = [words for words in commands if "run" in words or "--non-interactive" in words]
 
     def expand(words: list[str]) -> list[str]:
         return [word.replace("$ANSWERS", str(answers)) for word in words]
