@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parse(parser, words)
-    except UsageError as error:
+    except UsageError as error:  # argparse could not read the line: `--json` is looked for among its words
         refuse_usage(error, json_lines="--json" in words)
     promise = SummaryPromise(sys.stdout, **args.summary) if args.json else None
     promised = SUMMARY.set(promise)

@@ -53,11 +53,8 @@ def write_summary(out: TextIO, exit_code: int, **fields: Any) -> None:
     """The last line of every --json run (of each tenant's lines, when there are several); a second one for the same
     run or tenant (an error while closing after it, say) is not written: its sentence still goes to stderr."""
     promise = SUMMARY.get()
-    tenant = fields.get("tenant")
-    if promise is not None:
-        if promise.written(tenant):
-            return
-        promise.write(tenant)
+    if promise is not None and not promise.claim(fields.get("tenant")):
+        return
     write_line(out, {"event": "summary", **fields, "exit_code": int(exit_code)})
 
 
@@ -87,11 +84,12 @@ class SummaryPromise:
         """What `tenant`'s summary holds, should the run end now."""
         return {**self._fields, **self._noted.get(tenant, {})}
 
-    def written(self, tenant: str | None) -> bool:
-        return tenant in self._written
-
-    def write(self, tenant: str | None) -> None:
+    def claim(self, tenant: str | None) -> bool:
+        """True the first time a summary of `tenant` (None: of the run) is about to be written, False after."""
+        if tenant in self._written:
+            return False
         self._written.add(tenant)
+        return True
 
     def keep(self, exit_code: int) -> None:
         """Writes the summaries still owed: each tenant's, or the run's own when it ran no tenants side by side."""
