@@ -1,4 +1,5 @@
-"""`asignio-setup --non-interactive answers.toml`: the whole setup with no questions, events printed as lines.
+"""`asignio-setup run answers.toml` (or `--non-interactive answers.toml`): the whole setup with no questions, events
+printed as lines.
 
 Several answers files run their tenants at once (`run_tenants`): each its own sign-in, Graph client, state file and
 lock, its lines prefixed with (and its JSON objects keyed by) its tenant, one summary line each at the end.
