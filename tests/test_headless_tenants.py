@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -269,3 +270,32 @@ def test_plan_takes_several_files_writes_nothing_and_ends_with_the_worst_code(
     assert summaries == [("contoso", 0), ("fabrikam", 8)]
     assert {item["tenant"] for item in objects if item["event"] == "step_planned"} == {"contoso", "fabrikam"}
     assert "contoso: matches the answers (exit 0)" in captured.err.splitlines()
+
+
+def test_ctrl_c_in_a_run_of_several_tenants_ends_each_tenant_with_its_one_summary(three: Tenants) -> None:
+    """Held by the simulator after the run's second write, then SIGINT: the tenants still running each get their
+    summary with exit 130; the one that failed before keeps its own, and no summary of the whole run is added."""
+    three.server.stall_after_writes(2)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "--json", "--non-interactive", *map(str, three.answers)],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert three.server.wait_until_holding(1, timeout=120), "the run never made its second write"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        three.server.release()
+    assert process.returncode == ExitCode.INTERRUPTED, err
+    ends = [item for item in map(json.loads, out.splitlines()) if item["event"] == "summary"]
+    assert sorted(item["tenant"] for item in ends) == ["contoso", "fabrikam", "tailspin"]
+    summaries = {item["tenant"]: item["exit_code"] for item in ends}
+    assert summaries["contoso"] == summaries["fabrikam"] == ExitCode.INTERRUPTED
+    assert summaries["tailspin"] in (ExitCode.TENANT, ExitCode.INTERRUPTED)  # its own end, unless held before it
+    assert "Traceback" not in err

@@ -182,6 +182,22 @@ def test_remove_after_a_user_flow_setup_deletes_the_flow_the_provider_and_the_ap
     assert server.writes == 0
 
 
+def test_remove_all_on_the_user_flow_path_says_what_all_means_there(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "user-flow")
+    assert run(answers, *GUIDED_STEPS) == 0
+    capsys.readouterr()
+    assert main(["remove", str(answers), "--all", "--yes", "--json"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    said = "a user-flow setup creates none, so here --all removes the same as remove without it"
+    assert "warning: --all also takes out the prerequisites a custom-policy setup created" in captured.err
+    assert said in captured.err
+    notices = [line for line in map(json.loads, captured.out.splitlines()) if line["event"] == "run_notice"]
+    assert len(notices) == 1 and said in notices[0]["message"]
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
 def test_a_provider_that_is_not_the_answers_asignio_one_stays(server: SimulatorServer, folder: Path) -> None:
     answers = write_answers(folder, "user-flow")
     assert run(answers, *GUIDED_STEPS) == 0
@@ -289,7 +305,8 @@ def test_a_delete_graph_refuses_is_a_failed_line_and_the_next_remove_finishes(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     failed = next(line for line in lines if line["event"] == "step_failed")
     assert failed["exit_code"] == code and failed["message"] and failed["fix"]
-    assert lines[-1] == {"event": "summary", "removed": [], "exit_code": code}
+    deleted = [line["summary"] for line in lines if line["event"] == "step_done" and line["step"] != "preflight"]
+    assert lines[-1] == {"event": "summary", "removed": deleted, "exit_code": code}
     assert remove(answers, "--yes") == ExitCode.OK
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
 

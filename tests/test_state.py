@@ -198,6 +198,18 @@ def test_a_state_file_of_another_tenant_is_refused_and_not_listed() -> None:
     assert unfinished_runs() == []
 
 
+@pytest.mark.parametrize("named", ["fabrikam.onmicrosoft.com", "Fabrikam"])
+def test_a_state_file_naming_another_tenant_in_another_spelling_says_which(named: str) -> None:
+    store = StateStore("contoso")
+    store.save(RunState(tenant="contoso", answers=ANSWERS))
+    store.path.write_text(store.path.read_text().replace('"tenant": "contoso"', f'"tenant": "{named}"'))
+    with pytest.raises(BadInputError) as refused:
+        store.load()
+    assert refused.value.what == (
+        f"The saved progress in {store.path} cannot be read: tenant: '{named}' is not a tenant's bare name"
+    )
+
+
 def test_a_state_file_naming_a_tenant_no_tenant_can_have_is_damaged() -> None:
     store = StateStore("contoso")
     store.save(RunState(tenant="contoso", answers=ANSWERS))

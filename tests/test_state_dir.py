@@ -105,7 +105,7 @@ def test_a_plan_on_a_fresh_runner_waits_for_the_setup_it_knows_of_only_through_t
     ("command", "refused"),
     [
         (["--state-dir", "", "plan", "answers.toml"], "argument --state-dir: give a folder, not an empty string"),
-        (["--state-dir", "kept", "validate", "policies"], "--state-dir: the validate command reads and writes no"),
+        (["--state-dir", "kept", "validate", "policies"], "--state-dir means nothing for the validate command"),
     ],
 )
 def test_a_state_dir_that_means_nothing_is_refused(

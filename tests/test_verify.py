@@ -339,9 +339,9 @@ def test_an_override_in_plain_http_off_this_machine_is_refused(
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["--no-verify", "verify", "{answers}"], "--no-verify: for the setup run"),
-        (["--no-verify", "--verify-timeout", "5", "--non-interactive", "{answers}"], "--verify-timeout belongs to"),
-        (["--verify-timeout", "5", "plan", "{answers}"], "--verify-timeout belongs to"),
+        (["--no-verify", "verify", "{answers}"], "--no-verify means nothing for the verify command"),
+        (["--no-verify", "--verify-timeout", "5", "--non-interactive", "{answers}"], "which --no-verify leaves out"),
+        (["--verify-timeout", "5", "plan", "{answers}"], "--verify-timeout means nothing for the plan command"),
         (["--verify-timeout", "-1", "verify", "{answers}"], "give 0 to 3600 seconds"),
     ],
 )

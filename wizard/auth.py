@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import os
 import sys
 import time
@@ -23,8 +24,14 @@ from wizard.permissions import DELEGATED_PERMISSIONS
 
 ACCESS_TOKEN_ENV = DEFAULT_ACCESS_TOKEN_ENV
 UNKNOWN_EXPIRY_SECONDS = 3600
+SIGN_IN_CONNECT_TIMEOUT_SECONDS = 10.0
+SIGN_IN_HTTP: dict[str, Any] = {"connection_timeout": SIGN_IN_CONNECT_TIMEOUT_SECONDS, "retry_total": 1}
+"""azure-identity's HTTP to the sign-in host: a short connect deadline and one retry, so a machine that cannot reach
+it hears so in seconds (azure-core's defaults, 300 s and 3 connect retries with backoff, kept an offline sign-in
+going for a minute and more). The device-code wait for the operator is MSAL's own and not shortened by this."""
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]
+QUIET = logging.NullHandler()
 SecretLookup = Callable[[str], str | None]
 
 
@@ -165,11 +172,15 @@ def credential_for(
                 f"export {name} with a Graph access token for {tenant_id}, or choose another [auth] method",
             )
         return StaticTokenCredential(token), settings.scopes
+    # azure-identity logs each failed get_token as a WARNING, which with no handler Python prints raw on stderr
+    # once per attempt; the Graph layer says the failure once, as a sentence.
+    logging.getLogger("azure.identity").addHandler(QUIET)
     if method is SignInMethod.CLIENT_SECRET:
         secret = _client_secret(auth, secret_lookup)
         from azure.identity import ClientSecretCredential
 
-        return ClientSecretCredential(tenant_id, client_id, secret, authority=authority), settings.scopes
+        made = ClientSecretCredential(tenant_id, client_id, secret, authority=authority, **SIGN_IN_HTTP)
+        return made, settings.scopes
     if method is SignInMethod.AZURE_CLI:
         from azure.identity import AzureCliCredential
 
@@ -177,12 +188,18 @@ def credential_for(
     if method is SignInMethod.BROWSER:
         from azure.identity import InteractiveBrowserCredential
 
-        browser = InteractiveBrowserCredential(tenant_id=tenant_id, client_id=client_id, authority=authority)
+        browser = InteractiveBrowserCredential(
+            tenant_id=tenant_id, client_id=client_id, authority=authority, **SIGN_IN_HTTP
+        )
         return browser, settings.scopes
     from azure.identity import DeviceCodeCredential
 
     credential = DeviceCodeCredential(
-        tenant_id=tenant_id, client_id=client_id, authority=authority, prompt_callback=prompt or print_device_code
+        tenant_id=tenant_id,
+        client_id=client_id,
+        authority=authority,
+        prompt_callback=prompt or print_device_code,
+        **SIGN_IN_HTTP,
     )
     return credential, settings.scopes
 

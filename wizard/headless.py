@@ -1,4 +1,5 @@
-"""`asignio-setup --non-interactive answers.toml`: the whole setup with no questions, events printed as lines.
+"""`asignio-setup run answers.toml` (or `--non-interactive answers.toml`): the whole setup with no questions, events
+printed as lines.
 
 Several answers files run their tenants at once (`run_tenants`): each its own sign-in, Graph client, state file and
 lock, its lines prefixed with (and its JSON objects keyed by) its tenant, one summary line each at the end.
@@ -30,11 +31,12 @@ from wizard.events import (
     StepStarted,
     StepWaiting,
 )
-from wizard.json_lines import error_fields, event_object, write_line, write_summary
+from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
+    from wizard.session import PlannedStep
     from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.verify import Clock, Verification
 
@@ -58,6 +60,8 @@ class EventPrinter:
         """In a run of several answers files, the tenant this printer speaks for: its human lines all go to `err`,
         each prefixed `tenant: ` (`out` keeps the summary lines), and its JSON objects carry `"tenant"`."""
         self.failures: list[StepFailed] = []
+        if json_lines and tenant is not None:
+            expect_summary(tenant)
 
     def __call__(self, event: Event) -> None:
         if self.json_lines and not isinstance(event, RunFinished):
@@ -87,12 +91,15 @@ class EventPrinter:
         """The run's last JSON line (of this tenant's lines, when there are several)."""
         write_summary(self.out, exit_code, **self._tag(), **fields)
 
-    def failed(self, error: SetupError) -> None:
-        """An error that ended the run outside any step (the sign-in, a state folder), as the CLI reports one."""
+    def failed(self, error: SetupError, *, summarise: bool = True, say: bool = True) -> None:
+        """An error that ended the run outside any step (the sign-in, a state folder), as the CLI reports one: its
+        sentence (`say`), and with `--json` its failed line and (`summarise`) the summary."""
         if self.json_lines:
             self.write_json({"event": "failed", "step": None, **error_fields(error)})
-            self.summary(error.exit_code, run_now_url=None)
-        self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
+            if summarise:
+                self.summary(error.exit_code, **summary_fields(self.tenant))
+        if say:
+            self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
 
     @staticmethod
     def lines(event: Event) -> list[str]:
@@ -374,14 +381,22 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         await signed_in.close()
     human = printer.err if printer.json_lines or printer.tenant else printer.out
     for step in review.steps:
-        mark = "=" if step.done else "+"
-        printer.say([f"  {mark} {step.id}: {'already in the tenant' if step.done else step.detail}"], human)
+        printer.say([planned_line(step)], human)
         if printer.json_lines:
-            printer.write_json({"event": "step_planned", "step": step.id, "title": step.title, "done": step.done})
+            printer.write_json(
+                {
+                    "event": "step_planned",
+                    "step": step.id,
+                    "title": step.title,
+                    "done": step.done,
+                    "checked": step.checked,
+                }
+            )
     problems = [step.problem for step in review.steps if step.problem is not None]
     if problems:
         raise problems[0]
-    pending = [step.id for step in review.steps if not step.done]
+    pending = [step.id for step in review.steps if step.checked and not step.done]
+    unchecked = [step.id for step in review.steps if not step.checked]
     if review.extensions_diff:
         printer.say(review.extensions_diff.splitlines(), human)
     exit_code = ExitCode.CHANGES_PENDING if pending else ExitCode.OK
@@ -389,11 +404,24 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         printer.say([f"Changes pending in {len(pending)} step(s): {', '.join(pending)}"], human)
     else:
         printer.say(["The tenant matches the answers: nothing to change."], human)
+    if unchecked:
+        printer.say([f"Not checked until those changes are made: {', '.join(unchecked)}"], human)
     if printer.json_lines:
-        printer.summary(exit_code, changes_pending=pending, extensions_diff=review.extensions_diff)
+        printer.summary(
+            exit_code, changes_pending=pending, not_checked=unchecked, extensions_diff=review.extensions_diff
+        )
     if pending:
         return Outcome(exit_code, f"changes pending in {', '.join(pending)} (exit {int(exit_code)})")
     return Outcome(exit_code, f"matches the answers (exit {int(exit_code)})")
+
+
+def planned_line(step: PlannedStep) -> str:
+    """`=` already in the tenant, `+` to do, `?` not checked (the tenant could not be looked at for it)."""
+    if step.done:
+        return f"  = {step.id}: already in the tenant"
+    if step.checked:
+        return f"  + {step.id}: {step.detail}"
+    return f"  ? {step.id}: {'' if step.problem is None else 'not checked: '}{step.detail}"
 
 
 async def _plan(answers_path: Path, json_lines: bool) -> int:

@@ -525,6 +525,11 @@ def _piece(name: str, delete: Callable[[str], Awaitable[bool]], object_id: str) 
 
 REMOVABLE_PIVOTS = (Pivot.CUSTOM_POLICY, Pivot.USER_FLOW)
 """The paths whose setup the remove can take out (the welcome screen offers Remove only for these)."""
+ALL_ON_THE_USER_FLOW_PATH = (
+    "--all also takes out the prerequisites a custom-policy setup created (starter-pack policies, key sets, IEF "
+    "apps); a user-flow setup creates none, so here --all removes the same as remove without it"
+)
+"""What `remove --all` says on the user-flow path, where it has nothing more to take out than a plain remove."""
 
 
 def build_removal_plan(answers: Answers, *, everything: bool = False) -> Plan:
@@ -593,23 +598,32 @@ def _ask(yes: bool) -> bool:
 async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: bool) -> int:
     from wizard.answers import load_answers
     from wizard.auth import print_device_code
+    from wizard.events import RunNotice, StepDone
     from wizard.headless import EventPrinter
-    from wizard.json_lines import write_line, write_summary
+    from wizard.json_lines import note_summary, write_line, write_summary
     from wizard.session import sign_in
 
     answers = load_answers(answers_path)
     build_removal_plan(answers)  # an answers file remove cannot take out is refused before the sign-in
     human = sys.stderr if json_lines else sys.stdout
-    signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    if everything and answers.setup.pivot is not Pivot.CUSTOM_POLICY:
+        printer(RunNotice(ALL_ON_THE_USER_FLOW_PATH))
+    signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=print_device_code)
+    removed: list[str] = []
+    """What the removal's steps deleted so far: a remove that fails or is stopped halfway still says it."""
 
     def emit(event: Event) -> None:
+        if isinstance(event, StepDone) and event.step in deleting:
+            removed.append(event.summary)
+            note_summary(removed=list(removed))
         if not isinstance(event, RunFinished):
             printer(event)
 
     try:
         removal = signed_in.removal(answers, everything=everything)
         review = await removal.review()
+        deleting = {step.id for step in review.steps}
         for step in review.steps:
             print(f"  {'=' if step.done else '-'} {step.id}: {step.detail}", file=human, flush=True)
             if json_lines:
@@ -633,7 +647,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: b
     except SetupError as error:
         if any(error is failure.error for failure in printer.failures):
             if json_lines:
-                write_summary(sys.stdout, error.exit_code, removed=[])
+                write_summary(sys.stdout, error.exit_code, removed=removed)
             return int(error.exit_code)
         raise
     finally:

@@ -44,6 +44,17 @@ class Inspection:
     step: Step
     finding: Finding | None
     error: SetupError | None
+    blocked_by: str | None = None
+    """The step whose look failed, so this one, which builds on what that one finds, was not looked at."""
+
+
+def _inspected(inspection: Inspection) -> str:
+    """One step's look, as the log has it."""
+    if inspection.finding is not None:
+        return f"{'in the tenant' if inspection.finding.done else 'to do'} ({inspection.finding.summary})"
+    if inspection.error is not None:
+        return f"not checked ({inspection.error})"
+    return f"not checked ({inspection.blocked_by} could not look)"
 
 
 class Runner:
@@ -195,27 +206,41 @@ class Runner:
             self.store.save(self.state)
 
     async def inspect(self, emit: Emit | None = None) -> list[Inspection]:
-        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why. With `emit`
+        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why. A step after
+        one that could not look is not looked at: its check would read facts that step never found. With `emit`
         (`plan`), a step waits for what the state says a run made moments ago and Graph does not show yet, as a re-run
         would, each wait said as its progress; without (the wizard's review), each step takes one look."""
         from wizard.graph import progress_sink
 
         results = []
+        unchecked: dict[str, str] = {}
+        """Step id → the step whose look failed, so that it was not looked at (itself when it is that step)."""
         self.context.patient = False
         self.context.waits_for_claims = emit is not None
         try:
             for step in self.plan.steps:
                 said = progress_sink.set(None if emit is None else _progress_of(step.id, emit))
                 try:
-                    results.append(Inspection(step, await step.check(self.context), None))
-                except SetupError as error:
-                    results.append(Inspection(step, None, error))
+                    inspection = await self._inspect(step, unchecked)
                 finally:
                     progress_sink.reset(said)
+                if inspection.finding is None:
+                    unchecked[step.id] = inspection.blocked_by or step.id
+                log.info("%s: %s", step.id, _inspected(inspection))
+                results.append(inspection)
         finally:
             self.context.patient = True
             self.context.waits_for_claims = True
         return results
+
+    async def _inspect(self, step: Step, unchecked: dict[str, str]) -> Inspection:
+        blocked_by = next((unchecked[before] for before in step.after if before in unchecked), None)
+        if blocked_by is not None:
+            return Inspection(step, None, None, blocked_by)
+        try:
+            return Inspection(step, await step.check(self.context), None)
+        except SetupError as error:
+            return Inspection(step, None, error)
 
     async def run(self, emit: Emit) -> RunFinished:
         """Runs every step whose work is not in the tenant; raises the first step error after the others ended.

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
-from wizard.clouds import graph_beta_url, graph_scope
+from wizard.clouds import ENDPOINTS, graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
 from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.runner import Emit, Runner
-from wizard.secrets import resolve_asignio_secret, stored_app_secret
+from wizard.secrets import checked_secret, resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
 from wizard.steps import build_plan
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
@@ -55,6 +55,9 @@ class PlannedStep:
     done: bool
     problem: SetupError | None = None
     """Why the step could not look at the tenant (its detail then says so); a plan ends with it."""
+    checked: bool = True
+    """False when the step could not look at the tenant (its `problem`), or was not looked at because a step it
+    builds on could not: neither done nor to do is known then."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,13 @@ class RemovalReview:
 
 
 def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
-    """The secret the wizard was given, else the environment or the keyring, asked only when a step needs it."""
-    return (lambda: secret) if secret else (lambda: resolve_asignio_secret(answers))
+    """The secret the wizard was given, else the environment or the keyring, asked only when a step needs it; one
+    that cannot be a Client Secret is refused, saying why, before anything is sent."""
+    if not secret:
+        return lambda: resolve_asignio_secret(answers)
+    return lambda: checked_secret(
+        secret, "the wizard", "enter the Client Secret from the Asignio Partner Administration site"
+    )
 
 
 def sign_in(
@@ -108,7 +116,12 @@ def sign_in(
             prompt=device_code_prompt,
             secret_lookup=lambda client_id: stored_app_secret(tenant.name, client_id),
         )
-        graph = GraphClient(credential, graph_url=graph_beta_url(tenant.cloud), scopes=scopes)
+        graph = GraphClient(
+            credential,
+            graph_url=graph_beta_url(tenant.cloud),
+            scopes=scopes,
+            sign_in_host=ENDPOINTS[tenant.cloud].authority_host,
+        )
     return SignedInTenant(tenant, auth, graph, demo=demo is not None)
 
 
@@ -211,13 +224,18 @@ class Session:
     async def review(self, emit: Emit | None = None) -> Review:
         """Each step of the plan, marked when the tenant already has its work; writes nothing. A step that could
         not look while a step it waits for has work to do is listed as pending (its look depends on that work);
-        one whose steps before it are all done carries its problem. With `emit`, it waits for what a run made
-        moments ago, saying so (see `Runner.inspect`)."""
+        one whose steps before it are all done is not checked and carries its problem, and so are the steps that
+        build on a step not checked, which are not looked at. With `emit`, it waits for what a run made moments ago,
+        saying so (see `Runner.inspect`)."""
         inspections = await self.runner.inspect(emit)
         done: set[str] = set()
         planned = []
         for inspection in inspections:
             step = inspection.step
+            if inspection.blocked_by is not None:
+                detail = f"not checked: it builds on {inspection.blocked_by}, which could not look"
+                planned.append(PlannedStep(step.id, step.title, detail, done=False, checked=False))
+                continue
             if inspection.finding is not None and inspection.finding.done:
                 done.add(step.id)
             problem = inspection.error if all(before in done for before in step.after) else None
@@ -228,6 +246,7 @@ class Session:
                     detail=str(problem) if problem is not None else step.describe(self.answers),
                     done=step.id in done,
                     problem=problem,
+                    checked=problem is None,
                 )
             )
         steps = tuple(planned)

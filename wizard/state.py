@@ -250,6 +250,14 @@ def _link_refused(path: Path) -> BadInputError:
     )
 
 
+def _first_problem(error: ValidationError) -> str:
+    """Where the first problem is and what it is (a tenant that is not a bare name quotes the name)."""
+    problem = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    what = str(problem["ctx"]["error"]) if problem["type"] == "value_error" else str(problem["msg"]).lower()
+    return f"{where}: {what}" if where else what
+
+
 class StateStore:
     """The state file of one tenant, and its policy backups."""
 
@@ -288,8 +296,10 @@ class StateStore:
         try:
             state = RunState.model_validate_json(raw)
         except ValidationError as error:
+            more = error.error_count() - 1
             raise BadInputError(
-                f"The saved progress in {self.path} cannot be read ({error.error_count()} problems)",
+                f"The saved progress in {self.path} cannot be read: {_first_problem(error)}"
+                + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""),
                 "move the file aside to start over; the tenant itself keeps what was done",
             ) from None
         if state.tenant != self.tenant:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import socket
 import sys
 import threading
 import time
@@ -23,8 +24,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from wizard.auth import Credential, Token, token_claims
-from wizard.errors import ServiceError, SignInError
+from wizard.auth import SIGN_IN_CONNECT_TIMEOUT_SECONDS, Credential, Token, token_claims
+from wizard.errors import ExitCode, ServiceError, SignInError
 from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
 from wizard.permissions import Operation
 
@@ -71,14 +72,56 @@ def report_progress(message: str) -> None:
         sink(message)
 
 
-def _sign_in_failed(error: Exception) -> SignInError:
-    """The credential could not get a token: the operator's to fix, never a bug."""
+def _sign_in_failed(error: Exception, host: str | None) -> SignInError:
+    """The credential could not get a token: the operator's to fix, never a bug. When it is the network (the sign-in
+    host did not answer), the sentence says so and names the host: the [auth] settings are not the problem then,
+    and the run is to be repeated (exit 6)."""
+    why = _unreachable(error)
+    if why is not None:
+        where = f"https://{host}" if host else "the sign-in host"
+        return SignInError(
+            f"Signing in could not reach {host or 'the sign-in host'}: {why}",
+            f"check that this machine reaches {where} (network, DNS, proxy, firewall), then run the same command again",
+            exit_code=ExitCode.SERVICE,
+        )
     reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
     return SignInError(
         f"Signing in to the tenant failed: {reason}",
         "check [auth] method and [tenant] name; with azure-cli run "
         "`az login --tenant <tenant>.onmicrosoft.com --allow-no-subscriptions` first; device-code is the simplest",
     )
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and what it was raised from or while handling, azure-core's `inner_exception` included."""
+    chain: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending and len(chain) < 32:
+        each = pending.pop()
+        if each is None or any(each is seen for seen in chain):
+            continue
+        chain.append(each)
+        inner = getattr(each, "inner_exception", None)
+        pending.extend([each.__context__, each.__cause__, inner if isinstance(inner, BaseException) else None])
+    return chain
+
+
+def _unreachable(error: Exception) -> str | None:
+    """Why the sign-in host could not be reached, when a connection failure (azure-core's ServiceRequestError or
+    ServiceResponseError) is what ended the sign-in; None when the sign-in was refused or failed otherwise."""
+    chain = _causes(error)
+    names = {cls.__name__ for each in chain for cls in type(each).__mro__}
+    if not names & {"ServiceRequestError", "ServiceResponseError"}:
+        return None
+    if any(isinstance(each, socket.gaierror) for each in chain) or "NameResolutionError" in names:
+        return "its name did not resolve (DNS)"
+    if "ProxyError" in names:
+        return "the proxy (HTTPS_PROXY) did not connect to it"
+    if any(isinstance(each, TimeoutError) for each in chain) or "ConnectTimeoutError" in names:
+        return f"it did not answer within {SIGN_IN_CONNECT_TIMEOUT_SECONDS:g} s"
+    if any(isinstance(each, ConnectionRefusedError) for each in chain):
+        return "it refused the connection"
+    return "the connection failed"
 
 
 def _is_credential_refusal(error: Exception) -> bool:
@@ -104,8 +147,11 @@ class Transport:
         scopes: list[str],
         lag_budget: float = LAG_BUDGET_SECONDS,
         request_deadline: float = REQUEST_DEADLINE_SECONDS,
+        sign_in_host: str | None = None,
     ) -> None:
         self._credential = credential
+        self.sign_in_host = sign_in_host
+        """Where the credential signs in (the cloud's authority host), for the sentence when it cannot be reached."""
         self.graph_url = graph_url.rstrip("/")
         self._origin = _origin(self.graph_url)
         self._scopes = list(scopes)
@@ -128,7 +174,7 @@ class Transport:
                 self._token = self._credential.get_token(*self._scopes)
             except Exception as error:
                 if _is_credential_refusal(error):
-                    raise _sign_in_failed(error) from None
+                    raise _sign_in_failed(error, self.sign_in_host) from None
                 raise
             return self._token
 
