@@ -29,6 +29,7 @@ from wizard.events import (
 )
 from wizard.json_lines import error_fields, event_object, write_line, write_summary
 from wizard.logs import RUN_TENANT
+from wizard.outgoing import outgoing
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -60,9 +61,10 @@ class EventPrinter:
         self.say(self.lines(event), stream)
 
     def say(self, lines: list[str], stream: TextIO) -> None:
+        """Each line as it may leave the process (wizard.outgoing): no secret, no raw control character."""
         prefix = f"{self.tenant}: " if self.tenant else ""
         for line in lines:
-            print(prefix + line, file=stream, flush=True)
+            print(outgoing(prefix + line, multiline=True), file=stream, flush=True)
 
     def _tag(self) -> dict[str, str]:
         return {} if self.tenant is None else {"tenant": self.tenant}

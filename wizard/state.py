@@ -23,6 +23,7 @@ from wizard.answers import TENANT_LABEL, Answers, is_policy_id
 from wizard.errors import BadInputError, TenantNotReadyError, shown
 from wizard.events import StepStatus
 from wizard.files import MEGABYTE, UnreadableFileError, kind_of, read_regular_file, write_failure
+from wizard.outgoing import json_text
 from wizard.state_files import state_dir, state_files
 
 STATE_VERSION = 1
@@ -297,9 +298,11 @@ class StateStore:
         return state
 
     def save(self, state: RunState) -> None:
+        """Written with every known secret scrubbed from every text in it (wizard.outgoing), whatever a server
+        echoed into a step's summary."""
         state.updated_at = _now()
         _private_folder(self.folder, self.on_notice, link_allowed=True)
-        _write_private(self.path, state.model_dump_json(indent=2).encode())
+        _write_private(self.path, json_text(state.model_dump(mode="json"), indent=2).encode())
 
     def back_up_policy(self, state: RunState, policy_id: str, content: bytes) -> Backup:
         """Keep a policy's current content before it is replaced; recorded in the state. The file is named after

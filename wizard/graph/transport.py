@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from wizard.auth import Credential, Token, token_claims
 from wizard.errors import ServiceError, SignInError
 from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
+from wizard.outgoing import remember_secret
 from wizard.permissions import Operation
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ class Transport:
                 if _is_credential_refusal(error):
                     raise _sign_in_failed(error) from None
                 raise
+            remember_secret(self._token.token)
             return self._token
 
     def _token_is_fresh(self) -> bool:
