@@ -14,11 +14,13 @@ from textual.widgets import RichLog, Static
 from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.progress import ProgressScreen
-from tests.contract.support import LoopbackGraph, graph_error
+from tests.contract.support import Answer, LoopbackGraph, graph_error
 from tests.test_headless_run import (  # noqa: F401 - the simulator and answers fixtures
     SECRET,
     answers_dir,
+    point_at,
     run,
+    seeded_tenant,
     simulator,
     write_answers,
 )
@@ -194,3 +196,76 @@ async def test_the_tenants_names_reach_the_sign_in_screen_escaped() -> None:
         await signed_in.close()
     assert identity.display_name.startswith("Contoso\\x1b[2J")
     assert not any(control in identity.display_name for control in (*RAW_CONTROLS, "\n"))
+
+
+# 5. World-caused errors are sentences with their documented codes, never exit 1
+
+
+def test_a_token_for_another_tenant_is_a_sign_in_error_naming_both(
+    answers_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with SimulatorServer(seeded_tenant()) as server:
+        point_at(server, monkeypatch)
+        fabrikam = server.add_tenant(SimulatedTenant.seeded("fabrikam"))
+        monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", fabrikam.access_token)
+        assert run(write_answers(answers_dir, "user-flow")) == ExitCode.SIGN_IN
+        assert server.writes == 0
+    error = capsys.readouterr().err
+    assert "Signed in to fabrikam.onmicrosoft.com, but the answers name contoso.onmicrosoft.com" in error
+    assert "this is a bug" not in error
+
+
+def test_a_demo_state_of_another_tenant_is_refused_naming_both_before_any_banner(
+    answers_dir: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
+    demo_state = tmp_path / "demo.json"
+    contoso = write_answers(answers_dir, "user-flow")
+    assert run(contoso, "--demo", "--demo-state", str(demo_state)) in (0, 7)
+    assert "Demo: a simulated B2C tenant (contoso.onmicrosoft.com)" in capsys.readouterr().err
+    fabrikam = answers_dir / "fabrikam.toml"
+    fabrikam.write_text(contoso.read_text(encoding="utf-8").replace("contoso", "fabrikam"), encoding="utf-8")
+
+    assert run(fabrikam, "--demo", "--demo-state", str(demo_state)) == ExitCode.BAD_INPUT
+
+    error = capsys.readouterr().err
+    assert f"{demo_state}: the simulated tenant saved there is contoso.onmicrosoft.com" in error
+    assert "the answers name fabrikam.onmicrosoft.com" in error and 'set [tenant] name = "contoso"' in error
+    assert "Demo: a simulated" not in error
+
+
+def test_a_deeply_nested_state_file_is_bad_input_with_its_sentence(
+    answers_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    simulator: SimulatorServer,  # noqa: F811
+) -> None:
+    state = state_dir() / "contoso.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert run(write_answers(answers_dir, "user-flow")) == ExitCode.BAD_INPUT
+    error = capsys.readouterr().err
+    assert f"The saved progress in {state} is nested too deeply" in error and "move the file aside" in error
+    assert simulator.writes == 0
+
+
+async def test_a_deeply_nested_graph_answer_is_graphs_fault_not_a_bug() -> None:
+    with LoopbackGraph() as server:
+        nested = b"[" * 100_000 + b"]" * 100_000
+        server.queue(Answer(200, {"Content-Type": "application/json"}, nested))
+        graph = GraphClient(StaticTokenCredential("token"), graph_url=server.graph_url, scopes=["x"], lag_budget=0)
+        with pytest.raises(ServiceError, match="not Graph JSON"):
+            await graph.organization()
+        await graph.close()
+
+
+def test_a_given_token_nested_too_deeply_to_read_is_an_opaque_token() -> None:
+    import base64
+
+    payload = base64.urlsafe_b64encode(b"[" * 100_000 + b"]" * 100_000).decode().rstrip("=")
+    credential = StaticTokenCredential(f"eyJhbGciOiJub25lIn0.{payload}.sig")
+    assert credential.get_token("x").token.startswith("eyJ")

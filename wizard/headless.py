@@ -155,7 +155,7 @@ async def _run(
         server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform, empty=demo_empty)
         metadata_url = demo_metadata_url(server)
         platform = "B2C" if metadata_url is None else "External ID"
-        print(f"Demo: a simulated {platform} tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
+        print(f"Demo: a simulated {platform} tenant ({server.tenant.domain}) at {server.graph_root}", file=sys.stderr)
         if metadata_url is not None:
             answers = with_metadata_url(answers, metadata_url)
             print(

@@ -271,7 +271,13 @@ class StateStore:
             raise BadInputError(
                 error.what, "move it aside to start over; the tenant itself keeps what was done"
             ) from None
-        written_by = _format_version(raw)
+        try:
+            written_by = _format_version(raw)
+        except RecursionError:
+            raise BadInputError(
+                f"The saved progress in {self.path} is nested too deeply to be progress this tool wrote",
+                "move the file aside to start over; the tenant itself keeps what was done",
+            ) from None
         if written_by is not None and written_by != STATE_VERSION:
             newer = written_by > STATE_VERSION
             raise BadInputError(

@@ -266,7 +266,7 @@ class Transport:
         request = response.request
         try:
             data = response.json() if "json" in content_type.lower() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
             raise not_graph_json(operation, request.method, request.url.path, content_type, request.url.host)
@@ -483,7 +483,7 @@ def _origin(url: str) -> tuple[str, str]:
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
