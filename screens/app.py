@@ -39,6 +39,7 @@ from screens.messages import (
     WorkGroup,
 )
 from wizard.errors import ExitCode, SetupError
+from wizard.outgoing import remember_secret
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -185,7 +186,9 @@ class AsignioSetupApp(App[int]):
         self.removing = True
 
     def keep_typed_secret(self, secret: str | None) -> None:
-        """The secret typed on the credentials screen, for this run only (None: the session reads the keyring)."""
+        """The secret typed on the credentials screen, for this run only (None: the session reads the keyring); from
+        now on it is scrubbed from everything the process shows or writes."""
+        remember_secret(secret)
         self._typed_secret = secret
 
     def final_answers(self) -> Answers:

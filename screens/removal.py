@@ -23,6 +23,7 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, WorkFailed, Wo
 from screens.progress import StepRow
 from wizard.errors import ExitCode, SetupError
 from wizard.events import RunNotice, StepDone, StepFailed, StepProgress, StepSkipped, StepStarted, StepStatus
+from wizard.outgoing import outgoing
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep, RemovalReview
@@ -168,7 +169,8 @@ class RemovalScreen(WizardStep):
             self.refresh_bindings()
             self.query_one("#heading", Static).update("Stopped: fix what is said below, then press Remove again")
             if not isinstance(message.error, SetupError):
-                self.log_line(f"✗ Unexpected error: {type(message.error).__name__}: {message.error}", "red")
+                unexpected = f"{type(message.error).__name__}: {outgoing(str(message.error))}"
+                self.log_line(f"✗ Unexpected error: {unexpected}", "red")
             for button in self.query("#remove, #cancel").results(Button):
                 button.disabled = False
             self.query_one("#remove", Button).focus()

@@ -18,6 +18,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
+from wizard.outgoing import forget_secrets
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
 from wizard.starter_pack_pins import PINNED_COMMIT
@@ -94,7 +95,8 @@ def archive_server(starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own state/config dirs, no ASIGNIO_* variables, and a keyring that refuses."""
+    """Every test gets its own state/config dirs, no ASIGNIO_* variables, a keyring that refuses, and starts with no
+    secret known to the scrubber (one test's secret is no other's)."""
     home = tmp_path / "home"
     for name in ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         folder = home / name.lower()
@@ -111,8 +113,10 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FAIL_BACKEND)
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())
+    forget_secrets()
     yield home
     keyring.set_keyring(previous)
+    forget_secrets()
 
 
 @pytest.fixture(scope="session")

@@ -178,7 +178,7 @@ def manual_ief_app(tenant: SimulatedTenant, *, identifier_uri: bool = True) -> d
         ],
     }
     tenant.applications[app["id"]] = app
-    principal = {"id": new_id(), "appId": app_id, "displayName": IEF_APP_NAME, "oauth2PermissionScopes": [scope]}
+    principal = {"id": new_id(), "appId": app_id, "displayName": IEF_APP_NAME, "publishedPermissionScopes": [scope]}
     tenant.service_principals[principal["id"]] = principal
     return app
 

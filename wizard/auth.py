@@ -1,6 +1,7 @@
 """Credentials for Microsoft Graph, one per sign-in method the answers can name.
 
-azure-identity is imported only when a credential is built, so loading the wizard stays cheap.
+azure-identity is imported only when a credential is built, so loading the wizard stays cheap. A token or a client
+secret read here is remembered (wizard.outgoing) as it is read, so no text leaving the process carries it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 from wizard.answers import DEFAULT_ACCESS_TOKEN_ENV, AuthAnswers, SignInMethod, TenantAnswers
 from wizard.clouds import ENDPOINTS, Cloud, graph_scope
 from wizard.errors import SignInError
+from wizard.outgoing import remember_secret
 from wizard.permissions import DELEGATED_PERMISSIONS
 
 ACCESS_TOKEN_ENV = DEFAULT_ACCESS_TOKEN_ENV
@@ -43,7 +45,7 @@ def token_claims(token: str) -> dict[str, Any] | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
 
@@ -166,6 +168,7 @@ def credential_for(
     if method is SignInMethod.ACCESS_TOKEN:
         name = auth.access_token_env
         token = os.environ.get(name)
+        remember_secret(token)
         if not token:
             raise SignInError(
                 f"the access-token sign-in method needs a token in {name}, and it is not set",
@@ -209,6 +212,7 @@ def _client_secret(auth: AuthAnswers, secret_lookup: SecretLookup | None) -> str
     secret = os.environ.get(name) if name else None
     if not secret and secret_lookup is not None:
         secret = secret_lookup(auth.client_id)
+    remember_secret(secret)
     if not secret:
         where = (
             f"the environment variable {name}" if name else "an environment variable named by [auth] client_secret_env"

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import reprlib
 from enum import IntEnum
 from typing import Any
 
-SECRET_LOOKING = re.compile(r"(?i)\bbearer\s+[\w.~+/=-]+|\beyJ[\w-]*\.[\w-]+\.[\w-]*")
-"""A bearer token or a JWT: neither may reach a message, even one a hostile server or a proxy echoed back."""
-REDACTED = "[redacted]"
-
-
-def redact(text: str) -> str:
-    """`text` with anything that looks like a bearer token or a JWT taken out."""
-    return SECRET_LOOKING.sub(REDACTED, text)
+from wizard.outgoing import outgoing
 
 
 def _short_repr() -> reprlib.Repr:
@@ -74,7 +66,7 @@ class SetupError(Exception):
     """True when Graph answered that it did not do the request (a 4xx): a create that ended so made nothing."""
 
     def __init__(self, what: str, fix: str = "", *, exit_code: ExitCode | None = None) -> None:
-        what, fix = redact(what), redact(fix)
+        what, fix = outgoing(what, multiline=True), outgoing(fix, multiline=True)
         super().__init__(what)
         self.what = what
         self.fix = fix

@@ -33,6 +33,7 @@ from wizard.events import (
 )
 from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
+from wizard.outgoing import outgoing
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -77,9 +78,10 @@ class EventPrinter:
         self.say(self.lines(event), stream)
 
     def say(self, lines: list[str], stream: TextIO) -> None:
+        """Each line as it may leave the process (wizard.outgoing): no secret, no raw control character."""
         prefix = f"{self.tenant}: " if self.tenant else ""
         for line in lines:
-            print(prefix + line, file=stream, flush=True)
+            print(outgoing(prefix + line, multiline=True), file=stream, flush=True)
 
     def _tag(self) -> dict[str, str]:
         return {} if self.tenant is None else {"tenant": self.tenant}
@@ -228,7 +230,7 @@ async def _run(
         server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform, empty=demo_empty)
         metadata_url = demo_metadata_url(server)
         platform = "B2C" if tenant_platform(server.tenant) == "b2c" else "External ID"
-        print(f"Demo: a simulated {platform} tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
+        print(f"Demo: a simulated {platform} tenant ({server.tenant.domain}) at {server.graph_root}", file=sys.stderr)
         if metadata_url is not None:
             answers = with_metadata_url(answers, metadata_url)
             print(

@@ -2,19 +2,20 @@
 
 The object is the event's fields plus `"event"` (the class name in snake case; `RunFinished` is the `summary`), so
 a new event type (such as those of a removal) prints without changes here. A SetupError becomes its sentence, the
-fix and the exit code.
+fix and the exit code. Every line is scrubbed of every known secret, and no raw control character reaches the
+terminal (wizard.outgoing.json_text).
 """
 
 from __future__ import annotations
 
 import contextvars
 import dataclasses
-import json
 import re
 from typing import Any, TextIO
 
 from wizard.errors import SetupError
 from wizard.events import Event, RunFinished
+from wizard.outgoing import json_text
 
 EVENT_NAMES: dict[type, str] = {RunFinished: "summary"}
 """Event classes whose line name is not simply their class name in snake case."""
@@ -46,7 +47,7 @@ def event_object(event: Event) -> dict[str, Any]:
 
 
 def write_line(out: TextIO, data: dict[str, Any]) -> None:
-    print(json.dumps(data, ensure_ascii=False), file=out, flush=True)
+    print(json_text(data), file=out, flush=True)
 
 
 def write_summary(out: TextIO, exit_code: int, **fields: Any) -> None:

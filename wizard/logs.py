@@ -1,8 +1,9 @@
 """`--log-file` and `--debug`: the standard `logging` tree under `wizard.`, for the operator and for Microsoft support.
 
 Each Graph call is one DEBUG line from `wizard.graph.transport` (method, path, status, duration, request-id and
-client-request-id, the ids support asks for). Bodies are never logged, and every line passes `redact`, so a token a
-server echoed into a message stays out too. The file is the operator's own: 0600, never followed through a link.
+client-request-id, the ids support asks for). Bodies are never logged, and every record is scrubbed of every known
+secret value (wizard.outgoing) and kept to one line, so neither a secret a server echoed into a message nor a
+control character faking a line gets in. The file is the operator's own: 0600, never followed through a link.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from wizard.errors import BadInputError, SetupError, redact
+from wizard.errors import BadInputError, SetupError
 from wizard.files import kind_of, write_failure
+from wizard.outgoing import printable, scrub
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 RUN_TENANT: contextvars.ContextVar[str | None] = contextvars.ContextVar("run_tenant", default=None)
@@ -28,12 +30,12 @@ RUN_TENANT: contextvars.ContextVar[str | None] = contextvars.ContextVar("run_ten
 
 
 class Redacting(logging.Filter):
-    """Formats the record once, takes out anything that looks like a bearer token or a JWT, and names the tenant
-    when several run at once."""
+    """Formats the record once, scrubs every known secret out of it, escapes its control characters so it stays one
+    line, and names the tenant when several run at once."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         tenant = RUN_TENANT.get()
-        message = redact(record.getMessage())
+        message = printable(scrub(record.getMessage()))
         record.msg, record.args = (f"{tenant}: {message}" if tenant else message), ()
         return True
 

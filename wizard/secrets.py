@@ -1,4 +1,7 @@
-"""Where secrets live: the OS keyring, or an environment variable. Never a file, the state, a log or argv."""
+"""Where secrets live: the OS keyring, or an environment variable. Never a file, the state, a log or argv.
+
+Every secret read here is remembered (wizard.outgoing) the moment it is read, so no text that leaves the process
+carries it, whatever a server echoes back."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import keyring
 
 from wizard.answers import Answers
 from wizard.errors import BadInputError, SetupError
+from wizard.outgoing import remember_secret
 
 KEYRING_SERVICE = "asignio-setup"
 SECRET_LIMIT = 1024
@@ -28,9 +32,11 @@ def _app_account(tenant: str, client_id: str) -> str:
 def _get(account: str) -> str | None:
     """Read from whatever keyring the OS offers; no keyring at all reads as 'nothing stored'."""
     try:
-        return keyring.get_password(KEYRING_SERVICE, account)
+        secret = keyring.get_password(KEYRING_SERVICE, account)
     except Exception:  # noqa: BLE001 - any backend failure (none installed, locked, no D-Bus) means no secret
         return None
+    remember_secret(secret)
+    return secret
 
 
 def _set(account: str, secret: str) -> None:
@@ -88,6 +94,7 @@ def resolve_asignio_secret(answers: Answers) -> str:
     Secret (whitespace only, several lines, a control character, too long) is an error naming what is wrong."""
     tenant, client_id, variable = answers.tenant.name, answers.asignio.client_id, answers.asignio.secret_env
     given = os.environ.get(variable)
+    remember_secret(given)
     if given:
         fix = f"set {variable} to the Client Secret from the Asignio Partner Administration site, and only that"
         from_environment = checked_secret(given, variable, fix)

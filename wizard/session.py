@@ -10,6 +10,7 @@ from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
 from wizard.clouds import ENDPOINTS, graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
+from wizard.outgoing import outgoing, remember_secret
 from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.runner import Emit, Runner
 from wizard.secrets import checked_secret, resolve_asignio_secret, stored_app_secret
@@ -85,10 +86,12 @@ class RemovalReview:
 
 
 def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
-    """The secret the wizard was given, else the environment or the keyring, asked only when a step needs it; one
-    that cannot be a Client Secret is refused, saying why, before anything is sent."""
+    """The secret the wizard was given (kept out of every output from now on), else the environment or the keyring,
+    asked only when a step needs it; one that cannot be a Client Secret is refused, saying why, before anything is
+    sent."""
     if not secret:
         return lambda: resolve_asignio_secret(answers)
+    remember_secret(secret)
     return lambda: checked_secret(
         secret, "the wizard", "enter the Client Secret from the Asignio Partner Administration site"
     )
@@ -139,11 +142,12 @@ class SignedInTenant:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
         the chosen path's own permissions are checked again by its first step."""
         organization = await verify_tenant(self.graph, self.tenant, PERMISSIONS_FOR_EVERY_PATH)
+        account = self.graph.signed_in_as()
         return TenantIdentity(
-            account=self.graph.signed_in_as(),
-            tenant_domain=organization.initial_domain,
-            tenant_type=organization.tenant_type or "",
-            display_name=organization.display_name,
+            account=None if account is None else outgoing(account),
+            tenant_domain=outgoing(organization.initial_domain),
+            tenant_type=outgoing(organization.tenant_type or ""),
+            display_name=outgoing(organization.display_name),
         )
 
     def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:

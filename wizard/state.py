@@ -23,6 +23,7 @@ from wizard.answers import TENANT_LABEL, Answers, is_policy_id
 from wizard.errors import BadInputError, TenantNotReadyError, shown
 from wizard.events import StepStatus
 from wizard.files import MEGABYTE, UnreadableFileError, kind_of, read_regular_file, write_failure
+from wizard.outgoing import json_text
 from wizard.state_files import state_dir, state_files
 
 STATE_VERSION = 1
@@ -282,7 +283,13 @@ class StateStore:
             raise BadInputError(
                 error.what, "move it aside to start over; the tenant itself keeps what was done"
             ) from None
-        written_by = _format_version(raw)
+        try:
+            written_by = _format_version(raw)
+        except RecursionError:
+            raise BadInputError(
+                f"The saved progress in {self.path} is nested too deeply to be progress this tool wrote",
+                "move the file aside to start over; the tenant itself keeps what was done",
+            ) from None
         if written_by is not None and written_by != STATE_VERSION:
             newer = written_by > STATE_VERSION
             raise BadInputError(
@@ -311,9 +318,11 @@ class StateStore:
         return state
 
     def save(self, state: RunState) -> None:
+        """Written with every known secret scrubbed from every text in it (wizard.outgoing), whatever a server
+        echoed into a step's summary."""
         state.updated_at = _now()
         _private_folder(self.folder, self.on_notice, link_allowed=True)
-        _write_private(self.path, state.model_dump_json(indent=2).encode())
+        _write_private(self.path, json_text(state.model_dump(mode="json"), indent=2).encode())
 
     def back_up_policy(self, state: RunState, policy_id: str, content: bytes) -> Backup:
         """Keep a policy's current content before it is replaced; recorded in the state. The file is named after

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from wizard.auth import SIGN_IN_CONNECT_TIMEOUT_SECONDS, Credential, Token, token_claims
 from wizard.errors import ExitCode, ServiceError, SignInError
 from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
+from wizard.outgoing import remember_secret
 from wizard.permissions import Operation
 
 if TYPE_CHECKING:
@@ -176,6 +177,7 @@ class Transport:
                 if _is_credential_refusal(error):
                     raise _sign_in_failed(error, self.sign_in_host) from None
                 raise
+            remember_secret(self._token.token)
             return self._token
 
     def _token_is_fresh(self) -> bool:
@@ -310,7 +312,7 @@ class Transport:
         request = response.request
         try:
             data = response.json() if "json" in content_type.lower() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
             raise not_graph_json(operation, request.method, request.url.path, content_type, request.url.host)
@@ -527,7 +529,7 @@ def _origin(url: str) -> tuple[str, str]:
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -71,12 +71,18 @@ def start_demo(
 ) -> SimulatorServer:
     """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant of
     `platform` (None: b2c; `empty`: a B2C tenant with nothing in it). A file that is no simulated tenant (another
-    file, a damaged one) is bad input naming it, never overwritten; so is a saved tenant of another platform than
-    the one asked for. Asignio is simulated beside it on loopback (`server.discovery`): a good discovery document,
+    file, a damaged one) is bad input naming it, never overwritten; so is a saved tenant of another name or platform
+    than the one asked for. Asignio is simulated beside it on loopback (`server.discovery`): a good discovery document,
     as External ID and a B2C user flow read one, and the authorize endpoint it names, which knows the demo's client
     id with the tenant's redirect URIs registered, so `verify` finds a working sign-in."""
     if state_file is not None and state_file.exists():
         tenant = _saved_tenant(state_file)
+        if tenant.name.lower() != name.lower():
+            raise BadInputError(
+                f"{state_file}: the simulated tenant saved there is {tenant.domain}, but the answers name "
+                f"{name}.onmicrosoft.com",
+                f'set [tenant] name = "{tenant.name}" to go on with it, or give --demo-state another file for {name}',
+            )
         if platform is not None and tenant_platform(tenant) != platform:
             raise BadInputError(
                 f"{state_file}: the simulated tenant saved there is a {tenant_platform(tenant)} tenant, not {platform}",

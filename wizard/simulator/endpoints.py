@@ -25,8 +25,10 @@ from urllib.parse import quote, urlencode
 from wizard.simulator import external_id
 from wizard.simulator.rules import PolicyRejected, check_policy_upload
 from wizard.simulator.tenant import (
+    APPLICATION_SCOPES,
     CREATED,
     GRAPH_APP_ID,
+    PUBLISHED_SCOPES,
     SimulatedTenant,
     created_settled,
     find_key,
@@ -953,11 +955,11 @@ class GraphEndpoints:
         NoBackingApplicationObject answer (400). Microsoft Graph's lives in Microsoft's own tenant."""
         if app_id.lower() == GRAPH_APP_ID:
             graph = microsoft_graph_service_principal()
-            scopes = graph["oauth2PermissionScopes"]
+            scopes = graph[PUBLISHED_SCOPES]
             return {
                 "appId": GRAPH_APP_ID,
                 "displayName": graph["displayName"],
-                "api": {"oauth2PermissionScopes": scopes},
+                "api": {APPLICATION_SCOPES: scopes},
             }
         application = self._by(self.tenant.applications, "appId", app_id)
         if application is None or not self._settled(application):
@@ -985,8 +987,9 @@ class GraphEndpoints:
                 "appDisplayName": application["displayName"],
                 "displayName": application["displayName"],
                 "servicePrincipalNames": [application["appId"]],
-                # serviceprincipal.md: the delegated permissions the application exposes
-                "oauth2PermissionScopes": list((application.get("api") or {}).get("oauth2PermissionScopes") or []),
+                # beta serviceprincipal.md: the delegated permissions the application exposes (its api's
+                # oauth2PermissionScopes), under beta's name for them
+                PUBLISHED_SCOPES: list((application.get("api") or {}).get(APPLICATION_SCOPES) or []),
                 **extra,
                 "id": new_id(),
                 "appId": application["appId"],

@@ -97,6 +97,7 @@ class _Fault:
     writes_only: bool
     status: int = 0
     retry_after: int | None = None
+    echoed: str = ""
 
 
 def _b64url(data: bytes) -> str:
@@ -398,6 +399,12 @@ class SimulatorServer:
             raise ValueError(f"{status} is not an error status")
         self._add_fault(_Fault("lose", count, writes_only, status))
 
+    def echo_refusals(self, count: int = 1, *, writes_only: bool = True, message: str = "") -> None:
+        """Refuse the next `count` requests with a 400 whose message quotes what the client sent (its body and its
+        bearer token, without the "Bearer" that would give it away) after `message`, as a careless service or proxy
+        does: what a client shows of a server's words must not carry its own secrets."""
+        self._add_fault(_Fault("echo", count, writes_only, 400, echoed=message))
+
     def drop(self, count: int = 1, *, writes_only: bool = False) -> None:
         """Close the connection of the next `count` requests without answering (and without acting)."""
         self._add_fault(_Fault("drop", count, writes_only))
@@ -504,6 +511,10 @@ class SimulatorServer:
         try:
             if bad_path is not None:
                 raise bad_path
+            if fault is not None and fault.kind == "echo":
+                token = handler.headers.get("Authorization", "").removeprefix("Bearer ")
+                sent = body.decode("utf-8", "replace")
+                raise GraphError(400, "Request_BadRequest", f"{fault.echoed}Invalid request {sent} with token {token}")
             if fault is not None and fault.kind != "lose":
                 raise self._fault_error(fault)
             tenancy = self._tenancy(handler.headers.get("Authorization", ""))

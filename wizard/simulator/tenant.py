@@ -32,6 +32,13 @@ GRAPH_DELEGATED_SCOPES = {
     "profile": "14dad69e-099b-42c9-810b-d002981feec1",
     "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
 }
+PUBLISHED_SCOPES = "publishedPermissionScopes"
+"""The delegated permissions a service principal exposes, by the name Graph beta gives them: beta
+resources/serviceprincipal.md ("This property is named oauth2PermissionScopes in v1.0") and msgraph-metadata's
+beta-entity-types.json, whose servicePrincipal has publishedPermissionScopes and no oauth2PermissionScopes (that
+name is the application's `api` property's, in beta as in v1.0). The simulator serves beta only."""
+APPLICATION_SCOPES = "oauth2PermissionScopes"
+"""Their name on an application's `api` (beta and v1.0 apiApplication), which v1.0 also gives the service principal's."""
 STARTER_KEY_SETS = ("B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer")
 KEY_LIFETIME_SECONDS = 2 * 365 * 24 * 3600
 CREATED = "_created"
@@ -149,6 +156,9 @@ class SimulatedTenant:
         policies = data.get("policies", {})
         if not all(isinstance(text, str) for text in policies.values()):
             raise ValueError("'policies' holds something that is not a policy's text")
+        for principal in data.get("service_principals", {}).values():
+            if APPLICATION_SCOPES in principal:  # saved by an earlier simulator, which used v1.0's name
+                principal.setdefault(PUBLISHED_SCOPES, principal.pop(APPLICATION_SCOPES))
         return cls(**{**data, "policies": {policy_id: text.encode("utf-8") for policy_id, text in policies.items()}})
 
     def save(self, path: Path) -> None:
@@ -223,7 +233,7 @@ def microsoft_graph_service_principal() -> dict[str, Any]:
         "id": new_id(),
         "appId": GRAPH_APP_ID,
         "displayName": "Microsoft Graph",
-        "oauth2PermissionScopes": [
+        PUBLISHED_SCOPES: [
             {"id": scope_id, "value": value, "type": "User", "isEnabled": True}
             for value, scope_id in GRAPH_DELEGATED_SCOPES.items()
         ],

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
+from wizard.outgoing import outgoing
 from wizard.permissions import (
     APPLICATIONS,
     EVENT_LISTENERS,
@@ -88,6 +89,10 @@ class Finding:
     made: dict[str, str] = field(default_factory=dict)
     """What `apply` itself created in the tenant (name → id), as opposed to what it found there: `remove --all`
     takes out only these."""
+
+    def __post_init__(self) -> None:
+        """The summary names what the tenant holds, so it is made fit to show as it is made (wizard.outgoing)."""
+        object.__setattr__(self, "summary", outgoing(self.summary))
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wizard.discovery import federation_blockers, fetch_discovery
+from wizard.discovery import federation_blockers, fetch_discovery, untrusted_fields
 from wizard.errors import ExitCode, ServiceError, SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
@@ -82,7 +82,7 @@ class DiscoveryCheck(Step):
     async def check(self, ctx: StepContext) -> Finding:
         url = ctx.answers.asignio.metadata_url
         document = await fetch_discovery(url)
-        blockers = federation_blockers(document)
+        blockers = untrusted_fields(document, url) + federation_blockers(document)
         methods = document.get("token_endpoint_auth_methods_supported")
         offered = methods if isinstance(methods, list) else []
         if not blockers and not any(method in offered for method in SECRET_AUTHENTICATION):
