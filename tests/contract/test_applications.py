@@ -22,7 +22,6 @@ from tests.contract.examples import (
     LISTED_GRANT_RESOURCE_ID,
     REDIRECT_URI,
     SERVICE_PRINCIPAL_APP_ID,
-    SERVICE_PRINCIPAL_ID,
     SERVICE_PRINCIPAL_NAME,
     UNIQUE_NAME,
     UPDATED_SCOPE,
@@ -386,41 +385,6 @@ async def test_changing_a_consent_grants_scope_patches_only_the_scope_by_grant_i
     assert_documented_request(request, doc, documented_path(doc))
     assert_body_keys(request.json(), doc.request.body)
     assert request.json() == doc.request.body
-
-
-@replays("delete_application")
-async def test_deleting_the_test_application_sends_the_documented_delete_by_object_id(
-    graph_server: LoopbackGraph, graph: GraphClient
-) -> None:
-    """application-delete.md: DELETE /applications/{applicationObjectId}, no body, 204 No Content."""
-    doc = documented("delete_application")
-    graph_server.queue(Answer.of(doc))
-
-    assert await graph.delete_application(APPLICATION_OBJECT_ID) is True
-
-    [request] = graph_server.requests
-    assert_documented_request(request, doc, documented_path(doc, {"applicationObjectId": APPLICATION_OBJECT_ID}))
-    assert request.body == b""
-
-
-@replays("delete_service_principal", "delete_oauth2_permission_grant")
-async def test_deleting_the_service_principal_and_its_grant_sends_the_documented_deletes(
-    graph_server: LoopbackGraph, graph: GraphClient
-) -> None:
-    """serviceprincipal-delete.md and oauth2permissiongrant-delete.md: DELETE by id, no body, 204 No Content. Neither
-    page promises that deleting the application takes them along, so the client can delete each itself."""
-    principal_doc, grant_doc = documented("delete_service_principal"), documented("delete_oauth2_permission_grant")
-    graph_server.queue(Answer.of(grant_doc), Answer.of(principal_doc))
-
-    assert await graph.delete_permission_grant(GRANT_ID) is True
-    assert await graph.delete_service_principal(SERVICE_PRINCIPAL_ID) is True
-
-    grant_request, principal_request = graph_server.requests
-    assert_documented_request(grant_request, grant_doc, documented_path(grant_doc, {"id": GRANT_ID}))
-    assert_documented_request(
-        principal_request, principal_doc, documented_path(principal_doc, {"id": SERVICE_PRINCIPAL_ID})
-    )
-    assert grant_request.body == principal_request.body == b""
 
 
 # The IdentityExperienceFramework apps and Microsoft Graph's service principal
