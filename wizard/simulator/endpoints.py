@@ -875,6 +875,7 @@ class GraphEndpoints:
         application = self._stamped(
             {
                 "uniqueName": None,
+                "tags": [],  # application.md: "Not nullable"
                 **body,
                 "id": new_id(),
                 "appId": new_id(),
@@ -987,6 +988,7 @@ class GraphEndpoints:
                 "servicePrincipalNames": [application["appId"]],
                 # serviceprincipal.md: the delegated permissions the application exposes
                 "oauth2PermissionScopes": list((application.get("api") or {}).get("oauth2PermissionScopes") or []),
+                "tags": [],  # serviceprincipal.md: "Not nullable"
                 **extra,
                 "id": new_id(),
                 "appId": application["appId"],
@@ -996,8 +998,10 @@ class GraphEndpoints:
         return principal
 
     def create_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        app_id = str(request.json().get("appId") or "")
-        return json_response(201, public(self._new_service_principal(app_id, {})))
+        """serviceprincipal-post-serviceprincipals.md: the body must hold appId; its other writable properties
+        (`tags`, say) are stored as sent."""
+        body = request.json()
+        return json_response(201, public(self._new_service_principal(str(body.get("appId") or ""), body)))
 
     def get_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         return json_response(
