@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="everything",
         help="also the prerequisites the setup created (starter-pack base, its key sets, the IEF apps and consent)",
     )
+    remove.add_argument(
+        "--force",
+        action="store_true",
+        help="also delete or restore a policy changed since asignio-setup uploaded it (backed up first), and take "
+        "the Asignio pieces out of an extensions policy that changed; never what asignio-setup did not make",
+    )
 
     validate = commands.add_parser("validate", help="validate a folder of custom policies as one chain")
     validate.add_argument("folder", type=Path, metavar="DIR")
@@ -179,7 +185,9 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.command == "remove":
         from wizard.removal import run_remove
 
-        return run_remove(args.answers, yes=args.yes, json_lines=args.json, everything=args.everything)
+        return run_remove(
+            args.answers, yes=args.yes, json_lines=args.json, everything=args.everything, force=args.force
+        )
     if args.non_interactive is not None and len(args.non_interactive) > 1:
         from wizard.headless import run_tenants
 
