@@ -34,7 +34,7 @@ FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 OPEN_TO_OTHERS = 0o077
 REMOVAL_STEP_PREFIX = "remove-"
-"""How the remove's own steps are named (wizard.removal; the preflight they share with the setup aside): the saved
+"""How the remove's own steps are named (wizard.steps.removal; the preflight they share with the setup aside): the saved
 state tells a stopped remove from a stopped setup by them."""
 SHARED_STEP = "preflight"
 STATE_FILE_LIMIT = 16 * MEGABYTE

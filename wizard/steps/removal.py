@@ -693,6 +693,18 @@ class AppRemoval:
     def pending(self) -> bool:
         return self.app is not None or self.principal is not None or bool(self.grants)
 
+    @property
+    def summary(self) -> str:
+        """What went, for the step's line."""
+        if self.app is not None and self.principal is not None:
+            return f"{self.name} ({self.app.app_id}) deleted with its service principal and consent"
+        parts = [
+            *([f"the app registration {self.name} ({self.app.app_id})"] if self.app is not None else []),
+            *([f"the service principal of {self.name}"] if self.principal is not None else []),
+            *([f"{len(self.grants)} consent grant(s) given to {self.name}"] if self.grants else []),
+        ]
+        return f"{', '.join(parts)} deleted"
+
     async def delete(self, ctx: StepContext, progress: Progress) -> None:
         """Grants, then the service principal, then the app, each by its own call; the ledger follows."""
         for grant in self.grants:
@@ -793,13 +805,7 @@ class RemoveTestApp(RemovalStep):
         ctx.intend(self.id, ())
         for removal in removals:
             await removal.delete(ctx, progress)
-        removed = ", ".join(
-            f"{removal.name} ({removal.app.app_id})"
-            if removal.app
-            else f"the service principal or consent of {removal.name}"
-            for removal in removals
-        )
-        return Finding(True, f"{removed} deleted with its service principal and consent", finding.ids)
+        return Finding(True, "; ".join(removal.summary for removal in removals), finding.ids)
 
 
 class RemoveIefApps(RemovalStep):
@@ -856,7 +862,7 @@ class RemoveIefApps(RemovalStep):
         ctx.intend(self.id, ())
         for removal in removals:
             await removal.delete(ctx, progress)
-        return Finding(True, f"deleted what the setup made of {', '.join(removal.name for removal in removals)}")
+        return Finding(True, "; ".join(removal.summary for removal in removals))
 
 
 # The user-flow path
