@@ -47,13 +47,18 @@ def everything_in(tenant: SimulatedTenant) -> dict[str, Any]:
     return copy.deepcopy({**tenant.to_json(), "policies": dict(tenant.policies), "key_set_created": None})
 
 
-def as_if_made_by_hand(tenant: SimulatedTenant) -> None:
-    """The objects a setup made, as an admin who made the same by hand under the same names would have them: no
-    tag, no asignio-setup comment, and no state on this machine."""
+def without_marks(tenant: SimulatedTenant) -> None:
+    """The tenant as if no asignio-setup had marked anything: no tag, no asignio-setup comment."""
     for entity in (*tenant.applications.values(), *tenant.service_principals.values()):
         entity["tags"] = []
     for policy_id, content in tenant.policies.items():
         tenant.policies[policy_id] = unmarked(content)
+
+
+def as_if_made_by_hand(tenant: SimulatedTenant) -> None:
+    """The objects a setup made, as an admin who made the same by hand under the same names would have them: no
+    tag, no asignio-setup comment, and no state on this machine."""
+    without_marks(tenant)
     StateStore("contoso").discard()
 
 
@@ -266,6 +271,74 @@ def test_on_a_prepared_tenant_the_extensions_say_they_were_changed_and_the_ledge
         EXTENSIONS: Origin.FOUND,
         RELYING_PARTY: Origin.MADE,
     }
+
+
+FORMAT_1_MADE_BY = (
+    "token-signing-key",
+    "token-encryption-key",
+    "facebook-secret-key",
+    "ief-app",
+    "proxy-ief-app",
+    "ief-consent-grants",
+    "starter-pack-base",
+)
+"""The steps a state of format 1 recorded anything as made for (`StepRecord.made`): the prerequisites only."""
+
+
+def as_format_1(state_file: Path) -> None:
+    """The state as asignio-setup before the ledger wrote it: each prerequisite step's `made` (name → id), no hash,
+    no kid, nothing found, and nothing of the policy key, relying party or test app."""
+    data = json.loads(state_file.read_text())
+    made: dict[str, dict[str, str]] = {}
+    for entry in data.pop("ledger"):
+        if entry["step"] not in FORMAT_1_MADE_BY:
+            continue
+        step = made.setdefault(entry["step"], {})
+        if entry["kind"] == ObjectKind.KEY_SET:
+            step["key_set"] = entry["id"]
+        elif entry["kind"] == ObjectKind.POLICY:
+            step["policies"] = ",".join(filter(None, [step.get("policies", ""), entry["id"]]))
+        elif entry["kind"] == ObjectKind.APPLICATION:
+            step.update(application=entry["id"], app_id=entry["app_id"])
+        elif entry["kind"] == ObjectKind.SERVICE_PRINCIPAL:
+            step["service_principal"] = entry["id"]
+        elif entry["kind"] == ObjectKind.CONSENT_GRANT:
+            step[f"grant {entry['id']}"] = entry["id"]
+    for step_id, record in data["steps"].items():
+        record["made"] = made.get(step_id, {})
+    data["version"] = 1
+    state_file.write_text(json.dumps(data))
+
+
+def test_a_format_1_state_lets_remove_all_take_its_prerequisites_only_with_force_for_the_unhashed_policies(
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A setup recorded by the state's format 1 (made per step, no hash, no mark in the tenant), its relying party
+    since deleted by hand: `remove --all` keeps the base chain it made, saying it has no hash of what it uploaded;
+    with `--force` the chain goes, then the key sets and IEF apps format 1 recorded; the policy key and the test app,
+    which format 1 never recorded, stay (exit 5)."""
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(tmp_path)
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        without_marks(tenant)
+        del tenant.policies[RELYING_PARTY]
+        as_format_1(StateStore("contoso").path)
+        before = everything_in(tenant)
+        capsys.readouterr()
+
+        assert remove(answers, "--all") == ExitCode.TENANT
+        assert (
+            "  ! the policy B2C_1A_TrustFrameworkBase: asignio-setup made it, but its state (an earlier format) holds "
+            "no hash of what it uploaded: kept"
+        ) in capsys.readouterr().out
+        assert everything_in(tenant) == before
+
+        assert remove(answers, "--all", "--force") == ExitCode.TENANT
+    assert tenant.policies == {}
+    assert set(tenant.key_sets) == {"B2C_1A_AsignioSecret"}
+    assert {app["displayName"] for app in tenant.applications.values()} == {"Asignio test (jwt.ms)"}
 
 
 KILL_POINTS = (3, 8, 13, 18, 23)

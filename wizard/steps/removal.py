@@ -136,6 +136,8 @@ class PolicyStanding:
     """The tool uploaded into it (it made it, or it replaced or changed one that was there)."""
     unchanged: bool
     """It holds exactly what the tool last uploaded."""
+    hash_known: bool = True
+    """False for a policy a state of an earlier format records as made, with no hash of what was uploaded."""
 
     def kept(self, what: str, *, force: bool, unrecorded_surprise: bool = True) -> Kept | None:
         """Why the policy stays, or None when the tool may delete or restore it."""
@@ -145,6 +147,9 @@ class PolicyStanding:
         if not self.uploaded:
             return Kept(what, FOUND_BEFORE, surprising=False)
         if not self.unchanged and not force:
+            if not self.hash_known:
+                why = "asignio-setup made it, but its state (an earlier format) holds no hash of what it uploaded"
+                return Kept(what, f"{why}: kept ({FORCE_HINT})")
             return Kept(what, f"changed since asignio-setup uploaded it: kept ({FORCE_HINT})")
         return None
 
@@ -164,7 +169,7 @@ def policy_standing(ctx: StepContext, policy_id: str, content: bytes) -> PolicyS
         return PolicyStanding(entry.origin, True, holds_upload(entry, content))
     if entry is not None:
         # Recorded with no upload of the tool's: found, or made by a state format that kept no hash.
-        return PolicyStanding(entry.origin, entry.origin is Origin.MADE, False)
+        return PolicyStanding(entry.origin, entry.origin is Origin.MADE, False, hash_known=False)
     if mark is not None and mark.holds:
         return PolicyStanding(Origin.MADE if mark.made else Origin.FOUND, True, True)
     return PolicyStanding(None, False, False)
