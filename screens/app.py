@@ -220,8 +220,8 @@ class AsignioSetupApp(App[int]):
         if not state_files():
             reply_to.post_message(SavedRunsLoaded([]))
             return
-        from wizard.removal import REMOVABLE_PIVOTS
         from wizard.state import saved_runs
+        from wizard.steps.removal import REMOVABLE_PIVOTS
 
         unfinished, finished = saved_runs()
         removable = [run for run in finished if run.answers.setup.pivot in REMOVABLE_PIVOTS]

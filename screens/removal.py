@@ -1,4 +1,5 @@
-"""Remove: what taking the setup out would delete (`-`) and what is already gone (`=`), confirmed, then done here.
+"""Remove: what taking the setup out would delete (`-`), what is already gone (`=`) and what stays although the
+answers name it (`!`, with why), confirmed, then done here.
 
 Nothing is deleted before the operator presses Remove; the focus starts on Cancel. The removal's progress shows on
 this screen (the progress screen's portal steps and Run-now URL have no place in a remove).
@@ -27,10 +28,12 @@ from wizard.outgoing import outgoing
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep, RemovalReview
+    from wizard.steps.base import Kept
 
 
-def removal_table(steps: Sequence[PlannedStep]) -> Table:
-    """`-` for what goes, with what exactly; `=` for what the tenant no longer holds, with what was seen."""
+def removal_table(steps: Sequence[PlannedStep], kept: Sequence[Kept] = ()) -> Table:
+    """`-` for what goes, with what exactly; `=` for what the tenant no longer holds, with what was seen; `!` for
+    what stays although the answers name it, with why (not made by asignio-setup, or changed since)."""
     table = Table.grid(padding=(0, 1))
     table.add_column()
     table.add_column(ratio=1)
@@ -39,6 +42,8 @@ def removal_table(steps: Sequence[PlannedStep]) -> Table:
             table.add_row("[green]=[/]", Text.from_markup(f"[dim]{escape(step.detail)}[/dim]"))
         else:
             table.add_row("[b red]-[/]", Text.from_markup(escape(step.detail)))
+    for item in kept:
+        table.add_row("[b yellow]![/]", Text(f"{item.what}: {item.why}"))
     return table
 
 
@@ -87,7 +92,7 @@ class RemovalScreen(WizardStep):
 
     def on_removal_ready(self, message: RemovalReady) -> None:
         review = self.review = message.review
-        table = removal_table(review.steps)
+        table = removal_table(review.steps, review.kept)
         self.query_one("#plan", Static).update(
             table
             if review.pending
@@ -148,7 +153,12 @@ class RemovalScreen(WizardStep):
         self.running = False
         self.refresh_bindings()
         removed = message.result.created
-        self.query_one("#heading", Static).update("Removed: the tenant no longer holds the Asignio setup")
+        kept = self.review is not None and any(item.surprising for item in self.review.kept)
+        self.query_one("#heading", Static).update(
+            "Removed what asignio-setup made; what it could not prove its own stays (see asignio-setup remove)"
+            if kept
+            else "Removed: the tenant no longer holds the Asignio setup"
+        )
         lines = "\n".join(f"  • {line}" for line in removed) or "  nothing: it was all gone already"
         result = self.query_one("#removed", Static)
         result.update(f"Removed in this run:\n{lines}")

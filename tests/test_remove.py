@@ -22,6 +22,7 @@ from tests.test_headless_run import (
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.policies import same_content
+from wizard.policies.mark import unmarked
 from wizard.simulator import SimulatorServer
 from wizard.state import StateStore
 
@@ -135,16 +136,26 @@ def test_the_order_is_relying_party_then_extensions_then_key_set(server: Simulat
     ]
 
 
-def test_foreign_content_added_after_the_setup_survives_a_remove(
+def test_extensions_changed_since_the_setup_keep_their_asignio_pieces_unless_forced(
     server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """An admin added a claim of their own to the extensions after the setup: they no longer hold what the tool
+    uploaded, so a remove keeps them as they are (and the policy key they name), says so and ends with exit 5;
+    `--force` takes the Asignio pieces out one by one, and the admin's claim stays."""
     answers = write_answers(folder, "custom-policy")
     original = server.tenant.policies[EXTENSIONS]
     assert run(answers) == 0
-    server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
+    edited = server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
     capsys.readouterr()
 
-    assert remove(answers, "--yes") == ExitCode.OK
+    assert remove(answers, "--yes") == ExitCode.TENANT
+    output = capsys.readouterr().out
+    assert f"  ! {EXTENSIONS} (the Asignio pieces in it): changed since asignio-setup uploaded it: kept" in output
+    assert f"  ! the key set B2C_1A_AsignioSecret: kept: {EXTENSIONS}, which stays, names it" in output
+    assert server.tenant.policies[EXTENSIONS] == edited
+    assert "B2C_1A_AsignioSecret" in server.tenant.key_sets
+
+    assert remove(answers, "--yes", "--force") == ExitCode.OK
     assert "taken out one by one (the policy changed since the setup" in capsys.readouterr().out
     now = server.tenant.policies[EXTENSIONS]
     assert b"contosoLoyaltyNumber" in now
@@ -156,18 +167,26 @@ def test_foreign_content_added_after_the_setup_survives_a_remove(
     assert server.writes == 0
 
 
-def test_without_a_backup_the_pieces_are_taken_out_one_by_one(
+def test_with_no_state_the_tenants_marks_prove_the_policies_and_the_app_and_the_key_set_is_kept(
     server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The state is lost after a setup: the relying party's and the extensions' asignio-setup comments still hold
+    and the test app and its service principal carry the tag, so they go (the extensions' pieces one by one, there
+    being no backup on record); the policy key carries no mark, so it stays, named, and the remove ends with exit 5
+    naming the option that points at a kept state folder."""
     answers = write_answers(folder, "custom-policy", mfa="off")
     original = server.tenant.policies[EXTENSIONS]
     assert run(answers) == 0
     StateStore("contoso").discard()
     capsys.readouterr()
 
-    assert remove(answers, "--yes") == ExitCode.OK
-    assert "no backup from before the setup was found" in capsys.readouterr().out
-    assert same_content(server.tenant.policies[EXTENSIONS], original)
+    assert remove(answers, "--yes") == ExitCode.TENANT
+    captured = capsys.readouterr()
+    assert "no backup from before the setup was found" in captured.out
+    assert "  ! the key set B2C_1A_AsignioSecret: not made by asignio-setup: kept" in captured.out
+    assert "point at it with --state-dir DIR" in captured.out and "--state-dir DIR" in captured.err
+    assert same_content(unmarked(server.tenant.policies[EXTENSIONS]), original)
+    assert left_of_the_setup(server) == {**NOTHING_OF_THE_SETUP, "asignio key sets": 1, "asignio keys": 1}
 
 
 def test_remove_after_a_user_flow_setup_deletes_the_flow_the_provider_and_the_app(
@@ -198,12 +217,15 @@ def test_remove_all_on_the_user_flow_path_says_what_all_means_there(
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
 
 
-def test_a_provider_that_is_not_the_answers_asignio_one_stays(server: SimulatorServer, folder: Path) -> None:
+def test_a_provider_that_is_not_the_answers_asignio_one_stays(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = write_answers(folder, "user-flow")
     assert run(answers, *GUIDED_STEPS) == 0
     provider = next(iter(server.tenant.identity_providers.values()))
     provider["clientId"] = "99998888-aaaa-2222-bbbb-3333cccc4444"
-    assert remove(answers, "--yes") == ExitCode.OK
+    assert remove(answers, "--yes") == ExitCode.TENANT
+    assert "changed since asignio-setup made it (another kind or client id): kept" in capsys.readouterr().out
     assert len(server.tenant.identity_providers) == 1
     assert len(server.tenant.user_flows) == 0
 
@@ -219,7 +241,7 @@ def test_after_a_remove_the_setup_runs_again_normally(server: SimulatorServer, f
     assert run(answers) == 0
     assert tenant_objects(server.tenant)["asignio key sets"] == 1
     server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
-    assert remove(answers, "--yes") == ExitCode.OK
+    assert remove(answers, "--yes", "--force") == ExitCode.OK
     assert b'Id="Asignio-OAUTH2"' not in server.tenant.policies[EXTENSIONS]
     assert b"contosoLoyaltyNumber" in server.tenant.policies[EXTENSIONS]
 
@@ -277,7 +299,7 @@ def test_remove_json_lines_parse_and_end_in_a_summary(
 
     assert main(["--json", "remove", str(answers)]) == ExitCode.OK
     again = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert again[-1] == {"event": "summary", "removed": [], "exit_code": 0}
+    assert again[-1] == {"event": "summary", "removed": [], "kept": [], "exit_code": 0}
 
 
 def test_json_remove_refusal_is_a_failed_line_with_fix_and_exit_code(

@@ -108,25 +108,27 @@ def test_remove_all_keeps_the_starter_keys_a_tenant_had_and_takes_the_base_and_a
     assert counts(tenant) | {"key sets": 0, "keys": 0} == NOTHING_BUT_GRAPH
 
 
-def test_remove_all_without_a_recorded_setup_removes_no_prerequisite(
+def test_remove_all_without_a_recorded_setup_takes_only_what_carries_the_tools_marks(
     starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The state is lost after an empty tenant's setup: the policies whose asignio-setup comment still holds and
+    the apps and service principals tagged asignio-setup go (with the grants given to those service principals);
+    the key sets carry no mark, so they stay, named, with exit 5 and the option that points at a kept state."""
     tenant = SimulatedTenant.empty("contoso")
     answers = pack_answers(tmp_path)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
         StateStore("contoso").discard()
-        after_setup = counts(tenant)
+        key_sets = copy.deepcopy(tenant.key_sets)
         capsys.readouterr()
-        assert remove_all(answers) == ExitCode.OK
-        output = capsys.readouterr().out
-    assert "no setup is recorded for this tenant: the IEF apps, service principals and consent grants stay" in output
-    left = counts(tenant)
-    assert left["policies"] == after_setup["policies"] - 1
-    assert left["key sets"] == after_setup["key sets"] - 1
-    assert left["applications"] == after_setup["applications"] - 1 == 2
-    assert left["grants"] == after_setup["grants"] - 1 == 3
+        assert remove_all(answers) == ExitCode.TENANT
+        captured = capsys.readouterr()
+    for name in key_sets:
+        assert f"  ! the key set {name}: not made by asignio-setup: kept" in captured.out
+    assert "point at it with --state-dir DIR" in captured.out
+    assert tenant.key_sets == key_sets
+    assert counts(tenant) == {**NOTHING_BUT_GRAPH, "key sets": 4, "keys": 4}
 
 
 def test_a_plain_remove_keeps_the_prerequisites_and_a_later_remove_all_still_takes_them(

@@ -282,6 +282,12 @@ def build_parser() -> CommandLine:
         dest="everything",
         help="also the prerequisites the setup created (starter-pack base, its key sets, the IEF apps and consent)",
     )
+    remove.add_argument(
+        "--force",
+        action="store_true",
+        help="also delete or restore a policy changed since asignio-setup uploaded it (backed up first), and take "
+        "the Asignio pieces out of an extensions policy that changed; never what asignio-setup did not make",
+    )
 
     verify = add_command(
         commands,
@@ -470,7 +476,7 @@ def plan_setup(args: argparse.Namespace) -> int:
 def remove_setup(args: argparse.Namespace) -> int:
     from wizard.removal import run_remove
 
-    return run_remove(args.answers, yes=args.yes, json_lines=args.json, everything=args.everything)
+    return run_remove(args.answers, yes=args.yes, json_lines=args.json, everything=args.everything, force=args.force)
 
 
 def verify_setup(args: argparse.Namespace) -> int:

@@ -23,8 +23,10 @@ from wizard.events import (
     StepStatus,
     StepWaiting,
 )
+from wizard.ownership import Ledger
 from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
+from wizard.steps.base import Kept
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
@@ -68,7 +70,7 @@ class Runner:
         secret: Callable[[], str],
         *,
         rotate_secret: bool = False,
-        on_success: Callable[[RunState], None] | None = None,
+        on_success: Callable[[RunState, tuple[Kept, ...]], None] | None = None,
         load_base: Callable[[Answers], BaseSource] | None = None,
     ) -> None:
         self.answers = answers = plan.answers
@@ -89,7 +91,10 @@ class Runner:
         self._secret_value: str | None = None
         self._errors: list[SetupError] = []
         self._on_success = on_success
-        """Notes in the state, before its last save, what a run that ended without failure means (a remove)."""
+        """Notes in the state, before its last save, what a run that ended without failure means (a remove), given
+        what its steps left in the tenant although the answers name it."""
+        self.kept: list[Kept] = []
+        """What the last run's steps found and left (a removal's `Finding.kept`)."""
         self.context = StepContext(
             answers=answers,
             graph=graph,
@@ -101,7 +106,7 @@ class Runner:
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
             original_policy=lambda policy_id: self.store.original_policy(self.state, policy_id),
-            made_earlier=self._made_earlier,
+            ownership=Ledger(lambda: self.state.ledger, lambda: self.store.save(self.state)),
         )
         if load_base is not None:
             self.context.load_base = load_base
@@ -157,13 +162,6 @@ class Runner:
         recorded = self.state.intents.get(step_id)
         return None if recorded is None else tuple(recorded.known)
 
-    def _made_earlier(self, step_id: str) -> dict[str, str] | None:
-        earlier = self._earlier_records.get(step_id)
-        before_removal = self.state.made_before_removal.get(step_id)
-        if earlier is None and before_removal is None:
-            return None
-        return {**(before_removal or {}), **(earlier.made if earlier is not None else {})}
-
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
         while Graph may not show it yet; the record read is the one from before this run touched the step. A step of
@@ -189,17 +187,14 @@ class Runner:
         summary: str,
         ids: dict[str, str],
         *,
-        made: dict[str, str] | None = None,
         save: bool = True,
     ) -> None:
         """Note where the step stands; saved (fsync'd, ~10 ms) unless it is only "running", which a crash may lose:
-        the next run looks at the tenant anyway. What earlier runs made stays recorded, with `made` added."""
+        the next run looks at the tenant anyway."""
         if status in FINISHED:
             self.state.intents.pop(step.id, None)
-        previous = self.state.steps.get(step.id)
-        made_so_far = {**(previous.made if previous is not None else {}), **(made or {})}
         self.state.steps[step.id] = StepRecord(
-            status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids, made=made_so_far
+            status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids
         )
         log.info("%s: %s%s", step.id, status.value, f" ({summary})" if summary else "")
         if save:
@@ -252,6 +247,7 @@ class Runner:
 
     async def _run(self, emit: Emit) -> RunFinished:
         self._errors = []
+        self.kept = []
         if any(step.needs_secret for step in self.plan.steps):
             self._resolved_secret()
         total = len(self.plan.steps)
@@ -274,7 +270,7 @@ class Runner:
         self.state.run_now_url = url
         self.state.finished = not waiting and all(outcomes)
         if self._on_success is not None and self.state.finished:
-            self._on_success(self.state)
+            self._on_success(self.state, tuple(self.kept))
         self.store.save(self.state)
         organization = self.context.facts.organization
         redirect_uris = self.plan.partner_redirect_uris(organization.id if organization is not None else None)
@@ -323,6 +319,8 @@ class Runner:
         self._record(step, StepStatus.RUNNING, "", previous.ids if previous else {}, save=False)
         try:
             finding = await step.check(self.context)
+            self.context.ownership.seen(step.id, finding.seen, intended=step.id in self.state.intents)
+            self.kept.extend(finding.kept)
             if isinstance(step, GuidedStep) and not finding.done:
                 self._record(step, StepStatus.WAITING, finding.summary, {})
                 emit(StepWaiting(step.id, step.instructions(self.answers), step.link(self.answers)))
@@ -335,7 +333,7 @@ class Runner:
             emit(StepProgress(step.id, finding.summary))
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
             self._forget_confirmations_after(step)
-            self._record(step, StepStatus.DONE, result.summary, result.ids, made=result.made)
+            self._record(step, StepStatus.DONE, result.summary, result.ids)
         except Exception as error:  # noqa: BLE001 - a bug in one step must not strand the others mid-write
             failure = error if isinstance(error, SetupError) else unexpected(error, step.id)
             if step.id in self._intended and failure.refused_by_graph:

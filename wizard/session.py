@@ -11,14 +11,14 @@ from wizard.clouds import ENDPOINTS, graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
 from wizard.outgoing import outgoing, remember_secret
-from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.runner import Emit, Runner
 from wizard.secrets import checked_secret, resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
 from wizard.steps import build_plan
-from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
+from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH, Kept
 from wizard.steps.custom_policy import read_base_chain
 from wizard.steps.preflight import verify_tenant
+from wizard.steps.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
 
 if TYPE_CHECKING:
@@ -78,6 +78,11 @@ class RemovalReview:
     extensions_note: str | None
     """How the extensions policy would lose the Asignio pieces (the backup restored, or taken out one by one); None
     when it holds none."""
+    kept: tuple[Kept, ...] = ()
+    """What the answers name that the remove leaves in the tenant, each with why (not made by asignio-setup, or
+    changed since it was)."""
+    recorded: bool = True
+    """A setup of this tenant is recorded on this machine (else only the tenant's marks prove anything)."""
 
     @property
     def pending(self) -> bool:
@@ -163,11 +168,11 @@ class SignedInTenant:
         )
         return Session(runner)
 
-    def removal(self, answers: Answers, *, everything: bool = False) -> RemovalSession:
+    def removal(self, answers: Answers, *, everything: bool = False, force: bool = False) -> RemovalSession:
         """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
-        `remove --all`). No removal step sends the Asignio secret, so none is asked for."""
+        `remove --all`, `force` for `--force`). No removal step sends the Asignio secret, so none is asked for."""
         self._refuse_other_sign_in(answers)
-        plan = build_removal_plan(answers, everything=everything)
+        plan = build_removal_plan(answers, everything=everything, force=force)
         runner = Runner(
             plan,
             self.graph,
@@ -286,6 +291,7 @@ class RemovalSession:
         look at the tenant (as the remove command stops before asking)."""
         inspections = await self.runner.inspect()
         steps = []
+        kept: list[Kept] = []
         extensions_note = None
         for inspection in inspections:
             if inspection.error is not None:
@@ -294,16 +300,17 @@ class RemovalSession:
             assert finding is not None
             if isinstance(finding.found, ExtensionsRemoval):
                 extensions_note = finding.found.unmerged.how
+            kept.extend(finding.kept)
             if inspection.step.writes:
                 detail = finding.summary if finding.done else inspection.step.describe(self.answers)
                 steps.append(PlannedStep(inspection.step.id, inspection.step.title, detail, finding.done))
-        return RemovalReview(tuple(steps), extensions_note)
+        return RemovalReview(tuple(steps), extensions_note, tuple(kept), self.runner.store.path.exists())
 
     async def run(self, emit: Emit) -> RunFinished:
         """Deletes what is still there; the state then records the setup as removed."""
         return await self.runner.run(emit)
 
-    def record_clean(self) -> None:
+    def record_clean(self, review: RemovalReview) -> None:
         """The review found nothing left to delete: a remove killed after its last write left the state saying the
         setup is there, so the state is brought in line with the tenant (no Graph write; nothing saved when the
         state already says so, or there is none)."""
@@ -312,5 +319,5 @@ class RemovalSession:
         if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
             return
         with runner.store.exclusive():
-            note_removed(runner.plan)(runner.state)
+            note_removed(runner.plan)(runner.state, review.kept)
             runner.store.save(runner.state)

@@ -896,6 +896,7 @@ class GraphEndpoints:
         application = self._stamped(
             {
                 "uniqueName": None,
+                "tags": [],  # application.md: "Not nullable"
                 **body,
                 "id": new_id(),
                 "appId": new_id(),
@@ -1027,6 +1028,7 @@ class GraphEndpoints:
                 # beta serviceprincipal.md: the delegated permissions the application exposes (its api's
                 # oauth2PermissionScopes), under beta's name for them
                 PUBLISHED_SCOPES: list((application.get("api") or {}).get(APPLICATION_SCOPES) or []),
+                "tags": [],  # serviceprincipal.md: "Not nullable"
                 **extra,
                 "id": new_id(),
                 "appId": application["appId"],
@@ -1036,8 +1038,11 @@ class GraphEndpoints:
         return principal
 
     def create_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        app_id = str(request.json().get("appId") or "")
-        return json_response(201, self._shown_service_principal(self._new_service_principal(app_id, {})))
+        """serviceprincipal-post-serviceprincipals.md: the body must hold appId; its other writable properties
+        (`tags`, say) are stored as sent."""
+        body = request.json()
+        principal = self._new_service_principal(str(body.get("appId") or ""), body)
+        return json_response(201, self._shown_service_principal(principal))
 
     def get_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         principal = self._object(self.tenant.service_principals, "servicePrincipal", match.group(1))

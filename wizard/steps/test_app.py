@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from wizard.answers import Answers
 from wizard.errors import TenantNotReadyError
+from wizard.ownership import ObjectKind
 from wizard.steps.base import TEST_APP_SCOPES, Finding, Progress, Step, StepContext, look_patiently
+from wizard.steps.ief_apps import app_sightings, grant_sightings, make_service_principal
 
 if TYPE_CHECKING:
     from wizard.graph import (
@@ -97,7 +99,9 @@ class TestApplication(Step):
         ctx.facts.test_app_id = parts.app.app_id
         done = self._complete(parts)
         summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
-        return Finding(done, summary, ids, parts)
+        return Finding(
+            done, summary, ids, parts, (*app_sightings(parts.app, parts.client), *grant_sightings([parts.grant]))
+        )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         wanted = ctx.answers.test_app
@@ -111,16 +115,19 @@ class TestApplication(Step):
                 progress("the tenant does not take upserts: creating it, noted first so a repeat looks before creating")
                 ctx.intend(self.id, ())
                 app = await ctx.graph.create_test_application(wanted.display_name, wanted.redirect_uri)
+            ctx.ownership.made(self.id, ObjectKind.APPLICATION, app.object_id, app_id=app.app_id)
         elif not parts.app_ok:
             progress(f"setting the reply URL {wanted.redirect_uri} and ID tokens on {wanted.display_name}")
             await ctx.graph.update_test_application(app.object_id, wanted.redirect_uri)
         client = parts.client
         if client is None:
             progress("creating its service principal")
-            client = await ctx.graph.create_service_principal(app.app_id, wanted.display_name)
+            client = await make_service_principal(ctx, self.id, app.app_id, wanted.display_name)
         if parts.grant is None:
             progress(f"granting admin consent for {TEST_APP_SCOPES}")
-            await ctx.graph.create_permission_grant(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
+            ctx.intend(self.id, ())  # a grant carries no mark: the intent tells a repeat that this run made it
+            grant = await ctx.graph.create_permission_grant(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
+            ctx.ownership.made(self.id, ObjectKind.CONSENT_GRANT, grant.id)
         elif not self._grant_ok(parts.grant):
             scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
             await ctx.graph.update_permission_grant(parts.grant.id, scopes)
