@@ -17,10 +17,10 @@ import sys
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from wizard import clock
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.errors import BadInputError, ExitCode, PolicyError, SetupError, TenantNotReadyError
 from wizard.events import Event, RunFinished
@@ -564,7 +564,7 @@ def note_removed(plan: Plan) -> Callable[[RunState], None]:
                 state.made_before_removal[step_id] = {**state.made_before_removal.get(step_id, {}), **record.made}
         for step_id in taken_out:
             state.made_before_removal.pop(step_id, None)
-        state.removed_at = datetime.now(UTC)
+        state.removed_at = clock.now()
         state.steps = {step_id: record for step_id, record in state.steps.items() if step_id in kept}
         state.intents.clear()
         state.confirmed.clear()

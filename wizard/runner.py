@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from wizard import clock
 from wizard.errors import BadInputError, SetupError, unexpected
 from wizard.events import (
     FINISHED,
@@ -138,7 +139,7 @@ class Runner:
         self.store.save(self.state)
 
     def _intend(self, step_id: str, known: Sequence[str]) -> None:
-        self.state.intents[step_id] = Intent(at=datetime.now(UTC), known=list(known))
+        self.state.intents[step_id] = Intent(at=clock.now(), known=list(known))
         self._intended.add(step_id)
         self.store.save(self.state)
 
@@ -320,4 +321,4 @@ class Runner:
 
 
 def _seconds_since(moment: datetime) -> float:
-    return max(0.0, (datetime.now(UTC) - moment).total_seconds())
+    return max(0.0, (clock.now() - moment).total_seconds())

@@ -21,13 +21,13 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from wizard import clock
 from wizard.auth import StaticTokenCredential
 from wizard.permissions import ALL_OPERATIONS
 from wizard.simulator.discovery import DiscoveryServer
@@ -99,7 +99,7 @@ def _b64url(data: bytes) -> str:
 
 def make_access_token(tenant: SimulatedTenant, permissions: Iterable[str]) -> str:
     """A JWT-shaped, unsigned token carrying what the facade reads from real ones: tid, upn, scp, exp."""
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     header = {"typ": "JWT", "alg": "none"}
     payload = {
         "aud": "https://graph.microsoft.com",
@@ -440,7 +440,7 @@ class SimulatorServer:
 
     def serve(self, handler: _Handler) -> None:
         """Answer one request: stall, latency and faults first, then sign-in, routing, permission, the tenant."""
-        started = time.monotonic()
+        started = time.monotonic()  # real time: the request log says when requests overlapped
         request_id = str(uuid.uuid4())
         client_request_id = handler.headers.get("client-request-id") or request_id
         method = handler.command
@@ -459,7 +459,7 @@ class SimulatorServer:
                 self._drop(handler, method, path, unquote(url.query), is_write, started)
                 return
         if self.latency:
-            time.sleep(self.latency)
+            time.sleep(self.latency)  # real time: the network's own delay, for benchmarks
         fault = self._take_fault(is_write)
         if fault is not None and fault.kind == "drop":
             self._drop(handler, method, path, unquote(url.query), is_write, started)
@@ -497,7 +497,7 @@ class SimulatorServer:
                 response.status,
                 is_write,
                 started,
-                time.monotonic(),
+                time.monotonic(),  # real time, as `started`
                 tenancy.tenant.domain if tenancy is not None else "",
             )
         )
@@ -553,7 +553,7 @@ class SimulatorServer:
                 "code": error.code,
                 "message": error.message,
                 "innerError": {
-                    "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "date": clock.now().strftime("%Y-%m-%dT%H:%M:%S"),
                     "request-id": request_id,
                     "client-request-id": client_request_id,
                 },
@@ -579,7 +579,8 @@ class SimulatorServer:
 
     def _drop(self, handler: _Handler, method: str, path: str, query: str, is_write: bool, started: float) -> None:
         handler.close_connection = True
-        self._record(RequestRecord(method, path, query, DROPPED, is_write, started, time.monotonic()))
+        ended = time.monotonic()  # real time, as `started`
+        self._record(RequestRecord(method, path, query, DROPPED, is_write, started, ended))
 
     def _record(self, record: RequestRecord) -> None:
         with self._knob_lock:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wizard import clock
 from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError, SetupError, TenantNotReadyError
 from wizard.steps.base import (
@@ -75,7 +76,7 @@ class PolicyKey(Step):
             return Finding(False, f"the interrupted run's upload never reached {name}: it is sent again", ids, key_set)
         if ctx.rotate_secret:
             return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
-        renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
+        renew_after = clock.now().timestamp() + POLICY_KEY_RENEWAL_DAYS * 86400
         expiries = [key.exp for key in key_set.keys if key.exp is not None]
         if len(expiries) == len(key_set.keys) and max(expiries) < renew_after:
             return Finding(False, f"{name}'s key expires on {_date(max(expiries))}: a new one is due", ids, key_set)
@@ -88,7 +89,7 @@ class PolicyKey(Step):
             progress(f"creating the key set {name}")
             key_set = await ctx.graph.create_key_set(name)
         progress(f"uploading the Client Secret into {key_set.id}")
-        now = int(time.time())
+        now = int(clock.now().timestamp())
         expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
         ctx.intend(self.id, [_key_identity(key) for key in key_set.keys])
         await ctx.graph.upload_secret(key_set.id, ctx.secret(), use=SIGNATURE_USE, nbf=now, exp=expires)

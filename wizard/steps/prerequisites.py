@@ -11,10 +11,10 @@ secret (oct, sig), never an RSA key, which would later block the operator's real
 from __future__ import annotations
 
 import secrets
-import time
 from abc import abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
+from wizard import clock
 from wizard.errors import TenantNotReadyError
 from wizard.steps.base import (
     POLICY_KEY_LIFETIME_DAYS,
@@ -75,7 +75,7 @@ class StarterKeySet(Step):
         if key_set is None:
             progress(f"creating the key set {self.key_set}")
             key_set = await ctx.graph.create_key_set(self.key_set)
-        now = int(time.time())
+        now = int(clock.now().timestamp())
         ctx.intend(self.id, ())  # a repeat waits for this key to show rather than add a second one
         await self._add_key(ctx, key_set.id, progress, nbf=now, exp=now + POLICY_KEY_LIFETIME_DAYS * 86400)
         # A set found empty counts as made here too: the run that created it stopped before its key.
