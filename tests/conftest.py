@@ -18,6 +18,8 @@ import keyring
 import keyring.backends.fail
 import pytest
 
+from tests.virtual_clock import VirtualClock
+from wizard import clock
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
 from wizard.starter_pack_pins import PINNED_COMMIT
@@ -110,6 +112,14 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     keyring.set_keyring(keyring.backends.fail.Keyring())
     yield home
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def virtual_clock() -> Iterator[VirtualClock]:
+    """Every test runs on virtual time: the tool's waits (and the in-process simulator's replication lag) pass at
+    once. A test that asserts on waits asks for this fixture and reads `waits`."""
+    with clock.using(VirtualClock()) as virtual:
+        yield virtual
 
 
 @pytest.fixture(scope="session")
