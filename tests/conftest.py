@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 
 from tests.virtual_clock import VirtualClock
 from wizard import clock
+from wizard.clock import ScaledClock
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
 from wizard.starter_pack_pins import PINNED_COMMIT
@@ -30,6 +32,10 @@ XSD_PATH = SHARED_B2C / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
+KILL_TIME_SCALE = 10.0
+"""How many times faster than real time the clock runs in the kill -9 tests, in the killed process and in the test's
+own (the simulator, the re-run): the killed process waits a tenth of its waits in real time. Work takes ten times as
+long too, on that clock, so the scale stays low enough for a busy machine."""
 
 
 def _missing_dependency(reason: str) -> NoReturn:
@@ -120,6 +126,15 @@ def virtual_clock() -> Iterator[VirtualClock]:
     once. A test that asserts on waits asks for this fixture and reads `waits`."""
     with clock.using(VirtualClock()) as virtual:
         yield virtual
+
+
+@pytest.fixture
+def kill_clock() -> Iterator[VirtualClock]:
+    """The kill -9 tests' clock: KILL_TIME_SCALE times real time from the test's start, in the test's process and
+    (tests/test_headless_run.py killed_after_write gives it on) in the process it kills; once that process is dead,
+    the test's own waits (the re-run's) are skipped as on the virtual clock."""
+    with clock.using(VirtualClock(ScaledClock(KILL_TIME_SCALE, time.time()))) as scaled:
+        yield scaled
 
 
 @pytest.fixture(scope="session")

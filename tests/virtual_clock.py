@@ -7,9 +7,8 @@ import asyncio
 import heapq
 import itertools
 import threading
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from wizard.clock import Clock
 
@@ -22,12 +21,13 @@ class _Sleeper:
 
 
 class VirtualClock(Clock):
-    """Real time plus every wait skipped so far: a sleep moves this clock on at once instead of waiting, and
-    sleepers wake in the order their waits end, so tasks sleeping side by side share the skipped time as they would
-    share real time. The clock never falls behind real time, so anything measured in real time (a key's validity set
-    by a test, a request in flight) stays in order with it. The simulator's threads read it too."""
+    """Real time (or `base`'s) plus every wait skipped so far: a sleep moves this clock on at once instead of waiting,
+    and sleepers wake in the order their waits end, so tasks sleeping side by side share the skipped time as they
+    would share real time. The clock never falls behind its base, so anything measured in real time (a key's validity
+    set by a test, a request in flight) stays in order with it. The simulator's threads read it too."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: Clock | None = None) -> None:
+        self.base = Clock() if base is None else base
         self._skipped = 0.0
         self._lock = threading.Lock()
         self._sleepers: list[_Sleeper] = []
@@ -36,10 +36,15 @@ class VirtualClock(Clock):
         """Every wait the tool asked for, in seconds, in order: what tests assert on where they assert on waits."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self._skipped)
+        return self.base.now() + timedelta(seconds=self._skipped)
 
     def monotonic(self) -> float:
-        return time.monotonic() + self._skipped
+        return self.base.monotonic() + self._skipped
+
+    @property
+    def skipped(self) -> float:
+        """How far ahead of its base the clock is."""
+        return self._skipped
 
     @property
     def waited(self) -> float:
