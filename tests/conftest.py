@@ -26,7 +26,10 @@ from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
 from wizard.starter_pack_pins import PINNED_COMMIT
 
-SHARED_B2C = Path(__file__).resolve().parents[2] / "shared" / "b2c"
+SHARED_B2C_VARIABLE = "ASIGNIO_TESTS_B2C"
+"""Where the tests find Microsoft's starter packs and XSD when not in ../shared/b2c (an empty folder tests the rule
+that without them the tests that need them skip, or fail with CI=true)."""
+SHARED_B2C = Path(os.environ.get(SHARED_B2C_VARIABLE) or Path(__file__).resolve().parents[2] / "shared" / "b2c")
 STARTER_PACK = SHARED_B2C / "starterpack"
 XSD_PATH = SHARED_B2C / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +39,26 @@ KILL_TIME_SCALE = 10.0
 """How many times faster than real time the clock runs in the kill -9 tests, in the killed process and in the test's
 own (the simulator, the re-run): the killed process waits a tenth of its waits in real time. Work takes ten times as
 long too, on that clock, so the scale stays low enough for a busy machine."""
+
+
+NEEDS_PACKS = ("starter_pack", "xsd_path")
+"""The fixtures through which (and only through which) tests read Microsoft's packs in SHARED_B2C."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--only-needing-packs",
+        action="store_true",
+        help="run only the tests that read Microsoft's packs (tests/test_house.py runs them without the packs)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--only-needing-packs"):
+        return
+    needing = [item for item in items if set(NEEDS_PACKS) & set(getattr(item, "fixturenames", ()))]
+    config.hook.pytest_deselected(items=[item for item in items if item not in needing])
+    items[:] = needing
 
 
 def _missing_dependency(reason: str) -> NoReturn:
