@@ -233,8 +233,10 @@ def _die(write: int) -> None:
 def crash_after_write(server: SimulatorServer, count: int) -> Iterator[None]:
     """The run in the block dies (a Crash out of it) the moment Graph's answer to its `count`-th write reaches it,
     before the tool can look at the answer: the write is in the tenant, and the state file holds nothing after it.
-    The server holds every request that comes later and drops them once the run is gone, as for a killed process.
-    The crash is the only thing added to the real Graph layer: the request and its answer go through it as ever."""
+    The server holds every request that comes later and drops them once the run is gone, as for a killed process,
+    and the block ends once the server has carried out what the run had sent before (on virtual time the next run
+    would otherwise race a write in flight with its whole lag budget). The crash is the only thing added to the
+    real Graph layer: the request and its answer go through it as ever."""
     from wizard.graph.transport import Transport
 
     original = Transport.send
@@ -257,6 +259,7 @@ def crash_after_write(server: SimulatorServer, count: int) -> Iterator[None]:
             yield
     finally:
         server.release()
+        assert server.wait_until_idle(timeout=60), "the server still answers the crashed run"
 
 
 CRASH_LAG_SECONDS = 2.0

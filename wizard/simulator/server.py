@@ -218,6 +218,7 @@ class SimulatorServer:
         self._tenant_lock = threading.RLock()
         self._knob_lock = threading.Condition()
         self._held = 0
+        self._serving = 0
         self._faults: list[_Fault] = []
         self._log: list[RequestRecord] = []
         self._successful_writes = 0
@@ -390,6 +391,12 @@ class SimulatorServer:
         with self._knob_lock:
             return self._knob_lock.wait_for(lambda: len(self._log) >= count, timeout)
 
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """True once no request is being answered: what a client that is gone had sent has been carried out (or
+        dropped), so a test's next run meets the tenant as that client left it."""
+        with self._knob_lock:
+            return self._knob_lock.wait_for(lambda: self._serving == 0, timeout)
+
     def release(self) -> None:
         """Let held requests go on; those whose client has hung up meanwhile (or the server stopped) are dropped."""
         with self._knob_lock:
@@ -439,6 +446,17 @@ class SimulatorServer:
     # Serving
 
     def serve(self, handler: _Handler) -> None:
+        """Answer one request (counted while it is answered, for `wait_until_idle`)."""
+        with self._knob_lock:
+            self._serving += 1
+        try:
+            self._serve(handler)
+        finally:
+            with self._knob_lock:
+                self._serving -= 1
+                self._knob_lock.notify_all()
+
+    def _serve(self, handler: _Handler) -> None:
         """Answer one request: stall, latency and faults first, then sign-in, routing, permission, the tenant."""
         started = time.monotonic()  # real time: the request log says when requests overlapped
         request_id = str(uuid.uuid4())
