@@ -350,6 +350,26 @@ def test_a_clean_run_makes_the_writes_the_crash_tests_crash_after(
             assert len(answered) == CLEAN_RUN_WRITES[pivot], (pivot, upserts)
 
 
+def test_a_write_that_waited_long_for_what_it_refers_to_is_waited_for_in_full_after_a_crash(
+    answers_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The policy key's intent is noted before its upload, which then waits for the new key set to replicate (40 s
+    here; Microsoft says about a minute). The run dies right after the upload: the re-run must wait a whole budget
+    for the key to show, not what is left of one since the intent, or it sends a second key."""
+    answers = write_answers(answers_dir, "custom-policy")
+    tenant = seeded_tenant()
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        del tenant.key_sets["B2C_1A_AsignioSecret"]
+        server.replication_lag = 40.0
+        with crash_after_write(server, 2):  # the key set, then (some 47 s after the intent) its key
+            run(answers)
+        assert [record.path.rsplit("/", 1)[-1] for record in server.log if record.status == 200][-1] == "uploadSecret"
+        assert run(answers) == 0
+        assert tenant_objects(tenant) == EXPECTED["custom-policy"]
+
+
 KILL_POINTS = {"custom-policy": 3, "user-flow": 1}
 """The write each path's kill -9 test kills after: one early in the run, so the re-run meets objects still replicating
 and intents with no object behind them yet (the crash tests above die after every write)."""

@@ -157,7 +157,8 @@ class Runner:
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
         while Graph may not show it yet; the record read is the one from before this run touched the step. A step of
-        another plan (the setup's, asked about by a remove) counts by its record alone."""
+        another plan (the setup's, asked about by a remove) counts by its record alone. Within two lag budgets: the
+        write an intent announced may come up to a budget later (a patient write gives up then), then hide for one."""
         moments = [self.state.intents[step_id].at] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
         step = self._steps_by_id.get(step_id)
@@ -170,7 +171,7 @@ class Runner:
         if not moments:
             return None
         age = _seconds_since(max(moments))
-        return age if age < self.graph.lag_budget else None
+        return age if age < 2 * self.graph.lag_budget else None
 
     def _record(
         self,
