@@ -58,12 +58,9 @@ def small_plan() -> Plan:
     return Plan(ANSWERS, steps)
 
 
-def graph_client(graph_root: str, token_credential: Any, lag_budget: float = 60.0) -> GraphClient:
+def graph_client(graph_root: str, token_credential: Any) -> GraphClient:
     return GraphClient(
-        token_credential,
-        graph_url=graph_root + "/beta",
-        scopes=["https://graph.microsoft.com/.default"],
-        lag_budget=lag_budget,
+        token_credential, graph_url=graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
     )
 
 
@@ -71,11 +68,10 @@ async def run_steps(
     server: SimulatorServer,
     events: list[Event] | None = None,
     *,
-    lag_budget: float = 60.0,
     confirm: str | None = None,
     facts: dict[str, Any] | None = None,
 ) -> RunFinished:
-    graph = graph_client(server.graph_root, server.credential, lag_budget)
+    graph = graph_client(server.graph_root, server.credential)
     runner = Runner(small_plan(), graph, StateStore("contoso"), lambda: "unused")
     for name, value in (facts or {}).items():
         setattr(runner.context.facts, name, value)
@@ -352,7 +348,7 @@ async def test_a_refused_grant_leaves_a_guided_step_with_the_consent_links_done_
         assert any("Global Administrator or Privileged Role Administrator" in line for line in waiting.instructions)
         assert len(tenant.permission_grants) == 1, "only the test app's"
 
-        confirmed_only = await run_steps(server, lag_budget=1.0, confirm="ief-admin-consent")
+        confirmed_only = await run_steps(server, confirm="ief-admin-consent")
         assert confirmed_only.waiting == ("ief-admin-consent",), "a confirmation without the grants is not enough"
 
         grant_as_an_administrator_would(tenant, proxy["appId"], GRAPH_APP_ID, "openid offline_access")

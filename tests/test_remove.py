@@ -424,7 +424,6 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
             simulated.credential,
             graph_url=simulated.graph_root + "/beta",
             scopes=["https://graph.microsoft.com/.default"],
-            lag_budget=10.0,  # today's code waited this long for each deleted object: keep a failure short
         )
         signed_in = SignedInTenant(answers.tenant, answers.auth, graph)
         await signed_in.plan(answers, secret=SECRET).run(lambda event: None)
