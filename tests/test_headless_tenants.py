@@ -118,13 +118,12 @@ def test_three_tenants_run_at_once_each_with_its_own_state_and_the_worst_code_wi
     assert saved("fabrikam").finished
 
 
-@pytest.mark.parametrize("crash_after", [1, 6, 12])
+@pytest.mark.parametrize("crash_after", range(1, THREE_TENANTS_WRITES + 1))
 def test_crashed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicates(
     three: Tenants, capsys: pytest.CaptureFixture[str], crash_after: int
 ) -> None:
-    """The run of three tenants dies right after its n-th write (of THREE_TENANTS_WRITES), against tenants that page
-    and lag: the re-run finishes each tenant's setup as a run of its own would, with nothing made twice. (Each
-    tenant's own path dies after every one of its writes in tests/test_headless_run.py.)"""
+    """The run of three tenants dies right after its n-th write, for every n, against tenants that page and lag: the
+    re-run finishes each tenant's setup as a run of its own would, with nothing made twice."""
     three.server.page_size = 1
     three.server.replication_lag = CRASH_LAG_SECONDS
     with crash_after_write(three.server, crash_after):
