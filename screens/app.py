@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from wizard.session import RemovalSession, Session, SignedInTenant, TenantIdentity
     from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
-    from wizard.verify import Clock
 
 SCREENS_DIR = Path(__file__).parent
 SCREEN_STYLESHEETS: dict[str, str] = {
@@ -121,8 +120,6 @@ class AsignioSetupApp(App[int]):
         """The Done screen probes the sign-in as it opens (False: `--no-verify`; its key still does)."""
         self.verify_timeout = verify_timeout
         """How long the probes wait for a policy that does not serve yet (None: the default)."""
-        self.verify_clock: Clock | None = None
-        """Where the probes' waits go (None: the system's clock); tests give a virtual one."""
         self.demo_state = demo_state
         self.demo_platform = demo_platform
         self.demo_empty = demo_empty
@@ -366,7 +363,7 @@ class AsignioSetupApp(App[int]):
     def check_sign_in(self, reply_to: MessagePump) -> None:
         """The sign-in probes of the finished setup (read-only, no secret): each result goes to `reply_to` as it
         ends, then the verdict; the demo's probes go to its simulator."""
-        from wizard.verify import DEFAULT_TIMEOUT_SECONDS, SYSTEM_CLOCK, recorded_test_app, verify_sign_in
+        from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
 
         answers = self.final_answers()
         server = self.simulator
@@ -380,7 +377,6 @@ class AsignioSetupApp(App[int]):
                 recorded_test_app(answers),
                 emit,
                 timeout=DEFAULT_TIMEOUT_SECONDS if self.verify_timeout is None else self.verify_timeout,
-                clock=self.verify_clock or SYSTEM_CLOCK,
                 login_root=server.login_root if server is not None else None,
                 asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
             )

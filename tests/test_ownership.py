@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 
 from tests.test_headless_run import (
+    CRASH_LAG_SECONDS,
     GUIDED_STEPS,
-    KillCase,
     answers_text,
-    killed_after_their_writes,
+    crash_after_write,
     point_at,
     run,
     seeded_tenant,
     write_answers,
 )
-from tests.test_starter_base import KILL_LAG_SECONDS, pack_answers
+from tests.test_starter_base import EMPTY_TENANT_WRITES, pack_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
@@ -113,7 +113,7 @@ def test_hand_made_prerequisites_of_an_empty_tenant_survive_remove_all_with_no_s
     """The starter-pack chain, its key sets, the IEF apps with their service principals and grants, made by hand
     under the tutorial's names (no tag, no comment, no state): `remove --all` writes nothing and keeps each."""
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -177,7 +177,7 @@ def test_remove_all_keeps_an_edited_base_and_the_chain_under_an_admins_relying_p
     to the pack's, the Asignio pieces out), with the key sets and IEF apps that chain names; it says why and ends
     with exit 5; every policy it deleted or replaced is in the backups folder as it was."""
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -223,7 +223,7 @@ def test_the_apps_and_service_principals_it_makes_carry_its_tag_and_every_policy
     tenant = SimulatedTenant.empty("contoso")
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
-        assert run(pack_answers(tmp_path)) == 0
+        assert run(pack_answers(tmp_path, starter_pack)) == 0
     assert all(app["tags"] == [OWNER_TAG] for app in tenant.applications.values())
     for principal in tenant.service_principals.values():
         assert (OWNER_TAG in principal.get("tags", [])) is (principal["appId"] != GRAPH_APP_ID)
@@ -318,7 +318,7 @@ def test_a_format_1_state_lets_remove_all_take_its_prerequisites_only_with_force
     with `--force` the chain goes, then the key sets and IEF apps format 1 recorded; the policy key and the test app,
     which format 1 never recorded, stay (exit 5)."""
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -341,11 +341,6 @@ def test_a_format_1_state_lets_remove_all_take_its_prerequisites_only_with_force
     assert {app["displayName"] for app in tenant.applications.values()} == {"Asignio test (jwt.ms)"}
 
 
-KILL_POINTS = (3, 8, 13, 18, 23)
-"""Writes of an empty tenant's setup (25, tests/test_starter_base.py EMPTY_TENANT_WRITES) to kill after, spread over
-the run: the key sets, the IEF apps and their grants, the base chain, the Asignio pieces and the test app."""
-
-
 def tenant_objects(tenant: SimulatedTenant) -> str:
     """Every object of the tenant but Microsoft Graph's service principal (see the test below)."""
     data = tenant.to_json()
@@ -358,29 +353,22 @@ def tenant_objects(tenant: SimulatedTenant) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-@pytest.mark.slow
+@pytest.mark.parametrize("crash_after", range(1, EMPTY_TENANT_WRITES + 1))
 def test_remove_all_after_a_killed_and_resumed_setup_leaves_the_empty_tenant_object_for_object(
-    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_after: int
 ) -> None:
-    """An empty tenant's setup killed with kill -9 right after its k-th write (before the tool could record what it
-    made), resumed, then `remove --all --yes`: the tenant is again the empty tenant, object for object, and the
-    remove kept nothing. The one exception is Microsoft Graph's service principal, which the setup had to create
-    and never deletes: every consent to Graph in the tenant rests on it. The tenant pages every list and hides each
-    new object a while."""
-    answers = pack_answers(tmp_path)
+    """An empty tenant's setup that dies right after its k-th write (before the tool could record what it made),
+    resumed, then `remove --all --yes`: the tenant is again the empty tenant, object for object, and the remove kept
+    nothing. The one exception is Microsoft Graph's service principal, which the setup had to create and never
+    deletes: every consent to Graph in the tenant rests on it. The tenant pages every list and hides each new object a
+    while."""
+    answers = pack_answers(tmp_path, starter_pack)
     empty = tenant_objects(SimulatedTenant.empty("contoso"))
-    cases = [
-        KillCase(
-            n,
-            SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1, replication_lag=KILL_LAG_SECONDS).start(),
-            tmp_path / f"state-after-write-{n}",
-        )
-        for n in KILL_POINTS
-    ]
-    with killed_after_their_writes(cases, ["--non-interactive", str(answers)]):
-        for case in cases:
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            assert run(answers) == 0, f"killed after write {case.kill_after}"
-            assert remove(answers, "--all") == ExitCode.OK, f"killed after write {case.kill_after}"
-            assert tenant_objects(case.server.tenant) == empty, f"killed after write {case.kill_after}"
+    tenant = SimulatedTenant.empty("contoso")
+    with SimulatorServer(tenant, page_size=1, replication_lag=CRASH_LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        with crash_after_write(server, crash_after):
+            run(answers)
+        assert run(answers) == 0
+        assert remove(answers, "--all") == ExitCode.OK
+        assert tenant_objects(tenant) == empty

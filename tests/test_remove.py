@@ -11,14 +11,15 @@ import pytest
 
 from tests.test_headless_run import (
     GUIDED_STEPS,
-    KillCase,
-    killed_after_their_writes,
+    crash_after_write,
+    killed_after_write,
     point_at,
     run,
     seeded_tenant,
     tenant_objects,
     write_answers,
 )
+from tests.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.policies import same_content
@@ -373,40 +374,74 @@ def test_a_remove_right_after_the_setup_waits_for_what_graph_does_not_show_yet(
 
 
 CLEAN_REMOVE_WRITES = {"custom-policy": 6, "user-flow": 5}
+KILL_POINT = 3
+"""The write of `remove` the kill -9 test kills after: midway through the deletes (the crash tests die after every
+write, in this process)."""
+
+
+def assert_removed(server: SimulatorServer, original: dict[str, bytes]) -> None:
+    """The tenant holds nothing of the setup (the extensions as before it), and the state says the remove finished."""
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+    assert server.tenant.policies == original
+    state = StateStore("contoso").load()
+    assert state is not None and state.removed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("pivot", "crash_after"),
+    [(pivot, write) for pivot, writes in CLEAN_REMOVE_WRITES.items() for write in range(1, writes + 1)],
+)
+def test_crashed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, pivot: str, crash_after: int
+) -> None:
+    """A real setup, then a `remove --yes` that dies right after its n-th write Graph answered (before the tool could
+    record it); then remove again: it finishes, the tenant holds nothing of the setup (the extensions as before
+    it), and one more remove writes nothing. The tenant pages every list."""
+    answers = write_answers(folder, pivot)
+    with SimulatorServer(seeded_tenant(), page_size=1) as server:
+        original = dict(server.tenant.policies)
+        point_at(server, monkeypatch)
+        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+        with crash_after_write(server, crash_after):
+            remove(answers, "--yes")
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert_removed(server, original)
+        server.reset_log()
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert server.writes == 0
+
+
+def test_a_clean_remove_makes_the_writes_the_crash_test_crashes_after(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for pivot, writes in CLEAN_REMOVE_WRITES.items():
+        with SimulatorServer(seeded_tenant()) as server:
+            point_at(server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(folder / f"state-{pivot}"))
+            answers = write_answers(folder, pivot)
+            assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+            server.reset_log()
+            assert remove(answers, "--yes") == ExitCode.OK
+            assert server.writes == writes, pivot
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
-def test_killed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str
+def test_killed_with_kill_9_during_a_remove_the_next_remove_finishes_cleanly(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, kill_clock: VirtualClock
 ) -> None:
-    """A real setup, then `remove --yes` in a process killed with kill -9 right after its n-th write Graph answered
-    (before the tool could record it), for every n; then remove again: it finishes, the tenant holds nothing of the
-    setup (the extensions as before it), and one more remove writes nothing. The tenant pages every list."""
-    answers = write_answers(folder, pivot)
-    cases = [
-        KillCase(n, SimulatorServer(seeded_tenant(), page_size=1).start(), tmp_path / f"state-after-write-{n}")
-        for n in range(1, CLEAN_REMOVE_WRITES[pivot] + 1)
-    ]
-    original = dict(cases[0].server.tenant.policies)
-
-    def prepare(case: KillCase) -> None:
-        point_at(case.server, monkeypatch)
-        monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
-
-    with killed_after_their_writes(cases, ["remove", str(answers), "--yes"], prepare):
-        for case in cases:
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            assert remove(answers, "--yes") == ExitCode.OK, f"killed after write {case.kill_after}"
-            assert left_of_the_setup(case.server) == NOTHING_OF_THE_SETUP, f"killed after write {case.kill_after}"
-            assert case.server.tenant.policies == original, f"killed after write {case.kill_after}"
-            state = StateStore("contoso").load()
-            assert state is not None and state.removed_at is not None, f"killed after write {case.kill_after}"
-            case.server.reset_log()
+    """A real setup, then `remove --yes` in a process killed with kill -9 midway (its state and lock files as a crash
+    leaves them); the next remove finishes, and one more writes nothing."""
+    answers = write_answers(folder, "custom-policy")
+    with SimulatorServer(seeded_tenant(), page_size=1) as server:
+        original = dict(server.tenant.policies)
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        with killed_after_write(server, KILL_POINT, ["remove", str(answers), "--yes"]):
             assert remove(answers, "--yes") == ExitCode.OK
-            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+            assert_removed(server, original)
+            server.reset_log()
+            assert remove(answers, "--yes") == ExitCode.OK
+            assert server.writes == 0
 
 
 async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_deleted() -> None:
@@ -428,7 +463,6 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
             simulated.credential,
             graph_url=simulated.graph_root + "/beta",
             scopes=["https://graph.microsoft.com/.default"],
-            lag_budget=10.0,  # today's code waited this long for each deleted object: keep a failure short
         )
         signed_in = SignedInTenant(answers.tenant, answers.auth, graph)
         await signed_in.plan(answers, secret=SECRET).run(lambda event: None)

@@ -12,12 +12,12 @@ import json
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from wizard import clock
 from wizard.answers import DEFAULT_ACCESS_TOKEN_ENV, AuthAnswers, SignInMethod, TenantAnswers
 from wizard.clouds import ENDPOINTS, Cloud, graph_scope
 from wizard.errors import SignInError
@@ -81,7 +81,7 @@ class StaticTokenCredential:
         self._token = token
         claims = token_claims(token) or {}
         expiry = claims.get("exp")
-        self._expires_on = expiry if isinstance(expiry, int) else int(time.time()) + UNKNOWN_EXPIRY_SECONDS
+        self._expires_on = expiry if isinstance(expiry, int) else int(clock.now().timestamp()) + UNKNOWN_EXPIRY_SECONDS
 
     def get_token(
         self,

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
     from wizard.session import PlannedStep
     from wizard.simulator import DemoPlatform, SimulatorServer
-    from wizard.verify import Clock, Verification
+    from wizard.verify import Verification
 
 PROBE_MARKS = {
     ProbeStatus.PASSED: "✓",
@@ -157,8 +157,6 @@ class VerifyOptions:
     enabled: bool = True
     timeout: float | None = None
     """How long a policy that does not serve yet is waited for (None: the default two minutes)."""
-    clock: Clock | None = None
-    """Where the waits go (None: the system's clock); tests give a virtual one."""
 
 
 async def verify_setup(
@@ -168,7 +166,7 @@ async def verify_setup(
     server: SimulatorServer | None = None,
 ) -> Verification:
     """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator."""
-    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, SYSTEM_CLOCK, recorded_test_app, verify_sign_in
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
 
     human = printer.err if printer.json_lines or printer.tenant else printer.out
     printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
@@ -177,7 +175,6 @@ async def verify_setup(
         recorded_test_app(answers),
         printer,
         timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
-        clock=options.clock or SYSTEM_CLOCK,
         login_root=server.login_root if server is not None else None,
         asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
     )

@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from wizard import clock
 
 OWNER_TAG = "asignio-setup"
 """The tag on every application and service principal the tool creates."""
@@ -52,7 +54,7 @@ class Origin(StrEnum):
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class LedgerEntry(BaseModel):

@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from wizard import clock
 from wizard.errors import BadInputError, SetupError, unexpected
 from wizard.events import (
     FINISHED,
@@ -154,7 +155,7 @@ class Runner:
         self.store.save(self.state)
 
     def _intend(self, step_id: str, known: Sequence[str]) -> None:
-        self.state.intents[step_id] = Intent(at=datetime.now(UTC), known=list(known))
+        self.state.intents[step_id] = Intent(at=clock.now(), known=list(known))
         self._intended.add(step_id)
         self.store.save(self.state)
 
@@ -165,7 +166,8 @@ class Runner:
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
         while Graph may not show it yet; the record read is the one from before this run touched the step. A step of
-        another plan (the setup's, asked about by a remove) counts by its record alone."""
+        another plan (the setup's, asked about by a remove) counts by its record alone. Within two lag budgets: the
+        write an intent announced may come up to a budget later (a patient write gives up then), then hide for one."""
         moments = [self.state.intents[step_id].at] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
         step = self._steps_by_id.get(step_id)
@@ -178,7 +180,7 @@ class Runner:
         if not moments:
             return None
         age = _seconds_since(max(moments))
-        return age if age < self.graph.lag_budget else None
+        return age if age < 2 * self.graph.lag_budget else None
 
     def _record(
         self,
@@ -361,4 +363,4 @@ def _progress_of(step_id: str, emit: Emit) -> Callable[[str], None]:
 
 
 def _seconds_since(moment: datetime) -> float:
-    return max(0.0, (datetime.now(UTC) - moment).total_seconds())
+    return max(0.0, (clock.now() - moment).total_seconds())

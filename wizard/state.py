@@ -15,12 +15,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wizard import clock
 from wizard.answers import TENANT_LABEL, Answers, is_policy_id
 from wizard.errors import BadInputError, TenantNotReadyError, shown
 from wizard.events import StepStatus
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class StateModel(BaseModel):

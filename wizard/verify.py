@@ -15,23 +15,22 @@ and the result says so.
 
 Nothing here signs a user in or sends the Asignio secret: a probe proves B2C and Asignio would start the sign-in, not
 that it ends with a token. A policy just uploaded may take a moment to serve: probes 1 and 2 are repeated every 10 s
-within a budget. The waits go through a `Clock`, so tests run them on virtual time.
+within a budget. The waits go through the tool's clock (wizard.clock), so tests run them on virtual time.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import os
 import re
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
+from wizard import clock
 from wizard.answers import GUID_PATTERN, Answers, Pivot
 from wizard.clouds import _loopback, b2clogin_host
 from wizard.errors import BadInputError, ExitCode, ServiceError, SetupError, SignInWouldFailError, shown
@@ -64,25 +63,6 @@ ERROR_CODE = re.compile(r"\b(AADB2C\d{5}|AADSTS\d{4,6})\b")
 """B2C's and Entra's error codes, as their error pages and redirects quote them."""
 CLIENT_ERRORS = ("invalid_client", "unauthorized_client")
 NETWORK_FIX = "check the network (a proxy, a firewall) and the host, then run asignio-setup verify again"
-
-
-class Clock(Protocol):
-    """Where the retries read the time and wait: the system's, or a virtual one in tests."""
-
-    def now(self) -> float: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def now(self) -> float:
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-SYSTEM_CLOCK = SystemClock()
 
 
 @dataclass(frozen=True)
@@ -331,7 +311,6 @@ class SignInProbes:
         *,
         login_root: str,
         asignio_root: str | None,
-        clock: Clock,
         timeout: float,
     ) -> None:
         self.answers = answers
@@ -340,7 +319,6 @@ class SignInProbes:
         self.emit = emit
         self.login_root = login_root
         self.asignio_root = asignio_root
-        self.clock = clock
         self.timeout = max(timeout, 0.0)
         self.external_id = answers.setup.pivot is Pivot.EXTERNAL_ID
         self.policy = (
@@ -369,16 +347,16 @@ class SignInProbes:
     # The run
 
     async def run(self) -> Verification:
-        deadline = self.clock.now() + self.timeout
+        deadline = clock.monotonic() + self.timeout
         while True:
             attempt = await (self.external_id_attempt() if self.external_id else self.b2c_attempt())
-            remaining = deadline - self.clock.now()
+            remaining = deadline - clock.monotonic()
             if attempt.not_yet is None or remaining <= 0:
                 break
             pause = min(RETRY_SECONDS, remaining)
             probe = attempt.results[attempt.fault_index()].probe
             self.emit(ProbeRetrying(probe, f"{attempt.not_yet}, retrying in {pause:g} s", pause))
-            await self.clock.sleep(pause)
+            await clock.sleep(pause)
         results = list(attempt.results)
         if attempt.not_yet is not None:
             index = attempt.fault_index()
@@ -762,7 +740,6 @@ async def verify_sign_in(
     emit: Callable[[ProbeChecked | ProbeRetrying], None],
     *,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    clock: Clock = SYSTEM_CLOCK,
     login_root: str | None = None,
     asignio_root: str | None = None,
 ) -> Verification:
@@ -776,7 +753,5 @@ async def verify_sign_in(
     async with httpx.AsyncClient(
         timeout=REQUEST_DEADLINE_SECONDS, follow_redirects=False, headers={"Accept": "application/json, text/html"}
     ) as http:
-        probes = SignInProbes(
-            answers, app_id, http, emit, login_root=root, asignio_root=stand_in, clock=clock, timeout=timeout
-        )
+        probes = SignInProbes(answers, app_id, http, emit, login_root=root, asignio_root=stand_in, timeout=timeout)
         return await probes.run()

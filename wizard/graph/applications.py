@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from wizard import clock
 from wizard.graph.errors import GraphFailure, translate
 from wizard.graph.models import Application, PermissionGrant, ServicePrincipal
 from wizard.graph.transport import GraphResource, path_segment
@@ -414,9 +415,9 @@ class ApplicationCalls(GraphResource):
 
 def _grant_validity() -> dict[str, str]:
     """Beta's grant "ignores" startTime and expiryTime "but a value is required" (oauth2permissiongrant-post.md)."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     return {
         "startTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expiryTime": (now + timedelta(days=GRANT_VALIDITY_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from wizard import clock
 from wizard.auth import SIGN_IN_CONNECT_TIMEOUT_SECONDS, Credential, Token, token_claims
 from wizard.errors import ExitCode, ServiceError, SignInError
 from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
@@ -181,7 +182,9 @@ class Transport:
             return self._token
 
     def _token_is_fresh(self) -> bool:
-        return self._token is not None and self._token.expires_on - TOKEN_RENEWAL_MARGIN_SECONDS > time.time()
+        return (
+            self._token is not None and self._token.expires_on - TOKEN_RENEWAL_MARGIN_SECONDS > clock.now().timestamp()
+        )
 
     async def bearer_token(self) -> str:
         if not self._token_is_fresh():
@@ -255,9 +258,9 @@ class Transport:
                 headers=request_headers,
                 extensions={REQUEST_OPTIONS: _middleware_options()},
             )
-            started = time.monotonic()
+            started = time.monotonic()  # real time: how long the answer took to come, for the log
             try:
-                async with asyncio.timeout(self.request_deadline):
+                async with asyncio.timeout(self.request_deadline):  # real time: a trickling server is real
                     response = await self._http().send(request)
             except TimeoutError:
                 raise _deadline_passed(operation, method, shown_path, self.request_deadline) from None
@@ -273,7 +276,7 @@ class Transport:
                 method,
                 shown_path,
                 response.status_code,
-                (time.monotonic() - started) * 1000,
+                (time.monotonic() - started) * 1000,  # real time, as `started`
                 response.headers.get("request-id"),
                 client_request_id,
             )
@@ -288,7 +291,7 @@ class Transport:
                         f"{_why_waiting(response.status_code)}, waiting {wait:g} s "
                         f"(attempt {retries} of {THROTTLE_RETRIES})"
                     )
-                    await asyncio.sleep(wait)
+                    await clock.sleep(wait)
                     continue
             raise GraphFailure.from_answer(
                 response.status_code,
@@ -423,19 +426,19 @@ class _Backoff:
 
     def __init__(self, budget: float) -> None:
         self._budget = budget
-        self._started = time.monotonic()
+        self._started = clock.monotonic()
         self._wait = LAG_FIRST_WAIT_SECONDS
 
     @property
     def waited(self) -> float:
-        return time.monotonic() - self._started
+        return clock.monotonic() - self._started
 
     async def pause(self, said: str) -> bool:
         """Wait before the next try, saying `said` "in N s"; False (no wait) once the budget would be passed."""
         if self.waited + self._wait > self._budget:
             return False
         report_progress(f"{said} in {self._wait:g} s")
-        await asyncio.sleep(self._wait)
+        await clock.sleep(self._wait)
         self._wait = min(self._wait * 2, LAG_LONGEST_WAIT_SECONDS)
         return True
 
@@ -511,7 +514,7 @@ def _seconds_until(http_date: str, *, default: float) -> float:
         moment = parsedate_to_datetime(http_date)
     except (TypeError, ValueError):
         return default
-    return moment.timestamp() - time.time()
+    return moment.timestamp() - clock.now().timestamp()
 
 
 def path_segment(identifier: str) -> str:

@@ -15,13 +15,13 @@ import base64
 import binascii
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from wizard import clock
 from wizard.simulator import external_id, representations
 from wizard.simulator.rules import PolicyRejected, check_policy_upload
 from wizard.simulator.tenant import (
@@ -472,7 +472,7 @@ class GraphEndpoints:
     @staticmethod
     def _stamped(entity: dict[str, Any]) -> dict[str, Any]:
         """`entity` with its creation time, from which the lag is counted (saved with the tenant)."""
-        entity[CREATED] = time.time()
+        entity[CREATED] = clock.now().timestamp()
         return entity
 
     # Organization
@@ -540,7 +540,7 @@ class GraphEndpoints:
         if find_key(self.tenant.key_sets, key_set_id) is not None:  # uniqueness sees replicating key sets too
             raise GraphError(409, "AADB2C95028", f"A key set with the id '{key_set_id}' already exists in the tenant.")
         self.tenant.key_sets[key_set_id] = []
-        self.tenant.key_set_created[key_set_id] = time.time()
+        self.tenant.key_set_created[key_set_id] = clock.now().timestamp()
         created = json_response(201, {"id": key_set_id, "keys": []})
         created.headers["Location"] = f"/trustFramework/keySets('{key_set_id}')"  # relative, as documented
         return created
@@ -900,7 +900,7 @@ class GraphEndpoints:
                 **body,
                 "id": new_id(),
                 "appId": new_id(),
-                "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "createdDateTime": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
         )
         self.tenant.applications[application["id"]] = application
@@ -1194,7 +1194,7 @@ class GraphEndpoints:
         if "state" in body and body["state"] not in POLICY_STATES:
             raise GraphError(400, "BadRequest", f"Invalid value '{body['state']}' for the policy's state.")
         merge(policy, {key: value for key, value in body.items() if key not in ("id", "@odata.context")})
-        policy["modifiedDateTime"] = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
+        policy["modifiedDateTime"] = clock.now().strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
         return GraphResponse(204)
 
     def create_conditional_access_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
@@ -1213,7 +1213,7 @@ class GraphEndpoints:
             "@odata.context": "https://graph.microsoft.com/beta/$metadata#conditionalAccess/policies/$entity",
             "id": policy_id,
             "displayName": body["displayName"],
-            "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime()),
+            "createdDateTime": clock.now().strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
             "modifiedDateTime": None,
             "state": state,
             "sessionControls": body.get("sessionControls"),

@@ -13,9 +13,9 @@ flow; the simulator answers Graph's generic 400 (404 for what is absent or still
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
+from wizard import clock
 from wizard.simulator.tenant import CREATED, SimulatedTenant, new_id
 
 ODATA_PREFIX = "#microsoft.graph."
@@ -150,7 +150,7 @@ def new_flow(body: dict[str, Any], provider_ids: list[str]) -> dict[str, Any]:
         "onAttributeCollection": body.get("onAttributeCollection"),
         "_providers": provider_ids,
         "_apps": [],
-        CREATED: time.time(),
+        CREATED: clock.now().timestamp(),
     }
 
 

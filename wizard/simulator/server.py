@@ -23,7 +23,6 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +30,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 from urllib.request import urlopen
 
+from wizard import clock
 from wizard.auth import StaticTokenCredential
 from wizard.permissions import ALL_OPERATIONS
 from wizard.simulator.discovery import DiscoveryServer
@@ -106,7 +106,7 @@ def _b64url(data: bytes) -> str:
 
 def make_access_token(tenant: SimulatedTenant, permissions: Iterable[str]) -> str:
     """A JWT-shaped, unsigned token carrying what the facade reads from real ones: tid, upn, scp, exp."""
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     header = {"typ": "JWT", "alg": "none"}
     payload = {
         "aud": "https://graph.microsoft.com",
@@ -239,6 +239,7 @@ class SimulatorServer:
         self._tenant_lock = threading.RLock()
         self._knob_lock = threading.Condition()
         self._held = 0
+        self._serving = 0
         self._faults: list[_Fault] = []
         self._log: list[RequestRecord] = []
         self._successful_writes = 0
@@ -429,6 +430,12 @@ class SimulatorServer:
         with self._knob_lock:
             return self._knob_lock.wait_for(lambda: len(self._log) >= count, timeout)
 
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """True once no request is being answered: what a client that is gone had sent has been carried out (or
+        dropped), so a test's next run meets the tenant as that client left it."""
+        with self._knob_lock:
+            return self._knob_lock.wait_for(lambda: self._serving == 0, timeout)
+
     def release(self) -> None:
         """Let held requests go on; those whose client has hung up meanwhile (or the server stopped) are dropped."""
         with self._knob_lock:
@@ -478,8 +485,19 @@ class SimulatorServer:
     # Serving
 
     def serve(self, handler: _Handler) -> None:
+        """Answer one request (counted while it is answered, for `wait_until_idle`)."""
+        with self._knob_lock:
+            self._serving += 1
+        try:
+            self._serve(handler)
+        finally:
+            with self._knob_lock:
+                self._serving -= 1
+                self._knob_lock.notify_all()
+
+    def _serve(self, handler: _Handler) -> None:
         """Answer one request: stall, latency and faults first, then sign-in, routing, permission, the tenant."""
-        started = time.monotonic()
+        started = time.monotonic()  # real time: the request log says when requests overlapped
         request_id = str(uuid.uuid4())
         client_request_id = handler.headers.get("client-request-id") or request_id
         method = handler.command
@@ -502,7 +520,7 @@ class SimulatorServer:
                 self._drop(handler, method, path, unquote(url.query), is_write, started)
                 return
         if self.latency:
-            time.sleep(self.latency)
+            time.sleep(self.latency)  # real time: the network's own delay, for benchmarks
         fault = self._take_fault(is_write)
         if fault is not None and fault.kind == "drop":
             self._drop(handler, method, path, unquote(url.query), is_write, started)
@@ -544,7 +562,7 @@ class SimulatorServer:
                 response.status,
                 is_write,
                 started,
-                time.monotonic(),
+                time.monotonic(),  # real time, as `started`
                 tenancy.tenant.domain if tenancy is not None else "",
             )
         )
@@ -579,7 +597,7 @@ class SimulatorServer:
                 response.status,
                 method != "GET",
                 started,
-                time.monotonic(),
+                time.monotonic(),  # real time, as `started`
                 tenancy.tenant.domain,
             )
         )
@@ -655,7 +673,7 @@ class SimulatorServer:
                 "code": error.code,
                 "message": error.message,
                 "innerError": {
-                    "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "date": clock.now().strftime("%Y-%m-%dT%H:%M:%S"),
                     "request-id": request_id,
                     "client-request-id": client_request_id,
                 },
@@ -681,7 +699,8 @@ class SimulatorServer:
 
     def _drop(self, handler: _Handler, method: str, path: str, query: str, is_write: bool, started: float) -> None:
         handler.close_connection = True
-        self._record(RequestRecord(method, path, query, DROPPED, is_write, started, time.monotonic()))
+        ended = time.monotonic()  # real time, as `started`
+        self._record(RequestRecord(method, path, query, DROPPED, is_write, started, ended))
 
     def _record(self, record: RequestRecord) -> None:
         with self._knob_lock:

@@ -3,7 +3,7 @@
 Secrets sent to the tenant (policy key values, identity provider client secrets) are never kept:
 like B2C, the simulator cannot give them back, and so they can never leak into its state file.
 
-Every object created through the API records its wall-clock creation time (`CREATED`, or
+Every object created through the API records its creation time on the tool's clock (`CREATED`, or
 `key_set_created` for key sets, which are stored as bare key lists). The server hides an object for a
 while after that time to simulate directory replication lag; the time is saved with the tenant so a
 killed client, a restarted simulator and the tests all agree on when an object becomes visible.
@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from wizard import clock
 
 B2C_TENANT_TYPE = "AAD B2C"
 """What Graph reports as an organization's tenantType for an Azure AD B2C tenant (with the space)."""
@@ -103,7 +104,7 @@ class SimulatedTenant:
     ) -> SimulatedTenant:
         """A tenant as a starter pack leaves it: the signing and encryption keysets, and `base` as its policies."""
         tenant = cls(name=name, display_name=f"{name.capitalize()} B2C", tenant_type=tenant_type)
-        now = int(time.time())
+        now = int(clock.now().timestamp())
         for key_set_id, use in zip(STARTER_KEY_SETS, ("sig", "enc"), strict=False):
             tenant.key_sets[key_set_id] = [generated_key(use, "RSA", now, now + KEY_LIFETIME_SECONDS)]
         tenant.policies.update(base or {})
@@ -180,7 +181,7 @@ class SimulatedTenant:
         stored = find_key(self.key_sets, key_set_id)
         if stored is None:
             return None
-        now = time.time()
+        now = clock.now().timestamp()
         valid = [
             key
             for key in self.key_sets[stored]
@@ -208,7 +209,7 @@ def created_settled(created: float | None, lag: float, now: float | None = None)
     """Whether an object created at `created` (None: seeded, always visible) is visible `lag` seconds on."""
     if created is None or lag <= 0:
         return True
-    return (time.time() if now is None else now) - created >= lag
+    return (clock.now().timestamp() if now is None else now) - created >= lag
 
 
 def generated_key(use: str, kty: str, nbf: int | None, exp: int | None) -> dict[str, Any]:

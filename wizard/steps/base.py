@@ -268,11 +268,12 @@ async def look_patiently(
     ctx: StepContext, step_id: str, what: str, look: Callable[[], Awaitable[T]], complete: Callable[[T], bool]
 ) -> T:
     """The step's look at the tenant. When an earlier run recently made (or was about to make) the work and Graph
-    does not show it yet, look again until it does or the replication budget has passed: a re-run right after a
-    run, or after a crash, never makes a second one of what is only not visible yet."""
+    does not show it yet, look again until it does or a whole replication budget has passed: a re-run right after a
+    run, or after a crash, never makes a second one of what is only not visible yet. A whole budget from now, not
+    what is left of one since the claim: the earlier run's write may have come long after its intent (waiting for
+    what it refers to to replicate) and hide for a budget from then."""
     found = await look()
-    age = ctx.claim_age(step_id)
-    if not ctx.waits_for_claims or age is None or complete(found):
+    if not ctx.waits_for_claims or ctx.claim_age(step_id) is None or complete(found):
         return found
 
     latest = [found]
@@ -281,5 +282,5 @@ async def look_patiently(
         latest[0] = await look()
         return (latest[0],) if complete(latest[0]) else None
 
-    await ctx.graph.eventually(f"{what} (made moments ago)", again, budget=max(0.0, ctx.graph.lag_budget - age))
+    await ctx.graph.eventually(f"{what} (made moments ago)", again)
     return latest[0]  # the last look, not the first: what showed meanwhile must not be made again

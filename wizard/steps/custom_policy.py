@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from wizard import clock
 from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError, SetupError, TenantNotReadyError
 from wizard.ownership import ObjectKind, Origin, Sighting
@@ -92,7 +93,7 @@ class PolicyKey(Step):
             return Finding(False, f"the interrupted run's upload never reached {name}: it is sent again", ids, key_set)
         if ctx.rotate_secret:
             return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
-        renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
+        renew_after = clock.now().timestamp() + POLICY_KEY_RENEWAL_DAYS * 86400
         expiries = [key.exp for key in key_set.keys if key.exp is not None]
         if len(expiries) == len(key_set.keys) and max(expiries) < renew_after:
             return Finding(False, f"{name}'s key expires on {_date(max(expiries))}: a new one is due", ids, key_set)
@@ -103,7 +104,7 @@ class PolicyKey(Step):
         if key_set is None:
             key_set = await create_key_set(ctx, self.id, ctx.answers.custom_policy.policy_key, progress)
         progress(f"uploading the Client Secret into {key_set.id}")
-        now = int(time.time())
+        now = int(clock.now().timestamp())
         expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
         ctx.intend(self.id, [key_identity(key) for key in key_set.keys])
         key = await ctx.graph.upload_secret(key_set.id, ctx.secret(), use=SIGNATURE_USE, nbf=now, exp=expires)

@@ -11,11 +11,11 @@ secret (oct, sig), never an RSA key, which would later block the operator's real
 from __future__ import annotations
 
 import secrets
-import time
 from abc import abstractmethod
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
+from wizard import clock
 from wizard.errors import TenantNotReadyError
 from wizard.ownership import ObjectKind, Sighting
 from wizard.steps.base import (
@@ -86,7 +86,7 @@ class StarterKeySet(Step):
         key_set: KeySet | None = finding.found
         if key_set is None:
             key_set = await create_key_set(ctx, self.id, self.key_set, progress)
-        now = int(time.time())
+        now = int(clock.now().timestamp())
         ctx.intend(self.id, ())  # a repeat waits for this key to show rather than add a second one
         key = await self._add_key(ctx, key_set.id, progress, nbf=now, exp=now + POLICY_KEY_LIFETIME_DAYS * 86400)
         ctx.ownership.key_added(self.id, key_set.id, key_identity(key))

@@ -22,9 +22,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from wizard import clock
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.errors import BadInputError, PolicyError, TenantNotReadyError
 from wizard.graph.models import same_text
@@ -166,7 +166,10 @@ def policy_standing(ctx: StepContext, policy_id: str, content: bytes) -> PolicyS
         made = entry.origin is Origin.MADE if entry is not None else mark is not None and mark.made and mark.holds
         return PolicyStanding(Origin.MADE, True, True) if made else PolicyStanding(Origin.FOUND, False, False)
     if entry is not None and entry.sha256 is not None:
-        return PolicyStanding(entry.origin, True, holds_upload(entry, content))
+        # A run stopped between an upload of the tool's and its record (kill -9) leaves the ledger's hash behind;
+        # the policy's own comment, whole and of the same origin, still proves the tenant holds the tool's upload.
+        written_by_the_tool = mark is not None and mark.holds and mark.made == (entry.origin is Origin.MADE)
+        return PolicyStanding(entry.origin, True, holds_upload(entry, content) or written_by_the_tool)
     if entry is not None:
         # Recorded with no upload of the tool's: found, or made by a state format that kept no hash.
         return PolicyStanding(entry.origin, entry.origin is Origin.MADE, False, hash_known=False)
@@ -1009,7 +1012,7 @@ def note_removed(plan: Plan) -> Callable[[RunState, tuple[Kept, ...]], None]:
     def note(state: RunState, left: tuple[Kept, ...]) -> None:
         if any(item.surprising for item in left):
             return
-        state.removed_at = datetime.now(UTC)
+        state.removed_at = clock.now()
         state.steps = {step_id: record for step_id, record in state.steps.items() if step_id in kept}
         state.intents.clear()
         state.confirmed.clear()
