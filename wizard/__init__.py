@@ -1,6 +1,13 @@
 """asignio-setup's headless core: answers, policies, tenant automation. Never imports Textual."""
 
-from importlib.metadata import version
+from typing import Any
 
-# pyproject.toml is the one source of truth for the version; the installed package's metadata carries it.
-__version__ = version("asignio-setup")
+
+def __getattr__(name: str) -> Any:
+    """`__version__`, read from the installed package's metadata (pyproject.toml is the one source of truth for it)
+    only when asked: loading importlib.metadata would cost every start, and only `--version` needs it."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("asignio-setup")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,10 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from wizard import __version__
 from wizard.errors import ExitCode, SetupError, unexpected
 from wizard.logs import logging_to
+
+
+class ShowVersion(argparse.Action):
+    """`--version`: looks the installed version up only when asked (see `wizard.__getattr__`)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from wizard import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="asignio-setup",
         description="Set up Asignio sign-in in an Azure AD B2C tenant. With no arguments, opens the wizard.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=ShowVersion, help="show program's version number and exit")
     parser.add_argument(
         "--non-interactive",
         metavar="ANSWERS.toml",
