@@ -10,7 +10,6 @@ from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
 from wizard.clouds import graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
-from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.runner import Emit, Runner
 from wizard.secrets import resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
@@ -149,6 +148,8 @@ class SignedInTenant:
     def removal(self, answers: Answers, *, everything: bool = False) -> RemovalSession:
         """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
         `remove --all`). No removal step sends the Asignio secret, so none is asked for."""
+        from wizard.removal import build_removal_plan, note_removed
+
         self._refuse_other_sign_in(answers)
         plan = build_removal_plan(answers, everything=everything)
         runner = Runner(
@@ -260,6 +261,8 @@ class RemovalSession:
     async def review(self) -> RemovalReview:
         """Each deleting step, marked when its part is already gone; raises the first step's error when one cannot
         look at the tenant (as the remove command stops before asking)."""
+        from wizard.removal import ExtensionsRemoval
+
         inspections = await self.runner.inspect()
         steps = []
         extensions_note = None
@@ -283,6 +286,8 @@ class RemovalSession:
         """The review found nothing left to delete: a remove killed after its last write left the state saying the
         setup is there, so the state is brought in line with the tenant (no Graph write; nothing saved when the
         state already says so, or there is none)."""
+        from wizard.removal import note_removed
+
         runner = self.runner
         kept = {step.id for step in runner.plan.steps}
         if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
