@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 
-import keyring
-
 from wizard.answers import Answers
 from wizard.errors import BadInputError, SetupError
+from wizard.os_keyring import os_keyring
 
 KEYRING_SERVICE = "asignio-setup"
 
@@ -24,14 +23,14 @@ def _app_account(tenant: str, client_id: str) -> str:
 def _get(account: str) -> str | None:
     """Read from whatever keyring the OS offers; no keyring at all reads as 'nothing stored'."""
     try:
-        return keyring.get_password(KEYRING_SERVICE, account)
+        return os_keyring().get_password(KEYRING_SERVICE, account)
     except Exception:  # noqa: BLE001 - any backend failure (none installed, locked, no D-Bus) means no secret
         return None
 
 
 def _set(account: str, secret: str) -> None:
     try:
-        keyring.set_password(KEYRING_SERVICE, account, secret)
+        os_keyring().set_password(KEYRING_SERVICE, account, secret)
     except Exception as error:  # noqa: BLE001 - every backend has its own exception types
         raise SetupError(
             f"The OS keyring could not store the secret ({type(error).__name__})",
