@@ -20,6 +20,8 @@ from wizard.os_keyring import FREEDESKTOP_BACKENDS, NO_KEYRING, PLATFORM_BACKEND
 
 CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 HERE = __name__
+OTHER_FREEDESKTOP = ("keyring.backends.kwallet", "keyring.backends.libsecret")
+"""The freedesktop backend modules besides Secret Service's: each fails to import its D-Bus library here."""
 
 
 class WorkingKeyring(keyring.backend.KeyringBackend):
@@ -115,12 +117,18 @@ def test_on_linux_without_a_secret_service_only_the_freedesktop_backends_load(tm
     result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     chosen, *loaded = result.stdout.split()
     assert chosen == "keyring.backends.fail"
-    assert set(loaded) == {
-        "keyring.backends.fail",
-        "keyring.backends.SecretService",
-        "keyring.backends.kwallet",
-        "keyring.backends.libsecret",
-    }
+    assert set(loaded) == {"keyring.backends.fail", "keyring.backends.SecretService", *OTHER_FREEDESKTOP}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the other platforms' keyrings are the developer's own")
+def test_without_a_session_bus_secret_service_is_not_even_imported() -> None:
+    probe = (
+        "import sys; from wizard.os_keyring import os_keyring; backend = os_keyring(); "
+        "print(type(backend).__module__, *sorted(m for m in sys.modules if m.startswith(('keyring.backends.', 'secretstorage'))))"
+    )
+    env = {name: value for name, value in probe_environment().items() if name != "DBUS_SESSION_BUS_ADDRESS"}
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["keyring.backends.fail", "keyring.backends.fail", *sorted(OTHER_FREEDESKTOP)]
 
 
 @pytest.mark.keyring

@@ -6,10 +6,15 @@ This module makes the same choice from the backends the platform can have: the o
 keyring's keyringrc.cfg names, else Keychain on macOS, Credential Manager on Windows, and elsewhere whichever of
 Secret Service, KWallet and libsecret answers (several: keyring's own choice, which chains them); none: keyring's
 "no keyring" backend. A backend a third-party package adds is used when those settings name it.
+
+Secret Service is not even tried without a session bus address (a CI runner, a container): keyring reaches it
+through jeepney, which finds the bus only by DBUS_SESSION_BUS_ADDRESS, so asking would import secretstorage and
+cryptography (tens of milliseconds, megabytes of memory) only to hear no.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -20,8 +25,9 @@ PLATFORM_BACKENDS: dict[str, tuple[str, ...]] = {
     "darwin": ("keyring.backends.macOS.Keyring",),
     "win32": ("keyring.backends.Windows.WinVaultKeyring",),
 }
+SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
 FREEDESKTOP_BACKENDS = (
-    "keyring.backends.SecretService.Keyring",
+    SECRET_SERVICE,
     "keyring.backends.kwallet.DBusKeyring",
     "keyring.backends.kwallet.DBusKeyringKWallet4",
     "keyring.backends.libsecret.Keyring",
@@ -52,8 +58,11 @@ def _platform_keyring(platform: str) -> KeyringBackend | None:
     from keyring.backend import by_priority
     from keyring.core import load_keyring
 
+    candidates = PLATFORM_BACKENDS.get(platform, FREEDESKTOP_BACKENDS)
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        candidates = tuple(name for name in candidates if name != SECRET_SERVICE)
     working = []
-    for name in PLATFORM_BACKENDS.get(platform, FREEDESKTOP_BACKENDS):
+    for name in candidates:
         try:
             working.append(load_keyring(name))
         except Exception:  # noqa: BLE001 - not usable here (a library missing, no daemon, another OS)
