@@ -24,10 +24,8 @@ OTHER_FREEDESKTOP = ("keyring.backends.kwallet", "keyring.backends.libsecret")
 """The freedesktop backend modules besides Secret Service's: each fails to import its D-Bus library here."""
 
 
-class WorkingKeyring(keyring.backend.KeyringBackend):
-    """A backend that works wherever the tests run."""
-
-    priority = 3
+class HoldsNothing:
+    """A test backend's storage: nothing kept, nothing written."""
 
     def get_password(self, service: str, username: str) -> str | None:
         return None
@@ -39,11 +37,17 @@ class WorkingKeyring(keyring.backend.KeyringBackend):
         raise NotImplementedError
 
 
-class OtherWorkingKeyring(WorkingKeyring):
+class WorkingKeyring(HoldsNothing, keyring.backend.KeyringBackend):
+    """A backend that works wherever the tests run."""
+
+    priority = 3
+
+
+class OtherWorkingKeyring(HoldsNothing, keyring.backend.KeyringBackend):
     priority = 2
 
 
-class AbsentKeyring(WorkingKeyring):
+class AbsentKeyring(HoldsNothing, keyring.backend.KeyringBackend):
     """A backend of another platform: asking its priority says it cannot work here, as keyring's own do."""
 
     @properties.classproperty
@@ -93,7 +97,7 @@ def test_a_backend_named_in_the_environment_wins(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_keyring_the_process_set_is_kept() -> None:
-    backend = WorkingKeyring()
+    backend = keyring.core.load_keyring(f"{HERE}.WorkingKeyring")
     keyring.set_keyring(backend)
     assert os_keyring() is backend
 
