@@ -1,7 +1,8 @@
 """The OS keyring, found without keyring's search through every backend it ships.
 
-keyring's own detection imports each backend it registers, whatever the platform (on Linux the macOS one runs
-ctypes' find_library three times, each an `ldconfig` subprocess), and does it on the first secret lookup of every run.
+keyring's own detection imports each backend it registers, whatever the platform (on Linux the macOS one looks for
+three macOS libraries with ctypes' find_library, each search running ldconfig, and the C compiler and linker when
+present, as subprocesses), and does it on the first secret lookup of every run.
 This module makes the same choice from the backends the platform can have: the one PYTHON_KEYRING_BACKEND or
 keyring's keyringrc.cfg names, else Keychain on macOS, Credential Manager on Windows, and elsewhere whichever of
 Secret Service, KWallet and libsecret answers (several: keyring's own choice, which chains them); none: keyring's
