@@ -85,18 +85,19 @@ def answers_toml(pivot: str) -> str:
 
 @dataclass(frozen=True)
 class Installed:
-    """The project as `pip install .` leaves it, in its own virtual environment; its processes run in `workdir`."""
+    """The project as `pip install .` leaves it, in its own virtual environment (POSIX: os.wait4 measures the
+    processes); they run in `workdir`."""
 
     root: Path
     workdir: Path
 
     @property
     def python(self) -> Path:
-        return self.root / ("Scripts" if os.name == "nt" else "bin") / "python"
+        return self.root / "bin" / "python"
 
     @property
     def tool(self) -> list[str]:
-        return [str(self.root / ("Scripts" if os.name == "nt" else "bin") / "asignio-setup")]
+        return [str(self.root / "bin" / "asignio-setup")]
 
     @property
     def bare_imports(self) -> list[str]:
