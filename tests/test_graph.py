@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from wizard.graph import (
     GraphClient,
     OidcProviderSpec,
 )
+from wizard.graph.transport import tls_options
 from wizard.policies import demo_chain
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 from wizard.steps.user_flow import provider_spec
@@ -331,6 +333,14 @@ def test_importing_the_graph_client_loads_no_http_or_identity_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_plain_http_graph_url_loads_no_ca_bundle_yet_its_tls_would_verify() -> None:
+    assert tls_options("https://graph.microsoft.com/beta") == {}
+    context = tls_options("http://127.0.0.1:8080/beta")["verify"]
+    assert isinstance(context, ssl.SSLContext)
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
 
 
 async def test_every_list_follows_next_links_to_the_last_page(server: SimulatorServer, tenant: GraphClient) -> None:

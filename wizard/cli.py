@@ -19,13 +19,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from wizard import __version__
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected
 from wizard.json_lines import SUMMARY, SummaryPromise
 from wizard.logs import logging_to
 from wizard.state_files import state_dir_chosen
 
 log = logging.getLogger(__name__)
+
+
+class ShowVersion(argparse.Action):
+    """`--version`: looks the installed version up only when asked (see `wizard.__getattr__`)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from wizard import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
 
 
 def _folder(text: str) -> Path:
@@ -232,7 +244,7 @@ def build_parser() -> CommandLine:
         description="Set up Asignio sign-in in an Azure AD B2C tenant. With no command, opens the wizard.",
     )
     parser.takes = {WIZARD: LOGGING | DEMO | PROBES | STATE}
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=ShowVersion, help="show program's version number and exit")
     add_global_options(parser, in_a_command=False)
     parser.set_defaults(func=open_wizard, takes=parser.takes[WIZARD], summary={})
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandLine)
@@ -416,7 +428,10 @@ INTERRUPTED = SetupError("interrupted (Ctrl-C)", "run the same command again to 
 
 def run_command(args: argparse.Namespace) -> int:
     """The command's exit code, whatever ends it: each error becomes its sentence (and the log's last lines)."""
-    log.info("asignio-setup %s: %s", __version__, args.command or WIZARD)
+    if log.isEnabledFor(logging.INFO):  # the version is looked up only for a log that keeps it
+        from wizard import __version__
+
+        log.info("asignio-setup %s: %s", __version__, args.command or WIZARD)
     try:
         code = int(args.func(args))
     except SetupError as error:

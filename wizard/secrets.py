@@ -8,10 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 
-import keyring
-
 from wizard.answers import Answers
 from wizard.errors import BadInputError, SetupError
+from wizard.os_keyring import os_keyring
 from wizard.outgoing import remember_secret
 
 KEYRING_SERVICE = "asignio-setup"
@@ -32,7 +31,7 @@ def _app_account(tenant: str, client_id: str) -> str:
 def _get(account: str) -> str | None:
     """Read from whatever keyring the OS offers; no keyring at all reads as 'nothing stored'."""
     try:
-        secret = keyring.get_password(KEYRING_SERVICE, account)
+        secret = os_keyring().get_password(KEYRING_SERVICE, account)
     except Exception:  # noqa: BLE001 - any backend failure (none installed, locked, no D-Bus) means no secret
         return None
     remember_secret(secret)
@@ -41,7 +40,7 @@ def _get(account: str) -> str | None:
 
 def _set(account: str, secret: str) -> None:
     try:
-        keyring.set_password(KEYRING_SERVICE, account, secret)
+        os_keyring().set_password(KEYRING_SERVICE, account, secret)
     except Exception as error:  # noqa: BLE001 - every backend has its own exception types
         raise SetupError(
             f"The OS keyring could not store the secret ({type(error).__name__})",

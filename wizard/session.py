@@ -18,7 +18,6 @@ from wizard.steps import build_plan
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH, Kept
 from wizard.steps.custom_policy import read_base_chain
 from wizard.steps.preflight import verify_tenant
-from wizard.steps.removal import ExtensionsRemoval, build_removal_plan, note_removed
 from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
 
 if TYPE_CHECKING:
@@ -171,6 +170,8 @@ class SignedInTenant:
     def removal(self, answers: Answers, *, everything: bool = False, force: bool = False) -> RemovalSession:
         """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
         `remove --all`, `force` for `--force`). No removal step sends the Asignio secret, so none is asked for."""
+        from wizard.steps.removal import build_removal_plan, note_removed
+
         self._refuse_other_sign_in(answers)
         plan = build_removal_plan(answers, everything=everything, force=force)
         runner = Runner(
@@ -289,6 +290,8 @@ class RemovalSession:
     async def review(self) -> RemovalReview:
         """Each deleting step, marked when its part is already gone; raises the first step's error when one cannot
         look at the tenant (as the remove command stops before asking)."""
+        from wizard.steps.removal import ExtensionsRemoval
+
         inspections = await self.runner.inspect()
         steps = []
         kept: list[Kept] = []
@@ -314,6 +317,8 @@ class RemovalSession:
         """The review found nothing left to delete: a remove killed after its last write left the state saying the
         setup is there, so the state is brought in line with the tenant (no Graph write; nothing saved when the
         state already says so, or there is none)."""
+        from wizard.steps.removal import note_removed
+
         runner = self.runner
         kept = {step.id for step in runner.plan.steps}
         if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):

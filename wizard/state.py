@@ -53,7 +53,7 @@ def _now() -> datetime:
 
 
 class StateModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class StepRecord(StateModel):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import importlib.util
 import logging
 import socket
 import sys
@@ -33,6 +34,7 @@ from wizard.permissions import Operation
 
 if TYPE_CHECKING:
     import httpx
+    from msgraph_core import APIVersion, GraphClientFactory
     from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T")
@@ -207,10 +209,12 @@ class Transport:
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             import httpx
-            from msgraph_core import APIVersion, GraphClientFactory
 
+            APIVersion, GraphClientFactory = _msgraph_core_factory()
             timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
-            plain = httpx.AsyncClient(base_url=self.graph_url + "/", timeout=timeout, http2=True)
+            plain = httpx.AsyncClient(
+                base_url=self.graph_url + "/", timeout=timeout, http2=True, **tls_options(self.graph_url)
+            )
             self._client = GraphClientFactory.create_with_default_middleware(api_version=APIVersion.beta, client=plain)
         return self._client
 
@@ -479,6 +483,43 @@ def _first_problem(error: ValidationError) -> str:
     where = ".".join(str(part) for part in problem.get("loc", ()))
     message = str(problem.get("msg", "invalid"))
     return f"{where}: {message}" if where else message
+
+
+def _msgraph_core_factory() -> tuple[type[APIVersion], type[GraphClientFactory]]:
+    """msgraph-core's APIVersion and GraphClientFactory, without its package `__init__`, which also imports its
+    azure-identity auth provider and with it azure-core (tens of milliseconds of every run); this project never uses
+    that provider (the token comes from its own Credential). Python runs a package's `__init__` before any of its
+    submodules, so the package is registered unexecuted and the two submodules imported alone; the first name read
+    from the package itself then runs the real `__init__`, so `import msgraph_core` elsewhere still gets all of it."""
+    if "msgraph_core" not in sys.modules:
+        spec = importlib.util.find_spec("msgraph_core")
+        assert spec is not None and spec.loader is not None
+        loader = spec.loader
+        package = importlib.util.module_from_spec(spec)
+
+        def run_init(name: str) -> Any:
+            del vars(package)["__getattr__"]
+            loader.exec_module(package)
+            return getattr(package, name)
+
+        vars(package)["__getattr__"] = run_init
+        sys.modules["msgraph_core"] = package
+    from msgraph_core._enums import APIVersion
+    from msgraph_core.graph_client_factory import GraphClientFactory
+
+    return APIVersion, GraphClientFactory
+
+
+def tls_options(graph_url: str) -> dict[str, Any]:
+    """httpx's defaults (the CA bundle loaded for each client: tens of milliseconds, megabytes) for an https Graph
+    URL. A plain-http one (allowed for this machine only: the demo's simulator, a test server) never meets TLS, since
+    requests stay on the Graph URL's origin (a nextLink to another is refused); its client gets a TLS context that
+    trusts no certificate, so a handshake, were one ever tried, would fail rather than go unverified."""
+    if _origin(graph_url)[0] == "https":
+        return {}
+    import ssl
+
+    return {"verify": ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)}
 
 
 def _middleware_options() -> dict[str, Any]:
