@@ -1,8 +1,15 @@
 """A full headless setup as a user runs it: whole processes, exec to exit, imports included, nothing warmed.
 
+The tool runs installed as a user installs it (`pip install .`: a built wheel in its own virtual environment, the
+dependencies at constraints.txt's versions), never from the editable checkout, from a folder outside the checkout,
+with the pinned XSD already in its cache (as after a first run) and, on Linux, no session bus (as on a CI runner, so
+the developer's Secret Service is never touched; elsewhere the keyring is keyring's "no keyring" backend).
+
 Prints, as medians of a few runs:
 - the demo (`asignio-setup --demo --non-interactive`, custom policy + phone MFA) against
-  `python -c "import httpx, lxml.etree, pydantic"` measured in the same run, and their ratio (aim <= 4x);
+  `python -c "import httpx, lxml.etree, pydantic"` in the same environment, each demo run followed by a bare one so
+  both meet the same load: the median of those pairs' ratios (aim <= 4x) with their range, and the demo's peak RSS
+  (aim <= 60 MiB), beside the machine's load average;
 - with 100 ms injected per request (a simulator in this process, the tool a child process), each path's wall time
   against the critical path (the longest chain of request rounds that must wait for one another, times the latency)
   plus that bare-import floor, and the ratio (aim <= 1.3x); reads, writes, and the writes of a re-run after the
@@ -10,15 +17,19 @@ Prints, as medians of a few runs:
 - the custom-policy run from an empty B2C tenant (key sets, IEF apps, the pinned starter pack from ../shared/b2c,
   then the Asignio steps) at the same latency: wall time, reads and writes, the request rounds the run took (requests
   that overlap in time count once), and the writes of a re-run (must be 0);
-- the peak RSS of the tool's process (aim <= 60 MB) and the installed size of the environment (aim <= 150 MB).
+- the peak RSS of the tool's process (aim <= 60 MiB) and the installed size of the environment (aim <= 150 MB).
 
-    .venv/bin/python benchmarks/headless.py [--latency 0.1] [--runs 3]
+    .venv/bin/python benchmarks/headless.py [--latency 0.1] [--runs 3] [--demo-runs 9] [--installed DIR]
+
+Building the environment takes a minute; `--installed DIR` keeps it in DIR for the next run (the project itself is
+installed again each time, so the figures are always the checkout's current code).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +37,9 @@ import sysconfig
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,11 +47,19 @@ sys.path.insert(0, str(ROOT))
 from wizard.answers import parse_answers  # noqa: E402
 from wizard.policies import demo_chain  # noqa: E402
 from wizard.simulator import RequestRecord, SimulatedTenant, SimulatorServer  # noqa: E402
+from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE, cache_folder  # noqa: E402
+from wizard.starter_pack_pins import XSD_PATH  # noqa: E402
 from wizard.steps import Plan, build_plan  # noqa: E402
 
-STARTER_PACK = ROOT.parent / "shared" / "b2c" / "starterpack"
+SHARED_B2C = ROOT.parent / "shared" / "b2c"
+STARTER_PACK = SHARED_B2C / "starterpack"
 """Microsoft's starter packs beside the checkout (test material, never copied into the project)."""
-BARE_IMPORTS = [sys.executable, "-c", "import httpx, lxml.etree, pydantic"]
+SHARED_XSD = SHARED_B2C / "xsd" / XSD_PATH
+BARE_IMPORTS = "import httpx, lxml.etree, pydantic"
+NOT_SHIPPED = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests", "benchmarks")
+"""What the copy of the checkout that pip builds from leaves out (pip builds in the source folder)."""
+REFUSED_URL = "http://127.0.0.1:9/starterpack.zip"
+"""Port 9 (discard) on loopback refuses: a tool process never downloads the starter pack."""
 SECRET = "benchmark-secret"
 EXPECTED_EXIT = {"custom-policy": 0, "user-flow": 7}
 """A user-flow run does every API step, then waits for the two portal steps (exit 7)."""
@@ -62,14 +83,80 @@ def answers_toml(pivot: str) -> str:
     )
 
 
-def timed_process(command: Sequence[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall seconds from exec to exit, the exit code, and the child's peak RSS in kB (from wait4's rusage)."""
+@dataclass(frozen=True)
+class Installed:
+    """The project as `pip install .` leaves it, in its own virtual environment (POSIX: os.wait4 measures the
+    processes); they run in `workdir`."""
+
+    root: Path
+    workdir: Path
+
+    @property
+    def python(self) -> Path:
+        return self.root / "bin" / "python"
+
+    @property
+    def tool(self) -> list[str]:
+        return [str(self.root / "bin" / "asignio-setup")]
+
+    @property
+    def bare_imports(self) -> list[str]:
+        return [str(self.python), "-c", BARE_IMPORTS]
+
+
+def install(folder: Path, workdir: Path) -> Installed:
+    """A virtual environment in `folder` (made, with the dependencies at constraints.txt's versions, when missing)
+    with the checkout's current code installed from a built wheel, as a user installs it."""
+    installed = Installed(folder, workdir)
+    fresh = not installed.python.exists()
+    if fresh:
+        _quietly([sys.executable, "-m", "venv", str(folder)])
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "asignio-setup"
+        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SHIPPED))
+        options = ["-c", str(ROOT / "constraints.txt")] if fresh else ["--no-deps", "--force-reinstall"]
+        _quietly([str(installed.python), "-m", "pip", "install", "--quiet", *options, str(source)])
+    return installed
+
+
+def _quietly(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
+
+
+def tool_environment(folder: Path) -> dict[str, str]:
+    """What every process of the tool gets: this environment without the checkout on its path, its own config and
+    cache (the pinned XSD there, as after a first run), no starter-pack download, and a keyring that is never the
+    developer's: on Linux the platform's own choice without a session bus (as on a CI runner), elsewhere keyring's
+    "no keyring" backend."""
+    left_out = ("PYTHONPATH", "PYTHON_KEYRING_BACKEND", "VIRTUAL_ENV", "DBUS_SESSION_BUS_ADDRESS")
+    env = {name: value for name, value in os.environ.items() if name not in left_out}
+    env |= {
+        "XDG_CONFIG_HOME": str(folder / "config"),
+        "XDG_CACHE_HOME": str(folder / "cache"),
+        ARCHIVE_URL_VARIABLE: REFUSED_URL,
+        "ASIGNIO_CLIENT_SECRET": SECRET,
+    }
+    if sys.platform != "linux":
+        env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    if SHARED_XSD.is_file():
+        with mock.patch.dict(os.environ, {"XDG_CACHE_HOME": env["XDG_CACHE_HOME"]}):
+            cached = cache_folder() / XSD_PATH
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SHARED_XSD, cached)
+    return env
+
+
+def timed_process(command: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, int, int]:
+    """Wall seconds from exec to exit, the exit code, and the child's peak RSS in KiB (from wait4's rusage)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return wall, process.returncode, usage.ru_maxrss
+    peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return wall, process.returncode, peak
 
 
 def step_of(record: RequestRecord) -> str:
@@ -108,25 +195,26 @@ def critical_path_rounds(plan: Plan, log: list[RequestRecord]) -> int:
     return max(longest.values())
 
 
-def demo_runs(runs: int, answers: Path, base_env: dict[str, str]) -> tuple[list[float], list[float], int]:
+def demo_runs(
+    runs: int, answers: Path, base_env: dict[str, str], installed: Installed
+) -> tuple[list[float], list[float], int]:
     """The demo and the bare imports, alternated so both meet the same machine load."""
     demo, bare, peak = [], [], 0
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as state:
             env = {**base_env, "XDG_STATE_HOME": state}
-            wall, code, rss = timed_process(
-                [sys.executable, "-m", "wizard", "--demo", "--non-interactive", str(answers)], env
-            )
+            command = [*installed.tool, "--demo", "--non-interactive", str(answers)]
+            wall, code, rss = timed_process(command, env, installed.workdir)
             if code != 0:
                 raise SystemExit(f"the demo run exited {code}")
             demo.append(wall)
             peak = max(peak, rss)
-        bare.append(timed_process(BARE_IMPORTS, base_env)[0])
+        bare.append(timed_process(installed.bare_imports, base_env, installed.workdir)[0])
     return demo, bare, peak
 
 
 def latency_runs(
-    pivot: str, latency: float, runs: int, answers: Path, base_env: dict[str, str], floor: float
+    pivot: str, latency: float, runs: int, answers: Path, base_env: dict[str, str], floor: float, installed: Installed
 ) -> tuple[str, int]:
     plan = build_plan(
         parse_answers(
@@ -149,8 +237,8 @@ def latency_runs(
                 "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
                 "ASIGNIO_CLIENT_SECRET": SECRET,
             }
-            command = [sys.executable, "-m", "wizard", "--non-interactive", str(answers)]
-            wall, code, rss = timed_process(command, env)
+            command = [*installed.tool, "--non-interactive", str(answers)]
+            wall, code, rss = timed_process(command, env, installed.workdir)
             if code != EXPECTED_EXIT[pivot]:
                 raise SystemExit(f"the {pivot} run exited {code}")
             rounds = critical_path_rounds(plan, server.log)
@@ -159,9 +247,9 @@ def latency_runs(
             peak = max(peak, rss)
             reads, writes = server.reads, server.writes
             server.reset_log()
-            timed_process(command + CONFIRMATIONS[pivot], env)
+            timed_process(command + CONFIRMATIONS[pivot], env, installed.workdir)
             server.reset_log()
-            timed_process(command, env)
+            timed_process(command, env, installed.workdir)
             rerun_writes = max(rerun_writes, server.writes)
     wall, bound = statistics.median(walls), statistics.median(bounds)
     line = (
@@ -172,7 +260,9 @@ def latency_runs(
     return line, peak
 
 
-def empty_tenant_runs(latency: float, runs: int, folder: Path, base_env: dict[str, str], floor: float) -> str:
+def empty_tenant_runs(
+    latency: float, runs: int, folder: Path, base_env: dict[str, str], floor: float, installed: Installed
+) -> str:
     """The custom-policy run from a tenant with nothing in it, prerequisites included."""
     if not STARTER_PACK.is_dir():
         return f"   empty tenant: skipped (no starter pack at {STARTER_PACK})"
@@ -193,15 +283,15 @@ def empty_tenant_runs(latency: float, runs: int, folder: Path, base_env: dict[st
                 "ASIGNIO_SETUP_GRAPH_URL": server.graph_root,
                 "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
             }
-            command = [sys.executable, "-m", "wizard", "--non-interactive", str(answers)]
-            wall, code, _ = timed_process(command, env)
+            command = [*installed.tool, "--non-interactive", str(answers)]
+            wall, code, _ = timed_process(command, env, installed.workdir)
             if code != 0:
                 raise SystemExit(f"the empty-tenant run exited {code}")
             walls.append(wall)
             rounds.append(sequential_rounds(server.log))
             reads, writes = server.reads, server.writes
             server.reset_log()
-            timed_process(command, env)
+            timed_process(command, env, installed.workdir)
             rerun_writes = max(rerun_writes, server.writes)
     wall, taken = statistics.median(walls), round(statistics.median(rounds))
     return (
@@ -211,29 +301,20 @@ def empty_tenant_runs(latency: float, runs: int, folder: Path, base_env: dict[st
     )
 
 
-def installed_megabytes(distribution: str) -> tuple[float, float]:
-    """What `pip install .` puts in site-packages for `distribution`: the files of it and of every distribution it
-    needs (extras left out, so the test and lint tools in this venv are not counted), and, for comparison, the
-    whole site-packages of this venv."""
+def installed_megabytes(installed: Installed) -> tuple[float, float]:
+    """What `pip install .` put in the installed environment's site-packages (the files of every distribution there
+    but pip and setuptools, which come with any virtual environment), and, for comparison, the whole site-packages of
+    this venv with the test and lint tools."""
     from importlib import metadata
 
-    from packaging.requirements import Requirement
-
-    needed, queue = set(), [distribution]
-    while queue:
-        name = queue.pop()
-        key = name.lower().replace("_", "-")
-        if key in needed:
-            continue
-        needed.add(key)
-        for text in metadata.requires(name) or ():
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                queue.append(requirement.name)
+    where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    purelib = subprocess.run([str(installed.python), "-c", where], capture_output=True, text=True, check=True)
     runtime = 0
-    for key in needed:
-        files = metadata.distribution(key).files or ()
-        runtime += sum(Path(str(file.locate())).stat().st_size for file in files if Path(str(file.locate())).is_file())
+    for distribution in metadata.distributions(path=[purelib.stdout.strip()]):
+        if distribution.metadata["Name"].lower() in ("pip", "setuptools"):
+            continue
+        files = [Path(str(file.locate())) for file in distribution.files or ()]
+        runtime += sum(file.stat().st_size for file in files if file.is_file())
     root = Path(sysconfig.get_paths()["purelib"])
     everything = sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
     return runtime / 1e6, everything / 1e6
@@ -243,35 +324,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to every request")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (medians are printed)")
+    parser.add_argument("--demo-runs", type=int, default=9, help="pairs of demo and bare runs (a second each)")
+    parser.add_argument(
+        "--installed", type=Path, metavar="DIR", help="keep the installed environment in DIR (made when missing)"
+    )
     options = parser.parse_args()
-    base_env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "ASIGNIO_CLIENT_SECRET": SECRET,
-    }
-    with tempfile.TemporaryDirectory() as folder:
-        answers = {pivot: Path(folder) / f"{pivot}.toml" for pivot in ("custom-policy", "user-flow")}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        installed = install(options.installed or folder / "venv", folder)
+        base_env = tool_environment(folder)
+        answers = {pivot: folder / f"{pivot}.toml" for pivot in ("custom-policy", "user-flow")}
         for pivot, path in answers.items():
             path.write_text(answers_toml(pivot), encoding="utf-8")
-        demo, bare, demo_peak = demo_runs(options.runs, answers["custom-policy"], base_env)
+        load_before = os.getloadavg()[0]
+        demo, bare, demo_peak = demo_runs(options.demo_runs, answers["custom-policy"], base_env, installed)
         floor = statistics.median(bare)
+        ratios = [one / other for one, other in zip(demo, bare, strict=True)]
+        print(
+            f"installed (pip install ., not editable) in {installed.root}; load average {load_before:.2f} "
+            f"before the demo runs, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} CPUs)"
+        )
         print(
             f"demo custom-policy + phone MFA, whole process: {statistics.median(demo):.2f} s | "
-            f"bare `import httpx, lxml.etree, pydantic`: {floor:.2f} s | "
-            f"ratio {statistics.median(demo) / floor:.2f} (aim <= 4)"
+            f"bare `{BARE_IMPORTS}`: {floor:.2f} s | ratio {statistics.median(ratios):.2f} (aim <= 4; "
+            f"{min(ratios):.2f} to {max(ratios):.2f} over {len(ratios)} pairs) | "
+            f"peak RSS {demo_peak / 1024:.1f} MiB (aim <= 60 MiB)"
         )
-        peaks = [demo_peak]
+        peaks = []
         for pivot, path in answers.items():
-            line, peak = latency_runs(pivot, options.latency, options.runs, path, base_env, floor)
+            line, peak = latency_runs(pivot, options.latency, options.runs, path, base_env, floor, installed)
             print(line)
             peaks.append(peak)
-        print(empty_tenant_runs(options.latency, options.runs, Path(folder), base_env, floor))
-    print(
-        f"peak RSS of the tool's process: demo (the simulator in the same process) {peaks[0] / 1024:.0f} MB, "
-        f"against Graph {max(peaks[1:]) / 1024:.0f} MB (aim <= 60 MB)"
-    )
-    runtime, everything = installed_megabytes("asignio-setup")
+        print(empty_tenant_runs(options.latency, options.runs, folder, base_env, floor, installed))
+        print(f"peak RSS of the tool's process against Graph: {max(peaks) / 1024:.1f} MiB (aim <= 60 MiB)")
+        runtime, everything = installed_megabytes(installed)
     print(
         f"installed size: asignio-setup and what it needs {runtime:.0f} MB (aim <= 150 MB); this venv's "
         f"site-packages with the test and lint tools {everything:.0f} MB"

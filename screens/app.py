@@ -36,11 +36,14 @@ from screens.messages import (
     SecretLookedUp,
     SecretSaved,
     SignedIn,
+    SignInChecked,
+    SignInProbed,
     WorkFailed,
     WorkGroup,
 )
 from screens.terminal import browser_problem, copy_and_say
 from wizard.errors import ExitCode, SetupError
+from wizard.outgoing import outgoing, remember_secret
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
-    from wizard.events import Event
+    from wizard.events import Event, ProbeChecked, ProbeRetrying
     from wizard.session import RemovalSession, Session, SignedInTenant, TenantIdentity
     from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
@@ -120,10 +123,16 @@ class AsignioSetupApp(App[int]):
         demo_state: Path | None = None,
         demo_platform: DemoPlatform | None = None,
         demo_empty: bool = False,
+        verify: bool = True,
+        verify_timeout: float | None = None,
     ) -> None:
         super().__init__()
         self.load_screen_stylesheets()
         self.demo = demo
+        self.verify_after_setup = verify
+        """The Done screen probes the sign-in as it opens (False: `--no-verify`; its key still does)."""
+        self.verify_timeout = verify_timeout
+        """How long the probes wait for a policy that does not serve yet (None: the default)."""
         self.demo_state = demo_state
         self.demo_platform = demo_platform
         self.demo_empty = demo_empty
@@ -285,7 +294,9 @@ class AsignioSetupApp(App[int]):
         copy_and_say(self, text, what)
 
     def keep_typed_secret(self, secret: str | None) -> None:
-        """The secret typed on the credentials screen, for this run only (None: the session reads the keyring)."""
+        """The secret typed on the credentials screen, for this run only (None: the session reads the keyring); from
+        now on it is scrubbed from everything the process shows or writes."""
+        remember_secret(secret)
         self._typed_secret = secret
 
     def final_answers(self) -> Answers:
@@ -317,9 +328,9 @@ class AsignioSetupApp(App[int]):
         if not state_files(self.state_folder):
             reply_to.post_message(SavedRunsLoaded([]))
             return
-        from wizard.removal import REMOVABLE_PIVOTS
         from wizard.state import saved_runs
         from wizard.steps import build_plan
+        from wizard.steps.removal import REMOVABLE_PIVOTS
 
         unfinished, finished = saved_runs(self.state_folder)
         removable = [run for run in finished if run.answers.setup.pivot in REMOVABLE_PIVOTS]
@@ -467,6 +478,34 @@ class AsignioSetupApp(App[int]):
 
         reply_to.post_message(RunComplete(self.run_graph(removal.run(emit))))
 
+    @work(thread=True, exclusive=True, group=WorkGroup.VERIFY, exit_on_error=False)
+    def check_sign_in(self, reply_to: MessagePump) -> None:
+        """The sign-in probes of the finished setup (read-only, no secret): each result goes to `reply_to` as it
+        ends, then the verdict; the demo's probes go to its simulator."""
+        from wizard.state import StateStore
+        from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+
+        answers = self.final_answers()
+        server = self.simulator
+        # where the run kept its progress (a demo's own folder), as the sign-in it ran on was given it
+        folder = self.signed_in.state_folder if self.signed_in is not None else self.state_folder
+        store = StateStore(answers.tenant.name, folder)
+
+        def emit(event: ProbeChecked | ProbeRetrying) -> None:
+            reply_to.post_message(SignInProbed(event))
+
+        verification = self.run_graph(
+            verify_sign_in(
+                answers,
+                recorded_test_app(answers, store),
+                emit,
+                timeout=DEFAULT_TIMEOUT_SECONDS if self.verify_timeout is None else self.verify_timeout,
+                login_root=server.login_root if server is not None else None,
+                asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
+            )
+        )
+        reply_to.post_message(SignInChecked(verification))
+
     def confirm_guided(self, step_id: str) -> None:
         """The operator says a portal step is done."""
         self.require_session().confirm_guided(step_id)
@@ -499,10 +538,22 @@ class AsignioSetupApp(App[int]):
 
 
 def run_app(
-    demo: bool, demo_state: Path | None, demo_platform: DemoPlatform | None = None, demo_empty: bool = False
+    demo: bool,
+    demo_state: Path | None,
+    demo_platform: DemoPlatform | None = None,
+    demo_empty: bool = False,
+    verify: bool = True,
+    verify_timeout: float | None = None,
 ) -> int:
     """Run the wizard in the terminal; the exit code says how it ended."""
-    app = AsignioSetupApp(demo=demo, demo_state=demo_state, demo_platform=demo_platform, demo_empty=demo_empty)
+    app = AsignioSetupApp(
+        demo=demo,
+        demo_state=demo_state,
+        demo_platform=demo_platform,
+        demo_empty=demo_empty,
+        verify=verify,
+        verify_timeout=verify_timeout,
+    )
     result = app.run()
     print_exit_report(app)
     if app.return_code not in (None, 0):
@@ -514,7 +565,7 @@ def print_exit_report(app: AsignioSetupApp, out: TextIO = sys.stdout, err: TextI
     """What stays on the terminal once the wizard's screen is gone: the report of the last run, and when the
     operator quit during a run, that it stopped and how it goes on."""
     for line in app.exit_report:
-        print(line, file=out)
+        print(outgoing(line), file=out)
     if app.interrupted:
         said = (
             "the simulated tenant and its progress ended with the demo (--demo-state keeps both)"

@@ -1,5 +1,5 @@
-"""Done: the Run-now URL to try the sign-in, the redirect URIs Asignio must allow (External ID), what was created,
-and the answers file for repeat installs."""
+"""Done: the Run-now URL to try the sign-in, the sign-in probes (`verify`) with a tick or the fault and its fix, the
+redirect URIs Asignio must allow (External ID), what was created, and the answers file for repeat installs."""
 
 from __future__ import annotations
 
@@ -12,15 +12,36 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, Input, Static
 
 from screens.base import WizardStep
+from screens.messages import SignInChecked, SignInProbed, WorkFailed, WorkGroup
 from screens.overwrite import OverwriteScreen
 from wizard.errors import ExitCode, SetupError
-from wizard.events import RunFinished
+from wizard.events import ProbeChecked, ProbeRetrying, ProbeStatus, RunFinished
 
 DEFAULT_ANSWERS_FILE = "asignio-answers.toml"
+PROBE_MARKS = {
+    ProbeStatus.PASSED: "✓",
+    ProbeStatus.FAILED: "✗",
+    ProbeStatus.UNREACHABLE: "✗",
+    ProbeStatus.NOT_CHECKED: "–",
+}
+
+
+def probe_lines(probe: ProbeChecked) -> list[str]:
+    """A probe as the screen lists it: a tick and what was seen, or the fault with what was expected and the fix."""
+    mark = PROBE_MARKS[probe.status]
+    if probe.status in (ProbeStatus.PASSED, ProbeStatus.NOT_CHECKED):
+        return [f"{mark} {probe.title}: {probe.seen}"]
+    return [
+        f"{mark} {probe.title}",
+        f"    expected: {probe.expected}",
+        f"    seen: {probe.seen}",
+        *([f"    what to do: {probe.fix}"] if probe.fix else []),
+    ]
 
 
 class DoneScreen(WizardStep):
-    """The end of the wizard; Ctrl+O opens the URL, Ctrl+Y copies it, Ctrl+S saves the answers file."""
+    """The end of the wizard; Ctrl+O opens the URL, Ctrl+Y copies it, Ctrl+S saves the answers file, Ctrl+T probes
+    the sign-in again."""
 
     CSS_PATH = "done.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -28,18 +49,27 @@ class DoneScreen(WizardStep):
         Binding("ctrl+y", "copy_url", "Copy URL"),
         Binding("ctrl+s", "save_answers", "Save answers"),
         Binding("ctrl+r", "copy_redirect_uris", "Copy redirect URIs"),
+        Binding(
+            "ctrl+t",
+            "check_sign_in",
+            "Verify",
+            tooltip="Run the sign-in check again: read-only probes of what a browser would meet",
+        ),
     ]
     HELP_TITLE = "Done"
     HELP = (
         "The Run-now URL signs in through the new setup and shows the token on jwt.ms: Enter or Ctrl+O opens it, "
         "Ctrl+Y copies it. On External ID, the redirect URIs to register at Asignio's partner site (Ctrl+R copies "
-        "them). Ctrl+S saves the answers (no secrets) to run the same setup again without questions. All of it is "
-        "printed to the terminal when you quit. Esc goes back to the start."
+        "them). The sign-in check probes, as a browser would start it, what the setup made (nobody is signed in): each "
+        "probe with a tick, or the fault with what to do; Ctrl+T runs it again. Ctrl+S saves the answers (no secrets) "
+        "to run the same setup again without questions. All of it is printed to the terminal when you quit. Esc goes "
+        "back to the start."
     )
 
     def __init__(self, result: RunFinished) -> None:
         super().__init__()
         self.result = result
+        self.probes: dict[str, ProbeChecked] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Static("Asignio sign-in is set up", classes="title")
@@ -48,6 +78,9 @@ class DoneScreen(WizardStep):
         if self.result.partner_redirect_uris:
             yield Static("Register these redirect URIs at Asignio's partner site first:", classes="label")
             yield Static("\n".join(self.result.partner_redirect_uris), id="redirect-uris", markup=False)
+        yield Static("Sign-in check (what a browser would meet; nobody is signed in):", classes="label")
+        yield Static("", id="probes", markup=False)
+        yield Static("", id="check", markup=False)
         created = "\n".join(f"  • {line}" for line in self.result.created) or "  nothing new: it was all there"
         yield Static(f"Created in this run:\n{created}", id="created", markup=False)
         yield Static("Save the answers (no secrets) to repeat with --non-interactive", classes="label")
@@ -62,6 +95,50 @@ class DoneScreen(WizardStep):
 
     def on_mount(self) -> None:
         self.query_one("#open", Button).focus()
+        if self.wizard.verify_after_setup:
+            self.action_check_sign_in()
+        else:
+            self.say_check("Not checked (--no-verify): Ctrl+T checks the sign-in now", None)
+
+    def action_check_sign_in(self) -> None:
+        """Probe the sign-in (again): the probes are read-only, so they can run as often as wanted."""
+        self.probes = {}
+        self.show_probes()
+        self.say_check("Checking the sign-in as a browser would start it…", None)
+        self.wizard.check_sign_in(self)
+
+    @on(SignInProbed)
+    def probed(self, message: SignInProbed) -> None:
+        event = message.event
+        if isinstance(event, ProbeRetrying):
+            self.say_check(event.message, None)
+            return
+        self.probes[event.probe] = event
+        self.show_probes()
+
+    @on(SignInChecked)
+    def checked(self, message: SignInChecked) -> None:
+        verification = message.verification
+        self.probes = {probe.probe: probe for probe in verification.probes}
+        self.show_probes()
+        if verification.verified:
+            self.say_check(f"{verification.verdict()}. Ctrl+T checks again", True)
+        else:
+            self.say_check("The sign-in would not work: fix what the probe says, then Ctrl+T checks again", False)
+
+    @on(WorkFailed)
+    def check_failed(self, message: WorkFailed) -> None:
+        if message.group == WorkGroup.VERIFY:
+            self.say_check(f"The check could not run: {message.error}", False)
+
+    def show_probes(self) -> None:
+        lines = [line for probe in self.probes.values() for line in probe_lines(probe)]
+        self.query_one("#probes", Static).update("\n".join(lines))
+
+    def say_check(self, text: str, good: bool | None) -> None:
+        check = self.query_one("#check", Static)
+        check.update(text)
+        check.set_classes("" if good is None else "good" if good else "problem")
 
     @on(Button.Pressed, "#open")
     def action_open_url(self) -> None:

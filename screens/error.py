@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from screens.base import WizardFooter
 from wizard.errors import SetupError
+from wizard.outgoing import outgoing
 
 
 def describe(error: BaseException) -> tuple[str, str]:
@@ -20,7 +21,7 @@ def describe(error: BaseException) -> tuple[str, str]:
     if isinstance(error, SetupError):
         return error.what, error.fix
     return (
-        f"Unexpected error: {type(error).__name__}: {error}",
+        f"Unexpected error: {type(error).__name__}: {outgoing(str(error))}",
         "this is a bug in asignio-setup; nothing more was written to the tenant. Quit and run again to resume",
     )
 

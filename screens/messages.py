@@ -12,8 +12,10 @@ from wizard.errors import SetupError
 from wizard.events import Event, RunFinished
 
 if TYPE_CHECKING:
+    from wizard.events import ProbeChecked, ProbeRetrying
     from wizard.session import BaseReport, RemovalReview, Review, TenantIdentity
     from wizard.state import SavedRun
+    from wizard.verify import Verification
 
 
 class SavedRunsLoaded(Message, bubble=False):
@@ -106,6 +108,22 @@ class RunComplete(Message, bubble=False):
         self.result = result
 
 
+class SignInProbed(Message, bubble=False):
+    """One probe of the sign-in check ended, or waits for the policy to serve."""
+
+    def __init__(self, event: ProbeChecked | ProbeRetrying) -> None:
+        super().__init__()
+        self.event = event
+
+
+class SignInChecked(Message, bubble=False):
+    """The sign-in check ended: every probe's result, and the verdict."""
+
+    def __init__(self, verification: Verification) -> None:
+        super().__init__()
+        self.verification = verification
+
+
 class WorkGroup(StrEnum):
     """The app's worker groups: one exclusive worker per kind of work, and the name its failure is reported by."""
 
@@ -118,6 +136,7 @@ class WorkGroup(StrEnum):
     RUN = "run"
     REMOVAL_PLAN = "removal-plan"
     REMOVAL = "removal"
+    VERIFY = "verify"
 
 
 class WorkFailed(Message, bubble=False):

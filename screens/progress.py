@@ -29,6 +29,7 @@ from wizard.events import (
     StepStatus,
     StepWaiting,
 )
+from wizard.outgoing import outgoing
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep
@@ -255,7 +256,7 @@ class ProgressScreen(WizardStep):
         if isinstance(error, SetupError):
             text = f"✗ {error.what}" + (f"\nWhat to do: {error.fix}" if error.fix else "")
         else:
-            text = f"✗ Unexpected error: {type(error).__name__}: {error}"
+            text = f"✗ Unexpected error: {type(error).__name__}: {outgoing(str(error))}"
         self.query_one("#failure-text", Static).update(text)
         self.query_one("#failure").remove_class("hidden")
         self.mark_asking()

@@ -1,4 +1,5 @@
-"""Remove: what taking the setup out would delete (`-`) and what is already gone (`=`), confirmed, then done here.
+"""Remove: what taking the setup out would delete (`-`), what is already gone (`=`) and what stays although the
+answers name it (`!`, with why), confirmed, then done here.
 
 Nothing is deleted before the operator presses Remove; the focus starts on Cancel. The removal's progress shows on
 this screen (the progress screen's portal steps and Run-now URL have no place in a remove).
@@ -23,13 +24,16 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, WorkFailed, Wo
 from screens.progress import StepRow
 from wizard.errors import ExitCode, SetupError
 from wizard.events import RunNotice, StepDone, StepFailed, StepProgress, StepSkipped, StepStarted, StepStatus
+from wizard.outgoing import outgoing
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep, RemovalReview
+    from wizard.steps.base import Kept
 
 
-def removal_table(steps: Sequence[PlannedStep]) -> Table:
-    """`-` for what goes, with what exactly; `=` for what the tenant no longer holds, with what was seen."""
+def removal_table(steps: Sequence[PlannedStep], kept: Sequence[Kept] = ()) -> Table:
+    """`-` for what goes, with what exactly; `=` for what the tenant no longer holds, with what was seen; `!` for
+    what stays although the answers name it, with why (not made by asignio-setup, or changed since)."""
     table = Table.grid(padding=(0, 1))
     table.add_column()
     table.add_column(ratio=1)
@@ -38,6 +42,8 @@ def removal_table(steps: Sequence[PlannedStep]) -> Table:
             table.add_row("[green]=[/]", Text.from_markup(f"[dim]{escape(step.detail)}[/dim]"))
         else:
             table.add_row("[b red]-[/]", Text.from_markup(escape(step.detail)))
+    for item in kept:
+        table.add_row("[b yellow]![/]", Text(f"{item.what}: {item.why}"))
     return table
 
 
@@ -100,7 +106,7 @@ class RemovalScreen(WizardStep):
 
     def on_removal_ready(self, message: RemovalReady) -> None:
         review = self.review = message.review
-        table = removal_table(review.steps)
+        table = removal_table(review.steps, review.kept)
         self.query_one("#plan", Static).update(
             table
             if review.pending
@@ -162,7 +168,12 @@ class RemovalScreen(WizardStep):
         self.running = False
         self.refresh_bindings()
         removed = message.result.created
-        self.query_one("#heading", Static).update("Removed: the tenant no longer holds the Asignio setup")
+        kept = self.review is not None and any(item.surprising for item in self.review.kept)
+        self.query_one("#heading", Static).update(
+            "Removed what asignio-setup made; what it could not prove its own stays (see asignio-setup remove)"
+            if kept
+            else "Removed: the tenant no longer holds the Asignio setup"
+        )
         lines = "\n".join(f"  • {line}" for line in removed) or "  nothing: it was all gone already"
         result = self.query_one("#removed", Static)
         result.update(f"Removed in this run:\n{lines}")
@@ -184,7 +195,8 @@ class RemovalScreen(WizardStep):
             self.refresh_bindings()
             self.query_one("#heading", Static).update("Stopped: fix what is said below, then press Remove again")
             if not isinstance(message.error, SetupError):
-                self.log_line(f"✗ Unexpected error: {type(message.error).__name__}: {message.error}", "red")
+                unexpected = f"{type(message.error).__name__}: {outgoing(str(message.error))}"
+                self.log_line(f"✗ Unexpected error: {unexpected}", "red")
             for button in self.query("#remove, #cancel").results(Button):
                 button.disabled = False
             self.query_one("#remove", Button).focus()

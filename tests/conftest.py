@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,16 +19,47 @@ import keyring
 import keyring.backends.fail
 import pytest
 
+from tests.virtual_clock import VirtualClock
+from wizard import clock
+from wizard.clock import ScaledClock
+from wizard.outgoing import forget_secrets
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
 from wizard.starter_pack_pins import PINNED_COMMIT
 
-SHARED_B2C = Path(__file__).resolve().parents[2] / "shared" / "b2c"
+SHARED_B2C_VARIABLE = "ASIGNIO_TESTS_B2C"
+"""Where the tests find Microsoft's starter packs and XSD when not in ../shared/b2c (an empty folder tests the rule
+that without them the tests that need them skip, or fail with CI=true)."""
+SHARED_B2C = Path(os.environ.get(SHARED_B2C_VARIABLE) or Path(__file__).resolve().parents[2] / "shared" / "b2c")
 STARTER_PACK = SHARED_B2C / "starterpack"
 XSD_PATH = SHARED_B2C / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
+KILL_TIME_SCALE = 10.0
+"""How many times faster than real time the clock runs in the kill -9 tests, in the killed process and in the test's
+own (the simulator, the re-run): the killed process waits a tenth of its waits in real time. Work takes ten times as
+long too, on that clock, so the scale stays low enough for a busy machine."""
+
+
+NEEDS_PACKS = ("starter_pack", "xsd_path")
+"""The fixtures through which (and only through which) tests read Microsoft's packs in SHARED_B2C."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--only-needing-packs",
+        action="store_true",
+        help="run only the tests that read Microsoft's packs (tests/test_house.py runs them without the packs)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--only-needing-packs"):
+        return
+    needing = [item for item in items if set(NEEDS_PACKS) & set(getattr(item, "fixturenames", ()))]
+    config.hook.pytest_deselected(items=[item for item in items if item not in needing])
+    items[:] = needing
 
 
 def _missing_dependency(reason: str) -> NoReturn:
@@ -94,7 +126,8 @@ def archive_server(starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own state/config dirs, no ASIGNIO_* variables, and a keyring that refuses."""
+    """Every test gets its own state/config dirs, no ASIGNIO_* variables, a keyring that refuses, and starts with no
+    secret known to the scrubber (one test's secret is no other's)."""
     home = tmp_path / "home"
     for name in ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         folder = home / name.lower()
@@ -105,13 +138,35 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
             monkeypatch.delenv(name)
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
         monkeypatch.delenv(name, raising=False)  # no test opens a browser on the developer's desktop
-    # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet.
+    # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet, and no sign-in
+    # probe reaches a real b2clogin/ciamlogin host or Asignio (a test that verifies points them at its stand-ins).
     monkeypatch.setenv(ARCHIVE_URL_VARIABLE, "http://127.0.0.1:9/starterpack.zip")
+    monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FAIL_BACKEND)
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())
+    forget_secrets()
     yield home
     keyring.set_keyring(previous)
+    forget_secrets()
+
+
+@pytest.fixture(autouse=True)
+def virtual_clock() -> Iterator[VirtualClock]:
+    """Every test runs on virtual time: the tool's waits (and the in-process simulator's replication lag) pass at
+    once. A test that asserts on waits asks for this fixture and reads `waits`."""
+    with clock.using(VirtualClock()) as virtual:
+        yield virtual
+
+
+@pytest.fixture
+def kill_clock() -> Iterator[VirtualClock]:
+    """The kill -9 tests' clock: KILL_TIME_SCALE times real time from the test's start, in the test's process and
+    (tests/test_headless_run.py killed_after_write gives it on) in the process it kills; once that process is dead,
+    the test's own waits (the re-run's) are skipped as on the virtual clock."""
+    with clock.using(VirtualClock(ScaledClock(KILL_TIME_SCALE, time.time()))) as scaled:
+        yield scaled
 
 
 @pytest.fixture(scope="session")

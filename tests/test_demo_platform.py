@@ -17,7 +17,7 @@ from tests.test_external_id_run import answers_text
 from tests.test_headless_run import SECRET
 from wizard.cli import build_parser, main
 from wizard.errors import ExitCode
-from wizard.simulator import DemoPlatform, demo_metadata_url, start_demo
+from wizard.simulator import DEMO_ASIGNIO_CLIENT_ID, DemoPlatform, demo_metadata_url, start_demo
 from wizard.state import StateStore
 from wizard.state_files import demo_state_dir, state_files
 
@@ -56,12 +56,23 @@ def test_the_external_id_demo_serves_a_good_discovery_document_and_stops_it_with
         pass
 
 
-def test_the_b2c_demo_serves_no_discovery_document() -> None:
+def test_the_b2c_demo_serves_asignio_beside_it_too_knowing_the_demo_client_and_the_tenant_redirect_uri() -> None:
+    """A B2C user flow reads the provider's discovery document, and verify asks Asignio's authorize endpoint: the
+    demo has no network, so both are its own."""
     server = start_demo()
     try:
-        assert demo_metadata_url(server) is None
+        url = demo_metadata_url(server)
+        assert url is not None and urlsplit(url).hostname == "127.0.0.1"
+        with urlopen(url) as response:
+            assert json.load(response)["authorization_endpoint"] == url.replace(
+                "/.well-known/openid-configuration", "/authorize"
+            )
         assert server.tenant.tenant_type == "AAD B2C"
         assert server.tenant.policies
+        assert server.discovery is not None
+        assert server.discovery.clients == {
+            DEMO_ASIGNIO_CLIENT_ID: {"https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"}
+        }
     finally:
         server.stop()
 

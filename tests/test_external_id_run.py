@@ -12,14 +12,16 @@ import pytest
 
 from tests.test_headless_run import (
     CLIENT_ID,
+    CRASH_LAG_SECONDS,
     KILL_TEST_LAG_SECONDS,
     OTHER_CLIENT_ID,
     SECRET,
-    KillCase,
-    killed_after_their_writes,
+    crash_after_write,
+    killed_after_write,
     point_at,
     run,
 )
+from tests.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
@@ -237,36 +239,67 @@ def clean_run_writes(answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return server.writes, tenant_objects(server.tenant)
 
 
-@pytest.mark.slow
-def test_killed_after_any_write_the_rerun_finishes_without_duplicates(
+MFA_WRITES = {"off": CLEAN_RUN_WRITES, "email": CLEAN_RUN_WRITES + 2}
+"""The writes of a clean run: with MFA, the method and the Conditional Access policy too."""
+KILL_POINT = 2
+"""The write the kill -9 test kills after: the user flow's plain create, right after the provider's (the crash tests
+die after every write, in this process)."""
+
+
+def expected_objects(mfa: str) -> dict[str, int]:
+    return EXPECTED if mfa == "off" else {**EXPECTED, "methods on": 1, "conditional access policies": 1}
+
+
+def test_a_clean_run_makes_the_writes_the_crash_tests_crash_after(
     discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """kill -9 right after each write Graph answered (before the tool could record it), then run again at once,
-    against an external tenant that pages every list and hides each new object for longer than the tool takes to
-    start: the re-run waits for what it cannot see yet instead of making it twice. With email MFA, so every write
-    the path makes is among them (the provider, the flow, the app and its link, the method and the Conditional
-    Access policy); mfa = "off" makes a subset of them."""
-    mfa = "email"
-    answers = mfa_answers(tmp_path, discovery.url, mfa)
-    writes, expected = clean_run_writes(answers, tmp_path, monkeypatch)
-    assert writes == CLEAN_RUN_WRITES + 2, "the method and the Conditional Access policy"
-    cases = [
-        KillCase(
-            n,
-            SimulatorServer(external_tenant(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS).start(),
-            tmp_path / f"state-after-write-{n}",
+    for mfa, writes in MFA_WRITES.items():
+        folder = tmp_path / mfa
+        folder.mkdir()
+        assert clean_run_writes(mfa_answers(folder, discovery.url, mfa), folder, monkeypatch) == (
+            writes,
+            expected_objects(mfa),
         )
-        for n in range(1, writes + 1)
-    ]
-    with killed_after_their_writes(cases, ["--non-interactive", str(answers)]):
-        for case in cases:
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            assert run(answers) == 0, f"killed after write {case.kill_after}"
-            assert tenant_objects(case.server.tenant) == expected, f"killed after write {case.kill_after}"
-            case.server.reset_log()
+
+
+@pytest.mark.parametrize(
+    ("mfa", "crash_after"), [(mfa, write) for mfa, writes in MFA_WRITES.items() for write in range(1, writes + 1)]
+)
+def test_crashed_after_any_write_the_rerun_finishes_without_duplicates(
+    discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mfa: str, crash_after: int
+) -> None:
+    """The run dies right after a write Graph answered (before the tool could record it), then runs again at once,
+    against an external tenant that pages every list and hides each new object for a while: the re-run waits for
+    what it cannot see yet instead of making it twice, and a run after it writes nothing. With MFA the method and
+    the Conditional Access policy are writes too."""
+    answers = mfa_answers(tmp_path, discovery.url, mfa)
+    with SimulatorServer(external_tenant(), page_size=1, replication_lag=CRASH_LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        with crash_after_write(server, crash_after):
+            run(answers)
+        assert run(answers) == 0
+        assert tenant_objects(server.tenant) == expected_objects(mfa)
+        server.reset_log()
+        assert run(answers) == 0
+        assert server.writes == 0
+
+
+@pytest.mark.slow
+def test_killed_with_kill_9_the_rerun_finishes_without_duplicates(
+    discovery: DiscoveryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_clock: VirtualClock
+) -> None:
+    """A real process killed with kill -9 right after a write Graph answered (its state and lock files as a crash
+    leaves them), then run again at once: it waits for what it cannot see yet, makes nothing twice, and a run after
+    it writes nothing."""
+    answers = mfa_answers(tmp_path, discovery.url, "email")
+    with SimulatorServer(external_tenant(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        with killed_after_write(server, KILL_POINT, ["--non-interactive", str(answers)]):
             assert run(answers) == 0
-            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+            assert tenant_objects(server.tenant) == expected_objects("email")
+            server.reset_log()
+            assert run(answers) == 0
+            assert server.writes == 0
 
 
 @pytest.mark.parametrize("mfa", ["email", "sms"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from tests.virtual_clock import VirtualClock
 from wizard.answers import parse_answers
 from wizard.auth import StaticTokenCredential
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
@@ -24,6 +26,7 @@ from wizard.graph import (
     GraphClient,
     OidcProviderSpec,
 )
+from wizard.graph.transport import tls_options
 from wizard.policies import demo_chain
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 from wizard.steps.user_flow import provider_spec
@@ -238,36 +241,44 @@ async def test_a_token_graph_refuses_is_a_sign_in_error(server: SimulatorServer)
     assert "expired-or-foreign" not in str(raised.value)
 
 
-async def test_throttling_is_retried_as_retry_after_says(server: SimulatorServer, tenant: GraphClient) -> None:
-    server.throttle(1, retry_after=1)
-    started = time.monotonic()
+async def test_throttling_is_retried_as_retry_after_says(
+    server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
+) -> None:
+    server.throttle(1, retry_after=7)
     assert (await tenant.organization()).tenant_type == "AAD B2C"
-    assert time.monotonic() - started >= 1
+    assert virtual_clock.waits == [7]
     assert statuses(server) == [429, 200]
 
 
-async def test_persistent_throttling_stops_with_a_resumable_error(server: SimulatorServer, tenant: GraphClient) -> None:
+async def test_persistent_throttling_stops_with_a_resumable_error(
+    server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
+) -> None:
     server.throttle(10, retry_after=1)
     with pytest.raises(ServiceError) as raised:
         await tenant.policy_ids()
     assert "throttling" in raised.value.what and "run the same command again" in raised.value.fix
     assert statuses(server) == [429] * 4
+    assert virtual_clock.waits == [1, 1, 1]
 
 
-async def test_an_unavailable_service_on_a_put_is_retried(server: SimulatorServer, tenant: GraphClient) -> None:
+async def test_an_unavailable_service_on_a_put_is_retried(
+    server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
+) -> None:
     server.throttle(1, retry_after=1)
-    server.fail(1, status=503, writes_only=True, retry_after=1)
+    server.fail(1, status=503, writes_only=True, retry_after=3)
     assert await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION]) is True
     assert statuses(server) == [429, 503, 201]
+    assert virtual_clock.waits == [1, 3]
 
 
 async def test_a_server_error_that_persists_says_the_run_can_be_resumed(
-    server: SimulatorServer, tenant: GraphClient
+    server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
 ) -> None:
     server.fail(4, status=504, retry_after=1)
     with pytest.raises(ServiceError) as raised:
         await tenant.identity_providers()
     assert "GatewayTimeout" in raised.value.what and "resumes" in raised.value.fix
+    assert virtual_clock.waits == [1, 1, 1]
 
 
 async def test_a_dropped_get_is_retried_once(server: SimulatorServer, tenant: GraphClient) -> None:
@@ -322,6 +333,14 @@ def test_importing_the_graph_client_loads_no_http_or_identity_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_plain_http_graph_url_loads_no_ca_bundle_yet_its_tls_would_verify() -> None:
+    assert tls_options("https://graph.microsoft.com/beta") == {}
+    context = tls_options("http://127.0.0.1:8080/beta")["verify"]
+    assert isinstance(context, ssl.SSLContext)
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
 
 
 async def test_every_list_follows_next_links_to_the_last_page(server: SimulatorServer, tenant: GraphClient) -> None:
@@ -426,9 +445,12 @@ async def test_a_new_applications_service_principal_and_grant_wait_out_replicati
     assert len(server.tenant.applications) == 1 and len(server.tenant.permission_grants) == 1
 
 
-async def test_replication_that_outlasts_the_budget_stops_resumably(server: SimulatorServer) -> None:
-    server.replication_lag = 60.0
-    tenant = GraphClient(server.credential, graph_url=server.graph_root + "/beta", scopes=SCOPES, lag_budget=1.0)
+async def test_replication_that_outlasts_the_budget_stops_resumably(
+    server: SimulatorServer, virtual_clock: VirtualClock
+) -> None:
+    """The backoff doubles from half a second to eight and stops before the next wait would pass the minute."""
+    server.replication_lag = 120.0
+    tenant = GraphClient(server.credential, graph_url=server.graph_root + "/beta", scopes=SCOPES)
     app = await tenant.upsert_test_application("asignio-setup-slow", "Slow app", "https://jwt.ms")
     assert app is not None
     with pytest.raises(ServiceError) as raised:
@@ -437,6 +459,7 @@ async def test_replication_that_outlasts_the_budget_stops_resumably(server: Simu
     assert raised.value.exit_code == 6
     assert "still did not show" in raised.value.what and "run the same command again" in raised.value.fix
     assert "request-id" in raised.value.what
+    assert virtual_clock.waits == [0.5, 1, 2, 4, 8, 8, 8, 8, 8, 8]
 
 
 async def test_the_upsert_makes_one_application_however_often_it_runs(
@@ -489,7 +512,7 @@ async def test_a_create_answered_504_after_graph_made_it_is_not_sent_again(
 
 
 async def test_a_create_throttled_with_429_waits_as_asked_and_says_so(
-    server: SimulatorServer, tenant: GraphClient
+    server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
 ) -> None:
     from wizard.graph import progress_sink
 
@@ -500,6 +523,7 @@ async def test_a_create_throttled_with_429_waits_as_asked_and_says_so(
     assert created.display_name == ASIGNIO.display_name
     assert statuses(server) == [429, 201]
     assert said == ["throttled by Graph, waiting 1 s (attempt 1 of 3)"]
+    assert virtual_clock.waits == [1]
 
 
 async def test_a_redirect_is_never_followed() -> None:

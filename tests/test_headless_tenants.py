@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import EXPECTED, KILL_TEST_LAG_SECONDS, tenant_objects
+from tests.test_headless_run import CRASH_LAG_SECONDS, EXPECTED, crash_after_write, tenant_objects
 from wizard.cli import main
 from wizard.errors import ExitCode, worst_exit_code
 from wizard.policies import demo_chain
@@ -25,6 +26,8 @@ CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 PORTAL_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
 PIVOTS = {"contoso": "custom-policy", "fabrikam": "user-flow", "tailspin": "custom-policy"}
 """contoso finishes (0), fabrikam waits for its portal steps (7), tailspin is no B2C tenant (5)."""
+THREE_TENANTS_WRITES = 13
+"""contoso's custom-policy run (7) and fabrikam's user-flow run up to its portal steps (6); tailspin makes none."""
 
 
 @dataclass
@@ -78,7 +81,8 @@ def saved(name: str) -> RunState:
 def test_three_tenants_run_at_once_each_with_its_own_state_and_the_worst_code_wins(
     three: Tenants, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert three.server.writes == THREE_TENANTS_WRITES
     captured = capsys.readouterr()
     contoso_line, fabrikam_line, tailspin_line = captured.out.splitlines()
     assert contoso_line.startswith("contoso: done (exit 0); Run now: https://contoso.b2clogin.com/")
@@ -112,42 +116,30 @@ def test_three_tenants_run_at_once_each_with_its_own_state_and_the_worst_code_wi
     assert sorted(path.name for path in state_dir().glob("*.lock")) == [f"{name}.lock" for name in PIVOTS]
 
     three.server.reset_log()
-    assert main(["--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("contoso: done (exit 0)") and lines[1].startswith("fabrikam: done (exit 0)")
     assert three.server.writes == 0
     assert saved("fabrikam").finished
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kill_after", [1, 12])
-def test_killed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicates(
-    three: Tenants, capsys: pytest.CaptureFixture[str], kill_after: int
+@pytest.mark.parametrize("crash_after", range(1, THREE_TENANTS_WRITES + 1))
+def test_crashed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicates(
+    three: Tenants, capsys: pytest.CaptureFixture[str], crash_after: int
 ) -> None:
-    """kill -9 the process of three tenants right after its n-th write (of 13), against tenants that page and lag:
-    the re-run finishes each tenant's setup as a run of its own would, with nothing made twice."""
+    """The run of three tenants dies right after its n-th write, for every n, against tenants that page and lag: the
+    re-run finishes each tenant's setup as a run of its own would, with nothing made twice."""
     three.server.page_size = 1
-    three.server.replication_lag = KILL_TEST_LAG_SECONDS
-    three.server.stall_after_writes(kill_after)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "--non-interactive", *map(str, three.answers)],
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert three.server.wait_until_stalled(timeout=300), f"the run never made {kill_after} writes"
-    finally:
-        process.kill()
-        process.wait()
-        three.server.release()
-    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
-    assert main(["--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
+    three.server.replication_lag = CRASH_LAG_SECONDS
+    with crash_after_write(three.server, crash_after):
+        main(["--no-verify", "--non-interactive", *map(str, three.answers)])
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers), *PORTAL_STEPS]) == ExitCode.TENANT
     assert tenant_objects(three.tenants["contoso"]) == EXPECTED["custom-policy"]
     assert tenant_objects(three.tenants["fabrikam"]) == EXPECTED["user-flow"]
     assert saved("contoso").finished and saved("fabrikam").finished and not saved("tailspin").finished
     three.server.reset_log()
-    assert main(["--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers)]) == ExitCode.TENANT
     assert three.server.writes == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" (exit")[0] for line in lines[-3:-1]] == ["contoso: done", "fabrikam: done"]
@@ -156,7 +148,7 @@ def test_killed_after_a_write_the_rerun_of_all_tenants_finishes_without_duplicat
 def test_json_lines_carry_their_tenant_and_each_tenant_ends_with_its_summary(
     three: Tenants, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--non-interactive", *map(str, three.answers), "--json"]) == ExitCode.TENANT
+    assert main(["--no-verify", "--non-interactive", *map(str, three.answers), "--json"]) == ExitCode.TENANT
     captured = capsys.readouterr()
     objects = [json.loads(line) for line in captured.out.splitlines()]
     assert objects and all(set(list(item)[:2]) == {"event", "tenant"} for item in objects)
@@ -177,7 +169,7 @@ def test_the_log_of_several_tenants_names_the_tenant_of_each_line_and_holds_no_t
     three: Tenants, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log_file = tmp_path / "tenants.log"
-    arguments = ["--log-file", str(log_file), "--debug", "--non-interactive", *map(str, three.answers)]
+    arguments = ["--log-file", str(log_file), "--debug", "--no-verify", "--non-interactive", *map(str, three.answers)]
     assert main(arguments) == ExitCode.TENANT
     capsys.readouterr()
     text = log_file.read_text(encoding="utf-8")
@@ -195,7 +187,7 @@ def test_a_refused_token_fails_its_own_tenant_only(
     three: Tenants, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FABRIKAM_GRAPH_TOKEN", "a-token-graph-never-issued")
-    assert main(["--non-interactive", str(three.answers[0]), str(three.answers[1])]) == ExitCode.SIGN_IN
+    assert main(["--no-verify", "--non-interactive", str(three.answers[0]), str(three.answers[1])]) == ExitCode.SIGN_IN
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("contoso: done (exit 0)")
     assert lines[1].startswith("fabrikam: failed (exit 3): ")
@@ -258,7 +250,7 @@ def test_plan_takes_several_files_writes_nothing_and_ends_with_the_worst_code(
     assert lines[1].startswith("fabrikam: changes pending in ") and "user-flow" in lines[1]
     assert all(line.endswith("(exit 8)") for line in lines) and len(lines) == 2
 
-    assert main(["--non-interactive", contoso]) == 0
+    assert main(["--no-verify", "--non-interactive", contoso]) == 0
     capsys.readouterr()
     three.server.reset_log()
     assert main(["--json", "plan", contoso, fabrikam]) == ExitCode.CHANGES_PENDING
@@ -269,3 +261,32 @@ def test_plan_takes_several_files_writes_nothing_and_ends_with_the_worst_code(
     assert summaries == [("contoso", 0), ("fabrikam", 8)]
     assert {item["tenant"] for item in objects if item["event"] == "step_planned"} == {"contoso", "fabrikam"}
     assert "contoso: matches the answers (exit 0)" in captured.err.splitlines()
+
+
+def test_ctrl_c_in_a_run_of_several_tenants_ends_each_tenant_with_its_one_summary(three: Tenants) -> None:
+    """Held by the simulator after the run's second write, then SIGINT: the tenants still running each get their
+    summary with exit 130; the one that failed before keeps its own, and no summary of the whole run is added."""
+    three.server.stall_after_writes(2)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "--json", "--non-interactive", *map(str, three.answers)],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert three.server.wait_until_holding(1, timeout=120), "the run never made its second write"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        three.server.release()
+    assert process.returncode == ExitCode.INTERRUPTED, err
+    ends = [item for item in map(json.loads, out.splitlines()) if item["event"] == "summary"]
+    assert sorted(item["tenant"] for item in ends) == ["contoso", "fabrikam", "tailspin"]
+    summaries = {item["tenant"]: item["exit_code"] for item in ends}
+    assert summaries["contoso"] == summaries["fabrikam"] == ExitCode.INTERRUPTED
+    assert summaries["tailspin"] in (ExitCode.TENANT, ExitCode.INTERRUPTED)  # its own end, unless held before it
+    assert "Traceback" not in err

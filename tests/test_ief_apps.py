@@ -4,13 +4,12 @@ and the real Runner against the simulator (paging and replication lag on)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_headless_run import KillCase, killed_after_their_writes
+from tests.test_headless_run import CRASH_LAG_SECONDS, crash_after_write
 from wizard.answers import parse_answers
 from wizard.errors import ExitCode, SetupError
 from wizard.events import Event, RunFinished, StepWaiting
@@ -41,8 +40,6 @@ ANSWERS = parse_answers(
     }
 )
 LAG = 0.3
-KILL_TEST_LAG_SECONDS = 2.0
-"""Longer than a process takes to start, so a re-run right after a kill meets objects it cannot see yet."""
 IEF_REDIRECT = "https://contoso.b2clogin.com/contoso.onmicrosoft.com"
 SIGN_IN = {"openid", "offline_access"}
 
@@ -61,12 +58,9 @@ def small_plan() -> Plan:
     return Plan(ANSWERS, steps)
 
 
-def graph_client(graph_root: str, token_credential: Any, lag_budget: float = 60.0) -> GraphClient:
+def graph_client(graph_root: str, token_credential: Any) -> GraphClient:
     return GraphClient(
-        token_credential,
-        graph_url=graph_root + "/beta",
-        scopes=["https://graph.microsoft.com/.default"],
-        lag_budget=lag_budget,
+        token_credential, graph_url=graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
     )
 
 
@@ -74,11 +68,10 @@ async def run_steps(
     server: SimulatorServer,
     events: list[Event] | None = None,
     *,
-    lag_budget: float = 60.0,
     confirm: str | None = None,
     facts: dict[str, Any] | None = None,
 ) -> RunFinished:
-    graph = graph_client(server.graph_root, server.credential, lag_budget)
+    graph = graph_client(server.graph_root, server.credential)
     runner = Runner(small_plan(), graph, StateStore("contoso"), lambda: "unused")
     for name, value in (facts or {}).items():
         setattr(runner.context.facts, name, value)
@@ -178,7 +171,7 @@ def manual_ief_app(tenant: SimulatedTenant, *, identifier_uri: bool = True) -> d
         ],
     }
     tenant.applications[app["id"]] = app
-    principal = {"id": new_id(), "appId": app_id, "displayName": IEF_APP_NAME, "oauth2PermissionScopes": [scope]}
+    principal = {"id": new_id(), "appId": app_id, "displayName": IEF_APP_NAME, "publishedPermissionScopes": [scope]}
     tenant.service_principals[principal["id"]] = principal
     return app
 
@@ -355,7 +348,7 @@ async def test_a_refused_grant_leaves_a_guided_step_with_the_consent_links_done_
         assert any("Global Administrator or Privileged Role Administrator" in line for line in waiting.instructions)
         assert len(tenant.permission_grants) == 1, "only the test app's"
 
-        confirmed_only = await run_steps(server, lag_budget=1.0, confirm="ief-admin-consent")
+        confirmed_only = await run_steps(server, confirm="ief-admin-consent")
         assert confirmed_only.waiting == ("ief-admin-consent",), "a confirmation without the grants is not enough"
 
         grant_as_an_administrator_would(tenant, proxy["appId"], GRAPH_APP_ID, "openid offline_access")
@@ -383,66 +376,32 @@ def grant_as_an_administrator_would(
     }
 
 
-# kill -9 after every write
+# A crash after every write
 
 
-def clean_run_writes(upserts: bool) -> int:
-    """The writes Graph carries out in a clean run, counted as `stall_after_writes` counts them (refused upserts
-    are not among them)."""
-    tenant = SimulatedTenant.empty()
-    with SimulatorServer(tenant, upsert_supported=upserts) as server:
+PLAIN_CREATE_WRITES = 12
+"""The writes Graph carries out in a clean run of the small plan on a tenant that takes no upserts, counted as
+`stall_after_writes` counts them (refused upserts are not among them)."""
+
+
+def test_a_clean_run_of_plain_creates_makes_the_writes_the_crash_test_crashes_after() -> None:
+    with SimulatorServer(SimulatedTenant.empty(), upsert_supported=False) as server:
         asyncio.run(run_steps(server))
-        return sum(1 for record in server.log if record.is_write and 200 <= record.status < 300)
+        assert sum(1 for record in server.log if record.is_write and 200 <= record.status < 300) == PLAIN_CREATE_WRITES
 
 
-@pytest.mark.slow
-def test_killed_after_any_write_of_plain_creates_the_rerun_ends_with_exactly_one_of_each(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The small plan in processes killed right after their n-th write (before they could record it), every n at
-    once, then each run again at once against a tenant that pages and hides new objects for longer than a process
-    takes to start: one of each, and the run after that writes nothing. The tenant takes no upserts, so the apps are
-    made by plain creates, which the recorded intent guards; the upserted apps are killed after every write in
-    tests/test_starter_base.py's empty-tenant run."""
-    total = clean_run_writes(upserts=False)
-    assert total >= 9
-    cases = [
-        KillCase(
-            n,
-            SimulatorServer(
-                SimulatedTenant.empty(), page_size=1, replication_lag=KILL_TEST_LAG_SECONDS, upsert_supported=False
-            ).start(),
-            tmp_path / f"after-write-{n}",
-        )
-        for n in range(1, total + 1)
-    ]
-    with killed_after_their_writes(cases, [], module="tests.test_ief_apps"):
-        for case in cases:
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            asyncio.run(run_steps(case.server))
-            assert_prerequisites_once(case.server.tenant)
-            case.server.reset_log()
-            asyncio.run(run_steps(case.server))
-            written = [(record.method, record.path, record.status) for record in case.server.log if record.is_write]
-            assert written == [], f"killed after write {case.kill_after}"
-
-
-def _run_in_this_process() -> None:
-    """The small plan against ASIGNIO_SETUP_GRAPH_URL with ASIGNIO_SETUP_ACCESS_TOKEN: the process the slow test
-    kills."""
-    from wizard.auth import StaticTokenCredential
-
-    async def run() -> None:
-        graph = graph_client(
-            os.environ["ASIGNIO_SETUP_GRAPH_URL"], StaticTokenCredential(os.environ["ASIGNIO_SETUP_ACCESS_TOKEN"])
-        )
-        try:
-            await Runner(small_plan(), graph, StateStore("contoso"), lambda: "unused").run(lambda event: None)
-        finally:
-            await graph.close()
-
-    asyncio.run(run())
-
-
-if __name__ == "__main__":
-    _run_in_this_process()
+@pytest.mark.parametrize("crash_after", range(1, PLAIN_CREATE_WRITES + 1))
+def test_crashed_after_any_write_of_plain_creates_the_rerun_ends_with_exactly_one_of_each(crash_after: int) -> None:
+    """The small plan dies right after a write Graph answered (before it could record it), then runs again at once
+    against a tenant that pages and hides new objects for a while: one of each, and the run after that writes
+    nothing. The tenant takes no upserts, so the apps are made by plain creates, which the recorded intent guards
+    (the upserted apps die after every write in tests/test_starter_base.py's empty-tenant run)."""
+    tenant = SimulatedTenant.empty()
+    with SimulatorServer(tenant, page_size=1, replication_lag=CRASH_LAG_SECONDS, upsert_supported=False) as server:
+        with crash_after_write(server, crash_after):
+            asyncio.run(run_steps(server))
+        asyncio.run(run_steps(server))
+        assert_prerequisites_once(tenant)
+        server.reset_log()
+        asyncio.run(run_steps(server))
+        assert [(record.method, record.path, record.status) for record in server.log if record.is_write] == []

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import answers_dir, point_at, run, simulator, write_answers  # noqa: F401 - fixtures
+from tests.test_headless_run import (  # noqa: F401 - fixtures
+    GUIDED_STEPS,
+    answers_dir,
+    point_at,
+    run,
+    simulator,
+    write_answers,
+)
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -87,3 +97,86 @@ def test_a_tenant_the_path_cannot_use_ends_the_plan_with_its_own_code(
     error = capsys.readouterr().err
     assert "is neither an Azure AD B2C nor an Entra External ID tenant (its type is AAD)" in error
     assert "Changes pending" not in error
+
+
+class EndsTheLagWhenWaitedFor(io.StringIO):
+    """The plan's output; the first line saying it waits for what the setup made lets the simulator show it."""
+
+    def __init__(self, server: SimulatorServer) -> None:
+        super().__init__()
+        self.server = server
+
+    def write(self, text: str) -> int:
+        if "made moments ago" in text:
+            self.server.replication_lag = 0.0
+        return super().write(text)
+
+
+@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
+def test_right_after_a_setup_the_plan_waits_for_what_graph_does_not_show_yet(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    pivot: str,
+) -> None:
+    """A pipeline's "setup, then plan must be 0": Graph does not show what the setup just made (replication), so the
+    plan waits for it as a re-run would, saying so, instead of reporting it as pending."""
+    answers = write_answers(answers_dir, pivot)
+    assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+    simulator.replication_lag = 600.0  # everything the setup made is hidden until the plan waits for it
+    simulator.reset_log()
+    output = EndsTheLagWhenWaitedFor(simulator)
+    monkeypatch.setattr(sys, "stdout", output)
+
+    assert plan(answers) == ExitCode.OK
+    assert simulator.writes == 0
+    lines = output.getvalue().splitlines()
+    assert any(line.startswith("      ") and "(made moments ago)" in line for line in lines), lines
+    assert "The tenant matches the answers: nothing to change." in lines
+
+
+@pytest.mark.parametrize("why", ["offline", "sign-in refused", "throttled"])
+def test_steps_the_plan_could_not_look_at_are_not_checked_never_already_in_the_tenant(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    why: str,
+) -> None:
+    """The first look fails, so no step knows what the tenant holds; steps whose checks read what an earlier step
+    found (the starter key sets read the base chain's) used to say `= already in the tenant` regardless."""
+    if why == "offline":
+        monkeypatch.setenv("ASIGNIO_SETUP_GRAPH_URL", "http://127.0.0.1:9")  # the discard port: refused
+    elif why == "sign-in refused":
+        monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", "a-token-graph-does-not-take")
+    else:
+        simulator.throttle(4, retry_after=0)
+    code = main(["plan", str(write_answers(answers_dir, "custom-policy")), "--json"])
+    assert (
+        code == {"offline": ExitCode.SERVICE, "sign-in refused": ExitCode.SIGN_IN, "throttled": ExitCode.SERVICE}[why]
+    )
+    captured = capsys.readouterr()
+    human = [line for line in captured.err.splitlines() if line[:4] in ("  = ", "  + ", "  ? ")]
+    assert human and all(line.startswith("  ? ") for line in human), human
+    assert human[0].startswith("  ? preflight: not checked: ")
+    assert "  ? token-signing-key: not checked: it builds on preflight, which could not look" in human
+    planned = [line for line in map(json.loads, captured.out.splitlines()) if line["event"] == "step_planned"]
+    assert planned and not any(line["done"] or line["checked"] for line in planned)
+    assert simulator.writes == 0
+
+
+def test_the_plan_writes_its_log(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    log_file = tmp_path / "plan.log"
+    assert plan_with(write_answers(answers_dir, "custom-policy"), "--log-file", str(log_file)) == 8
+    text = log_file.read_text(encoding="utf-8")
+    assert "wizard.runner: preflight: in the tenant (contoso.onmicrosoft.com is" in text
+    assert "wizard.runner: relying-party: to do" in text
+    assert "ended with exit code 8" in text
+
+
+def plan_with(answers: Path, *extra: str) -> int:
+    return main(["plan", str(answers), *extra])

@@ -11,17 +11,19 @@ import pytest
 
 from tests.test_headless_run import (
     GUIDED_STEPS,
-    KillCase,
-    killed_after_their_writes,
+    crash_after_write,
+    killed_after_write,
     point_at,
     run,
     seeded_tenant,
     tenant_objects,
     write_answers,
 )
+from tests.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.policies import same_content
+from wizard.policies.mark import unmarked
 from wizard.simulator import SimulatorServer
 from wizard.state import StateStore
 
@@ -135,16 +137,26 @@ def test_the_order_is_relying_party_then_extensions_then_key_set(server: Simulat
     ]
 
 
-def test_foreign_content_added_after_the_setup_survives_a_remove(
+def test_extensions_changed_since_the_setup_keep_their_asignio_pieces_unless_forced(
     server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """An admin added a claim of their own to the extensions after the setup: they no longer hold what the tool
+    uploaded, so a remove keeps them as they are (and the policy key they name), says so and ends with exit 5;
+    `--force` takes the Asignio pieces out one by one, and the admin's claim stays."""
     answers = write_answers(folder, "custom-policy")
     original = server.tenant.policies[EXTENSIONS]
     assert run(answers) == 0
-    server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
+    edited = server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
     capsys.readouterr()
 
-    assert remove(answers, "--yes") == ExitCode.OK
+    assert remove(answers, "--yes") == ExitCode.TENANT
+    output = capsys.readouterr().out
+    assert f"  ! {EXTENSIONS} (the Asignio pieces in it): changed since asignio-setup uploaded it: kept" in output
+    assert f"  ! the key set B2C_1A_AsignioSecret: kept: {EXTENSIONS}, which stays, names it" in output
+    assert server.tenant.policies[EXTENSIONS] == edited
+    assert "B2C_1A_AsignioSecret" in server.tenant.key_sets
+
+    assert remove(answers, "--yes", "--force") == ExitCode.OK
     assert "taken out one by one (the policy changed since the setup" in capsys.readouterr().out
     now = server.tenant.policies[EXTENSIONS]
     assert b"contosoLoyaltyNumber" in now
@@ -156,18 +168,26 @@ def test_foreign_content_added_after_the_setup_survives_a_remove(
     assert server.writes == 0
 
 
-def test_without_a_backup_the_pieces_are_taken_out_one_by_one(
+def test_with_no_state_the_tenants_marks_prove_the_policies_and_the_app_and_the_key_set_is_kept(
     server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The state is lost after a setup: the relying party's and the extensions' asignio-setup comments still hold
+    and the test app and its service principal carry the tag, so they go (the extensions' pieces one by one, there
+    being no backup on record); the policy key carries no mark, so it stays, named, and the remove ends with exit 5
+    naming the option that points at a kept state folder."""
     answers = write_answers(folder, "custom-policy", mfa="off")
     original = server.tenant.policies[EXTENSIONS]
     assert run(answers) == 0
     StateStore("contoso").discard()
     capsys.readouterr()
 
-    assert remove(answers, "--yes") == ExitCode.OK
-    assert "no backup from before the setup was found" in capsys.readouterr().out
-    assert same_content(server.tenant.policies[EXTENSIONS], original)
+    assert remove(answers, "--yes") == ExitCode.TENANT
+    captured = capsys.readouterr()
+    assert "no backup from before the setup was found" in captured.out
+    assert "  ! the key set B2C_1A_AsignioSecret: not made by asignio-setup: kept" in captured.out
+    assert "point at it with --state-dir DIR" in captured.out and "--state-dir DIR" in captured.err
+    assert same_content(unmarked(server.tenant.policies[EXTENSIONS]), original)
+    assert left_of_the_setup(server) == {**NOTHING_OF_THE_SETUP, "asignio key sets": 1, "asignio keys": 1}
 
 
 def test_remove_after_a_user_flow_setup_deletes_the_flow_the_provider_and_the_app(
@@ -182,12 +202,31 @@ def test_remove_after_a_user_flow_setup_deletes_the_flow_the_provider_and_the_ap
     assert server.writes == 0
 
 
-def test_a_provider_that_is_not_the_answers_asignio_one_stays(server: SimulatorServer, folder: Path) -> None:
+def test_remove_all_on_the_user_flow_path_says_what_all_means_there(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = write_answers(folder, "user-flow")
+    assert run(answers, *GUIDED_STEPS) == 0
+    capsys.readouterr()
+    assert main(["remove", str(answers), "--all", "--yes", "--json"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    said = "a user-flow setup creates none, so here --all removes the same as remove without it"
+    assert "warning: --all also takes out the prerequisites a custom-policy setup created" in captured.err
+    assert said in captured.err
+    notices = [line for line in map(json.loads, captured.out.splitlines()) if line["event"] == "run_notice"]
+    assert len(notices) == 1 and said in notices[0]["message"]
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+
+
+def test_a_provider_that_is_not_the_answers_asignio_one_stays(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = write_answers(folder, "user-flow")
     assert run(answers, *GUIDED_STEPS) == 0
     provider = next(iter(server.tenant.identity_providers.values()))
     provider["clientId"] = "99998888-aaaa-2222-bbbb-3333cccc4444"
-    assert remove(answers, "--yes") == ExitCode.OK
+    assert remove(answers, "--yes") == ExitCode.TENANT
+    assert "changed since asignio-setup made it (another kind or client id): kept" in capsys.readouterr().out
     assert len(server.tenant.identity_providers) == 1
     assert len(server.tenant.user_flows) == 0
 
@@ -203,7 +242,7 @@ def test_after_a_remove_the_setup_runs_again_normally(server: SimulatorServer, f
     assert run(answers) == 0
     assert tenant_objects(server.tenant)["asignio key sets"] == 1
     server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
-    assert remove(answers, "--yes") == ExitCode.OK
+    assert remove(answers, "--yes", "--force") == ExitCode.OK
     assert b'Id="Asignio-OAUTH2"' not in server.tenant.policies[EXTENSIONS]
     assert b"contosoLoyaltyNumber" in server.tenant.policies[EXTENSIONS]
 
@@ -261,7 +300,7 @@ def test_remove_json_lines_parse_and_end_in_a_summary(
 
     assert main(["--json", "remove", str(answers)]) == ExitCode.OK
     again = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert again[-1] == {"event": "summary", "removed": [], "exit_code": 0}
+    assert again[-1] == {"event": "summary", "removed": [], "kept": [], "exit_code": 0}
 
 
 def test_json_remove_refusal_is_a_failed_line_with_fix_and_exit_code(
@@ -289,7 +328,8 @@ def test_a_delete_graph_refuses_is_a_failed_line_and_the_next_remove_finishes(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     failed = next(line for line in lines if line["event"] == "step_failed")
     assert failed["exit_code"] == code and failed["message"] and failed["fix"]
-    assert lines[-1] == {"event": "summary", "removed": [], "exit_code": code}
+    deleted = [line["summary"] for line in lines if line["event"] == "step_done" and line["step"] != "preflight"]
+    assert lines[-1] == {"event": "summary", "removed": deleted, "exit_code": code}
     assert remove(answers, "--yes") == ExitCode.OK
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
 
@@ -334,40 +374,74 @@ def test_a_remove_right_after_the_setup_waits_for_what_graph_does_not_show_yet(
 
 
 CLEAN_REMOVE_WRITES = {"custom-policy": 6, "user-flow": 5}
+KILL_POINT = 3
+"""The write of `remove` the kill -9 test kills after: midway through the deletes (the crash tests die after every
+write, in this process)."""
+
+
+def assert_removed(server: SimulatorServer, original: dict[str, bytes]) -> None:
+    """The tenant holds nothing of the setup (the extensions as before it), and the state says the remove finished."""
+    assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
+    assert server.tenant.policies == original
+    state = StateStore("contoso").load()
+    assert state is not None and state.removed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("pivot", "crash_after"),
+    [(pivot, write) for pivot, writes in CLEAN_REMOVE_WRITES.items() for write in range(1, writes + 1)],
+)
+def test_crashed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, pivot: str, crash_after: int
+) -> None:
+    """A real setup, then a `remove --yes` that dies right after its n-th write Graph answered (before the tool could
+    record it); then remove again: it finishes, the tenant holds nothing of the setup (the extensions as before
+    it), and one more remove writes nothing. The tenant pages every list."""
+    answers = write_answers(folder, pivot)
+    with SimulatorServer(seeded_tenant(), page_size=1) as server:
+        original = dict(server.tenant.policies)
+        point_at(server, monkeypatch)
+        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+        with crash_after_write(server, crash_after):
+            remove(answers, "--yes")
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert_removed(server, original)
+        server.reset_log()
+        assert remove(answers, "--yes") == ExitCode.OK
+        assert server.writes == 0
+
+
+def test_a_clean_remove_makes_the_writes_the_crash_test_crashes_after(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for pivot, writes in CLEAN_REMOVE_WRITES.items():
+        with SimulatorServer(seeded_tenant()) as server:
+            point_at(server, monkeypatch)
+            monkeypatch.setenv("XDG_STATE_HOME", str(folder / f"state-{pivot}"))
+            answers = write_answers(folder, pivot)
+            assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+            server.reset_log()
+            assert remove(answers, "--yes") == ExitCode.OK
+            assert server.writes == writes, pivot
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
-def test_killed_after_any_write_of_a_remove_the_next_remove_finishes_cleanly(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pivot: str
+def test_killed_with_kill_9_during_a_remove_the_next_remove_finishes_cleanly(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, kill_clock: VirtualClock
 ) -> None:
-    """A real setup, then `remove --yes` in a process killed with kill -9 right after its n-th write Graph answered
-    (before the tool could record it), for every n; then remove again: it finishes, the tenant holds nothing of the
-    setup (the extensions as before it), and one more remove writes nothing. The tenant pages every list."""
-    answers = write_answers(folder, pivot)
-    cases = [
-        KillCase(n, SimulatorServer(seeded_tenant(), page_size=1).start(), tmp_path / f"state-after-write-{n}")
-        for n in range(1, CLEAN_REMOVE_WRITES[pivot] + 1)
-    ]
-    original = dict(cases[0].server.tenant.policies)
-
-    def prepare(case: KillCase) -> None:
-        point_at(case.server, monkeypatch)
-        monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
-
-    with killed_after_their_writes(cases, ["remove", str(answers), "--yes"], prepare):
-        for case in cases:
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            assert remove(answers, "--yes") == ExitCode.OK, f"killed after write {case.kill_after}"
-            assert left_of_the_setup(case.server) == NOTHING_OF_THE_SETUP, f"killed after write {case.kill_after}"
-            assert case.server.tenant.policies == original, f"killed after write {case.kill_after}"
-            state = StateStore("contoso").load()
-            assert state is not None and state.removed_at is not None, f"killed after write {case.kill_after}"
-            case.server.reset_log()
+    """A real setup, then `remove --yes` in a process killed with kill -9 midway (its state and lock files as a crash
+    leaves them); the next remove finishes, and one more writes nothing."""
+    answers = write_answers(folder, "custom-policy")
+    with SimulatorServer(seeded_tenant(), page_size=1) as server:
+        original = dict(server.tenant.policies)
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        with killed_after_write(server, KILL_POINT, ["remove", str(answers), "--yes"]):
             assert remove(answers, "--yes") == ExitCode.OK
-            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+            assert_removed(server, original)
+            server.reset_log()
+            assert remove(answers, "--yes") == ExitCode.OK
+            assert server.writes == 0
 
 
 async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_deleted() -> None:
@@ -389,7 +463,6 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
             simulated.credential,
             graph_url=simulated.graph_root + "/beta",
             scopes=["https://graph.microsoft.com/.default"],
-            lag_budget=10.0,  # today's code waited this long for each deleted object: keep a failure short
         )
         signed_in = SignedInTenant(answers.tenant, answers.auth, graph)
         await signed_in.plan(answers, secret=SECRET).run(lambda event: None)

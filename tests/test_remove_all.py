@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import KillCase, killed_after_their_writes, point_at, run, seeded_tenant, write_answers
+from tests.test_headless_run import crash_after_write, point_at, run, seeded_tenant, write_answers
 from tests.test_starter_base import LAG_SECONDS, STARTER_KEY_SETS, counts, pack_answers, with_starter_keys
 from wizard.cli import main
 from wizard.errors import ExitCode
@@ -37,7 +37,7 @@ def test_remove_all_after_an_empty_tenants_setup_leaves_it_empty_and_a_second_wr
     starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -98,7 +98,7 @@ def test_remove_all_keeps_the_starter_keys_a_tenant_had_and_takes_the_base_and_a
 ) -> None:
     tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
     keys_before = copy.deepcopy(tenant.key_sets)
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -108,32 +108,34 @@ def test_remove_all_keeps_the_starter_keys_a_tenant_had_and_takes_the_base_and_a
     assert counts(tenant) | {"key sets": 0, "keys": 0} == NOTHING_BUT_GRAPH
 
 
-def test_remove_all_without_a_recorded_setup_removes_no_prerequisite(
+def test_remove_all_without_a_recorded_setup_takes_only_what_carries_the_tools_marks(
     starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The state is lost after an empty tenant's setup: the policies whose asignio-setup comment still holds and
+    the apps and service principals tagged asignio-setup go (with the grants given to those service principals);
+    the key sets carry no mark, so they stay, named, with exit 5 and the option that points at a kept state."""
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
         StateStore("contoso").discard()
-        after_setup = counts(tenant)
+        key_sets = copy.deepcopy(tenant.key_sets)
         capsys.readouterr()
-        assert remove_all(answers) == ExitCode.OK
-        output = capsys.readouterr().out
-    assert "no setup is recorded for this tenant: the IEF apps, service principals and consent grants stay" in output
-    left = counts(tenant)
-    assert left["policies"] == after_setup["policies"] - 1
-    assert left["key sets"] == after_setup["key sets"] - 1
-    assert left["applications"] == after_setup["applications"] - 1 == 2
-    assert left["grants"] == after_setup["grants"] - 1 == 3
+        assert remove_all(answers) == ExitCode.TENANT
+        captured = capsys.readouterr()
+    for name in key_sets:
+        assert f"  ! the key set {name}: not made by asignio-setup: kept" in captured.out
+    assert "point at it with --state-dir DIR" in captured.out
+    assert tenant.key_sets == key_sets
+    assert counts(tenant) == {**NOTHING_BUT_GRAPH, "key sets": 4, "keys": 4}
 
 
 def test_a_plain_remove_keeps_the_prerequisites_and_a_later_remove_all_still_takes_them(
     starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -145,45 +147,49 @@ def test_a_plain_remove_keeps_the_prerequisites_and_a_later_remove_all_still_tak
     assert counts(tenant) == NOTHING_BUT_GRAPH
 
 
-REMOVE_ALL_KILL_POINTS = (7, 10, 13, 16, 19)
-"""Writes of `remove --all` after an empty tenant's setup to kill after: 6 for the Asignio pieces, 3 policies, then
-the 3 key sets and the IEF grants (3), service principals (2) and apps (2) side by side; 19 in all."""
+REMOVE_ALL_WRITES = 19
+"""Writes of `remove --all` after an empty tenant's setup: 6 for the Asignio pieces, 3 policies, then the 3 key sets
+and the IEF grants (3), service principals (2) and apps (2) side by side."""
 
 
-@pytest.mark.slow
-def test_killed_during_the_prerequisites_of_a_remove_all_the_next_one_finishes(
+def test_a_clean_remove_all_makes_the_writes_the_crash_test_crashes_after(
     starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A real empty-tenant setup, then `remove --yes --all` in a process killed with kill -9 right after its n-th
-    write; then `remove --all` again: the tenant is empty but for Graph's service principal, and one more writes
-    nothing. The tenant pages every list."""
-    answers = pack_answers(tmp_path)
-    cases = [
-        KillCase(n, SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1).start(), tmp_path / f"state-{n}")
-        for n in REMOVE_ALL_KILL_POINTS
-    ]
-
-    def prepare(case: KillCase) -> None:
-        point_at(case.server, monkeypatch)
-        monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
+    answers = pack_answers(tmp_path, starter_pack)
+    with SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1) as server:
+        point_at(server, monkeypatch)
         assert run(answers) == 0
+        server.reset_log()
+        assert remove_all(answers) == ExitCode.OK
+        assert server.writes == REMOVE_ALL_WRITES
 
-    with killed_after_their_writes(cases, ["remove", str(answers), "--yes", "--all"], prepare):
-        for case in cases:
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            assert remove_all(answers) == ExitCode.OK, f"killed after write {case.kill_after}"
-            assert counts(case.server.tenant) == NOTHING_BUT_GRAPH, f"killed after write {case.kill_after}"
-            case.server.reset_log()
-            assert remove_all(answers) == ExitCode.OK
-            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+
+@pytest.mark.parametrize("crash_after", range(1, REMOVE_ALL_WRITES + 1))
+def test_crashed_after_any_write_of_a_remove_all_the_next_one_finishes(
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_after: int
+) -> None:
+    """A real empty-tenant setup, then a `remove --yes --all` that dies right after its n-th write Graph answered
+    (before the tool could record it); then `remove --all` again: the tenant is empty but for Graph's service
+    principal, and one more writes nothing. The tenant pages every list. (tests/test_remove.py kills a remove with
+    kill -9 in a real process.)"""
+    answers = pack_answers(tmp_path, starter_pack)
+    with SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        with crash_after_write(server, crash_after):
+            remove_all(answers)
+        assert remove_all(answers) == ExitCode.OK
+        assert counts(server.tenant) == NOTHING_BUT_GRAPH
+        server.reset_log()
+        assert remove_all(answers) == ExitCode.OK
+        assert server.writes == 0
 
 
 def test_starter_key_sets_b2c_keeps_as_bak_are_reported_and_left(
     starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path)
+    answers = pack_answers(tmp_path, starter_pack)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -202,7 +208,7 @@ def test_remove_all_takes_the_sample_relying_parties_it_uploaded_before_their_ba
     starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(tmp_path, samples=True)
+    answers = pack_answers(tmp_path, starter_pack, samples=True)
     with SimulatorServer(tenant) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0

@@ -48,7 +48,7 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
     assert sorted(blocked) == sorted(step.id for step in session.runner.plan.steps if step.id != "preflight")
     saved = StateStore("contoso").load()
     assert saved.steps["preflight"].status == "failed"
-    assert saved.steps["test-app"].summary == "not run: it needs preflight first"
+    assert saved.steps["test-app"].summary == "not run: it needs preflight, graph-service-principal first"
 
 
 def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(

@@ -1,7 +1,9 @@
-"""Done: the Run-now URL opens and copies; the answers file saved here runs again headless."""
+"""Done: the Run-now URL opens and copies; the sign-in probes show with a tick or the fault and its fix, and run
+again on a key; the answers file saved here runs again headless."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,16 @@ from textual.widgets import Button, Input, Static
 from screens.app import AsignioSetupApp
 from screens.done import DoneScreen
 from screens.draft import Draft
+from screens.messages import SignInChecked
 from screens.overwrite import OverwriteScreen
 from screens.welcome import WelcomeScreen
+from tests.test_headless_run import CLIENT_ID, point_at, run, seeded_tenant
 from tests.tui import settle
 from wizard.answers import load_answers
-from wizard.events import RunFinished
+from wizard.events import ProbeChecked, ProbeStatus, RunFinished
+from wizard.simulator import SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer
+from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV, Verification
 
 URL = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?p=B2C_1_AsignioSignupSignin"
 RESULT = RunFinished(URL, ("Asignio identity provider", "user flow B2C_1_AsignioSignupSignin", "test app"))
@@ -36,8 +43,10 @@ EXTERNAL_ID_RESULT = RunFinished(
 )
 
 
-def finished_app() -> AsignioSetupApp:
-    app = AsignioSetupApp()
+def finished_app(*, verify: bool = False) -> AsignioSetupApp:
+    """The app after a run; its Done screen probes the sign-in only with `verify` (the probes' tests point it at
+    stand-in hosts)."""
+    app = AsignioSetupApp(verify=verify, verify_timeout=0)
     app.draft = Draft(
         tenant_name="contoso",
         sign_in_method="device-code",
@@ -231,7 +240,7 @@ async def test_esc_after_the_run_goes_back_to_a_fresh_start() -> None:
 async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_demo_port(tmp_path: Path) -> None:
     """The External ID demo serves its discovery document on a loopback port that closes with it: the saved
     answers keep Asignio's own, and the hint repeats the demo (which serves its document again)."""
-    app = AsignioSetupApp(demo=True, demo_platform="external-id")
+    app = AsignioSetupApp(demo=True, demo_platform="external-id", verify=False)  # a Done screen with no run
     target = tmp_path / "demo.toml"
     async with app.run_test() as pilot:
         await settle(pilot)
@@ -253,3 +262,113 @@ async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_d
         load_answers(target).asignio.metadata_url
         == "https://authorization.asignio.com/.well-known/openid-configuration"
     )
+
+
+AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"
+PROBES = Verification(
+    (
+        ProbeChecked(
+            "policy-serves",
+            "B2C serves B2C_1A_AsignioSUSI",
+            ProbeStatus.PASSED,
+            "HTTP 200 with OpenID metadata whose issuer is contoso.onmicrosoft.com's",
+            "issuer https://contoso.b2clogin.com/8f6a7d3e-1b2c-4d5e-9f01-23456789abcd/v2.0/",
+        ),
+        ProbeChecked(
+            "sends-to-asignio",
+            "B2C sends users to Asignio with the right request",
+            ProbeStatus.PASSED,
+            "a redirect to https://authorization.asignio.com/authorize with the right request",
+            "a redirect to https://authorization.asignio.com/authorize with client_id=00001111-aaaa-2222-bbbb-3333cccc4444",
+        ),
+        ProbeChecked(
+            "asignio-accepts",
+            "Asignio accepts that request",
+            ProbeStatus.FAILED,
+            "Asignio's sign-in (no OAuth error)",
+            "HTTP 400: Asignio refused it: Error invalid_request: the redirect_uri is not registered",
+            f"register {AUTHRESP} as a redirect URI of the Asignio application at Asignio's partner site",
+        ),
+    )
+)
+
+
+@pytest.fixture
+def finished_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[SimulatorServer, DiscoveryServer, Path]]:
+    """A finished custom-policy setup (no probes of its own), its sign-in host and Asignio on loopback."""
+    with DiscoveryServer() as asignio, SimulatorServer(seeded_tenant()) as hosts:
+        asignio.register(CLIENT_ID, AUTHRESP)
+        point_at(hosts, monkeypatch)
+        monkeypatch.setenv(LOGIN_URL_ENV, hosts.login_root)
+        monkeypatch.setenv(ASIGNIO_URL_ENV, asignio.issuer)
+        answers = tmp_path / "custom-policy.toml"
+        answers.write_text(
+            f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{CLIENT_ID}"\n[setup]\npivot = "custom-policy"\n',
+            encoding="utf-8",
+        )
+        assert run(answers) == 0
+        hosts.reset_log()
+        yield hosts, asignio, answers
+
+
+async def check_done(pilot: Pilot, key: str | None = None) -> str:
+    """Open Done (or press `key` on it), wait for the probes, and give what the screen says of them."""
+    if key is None:
+        await open_done(pilot)
+    else:
+        await pilot.press(key)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    return f"{screen.query_one('#probes', Static).content}\n{screen.query_one('#check', Static).content}"
+
+
+async def test_done_probes_the_sign_in_shows_a_fault_with_its_fix_and_checks_again(
+    finished_setup: tuple[SimulatorServer, DiscoveryServer, Path],
+) -> None:
+    hosts, asignio, answers = finished_setup
+    app = finished_app(verify=True)
+    app.draft = Draft.from_answers(load_answers(answers))
+    messages: list[Message] = []
+    async with app.run_test(message_hook=messages.append) as pilot:
+        said = await check_done(pilot)
+        assert said.count("✓") == 3, said
+        assert "Verified: the sign-in reaches Asignio as it should" in said
+
+        asignio.clients[CLIENT_ID].clear()
+        said = await check_done(pilot, "ctrl+t")
+        assert "✓ B2C sends users to Asignio with the right request" in said
+        assert "✗ Asignio accepts that request" in said
+        assert f"what to do: register {AUTHRESP} as a redirect URI of the Asignio application" in said
+        assert "The sign-in would not work: fix what the probe says, then Ctrl+T checks again" in said
+
+        asignio.register(CLIENT_ID, AUTHRESP)
+        said = await check_done(pilot, "ctrl+t")
+        assert said.count("✓") == 3 and "✗" not in said
+    checks = {id(message): message for message in messages if isinstance(message, SignInChecked)}.values()
+    assert [check.verification.verified for check in checks] == [True, False, True]
+    assert hosts.writes == 0
+
+
+async def test_done_without_verify_says_so_and_checks_on_the_key(
+    finished_setup: tuple[SimulatorServer, DiscoveryServer, Path],
+) -> None:
+    _, _, answers = finished_setup
+    app = finished_app()
+    app.draft = Draft.from_answers(load_answers(answers))
+    async with app.run_test() as pilot:
+        said = await check_done(pilot)
+        assert "Not checked (--no-verify): Ctrl+T checks the sign-in now" in said
+        assert await check_done(pilot, "ctrl+t") != said
+
+
+async def show_probes(pilot: Pilot) -> None:
+    await open_done(pilot)
+    pilot.app.screen.post_message(SignInChecked(PROBES))
+    await pilot.pause()
+
+
+def test_done_probes_snapshot(snap_compare) -> None:
+    assert snap_compare(finished_app(), terminal_size=(100, 32), run_before=show_probes)

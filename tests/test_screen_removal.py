@@ -23,15 +23,15 @@ from screens.removal import RemovalScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
 from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run, seeded_tenant
-from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup
+from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, with_foreign_claim
 from tests.tui import settle
 from wizard.answers import parse_answers
 from wizard.events import StepDone, StepStatus
-from wizard.removal import build_removal_plan
 from wizard.secrets import stored_asignio_secret
 from wizard.simulator import SimulatorServer
 from wizard.state import REMOVAL_STEP_PREFIX, SHARED_STEP, RunState, StateStore, StepRecord
 from wizard.steps import build_plan
+from wizard.steps.removal import build_removal_plan
 
 
 @pytest.fixture
@@ -144,6 +144,26 @@ async def test_back_after_a_remove_shows_a_welcome_read_anew(
         assert not welcome.query_one("#remove", Button).display, "the removed setup is no longer offered"
         assert not welcome.query_one("#finished-setup", Static).display
         assert app.exit_report[0] == "Asignio setup removed from contoso.onmicrosoft.com:"
+
+
+async def test_an_extensions_policy_changed_since_the_setup_is_listed_as_kept_and_stays(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    """An admin edited the extensions after the setup: the plan lists them (and the policy key they name) as kept
+    with why, the removal takes the rest, and the end says something stayed."""
+    edited = server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        removal = await open_removal(pilot)
+        plan = as_text(removal.query_one("#plan", Static))
+        assert f"! {EXTENSIONS} (the Asignio pieces in it): changed since asignio-setup uploaded it: kept" in plan
+        assert f"! the key set B2C_1A_AsignioSecret: kept: {EXTENSIONS}, which stays, names it" in plan
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert "what it could not prove its own stays" in str(removal.query_one("#heading", Static).content)
+    assert server.tenant.policies[EXTENSIONS] == edited
+    assert "B2C_1A_AsignioSUSI" not in server.tenant.policies
+    assert "B2C_1A_AsignioSecret" in server.tenant.key_sets
 
 
 async def test_cancel_writes_nothing_and_goes_back_to_the_start(

@@ -1,10 +1,15 @@
 """The Asignio Client Secret: OS keyring or environment, never anywhere else."""
 
+from pathlib import Path
+
 import pytest
 
+from tests.test_headless_run import answers_dir, simulator, write_answers  # noqa: F401 - fixtures
 from wizard.answers import parse_answers
-from wizard.errors import BadInputError, SetupError
+from wizard.cli import main
+from wizard.errors import BadInputError, ExitCode, SetupError
 from wizard.secrets import resolve_asignio_secret, save_asignio_secret, stored_asignio_secret
+from wizard.simulator import SimulatorServer
 
 ANSWERS = parse_answers(
     {
@@ -48,3 +53,30 @@ def test_environment_secret_is_kept_in_the_real_keyring(secret_service: str, mon
     assert resolve_asignio_secret(ANSWERS) == "rotated"
     monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
     assert resolve_asignio_secret(ANSWERS) == "rotated"
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("   \t ", "holds only whitespace"),
+        ("Asignio-Secret-first\nAsignio-Secret-second", "holds a line break, and a Client Secret is one line"),
+        ("Asignio-Secret-\x1b[2J", "holds a control character"),
+        ("Asignio-Secret-" + "q" * 100_000, "is 100,015 characters long; a Client Secret is far shorter"),
+    ],
+    ids=["whitespace", "two-lines", "control-character", "100-kb"],
+)
+def test_a_secret_that_cannot_be_one_is_refused_naming_the_problem_never_the_value(
+    simulator: SimulatorServer,  # noqa: F811
+    answers_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    value: str,
+    said: str,
+) -> None:
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", value)
+    assert main(["run", str(write_answers(answers_dir, "custom-policy")), "--json"]) == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    assert f"error: The Asignio Client Secret in ASIGNIO_CLIENT_SECRET {said}" in captured.err
+    assert "is not set" not in captured.err
+    assert "Asignio-Secret-" not in captured.out + captured.err
+    assert simulator.writes == 0

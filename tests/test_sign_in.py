@@ -1,15 +1,22 @@
-"""Signing in waits on a person (a device code): it must never hold the event loop while it waits."""
+"""Signing in waits on a person (a device code): it must never hold the event loop while it waits; a sign-in host
+out of reach is one sentence naming it, soon."""
 
 from __future__ import annotations
 
 import asyncio
+import socketserver
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from azure.core.credentials import AccessToken
 
 from wizard.answers import parse_answers
+from wizard.cli import main
+from wizard.errors import ExitCode
 from wizard.graph import GraphClient
 from wizard.policies import demo_chain
 from wizard.session import SignedInTenant
@@ -74,3 +81,47 @@ async def test_signing_in_needs_only_the_tenant_and_the_sign_in_method_and_plans
     assert identity.tenant_domain == "contoso.onmicrosoft.com"
     assert [step.id for step in review.steps][:2] == ["preflight", "base-chain"]
     assert refused.value.what == "The tenant or the sign-in changed"
+
+
+class RefusingProxy(socketserver.StreamRequestHandler):
+    """An HTTPS proxy that reaches nothing: every CONNECT is answered 502, as a proxy of a machine offline."""
+
+    connects: ClassVar[list[str]] = []
+
+    def handle(self) -> None:
+        self.connects.append(self.rfile.readline().decode("latin-1").strip())
+        self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The sign-in host out of reach, through the proxy variables every HTTP client here honours; yields the
+    CONNECTs the proxy was asked for."""
+    RefusingProxy.connects = []
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), RefusingProxy) as proxy:
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        for name in ("NO_PROXY", "no_proxy", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        yield RefusingProxy.connects
+        proxy.shutdown()
+
+
+def test_an_offline_device_code_sign_in_is_one_sentence_naming_the_host(
+    offline: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to be a dozen raw `DeviceCodeCredential.get_token failed` lines over a minute (every step asked
+    again, each with azure-core's retries), and advice to check the [auth] method."""
+    answers = tmp_path / "answers.toml"
+    answers.write_text(
+        '[tenant]\nname = "contoso"\n[asignio]\nclient_id = "00001111-aaaa-2222-bbbb-3333cccc4444"\n'
+        '[setup]\npivot = "custom-policy"\n[auth]\nmethod = "device-code"\n',
+        encoding="utf-8",
+    )
+    assert main(["plan", str(answers)]) == ExitCode.SERVICE
+    err = capsys.readouterr().err
+    assert "error: Signing in could not reach login.microsoftonline.com: the proxy (HTTPS_PROXY) did not connect" in err
+    assert "what to do: check that this machine reaches https://login.microsoftonline.com" in err
+    assert "get_token failed" not in err and "[auth] method" not in err
+    assert 1 <= len(offline) <= 2, offline  # one sign-in, one retry
+    assert all(line.startswith("CONNECT login.microsoftonline.com:443 ") for line in offline)

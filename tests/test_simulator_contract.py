@@ -383,7 +383,8 @@ def test_turning_on_sms_for_everyone_reads_back_as_the_sms_get_example_shows(gra
     read = graph.get(path).json()
 
     assert (patched.status_code, patched.content) == (204, b"")
-    assert (read["state"], read["includeTargets"], read["id"]) == ("enabled", [target], "Sms")
+    shown_target = {**target, "isUsableForSignIn": True}  # the get example shows it; the PATCH left it out
+    assert (read["state"], read["includeTargets"], read["id"]) == ("enabled", [shown_target], "Sms")
 
 
 def test_an_sms_patch_with_the_wrong_odata_type_is_refused(graph: httpx.Client, server: SimulatorServer) -> None:
@@ -543,3 +544,38 @@ def test_an_app_is_linked_to_one_flow_only_and_the_link_answers_like_the_doc(ext
     refused = external.post(documented_path_of("link_sign_up_flow_application", flow_ids[1]), json=body)
     assert refused.status_code == 400
     assert "one user flow only" in error_of(refused)["message"]
+
+
+# Service principals: serviceprincipal-post-serviceprincipals.md, resources/serviceprincipal.md (beta)
+
+BETA_SCOPES, V1_SCOPES = "publishedPermissionScopes", "oauth2PermissionScopes"
+
+
+def test_a_service_principal_names_its_scopes_as_beta_declares_them(graph: httpx.Client) -> None:
+    """Beta's servicePrincipal has publishedPermissionScopes and no oauth2PermissionScopes (resources/serviceprincipal.md
+    beta: "This property is named oauth2PermissionScopes in v1.0"; msgraph-metadata beta-entity-types.json), as the
+    create example shows; an application keeps oauth2PermissionScopes on its `api` (apiApplication, both versions).
+    Microsoft Graph's own principal and a new one alike answer with the documented create example's keys."""
+    example = documented("create_service_principal").response.body
+    assert BETA_SCOPES in example and V1_SCOPES not in example
+    scope = {"id": "8f1c6b5e-0d1a-4a8e-9a53-2f3c4d5e6f70", "value": "user_impersonation", "type": "Admin"}
+    app = graph.post("/applications", json={"displayName": "IEF", "api": {V1_SCOPES: [scope]}}).json()
+    created = graph.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+    listed = graph.get("/servicePrincipals").json()["value"]
+    for principal in [created, *listed]:
+        assert V1_SCOPES not in principal, principal["displayName"]
+        assert BETA_SCOPES in principal, principal["displayName"]
+        assert set(principal) <= set(example) | {"@odata.context"}, set(principal) - set(example)
+    assert created[BETA_SCOPES] == [scope]
+    assert graph.get(f"/applications/{app['id']}").json()["api"][V1_SCOPES] == [scope]
+
+
+def test_a_tenant_saved_with_v1_named_scopes_is_served_with_betas_name(tmp_path: Path, start_simulator: Start) -> None:
+    """A --demo-state file an earlier simulator wrote keeps working, answering as beta declares."""
+    tenant = SimulatedTenant.seeded()
+    graph_principal = next(iter(tenant.service_principals.values()))
+    graph_principal[V1_SCOPES] = graph_principal.pop(BETA_SCOPES)
+    tenant.save(tmp_path / "old.json")
+    with client(start_simulator(SimulatedTenant.load(tmp_path / "old.json"))) as graph:
+        [principal] = graph.get("/servicePrincipals").json()["value"]
+    assert V1_SCOPES not in principal and principal[BETA_SCOPES]

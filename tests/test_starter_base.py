@@ -9,17 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import STARTER_PACK
 from tests.test_headless_run import (
     CLIENT_ID,
-    KillCase,
+    CRASH_LAG_SECONDS,
+    KILL_TEST_LAG_SECONDS,
     answers_text,
-    killed_after_their_writes,
+    crash_after_write,
+    killed_after_write,
     point_at,
     run,
     run_now_query,
 )
 from tests.test_ief_apps import grant_as_an_administrator_would
+from tests.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
@@ -39,9 +41,9 @@ principal); the Proxy app and its service principal; the three consent grants.""
 EMPTY_TENANT_WRITES = PREPARED_TENANT_WRITES + IEF_WRITES + 2 * len(STARTER_KEY_SETS) + len(BASE_CHAIN)
 """Plus each starter key set created and given its key, and the three base policies."""
 LAG_SECONDS = 0.5
-KILL_LAG_SECONDS = 1.0
-"""The kill test's lag: the re-runs wait out what they make themselves and what the killed run made just before
-the stop (the last case is re-run first, moments after its kill); half test_headless_run's, for half the waiting."""
+KILL_POINT = 8
+"""The write the kill -9 test kills after: midway, among the IEF apps and their grants (the crash tests die after
+every write, in this process)."""
 
 
 def with_starter_keys(tenant: SimulatedTenant) -> SimulatedTenant:
@@ -52,7 +54,7 @@ def with_starter_keys(tenant: SimulatedTenant) -> SimulatedTenant:
     return tenant
 
 
-def pack_answers(folder: Path, source: Path = STARTER_PACK, *, samples: bool = False) -> Path:
+def pack_answers(folder: Path, source: Path, *, samples: bool = False) -> Path:
     path = folder / "custom-policy.toml"
     extra = "include_sample_policies = true\n" if samples else ""
     path.write_text(
@@ -104,7 +106,7 @@ def test_an_empty_tenant_reaches_the_run_now_url_with_each_object_once_and_a_rer
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(answers_folder)
+    answers = pack_answers(answers_folder, starter_pack)
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
         assert run(answers) == 0
@@ -166,7 +168,7 @@ def test_a_tenant_with_only_the_keys_gets_only_the_rest(
     tenant = with_starter_keys(SimulatedTenant.empty("contoso"))
     with SimulatorServer(tenant, page_size=1, replication_lag=LAG_SECONDS) as server:
         point_at(server, monkeypatch)
-        assert run(pack_answers(answers_folder)) == 0
+        assert run(pack_answers(answers_folder, starter_pack)) == 0
         assert successful_writes(server) == EMPTY_TENANT_WRITES - 2 * len(STARTER_KEY_SETS)
         assert not any(
             "TokenSigning" in record.path or "FacebookSecret" in record.path for record in server.log if record.is_write
@@ -188,7 +190,7 @@ def test_a_base_the_tenant_has_that_differs_from_the_pack_is_kept_and_built_on(
     tenant.policies["B2C_1A_TrustFrameworkBase"] = own_base
     with SimulatorServer(tenant, page_size=1) as server:
         point_at(server, monkeypatch)
-        assert run(pack_answers(answers_folder)) == 0
+        assert run(pack_answers(answers_folder, starter_pack)) == 0
         uploads = [record.path.split("/")[3] for record in server.log if record.method == "PUT"]
     assert "B2C_1A_TrustFrameworkBase" not in uploads
     assert uploads[:2] == ["B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions"]
@@ -206,7 +208,7 @@ def test_samples_only_when_asked_and_a_refused_one_does_not_fail_the_setup(
     with SimulatorServer(tenant, page_size=1) as server:
         point_at(server, monkeypatch)
         server.refuse_policy("B2C_1A_ProfileEdit")
-        assert run(pack_answers(answers_folder, samples=True)) == 0
+        assert run(pack_answers(answers_folder, starter_pack, samples=True)) == 0
     output = capsys.readouterr().out
     assert {"B2C_1A_signup_signin", "B2C_1A_PasswordReset"} <= set(tenant.policies)
     assert "B2C_1A_ProfileEdit" not in tenant.policies
@@ -214,34 +216,50 @@ def test_samples_only_when_asked_and_a_refused_one_does_not_fail_the_setup(
     assert "which the Asignio setup does not need" in output
 
 
-@pytest.mark.slow
-def test_killed_after_any_write_of_an_empty_tenants_run_the_rerun_ends_with_one_of_each(
-    starter_pack: Path, answers_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def assert_one_of_each(tenant: SimulatedTenant) -> None:
+    """One key per key set, each policy once, no placeholder anywhere, as a clean run leaves an empty tenant."""
+    assert counts(tenant) == EMPTY_TENANT_RESULT
+    assert all(len(keys) == 1 for keys in tenant.key_sets.values())
+    for content in tenant.policies.values():
+        assert b"yourtenant" not in content and b"IdentityExperienceFrameworkAppId" not in content
+
+
+@pytest.mark.parametrize("crash_after", range(1, EMPTY_TENANT_WRITES + 1))
+def test_crashed_after_any_write_of_an_empty_tenants_run_the_rerun_ends_with_one_of_each(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, crash_after: int
 ) -> None:
-    """kill -9 right after each write of a clean run from an empty tenant (paging, and replication lag longer than
-    the tool takes to start), then run again: one key per key set, each policy once, no placeholder anywhere."""
-    answers = pack_answers(answers_folder)
-    cases = [
-        KillCase(
-            n,
-            SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1, replication_lag=KILL_LAG_SECONDS).start(),
-            tmp_path / f"state-after-write-{n}",
-        )
-        for n in range(1, EMPTY_TENANT_WRITES + 1)
-    ]
-    with killed_after_their_writes(cases, ["--non-interactive", str(answers)]):
-        for case in reversed(cases):
-            point_at(case.server, monkeypatch)
-            monkeypatch.setenv("XDG_STATE_HOME", str(case.state_home))
-            assert run(answers) == 0, f"killed after write {case.kill_after}"
-            tenant = case.server.tenant
-            assert counts(tenant) == EMPTY_TENANT_RESULT, f"killed after write {case.kill_after}"
-            assert all(len(keys) == 1 for keys in tenant.key_sets.values()), f"killed after write {case.kill_after}"
-            for content in tenant.policies.values():
-                assert b"yourtenant" not in content and b"IdentityExperienceFrameworkAppId" not in content
-            case.server.reset_log()
+    """The run dies right after a write Graph answered (before the tool could record it), on an empty tenant that
+    pages every list and hides new objects for a while; run again at once, it ends with one of each, and a run after
+    it writes nothing."""
+    answers = pack_answers(answers_folder, starter_pack)
+    tenant = SimulatedTenant.empty("contoso")
+    with SimulatorServer(tenant, page_size=1, replication_lag=CRASH_LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        with crash_after_write(server, crash_after):
+            run(answers)
+        assert run(answers) == 0
+        assert_one_of_each(tenant)
+        server.reset_log()
+        assert run(answers) == 0
+        assert server.writes == 0
+
+
+@pytest.mark.slow
+def test_killed_with_kill_9_during_an_empty_tenants_run_the_rerun_ends_with_one_of_each(
+    starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, kill_clock: VirtualClock
+) -> None:
+    """A real process killed with kill -9 midway through an empty tenant's setup (its state and lock files as a
+    crash leaves them), then run again at once: one of each, and a run after it writes nothing."""
+    answers = pack_answers(answers_folder, starter_pack)
+    tenant = SimulatedTenant.empty("contoso")
+    with SimulatorServer(tenant, page_size=1, replication_lag=KILL_TEST_LAG_SECONDS) as server:
+        point_at(server, monkeypatch)
+        with killed_after_write(server, KILL_POINT, ["--non-interactive", str(answers)]):
             assert run(answers) == 0
-            assert case.server.writes == 0, f"killed after write {case.kill_after}"
+            assert_one_of_each(tenant)
+            server.reset_log()
+            assert run(answers) == 0
+            assert server.writes == 0
 
 
 def test_the_empty_demo_installs_the_demos_own_base_and_reaches_run_now(
@@ -281,7 +299,7 @@ def test_the_plan_of_an_empty_tenant_lists_the_prerequisites_and_writes_nothing(
 ) -> None:
     with SimulatorServer(SimulatedTenant.empty("contoso"), page_size=1) as server:
         point_at(server, monkeypatch)
-        assert main(["plan", str(pack_answers(answers_folder))]) == 8
+        assert main(["plan", str(pack_answers(answers_folder, starter_pack))]) == 8
         assert server.writes == 0
     output = capsys.readouterr().out
     for step in ("token-signing-key", "token-encryption-key", "facebook-secret-key", "ief-app", "starter-pack-base"):
@@ -293,7 +311,7 @@ def test_while_an_administrator_has_not_consented_no_base_is_uploaded_and_consen
     starter_pack: Path, answers_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tenant = SimulatedTenant.empty("contoso")
-    answers = pack_answers(answers_folder)
+    answers = pack_answers(answers_folder, starter_pack)
     with SimulatorServer(tenant, replication_lag=LAG_SECONDS, consent_allowed=False) as server:
         point_at(server, monkeypatch)
         assert run(answers) == ExitCode.PENDING, "the test app's own grant waits for an administrator too"

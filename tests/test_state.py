@@ -1,5 +1,6 @@
 """The state store: private, atomic, per tenant, and honest about damage."""
 
+import json
 import os
 import stat
 import sys
@@ -14,8 +15,18 @@ from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
 from wizard.events import StepStatus
+from wizard.ownership import ObjectKind, Origin
 from wizard.simulator import SimulatorServer
-from wizard.state import RunState, StateStore, StepRecord, discard_run, saved_runs, state_dir, unfinished_runs
+from wizard.state import (
+    STATE_VERSION,
+    RunState,
+    StateStore,
+    StepRecord,
+    discard_run,
+    saved_runs,
+    state_dir,
+    unfinished_runs,
+)
 
 ANSWERS = parse_answers(
     {
@@ -59,7 +70,7 @@ def test_a_damaged_state_file_is_an_error_not_a_fresh_start() -> None:
         store.load()
 
 
-@pytest.mark.parametrize(("version", "said"), [(2, "upgrade asignio-setup"), (0, "move the file aside")])
+@pytest.mark.parametrize(("version", "said"), [(3, "upgrade asignio-setup"), (0, "move the file aside")])
 def test_a_state_file_in_another_format_is_refused_with_its_format_named(version: int, said: str) -> None:
     store = StateStore("contoso")
     state = RunState(tenant="contoso", answers=ANSWERS)
@@ -67,8 +78,44 @@ def test_a_state_file_in_another_format_is_refused_with_its_format_named(version
     store.save(state)
     with pytest.raises(BadInputError) as refused:
         store.load()
-    assert f"format {version}" in refused.value.what and "reads format 1" in refused.value.what
+    assert f"format {version}" in refused.value.what and "reads formats 1 and 2" in refused.value.what
     assert said in refused.value.fix
+
+
+def test_a_format_1_state_loads_with_what_it_recorded_as_made_in_the_ledger() -> None:
+    """Format 1 kept each step's `made` (and `made_before_removal` after a plain remove); read now, they are the
+    ledger's made entries, by kind and id, and the file is saved in this format from then on."""
+    data = json.loads(RunState(tenant="contoso", answers=ANSWERS, finished=True).model_dump_json())
+    del data["ledger"]
+    data["version"] = 1
+    data["steps"] = {
+        "token-signing-key": {"status": "done", "made": {"key_set": "B2C_1A_TokenSigningKeyContainer"}},
+        "ief-app": {
+            "status": "done",
+            "made": {"application": "app-object", "app_id": "app-id", "service_principal": "sp"},
+        },
+        "ief-consent-grants": {"status": "done", "made": {"grant sp graph-sp": "grant-1"}},
+        "policy-key": {"status": "done", "made": {}},
+    }
+    data["made_before_removal"] = {
+        "starter-pack-base": {"policies": "B2C_1A_TrustFrameworkBase,B2C_1A_TrustFrameworkExtensions"}
+    }
+    store = StateStore("contoso")
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(json.dumps(data))
+
+    state = store.load()
+    assert state is not None and state.version == STATE_VERSION
+    assert {(entry.kind, entry.id, entry.origin, entry.step, entry.app_id) for entry in state.ledger} == {
+        (ObjectKind.KEY_SET, "B2C_1A_TokenSigningKeyContainer", Origin.MADE, "token-signing-key", None),
+        (ObjectKind.APPLICATION, "app-object", Origin.MADE, "ief-app", "app-id"),
+        (ObjectKind.SERVICE_PRINCIPAL, "sp", Origin.MADE, "ief-app", "app-id"),
+        (ObjectKind.CONSENT_GRANT, "grant-1", Origin.MADE, "ief-consent-grants", None),
+        (ObjectKind.POLICY, "B2C_1A_TrustFrameworkBase", Origin.MADE, "starter-pack-base", None),
+        (ObjectKind.POLICY, "B2C_1A_TrustFrameworkExtensions", Origin.MADE, "starter-pack-base", None),
+    }
+    assert all(entry.kids is None and entry.sha256 is None for entry in state.ledger)
+    assert [run.tenant for run in saved_runs()[1]] == ["contoso"]
 
 
 def test_a_finished_setup_is_listed_until_a_remove_and_again_after_a_later_setup() -> None:
@@ -200,6 +247,18 @@ def test_a_state_file_of_another_tenant_is_refused_and_not_listed() -> None:
     assert unfinished_runs() == []
 
 
+@pytest.mark.parametrize("named", ["fabrikam.onmicrosoft.com", "Fabrikam"])
+def test_a_state_file_naming_another_tenant_in_another_spelling_says_which(named: str) -> None:
+    store = StateStore("contoso")
+    store.save(RunState(tenant="contoso", answers=ANSWERS))
+    store.path.write_text(store.path.read_text().replace('"tenant": "contoso"', f'"tenant": "{named}"'))
+    with pytest.raises(BadInputError) as refused:
+        store.load()
+    assert refused.value.what == (
+        f"The saved progress in {store.path} cannot be read: tenant: '{named}' is not a tenant's bare name"
+    )
+
+
 def test_a_state_file_naming_a_tenant_no_tenant_can_have_is_damaged() -> None:
     store = StateStore("contoso")
     store.save(RunState(tenant="contoso", answers=ANSWERS))
@@ -250,7 +309,7 @@ def test_a_run_says_it_made_an_open_state_folder_private(
     state_dir().chmod(0o777)
     with SimulatorServer(seeded_tenant()) as server:
         point_at(server, monkeypatch)
-        assert main(["--non-interactive", str(custom_policy_answers(tmp_path))]) == ExitCode.OK
+        assert main(["--non-interactive", str(custom_policy_answers(tmp_path)), "--no-verify"]) == ExitCode.OK
     assert f"warning: {state_dir()} was open to other users (mode 0777); it is now 0700" in capsys.readouterr().err
     assert mode(state_dir()) == 0o700
 
@@ -277,7 +336,7 @@ def test_a_state_folder_that_cannot_hold_the_state_stops_the_run_with_a_sentence
         (state_dir() / "contoso.json").mkdir(parents=True)
     with SimulatorServer(seeded_tenant()) as server:
         point_at(server, monkeypatch)
-        assert main(["--non-interactive", str(custom_policy_answers(tmp_path))]) == code
+        assert main(["--non-interactive", str(custom_policy_answers(tmp_path)), "--no-verify"]) == code
     err = capsys.readouterr().err
     assert said in err and "this is a bug" not in err
 

@@ -13,9 +13,11 @@ import pytest
 from tests.test_headless_run import SECRET, point_at, run, seeded_tenant, write_answers
 from tests.test_ief_apps import grant_as_an_administrator_would
 from wizard.answers import load_answers
+from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.events import Event, StepWaiting
 from wizard.graph import GRAPH_APP_ID, GraphClient
+from wizard.ownership import ObjectKind, Origin
 from wizard.session import SignedInTenant
 from wizard.simulator import SimulatorServer
 from wizard.state import StateStore
@@ -83,6 +85,13 @@ async def test_a_refused_grant_waits_for_an_administrator_with_the_consent_link_
     state = StateStore("contoso").load()
     assert state is not None and state.finished
     assert state.steps[STEP].summary.startswith("not needed")
+    [grant_id] = tenant.permission_grants
+    [entry] = [entry for entry in state.ledger if entry.kind is ObjectKind.CONSENT_GRANT]
+    assert (entry.id, entry.origin) == (grant_id, Origin.FOUND), "the administrator's grant, not the tool's"
+
+    assert await asyncio.to_thread(main, ["remove", "--yes", str(answers_path)]) == ExitCode.OK
+    assert tenant.permission_grants == {}, "the grant went with the test app's service principal"
+    assert test_app["id"] not in tenant.applications
 
 
 def test_where_the_account_may_grant_it_no_administrator_is_needed(
@@ -91,7 +100,12 @@ def test_where_the_account_may_grant_it_no_administrator_is_needed(
     with SimulatorServer(seeded_tenant()) as server:
         point_at(server, monkeypatch)
         assert run(write_answers(tmp_path, "custom-policy", mfa="off")) == ExitCode.OK
+        [grant_id] = server.tenant.permission_grants
     output = capsys.readouterr().out
+    state = StateStore("contoso").load()
+    assert state is not None
+    [entry] = [entry for entry in state.ledger if entry.kind is ObjectKind.CONSENT_GRANT]
+    assert (entry.id, entry.origin, entry.step) == (grant_id, Origin.MADE, "test-app"), "the run's own grant"
     said = "not needed: no administrator has to grant the test app's consent"
     assert f"  ✓ {STEP}: {said}" in output
     assert "Run now: " in output

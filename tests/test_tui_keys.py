@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.geometry import Region
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
@@ -20,19 +22,29 @@ from screens.commands import WizardCommands
 from screens.credentials import CredentialsScreen
 from screens.device_code import DeviceCodeScreen
 from screens.done import DoneScreen
+from screens.draft import Draft
 from screens.error import ErrorScreen
 from screens.help import HelpScreen
+from screens.messages import SignInChecked
 from screens.mfa import MfaScreen
 from screens.overwrite import OverwriteScreen
 from screens.path import PathScreen
 from screens.tenant import TenantScreen
 from tests.test_screen_credentials import TENANT_ID
-from tests.test_screen_done import EXTERNAL_ID_RESULT, RESULT, finished_app
+from tests.test_screen_done import (  # noqa: F401 - finished_setup is a fixture
+    EXTERNAL_ID_RESULT,
+    RESULT,
+    finished_app,
+    finished_setup,
+)
 from tests.test_screen_welcome import save_stopped_run
 from tests.test_tui_stylesheets import SCREENS
 from tests.tui import settle
+from wizard.answers import load_answers
 from wizard.errors import SetupError
 from wizard.session import TenantIdentity
+from wizard.simulator import SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer
 
 
 def signed_in_app(tenant_type: str = "CIAM") -> AsignioSetupApp:
@@ -126,6 +138,30 @@ async def test_the_command_palette_offers_the_screens_own_commands_and_runs_them
         app.pop_screen()
         await show(pilot, DoneScreen(EXTERNAL_ID_RESULT))
         assert "Copy redirect URIs" in palette_names(app)
+
+
+async def test_the_palette_on_the_done_screen_runs_the_sign_in_check(
+    finished_setup: tuple[SimulatorServer, DiscoveryServer, Path],  # noqa: F811 - the fixture
+) -> None:
+    """Done's Ctrl+T is in the palette by name, and choosing it probes the sign-in (here after --no-verify)."""
+    _, _, answers = finished_setup
+    app = finished_app()
+    app.draft = Draft.from_answers(load_answers(answers))
+    messages: list[Message] = []
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await show(pilot, DoneScreen(RESULT))
+        assert "Not checked (--no-verify)" in str(app.screen.query_one("#check", Static).content)
+        commands = {name: said for name, said, _command in WizardCommands(app.screen).commands()}
+        assert commands["Verify"] == "Run the sign-in check again: read-only probes of what a browser would meet"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Verify", "enter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        said = str(app.screen.query_one("#check", Static).content)
+    assert said.startswith("Verified: the sign-in reaches Asignio as it should"), said
+    assert [message.verification.verified for message in messages if isinstance(message, SignInChecked)] == [True]
 
 
 async def test_the_palette_on_a_waiting_portal_step_offers_to_open_and_copy_its_link() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -91,6 +92,9 @@ async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool
         url = str(app.screen.query_one("#url", Static).content)
         policy = "B2C_1A_AsignioSUSI" if custom_policy else "B2C_1_AsignioSignupSignin"
         assert url.startswith("https://contoso.b2clogin.com/") and policy in url
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(app.screen.query_one("#check", Static).content).startswith("Verified: the sign-in reaches Asignio")
         tenant = app.simulator.tenant
     kinds = {type(message) for message in messages}
     assert {SignedIn, ReviewReady, RunEvent, RunComplete} <= kinds
@@ -133,6 +137,10 @@ async def test_the_wizard_takes_the_external_id_path_to_its_test_url(mfa: str) -
             f"https://contoso.ciamlogin.com/{tenant.organization_id}/federation/oauth2",
             "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2",
         ]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        checked = str(done.query_one("#check", Static).content)
+        assert checked.startswith("Nothing the probes could check fails; not checked: Asignio accepts External ID")
     assert (app.draft.pivot, app.draft.mfa) == ("external-id", mfa)
     [provider] = tenant.identity_providers.values()
     assert provider["@odata.type"] == "#microsoft.graph.oidcIdentityProvider"
@@ -216,7 +224,7 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         resume = app.screen.query_one("#resume", Button)
         assert resume.display and app.screen.focused is resume
         said = str(app.screen.query_one("#saved-run", Static).content)
-        assert " of 7 steps, the last: " in said and "\nNext: " in said and "preflight" not in said
+        assert " of 8 steps, the last: " in said and "\nNext: " in said and "preflight" not in said
         await press(pilot, "enter", "enter", "enter")
         assert app.resuming and app.draft.pivot == "user-flow"
         await press(pilot, "enter")
@@ -234,7 +242,8 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
 
 async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_new_demo_document(tmp_path: Path) -> None:
     """The saved tenant keeps its platform without --demo-platform; the resumed answers name the earlier demo's
-    document, whose port is gone, so the wizard points them at this demo's and the provider follows it."""
+    document, whose port something else holds now, so the wizard points them at this demo's and the provider follows
+    it."""
     demo_state = tmp_path / "tenant.json"
     app = AsignioSetupApp(demo=True, demo_state=demo_state, demo_platform="external-id")
     async with app.run_test() as pilot:
@@ -249,22 +258,26 @@ async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_ne
         await pilot.press("ctrl+q")
     assert app.return_code == ExitCode.INTERRUPTED
 
-    app = AsignioSetupApp(demo=True, demo_state=demo_state)
-    async with app.run_test() as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, WelcomeScreen)
-        assert app.screen.query_one("#resume", Button).display
-        await press(pilot, "enter", "enter", "enter")
-        assert app.resuming and app.draft.pivot == "external-id"
-        assert app.simulator.tenant.tenant_type == "CIAM"
-        metadata_url = demo_metadata_url(app.simulator)
-        assert metadata_url is not None and metadata_url != first_metadata_url
-        await press(pilot, "enter")
-        assert isinstance(app.screen, ReviewScreen)
-        await press(pilot, "enter")
-        await press(pilot, "enter")
-        assert isinstance(app.screen, DoneScreen)
-        tenant = app.simulator.tenant
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the old connections' TIME_WAIT
+        squatter.bind(("127.0.0.1", urlsplit(first_metadata_url).port or 0))
+        squatter.listen()
+        app = AsignioSetupApp(demo=True, demo_state=demo_state)
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, WelcomeScreen)
+            assert app.screen.query_one("#resume", Button).display
+            await press(pilot, "enter", "enter", "enter")
+            assert app.resuming and app.draft.pivot == "external-id"
+            assert app.simulator.tenant.tenant_type == "CIAM"
+            metadata_url = demo_metadata_url(app.simulator)
+            assert metadata_url is not None and metadata_url != first_metadata_url
+            await press(pilot, "enter")
+            assert isinstance(app.screen, ReviewScreen)
+            await press(pilot, "enter")
+            await press(pilot, "enter")
+            assert isinstance(app.screen, DoneScreen)
+            tenant = app.simulator.tenant
     [provider] = tenant.identity_providers.values()
     assert provider["wellKnownEndpoint"] == metadata_url
     [flow] = tenant.authentication_events_flows.values()

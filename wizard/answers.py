@@ -66,9 +66,11 @@ def control_character(text: str) -> str | None:
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; field docstrings become descriptions; no text holds a control character."""
+    """Unknown keys are errors; no text holds a control character. Each field has a docstring for the reader (not
+    made into pydantic descriptions: nothing reads them, and pydantic would find them by parsing the source on every
+    start)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -1,6 +1,7 @@
 """Credentials for Microsoft Graph, one per sign-in method the answers can name.
 
-azure-identity is imported only when a credential is built, so loading the wizard stays cheap.
+azure-identity is imported only when a credential is built, so loading the wizard stays cheap. A token or a client
+secret read here is remembered (wizard.outgoing) as it is read, so no text leaving the process carries it.
 """
 
 from __future__ import annotations
@@ -8,23 +9,31 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from wizard import clock
 from wizard.answers import DEFAULT_ACCESS_TOKEN_ENV, AuthAnswers, SignInMethod, TenantAnswers
 from wizard.clouds import ENDPOINTS, Cloud, graph_scope
 from wizard.errors import SignInError
+from wizard.outgoing import remember_secret
 from wizard.permissions import DELEGATED_PERMISSIONS
 
 ACCESS_TOKEN_ENV = DEFAULT_ACCESS_TOKEN_ENV
 UNKNOWN_EXPIRY_SECONDS = 3600
+SIGN_IN_CONNECT_TIMEOUT_SECONDS = 10.0
+SIGN_IN_HTTP: dict[str, Any] = {"connection_timeout": SIGN_IN_CONNECT_TIMEOUT_SECONDS, "retry_total": 1}
+"""azure-identity's HTTP to the sign-in host: a short connect deadline and one retry, so a machine that cannot reach
+it hears so in seconds (azure-core's defaults, 300 s and 3 connect retries with backoff, kept an offline sign-in
+going for a minute and more). The device-code wait for the operator is MSAL's own and not shortened by this."""
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]
+QUIET = logging.NullHandler()
 SecretLookup = Callable[[str], str | None]
 
 
@@ -36,7 +45,7 @@ def token_claims(token: str) -> dict[str, Any] | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
 
@@ -72,7 +81,7 @@ class StaticTokenCredential:
         self._token = token
         claims = token_claims(token) or {}
         expiry = claims.get("exp")
-        self._expires_on = expiry if isinstance(expiry, int) else int(time.time()) + UNKNOWN_EXPIRY_SECONDS
+        self._expires_on = expiry if isinstance(expiry, int) else int(clock.now().timestamp()) + UNKNOWN_EXPIRY_SECONDS
 
     def get_token(
         self,
@@ -159,17 +168,22 @@ def credential_for(
     if method is SignInMethod.ACCESS_TOKEN:
         name = auth.access_token_env
         token = os.environ.get(name)
+        remember_secret(token)
         if not token:
             raise SignInError(
                 f"the access-token sign-in method needs a token in {name}, and it is not set",
                 f"export {name} with a Graph access token for {tenant_id}, or choose another [auth] method",
             )
         return StaticTokenCredential(token), settings.scopes
+    # azure-identity logs each failed get_token as a WARNING, which with no handler Python prints raw on stderr
+    # once per attempt; the Graph layer says the failure once, as a sentence.
+    logging.getLogger("azure.identity").addHandler(QUIET)
     if method is SignInMethod.CLIENT_SECRET:
         secret = _client_secret(auth, secret_lookup)
         from azure.identity import ClientSecretCredential
 
-        return ClientSecretCredential(tenant_id, client_id, secret, authority=authority), settings.scopes
+        made = ClientSecretCredential(tenant_id, client_id, secret, authority=authority, **SIGN_IN_HTTP)
+        return made, settings.scopes
     if method is SignInMethod.AZURE_CLI:
         from azure.identity import AzureCliCredential
 
@@ -177,12 +191,18 @@ def credential_for(
     if method is SignInMethod.BROWSER:
         from azure.identity import InteractiveBrowserCredential
 
-        browser = InteractiveBrowserCredential(tenant_id=tenant_id, client_id=client_id, authority=authority)
+        browser = InteractiveBrowserCredential(
+            tenant_id=tenant_id, client_id=client_id, authority=authority, **SIGN_IN_HTTP
+        )
         return browser, settings.scopes
     from azure.identity import DeviceCodeCredential
 
     credential = DeviceCodeCredential(
-        tenant_id=tenant_id, client_id=client_id, authority=authority, prompt_callback=prompt or print_device_code
+        tenant_id=tenant_id,
+        client_id=client_id,
+        authority=authority,
+        prompt_callback=prompt or print_device_code,
+        **SIGN_IN_HTTP,
     )
     return credential, settings.scopes
 
@@ -192,6 +212,7 @@ def _client_secret(auth: AuthAnswers, secret_lookup: SecretLookup | None) -> str
     secret = os.environ.get(name) if name else None
     if not secret and secret_lookup is not None:
         secret = secret_lookup(auth.client_id)
+    remember_secret(secret)
     if not secret:
         where = (
             f"the environment variable {name}" if name else "an environment variable named by [auth] client_secret_env"

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import reprlib
 from enum import IntEnum
 from typing import Any
 
-SECRET_LOOKING = re.compile(r"(?i)\bbearer\s+[\w.~+/=-]+|\beyJ[\w-]*\.[\w-]+\.[\w-]*")
-"""A bearer token or a JWT: neither may reach a message, even one a hostile server or a proxy echoed back."""
-REDACTED = "[redacted]"
-
-
-def redact(text: str) -> str:
-    """`text` with anything that looks like a bearer token or a JWT taken out."""
-    return SECRET_LOOKING.sub(REDACTED, text)
+from wizard.outgoing import outgoing
 
 
 def _short_repr() -> reprlib.Repr:
@@ -46,6 +38,9 @@ class ExitCode(IntEnum):
     PENDING = 7
     CHANGES_PENDING = 8
     """`plan` found work to do: the tenant does not match the answers yet."""
+    SIGN_IN_WOULD_FAIL = 9
+    """`verify` (or a setup's last step): the setup is in place, but a browser's sign-in would not reach Asignio or
+    Asignio would refuse it."""
     INTERRUPTED = 130
 
 
@@ -71,7 +66,7 @@ class SetupError(Exception):
     """True when Graph answered that it did not do the request (a 4xx): a create that ended so made nothing."""
 
     def __init__(self, what: str, fix: str = "", *, exit_code: ExitCode | None = None) -> None:
-        what, fix = redact(what), redact(fix)
+        what, fix = outgoing(what, multiline=True), outgoing(fix, multiline=True)
         super().__init__(what)
         self.what = what
         self.fix = fix
@@ -117,6 +112,13 @@ class DiskFullError(SetupError):
     """A file could not be written for want of space; the run resumes once there is some."""
 
     exit_code = ExitCode.SERVICE
+
+
+class SignInWouldFailError(SetupError):
+    """A probe of the sign-in found what a user would meet: the message names the probe, what it expected and what
+    it saw; the fix says what to change."""
+
+    exit_code = ExitCode.SIGN_IN_WOULD_FAIL
 
 
 class PolicyError(SetupError):

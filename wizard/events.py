@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from wizard.errors import SetupError
+from wizard.outgoing import outgoing
 
 
 class StepStatus(str, Enum):
@@ -23,8 +26,25 @@ FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 """A step in one of these needs nothing more: it did its work, or found it already there."""
 
 
+def _said(value: Any) -> Any:
+    if isinstance(value, str):
+        return outgoing(value)
+    if isinstance(value, tuple):
+        return tuple(_said(item) for item in value)
+    return value
+
+
+class _Said:
+    """An event's texts are made fit to leave the process as the event is made (wizard.outgoing: secrets scrubbed,
+    control characters escaped), so whoever shows it (the terminal, `--json`, the TUI, the state) shows it safely."""
+
+    def __post_init__(self) -> None:
+        for each in dataclasses.fields(self):  # type: ignore[arg-type]
+            object.__setattr__(self, each.name, _said(getattr(self, each.name)))
+
+
 @dataclass(frozen=True)
-class StepStarted:
+class StepStarted(_Said):
     """A step began: it looks at the tenant first."""
 
     step: str
@@ -34,7 +54,7 @@ class StepStarted:
 
 
 @dataclass(frozen=True)
-class StepProgress:
+class StepProgress(_Said):
     """Something worth telling while a step works."""
 
     step: str
@@ -42,7 +62,7 @@ class StepProgress:
 
 
 @dataclass(frozen=True)
-class StepDone:
+class StepDone(_Said):
     """A step changed the tenant to what the answers ask for."""
 
     step: str
@@ -50,7 +70,7 @@ class StepDone:
 
 
 @dataclass(frozen=True)
-class StepSkipped:
+class StepSkipped(_Said):
     """The tenant already had what the step would make."""
 
     step: str
@@ -58,7 +78,7 @@ class StepSkipped:
 
 
 @dataclass(frozen=True)
-class StepWaiting:
+class StepWaiting(_Said):
     """A portal step no API can do: the operator does it and confirms."""
 
     step: str
@@ -67,7 +87,7 @@ class StepWaiting:
 
 
 @dataclass(frozen=True)
-class StepFailed:
+class StepFailed(_Said):
     """A step stopped; the run can be resumed after the fix."""
 
     step: str
@@ -75,7 +95,7 @@ class StepFailed:
 
 
 @dataclass(frozen=True)
-class RunNotice:
+class RunNotice(_Said):
     """Something the operator should know that stops nothing and belongs to no step (a state folder that was open
     to other users)."""
 
@@ -83,7 +103,7 @@ class RunNotice:
 
 
 @dataclass(frozen=True)
-class RunFinished:
+class RunFinished(_Said):
     """The run ended; `run_now_url` is set when the sign-in can be tried."""
 
     run_now_url: str | None
@@ -93,4 +113,50 @@ class RunFinished:
     """Redirect URIs the operator must register at Asignio's partner site (the External ID path's federation)."""
 
 
-Event = StepStarted | StepProgress | StepDone | StepSkipped | StepWaiting | StepFailed | RunNotice | RunFinished
+class ProbeStatus(str, Enum):
+    """How one probe of the sign-in check ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    """It saw what a user would meet and what stops the sign-in (exit 9)."""
+    UNREACHABLE = "unreachable"
+    """A host it needed could not be reached, or answered as a service that is down (exit 6)."""
+    NOT_CHECKED = "not-checked"
+    """It did not run: a probe before it failed, or nothing public shows what it would look at."""
+
+
+@dataclass(frozen=True)
+class ProbeChecked:
+    """One probe of the sign-in check (`verify`) ended: what it expected, what it saw, the fix when they differ."""
+
+    probe: str
+    title: str
+    status: ProbeStatus
+    expected: str
+    seen: str
+    fix: str = ""
+    url: str = ""
+    """What the probe requested (never carries a secret: the probes have none)."""
+
+
+@dataclass(frozen=True)
+class ProbeRetrying:
+    """A probe found the policy not serving yet (a new policy can take a moment) and will try again."""
+
+    probe: str
+    message: str
+    retry_in: float
+
+
+Event = (
+    StepStarted
+    | StepProgress
+    | StepDone
+    | StepSkipped
+    | StepWaiting
+    | StepFailed
+    | RunNotice
+    | RunFinished
+    | ProbeChecked
+    | ProbeRetrying
+)

@@ -1,4 +1,5 @@
-"""`asignio-setup --non-interactive answers.toml`: the whole setup with no questions, events printed as lines.
+"""`asignio-setup run answers.toml` (or `--non-interactive answers.toml`): the whole setup with no questions, events
+printed as lines.
 
 Several answers files run their tenants at once (`run_tenants`): each its own sign-in, Graph client, state file and
 lock, its lines prefixed with (and its JSON objects keyed by) its tenant, one summary line each at the end.
@@ -19,6 +20,9 @@ from wizard.answers import Answers, load_answers
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected, worst_exit_code
 from wizard.events import (
     Event,
+    ProbeChecked,
+    ProbeRetrying,
+    ProbeStatus,
     RunFinished,
     RunNotice,
     StepDone,
@@ -28,13 +32,23 @@ from wizard.events import (
     StepStarted,
     StepWaiting,
 )
-from wizard.json_lines import error_fields, event_object, write_line, write_summary
+from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
+from wizard.outgoing import outgoing
 from wizard.state_files import demo_state_dir
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
+    from wizard.session import PlannedStep
     from wizard.simulator import DemoPlatform, SimulatorServer
+    from wizard.verify import Verification
+
+PROBE_MARKS = {
+    ProbeStatus.PASSED: "✓",
+    ProbeStatus.FAILED: "✗",
+    ProbeStatus.UNREACHABLE: "✗",
+    ProbeStatus.NOT_CHECKED: "–",
+}
 
 
 class EventPrinter:
@@ -49,6 +63,8 @@ class EventPrinter:
         """In a run of several answers files, the tenant this printer speaks for: its human lines all go to `err`,
         each prefixed `tenant: ` (`out` keeps the summary lines), and its JSON objects carry `"tenant"`."""
         self.failures: list[StepFailed] = []
+        if json_lines and tenant is not None:
+            expect_summary(tenant)
 
     def __call__(self, event: Event) -> None:
         if self.json_lines and not isinstance(event, RunFinished):
@@ -57,14 +73,17 @@ class EventPrinter:
         if isinstance(event, StepFailed):
             self.failures.append(event)
             stream = self.err
-        elif isinstance(event, RunNotice):
+        elif isinstance(event, RunNotice | ProbeRetrying) or (
+            isinstance(event, ProbeChecked) and event.status in (ProbeStatus.FAILED, ProbeStatus.UNREACHABLE)
+        ):
             stream = self.err
         self.say(self.lines(event), stream)
 
     def say(self, lines: list[str], stream: TextIO) -> None:
+        """Each line as it may leave the process (wizard.outgoing): no secret, no raw control character."""
         prefix = f"{self.tenant}: " if self.tenant else ""
         for line in lines:
-            print(prefix + line, file=stream, flush=True)
+            print(outgoing(prefix + line, multiline=True), file=stream, flush=True)
 
     def _tag(self) -> dict[str, str]:
         return {} if self.tenant is None else {"tenant": self.tenant}
@@ -76,12 +95,15 @@ class EventPrinter:
         """The run's last JSON line (of this tenant's lines, when there are several)."""
         write_summary(self.out, exit_code, **self._tag(), **fields)
 
-    def failed(self, error: SetupError) -> None:
-        """An error that ended the run outside any step (the sign-in, a state folder), as the CLI reports one."""
+    def failed(self, error: SetupError, *, summarise: bool = True, say: bool = True) -> None:
+        """An error that ended the run outside any step (the sign-in, a state folder), as the CLI reports one: its
+        sentence (`say`), and with `--json` its failed line and (`summarise`) the summary."""
         if self.json_lines:
             self.write_json({"event": "failed", "step": None, **error_fields(error)})
-            self.summary(error.exit_code, run_now_url=None)
-        self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
+            if summarise:
+                self.summary(error.exit_code, **summary_fields(self.tenant))
+        if say:
+            self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
 
     @staticmethod
     def lines(event: Event) -> list[str]:
@@ -102,6 +124,17 @@ class EventPrinter:
                 return [f"  ✗ {step}: {error.what}", *fix]
             case RunNotice(message):
                 return [f"warning: {message}"]
+            case ProbeChecked(_, title, ProbeStatus.PASSED | ProbeStatus.NOT_CHECKED as status, _, seen):
+                return [f"  {PROBE_MARKS[status]} {title}: {seen}"]
+            case ProbeChecked(_, title, status, expected, seen, fix):
+                return [
+                    f"  {PROBE_MARKS[status]} {title}",
+                    f"      expected: {expected}",
+                    f"      seen: {seen}",
+                    *([f"    what to do: {fix}"] if fix else []),
+                ]
+            case ProbeRetrying(_, message):
+                return [f"      {message}"]
             case RunFinished(url, created, waiting, redirect_uris):
                 lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
                 if waiting:
@@ -117,6 +150,49 @@ class EventPrinter:
                     lines.append(f"Run now: {url}")
                 return lines
         return []
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """Whether and how a setup ends with the sign-in probes (`verify`)."""
+
+    enabled: bool = True
+    timeout: float | None = None
+    """How long a policy that does not serve yet is waited for (None: the default two minutes)."""
+
+
+async def verify_setup(
+    answers: Answers,
+    printer: EventPrinter,
+    options: VerifyOptions,
+    server: SimulatorServer | None = None,
+    state_folder: Path | None = None,
+) -> Verification:
+    """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator, and its
+    test app is the one recorded in the demo's own `state_folder`."""
+    from wizard.state import StateStore
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+
+    human = printer.err if printer.json_lines or printer.tenant else printer.out
+    printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
+    return await verify_sign_in(
+        answers,
+        recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
+        printer,
+        timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
+        login_root=server.login_root if server is not None else None,
+        asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
+    )
+
+
+def say_verification(printer: EventPrinter, verification: Verification) -> None:
+    """The probes' verdict in one sentence (the error, when one probe found a fault)."""
+    error = verification.error()
+    if error is not None:
+        printer.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], printer.err)
+        return
+    human = printer.err if printer.json_lines or printer.tenant else printer.out
+    printer.say([verification.verdict()], human)
 
 
 @dataclass(frozen=True)
@@ -144,18 +220,19 @@ async def _run(
     confirm: Sequence[str],
     rotate_secret: bool,
     json_lines: bool,
+    verify: VerifyOptions,
 ) -> int:
     from wizard.auth import print_device_code
 
     answers = load_answers(answers_path)
     server = None
     if demo:
-        from wizard.simulator import demo_metadata_url, start_demo
+        from wizard.simulator import demo_metadata_url, start_demo, tenant_platform
 
         server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform, empty=demo_empty)
         metadata_url = demo_metadata_url(server)
-        platform = "B2C" if metadata_url is None else "External ID"
-        print(f"Demo: a simulated {platform} tenant ({answers.tenant.domain}) at {server.graph_root}", file=sys.stderr)
+        platform = "B2C" if tenant_platform(server.tenant) == "b2c" else "External ID"
+        print(f"Demo: a simulated {platform} tenant ({server.tenant.domain}) at {server.graph_root}", file=sys.stderr)
         if metadata_url is not None:
             answers = with_metadata_url(answers, metadata_url)
             print(
@@ -166,7 +243,7 @@ async def _run(
     state_folder = demo_state_dir(demo_state) if demo else None
     try:
         outcome = await _run_session(
-            answers, server, confirm, rotate_secret, printer, print_device_code, state_folder=state_folder
+            answers, server, confirm, rotate_secret, printer, print_device_code, verify, state_folder=state_folder
         )
     finally:
         if server is not None:
@@ -183,11 +260,12 @@ async def _run_session(
     rotate_secret: bool,
     printer: EventPrinter,
     prompt: DeviceCodePrompt,
+    verify: VerifyOptions,
     *,
     state_folder: Path | None = None,
 ) -> Outcome:
-    """One tenant's setup; a step's failure is its outcome, any other SetupError is raised. A demo's progress is
-    kept in `state_folder`, apart from the real runs'."""
+    """One tenant's setup, then (unless turned off) the sign-in probes; a step's failure is its outcome, any other
+    SetupError is raised. A demo's progress is kept in `state_folder`, apart from the real runs'."""
     from wizard.session import sign_in
 
     signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt, state_folder=state_folder)
@@ -205,13 +283,22 @@ async def _run_session(
     finally:
         await signed_in.close()
     exit_code = ExitCode.PENDING if finished.waiting else ExitCode.OK
+    verification = None
+    if verify.enabled and not finished.waiting:
+        verification = await verify_setup(answers, printer, verify, server, state_folder)
+        say_verification(printer, verification)
+        exit_code = verification.exit_code
     if printer.json_lines:
         fields = event_object(finished)
         del fields["event"]
-        printer.summary(exit_code, **fields)
+        verified = {} if verification is None else {"verified": verification.verified}
+        printer.summary(exit_code, **fields, **verified)
     if finished.waiting:
         return Outcome(exit_code, f"waiting for portal steps {', '.join(finished.waiting)} (exit {int(exit_code)})")
     run_now = f"; Run now: {finished.run_now_url}" if finished.run_now_url else ""
+    fault = verification.error() if verification is not None else None
+    if fault is not None:
+        return Outcome(exit_code, f"set up, but the sign-in check failed (exit {int(exit_code)}): {fault.what}")
     return Outcome(exit_code, f"done (exit {int(exit_code)}){run_now}")
 
 
@@ -281,14 +368,16 @@ async def _for_tenants(answers: Sequence[Answers], json_lines: bool, work: Work)
     return int(worst_exit_code([outcome.exit_code for outcome in outcomes]))
 
 
-async def _run_tenants(paths: Sequence[Path], confirm: Sequence[str], rotate_secret: bool, json_lines: bool) -> int:
+async def _run_tenants(
+    paths: Sequence[Path], confirm: Sequence[str], rotate_secret: bool, json_lines: bool, verify: VerifyOptions
+) -> int:
     answers = [load_answers(path) for path in paths]
     refuse_shared_tenants(paths, answers)
     refuse_unknown_confirmations(answers, confirm)
 
     async def set_up(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> Outcome:
         its_own = [step_id for step_id in confirm if step_id in portal_steps(answers)]
-        return await _run_session(answers, None, its_own, rotate_secret, printer, prompt)
+        return await _run_session(answers, None, its_own, rotate_secret, printer, prompt, verify)
 
     return await _for_tenants(answers, json_lines, set_up)
 
@@ -298,19 +387,27 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
 
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=prompt)
     try:
-        review = await signed_in.plan(answers).review()
+        review = await signed_in.plan(answers).review(printer)
     finally:
         await signed_in.close()
     human = printer.err if printer.json_lines or printer.tenant else printer.out
     for step in review.steps:
-        mark = "=" if step.done else "+"
-        printer.say([f"  {mark} {step.id}: {'already in the tenant' if step.done else step.detail}"], human)
+        printer.say([planned_line(step)], human)
         if printer.json_lines:
-            printer.write_json({"event": "step_planned", "step": step.id, "title": step.title, "done": step.done})
+            printer.write_json(
+                {
+                    "event": "step_planned",
+                    "step": step.id,
+                    "title": step.title,
+                    "done": step.done,
+                    "checked": step.checked,
+                }
+            )
     problems = [step.problem for step in review.steps if step.problem is not None]
     if problems:
         raise problems[0]
-    pending = [step.id for step in review.steps if not step.done]
+    pending = [step.id for step in review.steps if step.checked and not step.done]
+    unchecked = [step.id for step in review.steps if not step.checked]
     if review.extensions_diff:
         printer.say(review.extensions_diff.splitlines(), human)
     exit_code = ExitCode.CHANGES_PENDING if pending else ExitCode.OK
@@ -318,11 +415,24 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         printer.say([f"Changes pending in {len(pending)} step(s): {', '.join(pending)}"], human)
     else:
         printer.say(["The tenant matches the answers: nothing to change."], human)
+    if unchecked:
+        printer.say([f"Not checked until those changes are made: {', '.join(unchecked)}"], human)
     if printer.json_lines:
-        printer.summary(exit_code, changes_pending=pending, extensions_diff=review.extensions_diff)
+        printer.summary(
+            exit_code, changes_pending=pending, not_checked=unchecked, extensions_diff=review.extensions_diff
+        )
     if pending:
         return Outcome(exit_code, f"changes pending in {', '.join(pending)} (exit {int(exit_code)})")
     return Outcome(exit_code, f"matches the answers (exit {int(exit_code)})")
+
+
+def planned_line(step: PlannedStep) -> str:
+    """`=` already in the tenant, `+` to do, `?` not checked (the tenant could not be looked at for it)."""
+    if step.done:
+        return f"  = {step.id}: already in the tenant"
+    if step.checked:
+        return f"  + {step.id}: {step.detail}"
+    return f"  ? {step.id}: {'' if step.problem is None else 'not checked: '}{step.detail}"
 
 
 async def _plan(answers_path: Path, json_lines: bool) -> int:
@@ -357,10 +467,12 @@ def run_headless(
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
+    verify: VerifyOptions = VerifyOptions(),
 ) -> int:
-    """Runs the setup to the end or to the first failure; returns the exit code (README: exit codes)."""
+    """Runs the setup to the end or to the first failure, then the sign-in probes; returns the exit code (README:
+    exit codes)."""
     return asyncio.run(
-        _run(answers_path, demo, demo_empty, demo_state, demo_platform, confirm, rotate_secret, json_lines)
+        _run(answers_path, demo, demo_empty, demo_state, demo_platform, confirm, rotate_secret, json_lines, verify)
     )
 
 
@@ -370,6 +482,23 @@ def run_tenants(
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
+    verify: VerifyOptions = VerifyOptions(),
 ) -> int:
     """Runs the setups of several tenants at once, each to its end; returns the worst exit code (README)."""
-    return asyncio.run(_run_tenants(answers_paths, confirm, rotate_secret, json_lines))
+    return asyncio.run(_run_tenants(answers_paths, confirm, rotate_secret, json_lines, verify))
+
+
+async def _verify(answers_path: Path, json_lines: bool, options: VerifyOptions) -> int:
+    answers = load_answers(answers_path)
+    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    verification = await verify_setup(answers, printer, options)
+    say_verification(printer, verification)
+    if json_lines:
+        printer.summary(verification.exit_code, verified=verification.verified)
+    return int(verification.exit_code)
+
+
+def run_verify(answers_path: Path, *, json_lines: bool = False, options: VerifyOptions = VerifyOptions()) -> int:
+    """`asignio-setup verify`: the sign-in probes of the setup the state records for the answers' tenant; no Graph
+    request, no secret. 0 verified, 9 the sign-in would not work, 6 a host could not be reached."""
+    return asyncio.run(_verify(answers_path, json_lines, options))

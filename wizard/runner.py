@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from wizard import clock
 from wizard.errors import BadInputError, SetupError, unexpected
 from wizard.events import (
     FINISHED,
@@ -23,8 +24,10 @@ from wizard.events import (
     StepStatus,
     StepWaiting,
 )
+from wizard.ownership import Ledger
 from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
+from wizard.steps.base import Kept
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
@@ -44,6 +47,17 @@ class Inspection:
     step: Step
     finding: Finding | None
     error: SetupError | None
+    blocked_by: str | None = None
+    """The step whose look failed, so this one, which builds on what that one finds, was not looked at."""
+
+
+def _inspected(inspection: Inspection) -> str:
+    """One step's look, as the log has it."""
+    if inspection.finding is not None:
+        return f"{'in the tenant' if inspection.finding.done else 'to do'} ({inspection.finding.summary})"
+    if inspection.error is not None:
+        return f"not checked ({inspection.error})"
+    return f"not checked ({inspection.blocked_by} could not look)"
 
 
 class Runner:
@@ -57,7 +71,7 @@ class Runner:
         secret: Callable[[], str],
         *,
         rotate_secret: bool = False,
-        on_success: Callable[[RunState], None] | None = None,
+        on_success: Callable[[RunState, tuple[Kept, ...]], None] | None = None,
         load_base: Callable[[Answers], BaseSource] | None = None,
     ) -> None:
         self.answers = answers = plan.answers
@@ -78,7 +92,10 @@ class Runner:
         self._secret_value: str | None = None
         self._errors: list[SetupError] = []
         self._on_success = on_success
-        """Notes in the state, before its last save, what a run that ended without failure means (a remove)."""
+        """Notes in the state, before its last save, what a run that ended without failure means (a remove), given
+        what its steps left in the tenant although the answers name it."""
+        self.kept: list[Kept] = []
+        """What the last run's steps found and left (a removal's `Finding.kept`)."""
         self.context = StepContext(
             answers=answers,
             graph=graph,
@@ -90,7 +107,7 @@ class Runner:
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
             original_policy=lambda policy_id: self.store.original_policy(self.state, policy_id),
-            made_earlier=self._made_earlier,
+            ownership=Ledger(lambda: self.state.ledger, lambda: self.store.save(self.state)),
         )
         if load_base is not None:
             self.context.load_base = load_base
@@ -138,7 +155,7 @@ class Runner:
         self.store.save(self.state)
 
     def _intend(self, step_id: str, known: Sequence[str]) -> None:
-        self.state.intents[step_id] = Intent(at=datetime.now(UTC), known=list(known))
+        self.state.intents[step_id] = Intent(at=clock.now(), known=list(known))
         self._intended.add(step_id)
         self.store.save(self.state)
 
@@ -146,17 +163,11 @@ class Runner:
         recorded = self.state.intents.get(step_id)
         return None if recorded is None else tuple(recorded.known)
 
-    def _made_earlier(self, step_id: str) -> dict[str, str] | None:
-        earlier = self._earlier_records.get(step_id)
-        before_removal = self.state.made_before_removal.get(step_id)
-        if earlier is None and before_removal is None:
-            return None
-        return {**(before_removal or {}), **(earlier.made if earlier is not None else {})}
-
     def _claim_age(self, step_id: str) -> float | None:
         """How recently an earlier run made, found or was about to make the step's work (for the same answers),
         while Graph may not show it yet; the record read is the one from before this run touched the step. A step of
-        another plan (the setup's, asked about by a remove) counts by its record alone."""
+        another plan (the setup's, asked about by a remove) counts by its record alone. Within two lag budgets: the
+        write an intent announced may come up to a budget later (a patient write gives up then), then hide for one."""
         moments = [self.state.intents[step_id].at] if step_id in self.state.intents else []
         earlier = self._earlier_records.get(step_id)
         step = self._steps_by_id.get(step_id)
@@ -169,7 +180,7 @@ class Runner:
         if not moments:
             return None
         age = _seconds_since(max(moments))
-        return age if age < self.graph.lag_budget else None
+        return age if age < 2 * self.graph.lag_budget else None
 
     def _record(
         self,
@@ -178,35 +189,55 @@ class Runner:
         summary: str,
         ids: dict[str, str],
         *,
-        made: dict[str, str] | None = None,
         save: bool = True,
     ) -> None:
         """Note where the step stands; saved (fsync'd, ~10 ms) unless it is only "running", which a crash may lose:
-        the next run looks at the tenant anyway. What earlier runs made stays recorded, with `made` added."""
+        the next run looks at the tenant anyway."""
         if status in FINISHED:
             self.state.intents.pop(step.id, None)
-        previous = self.state.steps.get(step.id)
-        made_so_far = {**(previous.made if previous is not None else {}), **(made or {})}
         self.state.steps[step.id] = StepRecord(
-            status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids, made=made_so_far
+            status=status, fingerprint=self._fingerprint(step), summary=summary, ids=ids
         )
         log.info("%s: %s%s", step.id, status.value, f" ({summary})" if summary else "")
         if save:
             self.store.save(self.state)
 
-    async def inspect(self) -> list[Inspection]:
-        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why."""
+    async def inspect(self, emit: Emit | None = None) -> list[Inspection]:
+        """Every step's check, in plan order, writing nothing; a step that cannot tell yet says why. A step after
+        one that could not look is not looked at: its check would read facts that step never found. With `emit`
+        (`plan`), a step waits for what the state says a run made moments ago and Graph does not show yet, as a re-run
+        would, each wait said as its progress; without (the wizard's review), each step takes one look."""
+        from wizard.graph import progress_sink
+
         results = []
+        unchecked: dict[str, str] = {}
+        """Step id → the step whose look failed, so that it was not looked at (itself when it is that step)."""
         self.context.patient = False
+        self.context.waits_for_claims = emit is not None
         try:
             for step in self.plan.steps:
+                said = progress_sink.set(None if emit is None else _progress_of(step.id, emit))
                 try:
-                    results.append(Inspection(step, await step.check(self.context), None))
-                except SetupError as error:
-                    results.append(Inspection(step, None, error))
+                    inspection = await self._inspect(step, unchecked)
+                finally:
+                    progress_sink.reset(said)
+                if inspection.finding is None:
+                    unchecked[step.id] = inspection.blocked_by or step.id
+                log.info("%s: %s", step.id, _inspected(inspection))
+                results.append(inspection)
         finally:
             self.context.patient = True
+            self.context.waits_for_claims = True
         return results
+
+    async def _inspect(self, step: Step, unchecked: dict[str, str]) -> Inspection:
+        blocked_by = next((unchecked[before] for before in step.after if before in unchecked), None)
+        if blocked_by is not None:
+            return Inspection(step, None, None, blocked_by)
+        try:
+            return Inspection(step, await step.check(self.context), None)
+        except SetupError as error:
+            return Inspection(step, None, error)
 
     async def run(self, emit: Emit) -> RunFinished:
         """Runs every step whose work is not in the tenant; raises the first step error after the others ended.
@@ -218,6 +249,7 @@ class Runner:
 
     async def _run(self, emit: Emit) -> RunFinished:
         self._errors = []
+        self.kept = []
         if any(step.needs_secret for step in self.plan.steps):
             self._resolved_secret()
         total = len(self.plan.steps)
@@ -240,7 +272,7 @@ class Runner:
         self.state.run_now_url = url
         self.state.finished = not waiting and all(outcomes)
         if self._on_success is not None and self.state.finished:
-            self._on_success(self.state)
+            self._on_success(self.state, tuple(self.kept))
         self.store.save(self.state)
         organization = self.context.facts.organization
         redirect_uris = self.plan.partner_redirect_uris(organization.id if organization is not None else None)
@@ -267,12 +299,17 @@ class Runner:
         return await self._run_step(step, index, total, emit)
 
     def _forget_confirmations_after(self, step: Step) -> None:
-        """A step that (re)created something voids the operator's confirmations of portal steps built on it."""
+        """A step that (re)created something voids the operator's confirmations of portal steps built on it, of
+        those its work undoes (`GuidedStep.voided_by`)."""
         dependents = {step.id}
         for later in self.plan.steps:
             if dependents.intersection(later.after):
                 dependents.add(later.id)
-                if isinstance(later, GuidedStep) and later.id not in self._vouched:
+                if (
+                    isinstance(later, GuidedStep)
+                    and later.id not in self._vouched
+                    and (later.voided_by is None or step.id in later.voided_by)
+                ):
                     self.state.confirmed.pop(later.id, None)
 
     async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
@@ -284,6 +321,8 @@ class Runner:
         self._record(step, StepStatus.RUNNING, "", previous.ids if previous else {}, save=False)
         try:
             finding = await step.check(self.context)
+            self.context.ownership.seen(step.id, finding.seen, intended=step.id in self.state.intents)
+            self.kept.extend(finding.kept)
             if isinstance(step, GuidedStep) and not finding.done:
                 self._record(step, StepStatus.WAITING, finding.summary, {})
                 emit(StepWaiting(step.id, step.instructions(self.answers), step.link(self.answers)))
@@ -296,7 +335,7 @@ class Runner:
             emit(StepProgress(step.id, finding.summary))
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
             self._forget_confirmations_after(step)
-            self._record(step, StepStatus.DONE, result.summary, result.ids, made=result.made)
+            self._record(step, StepStatus.DONE, result.summary, result.ids)
         except Exception as error:  # noqa: BLE001 - a bug in one step must not strand the others mid-write
             failure = error if isinstance(error, SetupError) else unexpected(error, step.id)
             if step.id in self._intended and failure.refused_by_graph:
@@ -319,5 +358,9 @@ class Runner:
                 emit(StepFailed(step.id, unsaved))
 
 
+def _progress_of(step_id: str, emit: Emit) -> Callable[[str], None]:
+    return lambda message: emit(StepProgress(step_id, message))
+
+
 def _seconds_since(moment: datetime) -> float:
-    return max(0.0, (datetime.now(UTC) - moment).total_seconds())
+    return max(0.0, (clock.now() - moment).total_seconds())

@@ -1,16 +1,23 @@
-"""Where secrets live: the OS keyring, or an environment variable. Never a file, the state, a log or argv."""
+"""Where secrets live: the OS keyring, or an environment variable. Never a file, the state, a log or argv.
+
+Every secret read here is remembered (wizard.outgoing) the moment it is read, so no text that leaves the process
+carries it, whatever a server echoes back."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 
-import keyring
-
 from wizard.answers import Answers
 from wizard.errors import BadInputError, SetupError
+from wizard.os_keyring import os_keyring
+from wizard.outgoing import remember_secret
 
 KEYRING_SERVICE = "asignio-setup"
+SECRET_LIMIT = 1024
+"""The longest Client Secret taken. Graph documents no limit on uploadSecret's `k` or a provider's `clientSecret`,
+and secrets made by Entra or Asignio are tens of characters: a longer value is something else pasted (a file, a
+token), refused before it reaches the tenant."""
 
 
 def _account(tenant: str, client_id: str) -> str:
@@ -24,14 +31,16 @@ def _app_account(tenant: str, client_id: str) -> str:
 def _get(account: str) -> str | None:
     """Read from whatever keyring the OS offers; no keyring at all reads as 'nothing stored'."""
     try:
-        return keyring.get_password(KEYRING_SERVICE, account)
+        secret = os_keyring().get_password(KEYRING_SERVICE, account)
     except Exception:  # noqa: BLE001 - any backend failure (none installed, locked, no D-Bus) means no secret
         return None
+    remember_secret(secret)
+    return secret
 
 
 def _set(account: str, secret: str) -> None:
     try:
-        keyring.set_password(KEYRING_SERVICE, account, secret)
+        os_keyring().set_password(KEYRING_SERVICE, account, secret)
     except Exception as error:  # noqa: BLE001 - every backend has its own exception types
         raise SetupError(
             f"The OS keyring could not store the secret ({type(error).__name__})",
@@ -55,19 +64,51 @@ def stored_app_secret(tenant: str, client_id: str) -> str | None:
     return _get(_app_account(tenant, client_id))
 
 
+def misshapen(secret: str) -> str | None:
+    """What keeps `secret` (already stripped) from being a Client Secret, in words that never quote it; None when
+    nothing does."""
+    if not secret:
+        return "holds only whitespace"
+    if any(character in secret for character in "\r\n"):
+        return "holds a line break, and a Client Secret is one line"
+    if any(not character.isprintable() for character in secret):
+        return "holds a control character, which no Client Secret has"
+    if len(secret) > SECRET_LIMIT:
+        return f"is {len(secret):,} characters long; a Client Secret is far shorter (at most {SECRET_LIMIT:,} here)"
+    return None
+
+
+def checked_secret(secret: str, where: str, fix: str) -> str:
+    """`secret` without the whitespace around it, or a BadInputError saying what is wrong with it and `where` it
+    came from, never the value."""
+    problem = misshapen(secret.strip())
+    if problem is not None:
+        raise BadInputError(f"The Asignio Client Secret in {where} {problem}", fix)
+    return secret.strip()
+
+
 def resolve_asignio_secret(answers: Answers) -> str:
     """The environment variable named in the answers wins (and is kept in the keyring when one works);
-    otherwise the keyring. Neither is an error that says how to provide it."""
+    otherwise the keyring. Neither is an error that says how to provide it; a value that cannot be a Client
+    Secret (whitespace only, several lines, a control character, too long) is an error naming what is wrong."""
     tenant, client_id, variable = answers.tenant.name, answers.asignio.client_id, answers.asignio.secret_env
-    from_environment = os.environ.get(variable, "").strip()
-    if from_environment:
+    given = os.environ.get(variable)
+    remember_secret(given)
+    if given:
+        fix = f"set {variable} to the Client Secret from the Asignio Partner Administration site, and only that"
+        from_environment = checked_secret(given, variable, fix)
         if stored_asignio_secret(tenant, client_id) != from_environment:
             with contextlib.suppress(SetupError):
                 save_asignio_secret(tenant, client_id, from_environment)
         return from_environment
     stored = stored_asignio_secret(tenant, client_id)
     if stored:
-        return stored
+        return checked_secret(
+            stored,
+            "the OS keyring",
+            f"set {variable} to the Client Secret from the Asignio Partner Administration site (it then replaces "
+            "the stored one), or enter it in the wizard",
+        )
     raise BadInputError(
         f"No Asignio Client Secret for client id {client_id} in tenant {tenant}: the OS keyring has none "
         f"and {variable} is not set",

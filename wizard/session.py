@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
-from wizard.clouds import graph_beta_url, graph_scope
+from wizard.clouds import ENDPOINTS, graph_beta_url, graph_scope
 from wizard.errors import SetupError
 from wizard.events import RunFinished
-from wizard.removal import ExtensionsRemoval, build_removal_plan, note_removed
+from wizard.outgoing import outgoing, remember_secret
 from wizard.runner import Emit, Runner
-from wizard.secrets import resolve_asignio_secret, stored_app_secret
+from wizard.secrets import checked_secret, resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
 from wizard.steps import build_plan
-from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH
+from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH, Kept
 from wizard.steps.custom_policy import read_base_chain
 from wizard.steps.preflight import verify_tenant
 from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
@@ -58,6 +58,9 @@ class PlannedStep:
     done: bool
     problem: SetupError | None = None
     """Why the step could not look at the tenant (its detail then says so); a plan ends with it."""
+    checked: bool = True
+    """False when the step could not look at the tenant (its `problem`), or was not looked at because a step it
+    builds on could not: neither done nor to do is known then."""
     writes: bool = True
     """False for a step that only reads or asks the operator: when done, nothing of it is "in the tenant"."""
 
@@ -79,6 +82,11 @@ class RemovalReview:
     extensions_note: str | None
     """How the extensions policy would lose the Asignio pieces (the backup restored, or taken out one by one); None
     when it holds none."""
+    kept: tuple[Kept, ...] = ()
+    """What the answers name that the remove leaves in the tenant, each with why (not made by asignio-setup, or
+    changed since it was)."""
+    recorded: bool = True
+    """A setup of this tenant is recorded on this machine (else only the tenant's marks prove anything)."""
 
     @property
     def pending(self) -> bool:
@@ -87,8 +95,15 @@ class RemovalReview:
 
 
 def _secret_provider(answers: Answers, secret: str | None) -> Callable[[], str]:
-    """The secret the wizard was given, else the environment or the keyring, asked only when a step needs it."""
-    return (lambda: secret) if secret else (lambda: resolve_asignio_secret(answers))
+    """The secret the wizard was given (kept out of every output from now on), else the environment or the keyring,
+    asked only when a step needs it; one that cannot be a Client Secret is refused, saying why, before anything is
+    sent."""
+    if not secret:
+        return lambda: resolve_asignio_secret(answers)
+    remember_secret(secret)
+    return lambda: checked_secret(
+        secret, "the wizard", "enter the Client Secret from the Asignio Partner Administration site"
+    )
 
 
 def sign_in(
@@ -115,7 +130,12 @@ def sign_in(
             prompt=device_code_prompt,
             secret_lookup=lambda client_id: stored_app_secret(tenant.name, client_id),
         )
-        graph = GraphClient(credential, graph_url=graph_beta_url(tenant.cloud), scopes=scopes)
+        graph = GraphClient(
+            credential,
+            graph_url=graph_beta_url(tenant.cloud),
+            scopes=scopes,
+            sign_in_host=ENDPOINTS[tenant.cloud].authority_host,
+        )
     return SignedInTenant(tenant, auth, graph, demo=demo is not None, state_folder=state_folder)
 
 
@@ -143,12 +163,13 @@ class SignedInTenant:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
         the chosen path's own permissions are checked again by its first step."""
         organization = await verify_tenant(self.graph, self.tenant, PERMISSIONS_FOR_EVERY_PATH)
+        account = self.graph.signed_in_as()
         return TenantIdentity(
-            account=self.graph.signed_in_as(),
-            tenant_domain=organization.initial_domain,
-            tenant_type=organization.tenant_type or "",
-            display_name=organization.display_name,
-            tenant_id=organization.id or None,
+            account=None if account is None else outgoing(account),
+            tenant_domain=outgoing(organization.initial_domain),
+            tenant_type=outgoing(organization.tenant_type or ""),
+            display_name=outgoing(organization.display_name),
+            tenant_id=outgoing(organization.id) if organization.id else None,
         )
 
     def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
@@ -164,11 +185,13 @@ class SignedInTenant:
         )
         return Session(runner)
 
-    def removal(self, answers: Answers, *, everything: bool = False) -> RemovalSession:
+    def removal(self, answers: Answers, *, everything: bool = False, force: bool = False) -> RemovalSession:
         """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
-        `remove --all`). No removal step sends the Asignio secret, so none is asked for."""
+        `remove --all`, `force` for `--force`). No removal step sends the Asignio secret, so none is asked for."""
+        from wizard.steps.removal import build_removal_plan, note_removed
+
         self._refuse_other_sign_in(answers)
-        plan = build_removal_plan(answers, everything=everything)
+        plan = build_removal_plan(answers, everything=everything, force=force)
         runner = Runner(
             plan,
             self.graph,
@@ -226,15 +249,21 @@ class Session:
             return BaseReport(standard, False, str(error))
         return BaseReport(standard, True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
 
-    async def review(self) -> Review:
+    async def review(self, emit: Emit | None = None) -> Review:
         """Each step of the plan, marked when the tenant already has its work; writes nothing. A step that could
         not look while a step it waits for has work to do is listed as pending (its look depends on that work);
-        one whose steps before it are all done carries its problem."""
-        inspections = await self.runner.inspect()
+        one whose steps before it are all done is not checked and carries its problem, and so are the steps that
+        build on a step not checked, which are not looked at. With `emit`, it waits for what a run made moments ago,
+        saying so (see `Runner.inspect`)."""
+        inspections = await self.runner.inspect(emit)
         done: set[str] = set()
         planned = []
         for inspection in inspections:
             step = inspection.step
+            if inspection.blocked_by is not None:
+                detail = f"not checked: it builds on {inspection.blocked_by}, which could not look"
+                planned.append(PlannedStep(step.id, step.title, detail, done=False, checked=False))
+                continue
             if inspection.finding is not None and inspection.finding.done:
                 done.add(step.id)
             problem = inspection.error if all(before in done for before in step.after) else None
@@ -245,6 +274,7 @@ class Session:
                     detail=str(problem) if problem is not None else step.describe(self.answers),
                     done=step.id in done,
                     problem=problem,
+                    checked=problem is None,
                     writes=step.writes,
                 )
             )
@@ -279,8 +309,11 @@ class RemovalSession:
     async def review(self) -> RemovalReview:
         """Each deleting step, marked when its part is already gone; raises the first step's error when one cannot
         look at the tenant (as the remove command stops before asking)."""
+        from wizard.steps.removal import ExtensionsRemoval
+
         inspections = await self.runner.inspect()
         steps = []
+        kept: list[Kept] = []
         extensions_note = None
         for inspection in inspections:
             if inspection.error is not None:
@@ -289,23 +322,26 @@ class RemovalSession:
             assert finding is not None
             if isinstance(finding.found, ExtensionsRemoval):
                 extensions_note = finding.found.unmerged.how
+            kept.extend(finding.kept)
             if inspection.step.writes:
                 detail = finding.summary if finding.done else inspection.step.describe(self.answers)
                 steps.append(PlannedStep(inspection.step.id, inspection.step.title, detail, finding.done))
-        return RemovalReview(tuple(steps), extensions_note)
+        return RemovalReview(tuple(steps), extensions_note, tuple(kept), self.runner.store.path.exists())
 
     async def run(self, emit: Emit) -> RunFinished:
         """Deletes what is still there; the state then records the setup as removed."""
         return await self.runner.run(emit)
 
-    def record_clean(self) -> None:
+    def record_clean(self, review: RemovalReview) -> None:
         """The review found nothing left to delete: a remove killed after its last write left the state saying the
         setup is there, so the state is brought in line with the tenant (no Graph write; nothing saved when the
         state already says so, or there is none)."""
+        from wizard.steps.removal import note_removed
+
         runner = self.runner
         kept = {step.id for step in runner.plan.steps}
         if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
             return
         with runner.store.exclusive():
-            note_removed(runner.plan)(runner.state)
+            note_removed(runner.plan)(runner.state, review.kept)
             runner.store.save(runner.state)

@@ -1,7 +1,8 @@
 """Per-tenant progress, written atomically after every step, so a stopped setup resumes where it was.
 
 The tenant itself is the final truth: steps always look before they act. The state adds what the tenant cannot
-tell: which answers each step was done for, what the tool created, and backups of what it overwrote.
+tell: which answers each step was done for, what the tool created (the ownership ledger, wizard.ownership), and
+backups of what it overwrote.
 """
 
 from __future__ import annotations
@@ -14,37 +15,45 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wizard import clock
 from wizard.answers import TENANT_LABEL, Answers, is_policy_id
 from wizard.errors import BadInputError, TenantNotReadyError, shown
 from wizard.events import StepStatus
 from wizard.files import MEGABYTE, UnreadableFileError, kind_of, read_regular_file, write_failure
+from wizard.outgoing import json_text
+from wizard.ownership import LedgerEntry, ObjectKind, Origin
 from wizard.state_files import state_dir, state_files
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""Format 2 keeps the ownership ledger; format 1 (each step's `made`) is migrated when read (`_from_format_1`)."""
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 OPEN_TO_OTHERS = 0o077
 REMOVAL_STEP_PREFIX = "remove-"
-"""How the remove's own steps are named (wizard.removal; the preflight they share with the setup aside): the saved
+"""How the remove's own steps are named (wizard.steps.removal; the preflight they share with the setup aside): the saved
 state tells a stopped remove from a stopped setup by them."""
 SHARED_STEP = "preflight"
 STATE_FILE_LIMIT = 16 * MEGABYTE
 """Far more than any tenant's progress; a bigger file is not one this tool wrote."""
-WRITE_FIX = "make the state folder writable, or set XDG_STATE_HOME to a folder you can write to; then run again"
+WRITE_FIX = (
+    "make the state folder writable, or choose one you can write to with --state-dir DIR (or "
+    "ASIGNIO_SETUP_STATE_DIR, XDG_STATE_HOME); then run again"
+)
 log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class StateModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class StepRecord(StateModel):
@@ -59,9 +68,6 @@ class StepRecord(StateModel):
     """One line for the operator."""
     ids: dict[str, str] = Field(default_factory=dict)
     """Ids the step found or created in the tenant (key set, app object id...)."""
-    made: dict[str, str] = Field(default_factory=dict)
-    """What this tool created for the step (name → id), kept through later runs that find it in place; empty when
-    everything the step needs was in the tenant before the setup. `remove --all` takes out only these."""
     updated_at: datetime = Field(default_factory=_now)
     """When the record was written."""
 
@@ -107,10 +113,11 @@ class RunState(StateModel):
     run_now_url: str | None = None
     """The test URL, once known."""
     backups: list[Backup] = Field(default_factory=list)
-    """Policies the tool replaced, newest last."""
-    made_before_removal: dict[str, dict[str, str]] = Field(default_factory=dict)
-    """What setup steps had made (step id → StepRecord.made) when a remove without --all dropped their records:
-    those prerequisites stay in the tenant, and a later `remove --all` still knows they are the tool's."""
+    """Policies the tool replaced or deleted, newest last."""
+    ledger: list[LedgerEntry] = Field(default_factory=list)
+    """Every object the tool made in the tenant and every one it found there, by the id Graph gave it (see
+    wizard.ownership): a remove deletes only what this (or the tenant's own mark) proves the tool made. It outlives
+    the step records: a remove without --all leaves the prerequisites here for a later `remove --all`."""
     removed_at: datetime | None = None
     """When `asignio-setup remove` last finished taking the setup out of the tenant (None: never). Backups taken
     before it belong to an earlier setup, so a later remove restores from the first one taken after it."""
@@ -145,6 +152,56 @@ def _format_version(raw: bytes) -> int | None:
         return None
     version = data.get("version") if isinstance(data, dict) else None
     return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+FORMAT_1 = 1
+READABLE_VERSIONS = (FORMAT_1, STATE_VERSION)
+
+
+def parse_state(raw: bytes) -> RunState:
+    """The state in a file's bytes; one in format 1 is migrated (`_from_format_1`), to be saved in this format."""
+    data = json.loads(raw)
+    if isinstance(data, dict) and data.get("version") == FORMAT_1:
+        data = _from_format_1(data)
+    return RunState.model_validate(data)
+
+
+def _from_format_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 1 kept what the tool made per step (`steps[*].made`, and `made_before_removal` for steps a remove
+    without --all dropped): those become the ledger's made entries. It recorded nothing the setup found, nor the
+    policy key, relying party or test app it made (only the prerequisites), nor any hash: a remove keeps those and
+    says it cannot prove them the tool's; the tenant's marks cannot help, since format 1's setup left none."""
+    made_by_step: dict[str, dict[str, str]] = {}
+    for step_id, made in (data.pop("made_before_removal", None) or {}).items():
+        made_by_step.setdefault(step_id, {}).update(made)
+    for step_id, record in (data.get("steps") or {}).items():
+        if isinstance(record, dict):
+            made_by_step.setdefault(step_id, {}).update(record.pop("made", None) or {})
+    ledger: list[LedgerEntry] = []
+    for step_id, made in made_by_step.items():
+        ledger.extend(_format_1_entries(step_id, made))
+    return {**data, "version": STATE_VERSION, "ledger": [entry.model_dump(mode="json") for entry in ledger]}
+
+
+def _format_1_entries(step_id: str, made: dict[str, str]) -> list[LedgerEntry]:
+    """One format-1 step's `made` (name → id: key_set, policies, application, service_principal, grant …)."""
+    app_id = made.get("app_id")
+    entries: list[tuple[ObjectKind, str, str | None]] = []
+    for name, value in made.items():
+        if name == "key_set":
+            entries.append((ObjectKind.KEY_SET, value, None))
+        elif name == "policies":
+            entries.extend((ObjectKind.POLICY, policy_id, None) for policy_id in value.split(",") if policy_id)
+        elif name == "application":
+            entries.append((ObjectKind.APPLICATION, value, app_id))
+        elif name == "service_principal":
+            entries.append((ObjectKind.SERVICE_PRINCIPAL, value, app_id))
+        elif name.startswith("grant "):
+            entries.append((ObjectKind.CONSENT_GRANT, value, None))
+    return [
+        LedgerEntry(kind=kind, id=object_id, origin=Origin.MADE, step=step_id, app_id=made_app_id)
+        for kind, object_id, made_app_id in entries
+    ]
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -194,7 +251,8 @@ def _file_in_the_way(folder: Path) -> Path | None:
 def _in_the_way(file: Path, folder: Path) -> BadInputError:
     return BadInputError(
         f"{file}: is a file, but the state folder {folder} belongs there",
-        "set XDG_STATE_HOME to a folder (or move that file aside), then run again",
+        "move that file aside, or choose a folder with --state-dir DIR (or ASIGNIO_SETUP_STATE_DIR, XDG_STATE_HOME); "
+        "then run again",
     )
 
 
@@ -246,6 +304,14 @@ def _link_refused(path: Path) -> BadInputError:
     )
 
 
+def _first_problem(error: ValidationError) -> str:
+    """Where the first problem is and what it is (a tenant that is not a bare name quotes the name)."""
+    problem = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    what = str(problem["ctx"]["error"]) if problem["type"] == "value_error" else str(problem["msg"]).lower()
+    return f"{where}: {what}" if where else what
+
+
 class StateStore:
     """The state file of one tenant, and its policy backups."""
 
@@ -270,22 +336,36 @@ class StateStore:
             raise BadInputError(
                 error.what, "move it aside to start over; the tenant itself keeps what was done"
             ) from None
-        written_by = _format_version(raw)
-        if written_by is not None and written_by != STATE_VERSION:
+        try:
+            written_by = _format_version(raw)
+        except RecursionError:
+            raise BadInputError(
+                f"The saved progress in {self.path} is nested too deeply to be progress this tool wrote",
+                "move the file aside to start over; the tenant itself keeps what was done",
+            ) from None
+        if written_by is not None and written_by not in READABLE_VERSIONS:
             newer = written_by > STATE_VERSION
             raise BadInputError(
                 f"The saved progress in {self.path} is in format {written_by}, which this asignio-setup "
-                f"{'predates' if newer else 'no longer reads'} (it reads format {STATE_VERSION})",
+                f"{'predates' if newer else 'no longer reads'} (it reads formats "
+                f"{' and '.join(str(version) for version in READABLE_VERSIONS)})",
                 "upgrade asignio-setup (pipx upgrade asignio-setup), or move the file aside to start over; the "
                 "tenant itself keeps what was done"
                 if newer
                 else "move the file aside to start over; the tenant itself keeps what was done",
             )
         try:
-            state = RunState.model_validate_json(raw)
+            state = parse_state(raw)
         except ValidationError as error:
+            more = error.error_count() - 1
             raise BadInputError(
-                f"The saved progress in {self.path} cannot be read ({error.error_count()} problems)",
+                f"The saved progress in {self.path} cannot be read: {_first_problem(error)}"
+                + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""),
+                "move the file aside to start over; the tenant itself keeps what was done",
+            ) from None
+        except ValueError as error:
+            raise BadInputError(
+                f"The saved progress in {self.path} cannot be read: {shown(str(error))}",
                 "move the file aside to start over; the tenant itself keeps what was done",
             ) from None
         if state.tenant != self.tenant:
@@ -297,9 +377,11 @@ class StateStore:
         return state
 
     def save(self, state: RunState) -> None:
+        """Written with every known secret scrubbed from every text in it (wizard.outgoing), whatever a server
+        echoed into a step's summary."""
         state.updated_at = _now()
         _private_folder(self.folder, self.on_notice, link_allowed=True)
-        _write_private(self.path, state.model_dump_json(indent=2).encode())
+        _write_private(self.path, json_text(state.model_dump(mode="json"), indent=2).encode())
 
     def back_up_policy(self, state: RunState, policy_id: str, content: bytes) -> Backup:
         """Keep a policy's current content before it is replaced; recorded in the state. The file is named after
@@ -367,8 +449,8 @@ def _saved_states(folder: Path | None) -> Iterator[RunState]:
     name says, are left out (a run for that tenant says why)."""
     for path in state_files(folder):
         try:
-            state = RunState.model_validate_json(read_regular_file(path, limit=STATE_FILE_LIMIT, role="progress"))
-        except (UnreadableFileError, ValidationError, json.JSONDecodeError):
+            state = parse_state(read_regular_file(path, limit=STATE_FILE_LIMIT, role="progress"))
+        except (UnreadableFileError, ValidationError, ValueError):
             continue
         if state.tenant == path.stem:
             yield state

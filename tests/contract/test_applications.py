@@ -22,7 +22,6 @@ from tests.contract.examples import (
     LISTED_GRANT_RESOURCE_ID,
     REDIRECT_URI,
     SERVICE_PRINCIPAL_APP_ID,
-    SERVICE_PRINCIPAL_ID,
     SERVICE_PRINCIPAL_NAME,
     UNIQUE_NAME,
     UPDATED_SCOPE,
@@ -40,6 +39,7 @@ from tests.contract.support import (
     replays,
 )
 from wizard.graph import Application, GraphClient
+from wizard.ownership import OWNER_TAG
 
 ODATA_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 """The form of the grant example's startTime/expiryTime ("2022-03-17T00:00:00Z")."""
@@ -57,6 +57,13 @@ def application_representations() -> list[Any]:
 
 def service_principal_representations() -> list[Any]:
     return [documented(name).response.body for name in ("create_service_principal", "upsert_service_principal_created")]
+
+
+def assert_tagged_as_documented(sent: dict[str, Any], representations: list[Any]) -> None:
+    """The tool's mark: `tags` (application.md, serviceprincipal.md: a string collection "to categorize and
+    identify") is a key of every documented representation, and the client sends exactly its own tag in it."""
+    assert all(isinstance(representation["tags"], list) for representation in representations)
+    assert sent["tags"] == [OWNER_TAG]
 
 
 def as_collection(entity: dict[str, Any], doc: Documented) -> Answer:
@@ -131,6 +138,8 @@ async def test_creating_the_test_application_posts_known_application_properties_
     assert_documented_request(request, doc, documented_path(doc))
     sent = request.json()
     assert_body_keys(sent, doc.request.body, known_from=application_representations())
+    assert_tagged_as_documented(sent, application_representations())
+    assert created.tags == tuple(doc.response.body["tags"])
     assert sent["displayName"] == doc.request.body["displayName"]
     assert_web_settings(sent, [REDIRECT_URI])
     assert_parses_as_documented(created, doc.response.body)
@@ -153,6 +162,7 @@ async def test_upserting_a_new_test_application_patches_its_unique_name_key_and_
     assert request.header("Prefer") == "create-if-missing"
     sent = request.json()
     assert_body_keys(sent, doc.request.body, known_from=application_representations())
+    assert_tagged_as_documented(sent, application_representations())
     assert sent["displayName"] == APPLICATION_NAME
     assert_web_settings(sent, [REDIRECT_URI])
     assert created is not None
@@ -269,8 +279,10 @@ async def test_upserting_a_new_service_principal_patches_its_app_id_key_and_pars
     assert_documented_request(request, doc, documented_path(doc))
     assert request.header("Prefer") == "create-if-missing"
     assert_body_keys(request.json(), doc.request.body, known_from=service_principal_representations())
-    assert request.json() == doc.request.body
+    assert_tagged_as_documented(request.json(), service_principal_representations())
+    assert request.json() == {**doc.request.body, "tags": [OWNER_TAG]}
     assert (principal.object_id, principal.app_id) == (doc.response.body["id"], doc.response.body["appId"])
+    assert principal.tags == tuple(doc.response.body["tags"])
 
 
 @replays("upsert_service_principal_updated")
@@ -288,7 +300,7 @@ async def test_upserting_an_existing_service_principal_takes_the_204_and_finds_i
     upsert, listing = graph_server.requests
     assert_documented_request(upsert, doc, documented_path(doc))
     assert upsert.header("Prefer") == "create-if-missing"
-    assert upsert.json() == doc.request.body
+    assert upsert.json() == {**doc.request.body, "tags": [OWNER_TAG]}
     assert (listing.method, listing.graph_path) == ("GET", "/servicePrincipals")
     assert listing.query == {"$filter": [f"appId eq '{SERVICE_PRINCIPAL_APP_ID}'"]}
     assert (principal.object_id, principal.app_id) == (existing["id"], existing["appId"])
@@ -309,7 +321,8 @@ async def test_creating_a_service_principal_where_upserts_are_refused_posts_its_
     _, create = graph_server.requests
     assert_documented_request(create, doc, documented_path(doc))
     assert_body_keys(create.json(), doc.request.body, known_from=service_principal_representations())
-    assert create.json() == doc.request.body
+    assert_tagged_as_documented(create.json(), service_principal_representations())
+    assert create.json() == {**doc.request.body, "tags": [OWNER_TAG]}
     assert (principal.object_id, principal.app_id) == (doc.response.body["id"], doc.response.body["appId"])
 
 
@@ -388,41 +401,6 @@ async def test_changing_a_consent_grants_scope_patches_only_the_scope_by_grant_i
     assert request.json() == doc.request.body
 
 
-@replays("delete_application")
-async def test_deleting_the_test_application_sends_the_documented_delete_by_object_id(
-    graph_server: LoopbackGraph, graph: GraphClient
-) -> None:
-    """application-delete.md: DELETE /applications/{applicationObjectId}, no body, 204 No Content."""
-    doc = documented("delete_application")
-    graph_server.queue(Answer.of(doc))
-
-    assert await graph.delete_application(APPLICATION_OBJECT_ID) is True
-
-    [request] = graph_server.requests
-    assert_documented_request(request, doc, documented_path(doc, {"applicationObjectId": APPLICATION_OBJECT_ID}))
-    assert request.body == b""
-
-
-@replays("delete_service_principal", "delete_oauth2_permission_grant")
-async def test_deleting_the_service_principal_and_its_grant_sends_the_documented_deletes(
-    graph_server: LoopbackGraph, graph: GraphClient
-) -> None:
-    """serviceprincipal-delete.md and oauth2permissiongrant-delete.md: DELETE by id, no body, 204 No Content. Neither
-    page promises that deleting the application takes them along, so the client can delete each itself."""
-    principal_doc, grant_doc = documented("delete_service_principal"), documented("delete_oauth2_permission_grant")
-    graph_server.queue(Answer.of(grant_doc), Answer.of(principal_doc))
-
-    assert await graph.delete_permission_grant(GRANT_ID) is True
-    assert await graph.delete_service_principal(SERVICE_PRINCIPAL_ID) is True
-
-    grant_request, principal_request = graph_server.requests
-    assert_documented_request(grant_request, grant_doc, documented_path(grant_doc, {"id": GRANT_ID}))
-    assert_documented_request(
-        principal_request, principal_doc, documented_path(principal_doc, {"id": SERVICE_PRINCIPAL_ID})
-    )
-    assert grant_request.body == principal_request.body == b""
-
-
 # The IdentityExperienceFramework apps and Microsoft Graph's service principal
 
 PERMISSION_SCOPE_KEYS = {
@@ -464,6 +442,7 @@ async def test_creating_the_identity_experience_framework_app_posts_its_scope_an
     assert_documented_request(request, doc, documented_path(doc))
     sent = request.json()
     assert_body_keys(sent, doc.request.body, known_from=application_representations())
+    assert_tagged_as_documented(sent, application_representations())
     [scope] = sent["api"]["oauth2PermissionScopes"]
     assert set(scope) <= PERMISSION_SCOPE_KEYS
     assert (scope["id"], scope["value"], scope["type"], scope["isEnabled"]) == (
@@ -499,6 +478,7 @@ async def test_creating_the_proxy_app_posts_a_public_client_asking_for_the_ief_s
     [request] = graph_server.requests
     sent = request.json()
     assert_body_keys(sent, doc.request.body, known_from=application_representations())
+    assert_tagged_as_documented(sent, application_representations())
     assert sent["isFallbackPublicClient"] is True
     assert sent["publicClient"] == {"redirectUris": ["myapp://auth"]}
     assert [access["resourceAppId"] for access in sent["requiredResourceAccess"]] == [

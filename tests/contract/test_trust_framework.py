@@ -18,7 +18,6 @@ from tests.contract.support import (
     assert_documented_request,
     documented,
     documented_path,
-    graph_error,
     media_type,
     replays,
 )
@@ -145,37 +144,6 @@ async def test_uploading_a_policy_puts_its_xml_value_and_tells_created_from_repl
     assert media_type(request.header("content-type")) == "application/xml"
     assert request.body == doc.request.body.encode("utf-8")
     assert was_created is created
-
-
-@replays("delete_key_set", "delete_policy")
-async def test_deleting_a_key_set_or_a_policy_sends_the_documented_delete_and_takes_a_204(
-    graph_server: LoopbackGraph, graph: GraphClient
-) -> None:
-    """trustframeworkkeyset-delete.md and trustframeworkpolicy-delete.md: DELETE on the object's path (the policy's
-    without /$value), no body, 204 No Content."""
-    key_set_doc, policy_doc = documented("delete_key_set"), documented("delete_policy")
-    graph_server.queue(Answer.of(key_set_doc), Answer.of(policy_doc))
-
-    assert await graph.delete_key_set(KEY_SET_ID) is True
-    assert await graph.delete_policy(POLICY_TO_UPLOAD) is True
-
-    key_set_request, policy_request = graph_server.requests
-    assert_documented_request(key_set_request, key_set_doc, documented_path(key_set_doc, {"id": KEY_SET_ID}))
-    assert_documented_request(policy_request, policy_doc, documented_path(policy_doc))
-    assert key_set_request.body == policy_request.body == b""
-
-
-@replays("delete_key_set", "delete_policy")
-async def test_deleting_what_is_already_gone_says_so_instead_of_failing(
-    graph_server: LoopbackGraph, graph: GraphClient
-) -> None:
-    """A second remove meets 404s (concepts/errors.md's shape, Request_ResourceNotFound): the object is absent, which
-    is what the remove wanted, so the call answers False rather than raising."""
-    missing = graph_error(404, "Request_ResourceNotFound", "Resource 'x' does not exist.")
-    graph_server.queue(missing, missing)
-
-    assert await graph.delete_key_set(KEY_SET_ID) is False
-    assert await graph.delete_policy(POLICY_TO_UPLOAD) is False
 
 
 @replays("generate_key")

@@ -100,9 +100,15 @@ class GraphClient(
         scopes: list[str],
         lag_budget: float = LAG_BUDGET_SECONDS,
         request_deadline: float = REQUEST_DEADLINE_SECONDS,
+        sign_in_host: str | None = None,
     ) -> None:
         self._graph = Transport(
-            credential, graph_url=graph_url, scopes=scopes, lag_budget=lag_budget, request_deadline=request_deadline
+            credential,
+            graph_url=graph_url,
+            scopes=scopes,
+            lag_budget=lag_budget,
+            request_deadline=request_deadline,
+            sign_in_host=sign_in_host,
         )
 
     @property

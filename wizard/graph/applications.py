@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from wizard import clock
 from wizard.graph.errors import GraphFailure, translate
 from wizard.graph.models import Application, PermissionGrant, ServicePrincipal
 from wizard.graph.transport import GraphResource, path_segment
+from wizard.ownership import OWNER_TAG
 from wizard.permissions import APPLICATIONS, GRANTS
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -34,6 +36,9 @@ NO_BACKING_APPLICATION = "does not reference a valid application object"
 GRANT_VALIDITY_DAYS = 3650
 UPSERT_UNSUPPORTED = ("alternate key", "not supported", "unsupported")
 """How a tenant that does not take alternate-key upserts may word its 400; B2C's support is documented neither way."""
+OWNER_TAGS = [OWNER_TAG]
+"""`tags` of every application and service principal the tool creates (application.md, serviceprincipal.md: "custom
+strings that can be used to categorize and identify"), sent in the create or upsert itself, so no extra request."""
 
 
 def odata_literal(value: str) -> str:
@@ -50,6 +55,7 @@ def test_application_body(display_name: str, redirect_uri: str) -> dict[str, Any
     return {
         "displayName": display_name,
         "signInAudience": "AzureADandPersonalMicrosoftAccount",
+        "tags": OWNER_TAGS,
         "api": {"requestedAccessTokenVersion": 2},
         "web": _web([redirect_uri]),
         "requiredResourceAccess": [
@@ -83,6 +89,7 @@ def ief_application_body(display_name: str, redirect_uri: str, scope_id: str) ->
     return {
         "displayName": display_name,
         "signInAudience": "AzureADMyOrg",
+        "tags": OWNER_TAGS,
         "web": {"redirectUris": [redirect_uri]},
         "api": {
             "oauth2PermissionScopes": [
@@ -108,6 +115,7 @@ def proxy_ief_application_body(display_name: str, ief_app_id: str, ief_scope_id:
     return {
         "displayName": display_name,
         "signInAudience": "AzureADMyOrg",
+        "tags": OWNER_TAGS,
         "isFallbackPublicClient": True,
         "publicClient": {"redirectUris": [PROXY_REDIRECT_URI]},
         "requiredResourceAccess": [
@@ -235,8 +243,9 @@ class ApplicationCalls(GraphResource):
         return next((principal for principal in principals if principal.app_id.lower() == app_id.lower()), None)
 
     async def create_service_principal(self, app_id: str, display_name: str) -> ServicePrincipal:
-        """The app's service principal, which consent grants attach to: upserted by appId where the tenant takes
-        it, else created; one that exists is returned as it is. A brand-new app's principal is waited for."""
+        """The app's service principal, which consent grants attach to, tagged as the tool's: upserted by appId
+        where the tenant takes it, else created; one that exists is returned as it is. A brand-new app's principal
+        is waited for."""
         lagging = _no_backing_application
 
         async def upsert() -> ServicePrincipal | None:
@@ -246,7 +255,7 @@ class ApplicationCalls(GraphResource):
                     APPLICATIONS,
                     "PATCH",
                     path,
-                    json={"displayName": display_name},
+                    json={"displayName": display_name, "tags": OWNER_TAGS},
                     headers=CREATE_IF_MISSING,
                     idempotent=True,
                 )
@@ -275,7 +284,7 @@ class ApplicationCalls(GraphResource):
                     APPLICATIONS,
                     "POST",
                     "servicePrincipals",
-                    json={"appId": app_id},
+                    json={"appId": app_id, "tags": OWNER_TAGS},
                     idempotent=True,  # 409 then
                 )
             except GraphFailure as failure:
@@ -326,17 +335,21 @@ class ApplicationCalls(GraphResource):
         path = f"oauth2PermissionGrants/{path_segment(grant_id)}"
         return await self._graph.delete_optional(GRANTS, path)
 
-    async def permission_grant(self, client_object_id: str, resource_object_id: str) -> PermissionGrant | None:
-        """The tenant-wide (AllPrincipals) consent of the client to the resource, if any. Filtered by clientId on
-        the server (the documented filter) and by resource and consent type here."""
+    async def permission_grants_of(self, client_object_id: str) -> list[PermissionGrant]:
+        """Every delegated permission grant given to the client (filtered by clientId on the server, the documented
+        filter of oauth2permissiongrant-list.md)."""
         found = await self._graph.list_all(
             GRANTS, "oauth2PermissionGrants", {"$filter": f"clientId eq {odata_literal(client_object_id)}"}
         )
-        grants = self._parse_all(PermissionGrant, found, GRANTS, "GET /oauth2PermissionGrants")
+        return self._parse_all(PermissionGrant, found, GRANTS, "GET /oauth2PermissionGrants")
+
+    async def permission_grant(self, client_object_id: str, resource_object_id: str) -> PermissionGrant | None:
+        """The tenant-wide (AllPrincipals) consent of the client to the resource, if any (filtered by resource and
+        consent type here)."""
         return next(
             (
                 grant
-                for grant in grants
+                for grant in await self.permission_grants_of(client_object_id)
                 if grant.resource_id == resource_object_id and grant.consent_type.lower() == ALL_PRINCIPALS.lower()
             ),
             None,
@@ -402,9 +415,9 @@ class ApplicationCalls(GraphResource):
 
 def _grant_validity() -> dict[str, str]:
     """Beta's grant "ignores" startTime and expiryTime "but a value is required" (oauth2permissiongrant-post.md)."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     return {
         "startTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expiryTime": (now + timedelta(days=GRANT_VALIDITY_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -2,7 +2,9 @@
 
 Graph answers errors as `{"error": {"code", "message", "innerError": {"request-id", "client-request-id", "date"}}}`
 (concepts/errors.md); the ids also come as response headers. Messages are built from Graph's code and message and
-from the request's method and path only, never from a request body, so a secret sent in one cannot leak here.
+from the request's method and path only, never from a request body. What the server said is outside text: its
+control characters are escaped as it is read (a message cannot clear the screen or fake a line), and any secret it
+echoes is scrubbed once it becomes a message (wizard.outgoing).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
+from wizard.outgoing import printable
 from wizard.permissions import Operation
 
 MISSING_BASE = re.compile(r"Policy with 'policyId': (\S+) cannot be found", re.IGNORECASE)
@@ -60,13 +63,13 @@ class GraphFailure(Exception):
         inner = inner if isinstance(inner, dict) else {}
         return cls(
             status=status,
-            code=str(error.get("code") or ""),
-            message=str(error.get("message") or ""),
+            code=printable(str(error.get("code") or "")),
+            message=printable(str(error.get("message") or "")),
             method=method,
             path=path,
-            request_id=headers.get("request-id") or _text(inner.get("request-id")),
+            request_id=_text(headers.get("request-id") or inner.get("request-id")),
             client_request_id=(
-                headers.get("client-request-id") or _text(inner.get("client-request-id")) or sent_client_request_id
+                _text(headers.get("client-request-id") or inner.get("client-request-id")) or sent_client_request_id
             ),
         )
 
@@ -99,7 +102,7 @@ class GraphFailure(Exception):
 
 
 def _text(value: Any) -> str | None:
-    return str(value) if value else None
+    return printable(str(value)) if value else None
 
 
 def translate(failure: GraphFailure, operation: Operation) -> SetupError:

@@ -80,6 +80,14 @@ OdataKind = Annotated[str, BeforeValidator(_odata_kind)]
 Text = Annotated[str, BeforeValidator(_text_or_empty)]
 
 
+def _empty_when_null(value: Any) -> Any:
+    return () if value is None else value
+
+
+Strings = Annotated[tuple[str, ...], BeforeValidator(_empty_when_null)]
+"""A string collection the docs call "not nullable" that a shortened list item may still leave out."""
+
+
 class GraphModel(BaseModel):
     """A Graph resource as the steps read it: camelCase aliases, unknown properties ignored, immutable."""
 
@@ -243,6 +251,8 @@ class Application(GraphModel):
     required_resource_access: tuple[RequiredResourceAccess, ...] | None = Field(
         default=None, alias="requiredResourceAccess"
     )
+    tags: Strings = ()
+    """application.md: "custom strings that can be used to categorize and identify the application"."""
 
     @property
     def identifier_uris(self) -> tuple[str, ...]:
@@ -286,6 +296,8 @@ class Application(GraphModel):
 class ServicePrincipal(GraphModel):
     object_id: str = Field(alias="id")
     app_id: str = Field(alias="appId")
+    tags: Strings = ()
+    """serviceprincipal.md: "custom strings that can be used to categorize and identify the service principal"."""
 
 
 class PermissionGrant(GraphModel):
@@ -300,10 +312,6 @@ class PermissionGrant(GraphModel):
     @property
     def scopes(self) -> set[str]:
         return set(self.scope.split())
-
-
-def _empty_when_null(value: Any) -> Any:
-    return () if value is None else value
 
 
 class AuthenticationMethodTarget(GraphModel):

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import importlib.util
 import logging
+import socket
 import sys
 import threading
 import time
@@ -23,13 +25,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from wizard.auth import Credential, Token, token_claims
-from wizard.errors import ServiceError, SignInError
+from wizard import clock
+from wizard.auth import SIGN_IN_CONNECT_TIMEOUT_SECONDS, Credential, Token, token_claims
+from wizard.errors import ExitCode, ServiceError, SignInError
 from wizard.graph.errors import RESUME, GraphFailure, not_graph_json, translate, unexpected_shape
+from wizard.outgoing import remember_secret
 from wizard.permissions import Operation
 
 if TYPE_CHECKING:
     import httpx
+    from msgraph_core import APIVersion, GraphClientFactory
     from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T")
@@ -71,14 +76,56 @@ def report_progress(message: str) -> None:
         sink(message)
 
 
-def _sign_in_failed(error: Exception) -> SignInError:
-    """The credential could not get a token: the operator's to fix, never a bug."""
+def _sign_in_failed(error: Exception, host: str | None) -> SignInError:
+    """The credential could not get a token: the operator's to fix, never a bug. When it is the network (the sign-in
+    host did not answer), the sentence says so and names the host: the [auth] settings are not the problem then,
+    and the run is to be repeated (exit 6)."""
+    why = _unreachable(error)
+    if why is not None:
+        where = f"https://{host}" if host else "the sign-in host"
+        return SignInError(
+            f"Signing in could not reach {host or 'the sign-in host'}: {why}",
+            f"check that this machine reaches {where} (network, DNS, proxy, firewall), then run the same command again",
+            exit_code=ExitCode.SERVICE,
+        )
     reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
     return SignInError(
         f"Signing in to the tenant failed: {reason}",
         "check [auth] method and [tenant] name; with azure-cli run "
         "`az login --tenant <tenant>.onmicrosoft.com --allow-no-subscriptions` first; device-code is the simplest",
     )
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and what it was raised from or while handling, azure-core's `inner_exception` included."""
+    chain: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending and len(chain) < 32:
+        each = pending.pop()
+        if each is None or any(each is seen for seen in chain):
+            continue
+        chain.append(each)
+        inner = getattr(each, "inner_exception", None)
+        pending.extend([each.__context__, each.__cause__, inner if isinstance(inner, BaseException) else None])
+    return chain
+
+
+def _unreachable(error: Exception) -> str | None:
+    """Why the sign-in host could not be reached, when a connection failure (azure-core's ServiceRequestError or
+    ServiceResponseError) is what ended the sign-in; None when the sign-in was refused or failed otherwise."""
+    chain = _causes(error)
+    names = {cls.__name__ for each in chain for cls in type(each).__mro__}
+    if not names & {"ServiceRequestError", "ServiceResponseError"}:
+        return None
+    if any(isinstance(each, socket.gaierror) for each in chain) or "NameResolutionError" in names:
+        return "its name did not resolve (DNS)"
+    if "ProxyError" in names:
+        return "the proxy (HTTPS_PROXY) did not connect to it"
+    if any(isinstance(each, TimeoutError) for each in chain) or "ConnectTimeoutError" in names:
+        return f"it did not answer within {SIGN_IN_CONNECT_TIMEOUT_SECONDS:g} s"
+    if any(isinstance(each, ConnectionRefusedError) for each in chain):
+        return "it refused the connection"
+    return "the connection failed"
 
 
 def _is_credential_refusal(error: Exception) -> bool:
@@ -104,8 +151,11 @@ class Transport:
         scopes: list[str],
         lag_budget: float = LAG_BUDGET_SECONDS,
         request_deadline: float = REQUEST_DEADLINE_SECONDS,
+        sign_in_host: str | None = None,
     ) -> None:
         self._credential = credential
+        self.sign_in_host = sign_in_host
+        """Where the credential signs in (the cloud's authority host), for the sentence when it cannot be reached."""
         self.graph_url = graph_url.rstrip("/")
         self._origin = _origin(self.graph_url)
         self._scopes = list(scopes)
@@ -128,12 +178,15 @@ class Transport:
                 self._token = self._credential.get_token(*self._scopes)
             except Exception as error:
                 if _is_credential_refusal(error):
-                    raise _sign_in_failed(error) from None
+                    raise _sign_in_failed(error, self.sign_in_host) from None
                 raise
+            remember_secret(self._token.token)
             return self._token
 
     def _token_is_fresh(self) -> bool:
-        return self._token is not None and self._token.expires_on - TOKEN_RENEWAL_MARGIN_SECONDS > time.time()
+        return (
+            self._token is not None and self._token.expires_on - TOKEN_RENEWAL_MARGIN_SECONDS > clock.now().timestamp()
+        )
 
     async def bearer_token(self) -> str:
         if not self._token_is_fresh():
@@ -156,10 +209,12 @@ class Transport:
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             import httpx
-            from msgraph_core import APIVersion, GraphClientFactory
 
+            APIVersion, GraphClientFactory = _msgraph_core_factory()
             timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
-            plain = httpx.AsyncClient(base_url=self.graph_url + "/", timeout=timeout, http2=True)
+            plain = httpx.AsyncClient(
+                base_url=self.graph_url + "/", timeout=timeout, http2=True, **tls_options(self.graph_url)
+            )
             self._client = GraphClientFactory.create_with_default_middleware(api_version=APIVersion.beta, client=plain)
         return self._client
 
@@ -207,9 +262,9 @@ class Transport:
                 headers=request_headers,
                 extensions={REQUEST_OPTIONS: _middleware_options()},
             )
-            started = time.monotonic()
+            started = time.monotonic()  # real time: how long the answer took to come, for the log
             try:
-                async with asyncio.timeout(self.request_deadline):
+                async with asyncio.timeout(self.request_deadline):  # real time: a trickling server is real
                     response = await self._http().send(request)
             except TimeoutError:
                 raise _deadline_passed(operation, method, shown_path, self.request_deadline) from None
@@ -225,7 +280,7 @@ class Transport:
                 method,
                 shown_path,
                 response.status_code,
-                (time.monotonic() - started) * 1000,
+                (time.monotonic() - started) * 1000,  # real time, as `started`
                 response.headers.get("request-id"),
                 client_request_id,
             )
@@ -240,7 +295,7 @@ class Transport:
                         f"{_why_waiting(response.status_code)}, waiting {wait:g} s "
                         f"(attempt {retries} of {THROTTLE_RETRIES})"
                     )
-                    await asyncio.sleep(wait)
+                    await clock.sleep(wait)
                     continue
             raise GraphFailure.from_answer(
                 response.status_code,
@@ -264,7 +319,7 @@ class Transport:
         request = response.request
         try:
             data = response.json() if "json" in content_type.lower() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
             raise not_graph_json(operation, request.method, request.url.path, content_type, request.url.host)
@@ -375,19 +430,19 @@ class _Backoff:
 
     def __init__(self, budget: float) -> None:
         self._budget = budget
-        self._started = time.monotonic()
+        self._started = clock.monotonic()
         self._wait = LAG_FIRST_WAIT_SECONDS
 
     @property
     def waited(self) -> float:
-        return time.monotonic() - self._started
+        return clock.monotonic() - self._started
 
     async def pause(self, said: str) -> bool:
         """Wait before the next try, saying `said` "in N s"; False (no wait) once the budget would be passed."""
         if self.waited + self._wait > self._budget:
             return False
         report_progress(f"{said} in {self._wait:g} s")
-        await asyncio.sleep(self._wait)
+        await clock.sleep(self._wait)
         self._wait = min(self._wait * 2, LAG_LONGEST_WAIT_SECONDS)
         return True
 
@@ -430,6 +485,43 @@ def _first_problem(error: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
+def _msgraph_core_factory() -> tuple[type[APIVersion], type[GraphClientFactory]]:
+    """msgraph-core's APIVersion and GraphClientFactory, without its package `__init__`, which also imports its
+    azure-identity auth provider and with it azure-core (tens of milliseconds of every run); this project never uses
+    that provider (the token comes from its own Credential). Python runs a package's `__init__` before any of its
+    submodules, so the package is registered unexecuted and the two submodules imported alone; the first name read
+    from the package itself then runs the real `__init__`, so `import msgraph_core` elsewhere still gets all of it."""
+    if "msgraph_core" not in sys.modules:
+        spec = importlib.util.find_spec("msgraph_core")
+        assert spec is not None and spec.loader is not None
+        loader = spec.loader
+        package = importlib.util.module_from_spec(spec)
+
+        def run_init(name: str) -> Any:
+            del vars(package)["__getattr__"]
+            loader.exec_module(package)
+            return getattr(package, name)
+
+        vars(package)["__getattr__"] = run_init
+        sys.modules["msgraph_core"] = package
+    from msgraph_core._enums import APIVersion
+    from msgraph_core.graph_client_factory import GraphClientFactory
+
+    return APIVersion, GraphClientFactory
+
+
+def tls_options(graph_url: str) -> dict[str, Any]:
+    """httpx's defaults (the CA bundle loaded for each client: tens of milliseconds, megabytes) for an https Graph
+    URL. A plain-http one (allowed for this machine only: the demo's simulator, a test server) never meets TLS, since
+    requests stay on the Graph URL's origin (a nextLink to another is refused); its client gets a TLS context that
+    trusts no certificate, so a handshake, were one ever tried, would fail rather than go unverified."""
+    if _origin(graph_url)[0] == "https":
+        return {}
+    import ssl
+
+    return {"verify": ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)}
+
+
 def _middleware_options() -> dict[str, Any]:
     """kiota request options for msgraph-core's middleware: no redirects, and no retries of its own (the transport
     retries, saying how long it waits)."""
@@ -463,7 +555,7 @@ def _seconds_until(http_date: str, *, default: float) -> float:
         moment = parsedate_to_datetime(http_date)
     except (TypeError, ValueError):
         return default
-    return moment.timestamp() - time.time()
+    return moment.timestamp() - clock.now().timestamp()
 
 
 def path_segment(identifier: str) -> str:
@@ -481,7 +573,7 @@ def _origin(url: str) -> tuple[str, str]:
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

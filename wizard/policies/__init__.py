@@ -11,14 +11,17 @@ from wizard.policies.build import GeneratedPolicies, PolicyFile, generate
 from wizard.policies.demo import demo_chain
 from wizard.policies.problems import PolicyProblemsError, Problem
 from wizard.policies.schema import find_xsd
+from wizard.policies.templates import AsignioClaimsProvider, asignio_claims_provider
 from wizard.policies.validate import validate_chain
-from wizard.policies.xmlsafe import BOM, UnsafeXmlError, parse_xml
+from wizard.policies.xmlsafe import BOM, UnsafeXmlError, canonical
 
 __all__ = [
+    "AsignioClaimsProvider",
     "GeneratedPolicies",
     "PolicyFile",
     "PolicyProblemsError",
     "Problem",
+    "asignio_claims_provider",
     "demo_chain",
     "diff",
     "find_xsd",
@@ -48,18 +51,6 @@ def same_content(current: bytes | None, wanted: bytes) -> bool:
     if current == wanted:
         return True
     try:
-        return _canonical(current) == _canonical(wanted)
+        return canonical(current) == canonical(wanted)
     except UnsafeXmlError:
         return False
-
-
-def _canonical(data: bytes) -> bytes:
-    from lxml import etree
-
-    tree = parse_xml(data, "policy")
-    for element in tree.iter():
-        if element.text is not None and not element.text.strip():
-            element.text = None
-        if element.tail is not None and not element.tail.strip():
-            element.tail = None
-    return bytes(etree.tostring(tree, method="c14n"))

@@ -11,7 +11,7 @@ from importlib import resources
 from lxml import etree
 
 from wizard.answers import Answers
-from wizard.policies.xmlsafe import parse_xml
+from wizard.policies.xmlsafe import NS, parse_xml
 
 TEMPLATE_NAMESPACE = "urn:asignio-setup:template"
 WHEN = f"{{{TEMPLATE_NAMESPACE}}}when"
@@ -77,3 +77,32 @@ def render(
             del element.attrib[attribute]
     etree.cleanup_namespaces(root)
     return root
+
+
+@dataclass(frozen=True)
+class AsignioClaimsProvider:
+    """What the Asignio claims provider the tool writes tells B2C: the `<Domain>` a `domain_hint` picks it by, and
+    the metadata of the request B2C sends the browser with."""
+
+    domain: str
+    authorization_endpoint: str
+    scope: str
+
+
+def asignio_claims_provider() -> AsignioClaimsProvider:
+    """Read from the extensions template: the one claims provider in it with a `<Domain>` is Asignio's."""
+    root = _template(EXTENSIONS_TEMPLATE).getroot()
+    provider = next(
+        provider
+        for provider in root.iterfind("b:ClaimsProviders/b:ClaimsProvider", NS)
+        if provider.find("b:Domain", NS) is not None
+    )
+    items = {
+        item.get("Key"): (item.text or "").strip()
+        for item in provider.iterfind("b:TechnicalProfiles/b:TechnicalProfile/b:Metadata/b:Item", NS)
+    }
+    return AsignioClaimsProvider(
+        domain=(provider.findtext("b:Domain", "", NS) or "").strip(),
+        authorization_endpoint=items["authorization_endpoint"],
+        scope=items["scope"],
+    )

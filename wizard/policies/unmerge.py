@@ -19,6 +19,7 @@ from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError
 from wizard.policies.build import KIND_OF_TAG, ExtensionsMerger, generate, load_chain
 from wizard.policies.chain import Chain, Policy, element_id
+from wizard.policies.mark import unmarked
 from wizard.policies.splice import SourceMap
 from wizard.policies.xmlsafe import BOM, NS, q
 
@@ -39,6 +40,8 @@ class Unmerged:
 
     content: bytes
     how: str
+    restored: bool = False
+    """The backup from before the first Asignio upload goes back as it is (else the pieces are taken out)."""
 
 
 def without_asignio(answers: Answers, chain: Mapping[str, bytes], original: bytes | None) -> Unmerged:
@@ -50,8 +53,8 @@ def without_asignio(answers: Answers, chain: Mapping[str, bytes], original: byte
         original = original.removeprefix(BOM)
         for variant in (answers, _with_mfa(answers, answers.setup.mfa is not Mfa.PHONE)):
             uploaded = _what_the_tool_uploaded(variant, chain, extensions.name, original)
-            if uploaded is not None and _same(current, uploaded):
-                return Unmerged(original, "restored from the backup taken before the first Asignio upload")
+            if uploaded is not None and _same(unmarked(current), unmarked(uploaded)):
+                return Unmerged(original, "restored from the backup taken before the first Asignio upload", True)
     source_map = SourceMap(current, extensions.root)
     parsed = _original_policy(chain, extensions.name, original)
     before = parsed[1] if parsed is not None else None

@@ -80,3 +80,15 @@ def serialize(tree: etree._ElementTree) -> bytes:
     """UTF-8 without a BOM (Graph rejects one), with an XML declaration, ending in a newline."""
     body = bytes(etree.tostring(tree, encoding="utf-8", xml_declaration=False))
     return XML_DECLARATION + body.rstrip() + b"\n"
+
+
+def canonical(data: bytes) -> bytes:
+    """The policy as canonical XML (c14n, comments kept) with whitespace-only text dropped: the same for every way
+    B2C may give back what was uploaded (a BOM, the declaration, line endings, indentation). Raises UnsafeXmlError."""
+    tree = parse_xml(data, "policy")
+    for element in tree.iter():
+        if element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    return bytes(etree.tostring(tree, method="c14n"))

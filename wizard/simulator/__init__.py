@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from wizard.errors import BadInputError, shown
 from wizard.files import MEGABYTE, read_regular_file, write_failure
@@ -21,12 +22,16 @@ from wizard.simulator.server import ALL_PERMISSIONS, RequestRecord, SimulatorSer
 from wizard.simulator.tenant import SimulatedTenant
 
 DEMO_TENANT = "contoso"
+DEMO_ASIGNIO_CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
+"""The one application the demo's Asignio knows (the client id the wizard's demo prefills): a demo with another
+client id shows what `verify` says when Asignio does not know it."""
 DEMO_STATE_LIMIT = 64 * MEGABYTE
 DemoPlatform = Literal["b2c", "external-id"]
 """What `--demo-platform` offers: the simulated tenant an Azure AD B2C one, or an Entra External ID one."""
 
 __all__ = [
     "ALL_PERMISSIONS",
+    "DEMO_ASIGNIO_CLIENT_ID",
     "DEMO_TENANT",
     "DemoPlatform",
     "RequestRecord",
@@ -66,11 +71,18 @@ def start_demo(
 ) -> SimulatorServer:
     """The running simulator for `--demo`: the state file's tenant when there is one, else a fresh demo tenant of
     `platform` (None: b2c; `empty`: a B2C tenant with nothing in it). A file that is no simulated tenant (another
-    file, a damaged one) is bad input naming it, never overwritten; so is a saved tenant of another platform than
-    the one asked for. An external tenant gets a good Asignio discovery document on loopback (`server.discovery`),
-    as External ID reads one."""
+    file, a damaged one) is bad input naming it, never overwritten; so is a saved tenant of another name or platform
+    than the one asked for. Asignio is simulated beside it on loopback (`server.discovery`): a good discovery document,
+    as External ID and a B2C user flow read one, and the authorize endpoint it names, which knows the demo's client
+    id with the tenant's redirect URIs registered, so `verify` finds a working sign-in."""
     if state_file is not None and state_file.exists():
         tenant = _saved_tenant(state_file)
+        if tenant.name.lower() != name.lower():
+            raise BadInputError(
+                f"{state_file}: the simulated tenant saved there is {tenant.domain}, but the answers name "
+                f"{name}.onmicrosoft.com",
+                f'set [tenant] name = "{tenant.name}" to go on with it, or give --demo-state another file for {name}',
+            )
         if platform is not None and tenant_platform(tenant) != platform:
             raise BadInputError(
                 f"{state_file}: the simulated tenant saved there is a {tenant_platform(tenant)} tenant, not {platform}",
@@ -79,18 +91,39 @@ def start_demo(
     else:
         tenant = demo_tenant(name, platform or "b2c", empty=empty)
     server = SimulatorServer(tenant, state_file=state_file)
+    server.discovery = _demo_asignio(tenant)
     if state_file is not None:
         try:
             tenant.save(state_file)
         except OSError as error:
+            server.discovery.stop()
             raise write_failure(error, state_file, "give --demo-state a file in a folder you can write to") from None
-    if is_external_tenant(tenant):
-        server.discovery = DiscoveryServer("good").start()
+    server.discovery.register(DEMO_ASIGNIO_CLIENT_ID, *partner_redirect_uris(tenant))
     return server.start()
 
 
+def _demo_asignio(tenant: SimulatedTenant) -> DiscoveryServer:
+    """Asignio for the demo, on the port a saved tenant's providers name when it is free (else any free one), so a
+    restarted demo finds its provider as it left it; the port is kept in the tenant."""
+    try:
+        discovery = DiscoveryServer("good", port=tenant.asignio_port).start()
+    except OSError:
+        discovery = DiscoveryServer("good").start()
+    tenant.asignio_port = urlsplit(discovery.issuer).port or 0
+    return discovery
+
+
+def partner_redirect_uris(tenant: SimulatedTenant) -> tuple[str, ...]:
+    """The redirect URIs an operator registers for the tenant at Asignio's partner site: B2C's `oauth2/authresp`
+    (the partner article), External ID's two federation endpoints (how-to-custom-oidc-federation-customers.md)."""
+    if is_external_tenant(tenant):
+        host = f"https://{tenant.name}.ciamlogin.com"
+        return (f"{host}/{tenant.organization_id}/federation/oauth2", f"{host}/{tenant.domain}/federation/oauth2")
+    return (f"https://{tenant.name}.b2clogin.com/{tenant.domain}/oauth2/authresp",)
+
+
 def demo_metadata_url(server: SimulatorServer | None) -> str | None:
-    """The discovery document the demo serves beside an external tenant: what its answers' metadata_url names."""
+    """The discovery document the demo serves beside its tenant: what its answers' metadata_url names."""
     return server.discovery.url if server is not None and server.discovery is not None else None
 
 

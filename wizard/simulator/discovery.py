@@ -2,7 +2,9 @@
 
 `good` has every field External ID asks for (how-to-custom-oidc-federation-customers, recorded in
 ../shared/notes/external-id.md) and offers client_secret_post; `basic-only` offers client_secret_basic alone, which
-External ID refuses; `no-jwks` lacks jwks_uri. The server answers one path, /.well-known/openid-configuration.
+External ID refuses; `no-jwks` lacks jwks_uri. The server answers /.well-known/openid-configuration and, as Asignio's
+authorization endpoint the document names, /authorize (wizard.simulator.asignio) for the applications `register`
+gave it; it keeps every request it got in `requests`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, Self
+from urllib.parse import parse_qsl, urlsplit
+
+from wizard.simulator.asignio import AUTHORIZE_PATH, authorize
+from wizard.simulator.login import SeenRequest
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 DocumentKind = Literal["good", "basic-only", "no-jwks"]
@@ -44,14 +50,27 @@ class _Handler(BaseHTTPRequestHandler):
     server: _DiscoveryHTTPServer
 
     def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] != DISCOVERY_PATH:
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = json.dumps(discovery_document(self.server.issuer, self.server.kind)).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.requests.append(SeenRequest(self.command, self.path, tuple(self.headers.items()), body))
+        url = urlsplit(self.path)
+        if url.path == AUTHORIZE_PATH and self.command == "GET":
+            answer = authorize(dict(parse_qsl(url.query, keep_blank_values=True)), self.server.clients)
+            self.answer(answer.status, answer.body, answer.content_type, answer.headers)
+        elif url.path == DISCOVERY_PATH and self.command == "GET":
+            document = json.dumps(discovery_document(self.server.issuer, self.server.kind)).encode()
+            self.answer(200, document, "application/json", {})
+        else:
+            self.answer(404, b"", "", {})
+
+    do_POST = do_GET
+
+    def answer(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if body:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -67,6 +86,8 @@ class _DiscoveryHTTPServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.kind = kind
         self.issuer = f"http://127.0.0.1:{self.server_address[1]}"
+        self.clients: dict[str, set[str]] = {}
+        self.requests: list[SeenRequest] = []
 
 
 class DiscoveryServer:
@@ -86,6 +107,20 @@ class DiscoveryServer:
     @property
     def issuer(self) -> str:
         return self._httpd.issuer
+
+    @property
+    def clients(self) -> dict[str, set[str]]:
+        """The applications registered at Asignio's partner site: client id → its redirect URIs."""
+        return self._httpd.clients
+
+    @property
+    def requests(self) -> list[SeenRequest]:
+        """Every request the server got, as it got it."""
+        return self._httpd.requests
+
+    def register(self, client_id: str, *redirect_uris: str) -> None:
+        """An application at Asignio's partner site, with the redirect URIs entered there."""
+        self.clients.setdefault(client_id, set()).update(redirect_uris)
 
     def start(self) -> Self:
         self._thread.start()

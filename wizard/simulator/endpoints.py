@@ -15,18 +15,20 @@ import base64
 import binascii
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from wizard.simulator import external_id
+from wizard import clock
+from wizard.simulator import external_id, representations
 from wizard.simulator.rules import PolicyRejected, check_policy_upload
 from wizard.simulator.tenant import (
+    APPLICATION_SCOPES,
     CREATED,
     GRAPH_APP_ID,
+    PUBLISHED_SCOPES,
     SimulatedTenant,
     created_settled,
     find_key,
@@ -38,7 +40,13 @@ from wizard.simulator.tenant import (
 
 ODATA_PREFIX = "#microsoft.graph."
 OIDC_TYPE = ODATA_PREFIX + "openIdConnectIdentityProvider"
-TYPES_WITH_SECRET = {OIDC_TYPE, ODATA_PREFIX + "socialIdentityProvider", ODATA_PREFIX + "identityProvider"}
+SECRET_OF_TYPE = {
+    OIDC_TYPE: "clientSecret",
+    ODATA_PREFIX + "socialIdentityProvider": "clientSecret",
+    ODATA_PREFIX + "identityProvider": "clientSecret",
+    ODATA_PREFIX + "appleManagedIdentityProvider": "certificateData",
+}
+"""The property holding each provider type's secret: never kept, read back masked (the list examples)."""
 OIDC_REQUIRED = ("displayName", "clientId", "clientSecret", "metadataUrl", "responseType", "scope", "claimsMapping")
 RESPONSE_MODES = {"form_post", "query"}
 RESPONSE_TYPES = {"code", "id_token", "token"}
@@ -240,10 +248,12 @@ def next_link(request: GraphRequest, offset: int) -> str:
 
 
 def collection(
-    request: GraphRequest, entities: Iterable[dict[str, Any]], page_size: int | None = None
+    request: GraphRequest, entities: Iterable[dict[str, Any]], page_size: int | None = None, context: str | None = None
 ) -> GraphResponse:
     """A `{value: [...]}` page: $filter first, then one page (at most `page_size` and $top items) with an
-    `@odata.nextLink` while more remain, then $select on what is shown."""
+    `@odata.nextLink` while more remain, then $select on what is shown. `context` is the collection's
+    `@odata.context` as its list page shows it; `$count=true` adds `@odata.count` (all the matches) to the first
+    page (concepts/paging.md)."""
     items = [public(entity) for entity in entities]
     if "$filter" in request.query:
         clauses = parse_filter(request.query["$filter"])
@@ -255,7 +265,10 @@ def collection(
     if "$select" in request.query:
         wanted = {name.strip() for name in request.query["$select"].split(",")} | {"id", "@odata.type"}
         page = [{key: value for key, value in item.items() if key in wanted} for item in page]
-    body: dict[str, Any] = {"value": page}
+    body: dict[str, Any] = {} if context is None else {"@odata.context": context}
+    if request.query.get("$count", "").lower() == "true" and offset == 0:
+        body["@odata.count"] = len(items)
+    body["value"] = page
     if end < len(items):
         body["@odata.nextLink"] = next_link(request, end)
     return json_response(200, body)
@@ -451,13 +464,15 @@ class GraphEndpoints:
         """What a read sees: objects still replicating are left out of lists and $filter results."""
         return [entity for entity in entities if self._settled(entity)]
 
-    def _page(self, request: GraphRequest, entities: Iterable[dict[str, Any]]) -> GraphResponse:
-        return collection(request, entities, self.page_size)
+    def _page(
+        self, request: GraphRequest, entities: Iterable[dict[str, Any]], context: str | None = None
+    ) -> GraphResponse:
+        return collection(request, entities, self.page_size, context)
 
     @staticmethod
     def _stamped(entity: dict[str, Any]) -> dict[str, Any]:
         """`entity` with its creation time, from which the lag is counted (saved with the tenant)."""
-        entity[CREATED] = time.time()
+        entity[CREATED] = clock.now().timestamp()
         return entity
 
     # Organization
@@ -487,6 +502,7 @@ class GraphEndpoints:
                     "capabilities": "Email, OfficeCommunicationsOnline",
                 }
             ],
+            **representations.organization_extras("US"),
         }
         if not ORGANIZATION_FULL_READ & request.permissions:
             organization = {
@@ -524,7 +540,7 @@ class GraphEndpoints:
         if find_key(self.tenant.key_sets, key_set_id) is not None:  # uniqueness sees replicating key sets too
             raise GraphError(409, "AADB2C95028", f"A key set with the id '{key_set_id}' already exists in the tenant.")
         self.tenant.key_sets[key_set_id] = []
-        self.tenant.key_set_created[key_set_id] = time.time()
+        self.tenant.key_set_created[key_set_id] = clock.now().timestamp()
         created = json_response(201, {"id": key_set_id, "keys": []})
         created.headers["Location"] = f"/trustFramework/keySets('{key_set_id}')"  # relative, as documented
         return created
@@ -579,7 +595,7 @@ class GraphEndpoints:
         nbf, exp = self._validity(body)
         key = self._stamped(generated_key(use, kty, nbf, exp))
         self.tenant.key_sets[key_set_id].append(key)
-        return json_response(200, key_view(key))
+        return json_response(200, {"@odata.context": representations.TRUST_FRAMEWORK_KEY, **key_view(key)})
 
     def get_active_key(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         key_set_id = self._key_set_id(match.group(1))
@@ -646,8 +662,9 @@ class GraphEndpoints:
         if external_id.is_oidc_federation(provider):
             return external_id.shown_oidc_federation(provider)
         shown = public(provider)
-        if provider.get("@odata.type") in TYPES_WITH_SECRET:
-            shown["clientSecret"] = MASKED_SECRET
+        secret = SECRET_OF_TYPE.get(provider.get("@odata.type", ""))
+        if secret is not None:
+            shown[secret] = MASKED_SECRET
         return shown
 
     @staticmethod
@@ -675,15 +692,16 @@ class GraphEndpoints:
         """An external tenant lists its built-in providers too, and its custom OpenID Connect ones as the list page's
         external-tenant example spells them."""
         providers = self._visible(self.tenant.identity_providers.values())
+        context = representations.IDENTITY_PROVIDERS
         if not external_id.is_external_tenant(self.tenant):
-            return self._page(request, [self._shown_provider(provider) for provider in providers])
+            return self._page(request, [self._shown_provider(provider) for provider in providers], context)
         shown = [
             external_id.listed_oidc_federation(provider)
             if external_id.is_oidc_federation(provider)
             else self._shown_provider(provider)
             for provider in providers
         ]
-        return self._page(request, [*external_id.BUILT_IN_PROVIDERS.values(), *shown])
+        return self._page(request, [*external_id.BUILT_IN_PROVIDERS.values(), *shown], context)
 
     def create_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         body = request.json()
@@ -696,14 +714,15 @@ class GraphEndpoints:
             return self._create_oidc_federation(body)
         body["@odata.type"] = kind
         self._check_provider(body)
-        secret = body.pop("clientSecret", None)  # never kept, so never in the state file
+        secret_name = SECRET_OF_TYPE.get(kind, "clientSecret")
+        secret = body.pop(secret_name, None)  # never kept, so never in the state file
         prefix = "OIDC" if kind == OIDC_TYPE else body.get("identityProviderType", "IdP")
         provider = self._stamped({**body, "id": f"{prefix}-{new_id()}"})
         self.tenant.identity_providers[provider["id"]] = provider
         # As identitycontainer-post-identityproviders.md shows it: the type without '#', the secret echoed.
         created = {**public(provider), "@odata.type": kind.removeprefix("#")}
         if secret is not None:
-            created["clientSecret"] = secret
+            created[secret_name] = secret
         return json_response(201, created)
 
     def _create_oidc_federation(self, body: dict[str, Any]) -> GraphResponse:
@@ -731,9 +750,10 @@ class GraphEndpoints:
             external_id.check_oidc_federation(self.tenant, merged, GraphError)
             provider.update(external_id.stored_oidc_federation(merged))
             return GraphResponse(204)
-        updated = {**provider, **body, "clientSecret": MASKED_SECRET}
+        secret_name = SECRET_OF_TYPE.get(provider.get("@odata.type", ""), "clientSecret")
+        updated = {**provider, **body, secret_name: MASKED_SECRET}
         self._check_provider(updated)
-        body.pop("clientSecret", None)
+        body.pop(secret_name, None)
         provider.update(body)
         return GraphResponse(204)
 
@@ -801,7 +821,8 @@ class GraphEndpoints:
         flow = self.tenant.user_flows[self._flow_id(match.group(1))]
         providers = self.tenant.identity_providers
         attached = self._visible(providers[p] for p in flow["_providers"] if p in providers)
-        return self._page(request, [self._shown_provider(provider) for provider in attached])
+        shown = [self._shown_provider(provider) for provider in attached]
+        return self._page(request, shown, representations.PROVIDER_COLLECTION)
 
     def attach_user_flow_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         flow = self.tenant.user_flows[self._flow_id(match.group(1))]
@@ -875,10 +896,11 @@ class GraphEndpoints:
         application = self._stamped(
             {
                 "uniqueName": None,
+                "tags": [],  # application.md: "Not nullable"
                 **body,
                 "id": new_id(),
                 "appId": new_id(),
-                "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "createdDateTime": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
         )
         self.tenant.applications[application["id"]] = application
@@ -891,24 +913,32 @@ class GraphEndpoints:
         merge(application, body)
         return GraphResponse(204)
 
+    def _shown_application(self, application: dict[str, Any]) -> dict[str, Any]:
+        """An application as Graph answers it: every property its examples show, the context of an entity."""
+        shown = representations.application_view(public(application), self.tenant.domain)
+        return {"@odata.context": representations.APPLICATION_ENTITY, **shown}
+
     def list_applications(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return self._page(request, self._visible(self.tenant.applications.values()))
+        applications = self._visible(self.tenant.applications.values())
+        shown = [representations.application_view(public(app), self.tenant.domain) for app in applications]
+        return self._page(request, shown, representations.APPLICATIONS)
 
     def create_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(201, public(self._new_application(request.json())))
+        return json_response(201, self._shown_application(self._new_application(request.json())))
 
     def get_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(200, public(self._object(self.tenant.applications, "application", match.group(1))))
+        application = self._object(self.tenant.applications, "application", match.group(1))
+        return json_response(200, self._shown_application(application))
 
     def get_application_by_unique_name(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         unique_name = unquote_literal(match.group(1))
-        return json_response(
-            200, public(self._visible_by(self.tenant.applications, "application", "uniqueName", unique_name))
-        )
+        application = self._visible_by(self.tenant.applications, "application", "uniqueName", unique_name)
+        return json_response(200, self._shown_application(application))
 
     def get_application_by_app_id(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         app_id = unquote_literal(match.group(1))
-        return json_response(200, public(self._visible_by(self.tenant.applications, "application", "appId", app_id)))
+        application = self._visible_by(self.tenant.applications, "application", "appId", app_id)
+        return json_response(200, self._shown_application(application))
 
     def upsert_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         """application-upsert.md: with `Prefer: create-if-missing`, 201 and the new application when no
@@ -934,7 +964,7 @@ class GraphEndpoints:
             return self._patch_application(existing, body)
         if not creating:
             raise not_found("application", f"uniqueName='{unique_name}'")
-        return json_response(201, public(self._new_application({**body, "uniqueName": unique_name})))
+        return json_response(201, self._shown_application(self._new_application({**body, "uniqueName": unique_name})))
 
     def update_application(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         application = self._object(self.tenant.applications, "application", match.group(1))
@@ -945,19 +975,29 @@ class GraphEndpoints:
         del self.tenant.applications[match.group(1)]
         return GraphResponse(204)
 
+    def _service_principal_view(self, principal: dict[str, Any]) -> dict[str, Any]:
+        tenant = self.tenant
+        return representations.service_principal_view(public(principal), tenant.organization_id, tenant.display_name)
+
+    def _shown_service_principal(self, principal: dict[str, Any]) -> dict[str, Any]:
+        """A service principal as Graph answers it: every property its examples show, the context of an entity."""
+        return {"@odata.context": representations.SERVICE_PRINCIPAL_ENTITY, **self._service_principal_view(principal)}
+
     def list_service_principals(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return self._page(request, self._visible(self.tenant.service_principals.values()))
+        principals = self._visible(self.tenant.service_principals.values())
+        shown = [self._service_principal_view(principal) for principal in principals]
+        return self._page(request, shown, representations.SERVICE_PRINCIPALS)
 
     def _backing_application(self, app_id: str) -> dict[str, Any]:
         """The application a new service principal needs: absent or still replicating, Entra's
         NoBackingApplicationObject answer (400). Microsoft Graph's lives in Microsoft's own tenant."""
         if app_id.lower() == GRAPH_APP_ID:
             graph = microsoft_graph_service_principal()
-            scopes = graph["oauth2PermissionScopes"]
+            scopes = graph[PUBLISHED_SCOPES]
             return {
                 "appId": GRAPH_APP_ID,
                 "displayName": graph["displayName"],
-                "api": {"oauth2PermissionScopes": scopes},
+                "api": {APPLICATION_SCOPES: scopes},
             }
         application = self._by(self.tenant.applications, "appId", app_id)
         if application is None or not self._settled(application):
@@ -985,8 +1025,10 @@ class GraphEndpoints:
                 "appDisplayName": application["displayName"],
                 "displayName": application["displayName"],
                 "servicePrincipalNames": [application["appId"]],
-                # serviceprincipal.md: the delegated permissions the application exposes
-                "oauth2PermissionScopes": list((application.get("api") or {}).get("oauth2PermissionScopes") or []),
+                # beta serviceprincipal.md: the delegated permissions the application exposes (its api's
+                # oauth2PermissionScopes), under beta's name for them
+                PUBLISHED_SCOPES: list((application.get("api") or {}).get(APPLICATION_SCOPES) or []),
+                "tags": [],  # serviceprincipal.md: "Not nullable"
                 **extra,
                 "id": new_id(),
                 "appId": application["appId"],
@@ -996,13 +1038,15 @@ class GraphEndpoints:
         return principal
 
     def create_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        app_id = str(request.json().get("appId") or "")
-        return json_response(201, public(self._new_service_principal(app_id, {})))
+        """serviceprincipal-post-serviceprincipals.md: the body must hold appId; its other writable properties
+        (`tags`, say) are stored as sent."""
+        body = request.json()
+        principal = self._new_service_principal(str(body.get("appId") or ""), body)
+        return json_response(201, self._shown_service_principal(principal))
 
     def get_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(
-            200, public(self._object(self.tenant.service_principals, "servicePrincipal", match.group(1)))
-        )
+        principal = self._object(self.tenant.service_principals, "servicePrincipal", match.group(1))
+        return json_response(200, self._shown_service_principal(principal))
 
     def delete_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         """serviceprincipal-delete.md: 204, or the usual 404 for an id the tenant does not have."""
@@ -1012,9 +1056,8 @@ class GraphEndpoints:
 
     def get_service_principal_by_app_id(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         app_id = unquote_literal(match.group(1))
-        return json_response(
-            200, public(self._visible_by(self.tenant.service_principals, "servicePrincipal", "appId", app_id))
-        )
+        principal = self._visible_by(self.tenant.service_principals, "servicePrincipal", "appId", app_id)
+        return json_response(200, self._shown_service_principal(principal))
 
     def upsert_service_principal(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         """serviceprincipal-upsert.md: with `Prefer: create-if-missing`, 201 and the new service principal
@@ -1029,12 +1072,14 @@ class GraphEndpoints:
             return GraphResponse(204)
         if not creating:
             raise not_found("servicePrincipal", f"appId='{app_id}'")
-        return json_response(201, public(self._new_service_principal(app_id, body)))
+        return json_response(201, self._shown_service_principal(self._new_service_principal(app_id, body)))
 
     # Delegated permission grants
 
     def list_grants(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return self._page(request, self._visible(self.tenant.permission_grants.values()))
+        grants = self._visible(self.tenant.permission_grants.values())
+        shown = [representations.listed_grant(public(grant), self.tenant.organization_id) for grant in grants]
+        return self._page(request, shown, representations.GRANTS)
 
     def create_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         """oauth2permissiongrant-post.md. `consent_allowed` False: the signed-in account holds the permission but
@@ -1077,12 +1122,11 @@ class GraphEndpoints:
             }
         )
         self.tenant.permission_grants[grant["id"]] = grant
-        return json_response(201, public(grant))
+        return json_response(201, {"@odata.context": representations.GRANT_ENTITY, **public(grant)})
 
     def get_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return json_response(
-            200, public(self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1)))
-        )
+        grant = self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1))
+        return json_response(200, {"@odata.context": representations.GRANT_ENTITY, **public(grant)})
 
     def update_grant(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         grant = self._object(self.tenant.permission_grants, "oAuth2PermissionGrant", match.group(1))
@@ -1100,7 +1144,13 @@ class GraphEndpoints:
     def _method_configuration(self, method: str) -> dict[str, Any]:
         """The configuration as Graph shows it: the defaults with what PATCHes changed on top."""
         stored = self.tenant.authentication_methods.get(method, {})
-        return {**METHOD_DEFAULTS[method], **stored}
+        configuration = {**METHOD_DEFAULTS[method], **stored}
+        if method == "sms":  # smsAuthenticationMethodTarget: the get example shows isUsableForSignIn (true)
+            configuration["includeTargets"] = [
+                {**target, "isUsableForSignIn": target.get("isUsableForSignIn", True)}
+                for target in configuration["includeTargets"]
+            ]
+        return configuration
 
     def get_method_configuration(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         """emailauthenticationmethodconfiguration-get.md, smsauthenticationmethodconfiguration-get.md: 200 with the
@@ -1134,7 +1184,7 @@ class GraphEndpoints:
             shown = {key: value for key, value in policy.items() if key != "@odata.context"}
             shown["conditions"] = {**shown["conditions"], "devices": shown["conditions"].get("devices")}
             listed.append(shown)
-        return self._page(request, listed)
+        return self._page(request, listed, representations.CONDITIONAL_ACCESS_POLICIES)
 
     def update_conditional_access_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         """conditionalaccesspolicy-update.md (beta): 204; properties left out keep their values (nested objects
@@ -1144,7 +1194,7 @@ class GraphEndpoints:
         if "state" in body and body["state"] not in POLICY_STATES:
             raise GraphError(400, "BadRequest", f"Invalid value '{body['state']}' for the policy's state.")
         merge(policy, {key: value for key, value in body.items() if key not in ("id", "@odata.context")})
-        policy["modifiedDateTime"] = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
+        policy["modifiedDateTime"] = clock.now().strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
         return GraphResponse(204)
 
     def create_conditional_access_policy(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
@@ -1163,7 +1213,7 @@ class GraphEndpoints:
             "@odata.context": "https://graph.microsoft.com/beta/$metadata#conditionalAccess/policies/$entity",
             "id": policy_id,
             "displayName": body["displayName"],
-            "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime()),
+            "createdDateTime": clock.now().strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
             "modifiedDateTime": None,
             "state": state,
             "sessionControls": body.get("sessionControls"),
@@ -1266,7 +1316,8 @@ class GraphEndpoints:
         return json_response(200, external_id.listed_flow_view(flow, self._flow_providers(flow)))
 
     def list_flow_providers(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
-        return self._page(request, self._flow_providers(self._flow(match.group(1))))
+        providers = self._flow_providers(self._flow(match.group(1)))
+        return self._page(request, providers, representations.FLOW_PROVIDER_COLLECTION)
 
     def add_flow_provider(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         flow = self._flow(match.group(1))
@@ -1294,7 +1345,11 @@ class GraphEndpoints:
 
     def list_flow_apps(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         flow = self._flow(match.group(1))
-        return self._page(request, [{"appId": app_id} for app_id in flow["_apps"]])
+        context = (
+            f"{representations.METADATA}#identity/authenticationEventsFlows('{flow['id']}')"
+            "/conditions/applications/includeApplications"
+        )
+        return self._page(request, [{"appId": app_id} for app_id in flow["_apps"]], context)
 
     def link_flow_app(self, request: GraphRequest, match: re.Match[str]) -> GraphResponse:
         flow = self._flow(match.group(1))

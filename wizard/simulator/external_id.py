@@ -13,9 +13,9 @@ flow; the simulator answers Graph's generic 400 (404 for what is absent or still
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
+from wizard import clock
 from wizard.simulator.tenant import CREATED, SimulatedTenant, new_id
 
 ODATA_PREFIX = "#microsoft.graph."
@@ -33,6 +33,8 @@ CLIENT_AUTHENTICATION_TYPES = {
 SIGN_UP_FLOW_TYPE = ODATA_PREFIX + "externalUsersSelfServiceSignUpEventsFlow"
 METHOD_LOAD_TYPE = ODATA_PREFIX + "onAuthenticationMethodLoadStartExternalUsersSelfServiceSignUp"
 FLOW_START_TYPE = ODATA_PREFIX + "onInteractiveAuthFlowStartExternalUsersSelfServiceSignUp"
+USER_CREATE_START_TYPE = ODATA_PREFIX + "onUserCreateStartExternalUsersSelfServiceSignUp"
+"""A new flow creates members (identitycontainer-list-authenticationeventsflows.md's flows)."""
 OIDC_FEDERATION_REQUIRED = (
     "displayName",
     "clientId",
@@ -140,7 +142,7 @@ def new_flow(body: dict[str, Any], provider_ids: list[str]) -> dict[str, Any]:
         "priority": body.get("priority", 500),
         "onAttributeCollectionStart": None,
         "onAttributeCollectionSubmit": None,
-        "onUserCreateStart": None,
+        "onUserCreateStart": {"@odata.type": USER_CREATE_START_TYPE, "userTypeToCreate": "member"},
         "onInteractiveAuthFlowStart": {
             "@odata.type": FLOW_START_TYPE,
             "isSignUpAllowed": bool(start.get("isSignUpAllowed", True)),
@@ -148,7 +150,7 @@ def new_flow(body: dict[str, Any], provider_ids: list[str]) -> dict[str, Any]:
         "onAttributeCollection": body.get("onAttributeCollection"),
         "_providers": provider_ids,
         "_apps": [],
-        CREATED: time.time(),
+        CREATED: clock.now().timestamp(),
     }
 
 

@@ -6,6 +6,8 @@ persists the first tenant after every write, and has fault knobs (latency, 429, 
 the n-th write) so tests and benchmarks can put the client through what a real tenant does to it.
 Behaviour knobs make it answer the way a real tenant may: `page_size` pages every collection,
 `replication_lag` hides new objects for a while, `upsert_supported` False refuses alternate-key upserts.
+Paths outside /beta are the tenants' sign-in hosts (b2clogin/ciamlogin, wizard.simulator.login), reached by
+`ASIGNIO_SETUP_LOGIN_URL` = `login_root`: no token, read-only, logged like the Graph requests.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.request import urlopen
 
+from wizard import clock
 from wizard.auth import StaticTokenCredential
 from wizard.permissions import ALL_OPERATIONS
 from wizard.simulator.discovery import DiscoveryServer
@@ -37,6 +40,7 @@ from wizard.simulator.endpoints import (
     GraphRequest,
     GraphResponse,
 )
+from wizard.simulator.login import LoginHosts, LoginResponse, SeenRequest
 from wizard.simulator.tenant import SimulatedTenant
 
 ALL_PERMISSIONS = frozenset(operation.permission for operation in ALL_OPERATIONS)
@@ -49,7 +53,11 @@ FAULT_CODES = {
 SIGN_IN_APP_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 DROPPED = 0
-SHUTDOWN_POLL_SECONDS = 0.05
+SHUTDOWN_POLL_SECONDS = 0.01
+"""How often the serving thread looks whether `stop` asks it to end, so the most `stop` waits: every demo run and
+most tests end with a stop, and an idle wake-up costs next to nothing."""
+PROVIDER_DOCUMENT_LIMIT = 256 * 1024
+PROVIDER_DOCUMENT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class _Fault:
     writes_only: bool
     status: int = 0
     retry_after: int | None = None
+    echoed: str = ""
 
 
 def _b64url(data: bytes) -> str:
@@ -99,7 +108,7 @@ def _b64url(data: bytes) -> str:
 
 def make_access_token(tenant: SimulatedTenant, permissions: Iterable[str]) -> str:
     """A JWT-shaped, unsigned token carrying what the facade reads from real ones: tid, upn, scp, exp."""
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     header = {"typ": "JWT", "alg": "none"}
     payload = {
         "aud": "https://graph.microsoft.com",
@@ -125,6 +134,20 @@ def _normalised_path(raw: str) -> str:
     if not segments or segments[0] != "beta":
         raise GraphError(400, "BadRequest", "Invalid version: only /beta is simulated.")
     return "/" + "/".join(segments[1:])
+
+
+def _provider_document(url: str) -> dict[str, Any] | None:
+    """An OpenID provider's discovery document as B2C reads it for a user flow, but only on this machine (the
+    simulator has no network): None when it cannot be read."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    try:
+        with urlopen(url, timeout=PROVIDER_DOCUMENT_SECONDS) as response:
+            document = json.loads(response.read(PROVIDER_DOCUMENT_LIMIT))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _peer_closed(connection: socket.socket) -> bool:
@@ -218,6 +241,7 @@ class SimulatorServer:
         self._tenant_lock = threading.RLock()
         self._knob_lock = threading.Condition()
         self._held = 0
+        self._serving = 0
         self._faults: list[_Fault] = []
         self._log: list[RequestRecord] = []
         self._successful_writes = 0
@@ -227,8 +251,11 @@ class SimulatorServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.discovery: DiscoveryServer | None = None
-        """The demo's Asignio discovery document beside an external tenant (started by `start_demo`), stopped with
-        the simulator."""
+        """The demo's Asignio discovery document and authorize endpoint (started by `start_demo`), stopped with the
+        simulator."""
+        self.login = LoginHosts()
+        self.login_requests: list[SeenRequest] = []
+        """Every request the sign-in hosts got, headers and body included."""
 
     # Lifecycle
 
@@ -276,6 +303,11 @@ class SimulatorServer:
     @property
     def graph_root(self) -> str:
         """Like https://graph.microsoft.com: the client appends /beta."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def login_root(self) -> str:
+        """Like https://contoso.b2clogin.com (or .ciamlogin.com) for every tenant: the path names the tenant."""
         return f"http://127.0.0.1:{self.port}"
 
     def add_tenant(self, tenant: SimulatedTenant, *, permissions: Iterable[str] | None = None) -> Tenancy:
@@ -346,6 +378,10 @@ class SimulatorServer:
         """B2C takes uploads of `policy_id` again (the operator fixed what made it refuse them)."""
         self._endpoints.invalid_policies.discard(policy_id.lower())
 
+    def delay_serving(self, policy_id: str, requests: int) -> None:
+        """B2C answers the next `requests` metadata requests for `policy_id` as for a policy it does not serve yet."""
+        self.login.not_serving[policy_id.lower()] = requests
+
     def throttle(self, count: int = 1, *, retry_after: int = 1, writes_only: bool = False) -> None:
         """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""
         self._add_fault(_Fault("throttle", count, writes_only, 429, retry_after))
@@ -365,6 +401,12 @@ class SimulatorServer:
         if not 400 <= status < 600:
             raise ValueError(f"{status} is not an error status")
         self._add_fault(_Fault("lose", count, writes_only, status))
+
+    def echo_refusals(self, count: int = 1, *, writes_only: bool = True, message: str = "") -> None:
+        """Refuse the next `count` requests with a 400 whose message quotes what the client sent (its body and its
+        bearer token, without the "Bearer" that would give it away) after `message`, as a careless service or proxy
+        does: what a client shows of a server's words must not carry its own secrets."""
+        self._add_fault(_Fault("echo", count, writes_only, 400, echoed=message))
 
     def drop(self, count: int = 1, *, writes_only: bool = False) -> None:
         """Close the connection of the next `count` requests without answering (and without acting)."""
@@ -389,6 +431,12 @@ class SimulatorServer:
         """True once the log holds `count` requests, answered or dropped."""
         with self._knob_lock:
             return self._knob_lock.wait_for(lambda: len(self._log) >= count, timeout)
+
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """True once no request is being answered: what a client that is gone had sent has been carried out (or
+        dropped), so a test's next run meets the tenant as that client left it."""
+        with self._knob_lock:
+            return self._knob_lock.wait_for(lambda: self._serving == 0, timeout)
 
     def release(self) -> None:
         """Let held requests go on; those whose client has hung up meanwhile (or the server stopped) are dropped."""
@@ -439,8 +487,19 @@ class SimulatorServer:
     # Serving
 
     def serve(self, handler: _Handler) -> None:
+        """Answer one request (counted while it is answered, for `wait_until_idle`)."""
+        with self._knob_lock:
+            self._serving += 1
+        try:
+            self._serve(handler)
+        finally:
+            with self._knob_lock:
+                self._serving -= 1
+                self._knob_lock.notify_all()
+
+    def _serve(self, handler: _Handler) -> None:
         """Answer one request: stall, latency and faults first, then sign-in, routing, permission, the tenant."""
-        started = time.monotonic()
+        started = time.monotonic()  # real time: the request log says when requests overlapped
         request_id = str(uuid.uuid4())
         client_request_id = handler.headers.get("client-request-id") or request_id
         method = handler.command
@@ -448,6 +507,10 @@ class SimulatorServer:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         is_write = method != "GET"
+        login_tenancy = self._tenancy_named(unquote(url.path.split("/")[1]))
+        if login_tenancy is not None:
+            self._serve_login(handler, login_tenancy, url.path, url.query, body, started)
+            return
         try:
             path = _normalised_path(url.path)
             bad_path = None
@@ -459,7 +522,7 @@ class SimulatorServer:
                 self._drop(handler, method, path, unquote(url.query), is_write, started)
                 return
         if self.latency:
-            time.sleep(self.latency)
+            time.sleep(self.latency)  # real time: the network's own delay, for benchmarks
         fault = self._take_fault(is_write)
         if fault is not None and fault.kind == "drop":
             self._drop(handler, method, path, unquote(url.query), is_write, started)
@@ -468,6 +531,10 @@ class SimulatorServer:
         try:
             if bad_path is not None:
                 raise bad_path
+            if fault is not None and fault.kind == "echo":
+                token = handler.headers.get("Authorization", "").removeprefix("Bearer ")
+                sent = body.decode("utf-8", "replace")
+                raise GraphError(400, "Request_BadRequest", f"{fault.echoed}Invalid request {sent} with token {token}")
             if fault is not None and fault.kind != "lose":
                 raise self._fault_error(fault)
             tenancy = self._tenancy(handler.headers.get("Authorization", ""))
@@ -497,13 +564,68 @@ class SimulatorServer:
                 response.status,
                 is_write,
                 started,
-                time.monotonic(),
+                time.monotonic(),  # real time, as `started`
                 tenancy.tenant.domain if tenancy is not None else "",
             )
         )
         self._send(handler, response, request_id, client_request_id)
         if is_write and 200 <= response.status < 300:
             self._count_successful_write()
+
+    def _serve_login(
+        self, handler: _Handler, tenancy: Tenancy, raw_path: str, query: str, body: bytes, started: float
+    ) -> None:
+        """A sign-in host's answer for the tenant the path's first segment names (its initial domain or its id)."""
+        method = handler.command
+        with self._knob_lock:
+            self.login_requests.append(SeenRequest(method, handler.path, tuple(handler.headers.items()), body))
+        segments = [unquote(segment) for segment in raw_path.split("/") if segment]
+        if method != "GET":
+            response = LoginResponse(405)
+        else:
+            with self._tenant_lock:
+                response = self.login.answer(
+                    tenancy.tenant,
+                    segments[1:],
+                    dict(parse_qsl(query, keep_blank_values=True)),
+                    _provider_document,
+                    tenancy.endpoints.replication_lag,
+                )
+        self._record(
+            RequestRecord(
+                method,
+                raw_path,
+                unquote(query),
+                response.status,
+                method != "GET",
+                started,
+                time.monotonic(),  # real time, as `started`
+                tenancy.tenant.domain,
+            )
+        )
+        handler.send_response(response.status)
+        for name, value in response.headers.items():
+            handler.send_header(name, value)
+        if response.body:
+            handler.send_header("Content-Type", response.content_type)
+        handler.send_header("Content-Length", str(len(response.body)))
+        handler.end_headers()
+        handler.wfile.write(response.body)
+        handler.wfile.flush()
+
+    def _tenancy_named(self, segment: str) -> Tenancy | None:
+        """The tenant a sign-in host's path starts with; None for anything else (a Graph path, say)."""
+        if not segment:
+            return None
+        with self._tenant_lock:
+            return next(
+                (
+                    tenancy
+                    for tenancy in self._tenancies.values()
+                    if segment.lower() in (tenancy.tenant.domain.lower(), tenancy.tenant.organization_id.lower())
+                ),
+                None,
+            )
 
     def _tenancy(self, authorization: str) -> Tenancy:
         """The tenant the bearer token belongs to; a token the server did not issue is refused as Graph does."""
@@ -553,7 +675,7 @@ class SimulatorServer:
                 "code": error.code,
                 "message": error.message,
                 "innerError": {
-                    "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "date": clock.now().strftime("%Y-%m-%dT%H:%M:%S"),
                     "request-id": request_id,
                     "client-request-id": client_request_id,
                 },
@@ -579,7 +701,8 @@ class SimulatorServer:
 
     def _drop(self, handler: _Handler, method: str, path: str, query: str, is_write: bool, started: float) -> None:
         handler.close_connection = True
-        self._record(RequestRecord(method, path, query, DROPPED, is_write, started, time.monotonic()))
+        ended = time.monotonic()  # real time, as `started`
+        self._record(RequestRecord(method, path, query, DROPPED, is_write, started, ended))
 
     def _record(self, record: RequestRecord) -> None:
         with self._knob_lock:

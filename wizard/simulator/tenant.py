@@ -3,7 +3,7 @@
 Secrets sent to the tenant (policy key values, identity provider client secrets) are never kept:
 like B2C, the simulator cannot give them back, and so they can never leak into its state file.
 
-Every object created through the API records its wall-clock creation time (`CREATED`, or
+Every object created through the API records its creation time on the tool's clock (`CREATED`, or
 `key_set_created` for key sets, which are stored as bare key lists). The server hides an object for a
 while after that time to simulate directory replication lag; the time is saved with the tenant so a
 killed client, a restarted simulator and the tests all agree on when an object becomes visible.
@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from wizard import clock
 
 B2C_TENANT_TYPE = "AAD B2C"
 """What Graph reports as an organization's tenantType for an Azure AD B2C tenant (with the space)."""
@@ -32,6 +33,13 @@ GRAPH_DELEGATED_SCOPES = {
     "profile": "14dad69e-099b-42c9-810b-d002981feec1",
     "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
 }
+PUBLISHED_SCOPES = "publishedPermissionScopes"
+"""The delegated permissions a service principal exposes, by the name Graph beta gives them: beta
+resources/serviceprincipal.md ("This property is named oauth2PermissionScopes in v1.0") and msgraph-metadata's
+beta-entity-types.json, whose servicePrincipal has publishedPermissionScopes and no oauth2PermissionScopes (that
+name is the application's `api` property's, in beta as in v1.0). The simulator serves beta only."""
+APPLICATION_SCOPES = "oauth2PermissionScopes"
+"""Their name on an application's `api` (beta and v1.0 apiApplication), which v1.0 also gives the service principal's."""
 STARTER_KEY_SETS = ("B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer")
 KEY_LIFETIME_SECONDS = 2 * 365 * 24 * 3600
 CREATED = "_created"
@@ -73,6 +81,9 @@ class SimulatedTenant:
     """External ID user flows by id; `_providers` and `_apps` hold the offered provider ids and linked app ids."""
     key_set_created: dict[str, float] = field(default_factory=dict)
     """Creation time of key sets made through the API; starter key sets (absent here) were always visible."""
+    asignio_port: int = 0
+    """The loopback port the demo served Asignio on last time (0: none yet): a saved demo tenant's providers name
+    that discovery document, so a restart serves it there again and a re-run finds nothing to change."""
     keep_deleted_key_sets: bool = False
     """A knob (not saved): a deleted key set stays listed as `<id>.bak`, as B2C does in some cases (the Graph
     docs are silent on it; operators meet it in the portal), so the remove's report of it can be tested."""
@@ -93,7 +104,7 @@ class SimulatedTenant:
     ) -> SimulatedTenant:
         """A tenant as a starter pack leaves it: the signing and encryption keysets, and `base` as its policies."""
         tenant = cls(name=name, display_name=f"{name.capitalize()} B2C", tenant_type=tenant_type)
-        now = int(time.time())
+        now = int(clock.now().timestamp())
         for key_set_id, use in zip(STARTER_KEY_SETS, ("sig", "enc"), strict=False):
             tenant.key_sets[key_set_id] = [generated_key(use, "RSA", now, now + KEY_LIFETIME_SECONDS)]
         tenant.policies.update(base or {})
@@ -116,6 +127,7 @@ class SimulatedTenant:
             "conditional_access_policies": self.conditional_access_policies,
             "authentication_events_flows": self.authentication_events_flows,
             "key_set_created": self.key_set_created,
+            "asignio_port": self.asignio_port,
         }
 
     @classmethod
@@ -145,6 +157,9 @@ class SimulatedTenant:
         policies = data.get("policies", {})
         if not all(isinstance(text, str) for text in policies.values()):
             raise ValueError("'policies' holds something that is not a policy's text")
+        for principal in data.get("service_principals", {}).values():
+            if APPLICATION_SCOPES in principal:  # saved by an earlier simulator, which used v1.0's name
+                principal.setdefault(PUBLISHED_SCOPES, principal.pop(APPLICATION_SCOPES))
         return cls(**{**data, "policies": {policy_id: text.encode("utf-8") for policy_id, text in policies.items()}})
 
     def save(self, path: Path) -> None:
@@ -166,7 +181,7 @@ class SimulatedTenant:
         stored = find_key(self.key_sets, key_set_id)
         if stored is None:
             return None
-        now = time.time()
+        now = clock.now().timestamp()
         valid = [
             key
             for key in self.key_sets[stored]
@@ -194,7 +209,7 @@ def created_settled(created: float | None, lag: float, now: float | None = None)
     """Whether an object created at `created` (None: seeded, always visible) is visible `lag` seconds on."""
     if created is None or lag <= 0:
         return True
-    return (time.time() if now is None else now) - created >= lag
+    return (clock.now().timestamp() if now is None else now) - created >= lag
 
 
 def generated_key(use: str, kty: str, nbf: int | None, exp: int | None) -> dict[str, Any]:
@@ -219,7 +234,7 @@ def microsoft_graph_service_principal() -> dict[str, Any]:
         "id": new_id(),
         "appId": GRAPH_APP_ID,
         "displayName": "Microsoft Graph",
-        "oauth2PermissionScopes": [
+        PUBLISHED_SCOPES: [
             {"id": scope_id, "value": value, "type": "User", "isEnabled": True}
             for value, scope_id in GRAPH_DELEGATED_SCOPES.items()
         ],

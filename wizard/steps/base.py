@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
+from wizard.outgoing import outgoing
+from wizard.ownership import Ledger, ObjectKind, Sighting
 from wizard.permissions import (
     APPLICATIONS,
     EVENT_LISTENERS,
@@ -27,6 +29,8 @@ from wizard.permissions import (
 if TYPE_CHECKING:
     from wizard.graph import (
         GraphClient,
+        Key,
+        KeySet,
         Organization,
     )
     from wizard.graph import IdentityProvider as TenantIdentityProvider
@@ -45,6 +49,9 @@ SIGN_UP_OR_SIGN_IN = "signUpOrSignIn"
 UPLOADED_SECRET_KTY = "oct"
 """An uploaded secret's key type; Graph documents it as "OCT", so it is compared without case."""
 SIGNATURE_USE = "sig"
+KEY_SET_BEING_CREATED = "(the key set itself)"
+"""What an intent noted before a key set's create holds as its known keys: a run that finds the set afterwards
+knows the interrupted run made it, and that no key of it was sent yet (another intent precedes the key's upload)."""
 POLICY_KEY_LIFETIME_DAYS = 730
 POLICY_KEY_RENEWAL_DAYS = 30
 TEST_APP_SCOPES = "openid offline_access"
@@ -78,6 +85,19 @@ PERMISSIONS_FOR_EVERY_PATH = tuple(
 
 
 @dataclass(frozen=True)
+class Kept:
+    """Something a removal leaves in the tenant although the answers name it, and why."""
+
+    what: str
+    """The object, as the operator knows it ("the key set B2C_1A_AsignioSecret")."""
+    why: str
+    """Why it stays ("not made by asignio-setup: kept (…)", "changed since asignio-setup uploaded it: kept …")."""
+    surprising: bool = True
+    """The operator may expect it gone (the tool cannot prove it made it, or it changed since): the remove then ends
+    with exit 5. False for what the state records was there before the setup."""
+
+
+@dataclass(frozen=True)
 class Finding:
     """What `check` saw: whether the step's work is already in the tenant, and the ids it found."""
 
@@ -85,9 +105,15 @@ class Finding:
     summary: str
     ids: dict[str, str] = field(default_factory=dict)
     found: Any = None
-    made: dict[str, str] = field(default_factory=dict)
-    """What `apply` itself created in the tenant (name → id), as opposed to what it found there: `remove --all`
-    takes out only these."""
+    seen: tuple[Sighting, ...] = ()
+    """The objects the check saw, for the ownership ledger (recorded by the runner when the step runs, never by a
+    review): made when they carry the tool's mark or the step had noted its intent to make them, else found."""
+    kept: tuple[Kept, ...] = ()
+    """Removal steps: what the answers name that the step leaves in the tenant."""
+
+    def __post_init__(self) -> None:
+        """The summary names what the tenant holds, so it is made fit to show as it is made (wizard.outgoing)."""
+        object.__setattr__(self, "summary", outgoing(self.summary))
 
 
 @dataclass
@@ -117,6 +143,9 @@ class RunFacts:
     base_source: BaseSource | None = None
     """The verified starter pack (or demo base) the base check loaded because the tenant lacks part of the chain;
     None when the tenant has it, and the prerequisite steps then have nothing to do."""
+    leaving: dict[str, bytes | None] = field(default_factory=dict)
+    """A removal: each policy an earlier removal step deletes (None) or changes (its new content), so a later
+    step's check (in the review too, before anything is written) judges the tenant as the removal leaves it."""
 
 
 def pinned_starter_pack(answers: Answers) -> BaseSource:
@@ -146,12 +175,16 @@ class StepContext:
     """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
     original_policy: Callable[[str], bytes | None] = lambda policy_id: None
     """The policy as it was before this setup's first upload replaced it (the backup), for a remove."""
-    made_earlier: Callable[[str], dict[str, str] | None] = lambda step_id: None
-    """What the setup step of that id recorded as made by this tool (see StepRecord.made); None when the state has
-    no record of the step (no recorded setup, or an older state file)."""
+    ownership: Ledger = field(default_factory=Ledger)
+    """The ownership ledger (wizard.ownership): a step records there each object it creates the moment Graph's
+    answer arrives, and a removal reads there what it may delete; every change is saved at once."""
     patient: bool = True
-    """Steps wait for what an earlier run recently made to show (see `look_patiently`); the review, which writes
-    nothing, takes the first look as it is rather than keep the operator waiting on a silent screen."""
+    """Steps wait for what this run's earlier steps made moments ago to show (a list may not show it yet); a look
+    that runs no step first (`plan`, the review) takes such looks as they are."""
+    waits_for_claims: bool = True
+    """`look_patiently` waits for what the state says an earlier run made (or was about to make) moments ago, as a
+    run and `plan` do; the wizard's review takes the first look as it is rather than keep the operator waiting on a
+    screen that has no place to say why."""
     facts: RunFacts = field(default_factory=RunFacts)
     load_base: Callable[[Answers], BaseSource] = pinned_starter_pack
     """Where a tenant lacking the base chain gets it: the pinned starter pack, or in the demo its own base."""
@@ -159,6 +192,21 @@ class StepContext:
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
+
+
+def key_identity(key: Key) -> str:
+    """A key as the tenant shows it: its kid, or its validity where Graph gives no kid."""
+    return key.kid or f"{key.nbf}-{key.exp}"
+
+
+async def create_key_set(ctx: StepContext, step_id: str, name: str, progress: Progress) -> KeySet:
+    """Creates the (empty) key set, its intent noted first (a run killed before Graph's answer is recorded finds
+    the set and knows it made it), and records it as made the moment Graph answers."""
+    progress(f"creating the key set {name}")
+    ctx.intend(step_id, [KEY_SET_BEING_CREATED])
+    key_set = await ctx.graph.create_key_set(name)
+    ctx.ownership.made(step_id, ObjectKind.KEY_SET, key_set.id)
+    return key_set
 
 
 class Step(ABC):
@@ -196,6 +244,9 @@ class GuidedStep(Step):
     """A portal change no Graph API makes: the operator does it and confirms it."""
 
     writes = False
+    voided_by: ClassVar[tuple[str, ...] | None] = None
+    """The steps whose work, done anew, undoes what the operator did in the portal, so the confirmation is asked
+    for again; None: every step this one is built on."""
 
     @abstractmethod
     def instructions(self, answers: Answers) -> tuple[str, ...]:
@@ -219,11 +270,12 @@ async def look_patiently(
     ctx: StepContext, step_id: str, what: str, look: Callable[[], Awaitable[T]], complete: Callable[[T], bool]
 ) -> T:
     """The step's look at the tenant. When an earlier run recently made (or was about to make) the work and Graph
-    does not show it yet, look again until it does or the replication budget has passed: a re-run right after a
-    run, or after a crash, never makes a second one of what is only not visible yet."""
+    does not show it yet, look again until it does or a whole replication budget has passed: a re-run right after a
+    run, or after a crash, never makes a second one of what is only not visible yet. A whole budget from now, not
+    what is left of one since the claim: the earlier run's write may have come long after its intent (waiting for
+    what it refers to to replicate) and hide for a budget from then."""
     found = await look()
-    age = ctx.claim_age(step_id)
-    if not ctx.patient or age is None or complete(found):
+    if not ctx.waits_for_claims or ctx.claim_age(step_id) is None or complete(found):
         return found
 
     latest = [found]
@@ -232,5 +284,5 @@ async def look_patiently(
         latest[0] = await look()
         return (latest[0],) if complete(latest[0]) else None
 
-    await ctx.graph.eventually(f"{what} (made moments ago)", again, budget=max(0.0, ctx.graph.lag_budget - age))
+    await ctx.graph.eventually(f"{what} (made moments ago)", again)
     return latest[0]  # the last look, not the first: what showed meanwhile must not be made again

@@ -6,15 +6,18 @@ import asyncio
 import time
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from wizard import clock
 from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError, SetupError, TenantNotReadyError
+from wizard.ownership import ObjectKind, Origin, Sighting
 from wizard.steps.base import (
     BASE_POLICY,
     CUSTOM_POLICY_TUTORIAL,
     EXTENSIONS_POLICY,
+    KEY_SET_BEING_CREATED,
     LOCALIZATION_POLICY,
     POLICY_KEY_LIFETIME_DAYS,
     POLICY_KEY_RENEWAL_DAYS,
@@ -25,11 +28,13 @@ from wizard.steps.base import (
     Progress,
     Step,
     StepContext,
+    create_key_set,
+    key_identity,
     look_patiently,
 )
 
 if TYPE_CHECKING:
-    from wizard.graph import GraphClient, Key, KeySet
+    from wizard.graph import GraphClient, KeySet
     from wizard.policies import GeneratedPolicies
 
 
@@ -48,16 +53,29 @@ class PolicyKey(Step):
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.custom_policy.policy_key
         known = ctx.intent_known(self.id)
+        if known == (KEY_SET_BEING_CREATED,):
+            # The interrupted run was creating the set, and had sent no key yet: the set showing is enough.
+            key_set = await look_patiently(
+                ctx, self.id, f"the key set {name}", lambda: ctx.graph.key_set(name), lambda found: found is not None
+            )
+            known = None
+        else:
+            key_set = await look_patiently(
+                ctx,
+                self.id,
+                f"the key set {name} and its key",
+                lambda: ctx.graph.key_set(name),
+                lambda found: _holds_key_not_in(found, known) if known is not None else bool(found and found.keys),
+            )
+        finding = self._finding(ctx, key_set, known)
+        if key_set is None:
+            return finding
+        uploaded = _keys_not_in(key_set, known) if known is not None else ()
+        return replace(finding, seen=(Sighting(ObjectKind.KEY_SET, key_set.id, keys=uploaded),))
 
-        def complete(key_set: KeySet | None) -> bool:
-            if known is not None:
-                return _holds_key_not_in(key_set, known)
-            return key_set is not None and bool(key_set.keys)
-
-        key_set = await look_patiently(
-            ctx, self.id, f"the key set {name} and its key", lambda: ctx.graph.key_set(name), complete
-        )
-        if known is not None and complete(key_set):
+    def _finding(self, ctx: StepContext, key_set: KeySet | None, known: tuple[str, ...] | None) -> Finding:
+        name = ctx.answers.custom_policy.policy_key
+        if known is not None and _holds_key_not_in(key_set, known):
             assert key_set is not None
             return Finding(True, f"{name} holds the key the interrupted run uploaded", {"key_set": key_set.id}, key_set)
         if key_set is None:
@@ -75,23 +93,22 @@ class PolicyKey(Step):
             return Finding(False, f"the interrupted run's upload never reached {name}: it is sent again", ids, key_set)
         if ctx.rotate_secret:
             return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
-        renew_after = time.time() + POLICY_KEY_RENEWAL_DAYS * 86400
+        renew_after = clock.now().timestamp() + POLICY_KEY_RENEWAL_DAYS * 86400
         expiries = [key.exp for key in key_set.keys if key.exp is not None]
         if len(expiries) == len(key_set.keys) and max(expiries) < renew_after:
             return Finding(False, f"{name}'s key expires on {_date(max(expiries))}: a new one is due", ids, key_set)
         return Finding(True, f"{name} holds a key", ids, key_set)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        name = ctx.answers.custom_policy.policy_key
         key_set = finding.found
         if key_set is None:
-            progress(f"creating the key set {name}")
-            key_set = await ctx.graph.create_key_set(name)
+            key_set = await create_key_set(ctx, self.id, ctx.answers.custom_policy.policy_key, progress)
         progress(f"uploading the Client Secret into {key_set.id}")
-        now = int(time.time())
+        now = int(clock.now().timestamp())
         expires = now + POLICY_KEY_LIFETIME_DAYS * 86400
-        ctx.intend(self.id, [_key_identity(key) for key in key_set.keys])
-        await ctx.graph.upload_secret(key_set.id, ctx.secret(), use=SIGNATURE_USE, nbf=now, exp=expires)
+        ctx.intend(self.id, [key_identity(key) for key in key_set.keys])
+        key = await ctx.graph.upload_secret(key_set.id, ctx.secret(), use=SIGNATURE_USE, nbf=now, exp=expires)
+        ctx.ownership.key_added(self.id, key_set.id, key_identity(key))
         return Finding(
             True,
             f"{key_set.id} holds the Client Secret (signature key, expires {_date(expires)})",
@@ -99,14 +116,14 @@ class PolicyKey(Step):
         )
 
 
-def _key_identity(key: Key) -> str:
-    """A key as the tenant shows it: its kid, or its validity where Graph gives no kid."""
-    return key.kid or f"{key.nbf}-{key.exp}"
+def _keys_not_in(key_set: KeySet, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys the tenant did not hold when the interrupted run noted its upload: the ones that run put in."""
+    return tuple(identity for key in key_set.keys if (identity := key_identity(key)) not in known)
 
 
 def _holds_key_not_in(key_set: KeySet | None, known: tuple[str, ...]) -> bool:
     """True when the key set has a key the tenant did not hold when the interrupted run noted its upload."""
-    return key_set is not None and any(_key_identity(key) not in known for key in key_set.keys)
+    return key_set is not None and bool(_keys_not_in(key_set, known))
 
 
 def _date(epoch_seconds: int) -> str:
@@ -127,12 +144,24 @@ class BaseChain(Step):
         from wizard.steps.starter_base import has_base_chain, source_describes
 
         ctx.facts.policy_ids = tuple(await ctx.graph.policy_ids())
+        relying_party = next(
+            (
+                found
+                for found in ctx.facts.policy_ids
+                if found.lower() == ctx.answers.custom_policy.relying_party.lower()
+            ),
+            None,
+        )
         if has_base_chain(ctx.facts.policy_ids):
             base = await read_base_chain(ctx.graph, ctx.answers, ctx.facts.policy_ids)
             ctx.facts.chain = base.chain
             ctx.facts.current_relying_party = base.current_relying_party
             ctx.facts.generated = base.generated
-            return Finding(True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
+            return Finding(
+                True,
+                f"found {', '.join(base.chain)}; the Asignio policies validate against them",
+                seen=policy_sightings(ctx, relying_party),
+            )
         source = ctx.load_base(ctx.answers)
         ctx.facts.base_source = source
         present = {policy_id.lower(): policy_id for policy_id in ctx.facts.policy_ids}
@@ -141,7 +170,6 @@ class BaseChain(Step):
             for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
             if name.lower() in present
         ]
-        relying_party = present.get(ctx.answers.custom_policy.relying_party.lower())
         contents = await asyncio.gather(
             *(ctx.graph.policy_xml(policy_id) for policy_id in held),
             ctx.graph.policy_xml(relying_party) if relying_party else _no_policy(),
@@ -151,7 +179,49 @@ class BaseChain(Step):
         lacking = [
             name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in present
         ]
-        return Finding(True, f"the tenant lacks {', '.join(lacking)}: {source_describes(source)} provides them")
+        return Finding(
+            True,
+            f"the tenant lacks {', '.join(lacking)}: {source_describes(source)} provides them",
+            seen=policy_sightings(ctx, relying_party),
+        )
+
+
+def policy_sightings(ctx: StepContext, relying_party: str | None) -> tuple[Sighting, ...]:
+    """The chain the check read and the answers' relying party, for the ledger."""
+    held = dict(ctx.facts.chain)
+    if relying_party is not None and ctx.facts.current_relying_party is not None:
+        held[relying_party] = ctx.facts.current_relying_party
+    return tuple(policy_sighting(policy_id, content) for policy_id, content in held.items())
+
+
+def policy_sighting(policy_id: str, content: bytes) -> Sighting:
+    """A policy as the ledger sees it: made when its asignio-setup comment says so and still holds; with a comment
+    that holds, the tool uploaded what it holds."""
+    from wizard.policies.mark import read_mark
+
+    mark = read_mark(content)
+    holds = mark is not None and mark.holds
+    return Sighting(
+        ObjectKind.POLICY,
+        policy_id,
+        marked=holds and mark is not None and mark.made,
+        content=content if holds else None,
+    )
+
+
+def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes | None) -> bytes:
+    """`content` with asignio-setup's comment: "made" when the tenant has no such policy yet or the tool made the
+    one it has (by the ledger, or by a comment of its own that still holds), else "changed"."""
+    from wizard.policies.mark import marked, read_mark
+
+    entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
+    mark = read_mark(current) if current is not None else None
+    made = (
+        current is None
+        or (entry is not None and entry.origin is Origin.MADE)
+        or (entry is None and mark is not None and mark.made and mark.holds)
+    )
+    return marked(content, made=made, tenant_domain=ctx.answers.tenant.domain)
 
 
 @dataclass(frozen=True)
@@ -241,8 +311,13 @@ class UploadPolicy(Step):
     answer_sections = ("tenant", "asignio", "setup", "custom_policy")
 
     @abstractmethod
-    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+    def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
         """(policy id, the generated content, the tenant's current content or None)."""
+
+    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+        """What the step uploads: the generated policy with asignio-setup's comment, and the tenant's current copy."""
+        policy_id, wanted, current = self.generated(ctx)
+        return policy_id, mark_policy(ctx, policy_id, wanted, current), current
 
     async def check(self, ctx: StepContext) -> Finding:
         from wizard.policies import same_content
@@ -260,6 +335,7 @@ class UploadPolicy(Step):
             progress(f"backed up the tenant's {policy_id}")
         progress(f"uploading {policy_id} ({len(wanted):,} bytes)")
         created = await ctx.graph.upload_policy(policy_id, wanted)
+        ctx.ownership.uploaded(self.id, policy_id, wanted, created=current is None)
         return Finding(True, f"{policy_id} {'created' if created else 'replaced'}", {"policy": policy_id})
 
 
@@ -272,7 +348,7 @@ class ExtensionsPolicy(UploadPolicy):
         mfa = " and phone MFA" if answers.setup.mfa is Mfa.PHONE else ""
         return f"Merge the Asignio claims provider, journey {answers.custom_policy.journey_id}{mfa} into the extensions"
 
-    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+    def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
         generated = _generated(ctx)
         return (
             generated.extensions.policy_id,
@@ -291,7 +367,7 @@ class RelyingPartyPolicy(UploadPolicy):
             f"Relying-party policy {answers.custom_policy.relying_party} → journey {answers.custom_policy.journey_id}"
         )
 
-    def target(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
+    def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
         generated = _generated(ctx)
         return generated.relying_party.policy_id, generated.relying_party.content, ctx.facts.current_relying_party
 

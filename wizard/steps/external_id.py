@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wizard.discovery import federation_blockers, fetch_discovery
+from wizard.discovery import federation_blockers, fetch_discovery, untrusted_fields
 from wizard.errors import ExitCode, ServiceError, SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
+from wizard.ownership import ObjectKind, Sighting
 from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
 from wizard.steps.external_id_mfa import external_id_mfa_steps
 from wizard.steps.preflight import Preflight
-from wizard.steps.providers import providers_named, put_provider
+from wizard.steps.providers import provider_sightings, providers_named, put_provider
 from wizard.steps.test_app import TestAppConsent, TestApplication
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class DiscoveryCheck(Step):
     async def check(self, ctx: StepContext) -> Finding:
         url = ctx.answers.asignio.metadata_url
         document = await fetch_discovery(url)
-        blockers = federation_blockers(document)
+        blockers = untrusted_fields(document, url) + federation_blockers(document)
         methods = document.get("token_endpoint_auth_methods_supported")
         offered = methods if isinstance(methods, list) else []
         if not blockers and not any(method in offered for method in SECRET_AUTHENTICATION):
@@ -167,12 +168,12 @@ class FederatedProvider(Step):
                 "run again in a few minutes; if Graph still leaves the id out, report it with this run's log",
             )
         ctx.facts.provider = provider
-        ids = {"provider": provider.id}
+        ids, seen = {"provider": provider.id}, provider_sightings([provider])
         if ctx.rotate_secret:
-            return Finding(False, f"a new Client Secret was given for {name}", ids, provider)
+            return Finding(False, f"a new Client Secret was given for {name}", ids, provider, seen)
         if ctx.facts.discovery_issuer is not None and _federation_matches(provider, self._spec(ctx)):
-            return Finding(True, f"{name} is configured", ids, provider)
-        return Finding(False, f"{name} exists with other settings", ids, provider)
+            return Finding(True, f"{name} is configured", ids, provider, seen)
+        return Finding(False, f"{name} exists with other settings", ids, provider, seen)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         return await put_provider(ctx, self.id, self._spec(ctx), finding, progress)
@@ -216,14 +217,14 @@ class SignUpFlow(Step):
                 "set [external_id] flow_name to a name no other flow uses, then run again",
             )
         ctx.facts.sign_up_flow_id = flow.id
-        ids = {"flow": flow.id}
+        ids, seen = {"flow": flow.id}, (Sighting(ObjectKind.USER_FLOW, flow.id),)
         if ctx.facts.provider is None:
-            return Finding(False, f"{name} exists; the provider it must offer is not there yet", ids, flow)
+            return Finding(False, f"{name} exists; the provider it must offer is not there yet", ids, flow, seen)
         offered = await ctx.graph.flow_provider_ids(flow.id)
         add, remove = self._changes(ctx, offered)
         if not add and not remove:
-            return Finding(True, f"{name} offers what the answers ask", ids, flow)
-        return Finding(False, f"{name} exists but offers other sign-in methods", ids, (flow, offered))
+            return Finding(True, f"{name} offers what the answers ask", ids, flow, seen)
+        return Finding(False, f"{name} exists but offers other sign-in methods", ids, (flow, offered), seen)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         name = ctx.answers.external_id.flow_name
@@ -236,6 +237,7 @@ class SignUpFlow(Step):
             progress(f"creating the user flow {name}")
             ctx.intend(self.id, ())
             flow = await ctx.graph.create_sign_up_flow(name, providers)
+            ctx.ownership.made(self.id, ObjectKind.USER_FLOW, flow.id)
             ctx.facts.sign_up_flow_id = flow.id
             return Finding(True, f"{name} created", {"flow": flow.id})
         flow, offered = finding.found

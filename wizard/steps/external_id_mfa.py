@@ -17,6 +17,7 @@ from wizard.graph.authentication_methods import ALL_USERS, SecondFactor
 from wizard.graph.conditional_access import REPORT_ONLY, policy_state
 from wizard.graph.errors import RESUME
 from wizard.graph.models import same_text
+from wizard.ownership import ObjectKind, Sighting
 from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
 
 if TYPE_CHECKING:
@@ -132,9 +133,14 @@ class MfaPolicy(Step):
             return Finding(False, f"no Conditional Access policy named {name} yet", {"app_id": app_id}, (app_id, None))
         policy = min(policies, key=lambda candidate: candidate.id)
         ids = {"policy": policy.id, "app_id": app_id}
+        seen = (Sighting(ObjectKind.CONDITIONAL_ACCESS_POLICY, policy.id),)
         if self._as_asked(ctx, policy, app_id):
-            return Finding(True, f"{name} requires MFA for {app_id} ({_mode(policy.state)})", ids, (app_id, policy))
-        return Finding(False, f"{name} is {_mode(policy.state)} and differs from the answers", ids, (app_id, policy))
+            return Finding(
+                True, f"{name} requires MFA for {app_id} ({_mode(policy.state)})", ids, (app_id, policy), seen
+            )
+        return Finding(
+            False, f"{name} is {_mode(policy.state)} and differs from the answers", ids, (app_id, policy), seen
+        )
 
     @staticmethod
     def _as_asked(ctx: StepContext, policy: ConditionalAccessPolicy, app_id: str) -> bool:
@@ -155,6 +161,7 @@ class MfaPolicy(Step):
             progress(f"creating the Conditional Access policy {name} ({mode}), noted first so a repeat looks first")
             ctx.intend(self.id, ())
             policy_id = await ctx.graph.create_mfa_policy(name, app_id, report_only=report_only)
+            ctx.ownership.made(self.id, ObjectKind.CONDITIONAL_ACCESS_POLICY, policy_id)
             return Finding(True, f"{name} created ({mode})", {"policy": policy_id, "app_id": app_id})
         wanted_state = policy_state(report_only=report_only)
         progress(f"setting {name} to require MFA for {app_id} ({mode})")

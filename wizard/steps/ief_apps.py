@@ -22,13 +22,14 @@ import asyncio
 import re
 import uuid
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 from wizard.clouds import ENDPOINTS, b2clogin_host
 from wizard.errors import TenantNotReadyError
+from wizard.ownership import OWNER_TAG, ObjectKind, Sighting
 from wizard.steps.base import (
     BASE_POLICY,
     EXTENSIONS_POLICY,
@@ -169,6 +170,23 @@ async def find_app(ctx: StepContext, display_name: str, expected_app_id: str | N
     )
 
 
+def app_sightings(app: Application, principal: ServicePrincipal | None) -> tuple[Sighting, ...]:
+    """An app registration and its service principal for the ledger, each made when it carries the tool's tag."""
+    seen = [Sighting(ObjectKind.APPLICATION, app.object_id, app.app_id, marked=OWNER_TAG in app.tags)]
+    if principal is not None:
+        seen.append(
+            Sighting(ObjectKind.SERVICE_PRINCIPAL, principal.object_id, principal.app_id, OWNER_TAG in principal.tags)
+        )
+    return tuple(seen)
+
+
+async def make_service_principal(ctx: StepContext, step_id: str, app_id: str, display_name: str) -> ServicePrincipal:
+    """The app's service principal, tagged as the tool's and recorded as made the moment Graph answers."""
+    principal = await ctx.graph.create_service_principal(app_id, display_name)
+    ctx.ownership.made(step_id, ObjectKind.SERVICE_PRINCIPAL, principal.object_id, app_id=principal.app_id)
+    return principal
+
+
 def _holds(apps: list[Application], app_id: str) -> bool:
     return any(app.app_id.lower() == app_id.lower() for app in apps)
 
@@ -259,10 +277,11 @@ class IefAppStep(Step):
         ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
         if parts.principal is not None:
             ids["service_principal"] = parts.principal.object_id
+        seen = app_sightings(parts.app, parts.principal)
         if parts.complete:
-            return Finding(True, f"{self.display_name} ({parts.app.app_id}) is ready", ids, parts)
+            return Finding(True, f"{self.display_name} ({parts.app.app_id}) is ready", ids, parts, seen)
         missing = [*parts.lacking, *(("its service principal",) if parts.principal is None else ())]
-        return Finding(False, f"{self.display_name} ({parts.app.app_id}) lacks {', '.join(missing)}", ids, parts)
+        return Finding(False, f"{self.display_name} ({parts.app.app_id}) lacks {', '.join(missing)}", ids, parts, seen)
 
     def _shown_enough(self, ctx: StepContext) -> Callable[[AppParts], bool]:
         """What a look waits for when an earlier run recently worked on the app: after a create it noted but did
@@ -290,19 +309,18 @@ class IefAppStep(Step):
                 progress("the tenant does not take upserts: creating it, noted first so a repeat looks before creating")
                 ctx.intend(self.id, ())
                 app = await ctx.graph.create_application(body)
+            ctx.ownership.made(self.id, ObjectKind.APPLICATION, app.object_id, app_id=app.app_id)
         self._remember(ctx, app.app_id)
         changes = await self._changes(ctx, app)
         if changes:
             progress(f"setting {', '.join(sorted(changes))} on {self.display_name}")
             await ctx.graph.update_application(app.object_id, changes)
-        made = {"application": app.object_id, "app_id": app.app_id} if parts.app is None else {}
         principal = parts.principal if parts.app is not None else None
         if principal is None:
             progress(f"creating the service principal of {self.display_name}")
-            principal = await ctx.graph.create_service_principal(app.app_id, self.display_name)
-            made.update({"service_principal": principal.object_id, "app_id": app.app_id})
+            principal = await make_service_principal(ctx, self.id, app.app_id, self.display_name)
         ids = {"application": app.object_id, "app_id": app.app_id, "service_principal": principal.object_id}
-        return Finding(True, f"{self.display_name} ({app.app_id}) is ready", ids, made=made)
+        return Finding(True, f"{self.display_name} ({app.app_id}) is ready", ids)
 
     @abstractmethod
     def _remember(self, ctx: StepContext, app_id: str) -> None:
@@ -477,12 +495,9 @@ async def _held_or_none(ctx: StepContext) -> list[Consent] | None:
     return found if _all_held(found) else None
 
 
-GRANT_KEY_PREFIX = "grant "
-
-
-def made_grant_key(client_object_id: str, resource_object_id: str) -> str:
-    """How a consent grant the tool made is named in the state: its client and resource service principals."""
-    return f"{GRANT_KEY_PREFIX}{client_object_id} {resource_object_id}"
+def grant_sightings(grants: Iterable[PermissionGrant | None]) -> tuple[Sighting, ...]:
+    """Consent grants for the ledger: no mark exists for them, so only an intent makes one the tool's."""
+    return tuple(Sighting(ObjectKind.CONSENT_GRANT, grant.id) for grant in grants if grant is not None)
 
 
 class GraphServicePrincipal(Step):
@@ -510,14 +525,19 @@ class GraphServicePrincipal(Step):
         if principal is None:
             return Finding(False, "the tenant has no service principal for Microsoft Graph yet")
         return Finding(
-            True, "Microsoft Graph's service principal is present", {"service_principal": principal.object_id}
+            True,
+            "Microsoft Graph's service principal is present",
+            {"service_principal": principal.object_id},
+            seen=(Sighting(ObjectKind.SERVICE_PRINCIPAL, principal.object_id, principal.app_id),),
         )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         from wizard.graph import GRAPH_APP_ID
 
         progress("creating Microsoft Graph's service principal")
+        ctx.intend(self.id, ())  # Graph's own has no tag: the intent is what tells a repeat this run made it
         principal = await ctx.graph.create_microsoft_service_principal(GRAPH_APP_ID)
+        ctx.ownership.made(self.id, ObjectKind.SERVICE_PRINCIPAL, principal.object_id, app_id=principal.app_id)
         return Finding(
             True, "Microsoft Graph's service principal is present", {"service_principal": principal.object_id}
         )
@@ -542,10 +562,14 @@ class IefConsentGrants(Step):
         found = await look_patiently(ctx, self.id, "the IEF apps' consent grants", lambda: consents(ctx), _all_held)
         if found is None:
             return Finding(False, "the IEF apps and their service principals come first")
+        seen = grant_sightings(consent.grant for consent in found)
         if _all_held(found):
-            return Finding(True, "admin consent is granted to both IEF apps", found=found)
+            return Finding(True, "admin consent is granted to both IEF apps", found=found, seen=seen)
         return Finding(
-            False, f"{sum(not consent.held for consent in found)} of the 3 consent grants missing", found=found
+            False,
+            f"{sum(not consent.held for consent in found)} of the 3 consent grants missing",
+            found=found,
+            seen=seen,
         )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
@@ -556,7 +580,8 @@ class IefConsentGrants(Step):
                 "run again: the steps before this one make them",
             )
         refused = []
-        made: dict[str, str] = {}
+        if any(consent.grant is None for consent in found):
+            ctx.intend(self.id, ())  # grants carry no mark: the intent tells a repeat that this run made them
         for consent in found:
             if consent.held:
                 continue
@@ -569,7 +594,7 @@ class IefConsentGrants(Step):
                 if granted is None:
                     refused.append(named)
                 else:
-                    made[made_grant_key(consent.client.object_id, consent.resource.object_id)] = granted.id
+                    ctx.ownership.made(self.id, ObjectKind.CONSENT_GRANT, granted.id)
             else:
                 progress(f"adding {consent.scope} to the consent of {consent.client_name}")
                 scopes = " ".join(sorted(consent.grant.scopes | set(consent.scope.split())))
@@ -581,9 +606,8 @@ class IefConsentGrants(Step):
                 False,
                 f"the signed-in account may not grant admin consent (Graph answered 403 for {'; '.join(refused)}): "
                 f"the step {IefAdminConsent.id} gives the links an administrator opens",
-                made=made,
             )
-        return Finding(True, "admin consent is granted to both IEF apps", made=made)
+        return Finding(True, "admin consent is granted to both IEF apps")
 
 
 class IefAdminConsent(GuidedStep):

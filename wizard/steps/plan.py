@@ -116,5 +116,7 @@ def build_plan(answers: Answers) -> Plan:
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
     if answers.setup.mfa is Mfa.PHONE:
         steps.append(UserFlowPhoneMfa())
-    steps.extend((TestApplication(), TestAppConsent()))
+    # the test app's consent grant names Graph's service principal, which a young tenant may lack
+    steps.append(GraphServicePrincipal(after=("preflight",)))
+    steps.extend((TestApplication(after=("preflight", GraphServicePrincipal.id)), TestAppConsent()))
     return Plan(answers, tuple(steps))

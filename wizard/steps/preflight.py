@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wizard.answers import Pivot
-from wizard.errors import PermissionMissingError, SetupError, TenantNotReadyError
+from wizard.errors import PermissionMissingError, SignInError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.permissions import (
     ORGANIZATION,
@@ -79,9 +79,11 @@ async def verify_tenant(
             "or 'Create an external tenant' tutorial",
         )
     if organization.initial_domain.lower() != tenant.domain:
-        raise SetupError(
-            f"Signed in to {organization.initial_domain}, but the answers name {tenant.domain}",
-            "sign in to the tenant the answers name, or change [tenant] name",
+        raise SignInError(
+            f"Signed in to {organization.initial_domain}, but the answers name {tenant.domain}: the token is for "
+            "another tenant",
+            f"sign in to {tenant.domain} instead (a token issued for that tenant), or set [tenant] name to the tenant "
+            "you meant",
         )
     missing = missing_permissions(graph.granted_permissions(), required)
     if missing:

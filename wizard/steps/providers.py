@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wizard.ownership import ObjectKind, Sighting
 from wizard.steps.base import Finding, Progress, StepContext, look_patiently
 
 if TYPE_CHECKING:
@@ -32,8 +33,14 @@ async def put_provider(
         progress(f"creating the provider {spec.display_name}")
         ctx.intend(step_id, ())
         provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
+        ctx.ownership.made(step_id, ObjectKind.IDENTITY_PROVIDER, provider.id)
         ctx.facts.provider = provider
         return Finding(True, f"the identity provider {spec.display_name} created", {"provider": provider.id})
     progress(f"updating the provider {spec.display_name}")
     await ctx.graph.update_oidc_provider(finding.found.id, spec, ctx.secret())
     return Finding(True, f"the identity provider {spec.display_name} updated", {"provider": finding.found.id})
+
+
+def provider_sightings(providers: list[IdentityProvider]) -> tuple[Sighting, ...]:
+    """Providers for the ledger: no mark exists for them, so only the step's intent makes one the tool's."""
+    return tuple(Sighting(ObjectKind.IDENTITY_PROVIDER, provider.id) for provider in providers if provider.id)

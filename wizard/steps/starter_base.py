@@ -130,6 +130,8 @@ class StarterPackBase(Step):
         return f"Starter pack {answers.starter_pack_name()}: the base chain the tenant lacks{samples}"
 
     async def check(self, ctx: StepContext) -> Finding:
+        from wizard.policies.mark import unmarked
+
         source = ctx.facts.base_source
         if source is None:
             return Finding(True, "the tenant's base chain is in place")
@@ -143,10 +145,10 @@ class StarterPackBase(Step):
             for policy in rendered
             if not policy.is_sample
             and policy.policy_id.lower() in held
-            and held[policy.policy_id.lower()] != _without_bom(policy.xml)
+            and unmarked(held[policy.policy_id.lower()]) != _without_bom(policy.xml)
         ]
         prospective = dict(ctx.facts.chain)
-        prospective.update({policy.policy_id: _without_bom(policy.xml) for policy in missing if not policy.is_sample})
+        prospective.update({policy.policy_id: _content(ctx, policy) for policy in missing if not policy.is_sample})
         _build_on(ctx, prospective)
         kept_note = (
             f"; kept as the tenant has them, though they differ from the pack: {', '.join(kept)}" if kept else ""
@@ -171,7 +173,7 @@ class StarterPackBase(Step):
         for policy in self._rendered(ctx, source, ief, proxy):
             if policy.policy_id.lower() in present:
                 continue
-            content = _without_bom(policy.xml)
+            content = _content(ctx, policy)
             progress(f"uploading {policy.policy_id} ({len(content):,} bytes)")
             if policy.is_sample:
                 try:
@@ -183,14 +185,21 @@ class StarterPackBase(Step):
             else:
                 await ctx.graph.upload_policy(policy.policy_id, content)
                 chain[policy.policy_id] = content
+            ctx.ownership.uploaded(self.id, policy.policy_id, content, created=True)
             uploaded.append(policy.policy_id)
         ctx.facts.policy_ids = (*ctx.facts.policy_ids, *uploaded)
         _build_on(ctx, chain)
         summary = f"uploaded {', '.join(uploaded) or 'nothing'} from {source_describes(source)}"
         if failed_samples:
             summary += f"; B2C refused the sample {'; '.join(failed_samples)}, which the Asignio setup does not need"
-        ids = {"policies": ",".join(uploaded)}
-        return Finding(True, summary, ids, made=ids if uploaded else {})
+        return Finding(True, summary, {"policies": ",".join(uploaded)})
+
+
+def _content(ctx: StepContext, policy: PackPolicy) -> bytes:
+    """A pack policy as uploaded: without the BOM, with asignio-setup's comment saying the tool made it."""
+    from wizard.policies.mark import marked
+
+    return marked(_without_bom(policy.xml), made=True, tenant_domain=ctx.answers.tenant.domain)
 
 
 def _build_on(ctx: StepContext, chain: dict[str, bytes]) -> None:

@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING
 
 from wizard.answers import Answers
 from wizard.errors import TenantNotReadyError
+from wizard.ownership import ObjectKind
 from wizard.steps.base import TEST_APP_SCOPES, Finding, GuidedStep, Progress, Step, StepContext, look_patiently
-from wizard.steps.ief_apps import CONSENT_ROLES, admin_consent_url
+from wizard.steps.ief_apps import (
+    CONSENT_ROLES,
+    admin_consent_url,
+    app_sightings,
+    grant_sightings,
+    make_service_principal,
+)
 
 if TYPE_CHECKING:
     from wizard.graph import (
@@ -98,7 +105,9 @@ class TestApplication(Step):
         ctx.facts.test_app_id = parts.app.app_id
         done = self._complete(parts)
         summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
-        return Finding(done, summary, ids, parts)
+        return Finding(
+            done, summary, ids, parts, (*app_sightings(parts.app, parts.client), *grant_sightings([parts.grant]))
+        )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         wanted = ctx.answers.test_app
@@ -112,17 +121,19 @@ class TestApplication(Step):
                 progress("the tenant does not take upserts: creating it, noted first so a repeat looks before creating")
                 ctx.intend(self.id, ())
                 app = await ctx.graph.create_test_application(wanted.display_name, wanted.redirect_uri)
+            ctx.ownership.made(self.id, ObjectKind.APPLICATION, app.object_id, app_id=app.app_id)
         elif not parts.app_ok:
             progress(f"setting the reply URL {wanted.redirect_uri} and ID tokens on {wanted.display_name}")
             await ctx.graph.update_test_application(app.object_id, wanted.redirect_uri)
         client = parts.client
         if client is None:
             progress("creating its service principal")
-            client = await ctx.graph.create_service_principal(app.app_id, wanted.display_name)
+            client = await make_service_principal(ctx, self.id, app.app_id, wanted.display_name)
         ids = {"application": app.object_id, "app_id": app.app_id}
         ctx.facts.test_app_id = app.app_id
         if parts.grant is None:
             progress(f"granting admin consent for {TEST_APP_SCOPES}")
+            ctx.intend(self.id, ())  # a grant carries no mark: the intent tells a repeat that this run made it
             granted = await ctx.graph.grant_if_allowed(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
             if granted is None:
                 ctx.facts.test_app_consent_refused = True
@@ -133,20 +144,22 @@ class TestApplication(Step):
                     "administrator opens",
                     ids,
                 )
+            ctx.ownership.made(self.id, ObjectKind.CONSENT_GRANT, granted.id)
         elif not self._grant_ok(parts.grant):
             scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
             await ctx.graph.update_permission_grant(parts.grant.id, scopes)
         return Finding(True, f"{wanted.display_name} ({app.app_id}) is ready", ids)
 
 
-async def test_app_consent_held(ctx: StepContext, app_id: str) -> bool:
-    """The tenant holds the test app's tenant-wide consent to Graph's openid and offline_access."""
+async def test_app_consent(ctx: StepContext, app_id: str) -> PermissionGrant | None:
+    """The test app's tenant-wide consent to Graph's openid and offline_access, when the tenant holds it."""
     from wizard.graph import GRAPH_APP_ID
 
     client, graph = await asyncio.gather(ctx.graph.service_principal(app_id), ctx.graph.service_principal(GRAPH_APP_ID))
     if client is None or graph is None:
-        return False
-    return TestApplication._grant_ok(await ctx.graph.permission_grant(client.object_id, graph.object_id))
+        return None
+    grant = await ctx.graph.permission_grant(client.object_id, graph.object_id)
+    return grant if TestApplication._grant_ok(grant) else None
 
 
 class TestAppConsent(GuidedStep):
@@ -172,15 +185,15 @@ class TestAppConsent(GuidedStep):
         if not ctx.facts.test_app_consent_refused or app_id is None:
             return Finding(True, "not needed: no administrator has to grant the test app's consent")
         self._app_id = app_id
-        held = await test_app_consent_held(ctx, app_id)
-        if not held and ctx.confirmed(self.id) and ctx.patient:
-
-            async def shown() -> bool | None:
-                return True if await test_app_consent_held(ctx, app_id) else None
-
-            held = bool(await ctx.graph.eventually("the consent the administrator granted", shown))
-        if held:
-            return Finding(True, "the tenant holds admin consent for the test app")
+        held = await test_app_consent(ctx, app_id)
+        if held is None and ctx.confirmed(self.id) and ctx.patient:
+            held = await ctx.graph.eventually(
+                "the consent the administrator granted", lambda: test_app_consent(ctx, app_id)
+            )
+        if held is not None:
+            # an administrator's grant, not the tool's: the ledger records it as found (it goes with the test app's
+            # service principal, which the tool made)
+            return Finding(True, "the tenant holds admin consent for the test app", seen=grant_sightings([held]))
         if ctx.confirmed(self.id):
             return Finding(False, "confirmed, but the tenant shows no admin consent for the test app yet")
         return Finding(False, "waiting for an administrator to grant the test app's consent")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from wizard.answers import Answers
 from wizard.errors import SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
+from wizard.ownership import ObjectKind, Sighting
 from wizard.steps.base import (
     OIDC_PROVIDER_KIND,
     SIGN_UP_OR_SIGN_IN,
@@ -17,7 +18,7 @@ from wizard.steps.base import (
     StepContext,
     look_patiently,
 )
-from wizard.steps.providers import providers_named, put_provider
+from wizard.steps.providers import provider_sightings, providers_named, put_provider
 
 if TYPE_CHECKING:
     from wizard.graph import IdentityProvider as TenantIdentityProvider
@@ -82,13 +83,12 @@ class IdentityProvider(Step):
                 "set [asignio] display_name to a name no other provider uses, then run again",
             )
         ctx.facts.provider = provider
+        ids, seen = {"provider": provider.id}, provider_sightings([provider])
         if _matches(provider, spec) and not ctx.rotate_secret:
-            return Finding(True, f"{spec.display_name} is configured", {"provider": provider.id}, provider)
+            return Finding(True, f"{spec.display_name} is configured", ids, provider, seen)
         if ctx.rotate_secret:
-            return Finding(
-                False, f"a new Client Secret was given for {spec.display_name}", {"provider": provider.id}, provider
-            )
-        return Finding(False, f"{spec.display_name} exists with other settings", {"provider": provider.id}, provider)
+            return Finding(False, f"a new Client Secret was given for {spec.display_name}", ids, provider, seen)
+        return Finding(False, f"{spec.display_name} exists with other settings", ids, provider, seen)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         return await put_provider(ctx, self.id, provider_spec(ctx.answers), finding, progress)
@@ -116,11 +116,15 @@ class UserFlow(Step):
                 "set [user_flow] name to a name no other flow uses (or delete that flow in the portal), then run again",
             )
         ctx.facts.user_flow_id = flow.id
-        return Finding(True, f"{flow.id} exists", {"user_flow": flow.id})
+        return Finding(
+            True, f"{flow.id} exists", {"user_flow": flow.id}, seen=(Sighting(ObjectKind.USER_FLOW, flow.id),)
+        )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         progress(f"creating {ctx.answers.user_flow.name}")
+        ctx.intend(self.id, ())  # a flow carries no mark: the intent tells a repeat that this run made it
         flow = await ctx.graph.create_user_flow(ctx.answers.user_flow.name)
+        ctx.ownership.made(self.id, ObjectKind.USER_FLOW, flow.id)
         ctx.facts.user_flow_id = flow.id
         return Finding(True, f"{flow.id} created", {"user_flow": flow.id})
 
@@ -162,6 +166,9 @@ class LocalAccountsOff(GuidedStep):
     title = "Turn off local accounts in the user flow (Azure portal)"
     after = ("attach-provider",)
     answer_sections = ("user_flow",)
+    voided_by = ("user-flow",)
+    """The setting lives in the flow: a new flow lacks it, while a provider brought back to its settings (or offered
+    in the flow again) leaves it as the operator set it."""
 
     def instructions(self, answers: Answers) -> tuple[str, ...]:
         return (
