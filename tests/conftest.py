@@ -136,6 +136,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     for name in list(os.environ):
         if name.startswith("ASIGNIO_"):
             monkeypatch.delenv(name)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)  # no test opens a browser on the developer's desktop
     # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet, and no sign-in
     # probe reaches a real b2clogin/ciamlogin host or Asignio (a test that verifies points them at its stand-ins).
     monkeypatch.setenv(ARCHIVE_URL_VARIABLE, "http://127.0.0.1:9/starterpack.zip")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
@@ -16,7 +17,9 @@ from screens.done import DoneScreen
 from screens.draft import Draft
 from screens.messages import SignInChecked
 from screens.overwrite import OverwriteScreen
+from screens.welcome import WelcomeScreen
 from tests.test_headless_run import CLIENT_ID, point_at, run, seeded_tenant
+from tests.tui import settle
 from wizard.answers import load_answers
 from wizard.events import ProbeChecked, ProbeStatus, RunFinished
 from wizard.simulator import SimulatorServer
@@ -85,9 +88,8 @@ async def test_open_copy_and_save_answers(tmp_path: Path, monkeypatch: pytest.Mo
         target = tmp_path / "contoso.toml"
         app.screen.query_one("#answers-path", Input).value = str(target)
         await pilot.press("ctrl+s")
-        assert "Repeat with: asignio-setup --non-interactive" in str(app.screen.query_one("#saved", Static).content)
-        await pilot.press("escape")
-        assert isinstance(app.screen, DoneScreen)
+        said = str(app.screen.query_one("#saved", Static).content)
+        assert f"Repeat with: asignio-setup --non-interactive {target}" in said
     answers = load_answers(target)
     assert (answers.tenant.name, answers.setup.mfa.value, answers.asignio.client_id) == (
         "contoso",
@@ -184,6 +186,82 @@ def test_done_asks_before_replacing_snapshot(snap_compare, tmp_path: Path, monke
     monkeypatch.chdir(tmp_path)
     (tmp_path / "asignio-answers.toml").write_text("# already here\n", encoding="utf-8")
     assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=ask_to_replace)
+
+
+async def test_copy_says_copied_only_where_the_terminal_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = finished_app()
+    async with app.run_test(notifications=True) as pilot:
+        await open_done(pilot)
+        monkeypatch.setenv("TERM_PROGRAM", "Apple_Terminal")
+        await pilot.press("ctrl+y")
+        [refused] = app._notifications
+        assert refused.severity == "warning"
+        assert refused.message.startswith("Not copied: macOS Terminal does not let programs set the clipboard (OSC 52)")
+        app._notifications.clear()
+        monkeypatch.setenv("TERM_PROGRAM", "iTerm.app")
+        await pilot.press("ctrl+y")
+        assert [notification.message for notification in app._notifications] == [
+            "The Run-now URL copied to the clipboard."
+        ]
+        app._notifications.clear()
+        monkeypatch.delenv("TERM_PROGRAM")
+        monkeypatch.setenv("TERM", "xterm-256color")
+        for name in ("TMUX", "STY", "KITTY_WINDOW_ID", "WT_SESSION"):
+            monkeypatch.delenv(name, raising=False)
+        await pilot.press("ctrl+y")
+        [unknown] = [notification.message for notification in app._notifications]
+        assert unknown.startswith(
+            "The Run-now URL sent to the clipboard through this terminal (OSC 52). If nothing pastes"
+        )
+    assert app.clipboard == URL
+
+
+async def test_the_url_is_not_drawn_inside_a_box() -> None:
+    """A mouse selection of a wrapped URL must not pick up border characters."""
+    app = finished_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_done(pilot)
+        url = app.screen.query_one("#url", Static)
+        lines = [strip.text.rstrip() for strip in url.render_lines(Region(0, 0, *url.size))]
+    assert "".join(line for line in lines if line) == URL
+
+
+async def test_esc_after_the_run_goes_back_to_a_fresh_start() -> None:
+    app = finished_app()
+    async with app.run_test() as pilot:
+        await open_done(pilot)
+        assert app.active_bindings["escape"].enabled
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen) and len(app.screen_stack) == 1
+        assert app.draft == Draft()
+
+
+async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_demo_port(tmp_path: Path) -> None:
+    """The External ID demo serves its discovery document on a loopback port that closes with it: the saved
+    answers keep Asignio's own, and the hint repeats the demo (which serves its document again)."""
+    app = AsignioSetupApp(demo=True, demo_platform="external-id", verify=False)  # a Done screen with no run
+    target = tmp_path / "demo.toml"
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.identity is not None
+        metadata_url = app.draft.unasked["asignio"]["metadata_url"]
+        assert metadata_url.startswith("http://127.0.0.1:")
+        app.draft.pivot, app.draft.mfa = "external-id", "off"
+        await open_done(pilot, EXTERNAL_ID_RESULT)
+        app.screen.query_one("#answers-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        said = str(app.screen.query_one("#saved", Static).content)
+    assert f"Repeat with: asignio-setup --demo --demo-platform external-id --non-interactive {target}" in said
+    assert "127.0.0.1" not in target.read_text(encoding="utf-8")
+    assert (
+        load_answers(target).asignio.metadata_url
+        == "https://authorization.asignio.com/.well-known/openid-configuration"
+    )
 
 
 AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"

@@ -11,10 +11,12 @@ from textual.color import Color
 from textual.screen import Screen
 
 from screens.app import SCREEN_STYLESHEETS, AsignioSetupApp
+from screens.ask import AskScreen
 from screens.credentials import CredentialsScreen
 from screens.device_code import DeviceCodeScreen
 from screens.done import DoneScreen
 from screens.error import ErrorScreen
+from screens.help import HelpScreen
 from screens.mfa import MfaScreen
 from screens.overwrite import OverwriteScreen
 from screens.path import PathScreen
@@ -38,6 +40,8 @@ SCREENS: list[type[Screen]] = [
     OverwriteScreen,
     ErrorScreen,
     RemovalScreen,
+    HelpScreen,
+    AskScreen,
 ]
 
 
