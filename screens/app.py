@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
-    from wizard.events import Event, ProbeChecked, ProbeRetrying
+    from wizard.events import Event, ProbeChecked, ProbeRetrying, RunFinished
     from wizard.session import RemovalSession, Session, SignedInTenant, TenantIdentity
     from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
@@ -453,7 +453,7 @@ class AsignioSetupApp(App[int]):
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
 
-        reply_to.post_message(RunComplete(self.run_graph(self.require_session().run(emit))))
+        reply_to.post_message(RunComplete(finished_or_raise(self.run_graph(self.require_session().run(emit)))))
 
     def removal_for_draft(self) -> RemovalSession:
         """Taking the draft's setup (a finished one's saved answers) out of the tenant signed in to."""
@@ -476,7 +476,7 @@ class AsignioSetupApp(App[int]):
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
 
-        reply_to.post_message(RunComplete(self.run_graph(removal.run(emit))))
+        reply_to.post_message(RunComplete(finished_or_raise(self.run_graph(removal.run(emit)))))
 
     @work(thread=True, exclusive=True, group=WorkGroup.VERIFY, exit_on_error=False)
     def check_sign_in(self, reply_to: MessagePump) -> None:
@@ -535,6 +535,14 @@ class AsignioSetupApp(App[int]):
         if getattr(self.screen, "WAITS_FOR_GROUP", None) == group:
             self.pop_screen()
         self.push_screen(ErrorScreen(error))
+
+
+def finished_or_raise(finished: RunFinished) -> RunFinished:
+    """A run that ended without failure; a failed one ends its worker with the first failure, so the one handler of
+    worker errors shows it (the screen has shown each failure as its event came)."""
+    if finished.failure is not None:
+        raise finished.failure
+    return finished
 
 
 def run_app(

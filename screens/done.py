@@ -81,7 +81,7 @@ class DoneScreen(WizardStep):
         yield Static("Sign-in check (what a browser would meet; nobody is signed in):", classes="label")
         yield Static("", id="probes", markup=False)
         yield Static("", id="check", markup=False)
-        created = "\n".join(f"  • {line}" for line in self.result.created) or "  nothing new: it was all there"
+        created = "\n".join(f"  • {line}" for line in self.result.changed) or "  nothing new: it was all there"
         yield Static(f"Created in this run:\n{created}", id="created", markup=False)
         yield Static("Save the answers (no secrets) to repeat with --non-interactive", classes="label")
         yield Input(DEFAULT_ANSWERS_FILE, id="answers-path", compact=True)

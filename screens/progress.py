@@ -265,7 +265,7 @@ class ProgressScreen(WizardStep):
     def on_run_complete(self, message: RunComplete) -> None:
         self.running = False
         self.result = message.result
-        self.created.extend(line for line in message.result.created if line not in self.created)
+        self.created.extend(line for line in message.result.changed if line not in self.created)
         self.refresh_bindings()
         self.report()
         if message.result.waiting:
@@ -366,4 +366,4 @@ class ProgressScreen(WizardStep):
     @on(Button.Pressed, "#continue")
     def show_result(self) -> None:
         if self.result is not None:
-            self.wizard.go_on(self, replace(self.result, created=tuple(self.created)))
+            self.wizard.go_on(self, replace(self.result, changed=tuple(self.created)))

@@ -167,7 +167,7 @@ class RemovalScreen(WizardStep):
     def on_run_complete(self, message: RunComplete) -> None:
         self.running = False
         self.refresh_bindings()
-        removed = message.result.created
+        removed = message.result.changed
         kept = self.review is not None and any(item.surprising for item in self.review.kept)
         self.query_one("#heading", Static).update(
             "Removed what asignio-setup made; what it could not prove its own stays (see asignio-setup remove)"

@@ -62,22 +62,23 @@ class EventPrinter:
         self.tenant = tenant
         """In a run of several answers files, the tenant this printer speaks for: its human lines all go to `err`,
         each prefixed `tenant: ` (`out` keeps the summary lines), and its JSON objects carry `"tenant"`."""
-        self.failures: list[StepFailed] = []
         if json_lines and tenant is not None:
             expect_summary(tenant)
 
     def __call__(self, event: Event) -> None:
-        if self.json_lines and not isinstance(event, RunFinished):
+        if self.json_lines:
             self.write_json(event_object(event))
-        stream = self.err if self.json_lines or self.tenant else self.out
-        if isinstance(event, StepFailed):
-            self.failures.append(event)
-            stream = self.err
-        elif isinstance(event, RunNotice | ProbeRetrying) or (
+        stream = self.human
+        if isinstance(event, StepFailed | RunNotice | ProbeRetrying) or (
             isinstance(event, ProbeChecked) and event.status in (ProbeStatus.FAILED, ProbeStatus.UNREACHABLE)
         ):
             stream = self.err
         self.say(self.lines(event), stream)
+
+    @property
+    def human(self) -> TextIO:
+        """Where the human lines go: stdout, unless it carries the JSON objects or several tenants' summaries."""
+        return self.err if self.json_lines or self.tenant else self.out
 
     def say(self, lines: list[str], stream: TextIO) -> None:
         """Each line as it may leave the process (wizard.outgoing): no secret, no raw control character."""
@@ -135,21 +136,24 @@ class EventPrinter:
                 ]
             case ProbeRetrying(_, message):
                 return [f"      {message}"]
-            case RunFinished(url, created, waiting, redirect_uris):
-                lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
-                if waiting:
-                    confirm = " ".join(f"--confirm {step}" for step in waiting)
-                    lines.append(
-                        f"Waiting for you in the portal: {', '.join(waiting)}. When they are done, run "
-                        f"the same command again with {confirm}"
-                    )
-                if redirect_uris:
-                    lines.append("Register these redirect URIs for the Asignio application at Asignio's partner site:")
-                    lines.extend(f"    {uri}" for uri in redirect_uris)
-                if url:
-                    lines.append(f"Run now: {url}")
-                return lines
         return []
+
+
+def finished_lines(finished: RunFinished) -> list[str]:
+    """How a setup that did not fail ended: what it changed, the portal steps left, the redirect URIs, the URL."""
+    lines = [f"Created or changed: {'; '.join(finished.changed)}"] if finished.changed else ["Nothing needed changing."]
+    if finished.waiting:
+        confirm = " ".join(f"--confirm {step}" for step in finished.waiting)
+        lines.append(
+            f"Waiting for you in the portal: {', '.join(finished.waiting)}. When they are done, run "
+            f"the same command again with {confirm}"
+        )
+    if finished.partner_redirect_uris:
+        lines.append("Register these redirect URIs for the Asignio application at Asignio's partner site:")
+        lines.extend(f"    {uri}" for uri in finished.partner_redirect_uris)
+    if finished.run_now_url:
+        lines.append(f"Run now: {finished.run_now_url}")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -173,8 +177,7 @@ async def verify_setup(
     from wizard.state import StateStore
     from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
 
-    human = printer.err if printer.json_lines or printer.tenant else printer.out
-    printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
+    printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], printer.human)
     return await verify_sign_in(
         answers,
         recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
@@ -191,8 +194,7 @@ def say_verification(printer: EventPrinter, verification: Verification) -> None:
     if error is not None:
         printer.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], printer.err)
         return
-    human = printer.err if printer.json_lines or printer.tenant else printer.out
-    printer.say([verification.verdict()], human)
+    printer.say([verification.verdict()], printer.human)
 
 
 @dataclass(frozen=True)
@@ -274,25 +276,29 @@ async def _run_session(
         for step_id in confirm:
             session.confirm_guided(step_id)
         finished = await session.run(printer)
-    except SetupError as error:
-        if any(error is failure.error for failure in printer.failures):
-            if printer.json_lines:
-                printer.summary(error.exit_code, run_now_url=None)
-            return Outcome.failure(error)
-        raise
     finally:
         await signed_in.close()
-    exit_code = ExitCode.PENDING if finished.waiting else ExitCode.OK
+    if finished.failure is not None:
+        if printer.json_lines:
+            printer.summary(finished.exit_code, run_now_url=None)
+        return Outcome.failure(finished.failure)
+    printer.say(finished_lines(finished), printer.human)
+    exit_code = finished.exit_code
     verification = None
     if verify.enabled and not finished.waiting:
         verification = await verify_setup(answers, printer, verify, server, state_folder)
         say_verification(printer, verification)
         exit_code = verification.exit_code
     if printer.json_lines:
-        fields = event_object(finished)
-        del fields["event"]
         verified = {} if verification is None else {"verified": verification.verified}
-        printer.summary(exit_code, **fields, **verified)
+        printer.summary(
+            exit_code,
+            run_now_url=finished.run_now_url,
+            created=list(finished.changed),
+            waiting=list(finished.waiting),
+            partner_redirect_uris=list(finished.partner_redirect_uris),
+            **verified,
+        )
     if finished.waiting:
         return Outcome(exit_code, f"waiting for portal steps {', '.join(finished.waiting)} (exit {int(exit_code)})")
     run_now = f"; Run now: {finished.run_now_url}" if finished.run_now_url else ""
@@ -390,7 +396,7 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         review = await signed_in.plan(answers).review(printer)
     finally:
         await signed_in.close()
-    human = printer.err if printer.json_lines or printer.tenant else printer.out
+    human = printer.human
     for step in review.steps:
         printer.say([planned_line(step)], human)
         if printer.json_lines:

@@ -291,7 +291,7 @@ class Session:
         return diff(facts.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
 
     async def run(self, emit: Emit) -> RunFinished:
-        """Does every step still to do; raises the first step's SetupError after the others ended."""
+        """Does every step still to do; how it ended, failures and exit code included (`Runner.run`)."""
         return await self.runner.run(emit)
 
     def confirm_guided(self, step_id: str) -> None:
@@ -329,7 +329,8 @@ class RemovalSession:
         return RemovalReview(tuple(steps), extensions_note, tuple(kept), self.runner.store.path.exists())
 
     async def run(self, emit: Emit) -> RunFinished:
-        """Deletes what is still there; the state then records the setup as removed."""
+        """Deletes what is still there; the state then records the setup as removed (unless a step failed: see the
+        outcome's `failures`)."""
         return await self.runner.run(emit)
 
     def record_clean(self, review: RemovalReview) -> None:
