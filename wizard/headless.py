@@ -18,23 +18,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.answers import Answers, load_answers
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected, worst_exit_code
-from wizard.events import (
-    Event,
-    ProbeChecked,
-    ProbeRetrying,
-    ProbeStatus,
-    RunFinished,
-    RunNotice,
-    StepDone,
-    StepFailed,
-    StepProgress,
-    StepSkipped,
-    StepStarted,
-    StepWaiting,
-)
+from wizard.events import Event, ProbeRetrying, RunFinished
 from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
 from wizard.outgoing import outgoing
+from wizard.rendering import FIX_LABEL, MARKS, Rendered, Tone, render
 from wizard.state_files import demo_state_dir
 
 if TYPE_CHECKING:
@@ -42,13 +30,6 @@ if TYPE_CHECKING:
     from wizard.session import PlannedStep
     from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.verify import Verification
-
-PROBE_MARKS = {
-    ProbeStatus.PASSED: "✓",
-    ProbeStatus.FAILED: "✗",
-    ProbeStatus.UNREACHABLE: "✗",
-    ProbeStatus.NOT_CHECKED: "–",
-}
 
 
 class EventPrinter:
@@ -68,12 +49,9 @@ class EventPrinter:
     def __call__(self, event: Event) -> None:
         if self.json_lines:
             self.write_json(event_object(event))
-        stream = self.human
-        if isinstance(event, StepFailed | RunNotice | ProbeRetrying) or (
-            isinstance(event, ProbeChecked) and event.status in (ProbeStatus.FAILED, ProbeStatus.UNREACHABLE)
-        ):
-            stream = self.err
-        self.say(self.lines(event), stream)
+        rendered = render(event)
+        urgent = rendered.tone in (Tone.FAILED, Tone.WARNING) or isinstance(event, ProbeRetrying)
+        self.say(terminal_lines(rendered), self.err if urgent else self.human)
 
     @property
     def human(self) -> TextIO:
@@ -106,37 +84,23 @@ class EventPrinter:
         if say:
             self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
 
-    @staticmethod
-    def lines(event: Event) -> list[str]:
-        match event:
-            case StepStarted(step, title, index, total):
-                return [f"[{index}/{total}] {title} ({step})"]
-            case StepProgress(step, message):
-                return [f"      {step}: {message}"]
-            case StepDone(step, summary):
-                return [f"  ✓ {step}: {summary}"]
-            case StepSkipped(step, summary):
-                return [f"  = {step}: already done: {summary}"]
-            case StepWaiting(step, instructions, link):
-                numbered = [f"      {number}. {text}" for number, text in enumerate(instructions, start=1)]
-                return [f"  … {step}: waiting for you in the Azure portal:", f"      {link}", *numbered]
-            case StepFailed(step, error):
-                fix = [f"    what to do: {error.fix}"] if error.fix else []
-                return [f"  ✗ {step}: {error.what}", *fix]
-            case RunNotice(message):
-                return [f"warning: {message}"]
-            case ProbeChecked(_, title, ProbeStatus.PASSED | ProbeStatus.NOT_CHECKED as status, _, seen):
-                return [f"  {PROBE_MARKS[status]} {title}: {seen}"]
-            case ProbeChecked(_, title, status, expected, seen, fix):
-                return [
-                    f"  {PROBE_MARKS[status]} {title}",
-                    f"      expected: {expected}",
-                    f"      seen: {seen}",
-                    *([f"    what to do: {fix}"] if fix else []),
-                ]
-            case ProbeRetrying(_, message):
-                return [f"      {message}"]
-        return []
+
+def terminal_lines(rendered: Rendered) -> list[str]:
+    """An event's words as the terminal prints them: steps run at once, so each line names its step (by its id)."""
+    named = f"{rendered.step}: " if rendered.step else ""
+    match rendered.tone:
+        case Tone.STARTED:
+            return [f"{rendered.text} ({rendered.step})"]
+        case Tone.NOTE:
+            return [f"      {named}{rendered.text}"]
+        case Tone.WARNING:
+            return [f"{MARKS[Tone.WARNING]} {rendered.text}"]
+    colon = ":" if rendered.introduces_details and rendered.details else ""
+    return [
+        f"  {MARKS[rendered.tone]} {named}{rendered.text}{colon}",
+        *(f"      {line}" for line in rendered.details),
+        *([f"    {FIX_LABEL}: {rendered.fix}"] if rendered.fix else []),
+    ]
 
 
 def finished_lines(finished: RunFinished) -> list[str]:
