@@ -23,6 +23,7 @@ from screens.review import ReviewScreen
 from screens.welcome import WelcomeScreen
 from tests.test_ief_apps import grant_as_an_administrator_would
 from tests.tui import settle
+from wizard.demo import DemoOptions
 from wizard.errors import ExitCode
 from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
 from wizard.graph import GRAPH_APP_ID, GraphClient
@@ -47,8 +48,8 @@ def app_confirmed_at_review(
 ) -> AsignioSetupApp:
     """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on.
     `lag_budget`: how long its Graph client waits for what may not show yet (None: the default)."""
-    app = AsignioSetupApp(demo=True)
-    app.simulator = simulator
+    app = AsignioSetupApp(demo=DemoOptions())
+    app.demo.server = simulator
     app.draft.client_id = DEMO_CLIENT_ID
     app.draft.pivot, app.draft.mfa = pivot, "phone"
     app.keep_typed_secret(SECRET)

@@ -17,6 +17,7 @@ from screens.messages import SavedRunsLoaded
 from tests.test_headless_run import SECRET, answers_dir, run, simulator, write_answers  # noqa: F401 - fixtures
 from tests.test_plan import EndsTheLagWhenWaitedFor
 from wizard.cli import main
+from wizard.demo import DemoOptions
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
 from wizard.state import RunState, StateStore, state_dir
@@ -163,4 +164,4 @@ def test_a_demo_keeps_out_of_the_state_folder_whichever_way_it_is_named(
     assert not real.exists()
     progress = StateStore("contoso", demo_state_dir(demo_state)).load()
     assert progress is not None and progress.finished
-    assert AsignioSetupApp(demo=True, demo_state=demo_state).state_folder == demo_state_dir(demo_state)
+    assert AsignioSetupApp(demo=DemoOptions(state=demo_state)).state_folder == demo_state_dir(demo_state)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -17,18 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.answers import Answers, load_answers
+from wizard.demo import Demo, DemoOptions
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected, worst_exit_code
 from wizard.events import Event, ProbeRetrying, RunFinished
 from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
 from wizard.outgoing import outgoing
 from wizard.rendering import FIX_LABEL, MARKS, Rendered, Tone, render
-from wizard.state_files import demo_state_dir
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
     from wizard.session import PlannedStep
-    from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.verify import Verification
 
 
@@ -130,26 +128,15 @@ class VerifyOptions:
 
 
 async def verify_setup(
-    answers: Answers,
-    printer: EventPrinter,
-    options: VerifyOptions,
-    server: SimulatorServer | None = None,
-    state_folder: Path | None = None,
+    answers: Answers, printer: EventPrinter, options: VerifyOptions, demo: Demo | None = None
 ) -> Verification:
-    """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator, and its
-    test app is the one recorded in the demo's own `state_folder`."""
-    from wizard.state import StateStore
-    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+    """The sign-in probes of a finished setup, printed as they end; a demo's go to its simulator, and its test app is
+    the one recorded in the demo's own state folder."""
+    from wizard.session import check_sign_in
 
     printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], printer.human)
-    return await verify_sign_in(
-        answers,
-        recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
-        printer,
-        timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
-        login_root=server.login_root if server is not None else None,
-        asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
-    )
+    state_folder = demo.state_folder if demo is not None else None
+    return await check_sign_in(answers, printer, timeout=options.timeout, demo=demo, state_folder=state_folder)
 
 
 def say_verification(printer: EventPrinter, verification: Verification) -> None:
@@ -179,10 +166,7 @@ Work = Callable[[Answers, EventPrinter, "DeviceCodePrompt"], Awaitable[Outcome]]
 
 async def _run(
     answers_path: Path,
-    demo: bool,
-    demo_empty: bool,
-    demo_state: Path | None,
-    demo_platform: DemoPlatform | None,
+    demo_options: DemoOptions | None,
     confirm: Sequence[str],
     rotate_secret: bool,
     json_lines: bool,
@@ -191,50 +175,41 @@ async def _run(
     from wizard.auth import print_device_code
 
     answers = load_answers(answers_path)
-    server = None
-    if demo:
-        from wizard.simulator import demo_metadata_url, start_demo, tenant_platform
-
-        server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform, empty=demo_empty)
-        metadata_url = demo_metadata_url(server)
-        platform = "B2C" if tenant_platform(server.tenant) == "b2c" else "External ID"
-        print(f"Demo: a simulated {platform} tenant ({server.tenant.domain}) at {server.graph_root}", file=sys.stderr)
-        if metadata_url is not None:
-            answers = with_metadata_url(answers, metadata_url)
-            print(
-                f"Demo: Asignio's discovery document served at {metadata_url} (the answers' own is not read)",
-                file=sys.stderr,
-            )
-    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
-    state_folder = demo_state_dir(demo_state) if demo else None
+    demo = Demo(demo_options) if demo_options is not None else None
     try:
-        outcome = await _run_session(
-            answers, server, confirm, rotate_secret, printer, print_device_code, verify, state_folder=state_folder
-        )
+        if demo is not None:
+            demo.start(answers.tenant.name)
+            for line in demo.introduction():
+                print(line, file=sys.stderr)
+            answers = demo.answers(answers)
+        printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+        outcome = await _run_session(answers, demo, confirm, rotate_secret, printer, print_device_code, verify)
     finally:
-        if server is not None:
-            server.stop()
-        if state_folder is not None and demo_state is None:
-            shutil.rmtree(state_folder, ignore_errors=True)
+        if demo is not None:
+            demo.close()
     return int(outcome.exit_code)
 
 
 async def _run_session(
     answers: Answers,
-    server: SimulatorServer | None,
+    demo: Demo | None,
     confirm: Sequence[str],
     rotate_secret: bool,
     printer: EventPrinter,
     prompt: DeviceCodePrompt,
     verify: VerifyOptions,
-    *,
-    state_folder: Path | None = None,
 ) -> Outcome:
     """One tenant's setup, then (unless turned off) the sign-in probes; a step's failure is its outcome, any other
-    SetupError is raised. A demo's progress is kept in `state_folder`, apart from the real runs'."""
+    SetupError is raised. A demo's progress is kept in its own folder, apart from the real runs'."""
     from wizard.session import sign_in
 
-    signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt, state_folder=state_folder)
+    signed_in = sign_in(
+        answers.tenant,
+        answers.auth,
+        demo=demo.server if demo is not None else None,
+        device_code_prompt=prompt,
+        state_folder=demo.state_folder if demo is not None else None,
+    )
     try:
         session = signed_in.plan(answers, rotate_secret=rotate_secret)
         for step_id in confirm:
@@ -250,7 +225,7 @@ async def _run_session(
     exit_code = finished.exit_code
     verification = None
     if verify.enabled and not finished.waiting:
-        verification = await verify_setup(answers, printer, verify, server, state_folder)
+        verification = await verify_setup(answers, printer, verify, demo)
         say_verification(printer, verification)
         exit_code = verification.exit_code
     if printer.json_lines:
@@ -270,11 +245,6 @@ async def _run_session(
     if fault is not None:
         return Outcome(exit_code, f"set up, but the sign-in check failed (exit {int(exit_code)}): {fault.what}")
     return Outcome(exit_code, f"done (exit {int(exit_code)}){run_now}")
-
-
-def with_metadata_url(answers: Answers, metadata_url: str) -> Answers:
-    """The answers with Asignio's discovery document at `metadata_url` (the demo's, whose port changes each run)."""
-    return answers.model_copy(update={"asignio": answers.asignio.model_copy(update={"metadata_url": metadata_url})})
 
 
 def portal_steps(answers: Answers) -> set[str]:
@@ -430,10 +400,7 @@ def run_plan(answers_paths: Sequence[Path], *, json_lines: bool = False) -> int:
 def run_headless(
     answers_path: Path,
     *,
-    demo: bool = False,
-    demo_empty: bool = False,
-    demo_state: Path | None = None,
-    demo_platform: DemoPlatform | None = None,
+    demo: DemoOptions | None = None,
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
@@ -441,9 +408,7 @@ def run_headless(
 ) -> int:
     """Runs the setup to the end or to the first failure, then the sign-in probes; returns the exit code (README:
     exit codes)."""
-    return asyncio.run(
-        _run(answers_path, demo, demo_empty, demo_state, demo_platform, confirm, rotate_secret, json_lines, verify)
-    )
+    return asyncio.run(_run(answers_path, demo, confirm, rotate_secret, json_lines, verify))
 
 
 def run_tenants(

@@ -23,8 +23,11 @@ from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
+    from wizard.demo import Demo
+    from wizard.events import ProbeChecked, ProbeRetrying
     from wizard.graph import GraphClient
     from wizard.simulator import SimulatorServer
+    from wizard.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,28 @@ def sign_in(
             sign_in_host=ENDPOINTS[tenant.cloud].authority_host,
         )
     return SignedInTenant(tenant, auth, graph, demo=demo is not None, state_folder=state_folder)
+
+
+async def check_sign_in(
+    answers: Answers,
+    emit: Callable[[ProbeChecked | ProbeRetrying], None],
+    *,
+    timeout: float | None = None,
+    demo: Demo | None = None,
+    state_folder: Path | None = None,
+) -> Verification:
+    """The sign-in probes (`verify`) of the setup the state in `state_folder` (None: the state folder) records for the
+    answers' tenant: read-only, no secret, each result emitted as it ends; a demo's go to its simulator."""
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+
+    return await verify_sign_in(
+        answers,
+        recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
+        emit,
+        timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout,
+        login_root=demo.login_root if demo is not None else None,
+        asignio_root=demo.asignio_root if demo is not None else None,
+    )
 
 
 class SignedInTenant:
