@@ -27,7 +27,7 @@ from wizard.events import (
 from wizard.ownership import Ledger
 from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
-from wizard.steps.base import Kept
+from wizard.steps.base import Kept, RunFacts
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
@@ -111,6 +111,29 @@ class Runner:
         )
         if load_base is not None:
             self.context.load_base = load_base
+
+    @property
+    def facts(self) -> RunFacts:
+        """What the steps found out about the tenant in the last look (`inspect`) or run."""
+        return self.context.facts
+
+    @property
+    def state_saved(self) -> bool:
+        """A state of this tenant is saved on this machine (a run of this plan or another recorded it)."""
+        return self.store.path.exists()
+
+    def note_finished_without_run(self, kept: Sequence[Kept]) -> None:
+        """The look found every step's work done, so no run will end to note what that means (`on_success`: a remove
+        killed after its last write left the state saying the setup is there): noted now, as that run would have,
+        without a Graph write. Nothing is saved when no state is, or when it holds this plan's steps alone (noted
+        already)."""
+        if self._on_success is None or self.store.load() is None:
+            return
+        if all(step_id in self._steps_by_id for step_id in self.state.steps):
+            return
+        with self.store.exclusive():
+            self._on_success(self.state, tuple(kept))
+            self.store.save(self.state)
 
     def _resume_from_state_file(self) -> None:
         """Start a run as a fresh process would: from the saved state, with what an earlier run of this runner (the

@@ -208,7 +208,7 @@ class SignedInTenant:
             rotate_secret=rotate_secret,
             load_base=demo_base if self.demo else None,
         )
-        return Session(runner)
+        return Session(runner, demo=self.demo)
 
     def removal(self, answers: Answers, *, everything: bool = False, force: bool = False) -> RemovalSession:
         """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
@@ -243,10 +243,12 @@ def _standard_policies(policy_ids: tuple[str, ...]) -> tuple[str, ...]:
 class Session:
     """A planned setup of a signed-in tenant: the review, the run, and the operator's confirmations."""
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, *, demo: bool = False) -> None:
         self.runner = runner
         self.answers = runner.answers
         self.graph = runner.graph
+        self.demo = demo
+        """On the simulated tenant, whose missing base chain the demo's own base stands in for (`demo_base`)."""
 
     async def inspect_base(self) -> BaseReport:
         """For the custom-policy path: which starter-pack policies the tenant has, and whether they fit."""
@@ -257,11 +259,7 @@ class Session:
             lacking = [
                 name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in listed
             ]
-            source = (
-                DEMO_BASE_NAME
-                if self.runner.context.load_base is demo_base
-                else f"the pinned {self.answers.starter_pack_name()} starter pack"
-            )
+            source = DEMO_BASE_NAME if self.demo else f"the pinned {self.answers.starter_pack_name()} starter pack"
             return BaseReport(
                 standard,
                 True,
@@ -307,7 +305,7 @@ class Session:
         return Review(steps, self._extensions_diff())
 
     def _extensions_diff(self) -> str | None:
-        facts = self.runner.context.facts
+        facts = self.runner.facts
         if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or facts.generated is None:
             return None
         from wizard.policies import diff
@@ -351,7 +349,7 @@ class RemovalSession:
             if inspection.step.writes:
                 detail = finding.summary if finding.done else inspection.step.describe(self.answers)
                 steps.append(PlannedStep(inspection.step.id, inspection.step.title, detail, finding.done))
-        return RemovalReview(tuple(steps), extensions_note, tuple(kept), self.runner.store.path.exists())
+        return RemovalReview(tuple(steps), extensions_note, tuple(kept), self.runner.state_saved)
 
     async def run(self, emit: Emit) -> RunFinished:
         """Deletes what is still there; the state then records the setup as removed (unless a step failed: see the
@@ -362,12 +360,4 @@ class RemovalSession:
         """The review found nothing left to delete: a remove killed after its last write left the state saying the
         setup is there, so the state is brought in line with the tenant (no Graph write; nothing saved when the
         state already says so, or there is none)."""
-        from wizard.steps.removal import note_removed
-
-        runner = self.runner
-        kept = {step.id for step in runner.plan.steps}
-        if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
-            return
-        with runner.store.exclusive():
-            note_removed(runner.plan)(runner.state, review.kept)
-            runner.store.save(runner.state)
+        self.runner.note_finished_without_run(review.kept)
