@@ -209,7 +209,8 @@ class AsignioSetupApp(App[int]):
             self.pop_screen()
 
     def answers_to_save(self) -> Answers:
-        """The final answers as the Done screen saves them: without a demo's discovery document (`Demo.answers_to_save`)."""
+        """The final answers as the Done screen saves them: without a demo's discovery document, whose port closes
+        with the demo (`Demo.answers_to_save`)."""
         answers = self.final_answers()
         return self.demo.answers_to_save(answers) if self.demo is not None else answers
 
