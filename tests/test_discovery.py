@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_external_id_run import external_tenant, write_answers
-from tests.test_headless_run import point_at, run
+from tests.support.external_id import external_tenant, write_answers
+from tests.support.headless import point_at, run
 from wizard.discovery import DISCOVERY_SIZE_LIMIT, federation_blockers, fetch_discovery, untrusted_fields
 from wizard.errors import ExitCode, ServiceError
 from wizard.simulator import SimulatorServer

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.virtual_clock import VirtualClock
+from tests.support.paths import PROJECT_ROOT
+from tests.support.virtual_clock import VirtualClock
 from wizard.answers import parse_answers
 from wizard.auth import StaticTokenCredential
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError

@@ -14,15 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import CRASH_LAG_SECONDS, EXPECTED, crash_after_write, tenant_objects
+from tests.support.crashes import CRASH_LAG_SECONDS, crash_after_write
+from tests.support.headless import CLIENT_ID
+from tests.support.paths import PROJECT_ROOT
+from tests.support.tenants import EXPECTED, tenant_objects
 from wizard.cli import main
 from wizard.errors import ExitCode, worst_exit_code
 from wizard.policies import demo_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.state import RunState, state_dir
 
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 PORTAL_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
 PIVOTS = {"contoso": "custom-policy", "fabrikam": "user-flow", "tailspin": "custom-policy"}
 """contoso finishes (0), fabrikam waits for its portal steps (7), tailspin is no B2C tenant (5)."""

@@ -15,18 +15,9 @@ from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.progress import ProgressScreen
 from tests.contract.support import Answer, LoopbackGraph, graph_error
-from tests.test_headless_run import (  # noqa: F401 - the simulator and answers fixtures
-    SECRET,
-    answers_dir,
-    point_at,
-    run,
-    seeded_tenant,
-    simulator,
-    write_answers,
-)
-from tests.test_screen_error import fail_with
-from tests.test_screen_progress import app_confirmed_at_review, open_progress
-from tests.tui import settle
+from tests.support.headless import SECRET, point_at, run, write_answers
+from tests.support.tenants import seeded_tenant
+from tests.support.tui import app_confirmed_at_review, fail_with, open_progress, settle
 from wizard.answers import Answers, parse_answers
 from wizard.auth import StaticTokenCredential, credential_for
 from wizard.errors import ExitCode, ServiceError
@@ -76,8 +67,8 @@ def outputs(out: str, err: str, *files: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
 def test_a_secret_a_server_echoes_reaches_no_output(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -103,7 +94,7 @@ def test_a_secret_a_server_echoes_reaches_no_output(
             assert secret not in text, where
 
 
-async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:  # noqa: F811
+async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:
     """The TUI's run: the typed secret goes out in the provider's create and comes back in Graph's refusal; the
     progress screen shows the refusal without the secret, its control characters as escapes."""
     simulator.echo_refusals(1, message=HOSTILE)
@@ -154,8 +145,8 @@ def test_the_sign_in_apps_client_secret_and_a_given_token_are_known_as_soon_as_r
 
 
 def test_control_characters_in_a_graph_error_are_escaped_in_every_output(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -202,7 +193,7 @@ async def test_the_tenants_names_reach_the_sign_in_screen_escaped() -> None:
 
 
 def test_a_token_for_another_tenant_is_a_sign_in_error_naming_both(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -218,7 +209,7 @@ def test_a_token_for_another_tenant_is_a_sign_in_error_naming_both(
 
 
 def test_a_demo_state_of_another_tenant_is_refused_naming_both_before_any_banner(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -240,9 +231,9 @@ def test_a_demo_state_of_another_tenant_is_refused_naming_both_before_any_banner
 
 
 def test_a_deeply_nested_state_file_is_bad_input_with_its_sentence(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
-    simulator: SimulatorServer,  # noqa: F811
+    simulator: SimulatorServer,
 ) -> None:
     state = state_dir() / "contoso.json"
     state.parent.mkdir(parents=True, exist_ok=True)

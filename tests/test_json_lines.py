@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import answers_dir, run, simulator, write_answers  # noqa: F401 - fixtures
+from tests.support.headless import run, write_answers
+from tests.support.paths import PROJECT_ROOT
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
@@ -25,8 +25,8 @@ def json_lines(capsys: pytest.CaptureFixture[str]) -> tuple[list[dict[str, Any]]
 
 
 def test_a_setup_prints_every_event_as_json_and_a_summary_with_the_run_now_url(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--json", "--no-verify", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))]) == 0
@@ -42,8 +42,8 @@ def test_a_setup_prints_every_event_as_json_and_a_summary_with_the_run_now_url(
 
 
 def test_a_failed_step_line_carries_the_fix_and_the_exit_code(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     simulator.fail(5, status=400, writes_only=False)
@@ -58,8 +58,8 @@ def test_a_failed_step_line_carries_the_fix_and_the_exit_code(
 
 
 def test_an_error_before_any_step_is_one_failed_line(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code = main(["--json", "--non-interactive", str(answers_dir / "missing.toml")])
@@ -72,8 +72,8 @@ def test_an_error_before_any_step_is_one_failed_line(
 
 
 def test_plan_prints_each_step_and_a_summary_as_json(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--json", "plan", str(write_answers(answers_dir, "custom-policy"))]) == ExitCode.CHANGES_PENDING
@@ -125,8 +125,8 @@ def test_a_command_line_argparse_refuses_still_ends_with_a_summary_line(
 
 
 def test_a_failed_remove_summary_lists_what_it_deleted_and_no_run_now_url(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The relying party goes first; B2C then refuses the extensions without Asignio, which ends the remove."""
@@ -148,8 +148,8 @@ def test_a_failed_remove_summary_lists_what_it_deleted_and_no_run_now_url(
 
 
 def test_ctrl_c_in_the_middle_of_a_run_ends_with_one_summary_line(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
 ) -> None:
     """The process is held by the simulator after its second write, then gets SIGINT, as Ctrl-C sends it."""
     answers = write_answers(answers_dir, "custom-policy")

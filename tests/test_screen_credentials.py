@@ -18,10 +18,9 @@ from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SecretLookedUp, SecretSaved
 from screens.path import PathScreen
-from tests.tui import settle
+from tests.support.headless import CLIENT_ID
+from tests.support.tui import settle
 from wizard.secrets import save_asignio_secret, stored_asignio_secret
-
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 
 
 def app_at_credentials() -> AsignioSetupApp:

@@ -16,7 +16,8 @@ from screens.done import DoneScreen
 from screens.draft import Draft
 from screens.messages import SignInChecked
 from screens.overwrite import OverwriteScreen
-from tests.test_headless_run import CLIENT_ID, point_at, run, seeded_tenant
+from tests.support.headless import CLIENT_ID, point_at, run
+from tests.support.tenants import seeded_tenant
 from wizard.answers import load_answers
 from wizard.events import ProbeChecked, ProbeStatus, RunFinished
 from wizard.simulator import SimulatorServer

@@ -9,23 +9,19 @@ from collections.abc import Iterator
 
 import pytest
 from textual.message import Message
-from textual.pilot import Pilot
 from textual.widgets import Button, ProgressBar, RichLog, Static
 
-from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
 from screens.done import DoneScreen
 from screens.error import ErrorScreen
 from screens.messages import RunComplete, RunEvent, WorkFailed
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
-from tests.tui import settle
+from tests.support.tui import app_confirmed_at_review, confirm_the_review, open_progress, settle
 from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
 from wizard.policies import demo_chain
-from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
 from wizard.state import StateStore, unfinished_runs
 
-SECRET = "Asignio-Secret-q7Zr9xVw2"
 PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
 
 
@@ -33,36 +29,6 @@ PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
 def simulator() -> Iterator[SimulatorServer]:
     with SimulatorServer(SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))) as server:
         yield server
-
-
-def app_confirmed_at_review(simulator: SimulatorServer, pivot: str = "user-flow") -> AsignioSetupApp:
-    """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on."""
-    app = AsignioSetupApp(demo=True)
-    app.simulator = simulator
-    app.draft.client_id = DEMO_CLIENT_ID
-    app.draft.pivot, app.draft.mfa = pivot, "phone"
-    app.keep_typed_secret(SECRET)
-    answers = app.final_answers()
-    app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)
-    app.session = app.signed_in.plan(answers, secret=SECRET)
-    return app
-
-
-async def confirm_the_review(pilot: Pilot) -> None:
-    """The plan as the review screen gets it from the core; its Confirm (Enter) opens the progress screen."""
-    pilot.app.call_later(
-        pilot.app.push_screen, ReviewScreen()
-    )  # from the app's task, so message_hook sees its messages
-    await pilot.pause()
-    await settle(pilot)
-    await pilot.press("enter")
-    assert any(isinstance(screen, ProgressScreen) for screen in pilot.app.screen_stack)
-
-
-async def open_progress(pilot: Pilot) -> None:
-    """The progress screen once its first run ended."""
-    await confirm_the_review(pilot)
-    await settle(pilot)
 
 
 def statuses(screen: ProgressScreen) -> dict[str, StepStatus]:
@@ -192,7 +158,7 @@ async def test_a_throttled_read_shows_its_wait_in_the_log(simulator: SimulatorSe
 async def test_retry_waits_for_what_the_failed_run_made_and_makes_nothing_twice(simulator: SimulatorServer) -> None:
     """Retry runs the same session again while Graph does not show the failed run's objects yet: it waits for them,
     then writes only what failed."""
-    from tests.test_headless_run import EXPECTED, tenant_objects
+    from tests.support.tenants import EXPECTED, tenant_objects
 
     relying_party = "B2C_1A_AsignioSUSI"
     waits: list[str] = []

@@ -22,9 +22,9 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, SavedRunsLoade
 from screens.removal import RemovalScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run, seeded_tenant
-from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, with_foreign_claim
-from tests.tui import settle
+from tests.support.headless import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run
+from tests.support.tenants import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, seeded_tenant, with_foreign_claim
+from tests.support.tui import settle
 from wizard.answers import parse_answers
 from wizard.events import StepDone, StepStatus
 from wizard.secrets import stored_asignio_secret

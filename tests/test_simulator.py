@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
+from tests.support.simulator import OIDC_PROVIDER, client, error_of, pack_policy, put_policy
 from wizard.simulator import (
     ALL_PERMISSIONS,
     SimulatedTenant,
@@ -23,18 +24,6 @@ from wizard.simulator import (
 )
 
 SECRET = "never-show-this-8d1f"
-CHAIN_FILES = {
-    "B2C_1A_TrustFrameworkBase": "TrustFrameworkBase.xml",
-    "B2C_1A_TrustFrameworkLocalization": "TrustFrameworkLocalization.xml",
-    "B2C_1A_TrustFrameworkExtensions": "TrustFrameworkExtensions.xml",
-    "B2C_1A_signup_signin": "SignUpOrSignin.xml",
-}
-
-
-def pack_policy(starter_pack: Path, policy_id: str) -> bytes:
-    """A starter-pack file made uploadable for contoso: tenant named, BOM removed (B2C refuses it)."""
-    raw = (starter_pack / "SocialAndLocalAccountsWithMfa" / CHAIN_FILES[policy_id]).read_bytes()
-    return raw.removeprefix(b"\xef\xbb\xbf").replace(b"yourtenant", b"contoso")
 
 
 @pytest.fixture
@@ -50,36 +39,8 @@ def server(base_only: dict[str, bytes]) -> Iterator[SimulatorServer]:
 
 @pytest.fixture
 def graph(server: SimulatorServer) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {server.access_token}"}
-    with httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10) as client:
-        yield client
-
-
-def error_of(response: httpx.Response) -> dict[str, str]:
-    error = response.json()["error"]
-    assert set(error["innerError"]) >= {"date", "request-id"}
-    return error
-
-
-OIDC_PROVIDER = {
-    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
-    "displayName": "Asignio",
-    "clientId": "c",
-    "clientSecret": "s",
-    "metadataUrl": "https://m",
-    "responseType": "code",
-    "scope": "openid",
-    "claimsMapping": {"userId": "sub"},
-}
-"""A minimal OpenID Connect provider the simulator accepts."""
-
-
-def put_policy(
-    graph: httpx.Client, policy_id: str, content: bytes, content_type: str = "application/xml"
-) -> httpx.Response:
-    return graph.put(
-        f"/trustFramework/policies/{policy_id}/$value", content=content, headers={"Content-Type": content_type}
-    )
+    with client(server) as running:
+        yield running
 
 
 def test_organization_answers_on_the_sdk_double_slash_path(server: SimulatorServer, graph: httpx.Client) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunOnMount
+from tests.support.headless import SECRET
+from tests.support.mounts import RunOnMount
 from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
@@ -288,9 +289,6 @@ def test_xdg_state_home_pointing_at_a_file_is_a_sentence_naming_it(
         assert refused.value.what == f"{not_a_folder}: is a file, but the state folder {store.folder} belongs there"
         assert refused.value.exit_code == ExitCode.BAD_INPUT and "XDG_STATE_HOME" in refused.value.fix
     assert unfinished_runs() == []
-
-
-SECRET = "Asignio-Secret-q7Zr9xVw2"
 
 
 def demo_answers(tmp_path: Path) -> Path:

@@ -22,7 +22,7 @@ from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.tui import settle
+from tests.support.tui import settle
 from wizard.answers import Pivot
 from wizard.events import StepFailed, StepWaiting
 from wizard.simulator import SimulatedTenant, demo_metadata_url

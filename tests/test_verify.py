@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run, seeded_tenant
-from tests.virtual_clock import VirtualClock
+from tests.support.headless import CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run
+from tests.support.tenants import seeded_tenant
+from tests.support.virtual_clock import VirtualClock
 from wizard.answers import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
