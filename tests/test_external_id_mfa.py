@@ -11,6 +11,7 @@ import pytest
 
 from tests.contract.support import documented
 from tests.support.crashes import crash_after_write
+from tests.support.faults import faults_of
 from tests.support.simulator import Start
 from wizard.answers import Answers, parse_answers
 from wizard.auth import StaticTokenCredential
@@ -212,7 +213,7 @@ async def test_when_the_policy_create_is_made_but_its_answer_lost_the_rerun_find
 
     def lose_the_create(event: Event) -> None:
         if isinstance(event, StepProgress) and event.step == "mfa-policy" and event.message.startswith("creating"):
-            server.lose_answers(1)
+            faults_of(server).lose_answers(1)
 
     with pytest.raises(SetupError) as caught:
         await run_plan(server, answers, lose_the_create)

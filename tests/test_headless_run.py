@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.crashes import CRASH_LAG_SECONDS, KILL_TEST_LAG_SECONDS, crash_after_write, killed_after_write
+from tests.support.faults import faults_of
 from tests.support.headless import (
     CLIENT_ID,
     GUIDED_STEPS,
@@ -226,8 +227,8 @@ def test_with_paging_and_replication_lag_a_run_finishes_and_an_immediate_rerun_w
 
 
 def test_throttling_and_unavailable_service_are_ridden_out(simulator: SimulatorServer, answers_dir: Path) -> None:
-    simulator.throttle(2, retry_after=0)
-    simulator.fail(1, status=503, writes_only=True, retry_after=0)
+    faults_of(simulator).throttle(2, retry_after=0)
+    faults_of(simulator).fail(1, status=503, writes_only=True, retry_after=0)
     assert run(write_answers(answers_dir, "custom-policy")) == 0
     assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
 
@@ -242,7 +243,7 @@ def test_a_dropped_connection_stops_resumably_then_the_rerun_finishes(
     before = simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"]
     answers = write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID)
     simulator.reset_log()
-    simulator.drop(2, writes_only=True)
+    faults_of(simulator).drop(2, writes_only=True)
     capsys.readouterr()
     assert run(answers) == 6
     assert "run the same command again" in capsys.readouterr().err
@@ -258,7 +259,7 @@ def test_the_secret_is_nowhere_but_the_tenant(
 ) -> None:
     for pivot in ("custom-policy", "user-flow"):
         assert run(write_answers(answers_dir, pivot)) in (0, 7)
-    simulator.fail(5, status=400, writes_only=False)
+    faults_of(simulator).fail(5, status=400, writes_only=False)
     run(write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID))
     captured = capsys.readouterr()
     assert SECRET not in captured.out + captured.err
@@ -482,7 +483,7 @@ def test_a_create_graph_refused_leaves_nothing_to_wait_for(
 ) -> None:
     """A 400 to the provider's create says nothing was made: its intent goes, and the re-run creates at once."""
     answers = write_answers(answers_dir, "user-flow")
-    simulator.fail(1, status=400, writes_only=True)
+    faults_of(simulator).fail(1, status=400, writes_only=True)
     assert run(answers) == 6
     assert run(answers) == 7
     assert "made moments ago" not in capsys.readouterr().out
@@ -496,7 +497,7 @@ def test_a_rotation_whose_upload_never_arrived_is_sent_on_the_rerun(
     take the old key for the interrupted run's upload, even one made a second earlier, and must send it."""
     answers = write_answers(answers_dir, "custom-policy", mfa="off")
     assert run(answers) == 0
-    simulator.drop(1, writes_only=True)
+    faults_of(simulator).drop(1, writes_only=True)
     assert run(answers, "--rotate-secret") == 6
     assert len(simulator.tenant.key_sets["B2C_1A_AsignioSecret"]) == 1
     assert run(answers, "--rotate-secret") == 0
@@ -538,7 +539,7 @@ def test_a_policy_changed_in_the_tenant_is_put_back_and_the_change_backed_up(
 def test_throttled_reads_are_said_as_progress(
     simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    simulator.throttle(1, retry_after=0)
+    faults_of(simulator).throttle(1, retry_after=0)
     assert run(write_answers(answers_dir, "custom-policy")) == 0
     assert "      preflight: throttled by Graph, waiting 0 s (attempt 1 of 3)" in capsys.readouterr().out.splitlines()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.crashes import CRASH_LAG_SECONDS, crash_after_write
+from tests.support.faults import faults_of
 from tests.support.headless import CLIENT_ID
 from tests.support.paths import PROJECT_ROOT
 from tests.support.tenants import EXPECTED, tenant_objects
@@ -267,7 +268,7 @@ def test_plan_takes_several_files_writes_nothing_and_ends_with_the_worst_code(
 def test_ctrl_c_in_a_run_of_several_tenants_ends_each_tenant_with_its_one_summary(three: Tenants) -> None:
     """Held by the simulator after the run's second write, then SIGINT: the tenants still running each get their
     summary with exit 130; the one that failed before keeps its own, and no summary of the whole run is added."""
-    three.server.stall_after_writes(2)
+    faults_of(three.server).stall_after_writes(2)
     process = subprocess.Popen(
         [sys.executable, "-m", "wizard", "--json", "--non-interactive", *map(str, three.answers)],
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -276,14 +277,14 @@ def test_ctrl_c_in_a_run_of_several_tenants_ends_each_tenant_with_its_one_summar
         text=True,
     )
     try:
-        assert three.server.wait_until_holding(1, timeout=120), "the run never made its second write"
+        assert faults_of(three.server).wait_until_holding(1, timeout=120), "the run never made its second write"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-        three.server.release()
+        faults_of(three.server).release()
     assert process.returncode == ExitCode.INTERRUPTED, err
     ends = [item for item in map(json.loads, out.splitlines()) if item["event"] == "summary"]
     assert sorted(item["tenant"] for item in ends) == ["contoso", "fabrikam", "tailspin"]

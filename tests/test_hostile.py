@@ -15,6 +15,7 @@ from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.progress import ProgressScreen
 from tests.contract.support import Answer, LoopbackGraph, graph_error
+from tests.support.faults import faults_of
 from tests.support.headless import SECRET, point_at, run, write_answers
 from tests.support.tenants import seeded_tenant
 from tests.support.tui import app_confirmed_at_review, fail_with, open_progress, settle
@@ -80,7 +81,7 @@ def test_a_secret_a_server_echoes_reaches_no_output(
     answers = write_answers(answers_dir, pivot, mfa="off")
     assert run(answers) in (0, 7)
     monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
-    simulator.echo_refusals(1)
+    faults_of(simulator).echo_refusals(1)
     log_file = tmp_path / "run.log"
     capsys.readouterr()
 
@@ -97,7 +98,7 @@ def test_a_secret_a_server_echoes_reaches_no_output(
 async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:
     """The TUI's run: the typed secret goes out in the provider's create and comes back in Graph's refusal; the
     progress screen shows the refusal without the secret, its control characters as escapes."""
-    simulator.echo_refusals(1, message=HOSTILE)
+    faults_of(simulator).echo_refusals(1, message=HOSTILE)
     app = app_confirmed_at_review(simulator)
     async with app.run_test() as pilot:
         await open_progress(pilot)
@@ -152,7 +153,7 @@ def test_control_characters_in_a_graph_error_are_escaped_in_every_output(
 ) -> None:
     """Graph's message carries the issue's hostile text: the terminal gets it escaped on one line (no fake line
     starting "FAKE"), the --json line carries it as JSON escapes, each log record stays one line."""
-    simulator.echo_refusals(1, message=HOSTILE)
+    faults_of(simulator).echo_refusals(1, message=HOSTILE)
     log_file = tmp_path / "run.log"
     assert run(write_answers(answers_dir, "user-flow"), "--json", "--log-file", str(log_file)) == ExitCode.SERVICE
     out, err = capsys.readouterr()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.faults import faults_of
 from tests.support.headless import run, write_answers
 from tests.support.paths import PROJECT_ROOT
 from wizard.cli import main
@@ -46,7 +47,7 @@ def test_a_failed_step_line_carries_the_fix_and_the_exit_code(
     answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    simulator.fail(5, status=400, writes_only=False)
+    faults_of(simulator).fail(5, status=400, writes_only=False)
     code = main(["--json", "--no-verify", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))])
     assert code != ExitCode.OK
     lines, _ = json_lines(capsys)
@@ -133,7 +134,7 @@ def test_a_failed_remove_summary_lists_what_it_deleted_and_no_run_now_url(
     answers = write_answers(answers_dir, "custom-policy")
     assert run(answers) == 0
     capsys.readouterr()
-    simulator.refuse_policy("B2C_1A_TrustFrameworkExtensions")
+    faults_of(simulator).refuse_policy("B2C_1A_TrustFrameworkExtensions")
     code = main(["remove", str(answers), "--yes", "--json"])
     assert code not in (ExitCode.OK, ExitCode.UNEXPECTED)
     lines = json_lines_of(capsys.readouterr().out)
@@ -153,7 +154,7 @@ def test_ctrl_c_in_the_middle_of_a_run_ends_with_one_summary_line(
 ) -> None:
     """The process is held by the simulator after its second write, then gets SIGINT, as Ctrl-C sends it."""
     answers = write_answers(answers_dir, "custom-policy")
-    simulator.stall_after_writes(2)
+    faults_of(simulator).stall_after_writes(2)
     process = subprocess.Popen(
         [sys.executable, "-m", "wizard", "run", str(answers), "--json"],
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -162,14 +163,14 @@ def test_ctrl_c_in_the_middle_of_a_run_ends_with_one_summary_line(
         text=True,
     )
     try:
-        assert simulator.wait_until_holding(1, timeout=120), "the run never made its second write"
+        assert faults_of(simulator).wait_until_holding(1, timeout=120), "the run never made its second write"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-        simulator.release()
+        faults_of(simulator).release()
     assert process.returncode == ExitCode.INTERRUPTED, err
     lines = json_lines_of(out)
     assert [line["event"] for line in lines].count("summary") == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.faults import faults_of
 from tests.support.headless import GUIDED_STEPS, EndsTheLagWhenWaitedFor, point_at, run, write_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
@@ -129,7 +130,7 @@ def test_steps_the_plan_could_not_look_at_are_not_checked_never_already_in_the_t
     elif why == "sign-in refused":
         monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", "a-token-graph-does-not-take")
     else:
-        simulator.throttle(4, retry_after=0)
+        faults_of(simulator).throttle(4, retry_after=0)
     code = main(["plan", str(write_answers(answers_dir, "custom-policy")), "--json"])
     assert (
         code == {"offline": ExitCode.SERVICE, "sign-in refused": ExitCode.SIGN_IN, "throttled": ExitCode.SERVICE}[why]

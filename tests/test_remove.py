@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.crashes import crash_after_write, killed_after_write
+from tests.support.faults import faults_of
 from tests.support.headless import GUIDED_STEPS, point_at, run, write_answers
 from tests.support.tenants import (
     EXTENSIONS,
@@ -295,7 +296,7 @@ def test_a_delete_graph_refuses_is_a_failed_line_and_the_next_remove_finishes(
     answers = write_answers(folder, "custom-policy")
     assert run(answers) == 0
     capsys.readouterr()
-    server.fail(1, status=400, writes_only=True)
+    faults_of(server).fail(1, status=400, writes_only=True)
     code = main(["--json", "remove", str(answers), "--yes"])
     assert code not in (ExitCode.OK, ExitCode.UNEXPECTED)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -440,12 +441,12 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
         signed_in = SignedInTenant(answers.tenant, answers.auth, graph)
         await signed_in.plan(answers, secret=SECRET).run(lambda event: None)
         removal = signed_in.removal(answers)
-        simulated.refuse_policy(EXTENSIONS)
+        faults_of(simulated).refuse_policy(EXTENSIONS)
         first_try: list[Event] = []
         with pytest.raises(SetupError):
             await removal.run(first_try.append)
         assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["remove-from-extensions"]
-        simulated.accept_policy(EXTENSIONS)
+        faults_of(simulated).accept_policy(EXTENSIONS)
         retry: list[Event] = []
         await removal.run(retry.append)
         await graph.close()

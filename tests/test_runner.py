@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.faults import faults_of
 from wizard.answers import parse_answers
 from wizard.errors import BadInputError, ExitCode, SetupError
 from wizard.events import Event, StepFailed, StepProgress
@@ -163,12 +164,12 @@ async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and
             server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
         )
         session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
-        server.refuse_policy(relying_party)
+        faults_of(server).refuse_policy(relying_party)
         first_try: list[Event] = []
         with pytest.raises(SetupError):
             await session.run(first_try.append)
         assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["relying-party"]
-        server.accept_policy(relying_party)
+        faults_of(server).accept_policy(relying_party)
         server.replication_lag = 600.0  # everything the first try made is hidden until a step waits for it
         server.reset_log()
         waits: list[str] = []

@@ -16,6 +16,7 @@ from screens.error import ErrorScreen
 from screens.messages import RunComplete, RunEvent, WorkFailed
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
+from tests.support.faults import faults_of
 from tests.support.tui import app_confirmed_at_review, confirm_the_review, open_progress, settle
 from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
 from wizard.policies import demo_chain
@@ -89,7 +90,7 @@ async def test_portal_steps_confirmed_one_by_one_finish_the_setup(simulator: Sim
 async def test_a_failed_step_says_why_and_retry_finishes_it(simulator: SimulatorServer) -> None:
     messages: list[Message] = []
     app = app_confirmed_at_review(simulator, pivot="custom-policy")
-    simulator.fail(1, status=403, writes_only=True)
+    faults_of(simulator).fail(1, status=403, writes_only=True)
     async with app.run_test(message_hook=messages.append) as pilot:
         await open_progress(pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -114,17 +115,17 @@ async def test_a_failed_step_says_why_and_retry_finishes_it(simulator: Simulator
 
 async def test_no_going_back_while_the_run_writes(simulator: SimulatorServer) -> None:
     app = app_confirmed_at_review(simulator)
-    simulator.stall_after_writes(1)
+    faults_of(simulator).stall_after_writes(1)
     async with app.run_test() as pilot:
         await confirm_the_review(pilot)
-        assert await asyncio.to_thread(simulator.wait_until_stalled, 10)
+        assert await asyncio.to_thread(faults_of(simulator).wait_until_stalled, 10)
         await pilot.pause()
         screen = app.screen
         assert screen.running
         assert not app.active_bindings["escape"].enabled
         await pilot.press("escape")
         assert app.screen is screen
-        simulator.release()
+        faults_of(simulator).release()
         await settle(pilot)
         assert not screen.running
 
@@ -144,7 +145,7 @@ async def test_a_throttled_read_shows_its_wait_in_the_log(simulator: SimulatorSe
         pilot.app.call_later(pilot.app.push_screen, ReviewScreen())
         await pilot.pause()
         await settle(pilot)
-        simulator.throttle(1, retry_after=0)
+        faults_of(simulator).throttle(1, retry_after=0)
         await pilot.press("enter")
         await settle(pilot)
         said = "throttled by Graph, waiting 0 s (attempt 1 of 3)"
@@ -172,7 +173,7 @@ async def test_retry_waits_for_what_the_failed_run_made_and_makes_nothing_twice(
 
     messages: list[Message] = []
     app = app_confirmed_at_review(simulator, pivot="custom-policy")
-    simulator.refuse_policy(relying_party)
+    faults_of(simulator).refuse_policy(relying_party)
     async with app.run_test(message_hook=hook) as pilot:
         await open_progress(pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -180,7 +181,7 @@ async def test_retry_waits_for_what_the_failed_run_made_and_makes_nothing_twice(
         screen = app.screen
         assert isinstance(screen, ProgressScreen)
         assert statuses(screen)["relying-party"] is StepStatus.FAILED
-        simulator.accept_policy(relying_party)
+        faults_of(simulator).accept_policy(relying_party)
         simulator.replication_lag = 600.0
         simulator.reset_log()
 

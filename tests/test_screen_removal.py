@@ -22,6 +22,7 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, SavedRunsLoade
 from screens.removal import RemovalScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
+from tests.support.faults import faults_of
 from tests.support.headless import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run
 from tests.support.tenants import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, seeded_tenant, with_foreign_claim
 from tests.support.tui import settle
@@ -184,7 +185,7 @@ async def test_a_refused_delete_shows_the_error_view_and_remove_again_finishes(
     app = AsignioSetupApp()
     async with app.run_test() as pilot:
         removal = await open_removal(pilot)
-        server.fail(1, status=400, writes_only=True)
+        faults_of(server).fail(1, status=400, writes_only=True)
         await pilot.click("#remove")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -205,7 +206,7 @@ async def test_a_removal_stopped_halfway_is_offered_to_finish_not_to_resume(
     app = AsignioSetupApp()
     async with app.run_test() as pilot:
         await open_removal(pilot)
-        server.fail(1, status=400, writes_only=True)
+        faults_of(server).fail(1, status=400, writes_only=True)
         await pilot.click("#remove")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.crashes import CRASH_LAG_SECONDS, KILL_TEST_LAG_SECONDS, crash_after_write, killed_after_write
+from tests.support.faults import faults_of
 from tests.support.headless import CLIENT_ID, answers_text, point_at, run, run_now_query
 from tests.support.starter_base import (
     BASE_CHAIN,
@@ -164,7 +165,7 @@ def test_samples_only_when_asked_and_a_refused_one_does_not_fail_the_setup(
     tenant = SimulatedTenant.empty("contoso")
     with SimulatorServer(tenant, page_size=1) as server:
         point_at(server, monkeypatch)
-        server.refuse_policy("B2C_1A_ProfileEdit")
+        faults_of(server).refuse_policy("B2C_1A_ProfileEdit")
         assert run(pack_answers(answers_folder, starter_pack, samples=True)) == 0
     output = capsys.readouterr().out
     assert {"B2C_1A_signup_signin", "B2C_1A_PasswordReset"} <= set(tenant.policies)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.faults import faults_of
 from tests.support.headless import CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run
 from tests.support.tenants import seeded_tenant
 from tests.support.virtual_clock import VirtualClock
@@ -211,7 +212,7 @@ def test_the_relying_party_deleted_fails_naming_it_after_the_bounded_retry(
 def test_a_policy_that_serves_after_two_tries_verifies(
     hosts: SimulatorServer, set_up: Path, capsys: pytest.CaptureFixture[str], virtual_clock: VirtualClock
 ) -> None:
-    hosts.delay_serving(RELYING_PARTY, 2)
+    faults_of(hosts).delay_serving(RELYING_PARTY, 2)
     code, slept = verify_waiting(virtual_clock, set_up)
     assert code == ExitCode.OK
     assert slept == [10.0, 10.0]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.support.faults import faults_of
 from tests.support.headless import pipeline_environment
 from tests.support.paths import PROJECT_ROOT
 from tests.support.virtual_clock import VirtualClock
@@ -69,14 +70,14 @@ def crash_after_write(server: SimulatorServer, count: int) -> Iterator[None]:
                 await asyncio.Event().wait()  # the answer never reaches the step
         return response
 
-    server.stall_after_writes(count)
+    faults_of(server).stall_after_writes(count)
     try:
         with pytest.MonkeyPatch.context() as patch, pytest.raises(Crash):
             patch.setattr(Transport, "send", send)
             yield
     finally:
-        server.release()
-        assert server.wait_until_idle(timeout=60), "the server still answers the crashed run"
+        faults_of(server).release()
+        assert faults_of(server).wait_until_idle(timeout=60), "the server still answers the crashed run"
 
 
 @contextmanager
@@ -90,7 +91,7 @@ def killed_after_write(
     test_clock = clock.current()
     assert isinstance(test_clock, VirtualClock) and isinstance(test_clock.base, ScaledClock), "use kill_clock"
     assert test_clock.skipped == 0, "the killed process reads the test's clock without what the test skipped"
-    server.stall_after_writes(kill_after)
+    faults_of(server).stall_after_writes(kill_after)
     environment = {
         **os.environ,
         "PYTHONPATH": str(PROJECT_ROOT),
@@ -101,13 +102,13 @@ def killed_after_write(
         [sys.executable, "-m", module, *argv], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        assert server.wait_until_stalled(timeout=300), f"the run never made {kill_after} writes"
+        assert faults_of(server).wait_until_stalled(timeout=300), f"the run never made {kill_after} writes"
         process.kill()
         process.wait()
-        server.release()
+        faults_of(server).release()
         yield
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-        server.release()
+        faults_of(server).release()

@@ -345,9 +345,6 @@ class GraphEndpoints:
         self.replication_lag = replication_lag
         self.upsert_supported = upsert_supported
         self.consent_allowed = consent_allowed
-        self.invalid_policies: set[str] = set()
-        """Policy ids (lowercased) B2C's validation refuses whatever they say, as the WithMfa pack's sample relying
-        parties have been reported to be refused (starter-pack issues #144, #147)."""
         keysets, policies = "TrustFrameworkKeySet.ReadWrite.All", "Policy.ReadWrite.TrustFramework"
         providers, flows = "IdentityProvider.ReadWrite.All", "IdentityUserFlow.ReadWrite.All"
         apps, grants = "Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"
@@ -630,13 +627,6 @@ class GraphEndpoints:
                 f"The content type '{content_type or '(none)'}' is not supported; send the policy as application/xml.",
             )
         policy_id = match.group(1)
-        if policy_id.lower() in self.invalid_policies:
-            raise GraphError(
-                400,
-                "AADB2C",
-                f'Validation failed: 1 validation error(s) found in policy "{policy_id.upper()}" of tenant '
-                f'"{self.tenant.domain}".The policy is not valid in this tenant.',
-            )
         try:
             check_policy_upload(self.tenant, policy_id, request.body)
         except PolicyRejected as rejected:
