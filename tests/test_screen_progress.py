@@ -20,7 +20,8 @@ from tests.support.faults import faults_of
 from tests.support.tui import app_confirmed_at_review, confirm_the_review, open_progress, settle
 from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
 from wizard.policies import demo_chain
-from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
+from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.endpoints import core as endpoints
 from wizard.state import StateStore, unfinished_runs
 
 PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from lxml import etree
 
-from wizard.simulator.endpoints import GraphResponse
+from wizard.simulator.endpoints.core import GraphResponse
 from wizard.simulator.external_id import is_external_tenant
 from wizard.simulator.rules import PolicyRejected, ancestors, base_policy_id, parse_policy
 from wizard.simulator.tenant import SimulatedTenant, find_key, settled

@@ -352,42 +352,42 @@ class SimulatorServer:
 
     @property
     def page_size(self) -> int | None:
-        return self._endpoints.page_size
+        return self._endpoints.knobs.page_size
 
     @page_size.setter
     def page_size(self, value: int | None) -> None:
         if value is not None and value < 1:
             raise ValueError("a page holds at least one item")
         for tenancy in self._tenancies.values():
-            tenancy.endpoints.page_size = value
+            tenancy.endpoints.knobs.page_size = value
 
     @property
     def replication_lag(self) -> float:
-        return self._endpoints.replication_lag
+        return self._endpoints.knobs.replication_lag
 
     @replication_lag.setter
     def replication_lag(self, value: float) -> None:
         if value < 0:
             raise ValueError("the replication lag cannot be negative")
         for tenancy in self._tenancies.values():
-            tenancy.endpoints.replication_lag = value
+            tenancy.endpoints.knobs.replication_lag = value
 
     @property
     def upsert_supported(self) -> bool:
-        return self._endpoints.upsert_supported
+        return self._endpoints.knobs.upsert_supported
 
     @upsert_supported.setter
     def upsert_supported(self, value: bool) -> None:
         for tenancy in self._tenancies.values():
-            tenancy.endpoints.upsert_supported = value
+            tenancy.endpoints.knobs.upsert_supported = value
 
     @property
     def consent_allowed(self) -> bool:
-        return self._endpoints.consent_allowed
+        return self._endpoints.knobs.consent_allowed
 
     @consent_allowed.setter
     def consent_allowed(self, value: bool) -> None:
-        self._endpoints.consent_allowed = value
+        self._endpoints.knobs.consent_allowed = value
 
     # Request log
 
@@ -510,7 +510,7 @@ class SimulatorServer:
                 return LoginResponse(405)
             with self._tenant_lock:
                 return login.answer(
-                    tenancy.tenant, segments, parameters, _provider_document, tenancy.endpoints.replication_lag
+                    tenancy.tenant, segments, parameters, _provider_document, tenancy.endpoints.knobs.replication_lag
                 )
 
         exchange = Exchange(
