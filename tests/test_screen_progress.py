@@ -17,12 +17,13 @@ from screens.messages import RunComplete, RunEvent, WorkFailed
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from tests.support.faults import faults_of
+from tests.support.runs import unfinished_runs
 from tests.support.tui import app_confirmed_at_review, confirm_the_review, open_progress, settle
 from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
 from wizard.policies import demo_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.endpoints import core as endpoints
-from wizard.state import StateStore, unfinished_runs
+from wizard.state import StateStore
 
 PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
 

@@ -10,10 +10,10 @@ from screens.app import AsignioSetupApp
 from screens.messages import SavedRunsLoaded
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.support.runs import STOPPED_AT, save_stopped_run
+from tests.support.runs import STOPPED_AT, save_stopped_run, unfinished_runs
 from wizard.answers import parse_answers
 from wizard.events import StepStatus
-from wizard.state import RunState, StateStore, StepRecord, state_dir, unfinished_runs
+from wizard.state import RunState, StateStore, StepRecord, state_dir
 
 
 def save_finished_setup() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.headless import SECRET
 from tests.support.mounts import RunOnMount
+from tests.support.runs import unfinished_runs
 from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
@@ -24,7 +25,6 @@ from wizard.state import (
     discard_run,
     saved_runs,
     state_dir,
-    unfinished_runs,
 )
 
 ANSWERS = parse_answers(

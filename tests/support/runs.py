@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from wizard.answers import parse_answers
 from wizard.events import StepStatus
-from wizard.state import RunState, StateStore, StepRecord
+from wizard.state import RunState, SavedRun, StateStore, StepRecord, saved_runs
 
 STOPPED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -29,3 +29,9 @@ def save_stopped_run() -> None:
     path = StateStore("contoso").path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(state.model_dump_json())
+
+
+def unfinished_runs() -> list[SavedRun]:
+    """Every tenant whose setup was started and not finished, newest first (what the welcome screen offers to
+    resume)."""
+    return saved_runs()[0]
