@@ -117,6 +117,9 @@ def test_a_custom_policy_setup_ends_verified_and_verify_repeats_it_reading_only(
     assert main(["verify", str(custom_policy)]) == ExitCode.OK
     assert only_sign_in_reads(hosts) and hosts.writes == 0
     assert [request.target.split("?")[0] for request in asignio.requests] == ["/authorize"]
+    # Nothing compressed, so no answer inflates past the page limit in one read.
+    asked = [dict((name.lower(), value) for name, value in request.headers) for request in asignio.requests]
+    assert {headers.get("accept-encoding") for headers in asked} == {"identity"}
 
 
 def test_a_user_flow_setup_ends_verified_asignio_read_from_its_discovery_document(
