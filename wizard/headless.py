@@ -159,6 +159,8 @@ class VerifyOptions:
     enabled: bool = True
     timeout: float | None = None
     """How long a policy that does not serve yet is waited for (None: the default two minutes)."""
+    request_deadline: float | None = None
+    """How long each probe request may take for its whole answer (None: the default 15 s; tests give a short one)."""
 
 
 async def verify_setup(
@@ -171,7 +173,7 @@ async def verify_setup(
     """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator, and its
     test app is the one recorded in the demo's own `state_folder`."""
     from wizard.state import StateStore
-    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, REQUEST_DEADLINE_SECONDS, recorded_test_app, verify_sign_in
 
     human = printer.err if printer.json_lines or printer.tenant else printer.out
     printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
@@ -180,6 +182,7 @@ async def verify_setup(
         recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
         printer,
         timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
+        request_deadline=REQUEST_DEADLINE_SECONDS if options.request_deadline is None else options.request_deadline,
         login_root=server.login_root if server is not None else None,
         asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
     )
