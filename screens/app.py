@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import shutil
+import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from textual import on, work
 from textual.app import App
@@ -21,6 +23,7 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from screens.commands import WizardCommands
 from screens.draft import Draft
 from screens.messages import (
     BaseInspected,
@@ -38,8 +41,9 @@ from screens.messages import (
     WorkFailed,
     WorkGroup,
 )
+from screens.terminal import browser_problem, copy_and_say
 from wizard.errors import ExitCode, SetupError
-from wizard.outgoing import remember_secret
+from wizard.outgoing import outgoing, remember_secret
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -67,6 +71,8 @@ SCREEN_STYLESHEETS: dict[str, str] = {
     "OverwriteScreen": "overwrite.tcss",
     "ErrorScreen": "error.tcss",
     "RemovalScreen": "removal.tcss",
+    "HelpScreen": "help.tcss",
+    "AskScreen": "ask.tcss",
 }
 """Each screen's own stylesheet (its `CSS_PATH`, beside its module), by the screen's type name."""
 
@@ -88,6 +94,8 @@ RESUMED_ROUTE: dict[str, str] = {"CredentialsScreen": "screens.review.ReviewScre
 """Where a resumed setup goes instead: it already has its path and MFA."""
 REMOVAL_ROUTE: dict[str, str] = {"TenantScreen": "screens.removal.RemovalScreen"}
 """Where a remove goes after signing in: it needs no secret, path or MFA beyond the saved answers'."""
+WRITING_GROUPS = (WorkGroup.RUN, WorkGroup.REMOVAL)
+"""The workers that write to the tenant: quitting while one runs stops a run half-way (exit 130)."""
 T = TypeVar("T")
 
 
@@ -101,7 +109,12 @@ class AsignioSetupApp(App[int]):
 
     TITLE = "Asignio setup"
     CSS_PATH = "app.tcss"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help", tooltip="What this screen is for and its keys"),
+        Binding("question_mark", "help", "Help", show=False),
+    ]
+    COMMANDS = App.COMMANDS | {WizardCommands}
 
     def __init__(
         self,
@@ -125,6 +138,17 @@ class AsignioSetupApp(App[int]):
         self.demo_empty = demo_empty
         """The demo's simulated B2C tenant starts empty (no policy keys, no policies)."""
         self.draft: Draft = fresh_draft(demo)
+        self.state_folder: Path | None = None
+        """Where the progress is kept: None for the state folder; a demo keeps its own (`demo_state_dir`)."""
+        if demo:
+            from wizard.state_files import demo_state_dir
+
+            self.state_folder = demo_state_dir(demo_state)
+        self.exit_report: list[str] = []
+        """What the wizard prints to the terminal when it ends (the Run-now URL, the redirect URIs, what was made):
+        the screen goes, these lines stay."""
+        self.interrupted = False
+        """The operator quit while a run wrote to the tenant."""
         self.resuming = False
         self.removing = False
         self.identity: TenantIdentity | None = None
@@ -152,6 +176,8 @@ class AsignioSetupApp(App[int]):
         return WelcomeScreen()
 
     async def on_unmount(self) -> None:
+        if self.demo and self.demo_state is None and self.state_folder is not None:
+            shutil.rmtree(self.state_folder, ignore_errors=True)  # the simulated tenant it describes ends here too
         self.session = None
         if self.signed_in is not None:
             signed_in, self.signed_in = self.signed_in, None
@@ -164,23 +190,108 @@ class AsignioSetupApp(App[int]):
     # The draft
 
     def start_over(self) -> None:
-        """Forget every answer given so far (the demo prefill comes back)."""
+        """Forget every answer given so far (the demo prefill comes back), and who was signed in where."""
         self.draft = fresh_draft(self.demo)
         self.resuming = False
         self.removing = False
         self._typed_secret = None
+        self.forget_sign_in()
 
     def resume(self, run: SavedRun) -> None:
         """Take a saved run's answers as the draft; after sign-in the wizard goes straight to the review."""
         self.draft = Draft.from_answers(run.answers)
         self.resuming = True
         self.removing = False
+        self.forget_sign_in()
 
     def begin_removal(self, run: SavedRun) -> None:
         """Take a finished setup's answers as the draft; after sign-in the wizard goes to the removal screen."""
         self.draft = Draft.from_answers(run.answers)
         self.resuming = False
         self.removing = True
+        self.forget_sign_in()
+
+    def forget_sign_in(self) -> None:
+        """The next tenant screen asks for a sign-in again (the old one's connections close at the next sign-in)."""
+        self.identity = None
+        self.session = None
+
+    def back_to_start(self) -> None:
+        """After a run (or a remove) Back is a new start: the welcome screen, which reads the saved progress anew."""
+        self.start_over()
+        for _ in range(len(self.screen_stack) - 1):
+            self.pop_screen()
+
+    def answers_to_save(self) -> Answers:
+        """The final answers as the Done screen saves them: a demo's discovery document is served on a loopback port
+        that closes with the demo, so it is left out (a demo run serves its own again)."""
+        answers = self.final_answers()
+        if self.demo:
+            from wizard.simulator import demo_metadata_url
+
+            if answers.asignio.metadata_url == demo_metadata_url(self.simulator):
+                default = type(answers.asignio).model_fields["metadata_url"].default
+                asignio = answers.asignio.model_copy(update={"metadata_url": default})
+                answers = answers.model_copy(update={"asignio": asignio})
+        return answers
+
+    def repeat_command(self, answers_path: Path) -> str:
+        """The command that runs a saved answers file again as this wizard ran: in a demo, against the demo."""
+        flags = []
+        if self.demo:
+            flags.append("--demo-empty" if self.demo_empty else "--demo")
+            if self.demo_state is not None:
+                flags.append(f"--demo-state {self.demo_state}")
+            elif self.demo_platform is not None:
+                flags.append(f"--demo-platform {self.demo_platform}")
+        return " ".join(["asignio-setup", *flags, "--non-interactive", str(answers_path)])
+
+    # Keys every screen has
+
+    def action_help(self) -> None:
+        """F1 or ?: the help of the screen showing (on the help itself, they close it)."""
+        from screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen.about_screen(self, self.screen))
+
+    def writing(self) -> bool:
+        """A run or a remove is writing to the tenant right now."""
+        return any(worker.group in WRITING_GROUPS and not worker.is_finished for worker in self.workers)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q. During a run it stops the run where it is, as Ctrl+C stops a headless one: the state holds what was
+        done, the next start offers Resume, and the exit code is 130."""
+        if self.writing():
+            self.interrupted = True
+            self.exit(int(ExitCode.INTERRUPTED), return_code=int(ExitCode.INTERRUPTED))
+            return
+        self.exit()
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Open the link in the operator's browser and say what happened; where no browser can open for them (over
+        SSH, no desktop) or none starts, say so and where the link is instead."""
+        problem = browser_problem()
+        if problem is None:
+            import webbrowser
+
+            if webbrowser.open(url):
+                self.notify("Asked your browser to open it.", timeout=4)
+                return
+            problem = "No browser could be started here."
+        self.notify(
+            f"{problem} Open the link on your own machine: it is shown on the screen (F1 lists the key that copies "
+            "it).",
+            title="Not opened",
+            severity="warning",
+            timeout=12,
+        )
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy through the terminal (OSC 52) and say only what can be known of it (screens.terminal)."""
+        copy_and_say(self, text, what)
 
     def keep_typed_secret(self, secret: str | None) -> None:
         """The secret typed on the credentials screen, for this run only (None: the session reads the keyring); from
@@ -214,21 +325,23 @@ class AsignioSetupApp(App[int]):
         """With nothing saved, the state model (pydantic, the answers) is not imported while the first screen paints."""
         from wizard.state_files import state_files
 
-        if not state_files():
+        if not state_files(self.state_folder):
             reply_to.post_message(SavedRunsLoaded([]))
             return
         from wizard.state import saved_runs
+        from wizard.steps import build_plan
         from wizard.steps.removal import REMOVABLE_PIVOTS
 
-        unfinished, finished = saved_runs()
+        unfinished, finished = saved_runs(self.state_folder)
         removable = [run for run in finished if run.answers.setup.pivot in REMOVABLE_PIVOTS]
-        reply_to.post_message(SavedRunsLoaded(unfinished, removable))
+        titles = {step.id: step.title for run in unfinished[:1] for step in build_plan(run.answers).steps}
+        reply_to.post_message(SavedRunsLoaded(unfinished, removable, titles))
 
-    @work(thread=True, exclusive=True, group=WorkGroup.SAVED_RUNS, exit_on_error=False)
     def discard_saved_run(self, tenant: str) -> None:
+        """Forget a tenant's saved progress (a file removed: called in a thread by the welcome screen)."""
         from wizard.state import discard_run
 
-        discard_run(tenant)
+        discard_run(tenant, self.state_folder)
 
     def graph_loop(self) -> BackgroundLoop:
         """The loop every session's Graph work runs on (the SDK's HTTP client stays on the loop it first used)."""
@@ -274,7 +387,13 @@ class AsignioSetupApp(App[int]):
         if self.demo:
             self.use_demo_discovery_document()
         answers = self.draft.sign_in_answers()
-        return sign_in(answers.tenant, answers.auth, demo=self.simulator, device_code_prompt=device_code_prompt)
+        return sign_in(
+            answers.tenant,
+            answers.auth,
+            demo=self.simulator,
+            device_code_prompt=device_code_prompt,
+            state_folder=self.state_folder,
+        )
 
     def use_demo_discovery_document(self) -> None:
         """The demo's external tenant federates with the discovery document the demo serves; a resumed run's
@@ -287,9 +406,13 @@ class AsignioSetupApp(App[int]):
 
     def session_for_draft(self) -> Session:
         """The setup the draft's answers ask for, on the tenant signed in to, with the typed secret."""
+        from wizard.secrets import remember_answers_secrets
+
         if self.signed_in is None:
             raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
-        self.session = self.signed_in.plan(self.final_answers(), secret=self._typed_secret)
+        answers = self.final_answers()
+        remember_answers_secrets(answers)  # those no step reads are kept out of every text too (an echo in verify)
+        self.session = self.signed_in.plan(answers, secret=self._typed_secret)
         return self.session
 
     @work(thread=True, exclusive=True, group=WorkGroup.KEYRING_LOOKUP, exit_on_error=False)
@@ -363,10 +486,14 @@ class AsignioSetupApp(App[int]):
     def check_sign_in(self, reply_to: MessagePump) -> None:
         """The sign-in probes of the finished setup (read-only, no secret): each result goes to `reply_to` as it
         ends, then the verdict; the demo's probes go to its simulator."""
+        from wizard.state import StateStore
         from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
 
         answers = self.final_answers()
         server = self.simulator
+        # where the run kept its progress (a demo's own folder), as the sign-in it ran on was given it
+        folder = self.signed_in.state_folder if self.signed_in is not None else self.state_folder
+        store = StateStore(answers.tenant.name, folder)
 
         def emit(event: ProbeChecked | ProbeRetrying) -> None:
             reply_to.post_message(SignInProbed(event))
@@ -374,7 +501,7 @@ class AsignioSetupApp(App[int]):
         verification = self.run_graph(
             verify_sign_in(
                 answers,
-                recorded_test_app(answers),
+                recorded_test_app(answers, store),
                 emit,
                 timeout=DEFAULT_TIMEOUT_SECONDS if self.verify_timeout is None else self.verify_timeout,
                 login_root=server.login_root if server is not None else None,
@@ -432,6 +559,22 @@ def run_app(
         verify_timeout=verify_timeout,
     )
     result = app.run()
+    print_exit_report(app)
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result if result is not None else ExitCode.OK)
+
+
+def print_exit_report(app: AsignioSetupApp, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    """What stays on the terminal once the wizard's screen is gone: the report of the last run, and when the
+    operator quit during a run, that it stopped and how it goes on."""
+    for line in app.exit_report:
+        print(outgoing(line), file=out)
+    if app.interrupted:
+        said = (
+            "the simulated tenant and its progress ended with the demo (--demo-state keeps both)"
+            if app.demo and app.demo_state is None
+            else "what it did so far is saved: start asignio-setup again and its welcome screen offers to finish it "
+            "(every step looks at the tenant first)"
+        )
+        print(f"Stopped during the run; {said}.", file=err)

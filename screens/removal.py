@@ -51,12 +51,20 @@ class RemovalScreen(WizardStep):
     """Asks the app for the removal plan of the signed-in tenant; Remove runs it, Cancel goes back to the start."""
 
     CSS_PATH = "removal.tcss"
+    HELP_TITLE = "Remove the setup"
+    HELP = (
+        "What taking the setup out of the tenant deletes (-) and what is already gone (=). Nothing is deleted until "
+        "you press Remove; the focus starts on Cancel. Ctrl+Q stops a remove half-way (run it again to finish); once "
+        "it has run, Esc goes back to the start."
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.review: RemovalReview | None = None
         self.rows: dict[str, StepRow] = {}
         self.running = False
+        self.started = False
+        """Remove was pressed: what the plan showed is out of date, and Back is a fresh start."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("Remove the Asignio setup", classes="title", id="heading")
@@ -67,7 +75,7 @@ class RemovalScreen(WizardStep):
         )
         yield Static("Looking at the tenant…", id="plan")
         yield Static("", id="extensions-note", classes="hidden", markup=False)
-        yield VerticalScroll(id="steps", classes="hidden")
+        yield VerticalScroll(id="steps", classes="hidden", can_focus=False)
         yield RichLog(id="log", wrap=True, markup=False, max_lines=500, classes="hidden")
         yield Static("", id="removed", classes="hidden", markup=False)
 
@@ -89,6 +97,12 @@ class RemovalScreen(WizardStep):
         if action == "back" and self.running:
             return None
         return True
+
+    def action_back(self) -> None:
+        if self.started:
+            self.wizard.back_to_start()
+        else:
+            super().action_back()
 
     def on_removal_ready(self, message: RemovalReady) -> None:
         review = self.review = message.review
@@ -115,6 +129,7 @@ class RemovalScreen(WizardStep):
         if self.review is None or self.running:
             return
         self.running = True
+        self.started = True
         self.refresh_bindings()
         self.query_one("#heading", Static).update("Removing")
         for button in self.query("#remove, #cancel").results(Button):
@@ -162,6 +177,7 @@ class RemovalScreen(WizardStep):
         lines = "\n".join(f"  • {line}" for line in removed) or "  nothing: it was all gone already"
         result = self.query_one("#removed", Static)
         result.update(f"Removed in this run:\n{lines}")
+        self.wizard.exit_report = [f"Asignio setup removed from {self.tenant_domain()}:", *lines.splitlines()]
         result.remove_class("hidden")
         self.query_one("#remove").add_class("hidden")
         self.query_one("#cancel").add_class("hidden")
@@ -188,8 +204,7 @@ class RemovalScreen(WizardStep):
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:
         """Back to the welcome screen; nothing was written."""
-        for _ in range(len(self.app.screen_stack) - 1):
-            self.app.pop_screen()
+        self.wizard.back_to_start()
 
     @on(Button.Pressed, "#quit")
     def finish(self) -> None:

@@ -1,6 +1,6 @@
 """Fixtures shared by every test (isolated state dirs, environment and keyring; virtual time) and by several files (the
-real Secret Service, Microsoft's packs, a simulator the pipeline environment points at); their helpers live in
-tests/support."""
+real Secret Service, Microsoft's packs, a simulator the pipeline environment points at, a finished setup and its
+sign-in hosts); their helpers live in tests/support."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from tests.support.headless import point_at
+from tests.support.headless import AUTHRESP, CLIENT_ID, point_at, run
 from tests.support.mounts import MOUNT_SCRIPT, RunOnMount
 from tests.support.paths import NEEDS_PACKS, PROJECT_ROOT, STARTER_PACK, XSD_PATH
 from tests.support.policies import repository_zip
@@ -30,7 +30,9 @@ from wizard import clock
 from wizard.clock import ScaledClock
 from wizard.outgoing import forget_secrets
 from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
+from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV
 
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
@@ -117,6 +119,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     for name in list(os.environ):
         if name.startswith("ASIGNIO_"):
             monkeypatch.delenv(name)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)  # no test opens a browser on the developer's desktop
     # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet, and no sign-in
     # probe reaches a real b2clogin/ciamlogin host or Asignio (a test that verifies points them at its stand-ins).
     monkeypatch.setenv(ARCHIVE_URL_VARIABLE, "http://127.0.0.1:9/starterpack.zip")
@@ -266,3 +270,23 @@ def answers_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "answers"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture
+def finished_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[SimulatorServer, DiscoveryServer, Path]]:
+    """A finished custom-policy setup (no probes of its own), its sign-in host and Asignio on loopback."""
+    with DiscoveryServer() as asignio, SimulatorServer(seeded_tenant()) as hosts:
+        asignio.register(CLIENT_ID, AUTHRESP)
+        point_at(hosts, monkeypatch)
+        monkeypatch.setenv(LOGIN_URL_ENV, hosts.login_root)
+        monkeypatch.setenv(ASIGNIO_URL_ENV, asignio.issuer)
+        answers = tmp_path / "custom-policy.toml"
+        answers.write_text(
+            f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{CLIENT_ID}"\n[setup]\npivot = "custom-policy"\n',
+            encoding="utf-8",
+        )
+        assert run(answers) == 0
+        hosts.reset_log()
+        yield hosts, asignio, answers

@@ -307,6 +307,7 @@ def test_plan_lists_the_discovery_check_first_and_writes_nothing(
         "+ oidc-provider",
         "+ sign-up-flow",
         "+ test-app",
+        "= test-app-consent",
         "+ test-app-flow-link",
     ]
     assert simulator.writes == 0

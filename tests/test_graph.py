@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.faults import faults_of
 from tests.support.paths import PROJECT_ROOT
+from tests.support.servers import TricklingGraph
 from tests.support.virtual_clock import VirtualClock
 from wizard.answers import parse_answers
 from wizard.auth import StaticTokenCredential
@@ -603,40 +604,6 @@ async def test_a_throttled_read_waits_as_asked_and_says_so(server: SimulatorServ
         "throttled by Graph, waiting 0 s (attempt 2 of 3)",
         "Graph is unavailable (HTTP 503), waiting 0 s (attempt 3 of 3)",
     ]
-
-
-class TricklingGraph(ThreadingHTTPServer):
-    """A server in trouble (or a hostile one): the headers at once, then a valid JSON body one byte at a time, one
-    every `pause` seconds, each well within any read timeout."""
-
-    def __init__(self, body: bytes, pause: float) -> None:
-        self.stopped = threading.Event()
-        stopped = self.stopped
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    for byte in body:
-                        if stopped.wait(pause):
-                            return
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                except OSError:
-                    return  # the client gave up
-
-            def log_message(self, format: str, *args: object) -> None:
-                """Quiet."""
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.shutdown()
 
 
 async def test_a_server_that_trickles_its_answer_meets_the_request_deadline() -> None:

@@ -6,6 +6,7 @@ character."""
 from __future__ import annotations
 
 import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,15 @@ from screens.progress import ProgressScreen
 from tests.contract.support import Answer, LoopbackGraph, graph_error
 from tests.support.faults import faults_of
 from tests.support.headless import SECRET, point_at, run, write_answers
+from tests.support.servers import serving
 from tests.support.tenants import seeded_tenant
 from tests.support.tui import app_confirmed_at_review, fail_with, open_progress, settle
-from wizard.answers import Answers, parse_answers
+from wizard.answers import Answers, load_answers, parse_answers
 from wizard.auth import StaticTokenCredential, credential_for
+from wizard.cli import main
 from wizard.errors import ExitCode, ServiceError
 from wizard.graph import GraphClient
-from wizard.outgoing import remember_secret, scrub
+from wizard.outgoing import forget_secrets, remember_secret, scrub
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.state import state_dir
@@ -95,6 +98,104 @@ def test_a_secret_a_server_echoes_reaches_no_output(
             assert secret not in text, where
 
 
+ECHOED = f"invalid_client: the client secret {TRICKY_SECRET} has expired"
+"""A refusal quoting the secret, as a server that holds it (Asignio, Graph with the policy key) may word one."""
+
+
+def echoing_asignio(handler: BaseHTTPRequestHandler) -> None:
+    body = json.dumps({"error": "invalid_client", "error_description": ECHOED}).encode()
+    handler.send_response(400)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+@pytest.mark.parametrize("command", ["verify", "plan", "remove"])
+def test_a_secret_the_command_never_reads_is_still_scrubbed_from_every_output(
+    simulator: SimulatorServer,
+    answers_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    """verify needs no secret, plan and remove no Asignio secret, yet a server may quote one: each command, in a
+    process of its own (nothing remembered from the setup), knows the secret the answers point at from its start.
+    verify hears it from Asignio's refusal, plan and remove from Graph's; stdout, stderr, the --json lines, the log
+    and the state folder show the refusal, none the secret in any spelling."""
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
+    answers = write_answers(answers_dir, "custom-policy", mfa="off")
+    assert run(answers) == ExitCode.OK
+    forget_secrets()
+    log_file = tmp_path / "command.log"
+    options = ["--json", "--log-file", str(log_file), "--debug"]
+    capsys.readouterr()
+    if command == "verify":
+        monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", simulator.login_root)
+        with serving(echoing_asignio) as url:
+            monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", url.removesuffix("/.well-known/openid-configuration"))
+            assert main([command, str(answers), *options]) == ExitCode.SIGN_IN_WOULD_FAIL
+    else:
+        faults_of(simulator).echo_refusals(1, writes_only=False, message=ECHOED)
+        assert main([command, str(answers), *options, *(["--yes"] if command == "remove" else [])]) == 6
+
+    out, err = capsys.readouterr()
+    assert "invalid_client: the client secret [redacted] has expired" in err
+    assert [json.loads(line)["event"] for line in out.splitlines()][-1] == "summary"
+    for where, text in outputs(out, err, log_file).items():
+        for secret in spellings(TRICKY_SECRET):
+            assert secret not in text, where
+
+
+@pytest.mark.keyring
+def test_a_secret_kept_only_in_the_keyring_is_scrubbed_from_a_verify(
+    secret_service: str,
+    simulator: SimulatorServer,
+    answers_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The setup kept the environment's secret in the keyring; a later verify runs with no variable set and still
+    knows it."""
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
+    answers = write_answers(answers_dir, "custom-policy", mfa="off")
+    assert run(answers) == ExitCode.OK
+    monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
+    forget_secrets()
+    monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", simulator.login_root)
+    capsys.readouterr()
+    with serving(echoing_asignio) as url:
+        monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", url.removesuffix("/.well-known/openid-configuration"))
+        assert main(["--json", "verify", str(answers)]) == ExitCode.SIGN_IN_WOULD_FAIL
+    out, err = capsys.readouterr()
+    assert "[redacted]" in err and "[redacted]" in out
+    assert not any(secret in out + err for secret in spellings(TRICKY_SECRET))
+
+
+def test_reading_answers_knows_every_secret_they_point_at_and_none_is_no_error(
+    monkeypatch: pytest.MonkeyPatch,
+    answers_dir: Path,
+) -> None:
+    """No variable set and no keyring: the answers read, and nothing is known. Then the Asignio secret, the sign-in
+    app's client secret and the access token in the variables the answers name: known from the moment they are
+    read, before any command uses (or never uses) them."""
+    path = write_answers(answers_dir, "custom-policy")
+    path.write_text(
+        path.read_text(encoding="utf-8") + '[auth]\nmethod = "client-secret"\n'
+        'client_id = "00001111-aaaa-2222-bbbb-3333cccc4444"\nclient_secret_env = "APP_SECRET"\n',
+        encoding="utf-8",
+    )
+    said = f"{TRICKY_SECRET} app~Secret.Value_1234 opaque-token-value-5678"
+    load_answers(path)
+    assert scrub(said) == said
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
+    monkeypatch.setenv("APP_SECRET", "app~Secret.Value_1234")
+    monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", "opaque-token-value-5678")
+    load_answers(path)
+    assert scrub(said) == "[redacted] [redacted] [redacted]"
+
+
 async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:
     """The TUI's run: the typed secret goes out in the provider's create and comes back in Graph's refusal; the
     progress screen shows the refusal without the secret, its control characters as escapes."""
@@ -113,6 +214,20 @@ async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator:
     for text in (shown, logged, popped):
         assert SECRET not in text
         assert not any(control in text for control in RAW_CONTROLS)
+
+
+def test_the_wizard_knows_a_secret_its_answers_point_at_though_no_step_reads_it(
+    simulator: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wizard reads no answers file, so it learns the secrets its answers point at when it builds the setup:
+    one only in the environment (a verify from the Done screen never reads it) is scrubbed all the same."""
+    in_the_environment = "env~Only.Secret_4321"
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", in_the_environment)
+    app = app_confirmed_at_review(simulator)
+    forget_secrets()
+    app.session_for_draft()
+    assert scrub(f"Asignio said {in_the_environment}") == "Asignio said [redacted]"
 
 
 async def test_an_unexpected_error_in_the_tui_shows_no_secret_and_no_raw_control() -> None:

@@ -74,7 +74,7 @@ def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -
     session = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant).plan(ANSWERS, secret="secret")
     with pytest.raises(BadInputError) as caught:
         session.confirm_guided("policy-key")
-    assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa"
+    assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa, test-app-consent"
 
 
 class DeclinedSignIn:

@@ -130,6 +130,23 @@ async def test_remove_confirmed_leaves_the_tenant_as_it_was(
         assert not app.screen.query_one("#remove", Button).display
 
 
+async def test_back_after_a_remove_shows_a_welcome_read_anew(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        welcome = app.screen
+        removal = await open_removal(pilot)
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert removal.query_one("#quit", Button).display
+        await press(pilot, "escape")
+        assert app.screen is welcome and len(app.screen_stack) == 1
+        assert not welcome.query_one("#remove", Button).display, "the removed setup is no longer offered"
+        assert not welcome.query_one("#finished-setup", Static).display
+        assert app.exit_report[0] == "Asignio setup removed from contoso.onmicrosoft.com:"
+
+
 async def test_an_extensions_policy_changed_since_the_setup_is_listed_as_kept_and_stays(
     server: SimulatorServer, original_policies: dict[str, bytes]
 ) -> None:

@@ -23,6 +23,7 @@ from tests.support.starter_base import (
 from tests.support.tenants import grant_as_an_administrator_would
 from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
+from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
 from wizard.policies import validate_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -272,9 +273,10 @@ def test_while_an_administrator_has_not_consented_no_base_is_uploaded_and_consen
     answers = pack_answers(answers_folder, starter_pack)
     with SimulatorServer(tenant, replication_lag=LAG_SECONDS, consent_allowed=False) as server:
         point_at(server, monkeypatch)
-        assert run(answers) == 4, "the test app's own grant is refused to this account too"
+        assert run(answers) == ExitCode.PENDING, "the test app's own grant waits for an administrator too"
         output = capsys.readouterr().out
         assert "adminconsent?client_id=" in output and "Run now" not in output
+        assert "ief-admin-consent: waiting for you" in output and "test-app-consent: waiting for you" in output
         assert not [record for record in server.log if record.method == "PUT"], "no policy before the consent"
         assert tenant.policies == {}
         ief, proxy = (

@@ -4,6 +4,7 @@ Run-now URL; and a resume after a stop."""
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -13,7 +14,8 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
-from screens.app import AsignioSetupApp
+from screens.app import AsignioSetupApp, print_exit_report
+from screens.ask import AskScreen
 from screens.done import DoneScreen
 from screens.messages import BaseInspected, ReviewReady, RunComplete, RunEvent, SavedRunsLoaded, SignedIn
 from screens.mfa import MfaScreen
@@ -25,9 +27,11 @@ from screens.welcome import WelcomeScreen
 from tests.support.faults import faults_of
 from tests.support.tui import settle
 from wizard.answers import Pivot
+from wizard.errors import ExitCode
 from wizard.events import StepFailed, StepWaiting
 from wizard.simulator import SimulatedTenant, demo_metadata_url
 from wizard.state import StateStore
+from wizard.state_files import demo_state_dir, state_files
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
@@ -59,15 +63,18 @@ async def walk_to_progress(pilot: Pilot, *, custom_policy: bool, phone: bool) ->
 
 
 async def confirm_portal_steps(pilot: Pilot) -> None:
-    """Confirm each portal step with Enter, as the operator would after doing it (focus starts on Confirm)."""
+    """Confirm each portal step as the operator would after doing it: the focus starts on "Open the portal page";
+    Tab to "I did it: confirm", Enter, then Tab to "Yes, it is done" in the question, Enter."""
     for _ in range(5):
         screen = pilot.app.screen
         if not (isinstance(screen, ProgressScreen) and screen.waiting):
             return
-        confirm = screen.query_one("#confirm-guided", Button)
-        assert screen.focused is confirm
-        confirm.active_effect_duration = 0  # the next Enter counts however soon it comes
+        assert screen.focused is screen.query_one("#open-link", Button)
+        await press(pilot, "tab")
+        assert screen.focused is screen.query_one("#confirm-guided", Button)
         await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, AskScreen)
+        await press(pilot, "tab", "enter")
     raise AssertionError("portal steps still waiting after five confirmations")
 
 
@@ -156,18 +163,25 @@ async def test_the_wizard_takes_the_external_id_path_to_its_test_url(mfa: str) -
     await assert_nothing_to_resume()
 
 
-async def assert_nothing_to_resume() -> None:
-    """A finished setup is not offered for Resume on the next launch: the welcome screen shows plain Start."""
-    state = StateStore("contoso").load()
-    assert state is not None and state.finished and state.run_now_url
-    messages: list[Message] = []
-    app = AsignioSetupApp(demo=True)
-    async with app.run_test(message_hook=messages.append) as pilot:
-        await settle(pilot)
-        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
-        assert loaded.runs == []
-        assert not app.screen.query_one("#resume", Button).display
-        assert app.screen.focused is app.screen.query_one("#start", Button)
+async def assert_nothing_to_resume(demo_state: Path | None = None) -> None:
+    """A finished setup is not offered for Resume on the next launch: the welcome screen shows plain Start. A demo
+    keeps its progress apart (beside `demo_state`, or nowhere once a demo of a tenant in memory ends): the real state
+    folder stays empty and a real run's welcome screen offers nothing of it."""
+    assert state_files() == [], "the demo wrote into the real state folder"
+    launches = [AsignioSetupApp()]
+    if demo_state is not None:
+        state = StateStore("contoso", demo_state_dir(demo_state)).load()
+        assert state is not None and state.finished and state.run_now_url
+        launches.append(AsignioSetupApp(demo=True, demo_state=demo_state))
+    for app in launches:
+        messages: list[Message] = []
+        async with app.run_test(message_hook=messages.append) as pilot:
+            await settle(pilot)
+            [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+            assert loaded.runs == [] and loaded.finished == ([] if not app.demo else loaded.finished)
+            assert not app.screen.query_one("#resume", Button).display
+            assert not app.screen.query_one("#remove", Button).display or app.demo
+            assert app.screen.focused is app.screen.query_one("#start", Button)
 
 
 async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
@@ -198,7 +212,10 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         await pilot.press("enter")
         assert await asyncio.to_thread(faults_of(app.simulator).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
-    assert app.return_code == 0
+    assert app.return_code == ExitCode.INTERRUPTED
+    said = io.StringIO()
+    print_exit_report(app, io.StringIO(), said)
+    assert said.getvalue().startswith("Stopped during the run; what it did so far is saved: start asignio-setup again")
 
     messages: list[Message] = []
     app = AsignioSetupApp(demo=True, demo_state=demo_state)
@@ -207,7 +224,8 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         assert isinstance(app.screen, WelcomeScreen)
         resume = app.screen.query_one("#resume", Button)
         assert resume.display and app.screen.focused is resume
-        assert "Done: preflight" in str(app.screen.query_one("#saved-run", Static).content)
+        said = str(app.screen.query_one("#saved-run", Static).content)
+        assert " of 8 steps, the last: " in said and "\nNext: " in said and "preflight" not in said
         await press(pilot, "enter", "enter", "enter")
         assert app.resuming and app.draft.pivot == "user-flow"
         await press(pilot, "enter")
@@ -220,7 +238,7 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     assert len(tenant.identity_providers) == 1
     assert len(tenant.user_flows) == 1
     assert len(tenant.applications) == 1
-    await assert_nothing_to_resume()
+    await assert_nothing_to_resume(demo_state)
 
 
 async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_new_demo_document(tmp_path: Path) -> None:
@@ -239,7 +257,7 @@ async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_ne
         await pilot.press("enter")
         assert await asyncio.to_thread(faults_of(app.simulator).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
-    assert app.return_code == 0
+    assert app.return_code == ExitCode.INTERRUPTED
 
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the old connections' TIME_WAIT
@@ -266,4 +284,4 @@ async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_ne
     [flow] = tenant.authentication_events_flows.values()
     [test_app] = tenant.applications.values()
     assert flow["_apps"] == [test_app["appId"]]
-    await assert_nothing_to_resume()
+    await assert_nothing_to_resume(demo_state)

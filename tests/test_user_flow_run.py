@@ -30,7 +30,7 @@ def test_a_provider_repaired_after_drift_keeps_the_portal_confirmations(
 
     assert run(answers) == 0
     output = capsys.readouterr().out
-    assert "identity-provider: Asignio updated" in output
+    assert "identity-provider: the identity provider Asignio updated" in output
     assert "waiting for you in the Azure portal" not in output
     assert provider["scope"] == "openid email profile"
     assert [(record.method, record.path) for record in simulator.log if record.is_write] == [

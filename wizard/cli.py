@@ -369,7 +369,8 @@ def refuse_options_the_command_ignores(parser: CommandLine, args: argparse.Names
 
 
 def refuse_demo_options_without_the_demo(parser: CommandLine, args: argparse.Namespace) -> None:
-    """Options that need another (`--demo-state` without `--demo` would start a real sign-in), or that clash."""
+    """Options that need another (`--demo-state` without `--demo` would start a real sign-in), or that clash
+    (`--state-dir` with `--demo`: a demo keeps its progress apart from real runs', see `demo_state_dir`)."""
     demo = args.demo or args.demo_empty
     if demo and len(getattr(args, "answers", ())) > 1:
         parser.error("--demo runs one simulated tenant: give it one answers file, or leave --demo out")
@@ -381,6 +382,11 @@ def refuse_demo_options_without_the_demo(parser: CommandLine, args: argparse.Nam
     for flag in ("--demo-state", "--demo-platform"):
         if getattr(args, dest_of(flag)) is not None and not demo:
             parser.error(f"{flag} belongs to --demo (the simulated tenant): add --demo, or leave {flag} out")
+    if demo and args.state_dir is not None:
+        parser.error(
+            "--state-dir names a folder of real runs' progress, and a demo never writes there (it keeps its own beside "
+            "--demo-state, or in a temporary folder): leave --state-dir out, or --demo"
+        )
     if args.verify_timeout is not None and args.no_verify:
         parser.error("--verify-timeout is for the sign-in probes, which --no-verify leaves out: give one of them")
     if args.debug and args.log_file is None and args.command is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from wizard.events import (
 from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
 from wizard.outgoing import outgoing
+from wizard.state_files import demo_state_dir
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
@@ -157,6 +159,8 @@ class VerifyOptions:
     enabled: bool = True
     timeout: float | None = None
     """How long a policy that does not serve yet is waited for (None: the default two minutes)."""
+    request_deadline: float | None = None
+    """How long each probe request may take for its whole answer (None: the default 15 s; tests give a short one)."""
 
 
 async def verify_setup(
@@ -164,17 +168,21 @@ async def verify_setup(
     printer: EventPrinter,
     options: VerifyOptions,
     server: SimulatorServer | None = None,
+    state_folder: Path | None = None,
 ) -> Verification:
-    """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator."""
-    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+    """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator, and its
+    test app is the one recorded in the demo's own `state_folder`."""
+    from wizard.state import StateStore
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, REQUEST_DEADLINE_SECONDS, recorded_test_app, verify_sign_in
 
     human = printer.err if printer.json_lines or printer.tenant else printer.out
     printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
     return await verify_sign_in(
         answers,
-        recorded_test_app(answers),
+        recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
         printer,
         timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
+        request_deadline=REQUEST_DEADLINE_SECONDS if options.request_deadline is None else options.request_deadline,
         login_root=server.login_root if server is not None else None,
         asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
     )
@@ -235,11 +243,16 @@ async def _run(
                 file=sys.stderr,
             )
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    state_folder = demo_state_dir(demo_state) if demo else None
     try:
-        outcome = await _run_session(answers, server, confirm, rotate_secret, printer, print_device_code, verify)
+        outcome = await _run_session(
+            answers, server, confirm, rotate_secret, printer, print_device_code, verify, state_folder=state_folder
+        )
     finally:
         if server is not None:
             server.stop()
+        if state_folder is not None and demo_state is None:
+            shutil.rmtree(state_folder, ignore_errors=True)
     return int(outcome.exit_code)
 
 
@@ -251,12 +264,14 @@ async def _run_session(
     printer: EventPrinter,
     prompt: DeviceCodePrompt,
     verify: VerifyOptions,
+    *,
+    state_folder: Path | None = None,
 ) -> Outcome:
     """One tenant's setup, then (unless turned off) the sign-in probes; a step's failure is its outcome, any other
-    SetupError is raised."""
+    SetupError is raised. A demo's progress is kept in `state_folder`, apart from the real runs'."""
     from wizard.session import sign_in
 
-    signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt)
+    signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt, state_folder=state_folder)
     try:
         session = signed_in.plan(answers, rotate_secret=rotate_secret)
         for step_id in confirm:
@@ -273,7 +288,7 @@ async def _run_session(
     exit_code = ExitCode.PENDING if finished.waiting else ExitCode.OK
     verification = None
     if verify.enabled and not finished.waiting:
-        verification = await verify_setup(answers, printer, verify, server)
+        verification = await verify_setup(answers, printer, verify, server, state_folder)
         say_verification(printer, verification)
         exit_code = verification.exit_code
     if printer.json_lines:

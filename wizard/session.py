@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
@@ -34,6 +35,8 @@ class TenantIdentity:
     tenant_domain: str
     tenant_type: str
     display_name: str
+    tenant_id: str | None = None
+    """The tenant's id (organization.id), which External ID's federation redirect URI names."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class PlannedStep:
     checked: bool = True
     """False when the step could not look at the tenant (its `problem`), or was not looked at because a step it
     builds on could not: neither done nor to do is known then."""
+    writes: bool = True
+    """False for a step that only reads or asks the operator: when done, nothing of it is "in the tenant"."""
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,11 @@ def sign_in(
     *,
     demo: SimulatorServer | None = None,
     device_code_prompt: DeviceCodePrompt | None = None,
+    state_folder: Path | None = None,
 ) -> SignedInTenant:
     """A Graph client for the tenant with the answers' sign-in method (or the simulated tenant); the sign-in
-    itself happens on the first request, so nothing about the setup needs to be known yet."""
+    itself happens on the first request, so nothing about the setup needs to be known yet. `state_folder`: where
+    the progress is kept (None: the state folder; a demo keeps its own, see `demo_state_dir`)."""
     from wizard.graph import GraphClient
 
     if demo is not None:
@@ -129,18 +136,28 @@ def sign_in(
             scopes=scopes,
             sign_in_host=ENDPOINTS[tenant.cloud].authority_host,
         )
-    return SignedInTenant(tenant, auth, graph, demo=demo is not None)
+    return SignedInTenant(tenant, auth, graph, demo=demo is not None, state_folder=state_folder)
 
 
 class SignedInTenant:
     """One tenant, signed in: who and what it is, and the setups planned on it."""
 
-    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        tenant: TenantAnswers,
+        auth: AuthAnswers,
+        graph: GraphClient,
+        *,
+        demo: bool = False,
+        state_folder: Path | None = None,
+    ) -> None:
         self.tenant = tenant
         self.auth = auth
         self.graph = graph
         self.demo = demo
         """The simulated tenant: a tenant lacking the base chain gets the demo's own base (the demo has no network)."""
+        self.state_folder = state_folder
+        """Where the progress is kept (None: the state folder)."""
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
@@ -152,6 +169,7 @@ class SignedInTenant:
             tenant_domain=outgoing(organization.initial_domain),
             tenant_type=outgoing(organization.tenant_type or ""),
             display_name=outgoing(organization.display_name),
+            tenant_id=outgoing(organization.id) if organization.id else None,
         )
 
     def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
@@ -160,7 +178,7 @@ class SignedInTenant:
         runner = Runner(
             build_plan(answers),
             self.graph,
-            StateStore(answers.tenant.name),
+            StateStore(answers.tenant.name, self.state_folder),
             _secret_provider(answers, secret),
             rotate_secret=rotate_secret,
             load_base=demo_base if self.demo else None,
@@ -177,7 +195,7 @@ class SignedInTenant:
         runner = Runner(
             plan,
             self.graph,
-            StateStore(answers.tenant.name),
+            StateStore(answers.tenant.name, self.state_folder),
             _secret_provider(answers, None),
             on_success=note_removed(plan),
         )
@@ -257,6 +275,7 @@ class Session:
                     done=step.id in done,
                     problem=problem,
                     checked=problem is None,
+                    writes=step.writes,
                 )
             )
         steps = tuple(planned)

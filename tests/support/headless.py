@@ -16,6 +16,8 @@ SECRET = "Asignio-Secret-q7Zr9xVw2"
 CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 OTHER_CLIENT_ID = "99998888-aaaa-2222-bbbb-3333cccc4444"
 GUIDED_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
+AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"
+"""The redirect URI contoso's B2C sends Asignio's answer to: what the Asignio application must have registered."""
 
 
 def answers_text(pivot: str, mfa: str = "phone", client_id: str = CLIENT_ID) -> str:
