@@ -16,19 +16,11 @@ from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.progress import ProgressScreen
 from tests.contract.support import Answer, LoopbackGraph, graph_error
-from tests.test_discovery import serving
-from tests.test_headless_run import (  # noqa: F401 - the simulator and answers fixtures
-    SECRET,
-    answers_dir,
-    point_at,
-    run,
-    seeded_tenant,
-    simulator,
-    write_answers,
-)
-from tests.test_screen_error import fail_with
-from tests.test_screen_progress import app_confirmed_at_review, open_progress
-from tests.tui import settle
+from tests.support.faults import faults_of
+from tests.support.headless import SECRET, point_at, run, write_answers
+from tests.support.servers import serving
+from tests.support.tenants import seeded_tenant
+from tests.support.tui import app_confirmed_at_review, fail_with, open_progress, settle
 from wizard.answers import Answers, load_answers, parse_answers
 from wizard.auth import StaticTokenCredential, credential_for
 from wizard.cli import main
@@ -79,8 +71,8 @@ def outputs(out: str, err: str, *files: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
 def test_a_secret_a_server_echoes_reaches_no_output(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -92,7 +84,7 @@ def test_a_secret_a_server_echoes_reaches_no_output(
     answers = write_answers(answers_dir, pivot, mfa="off")
     assert run(answers) in (0, 7)
     monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
-    simulator.echo_refusals(1)
+    faults_of(simulator).echo_refusals(1)
     log_file = tmp_path / "run.log"
     capsys.readouterr()
 
@@ -121,8 +113,8 @@ def echoing_asignio(handler: BaseHTTPRequestHandler) -> None:
 
 @pytest.mark.parametrize("command", ["verify", "plan", "remove"])
 def test_a_secret_the_command_never_reads_is_still_scrubbed_from_every_output(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -145,7 +137,7 @@ def test_a_secret_the_command_never_reads_is_still_scrubbed_from_every_output(
             monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", url.removesuffix("/.well-known/openid-configuration"))
             assert main([command, str(answers), *options]) == ExitCode.SIGN_IN_WOULD_FAIL
     else:
-        simulator.echo_refusals(1, writes_only=False, message=ECHOED)
+        faults_of(simulator).echo_refusals(1, writes_only=False, message=ECHOED)
         assert main([command, str(answers), *options, *(["--yes"] if command == "remove" else [])]) == 6
 
     out, err = capsys.readouterr()
@@ -159,8 +151,8 @@ def test_a_secret_the_command_never_reads_is_still_scrubbed_from_every_output(
 @pytest.mark.keyring
 def test_a_secret_kept_only_in_the_keyring_is_scrubbed_from_a_verify(
     secret_service: str,
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -183,7 +175,7 @@ def test_a_secret_kept_only_in_the_keyring_is_scrubbed_from_a_verify(
 
 def test_reading_answers_knows_every_secret_they_point_at_and_none_is_no_error(
     monkeypatch: pytest.MonkeyPatch,
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
 ) -> None:
     """No variable set and no keyring: the answers read, and nothing is known. Then the Asignio secret, the sign-in
     app's client secret and the access token in the variables the answers name: known from the moment they are
@@ -204,10 +196,10 @@ def test_reading_answers_knows_every_secret_they_point_at_and_none_is_no_error(
     assert scrub(said) == "[redacted] [redacted] [redacted]"
 
 
-async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:  # noqa: F811
+async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:
     """The TUI's run: the typed secret goes out in the provider's create and comes back in Graph's refusal; the
     progress screen shows the refusal without the secret, its control characters as escapes."""
-    simulator.echo_refusals(1, message=HOSTILE)
+    faults_of(simulator).echo_refusals(1, message=HOSTILE)
     app = app_confirmed_at_review(simulator)
     async with app.run_test() as pilot:
         await open_progress(pilot)
@@ -225,7 +217,7 @@ async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator:
 
 
 def test_the_wizard_knows_a_secret_its_answers_point_at_though_no_step_reads_it(
-    simulator: SimulatorServer,  # noqa: F811
+    simulator: SimulatorServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The wizard reads no answers file, so it learns the secrets its answers point at when it builds the setup:
@@ -269,14 +261,14 @@ def test_the_sign_in_apps_client_secret_and_a_given_token_are_known_as_soon_as_r
 
 
 def test_control_characters_in_a_graph_error_are_escaped_in_every_output(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Graph's message carries the issue's hostile text: the terminal gets it escaped on one line (no fake line
     starting "FAKE"), the --json line carries it as JSON escapes, each log record stays one line."""
-    simulator.echo_refusals(1, message=HOSTILE)
+    faults_of(simulator).echo_refusals(1, message=HOSTILE)
     log_file = tmp_path / "run.log"
     assert run(write_answers(answers_dir, "user-flow"), "--json", "--log-file", str(log_file)) == ExitCode.SERVICE
     out, err = capsys.readouterr()
@@ -317,7 +309,7 @@ async def test_the_tenants_names_reach_the_sign_in_screen_escaped() -> None:
 
 
 def test_a_token_for_another_tenant_is_a_sign_in_error_naming_both(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -333,7 +325,7 @@ def test_a_token_for_another_tenant_is_a_sign_in_error_naming_both(
 
 
 def test_a_demo_state_of_another_tenant_is_refused_naming_both_before_any_banner(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -355,9 +347,9 @@ def test_a_demo_state_of_another_tenant_is_refused_naming_both_before_any_banner
 
 
 def test_a_deeply_nested_state_file_is_bad_input_with_its_sentence(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
-    simulator: SimulatorServer,  # noqa: F811
+    simulator: SimulatorServer,
 ) -> None:
     state = state_dir() / "contoso.json"
     state.parent.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_discovery import serving
-from tests.test_graph import TricklingGraph
-from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run, seeded_tenant
-from tests.virtual_clock import VirtualClock
+from tests.support.faults import faults_of
+from tests.support.headless import AUTHRESP, CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run
+from tests.support.servers import TricklingGraph, serving
+from tests.support.tenants import seeded_tenant
+from tests.support.virtual_clock import VirtualClock
 from wizard.answers import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
@@ -24,7 +25,6 @@ from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
 from wizard.verify import ASIGNIO_URL_ENV, LOCATION_LIMIT, LOGIN_URL_ENV, Answer, issuer_problem
 
-AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"
 RELYING_PARTY = "B2C_1A_AsignioSUSI"
 EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
 RETRY_LINE = "B2C does not serve B2C_1A_AsignioSUSI yet, retrying in 10 s"
@@ -217,7 +217,7 @@ def test_the_relying_party_deleted_fails_naming_it_after_the_bounded_retry(
 def test_a_policy_that_serves_after_two_tries_verifies(
     hosts: SimulatorServer, set_up: Path, capsys: pytest.CaptureFixture[str], virtual_clock: VirtualClock
 ) -> None:
-    hosts.delay_serving(RELYING_PARTY, 2)
+    faults_of(hosts).delay_serving(RELYING_PARTY, 2)
     code, slept = verify_waiting(virtual_clock, set_up)
     assert code == ExitCode.OK
     assert slept == [10.0, 10.0]
