@@ -365,9 +365,13 @@ class AsignioSetupApp(App[int]):
 
     def session_for_draft(self) -> Session:
         """The setup the draft's answers ask for, on the tenant signed in to, with the typed secret."""
+        from wizard.secrets import remember_answers_secrets
+
         if self.signed_in is None:
             raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
-        self.session = self.signed_in.plan(self.final_answers(), secret=self._typed_secret)
+        answers = self.final_answers()
+        remember_answers_secrets(answers)  # those no step reads are kept out of every text too (an echo in verify)
+        self.session = self.signed_in.plan(answers, secret=self._typed_secret)
         return self.session
 
     @work(thread=True, exclusive=True, group=WorkGroup.KEYRING_LOOKUP, exit_on_error=False)

@@ -13,8 +13,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from tests.test_external_id_run import answers_text
-from tests.test_headless_run import SECRET
+from tests.support.external_id import answers_text
+from tests.support.headless import SECRET
 from wizard.cli import build_parser, main
 from wizard.errors import ExitCode
 from wizard.simulator import DEMO_ASIGNIO_CLIENT_ID, DemoPlatform, demo_metadata_url, start_demo

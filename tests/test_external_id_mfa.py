@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Start
 from tests.contract.support import documented
-from tests.test_headless_run import crash_after_write
+from tests.support.crashes import crash_after_write
+from tests.support.faults import faults_of
+from tests.support.simulator import Start
 from wizard.answers import Answers, parse_answers
 from wizard.auth import StaticTokenCredential
 from wizard.errors import ExitCode, SetupError
@@ -190,7 +191,7 @@ async def test_a_policy_listed_on_a_later_page_is_found_not_made_again(start_sim
 
 async def stop_after_write(server: SimulatorServer, answers: Answers, write: int) -> None:
     """A run that dies the moment Graph's answer to its `write`-th write reaches it, before it can record it
-    (tests/test_headless_run.py crash_after_write); on an event loop of its own, in a thread, since the crash ends
+    (tests/support/crashes.py crash_after_write); on an event loop of its own, in a thread, since the crash ends
     the loop it runs on."""
     with crash_after_write(server, write):
         await asyncio.to_thread(asyncio.run, run_plan(server, answers))
@@ -215,7 +216,7 @@ async def test_when_the_policy_create_is_made_but_its_answer_lost_the_rerun_find
 
     def lose_the_create(event: Event) -> None:
         if isinstance(event, StepProgress) and event.step == "mfa-policy" and event.message.startswith("creating"):
-            server.lose_answers(1)
+            faults_of(server).lose_answers(1)
 
     with pytest.raises(SetupError) as caught:
         await run_plan(server, answers, lose_the_create)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.faults import faults_of
 from wizard.answers import Answers, parse_answers
 from wizard.errors import SetupError
 from wizard.graph import GraphClient
@@ -119,11 +120,11 @@ async def test_writes_whose_answers_were_lost_are_found_by_the_next_run_and_neve
     resumably; the next one looks first, waits for what the last may have made to replicate, and adds no second key."""
     tenant = empty_tenant()
     with SimulatorServer(tenant, replication_lag=0.3, page_size=1) as server:
-        server.lose_answers(100, status=504)
+        faults_of(server).lose_answers(100, status=504)
         with pytest.raises(SetupError):
             await run_key_steps(server, starter_pack)
         assert [name for name in (SIGNING, ENCRYPTION, FACEBOOK) if tenant.key_sets.get(name)], "no key was added"
-        server.clear_faults()
+        faults_of(server).clear_faults()
         await run_key_steps(server, starter_pack)
         server.reset_log()
         await run_key_steps(server, starter_pack)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.faults import faults_of
 from wizard.answers import parse_answers
 from wizard.errors import BadInputError, ExitCode, SetupError
 from wizard.events import Event, StepFailed, StepProgress
@@ -154,7 +155,8 @@ async def test_the_review_takes_one_look_even_right_after_a_run_whose_objects_gr
 async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and_makes_nothing_twice() -> None:
     """The progress screen's Retry runs the same Session again: like a fresh run resuming from the state file, it
     must wait for what the failed try made moments ago (Graph does not show it yet) instead of making it again."""
-    from tests.test_headless_run import EXPECTED, SECRET, answers_text, seeded_tenant, tenant_objects
+    from tests.support.headless import SECRET, answers_text
+    from tests.support.tenants import EXPECTED, seeded_tenant, tenant_objects
     from wizard.simulator import SimulatorServer
 
     answers = parse_answers(tomllib.loads(answers_text("custom-policy")))
@@ -164,14 +166,14 @@ async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and
             server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
         )
         session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
-        server.refuse_policy(relying_party)
+        faults_of(server).refuse_policy(relying_party)
         first_try: list[Event] = []
         failed = await session.run(first_try.append)
         assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["relying-party"]
         assert [failure.step for failure in failed.failures] == ["relying-party"]
         assert failed.failure is not None and failed.exit_code == failed.failure.exit_code
         assert failed.changed, "what the first try made before the failure is in its outcome"
-        server.accept_policy(relying_party)
+        faults_of(server).accept_policy(relying_party)
         server.replication_lag = 600.0  # everything the first try made is hidden until a step waits for it
         server.reset_log()
         waits: list[str] = []
@@ -193,7 +195,8 @@ async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and
 async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_objects_and_writes_nothing() -> None:
     """The progress screen runs the same Session again once the last portal step is confirmed, seconds after the
     first run made the provider and the flow: Graph may not show them yet, and they must not be made again."""
-    from tests.test_headless_run import EXPECTED, SECRET, answers_text, seeded_tenant, tenant_objects
+    from tests.support.headless import SECRET, answers_text
+    from tests.support.tenants import EXPECTED, seeded_tenant, tenant_objects
     from wizard.events import RunFinished
     from wizard.simulator import SimulatorServer
 

@@ -18,16 +18,12 @@ from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SecretLookedUp, SecretSaved
 from screens.path import PathScreen
-from tests.tui import settle
+from tests.support.headless import CLIENT_ID
+from tests.support.tui import TENANT_ID, settle
 from wizard.answers import parse_answers
 from wizard.secrets import save_asignio_secret, stored_asignio_secret
 from wizard.session import TenantIdentity
 from wizard.steps.plan import build_plan
-
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
-
-
-TENANT_ID = "8f6a7d3e-1b2c-4d5e-9f01-23456789abcd"
 
 
 def app_at_credentials(tenant_type: str | None = None) -> AsignioSetupApp:

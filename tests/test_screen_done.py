@@ -3,7 +3,6 @@ again on a key; the answers file saved here runs again headless."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,44 +17,22 @@ from screens.draft import Draft
 from screens.messages import SignInChecked
 from screens.overwrite import OverwriteScreen
 from screens.welcome import WelcomeScreen
-from tests.test_headless_run import CLIENT_ID, point_at, run, seeded_tenant
-from tests.tui import settle
+from tests.support.headless import AUTHRESP, CLIENT_ID
+from tests.support.tui import (
+    EXTERNAL_ID_RESULT,
+    EXTERNAL_ID_URL,
+    REDIRECT_URIS,
+    RESULT,
+    URL,
+    finished_app,
+    settle,
+)
 from wizard.answers import load_answers
 from wizard.demo import DemoOptions
 from wizard.events import ProbeChecked, ProbeStatus, RunFinished
 from wizard.simulator import SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
-from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV, Verification
-
-URL = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?p=B2C_1_AsignioSignupSignin"
-RESULT = RunFinished(URL, ("Asignio identity provider", "user flow B2C_1_AsignioSignupSignin", "test app"))
-EXTERNAL_ID_URL = (
-    "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
-    "?client_id=aaaabbbb-0000-cccc-1111-dddd2222eeee&redirect_uri=https%3A%2F%2Fjwt.ms&response_type=id_token"
-)
-REDIRECT_URIS = (
-    "https://contoso.ciamlogin.com/8f6a7d3e-1b2c-4d5e-9f01-23456789abcd/federation/oauth2",
-    "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2",
-)
-EXTERNAL_ID_RESULT = RunFinished(
-    EXTERNAL_ID_URL,
-    ("Asignio OpenID Connect provider", "user flow Asignio sign-up and sign-in", "test app", "test app in the flow"),
-    partner_redirect_uris=REDIRECT_URIS,
-)
-
-
-def finished_app(*, verify: bool = False) -> AsignioSetupApp:
-    """The app after a run; its Done screen probes the sign-in only with `verify` (the probes' tests point it at
-    stand-in hosts)."""
-    app = AsignioSetupApp(verify=verify, verify_timeout=0)
-    app.draft = Draft(
-        tenant_name="contoso",
-        sign_in_method="device-code",
-        client_id="00001111-aaaa-2222-bbbb-3333cccc4444",
-        pivot="user-flow",
-        mfa="phone",
-    )
-    return app
+from wizard.verify import Verification
 
 
 def finished_external_id_app() -> AsignioSetupApp:
@@ -266,7 +243,6 @@ async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_d
     )
 
 
-AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"
 PROBES = Verification(
     (
         ProbeChecked(
@@ -293,26 +269,6 @@ PROBES = Verification(
         ),
     )
 )
-
-
-@pytest.fixture
-def finished_setup(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[SimulatorServer, DiscoveryServer, Path]]:
-    """A finished custom-policy setup (no probes of its own), its sign-in host and Asignio on loopback."""
-    with DiscoveryServer() as asignio, SimulatorServer(seeded_tenant()) as hosts:
-        asignio.register(CLIENT_ID, AUTHRESP)
-        point_at(hosts, monkeypatch)
-        monkeypatch.setenv(LOGIN_URL_ENV, hosts.login_root)
-        monkeypatch.setenv(ASIGNIO_URL_ENV, asignio.issuer)
-        answers = tmp_path / "custom-policy.toml"
-        answers.write_text(
-            f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{CLIENT_ID}"\n[setup]\npivot = "custom-policy"\n',
-            encoding="utf-8",
-        )
-        assert run(answers) == 0
-        hosts.reset_log()
-        yield hosts, asignio, answers
 
 
 async def check_done(pilot: Pilot, key: str | None = None) -> str:

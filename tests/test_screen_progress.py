@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, ProgressBar, RichLog, Static
 
-from screens.app import DEMO_CLIENT_ID, AsignioSetupApp, print_exit_report
+from screens.app import print_exit_report
 from screens.ask import AskScreen
 from screens.done import DoneScreen
 from screens.error import ErrorScreen
@@ -21,47 +21,23 @@ from screens.messages import RunComplete, RunEvent, WorkFailed
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.welcome import WelcomeScreen
-from tests.test_ief_apps import grant_as_an_administrator_would
-from tests.tui import settle
-from wizard.demo import DemoOptions
+from tests.support.faults import faults_of
+from tests.support.runs import unfinished_runs
+from tests.support.tenants import grant_as_an_administrator_would
+from tests.support.tui import PORTAL_STEPS, app_confirmed_at_review, confirm_the_review, open_progress, settle
 from wizard.errors import ExitCode
 from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
-from wizard.graph import GRAPH_APP_ID, GraphClient
+from wizard.graph import GRAPH_APP_ID
 from wizard.policies import demo_chain
-from wizard.session import SignedInTenant, sign_in
-from wizard.simulator import SimulatedTenant, SimulatorServer, endpoints
-from wizard.state import StateStore, unfinished_runs
-
-SECRET = "Asignio-Secret-q7Zr9xVw2"
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
+from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.endpoints import core as endpoints
+from wizard.state import StateStore
 
 
 @pytest.fixture
 def simulator() -> Iterator[SimulatorServer]:
     with SimulatorServer(SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))) as server:
         yield server
-
-
-def app_confirmed_at_review(
-    simulator: SimulatorServer, pivot: str = "user-flow", *, lag_budget: float | None = None
-) -> AsignioSetupApp:
-    """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on.
-    `lag_budget`: how long its Graph client waits for what may not show yet (None: the default)."""
-    app = AsignioSetupApp(demo=DemoOptions())
-    app.demo.server = simulator
-    app.draft.client_id = DEMO_CLIENT_ID
-    app.draft.pivot, app.draft.mfa = pivot, "phone"
-    app.keep_typed_secret(SECRET)
-    answers = app.final_answers()
-    app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)
-    if lag_budget is not None:
-        graph = GraphClient(
-            simulator.credential, graph_url=simulator.graph_root + "/beta", scopes=[GRAPH_SCOPE], lag_budget=lag_budget
-        )
-        app.signed_in = SignedInTenant(answers.tenant, answers.auth, graph, demo=True)
-    app.session = app.signed_in.plan(answers, secret=SECRET)
-    return app
 
 
 async def confirm_in_the_portal(pilot: Pilot, screen: ProgressScreen) -> None:
@@ -72,23 +48,6 @@ async def confirm_in_the_portal(pilot: Pilot, screen: ProgressScreen) -> None:
     await pilot.click("#yes")
     await settle(pilot)
     assert pilot.app.screen is screen
-
-
-async def confirm_the_review(pilot: Pilot) -> None:
-    """The plan as the review screen gets it from the core; its Confirm (Enter) opens the progress screen."""
-    pilot.app.call_later(
-        pilot.app.push_screen, ReviewScreen()
-    )  # from the app's task, so message_hook sees its messages
-    await pilot.pause()
-    await settle(pilot)
-    await pilot.press("enter")
-    assert any(isinstance(screen, ProgressScreen) for screen in pilot.app.screen_stack)
-
-
-async def open_progress(pilot: Pilot) -> None:
-    """The progress screen once its first run ended."""
-    await confirm_the_review(pilot)
-    await settle(pilot)
 
 
 def statuses(screen: ProgressScreen) -> dict[str, StepStatus]:
@@ -246,12 +205,12 @@ async def test_after_a_run_back_goes_to_a_fresh_start(simulator: SimulatorServer
 
 async def test_ctrl_q_during_a_write_says_the_run_stopped_and_exits_130(simulator: SimulatorServer) -> None:
     app = app_confirmed_at_review(simulator)
-    simulator.stall_after_writes(1)
+    faults_of(simulator).stall_after_writes(1)
     async with app.run_test() as pilot:
         await confirm_the_review(pilot)
-        assert await asyncio.to_thread(simulator.wait_until_stalled, 10)
+        assert await asyncio.to_thread(faults_of(simulator).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
-    simulator.release()
+    faults_of(simulator).release()
     assert app.return_code == ExitCode.INTERRUPTED == 130
     out, err = io.StringIO(), io.StringIO()
     print_exit_report(app, out, err)
@@ -264,7 +223,7 @@ async def test_ctrl_q_during_a_write_says_the_run_stopped_and_exits_130(simulato
 async def test_a_failed_step_says_why_and_retry_finishes_it(simulator: SimulatorServer) -> None:
     messages: list[Message] = []
     app = app_confirmed_at_review(simulator, pivot="custom-policy")
-    simulator.fail(1, status=403, writes_only=True)
+    faults_of(simulator).fail(1, status=403, writes_only=True)
     async with app.run_test(message_hook=messages.append) as pilot:
         await open_progress(pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -289,17 +248,17 @@ async def test_a_failed_step_says_why_and_retry_finishes_it(simulator: Simulator
 
 async def test_no_going_back_while_the_run_writes(simulator: SimulatorServer) -> None:
     app = app_confirmed_at_review(simulator)
-    simulator.stall_after_writes(1)
+    faults_of(simulator).stall_after_writes(1)
     async with app.run_test() as pilot:
         await confirm_the_review(pilot)
-        assert await asyncio.to_thread(simulator.wait_until_stalled, 10)
+        assert await asyncio.to_thread(faults_of(simulator).wait_until_stalled, 10)
         await pilot.pause()
         screen = app.screen
         assert screen.running
         assert not app.active_bindings["escape"].enabled
         await pilot.press("escape")
         assert app.screen is screen
-        simulator.release()
+        faults_of(simulator).release()
         await settle(pilot)
         assert not screen.running
 
@@ -319,7 +278,7 @@ async def test_a_throttled_read_shows_its_wait_in_the_log(simulator: SimulatorSe
         pilot.app.call_later(pilot.app.push_screen, ReviewScreen())
         await pilot.pause()
         await settle(pilot)
-        simulator.throttle(1, retry_after=0)
+        faults_of(simulator).throttle(1, retry_after=0)
         await pilot.press("enter")
         await settle(pilot)
         said = "throttled by Graph, waiting 0 s (attempt 1 of 3)"
@@ -333,7 +292,7 @@ async def test_a_throttled_read_shows_its_wait_in_the_log(simulator: SimulatorSe
 async def test_retry_waits_for_what_the_failed_run_made_and_makes_nothing_twice(simulator: SimulatorServer) -> None:
     """Retry runs the same session again while Graph does not show the failed run's objects yet: it waits for them,
     then writes only what failed."""
-    from tests.test_headless_run import EXPECTED, tenant_objects
+    from tests.support.tenants import EXPECTED, tenant_objects
 
     relying_party = "B2C_1A_AsignioSUSI"
     waits: list[str] = []
@@ -347,7 +306,7 @@ async def test_retry_waits_for_what_the_failed_run_made_and_makes_nothing_twice(
 
     messages: list[Message] = []
     app = app_confirmed_at_review(simulator, pivot="custom-policy")
-    simulator.refuse_policy(relying_party)
+    faults_of(simulator).refuse_policy(relying_party)
     async with app.run_test(message_hook=hook) as pilot:
         await open_progress(pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -355,7 +314,7 @@ async def test_retry_waits_for_what_the_failed_run_made_and_makes_nothing_twice(
         screen = app.screen
         assert isinstance(screen, ProgressScreen)
         assert statuses(screen)["relying-party"] is StepStatus.FAILED
-        simulator.accept_policy(relying_party)
+        faults_of(simulator).accept_policy(relying_party)
         simulator.replication_lag = 600.0
         simulator.reset_log()
 

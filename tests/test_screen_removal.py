@@ -22,9 +22,10 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, SavedRunsLoade
 from screens.removal import RemovalScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run, seeded_tenant
-from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, with_foreign_claim
-from tests.tui import settle
+from tests.support.faults import faults_of
+from tests.support.headless import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run
+from tests.support.tenants import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, seeded_tenant, with_foreign_claim
+from tests.support.tui import settle
 from wizard.answers import parse_answers
 from wizard.events import StepDone, StepStatus
 from wizard.secrets import stored_asignio_secret
@@ -204,7 +205,7 @@ async def test_a_refused_delete_shows_the_error_view_and_remove_again_finishes(
     app = AsignioSetupApp()
     async with app.run_test() as pilot:
         removal = await open_removal(pilot)
-        server.fail(1, status=400, writes_only=True)
+        faults_of(server).fail(1, status=400, writes_only=True)
         await pilot.click("#remove")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -225,7 +226,7 @@ async def test_a_removal_stopped_halfway_is_offered_to_finish_not_to_resume(
     app = AsignioSetupApp()
     async with app.run_test() as pilot:
         await open_removal(pilot)
-        server.fail(1, status=400, writes_only=True)
+        faults_of(server).fail(1, status=400, writes_only=True)
         await pilot.click("#remove")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)

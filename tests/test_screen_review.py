@@ -16,14 +16,12 @@ from screens.messages import ReviewReady
 from screens.mfa import MfaScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
+from tests.support.headless import SECRET
 from wizard.demo import DemoOptions
 from wizard.policies import demo_chain
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
-
-SECRET = "Asignio-Secret-q7Zr9xVw2"
-
 
 SNAPSHOT_DISCOVERY_PORT = 28419
 """A fixed port below the ephemeral range, so the discovery document's URL the External ID plan shows is the same

@@ -15,7 +15,7 @@ from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SignedIn, WorkFailed
 from screens.tenant import TenantScreen
-from tests.tui import settle
+from tests.support.tui import settle
 from wizard.clouds import Cloud
 from wizard.demo import DemoOptions
 from wizard.simulator import SimulatedTenant, SimulatorServer

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.message import Message
@@ -14,14 +13,13 @@ from screens.ask import AskScreen
 from screens.messages import SavedRunsLoaded
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.tui import settle
+from tests.support.runs import STOPPED_AT, save_stopped_run, unfinished_runs
+from tests.support.tui import settle
 from wizard.answers import parse_answers
 from wizard.demo import DemoOptions
 from wizard.events import StepStatus
-from wizard.state import RunState, StateStore, StepRecord, state_dir, unfinished_runs
+from wizard.state import RunState, StateStore, StepRecord, state_dir
 from wizard.state_files import demo_state_dir
-
-STOPPED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def save_finished_setup() -> None:
@@ -36,26 +34,6 @@ def save_finished_setup() -> None:
     steps = {step: StepRecord(status=StepStatus.DONE, updated_at=STOPPED_AT) for step in ("preflight", "policy-key")}
     state = RunState(tenant="fabrikam", answers=answers, steps=steps, finished=True, updated_at=STOPPED_AT)
     path = StateStore("fabrikam").path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(state.model_dump_json())
-
-
-def save_stopped_run() -> None:
-    """A custom-policy setup of contoso stopped after two steps, written as the runner would."""
-    answers = parse_answers(
-        {
-            "tenant": {"name": "contoso"},
-            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
-            "setup": {"pivot": "custom-policy"},
-        }
-    )
-    steps = {
-        "preflight": StepRecord(status=StepStatus.DONE, updated_at=STOPPED_AT),
-        "policy-key": StepRecord(status=StepStatus.DONE, updated_at=STOPPED_AT),
-        "extensions": StepRecord(status=StepStatus.FAILED, updated_at=STOPPED_AT),
-    }
-    state = RunState(tenant="contoso", answers=answers, steps=steps, updated_at=STOPPED_AT)
-    path = StateStore("contoso").path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(state.model_dump_json())
 

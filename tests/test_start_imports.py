@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.headless import CLIENT_ID
+from tests.support.paths import PROJECT_ROOT
 
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 WATCHED = (
     "wizard.removal",
     "wizard.steps.removal",

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunOnMount
-from tests.test_headless_run import pipeline_environment, point_at, seeded_tenant
+from tests.support.headless import pipeline_environment, point_at
+from tests.support.mounts import RunOnMount
+from tests.support.runs import unfinished_runs
+from tests.support.tenants import seeded_tenant
 from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
@@ -25,7 +27,6 @@ from wizard.state import (
     discard_run,
     saved_runs,
     state_dir,
-    unfinished_runs,
 )
 
 ANSWERS = parse_answers(

@@ -14,8 +14,7 @@ from textual.message import Message
 
 from screens.app import AsignioSetupApp
 from screens.messages import SavedRunsLoaded
-from tests.test_headless_run import SECRET, answers_dir, run, simulator, write_answers  # noqa: F401 - fixtures
-from tests.test_plan import EndsTheLagWhenWaitedFor
+from tests.support.headless import SECRET, EndsTheLagWhenWaitedFor, run, write_answers
 from wizard.cli import main
 from wizard.demo import DemoOptions
 from wizard.errors import ExitCode
@@ -33,8 +32,8 @@ def saved(folder: Path) -> RunState:
 
 
 def test_the_setup_plan_and_remove_keep_their_state_in_the_folder_state_dir_names(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     isolated_environment: Path,
 ) -> None:
@@ -54,8 +53,8 @@ def test_the_setup_plan_and_remove_keep_their_state_in_the_folder_state_dir_name
 
 
 def test_the_flag_goes_before_the_variable_and_the_variable_before_the_platform_folder(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     isolated_environment: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -75,8 +74,8 @@ def test_the_flag_goes_before_the_variable_and_the_variable_before_the_platform_
 
 
 def test_a_plan_on_a_fresh_runner_waits_for_the_setup_it_knows_of_only_through_the_carried_folder(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -121,7 +120,7 @@ def test_a_state_dir_that_means_nothing_is_refused(
 async def test_the_wizard_offers_to_resume_a_setup_kept_in_the_chosen_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_screen_welcome import save_stopped_run
+    from tests.support.runs import save_stopped_run
 
     folder = tmp_path / "asignio-state"
     monkeypatch.setenv(STATE_DIR_VARIABLE, str(folder))
@@ -137,7 +136,7 @@ async def test_the_wizard_offers_to_resume_a_setup_kept_in_the_chosen_folder(
 
 
 def test_a_demo_keeps_out_of_the_state_folder_whichever_way_it_is_named(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import SECRET, point_at, run, seeded_tenant, write_answers
-from tests.test_ief_apps import grant_as_an_administrator_would
+from tests.support.headless import SECRET, point_at, run, write_answers
+from tests.support.tenants import grant_as_an_administrator_would, seeded_tenant
 from wizard.answers import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode

@@ -6,7 +6,7 @@ from textual.widgets._footer import FooterKey
 
 from screens.app import AsignioSetupApp
 from screens.tenant import TenantScreen
-from tests.tui import settle
+from tests.support.tui import settle
 
 
 async def test_the_footer_keeps_its_keys_until_the_bindings_shown_change() -> None:

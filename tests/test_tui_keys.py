@@ -30,16 +30,18 @@ from screens.mfa import MfaScreen
 from screens.overwrite import OverwriteScreen
 from screens.path import PathScreen
 from screens.tenant import TenantScreen
-from tests.test_screen_credentials import TENANT_ID
-from tests.test_screen_done import (  # noqa: F401 - finished_setup is a fixture
+from tests.support.runs import save_stopped_run
+from tests.support.tui import (
     EXTERNAL_ID_RESULT,
+    PORTAL_STEPS,
     RESULT,
+    SCREENS,
+    TENANT_ID,
+    app_confirmed_at_review,
     finished_app,
-    finished_setup,
+    open_progress,
+    settle,
 )
-from tests.test_screen_welcome import save_stopped_run
-from tests.test_tui_stylesheets import SCREENS
-from tests.tui import settle
 from wizard.answers import load_answers
 from wizard.errors import SetupError
 from wizard.session import TenantIdentity
@@ -141,7 +143,7 @@ async def test_the_command_palette_offers_the_screens_own_commands_and_runs_them
 
 
 async def test_the_palette_on_the_done_screen_runs_the_sign_in_check(
-    finished_setup: tuple[SimulatorServer, DiscoveryServer, Path],  # noqa: F811 - the fixture
+    finished_setup: tuple[SimulatorServer, DiscoveryServer, Path],
 ) -> None:
     """Done's Ctrl+T is in the palette by name, and choosing it probes the sign-in (here after --no-verify)."""
     _, _, answers = finished_setup
@@ -165,7 +167,6 @@ async def test_the_palette_on_the_done_screen_runs_the_sign_in_check(
 
 
 async def test_the_palette_on_a_waiting_portal_step_offers_to_open_and_copy_its_link() -> None:
-    from tests.test_screen_progress import PORTAL_STEPS, app_confirmed_at_review, open_progress
     from wizard.policies import demo_chain
     from wizard.simulator import SimulatedTenant, SimulatorServer
 
@@ -245,7 +246,6 @@ async def test_every_focusable_widget_shows_its_focus(opening: Opening) -> None:
 
 
 async def test_the_progress_screen_shows_its_focus_while_a_portal_step_waits() -> None:
-    from tests.test_screen_progress import app_confirmed_at_review, open_progress
     from wizard.policies import demo_chain
     from wizard.simulator import SimulatedTenant, SimulatorServer
 

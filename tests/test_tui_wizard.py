@@ -24,7 +24,8 @@ from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.tui import settle
+from tests.support.faults import faults_of
+from tests.support.tui import settle
 from wizard.answers import Pivot
 from wizard.demo import DemoOptions
 from wizard.errors import ExitCode
@@ -206,11 +207,11 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
-        app.demo.server.stall_after_writes(2)
+        faults_of(app.demo.server).stall_after_writes(2)
         await press(pilot, "enter", "enter", "enter", "enter")
         assert isinstance(app.screen, ReviewScreen)
         await pilot.press("enter")
-        assert await asyncio.to_thread(app.demo.server.wait_until_stalled, 10)
+        assert await asyncio.to_thread(faults_of(app.demo.server).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
     assert app.return_code == ExitCode.INTERRUPTED
     said = io.StringIO()
@@ -250,12 +251,12 @@ async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_ne
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
-        app.demo.server.stall_after_writes(2)
+        faults_of(app.demo.server).stall_after_writes(2)
         await press(pilot, "enter", "enter", "enter", "enter")
         assert isinstance(app.screen, ReviewScreen)
         first_metadata_url = app.demo.metadata_url
         await pilot.press("enter")
-        assert await asyncio.to_thread(app.demo.server.wait_until_stalled, 10)
+        assert await asyncio.to_thread(faults_of(app.demo.server).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
     assert app.return_code == ExitCode.INTERRUPTED
 

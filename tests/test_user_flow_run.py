@@ -7,25 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import (  # noqa: F401 - fixtures
-    EXPECTED,
-    GUIDED_STEPS,
-    SECRET,
-    answers_dir,
-    run,
-    run_now_query,
-    simulator,
-    tenant_objects,
-    write_answers,
-)
+from tests.support.headless import GUIDED_STEPS, SECRET, run, run_now_query, write_answers
+from tests.support.tenants import EXPECTED, tenant_objects
 from wizard.cli import main
 from wizard.graph import GRAPH_APP_ID
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 
 def test_a_provider_repaired_after_drift_keeps_the_portal_confirmations(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Someone changes the provider's settings in the tenant; the next run puts them back. The portal steps live in
@@ -48,7 +39,7 @@ def test_a_provider_repaired_after_drift_keeps_the_portal_confirmations(
 
 
 def test_the_empty_demo_on_the_user_flow_path_makes_graphs_service_principal_and_reaches_run_now(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -125,6 +125,8 @@ class VerifyOptions:
     enabled: bool = True
     timeout: float | None = None
     """How long a policy that does not serve yet is waited for (None: the default two minutes)."""
+    request_deadline: float | None = None
+    """How long each probe request may take for its whole answer (None: the default 15 s; tests give a short one)."""
 
 
 async def verify_setup(
@@ -136,7 +138,14 @@ async def verify_setup(
 
     printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], printer.human)
     state_folder = demo.state_folder if demo is not None else None
-    return await check_sign_in(answers, printer, timeout=options.timeout, demo=demo, state_folder=state_folder)
+    return await check_sign_in(
+        answers,
+        printer,
+        timeout=options.timeout,
+        request_deadline=options.request_deadline,
+        demo=demo,
+        state_folder=state_folder,
+    )
 
 
 def say_verification(printer: EventPrinter, verification: Verification) -> None:

@@ -147,18 +147,22 @@ async def check_sign_in(
     emit: Callable[[ProbeChecked | ProbeRetrying], None],
     *,
     timeout: float | None = None,
+    request_deadline: float | None = None,
     demo: Demo | None = None,
     state_folder: Path | None = None,
 ) -> Verification:
     """The sign-in probes (`verify`) of the setup the state in `state_folder` (None: the state folder) records for the
-    answers' tenant: read-only, no secret, each result emitted as it ends; a demo's go to its simulator."""
-    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+    answers' tenant: read-only, no secret, each result emitted as it ends; a demo's go to its simulator. `timeout`
+    (None: two minutes) is the wait for a policy that does not serve yet, `request_deadline` (None: 15 s) each probe
+    request's for its whole answer."""
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, REQUEST_DEADLINE_SECONDS, recorded_test_app, verify_sign_in
 
     return await verify_sign_in(
         answers,
         recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
         emit,
         timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout,
+        request_deadline=REQUEST_DEADLINE_SECONDS if request_deadline is None else request_deadline,
         login_root=demo.login_root if demo is not None else None,
         asignio_root=demo.asignio_root if demo is not None else None,
     )
