@@ -52,8 +52,9 @@ async def longest_stalls_during_run() -> tuple[float, float, list[tuple[float, s
     from screens.ask import AskScreen
     from screens.done import DoneScreen
     from screens.progress import ProgressScreen
+    from wizard.demo import DemoOptions
 
-    app = AsignioSetupApp(demo=True)
+    app = AsignioSetupApp(demo=DemoOptions())
     worst = worst_during_graph = 0.0
     stalls: list[tuple[float, str]] = []
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import shutil
 import sys
 import threading
 from pathlib import Path
@@ -52,9 +51,9 @@ if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
-    from wizard.events import Event, ProbeChecked, ProbeRetrying
+    from wizard.demo import Demo, DemoOptions
+    from wizard.events import Event, ProbeChecked, ProbeRetrying, RunFinished
     from wizard.session import RemovalSession, Session, SignedInTenant, TenantIdentity
-    from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
 
 SCREENS_DIR = Path(__file__).parent
@@ -117,33 +116,23 @@ class AsignioSetupApp(App[int]):
     COMMANDS = App.COMMANDS | {WizardCommands}
 
     def __init__(
-        self,
-        *,
-        demo: bool = False,
-        demo_state: Path | None = None,
-        demo_platform: DemoPlatform | None = None,
-        demo_empty: bool = False,
-        verify: bool = True,
-        verify_timeout: float | None = None,
+        self, *, demo: DemoOptions | None = None, verify: bool = True, verify_timeout: float | None = None
     ) -> None:
         super().__init__()
         self.load_screen_stylesheets()
-        self.demo = demo
+        self.demo: Demo | None = None
+        """The simulated tenant the wizard runs against (`--demo`), started at the first sign-in; None: a real one."""
+        if demo is not None:
+            from wizard.demo import Demo
+
+            self.demo = Demo(demo)
         self.verify_after_setup = verify
         """The Done screen probes the sign-in as it opens (False: `--no-verify`; its key still does)."""
         self.verify_timeout = verify_timeout
         """How long the probes wait for a policy that does not serve yet (None: the default)."""
-        self.demo_state = demo_state
-        self.demo_platform = demo_platform
-        self.demo_empty = demo_empty
-        """The demo's simulated B2C tenant starts empty (no policy keys, no policies)."""
-        self.draft: Draft = fresh_draft(demo)
-        self.state_folder: Path | None = None
+        self.draft: Draft = fresh_draft(self.demo is not None)
+        self.state_folder: Path | None = self.demo.state_folder if self.demo is not None else None
         """Where the progress is kept: None for the state folder; a demo keeps its own (`demo_state_dir`)."""
-        if demo:
-            from wizard.state_files import demo_state_dir
-
-            self.state_folder = demo_state_dir(demo_state)
         self.exit_report: list[str] = []
         """What the wizard prints to the terminal when it ends (the Run-now URL, the redirect URIs, what was made):
         the screen goes, these lines stay."""
@@ -154,11 +143,10 @@ class AsignioSetupApp(App[int]):
         self.identity: TenantIdentity | None = None
         self.signed_in: SignedInTenant | None = None
         self.session: Session | None = None
-        self.simulator: SimulatorServer | None = None
         self._typed_secret: str | None = None
         self._graph_loop: BackgroundLoop | None = None
         self._graph_loop_lock = threading.Lock()
-        if demo:
+        if demo is not None:
             self.sub_title = "demo: a simulated tenant"
 
     def load_screen_stylesheets(self) -> None:
@@ -176,22 +164,20 @@ class AsignioSetupApp(App[int]):
         return WelcomeScreen()
 
     async def on_unmount(self) -> None:
-        if self.demo and self.demo_state is None and self.state_folder is not None:
-            shutil.rmtree(self.state_folder, ignore_errors=True)  # the simulated tenant it describes ends here too
         self.session = None
         if self.signed_in is not None:
             signed_in, self.signed_in = self.signed_in, None
             await self.await_graph(signed_in.close())
         if self._graph_loop is not None:
             await asyncio.to_thread(self._graph_loop.stop)
-        if self.simulator is not None:
-            self.simulator.stop()
+        if self.demo is not None:
+            self.demo.close()
 
     # The draft
 
     def start_over(self) -> None:
         """Forget every answer given so far (the demo prefill comes back), and who was signed in where."""
-        self.draft = fresh_draft(self.demo)
+        self.draft = fresh_draft(self.demo is not None)
         self.resuming = False
         self.removing = False
         self._typed_secret = None
@@ -223,27 +209,14 @@ class AsignioSetupApp(App[int]):
             self.pop_screen()
 
     def answers_to_save(self) -> Answers:
-        """The final answers as the Done screen saves them: a demo's discovery document is served on a loopback port
-        that closes with the demo, so it is left out (a demo run serves its own again)."""
+        """The final answers as the Done screen saves them: without a demo's discovery document, whose port closes
+        with the demo (`Demo.answers_to_save`)."""
         answers = self.final_answers()
-        if self.demo:
-            from wizard.simulator import demo_metadata_url
-
-            if answers.asignio.metadata_url == demo_metadata_url(self.simulator):
-                default = type(answers.asignio).model_fields["metadata_url"].default
-                asignio = answers.asignio.model_copy(update={"metadata_url": default})
-                answers = answers.model_copy(update={"asignio": asignio})
-        return answers
+        return self.demo.answers_to_save(answers) if self.demo is not None else answers
 
     def repeat_command(self, answers_path: Path) -> str:
         """The command that runs a saved answers file again as this wizard ran: in a demo, against the demo."""
-        flags = []
-        if self.demo:
-            flags.append("--demo-empty" if self.demo_empty else "--demo")
-            if self.demo_state is not None:
-                flags.append(f"--demo-state {self.demo_state}")
-            elif self.demo_platform is not None:
-                flags.append(f"--demo-platform {self.demo_platform}")
+        flags = self.demo.options.flags() if self.demo is not None else []
         return " ".join(["asignio-setup", *flags, "--non-interactive", str(answers_path)])
 
     # Keys every screen has
@@ -300,8 +273,10 @@ class AsignioSetupApp(App[int]):
         self._typed_secret = secret
 
     def final_answers(self) -> Answers:
-        """The strict answers model built from the draft; raises BadInputError naming what is wrong."""
-        return self.draft.answers()
+        """The strict answers model built from the draft (in a demo, pointed at its discovery document:
+        `Demo.answers`); raises BadInputError naming what is wrong."""
+        answers = self.draft.answers()
+        return self.demo.answers(answers) if self.demo is not None else answers
 
     # The route
 
@@ -378,31 +353,15 @@ class AsignioSetupApp(App[int]):
         """Signs in to the draft's tenant with the draft's sign-in method; nothing else needs to be known yet."""
         from wizard.session import sign_in
 
-        if self.demo and self.simulator is None:
-            from wizard.simulator import start_demo
-
-            self.simulator = start_demo(
-                self.demo_state, name=self.draft.tenant_name, platform=self.demo_platform, empty=self.demo_empty
-            )
-        if self.demo:
-            self.use_demo_discovery_document()
+        simulator = self.demo.start(self.draft.tenant_name) if self.demo is not None else None
         answers = self.draft.sign_in_answers()
         return sign_in(
             answers.tenant,
             answers.auth,
-            demo=self.simulator,
+            demo=simulator,
             device_code_prompt=device_code_prompt,
             state_folder=self.state_folder,
         )
-
-    def use_demo_discovery_document(self) -> None:
-        """The demo's external tenant federates with the discovery document the demo serves; a resumed run's
-        answers name the port of an earlier demo, so every sign-in sets it again."""
-        from wizard.simulator import demo_metadata_url
-
-        metadata_url = demo_metadata_url(self.simulator)
-        if metadata_url is not None:
-            self.draft.unasked.setdefault("asignio", {})["metadata_url"] = metadata_url
 
     def session_for_draft(self) -> Session:
         """The setup the draft's answers ask for, on the tenant signed in to, with the typed secret."""
@@ -457,7 +416,7 @@ class AsignioSetupApp(App[int]):
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
 
-        reply_to.post_message(RunComplete(self.run_graph(self.require_session().run(emit))))
+        reply_to.post_message(RunComplete(finished_or_raise(self.run_graph(self.require_session().run(emit)))))
 
     def removal_for_draft(self) -> RemovalSession:
         """Taking the draft's setup (a finished one's saved answers) out of the tenant signed in to."""
@@ -480,33 +439,22 @@ class AsignioSetupApp(App[int]):
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
 
-        reply_to.post_message(RunComplete(self.run_graph(removal.run(emit))))
+        reply_to.post_message(RunComplete(finished_or_raise(self.run_graph(removal.run(emit)))))
 
     @work(thread=True, exclusive=True, group=WorkGroup.VERIFY, exit_on_error=False)
     def check_sign_in(self, reply_to: MessagePump) -> None:
         """The sign-in probes of the finished setup (read-only, no secret): each result goes to `reply_to` as it
         ends, then the verdict; the demo's probes go to its simulator."""
-        from wizard.state import StateStore
-        from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+        from wizard.session import check_sign_in
 
-        answers = self.final_answers()
-        server = self.simulator
         # where the run kept its progress (a demo's own folder), as the sign-in it ran on was given it
         folder = self.signed_in.state_folder if self.signed_in is not None else self.state_folder
-        store = StateStore(answers.tenant.name, folder)
 
         def emit(event: ProbeChecked | ProbeRetrying) -> None:
             reply_to.post_message(SignInProbed(event))
 
         verification = self.run_graph(
-            verify_sign_in(
-                answers,
-                recorded_test_app(answers, store),
-                emit,
-                timeout=DEFAULT_TIMEOUT_SECONDS if self.verify_timeout is None else self.verify_timeout,
-                login_root=server.login_root if server is not None else None,
-                asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
-            )
+            check_sign_in(self.final_answers(), emit, timeout=self.verify_timeout, demo=self.demo, state_folder=folder)
         )
         reply_to.post_message(SignInChecked(verification))
 
@@ -541,23 +489,17 @@ class AsignioSetupApp(App[int]):
         self.push_screen(ErrorScreen(error))
 
 
-def run_app(
-    demo: bool,
-    demo_state: Path | None,
-    demo_platform: DemoPlatform | None = None,
-    demo_empty: bool = False,
-    verify: bool = True,
-    verify_timeout: float | None = None,
-) -> int:
-    """Run the wizard in the terminal; the exit code says how it ended."""
-    app = AsignioSetupApp(
-        demo=demo,
-        demo_state=demo_state,
-        demo_platform=demo_platform,
-        demo_empty=demo_empty,
-        verify=verify,
-        verify_timeout=verify_timeout,
-    )
+def finished_or_raise(finished: RunFinished) -> RunFinished:
+    """A run that ended without failure; a failed one ends its worker with the first failure, so the one handler of
+    worker errors shows it (the screen has shown each failure as its event came)."""
+    if finished.failure is not None:
+        raise finished.failure
+    return finished
+
+
+def run_app(demo: DemoOptions | None, verify: bool = True, verify_timeout: float | None = None) -> int:
+    """Run the wizard in the terminal (`demo`: against a simulated tenant); the exit code says how it ended."""
+    app = AsignioSetupApp(demo=demo, verify=verify, verify_timeout=verify_timeout)
     result = app.run()
     print_exit_report(app)
     if app.return_code not in (None, 0):
@@ -573,7 +515,7 @@ def print_exit_report(app: AsignioSetupApp, out: TextIO = sys.stdout, err: TextI
     if app.interrupted:
         said = (
             "the simulated tenant and its progress ended with the demo (--demo-state keeps both)"
-            if app.demo and app.demo_state is None
+            if app.demo is not None and app.demo.options.in_memory
             else "what it did so far is saved: start asignio-setup again and its welcome screen offers to finish it "
             "(every step looks at the tenant first)"
         )

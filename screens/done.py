@@ -15,27 +15,19 @@ from screens.base import WizardStep
 from screens.messages import SignInChecked, SignInProbed, WorkFailed, WorkGroup
 from screens.overwrite import OverwriteScreen
 from wizard.errors import ExitCode, SetupError
-from wizard.events import ProbeChecked, ProbeRetrying, ProbeStatus, RunFinished
+from wizard.events import ProbeChecked, ProbeRetrying, RunFinished
+from wizard.rendering import FIX_LABEL, MARKS, render
 
 DEFAULT_ANSWERS_FILE = "asignio-answers.toml"
-PROBE_MARKS = {
-    ProbeStatus.PASSED: "✓",
-    ProbeStatus.FAILED: "✗",
-    ProbeStatus.UNREACHABLE: "✗",
-    ProbeStatus.NOT_CHECKED: "–",
-}
 
 
 def probe_lines(probe: ProbeChecked) -> list[str]:
     """A probe as the screen lists it: a tick and what was seen, or the fault with what was expected and the fix."""
-    mark = PROBE_MARKS[probe.status]
-    if probe.status in (ProbeStatus.PASSED, ProbeStatus.NOT_CHECKED):
-        return [f"{mark} {probe.title}: {probe.seen}"]
+    rendered = render(probe)
     return [
-        f"{mark} {probe.title}",
-        f"    expected: {probe.expected}",
-        f"    seen: {probe.seen}",
-        *([f"    what to do: {probe.fix}"] if probe.fix else []),
+        f"{MARKS[rendered.tone]} {rendered.text}",
+        *(f"    {line}" for line in rendered.details),
+        *([f"    {FIX_LABEL}: {rendered.fix}"] if rendered.fix else []),
     ]
 
 
@@ -81,7 +73,7 @@ class DoneScreen(WizardStep):
         yield Static("Sign-in check (what a browser would meet; nobody is signed in):", classes="label")
         yield Static("", id="probes", markup=False)
         yield Static("", id="check", markup=False)
-        created = "\n".join(f"  • {line}" for line in self.result.created) or "  nothing new: it was all there"
+        created = "\n".join(f"  • {line}" for line in self.result.changed) or "  nothing new: it was all there"
         yield Static(f"Created in this run:\n{created}", id="created", markup=False)
         yield Static("Save the answers (no secrets) to repeat with --non-interactive", classes="label")
         yield Input(DEFAULT_ANSWERS_FILE, id="answers-path", compact=True)
@@ -111,7 +103,7 @@ class DoneScreen(WizardStep):
     def probed(self, message: SignInProbed) -> None:
         event = message.event
         if isinstance(event, ProbeRetrying):
-            self.say_check(event.message, None)
+            self.say_check(render(event).text, None)
             return
         self.probes[event.probe] = event
         self.show_probes()

@@ -20,16 +20,15 @@ from wizard.errors import SetupError
 from wizard.events import (
     FINISHED,
     RunFinished,
-    RunNotice,
     StepDone,
     StepFailed,
-    StepProgress,
     StepSkipped,
     StepStarted,
     StepStatus,
     StepWaiting,
 )
 from wizard.outgoing import outgoing
+from wizard.rendering import FIX_LABEL, Rendered, Tone, render, render_error
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep
@@ -68,6 +67,33 @@ class StepRow(Static):
 
 CONFIRMED_HERE = "confirmed by you"
 
+LOG_MARKS: dict[Tone, tuple[str, str]] = {
+    Tone.DONE: ("✓", "green"),
+    Tone.ALREADY: ("✓", "green"),
+    Tone.WAITING: ("⏸", "yellow"),
+    Tone.FAILED: ("✗", "red"),
+    Tone.WARNING: ("⚠", "yellow"),
+}
+"""The wizard's own marks and colours for the run's log (the words are wizard.rendering's)."""
+
+
+def _fix_line(rendered: Rendered) -> str:
+    return f"\n{FIX_LABEL.capitalize()}: {rendered.fix}" if rendered.fix else ""
+
+
+def failure_text(rendered: Rendered) -> str:
+    """A failure's words as a panel shows them: the mark, what is wrong, and what to do on a line of its own."""
+    return f"{LOG_MARKS[Tone.FAILED][0]} {rendered.text}{_fix_line(rendered)}"
+
+
+def log_text(rendered: Rendered, step_title: str | None = None) -> Text:
+    """An event's words as a run's log shows them: its mark and colour, the step by its title (steps run at once), and
+    a failure's fix on a line of its own; a portal step's link and instructions are left to its panel."""
+    mark, style = LOG_MARKS.get(rendered.tone, ("", ""))
+    marked = f"{mark} " if mark else ""
+    named = f"{step_title or rendered.step}: " if rendered.step else ""
+    return Text(f"{marked}{named}{rendered.text}{_fix_line(rendered)}", style=style)
+
 
 def run_report(
     domain: str, result: RunFinished, created: Sequence[str], waiting: Sequence[tuple[str, str]]
@@ -86,6 +112,13 @@ def run_report(
     if waiting:
         lines.append("Start asignio-setup again and choose Resume once they are done.")
     return lines
+
+
+def worker_failure(error: BaseException) -> Rendered:
+    """What stopped a worker, in words: an error the operator can act on as it is, anything else as our bug."""
+    if isinstance(error, SetupError):
+        return render_error(error)
+    return Rendered(Tone.FAILED, f"Unexpected error: {type(error).__name__}: {outgoing(str(error))}")
 
 
 class ProgressScreen(WizardStep):
@@ -175,25 +208,29 @@ class ProgressScreen(WizardStep):
     def log_line(self, text: str, style: str = "") -> None:
         self.query_one("#log", RichLog).write(Text(text, style=style))
 
+    def log_event(self, rendered: Rendered) -> None:
+        title = self.row(rendered.step).title if rendered.step else None
+        self.query_one("#log", RichLog).write(log_text(rendered, title))
+
     def on_run_event(self, message: RunEvent) -> None:
+        """The rows follow the steps; the log says each event (a step this screen did or the operator confirmed here
+        stays "done", quietly; one confirmed here that is still missing says so)."""
         event = message.event
         match event:
             case StepStarted(step=step_id, title=title):
                 self.row(step_id, title).set_status(StepStatus.RUNNING)
-            case StepProgress(step=step_id, message=text):
-                self.log_line(f"{self.row(step_id).title}: {text}")
             case StepDone(step=step_id) if step_id in self.confirmed_here:
                 self.still_missing.discard(step_id)
                 self.row(step_id).set_status(StepStatus.DONE, CONFIRMED_HERE)
             case StepDone(step=step_id, summary=summary):
                 self.row(step_id).set_status(StepStatus.DONE, summary)
                 self.done_here.add(step_id)
-                self.log_line(f"✓ {summary}", "green")
+                self.log_event(render(event))
             case StepSkipped(step=step_id) if step_id in self.done_here:
                 self.row(step_id).set_status(StepStatus.DONE)
             case StepSkipped(step=step_id, summary=summary):
                 self.row(step_id).set_status(StepStatus.SKIPPED, summary)
-                self.log_line(f"✓ already there: {summary}", "green")
+                self.log_event(render(event))
             case StepWaiting(step=step_id, instructions=instructions, link=link):
                 self.row(step_id).set_status(StepStatus.WAITING)
                 self.waiting[step_id] = (tuple(instructions), link)
@@ -201,13 +238,13 @@ class ProgressScreen(WizardStep):
                     self.still_missing.add(step_id)
                     self.log_line(f"✗ still missing in the tenant: {self.row(step_id).title}", "red")
                 else:
-                    self.log_line(f"⏸ waiting for you: {self.row(step_id).title}", "yellow")
+                    self.log_event(render(event))
                 self.show_guided()
             case StepFailed(step=step_id, error=error):
                 self.row(step_id).set_status(StepStatus.FAILED, error.what)
-                self.show_failure(error)
-            case RunNotice(message=text):
-                self.log_line(f"⚠ {text}", "yellow")
+                self.show_failure(render(event))
+            case _:
+                self.log_event(render(event))
         self.update_bar()
 
     def row(self, step_id: str, title: str = "") -> StepRow:
@@ -252,20 +289,17 @@ class ProgressScreen(WizardStep):
         missing.set_class(step_id not in self.still_missing, "hidden")
         self.query_one("#guided-link", Static).update(f"Link (Ctrl+O opens it, Ctrl+Y copies it):\n{link}")
 
-    def show_failure(self, error: BaseException) -> None:
-        if isinstance(error, SetupError):
-            text = f"✗ {error.what}" + (f"\nWhat to do: {error.fix}" if error.fix else "")
-        else:
-            text = f"✗ Unexpected error: {type(error).__name__}: {outgoing(str(error))}"
-        self.query_one("#failure-text", Static).update(text)
+    def show_failure(self, failure: Rendered) -> None:
+        """The failure in its panel (and in the log, with the step it stopped)."""
+        self.query_one("#failure-text", Static).update(failure_text(failure))
         self.query_one("#failure").remove_class("hidden")
         self.mark_asking()
-        self.log_line(text, "red")
+        self.log_event(failure)
 
     def on_run_complete(self, message: RunComplete) -> None:
         self.running = False
         self.result = message.result
-        self.created.extend(line for line in message.result.created if line not in self.created)
+        self.created.extend(line for line in message.result.changed if line not in self.created)
         self.refresh_bindings()
         self.report()
         if message.result.waiting:
@@ -291,7 +325,7 @@ class ProgressScreen(WizardStep):
         self.refresh_bindings()
         self.query_one("#heading", Static).update("Stopped: fix what is said below, then Retry")
         if self.query_one("#failure").has_class("hidden"):
-            self.show_failure(message.error)
+            self.show_failure(worker_failure(message.error))
         retry = self.query_one("#retry", Button)
         retry.remove_class("hidden")
         retry.focus()
@@ -366,4 +400,4 @@ class ProgressScreen(WizardStep):
     @on(Button.Pressed, "#continue")
     def show_result(self) -> None:
         if self.result is not None:
-            self.wizard.go_on(self, replace(self.result, created=tuple(self.created)))
+            self.wizard.go_on(self, replace(self.result, changed=tuple(self.created)))

@@ -21,10 +21,10 @@ from textual.widgets import Button, RichLog, Static
 
 from screens.base import WizardStep
 from screens.messages import RemovalReady, RunComplete, RunEvent, WorkFailed, WorkGroup
-from screens.progress import StepRow
+from screens.progress import StepRow, log_text, worker_failure
 from wizard.errors import ExitCode, SetupError
-from wizard.events import RunNotice, StepDone, StepFailed, StepProgress, StepSkipped, StepStarted, StepStatus
-from wizard.outgoing import outgoing
+from wizard.events import StepDone, StepFailed, StepSkipped, StepStarted, StepStatus
+from wizard.rendering import render
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep, RemovalReview
@@ -144,30 +144,30 @@ class RemovalScreen(WizardStep):
             part.remove_class("hidden")
         self.wizard.run_removal(self)
 
-    def log_line(self, text: str, style: str = "") -> None:
-        self.query_one("#log", RichLog).write(Text(text, style=style))
+    def log_line(self, text: Text) -> None:
+        self.query_one("#log", RichLog).write(text)
 
     def on_run_event(self, message: RunEvent) -> None:
-        match message.event:
+        """The rows follow the deleting steps; the log says every event, each step by its title where it has a row."""
+        event = message.event
+        match event:
             case StepStarted(step=step_id) if step_id in self.rows:
                 self.rows[step_id].set_status(StepStatus.RUNNING)
-            case StepProgress(step=step_id, message=text):
-                self.log_line(f"{step_id}: {text}")
             case StepDone(step=step_id, summary=summary) | StepSkipped(step=step_id, summary=summary):
                 if step_id in self.rows:
                     self.rows[step_id].set_status(StepStatus.DONE, summary)
-                self.log_line(f"✓ {summary}", "green")
             case StepFailed(step=step_id, error=error):
                 if step_id in self.rows:
                     self.rows[step_id].set_status(StepStatus.FAILED, error.what)
-                self.log_line(f"✗ {error.what}" + (f"\nWhat to do: {error.fix}" if error.fix else ""), "red")
-            case RunNotice(message=text):
-                self.log_line(f"⚠ {text}", "yellow")
+        if not isinstance(event, StepStarted):
+            rendered = render(event)
+            row = self.rows.get(rendered.step or "")
+            self.log_line(log_text(rendered, row.title if row is not None else None))
 
     def on_run_complete(self, message: RunComplete) -> None:
         self.running = False
         self.refresh_bindings()
-        removed = message.result.created
+        removed = message.result.changed
         kept = self.review is not None and any(item.surprising for item in self.review.kept)
         self.query_one("#heading", Static).update(
             "Removed what asignio-setup made; what it could not prove its own stays (see asignio-setup remove)"
@@ -195,8 +195,7 @@ class RemovalScreen(WizardStep):
             self.refresh_bindings()
             self.query_one("#heading", Static).update("Stopped: fix what is said below, then press Remove again")
             if not isinstance(message.error, SetupError):
-                unexpected = f"{type(message.error).__name__}: {outgoing(str(message.error))}"
-                self.log_line(f"✗ Unexpected error: {unexpected}", "red")
+                self.log_line(log_text(worker_failure(message.error)))
             for button in self.query("#remove, #cancel").results(Button):
                 button.disabled = False
             self.query_one("#remove", Button).focus()

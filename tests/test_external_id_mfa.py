@@ -58,7 +58,8 @@ def external_tenant(start_simulator: Start, **knobs: Any) -> SimulatorServer:
 async def run_plan(
     server: SimulatorServer, answers: Answers, on_event: Callable[[Event], None] | None = None
 ) -> list[Event]:
-    """One run of the plan with its own Graph client and the tenant's saved state, as a new process would."""
+    """One run of the plan with its own Graph client and the tenant's saved state, as a new process would; a step's
+    failure is raised, as the command ends with it."""
     events: list[Event] = []
 
     def emit(event: Event) -> None:
@@ -72,9 +73,11 @@ async def run_plan(
         scopes=["https://graph.microsoft.com/.default"],
     )
     try:
-        await Runner(mfa_plan(answers), graph, StateStore("contoso"), lambda: "unused").run(emit)
+        finished = await Runner(mfa_plan(answers), graph, StateStore("contoso"), lambda: "unused").run(emit)
     finally:
         await graph.close()
+    if finished.failure is not None:
+        raise finished.failure
     return events
 
 

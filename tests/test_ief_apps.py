@@ -72,6 +72,7 @@ async def run_steps(
     confirm: str | None = None,
     facts: dict[str, Any] | None = None,
 ) -> RunFinished:
+    """The small plan's run; a step's failure is raised, as the command ends with it."""
     graph = graph_client(server.graph_root, server.credential)
     runner = Runner(small_plan(), graph, StateStore("contoso"), lambda: "unused")
     for name, value in (facts or {}).items():
@@ -79,9 +80,12 @@ async def run_steps(
     if confirm:
         runner.confirm_guided(confirm)
     try:
-        return await runner.run((events if events is not None else []).append)
+        finished = await runner.run((events if events is not None else []).append)
     finally:
         await graph.close()
+    if finished.failure is not None:
+        raise finished.failure
+    return finished
 
 
 def apps_named(tenant: SimulatedTenant, name: str) -> list[dict[str, Any]]:

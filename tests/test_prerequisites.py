@@ -42,6 +42,7 @@ def answers(starter_pack: Path) -> Answers:
 
 
 async def run_key_steps(server: SimulatorServer, starter_pack: Path) -> None:
+    """The key sets' run; a step's failure is raised, as the command ends with it."""
     graph = GraphClient(
         server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
     )
@@ -49,9 +50,11 @@ async def run_key_steps(server: SimulatorServer, starter_pack: Path) -> None:
     plan = Plan(answers(starter_pack), (Preflight(), BaseChain(), *key_sets, JwtMsTestApp()))
     runner = Runner(plan, graph, StateStore("contoso"), lambda: "unused")
     try:
-        await runner.run(lambda event: None)
+        finished = await runner.run(lambda event: None)
     finally:
         await graph.close()
+    if finished.failure is not None:
+        raise finished.failure
 
 
 def kinds(tenant: SimulatedTenant, key_set: str) -> list[tuple[str, str]]:

@@ -38,13 +38,15 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
     signed_in = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant)
     session = signed_in.plan(ANSWERS, secret="secret")
     events: list[Event] = []
-    with pytest.raises(SetupError) as caught:
-        await session.run(events.append)
+    finished = await session.run(events.append)
     await signed_in.close()
-    assert caught.value.exit_code == ExitCode.UNEXPECTED
-    assert caught.value.what == "Unexpected RuntimeError in preflight: token cache is corrupted"
-    assert "run the same command again to resume" in caught.value.fix
-    assert [event.step for event in events if isinstance(event, StepFailed)] == ["preflight"]
+    failure = finished.failure
+    assert failure is not None and finished.exit_code == failure.exit_code == ExitCode.UNEXPECTED
+    assert failure.what == "Unexpected RuntimeError in preflight: token cache is corrupted"
+    assert "run the same command again to resume" in failure.fix
+    assert finished.failures == tuple(event for event in events if isinstance(event, StepFailed)), "each told once"
+    assert [failed.step for failed in finished.failures] == ["preflight"]
+    assert finished.run_now_url is None and finished.changed == ()
     blocked = [event.step for event in events if isinstance(event, StepProgress) and "not run" in event.message]
     assert sorted(blocked) == sorted(step.id for step in session.runner.plan.steps if step.id != "preflight")
     saved = StateStore("contoso").load()
@@ -166,9 +168,11 @@ async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and
         session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
         faults_of(server).refuse_policy(relying_party)
         first_try: list[Event] = []
-        with pytest.raises(SetupError):
-            await session.run(first_try.append)
+        failed = await session.run(first_try.append)
         assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["relying-party"]
+        assert [failure.step for failure in failed.failures] == ["relying-party"]
+        assert failed.failure is not None and failed.exit_code == failed.failure.exit_code
+        assert failed.changed, "what the first try made before the failure is in its outcome"
         faults_of(server).accept_policy(relying_party)
         server.replication_lag = 600.0  # everything the first try made is hidden until a step waits for it
         server.reset_log()
@@ -204,6 +208,7 @@ async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_o
         session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
         first = await session.run(lambda event: None)
         assert sorted(first.waiting) == ["local-accounts-off", "user-flow-mfa"]
+        assert first.exit_code == ExitCode.PENDING and first.failures == ()
         for step_id in first.waiting:
             session.confirm_guided(step_id)
         server.replication_lag = 600.0
@@ -218,6 +223,6 @@ async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_o
         second: RunFinished = await session.run(second_run_events)
         await graph.close()
     assert waits, "the second run did not wait for what the first made"
-    assert second.waiting == () and second.run_now_url
+    assert second.waiting == () and second.run_now_url and second.exit_code == ExitCode.OK
     assert tenant_objects(server.tenant) == EXPECTED["user-flow"]
     assert server.writes == 0

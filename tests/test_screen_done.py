@@ -28,6 +28,7 @@ from tests.support.tui import (
     settle,
 )
 from wizard.answers import load_answers
+from wizard.demo import DemoOptions
 from wizard.events import ProbeChecked, ProbeStatus, RunFinished
 from wizard.simulator import SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
@@ -217,7 +218,7 @@ async def test_esc_after_the_run_goes_back_to_a_fresh_start() -> None:
 async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_demo_port(tmp_path: Path) -> None:
     """The External ID demo serves its discovery document on a loopback port that closes with it: the saved
     answers keep Asignio's own, and the hint repeats the demo (which serves its document again)."""
-    app = AsignioSetupApp(demo=True, demo_platform="external-id", verify=False)  # a Done screen with no run
+    app = AsignioSetupApp(demo=DemoOptions(platform="external-id"), verify=False)  # a Done screen with no run
     target = tmp_path / "demo.toml"
     async with app.run_test() as pilot:
         await settle(pilot)
@@ -226,9 +227,10 @@ async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_d
         await pilot.press("enter")
         await settle(pilot)
         assert app.identity is not None
-        metadata_url = app.draft.unasked["asignio"]["metadata_url"]
-        assert metadata_url.startswith("http://127.0.0.1:")
+        metadata_url = app.demo.metadata_url
+        assert metadata_url is not None and metadata_url.startswith("http://127.0.0.1:")
         app.draft.pivot, app.draft.mfa = "external-id", "off"
+        assert app.final_answers().asignio.metadata_url == metadata_url, "the run federates with the demo's"
         await open_done(pilot, EXTERNAL_ID_RESULT)
         app.screen.query_one("#answers-path", Input).value = str(target)
         await pilot.press("ctrl+s")

@@ -92,7 +92,7 @@ async def test_portal_steps_confirmed_one_by_one_finish_the_setup(
 
         await confirm_in_the_portal(pilot, screen)
         [_, second_run] = [message.result for message in messages if isinstance(message, RunComplete)]
-        assert second_run.waiting == () and second_run.created == ()
+        assert second_run.waiting == () and second_run.changed == ()
         assert second_run.run_now_url and "B2C_1_AsignioSignupSignin" in second_run.run_now_url
         assert simulator.writes == writes_of_the_first_run
         not_done = {step for step, status in statuses(screen).items() if status is not StepStatus.DONE}
@@ -111,7 +111,7 @@ async def test_portal_steps_confirmed_one_by_one_finish_the_setup(
         done = app.screen
         assert isinstance(done, DoneScreen)
         assert done.result.run_now_url == second_run.run_now_url
-        assert done.result.created == first_run.created and first_run.created
+        assert done.result.changed == first_run.changed and first_run.changed
     state = StateStore("contoso").load()
     assert state is not None and state.finished and state.run_now_url == second_run.run_now_url
     assert unfinished_runs() == []
@@ -120,7 +120,7 @@ async def test_portal_steps_confirmed_one_by_one_finish_the_setup(
         "Run now (sign in with Asignio; jwt.ms shows the token):",
         second_run.run_now_url,
     ]
-    assert app.exit_report[3:] == ["Created in this run:", *(f"  • {line}" for line in first_run.created)]
+    assert app.exit_report[3:] == ["Created in this run:", *(f"  • {line}" for line in first_run.changed)]
 
 
 async def test_stray_enters_after_confirm_and_run_never_confirm_a_portal_step(simulator: SimulatorServer) -> None:

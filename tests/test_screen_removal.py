@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Button, Static
+from textual.widgets import Button, RichLog, Static
 
 from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
@@ -111,6 +111,9 @@ async def test_remove_confirmed_leaves_the_tenant_as_it_was(
         await settle(pilot)
         removed = str(removal.query_one("#removed", Static).content)
         assert removal.focused is removal.query_one("#quit", Button)
+        logged = " ".join(line.text.rstrip() for line in removal.query_one("#log", RichLog).lines)  # lines wrap
+        title = removal.rows["remove-relying-party"].title
+    assert f"✓ {title}: B2C_1A_AsignioSUSI deleted" in logged, "the terminal's words, the step by its title"
     assert server.tenant.policies == original_policies
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
     assert "B2C_1A_AsignioSUSI deleted" in removed and "B2C_1A_AsignioSecret deleted" in removed

@@ -17,6 +17,7 @@ from screens.mfa import MfaScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from tests.support.headless import SECRET
+from wizard.demo import DemoOptions
 from wizard.policies import demo_chain
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -31,8 +32,8 @@ def app_at_review(
     simulator: SimulatorServer, pivot: str, mfa: str = "phone", *, metadata_url: str | None = None
 ) -> AsignioSetupApp:
     """The wizard as the MFA screen leaves it: every answer given, signed in to the simulated tenant."""
-    app = AsignioSetupApp(demo=True)
-    app.simulator = simulator
+    app = AsignioSetupApp(demo=DemoOptions())
+    app.demo.server = simulator
     app.draft.client_id = DEMO_CLIENT_ID
     app.draft.pivot, app.draft.mfa = pivot, mfa
     if metadata_url is not None:

@@ -17,6 +17,7 @@ from screens.messages import SignedIn, WorkFailed
 from screens.tenant import TenantScreen
 from tests.support.tui import settle
 from wizard.clouds import Cloud
+from wizard.demo import DemoOptions
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 
@@ -28,8 +29,8 @@ def simulator() -> Iterator[SimulatorServer]:
 
 def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
     """The demo wizard signing in to `simulator`, with the tenant name still to type."""
-    app = AsignioSetupApp(demo=True)
-    app.simulator = simulator
+    app = AsignioSetupApp(demo=DemoOptions())
+    app.demo.server = simulator
     app.draft.tenant_name = ""
     return app
 

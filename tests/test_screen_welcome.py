@@ -16,6 +16,7 @@ from screens.welcome import WelcomeScreen
 from tests.support.runs import STOPPED_AT, save_stopped_run, unfinished_runs
 from tests.support.tui import settle
 from wizard.answers import parse_answers
+from wizard.demo import DemoOptions
 from wizard.events import StepStatus
 from wizard.state import RunState, StateStore, StepRecord, state_dir
 from wizard.state_files import demo_state_dir
@@ -169,7 +170,7 @@ def test_welcome_offering_remove_snapshot(snap_compare) -> None:
 async def test_a_demo_welcome_never_offers_a_real_setup_and_a_real_one_never_a_demos(tmp_path: Path) -> None:
     """A demo keeps its progress beside its --demo-state file (or in a folder of its own that ends with it)."""
     save_finished_setup()
-    app = AsignioSetupApp(demo=True)
+    app = AsignioSetupApp(demo=DemoOptions())
     async with app.run_test() as pilot:
         await _wait_for_saved_runs(pilot)
         assert not app.screen.query_one("#remove", Button).display
@@ -181,7 +182,7 @@ async def test_a_demo_welcome_never_offers_a_real_setup_and_a_real_one_never_a_d
     demo_progress.parent.mkdir(parents=True)
     real.rename(demo_progress)
     save_stopped_run()
-    app = AsignioSetupApp(demo=True, demo_state=demo_state)
+    app = AsignioSetupApp(demo=DemoOptions(state=demo_state))
     async with app.run_test() as pilot:
         await _wait_for_saved_runs(pilot)
         assert str(app.screen.query_one("#remove", Button).label) == "Remove fabrikam"

@@ -16,6 +16,7 @@ from screens.app import AsignioSetupApp
 from screens.messages import SavedRunsLoaded
 from tests.support.headless import SECRET, EndsTheLagWhenWaitedFor, run, write_answers
 from wizard.cli import main
+from wizard.demo import DemoOptions
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
 from wizard.state import RunState, StateStore, state_dir
@@ -162,4 +163,4 @@ def test_a_demo_keeps_out_of_the_state_folder_whichever_way_it_is_named(
     assert not real.exists()
     progress = StateStore("contoso", demo_state_dir(demo_state)).load()
     assert progress is not None and progress.finished
-    assert AsignioSetupApp(demo=True, demo_state=demo_state).state_folder == demo_state_dir(demo_state)
+    assert AsignioSetupApp(demo=DemoOptions(state=demo_state)).state_folder == demo_state_dir(demo_state)

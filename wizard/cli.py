@@ -17,12 +17,15 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected
 from wizard.json_lines import SUMMARY, SummaryPromise
 from wizard.logs import logging_to
 from wizard.state_files import state_dir_chosen
+
+if TYPE_CHECKING:
+    from wizard.demo import DemoOptions
 
 log = logging.getLogger(__name__)
 
@@ -450,17 +453,19 @@ def run_command(args: argparse.Namespace) -> int:
     return code
 
 
+def demo_options(args: argparse.Namespace) -> DemoOptions | None:
+    """The simulated tenant the demo options ask for; None for a real tenant."""
+    if not (args.demo or args.demo_empty):
+        return None
+    from wizard.demo import DemoOptions
+
+    return DemoOptions(empty=args.demo_empty, state=args.demo_state, platform=args.demo_platform)
+
+
 def open_wizard(args: argparse.Namespace) -> int:
     from screens.app import run_app
 
-    return run_app(
-        demo=args.demo or args.demo_empty,
-        demo_state=args.demo_state,
-        demo_platform=args.demo_platform,
-        demo_empty=args.demo_empty,
-        verify=not args.no_verify,
-        verify_timeout=args.verify_timeout,
-    )
+    return run_app(demo=demo_options(args), verify=not args.no_verify, verify_timeout=args.verify_timeout)
 
 
 def run_setup(args: argparse.Namespace) -> int:
@@ -477,10 +482,7 @@ def run_setup(args: argparse.Namespace) -> int:
 
     return run_headless(
         args.answers[0],
-        demo=args.demo or args.demo_empty,
-        demo_empty=args.demo_empty,
-        demo_state=args.demo_state,
-        demo_platform=args.demo_platform,
+        demo=demo_options(args),
         confirm=args.confirm,
         rotate_secret=args.rotate_secret,
         json_lines=args.json,

@@ -26,6 +26,7 @@ from screens.review import ReviewScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
 from tests.support.headless import SECRET
+from wizard.demo import DemoOptions
 from wizard.events import RunFinished
 from wizard.graph import GraphClient
 from wizard.session import SignedInTenant, sign_in
@@ -103,8 +104,8 @@ def app_confirmed_at_review(
 ) -> AsignioSetupApp:
     """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on.
     `lag_budget`: how long its Graph client waits for what may not show yet (None: the default)."""
-    app = AsignioSetupApp(demo=True)
-    app.simulator = simulator
+    app = AsignioSetupApp(demo=DemoOptions())
+    app.demo.server = simulator
     app.draft.client_id = DEMO_CLIENT_ID
     app.draft.pivot, app.draft.mfa = pivot, "phone"
     app.keep_typed_secret(SECRET)
