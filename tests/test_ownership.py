@@ -20,8 +20,7 @@ from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
 from wizard.ownership import OWNER_TAG, ObjectKind, Origin
-from wizard.policies import validate_chain
-from wizard.policies.mark import read_mark, unmarked
+from wizard.policies import read_mark, unmarked, validate_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.state import StateStore, state_dir
 

@@ -12,8 +12,7 @@ from lxml import etree
 from tests.support.headless import CLIENT_ID
 from tests.support.policies import DOMAIN, EXTENSIONS, OTHER_CLIENT_ID, SOCIAL_PACKS, make_answers, pack_chain
 from wizard.errors import PolicyError
-from wizard.policies import GeneratedPolicies, demo_chain, diff, generate, validate_chain
-from wizard.policies.problems import PolicyProblemsError
+from wizard.policies import GeneratedPolicies, PolicyProblemsError, demo_chain, diff, generate, validate_chain
 
 B2C = {"b": "http://schemas.microsoft.com/online/cpim/schemas/2013/06"}
 

@@ -24,8 +24,7 @@ from tests.support.tenants import (
 from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
-from wizard.policies import same_content
-from wizard.policies.mark import unmarked
+from wizard.policies import same_content, unmarked
 from wizard.simulator import SimulatorServer
 from wizard.state import StateStore
 
