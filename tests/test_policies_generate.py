@@ -29,9 +29,10 @@ def root_of(content: bytes) -> etree._Element:
 
 
 def journey_steps(content: bytes, journey: str = "AsignioSUSI") -> list[etree._Element]:
-    return root_of(content).findall(
+    steps: list[etree._Element] = root_of(content).findall(
         f"b:UserJourneys/b:UserJourney[@Id='{journey}']/b:OrchestrationSteps/b:OrchestrationStep", B2C
     )
+    return steps
 
 
 def exchanges(step: etree._Element) -> list[str]:
