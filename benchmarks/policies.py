@@ -17,9 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from wizard.answers import parse_answers  # noqa: E402
-from wizard.policies import generate  # noqa: E402
-from wizard.policies.schema import _compile, find_xsd, load_schema  # noqa: E402
-from wizard.policies.validate import check_chain  # noqa: E402
+from wizard.policies import check_chain, find_xsd, generate, load_schema  # noqa: E402
+from wizard.policies.schema import _compile  # noqa: E402
 
 PACK = PROJECT_ROOT.parent / "shared" / "b2c" / "starterpack" / "SocialAndLocalAccountsWithMfa"
 RUNS = 15

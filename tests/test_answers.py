@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from wizard.answers import Answers, Mfa, Pivot, load_answers, parse_answers
 from wizard.errors import BadInputError, ExitCode
@@ -111,26 +112,26 @@ def field_docstrings(model: type) -> set[str]:
 
 
 def test_every_field_has_a_docstring() -> None:
-    def walk(model: type) -> list[str]:
+    def walk(model: type[BaseModel]) -> list[str]:
         missing = []
         documented = field_docstrings(model)
         for name, field in model.model_fields.items():
             if name not in documented:
                 missing.append(f"{model.__name__}.{name}")
             annotation = field.annotation
-            if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
                 missing += walk(annotation)
         return missing
 
     assert walk(Answers) == []
 
 
-def text_fields(model: type, prefix: str = "") -> list[str]:
+def text_fields(model: type[BaseModel], prefix: str = "") -> list[str]:
     """Every string answer of the model, as its TOML key (section.key)."""
     keys = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
-        if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             keys += text_fields(annotation, f"{prefix}{name}.")
         elif annotation is str or annotation == (str | None):
             keys.append(prefix + name)

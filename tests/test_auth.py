@@ -13,7 +13,6 @@ import pytest
 from wizard.answers import Answers, parse_answers
 from wizard.auth import (
     ACCESS_TOKEN_ENV,
-    DELEGATED_PERMISSIONS,
     StaticTokenCredential,
     credential_for,
     print_device_code,
@@ -22,6 +21,7 @@ from wizard.auth import (
 )
 from wizard.errors import BadInputError, SignInError
 from wizard.graph import GraphClient
+from wizard.permissions import DELEGATED_PERMISSIONS
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 APP_SECRET = "sign-in-app-secret-77aa"
@@ -148,9 +148,13 @@ def test_client_secret_from_the_named_environment_variable(monkeypatch: pytest.M
 
     monkeypatch.setenv("SIGN_IN_SECRET", APP_SECRET)
     asked: list[str] = []
+
+    def lookup(name: str) -> str:
+        asked.append(name)
+        return "from-keyring"
+
     credential, scopes = credential_from(
-        answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
-        secret_lookup=lambda name: asked.append(name) or "from-keyring",
+        answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"), secret_lookup=lookup
     )
     assert isinstance(credential, ClientSecretCredential)
     assert scopes == ["https://graph.microsoft.com/.default"]
@@ -161,9 +165,13 @@ def test_client_secret_falls_back_to_the_lookup() -> None:
     from azure.identity import ClientSecretCredential
 
     asked: list[str] = []
+
+    def lookup(name: str) -> str:
+        asked.append(name)
+        return APP_SECRET
+
     credential, _ = credential_from(
-        answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"),
-        secret_lookup=lambda name: asked.append(name) or APP_SECRET,
+        answers("client-secret", client_id=SIGN_IN_APP, client_secret_env="SIGN_IN_SECRET"), secret_lookup=lookup
     )
     assert isinstance(credential, ClientSecretCredential)
     assert asked == [SIGN_IN_APP]

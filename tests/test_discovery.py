@@ -45,7 +45,7 @@ def test_a_document_with_every_field_and_client_secret_post_can_federate() -> No
         ({"subject_types_supported": "public"}, "it has no subject_types_supported"),
     ],
 )
-def test_a_document_that_cannot_federate_names_the_field_that_stops_it(change: dict, reason: str) -> None:
+def test_a_document_that_cannot_federate_names_the_field_that_stops_it(change: dict[str, object], reason: str) -> None:
     document = {key: value for key, value in {**GOOD, **change}.items() if value is not None}
     blockers = federation_blockers(document)
     assert len(blockers) == 1
@@ -143,7 +143,9 @@ def test_a_hostile_document_stops_the_run_with_exit_5_naming_the_field_and_no_wr
     """The issue's issuer through the whole run: refused before any write, named, and shown escaped."""
 
     def hostile(handler: BaseHTTPRequestHandler) -> None:
-        host = f"http://127.0.0.1:{handler.server.server_address[1]}"
+        address = handler.server.server_address
+        assert isinstance(address, tuple)
+        host = f"http://127.0.0.1:{address[1]}"
         body = json.dumps({**discovery_document(host), "issuer": host + HOSTILE_TAIL}).encode()
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")

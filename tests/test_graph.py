@@ -19,7 +19,7 @@ from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import TricklingGraph
 from tests.support.virtual_clock import VirtualClock
 from wizard.answers import parse_answers
-from wizard.auth import StaticTokenCredential
+from wizard.auth import Credential, StaticTokenCredential
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
 from wizard.graph import (
     GRAPH_APP_ID,
@@ -61,7 +61,7 @@ def server() -> Iterator[SimulatorServer]:
         yield running
 
 
-def facade(server: SimulatorServer, credential: object | None = None) -> GraphClient:
+def facade(server: SimulatorServer, credential: Credential | None = None) -> GraphClient:
     return GraphClient(credential or server.credential, graph_url=server.graph_root + "/beta", scopes=SCOPES)
 
 

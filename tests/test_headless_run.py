@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +28,7 @@ from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.policies import demo_chain, validate_chain
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
-from wizard.state import state_dir
+from wizard.state_files import state_dir
 
 CLEAN_RUN_WRITES = {"custom-policy": 7, "user-flow": 6}
 
@@ -314,7 +316,7 @@ def test_bad_environments_say_what_is_wrong_before_writing(
     answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    tenant_options: dict,
+    tenant_options: dict[str, Any],
     permissions: frozenset[str] | None,
     code: int,
     message: str,
@@ -441,7 +443,11 @@ def _rsa_key_in_the_policy_key(tenant: SimulatedTenant) -> str:
     ],
 )
 def test_a_name_taken_by_something_else_is_refused_not_taken_over(
-    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str], pivot: str, occupy
+    simulator: SimulatorServer,
+    answers_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    pivot: str,
+    occupy: Callable[[SimulatedTenant], str],
 ) -> None:
     message = occupy(simulator.tenant)
 

@@ -23,7 +23,8 @@ from wizard.cli import main
 from wizard.errors import ExitCode, worst_exit_code
 from wizard.policies import demo_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
-from wizard.state import RunState, state_dir
+from wizard.state import RunState
+from wizard.state_files import state_dir
 
 PORTAL_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
 PIVOTS = {"contoso": "custom-policy", "fabrikam": "user-flow", "tailspin": "custom-policy"}

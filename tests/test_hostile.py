@@ -29,7 +29,7 @@ from wizard.graph import GraphClient
 from wizard.outgoing import forget_secrets, remember_secret, scrub
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
-from wizard.state import state_dir
+from wizard.state_files import state_dir
 
 HOSTILE = "\x1b[2J\x1b]0;PWNED\x07\r\nFAKE: all good \x9b31m\u202e"
 """What the issue's hostile issuer carries: clear the screen, retitle the terminal, a carriage return and a fake line;

@@ -151,7 +151,7 @@ def manual_ief_app(tenant: SimulatedTenant, *, identifier_uri: bool = True) -> d
     """An IdentityExperienceFramework app registered by hand as the tutorial says (no uniqueName), and its SP."""
     app_id = new_id()
     scope = {"id": new_id(), "value": "user_impersonation", "type": "Admin", "isEnabled": True}
-    app = {
+    app: dict[str, Any] = {
         "id": new_id(),
         "appId": app_id,
         "displayName": IEF_APP_NAME,
@@ -171,7 +171,12 @@ def manual_ief_app(tenant: SimulatedTenant, *, identifier_uri: bool = True) -> d
         ],
     }
     tenant.applications[app["id"]] = app
-    principal = {"id": new_id(), "appId": app_id, "displayName": IEF_APP_NAME, "publishedPermissionScopes": [scope]}
+    principal: dict[str, Any] = {
+        "id": new_id(),
+        "appId": app_id,
+        "displayName": IEF_APP_NAME,
+        "publishedPermissionScopes": [scope],
+    }
     tenant.service_principals[principal["id"]] = principal
     return app
 
@@ -282,7 +287,7 @@ async def test_two_ief_apps_with_the_extensions_naming_one_use_that_one() -> Non
 async def test_with_the_whole_base_chain_listed_the_steps_read_nothing_and_take_the_ids_the_extensions_names() -> None:
     tenant = SimulatedTenant(name="contoso", display_name="Contoso B2C")
     ief_app_id, proxy_app_id = new_id(), new_id()
-    facts = {
+    facts: dict[str, Any] = {
         "policy_ids": (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY.upper()),
         "chain": {EXTENSIONS_POLICY.upper(): extensions_naming(ief_app_id, proxy_app_id)},
     }
@@ -317,7 +322,7 @@ def test_the_app_ids_are_read_from_login_non_interactive_and_placeholders_name_n
 def seed_consented_test_app(tenant: SimulatedTenant) -> None:
     """The jwt.ms test app as an earlier run left it, consent included (the account here may grant none)."""
     app_id = new_id()
-    app = {
+    app: dict[str, Any] = {
         "id": new_id(),
         "appId": app_id,
         "displayName": ANSWERS.test_app.display_name,
@@ -327,7 +332,7 @@ def seed_consented_test_app(tenant: SimulatedTenant) -> None:
         },
     }
     tenant.applications[app["id"]] = app
-    principal = {"id": new_id(), "appId": app_id, "displayName": app["displayName"]}
+    principal: dict[str, Any] = {"id": new_id(), "appId": app_id, "displayName": app["displayName"]}
     tenant.service_principals[principal["id"]] = principal
     grant_as_an_administrator_would(tenant, app_id, GRAPH_APP_ID, "openid offline_access")
 

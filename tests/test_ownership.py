@@ -20,10 +20,10 @@ from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
 from wizard.ownership import OWNER_TAG, ObjectKind, Origin
-from wizard.policies import validate_chain
-from wizard.policies.mark import read_mark, unmarked
+from wizard.policies import read_mark, unmarked, validate_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
-from wizard.state import StateStore, state_dir
+from wizard.state import StateStore
+from wizard.state_files import state_dir
 
 EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
 LOCALIZATION = "B2C_1A_TrustFrameworkLocalization"

@@ -13,7 +13,7 @@ from tests.support.headless import GUIDED_STEPS, EndsTheLagWhenWaitedFor, point_
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatedTenant, SimulatorServer
-from wizard.state import state_dir
+from wizard.state_files import state_dir
 
 
 def plan(answers: Path) -> int:
@@ -31,7 +31,7 @@ def test_a_fresh_tenant_has_changes_pending_and_nothing_is_written(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = state_files()
-    assert plan(write_answers(answers_dir, "custom-policy")) == ExitCode.CHANGES_PENDING == 8
+    assert plan(write_answers(answers_dir, "custom-policy")) == ExitCode.CHANGES_PENDING.value == 8
     assert simulator.writes == 0
     assert state_files() == before
     output = capsys.readouterr().out

@@ -12,8 +12,7 @@ from lxml import etree
 from tests.support.headless import CLIENT_ID
 from tests.support.policies import DOMAIN, EXTENSIONS, OTHER_CLIENT_ID, SOCIAL_PACKS, make_answers, pack_chain
 from wizard.errors import PolicyError
-from wizard.policies import GeneratedPolicies, demo_chain, diff, generate, validate_chain
-from wizard.policies.problems import PolicyProblemsError
+from wizard.policies import GeneratedPolicies, PolicyProblemsError, demo_chain, diff, generate, validate_chain
 
 B2C = {"b": "http://schemas.microsoft.com/online/cpim/schemas/2013/06"}
 
@@ -30,9 +29,10 @@ def root_of(content: bytes) -> etree._Element:
 
 
 def journey_steps(content: bytes, journey: str = "AsignioSUSI") -> list[etree._Element]:
-    return root_of(content).findall(
+    steps: list[etree._Element] = root_of(content).findall(
         f"b:UserJourneys/b:UserJourney[@Id='{journey}']/b:OrchestrationSteps/b:OrchestrationStep", B2C
     )
+    return steps
 
 
 def exchanges(step: etree._Element) -> list[str]:

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.policies import EXTENSIONS, SOCIAL_PACKS, make_answers, pack_chain
-from wizard.policies import generate, same_content, validate_chain
-from wizard.policies.unmerge import without_asignio
-from wizard.policies.xmlsafe import BOM
+from wizard.policies import BOM, generate, same_content, validate_chain, without_asignio
 
 FACEBOOK_APP = b'<Item Key="client_id">facebook_clientid</Item>'
 EDITED_FACEBOOK_APP = b'<Item Key="client_id">1234567890</Item>'

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.policies import DOMAIN, pack_chain
-from wizard.policies import Problem, demo_chain, validate_chain
-from wizard.policies.schema import deanchor, load_schema
-from wizard.policies.validate import check_chain
+from wizard.policies import Problem, check_chain, demo_chain, load_schema, validate_chain
+from wizard.policies.schema import deanchor
 
 ALL_PACKS = ["LocalAccounts", "SocialAccounts", "SocialAndLocalAccounts", "SocialAndLocalAccountsWithMfa"]
 NS = 'xmlns="http://schemas.microsoft.com/online/cpim/schemas/2013/06"'

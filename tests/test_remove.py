@@ -24,8 +24,7 @@ from tests.support.tenants import (
 from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
-from wizard.policies import same_content
-from wizard.policies.mark import unmarked
+from wizard.policies import same_content, unmarked
 from wizard.simulator import SimulatorServer
 from wizard.state import StateStore
 
@@ -228,7 +227,7 @@ def test_without_yes_and_off_a_terminal_remove_refuses_and_writes_nothing(
     assert run(answers) == 0
     server.reset_log()
     capsys.readouterr()
-    assert remove(answers) == ExitCode.BAD_INPUT == 2
+    assert remove(answers) == ExitCode.BAD_INPUT.value == 2
     error = capsys.readouterr().err
     assert "its input is not a terminal" in error and "add --yes" in error
     assert server.writes == 0

@@ -95,7 +95,11 @@ def test_the_wizards_log_says_the_terminals_words() -> None:
 
 
 def test_a_failure_goes_to_stderr_and_progress_to_stdout() -> None:
-    for event, urgent in [(StepFailed("relying-party", FAULT), True), (StepProgress("relying-party", "..."), False)]:
+    cases: list[tuple[Event, bool]] = [
+        (StepFailed("relying-party", FAULT), True),
+        (StepProgress("relying-party", "..."), False),
+    ]
+    for event, urgent in cases:
         out, err = io.StringIO(), io.StringIO()
         EventPrinter(out, err)(event)
         assert bool(err.getvalue()) is urgent and bool(out.getvalue()) is not urgent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -27,7 +28,7 @@ ANSWERS = parse_answers(
 class BrokenTokenCache:
     """A credential that fails the way a corrupted token cache would: not with an error we know."""
 
-    def get_token(self, *scopes: str, **options: object) -> object:
+    def get_token(self, *scopes: str, **options: object) -> NoReturn:
         raise RuntimeError("token cache is corrupted")
 
 
@@ -50,6 +51,7 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
     blocked = [event.step for event in events if isinstance(event, StepProgress) and "not run" in event.message]
     assert sorted(blocked) == sorted(step.id for step in session.runner.plan.steps if step.id != "preflight")
     saved = StateStore("contoso").load()
+    assert saved is not None
     assert saved.steps["preflight"].status == "failed"
     assert saved.steps["test-app"].summary == "not run: it needs preflight, graph-service-principal first"
 
@@ -82,7 +84,7 @@ def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -
 class DeclinedSignIn:
     """A credential whose sign-in the operator declined, as azure-identity reports it."""
 
-    def get_token(self, *scopes: str, **options: object) -> object:
+    def get_token(self, *scopes: str, **options: object) -> NoReturn:
         from azure.core.exceptions import ClientAuthenticationError
 
         raise ClientAuthenticationError("AADSTS70016: the user declined the sign-in.\nTrace ID: 0")

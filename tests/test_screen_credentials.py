@@ -19,7 +19,7 @@ from screens.credentials import CredentialsScreen
 from screens.messages import SecretLookedUp, SecretSaved
 from screens.path import PathScreen
 from tests.support.headless import CLIENT_ID
-from tests.support.tui import TENANT_ID, settle
+from tests.support.tui import TENANT_ID, SnapCompare, settle
 from wizard.answers import parse_answers
 from wizard.secrets import save_asignio_secret, stored_asignio_secret
 from wizard.session import TenantIdentity
@@ -99,7 +99,7 @@ async def test_spaces_around_the_client_id_are_ignored() -> None:
         assert app._typed_secret == "s3cret"
 
 
-async def open_credentials(pilot: Pilot) -> None:
+async def open_credentials(pilot: Pilot[int]) -> None:
     pilot.app.call_later(
         pilot.app.push_screen, CredentialsScreen()
     )  # from the app's task, so message_hook sees its messages
@@ -178,22 +178,22 @@ async def test_the_secret_goes_to_the_keyring_and_is_offered_again(secret_servic
 
 
 @pytest.mark.keyring
-def test_credentials_with_a_stored_secret_snapshot(snap_compare, secret_service: str) -> None:
+def test_credentials_with_a_stored_secret_snapshot(snap_compare: SnapCompare, secret_service: str) -> None:
     save_asignio_secret("contoso", CLIENT_ID, "s3cret")
     app = app_at_credentials("AAD B2C")
     app.draft.client_id = CLIENT_ID
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_credentials)
 
 
-def test_credentials_snapshot(snap_compare) -> None:
-    async def type_a_partial_id(pilot: Pilot) -> None:
+def test_credentials_snapshot(snap_compare: SnapCompare) -> None:
+    async def type_a_partial_id(pilot: Pilot[int]) -> None:
         await open_credentials(pilot)
         await pilot.press(*"00001111-aaaa")
 
     assert snap_compare(app_at_credentials("AAD B2C"), terminal_size=(80, 24), run_before=type_a_partial_id)
 
 
-def test_credentials_external_id_snapshot(snap_compare) -> None:
+def test_credentials_external_id_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(app_at_credentials("CIAM"), terminal_size=(80, 24), run_before=open_credentials)
 
 
@@ -203,7 +203,7 @@ class KeyringWaitingForUnlock(keyring.backend.KeyringBackend):
     priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring: KeyringBackend.__init__ is unannotated
         self.saving = threading.Event()
         self.unlocked = threading.Event()
         self.saved: list[str] = []

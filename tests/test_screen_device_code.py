@@ -10,6 +10,7 @@ from textual.worker import WorkerState
 
 from screens.app import AsignioSetupApp
 from screens.device_code import DeviceCodeScreen
+from tests.support.tui import SnapCompare
 
 URL = "https://microsoft.com/devicelogin"
 CODE = "GTX4PLK2Q"
@@ -37,10 +38,10 @@ async def test_open_copy_and_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
         assert waiting.state is WorkerState.CANCELLED
 
 
-async def _show_code(pilot: Pilot) -> None:
+async def _show_code(pilot: Pilot[int]) -> None:
     await pilot.app.push_screen(DeviceCodeScreen(URL, CODE, EXPIRES))
     await pilot.pause()
 
 
-def test_device_code_snapshot(snap_compare) -> None:
+def test_device_code_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_show_code)

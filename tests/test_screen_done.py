@@ -24,6 +24,7 @@ from tests.support.tui import (
     REDIRECT_URIS,
     RESULT,
     URL,
+    SnapCompare,
     finished_app,
     settle,
 )
@@ -41,7 +42,7 @@ def finished_external_id_app() -> AsignioSetupApp:
     return app
 
 
-async def open_done(pilot: Pilot, result: RunFinished = RESULT) -> None:
+async def open_done(pilot: Pilot[int], result: RunFinished = RESULT) -> None:
     pilot.app.call_later(
         pilot.app.push_screen, DoneScreen(result)
     )  # from the app's task, so message_hook sees its messages
@@ -49,7 +50,7 @@ async def open_done(pilot: Pilot, result: RunFinished = RESULT) -> None:
     await pilot.pause()
 
 
-async def open_external_id_done(pilot: Pilot) -> None:
+async def open_external_id_done(pilot: Pilot[int]) -> None:
     await open_done(pilot, EXTERNAL_ID_RESULT)
 
 
@@ -86,7 +87,7 @@ async def test_a_path_that_cannot_be_written_is_said(tmp_path: Path) -> None:
         assert "Not saved" in str(app.screen.query_one("#saved", Static).content)
 
 
-def test_done_snapshot(snap_compare) -> None:
+def test_done_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=open_done)
 
 
@@ -114,7 +115,7 @@ async def test_a_b2c_path_shows_no_redirect_uris_and_has_none_to_copy() -> None:
         assert app.clipboard == ""
 
 
-def test_done_external_id_snapshot(snap_compare) -> None:
+def test_done_external_id_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(finished_external_id_app(), terminal_size=(80, 24), run_before=open_external_id_done)
 
 
@@ -154,13 +155,15 @@ async def test_saving_over_an_existing_file_asks_first(tmp_path: Path) -> None:
     assert load_answers(target).tenant.name == "contoso"
 
 
-async def ask_to_replace(pilot: Pilot) -> None:
+async def ask_to_replace(pilot: Pilot[int]) -> None:
     await open_done(pilot)
     await pilot.press("ctrl+s")
     await pilot.pause()
 
 
-def test_done_asks_before_replacing_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_done_asks_before_replacing_snapshot(
+    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "asignio-answers.toml").write_text("# already here\n", encoding="utf-8")
     assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=ask_to_replace)
@@ -226,7 +229,7 @@ async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_d
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.identity is not None
+        assert app.identity is not None and app.demo is not None
         metadata_url = app.demo.metadata_url
         assert metadata_url is not None and metadata_url.startswith("http://127.0.0.1:")
         app.draft.pivot, app.draft.mfa = "external-id", "off"
@@ -271,7 +274,7 @@ PROBES = Verification(
 )
 
 
-async def check_done(pilot: Pilot, key: str | None = None) -> str:
+async def check_done(pilot: Pilot[int], key: str | None = None) -> str:
     """Open Done (or press `key` on it), wait for the probes, and give what the screen says of them."""
     if key is None:
         await open_done(pilot)
@@ -322,11 +325,11 @@ async def test_done_without_verify_says_so_and_checks_on_the_key(
         assert await check_done(pilot, "ctrl+t") != said
 
 
-async def show_probes(pilot: Pilot) -> None:
+async def show_probes(pilot: Pilot[int]) -> None:
     await open_done(pilot)
     pilot.app.screen.post_message(SignInChecked(PROBES))
     await pilot.pause()
 
 
-def test_done_probes_snapshot(snap_compare) -> None:
+def test_done_probes_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(finished_app(), terminal_size=(100, 32), run_before=show_probes)

@@ -10,7 +10,7 @@ from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.messages import WorkFailed
 from screens.welcome import WelcomeScreen
-from tests.support.tui import fail_with, settle
+from tests.support.tui import SnapCompare, fail_with, settle
 from wizard.errors import TenantNotReadyError
 
 PROBLEM = TenantNotReadyError(
@@ -45,10 +45,10 @@ async def test_an_unexpected_error_says_it_is_a_bug() -> None:
         assert isinstance(app.screen, WelcomeScreen)
 
 
-async def _fail(pilot: Pilot) -> None:
+async def _fail(pilot: Pilot[int]) -> None:
     pilot.app.run_worker(fail_with(PROBLEM), group="sign-in", exit_on_error=False)
     await settle(pilot)
 
 
-def test_error_snapshot(snap_compare) -> None:
+def test_error_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_fail)

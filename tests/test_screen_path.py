@@ -14,6 +14,7 @@ from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
 from screens.messages import BaseInspected
 from screens.mfa import MfaScreen
 from screens.path import PathScreen
+from tests.support.tui import SnapCompare
 from wizard.demo import DemoOptions
 from wizard.policies import demo_chain
 from wizard.session import TenantIdentity, sign_in
@@ -25,6 +26,7 @@ def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
     """The wizard as the credentials screen leaves it: signed in to `tenant`, the path still to choose."""
     with SimulatorServer(tenant) as simulator:
         app = AsignioSetupApp(demo=DemoOptions())
+        assert app.demo is not None
         app.demo.server = simulator
         app.draft.client_id = DEMO_CLIENT_ID
         signing_in = app.draft.sign_in_answers()
@@ -56,13 +58,13 @@ def app_with_a_broken_chain() -> Iterator[AsignioSetupApp]:
     yield from signed_in_app(SimulatedTenant.seeded("contoso", base=chain))
 
 
-async def open_path(pilot: Pilot) -> None:
+async def open_path(pilot: Pilot[int]) -> None:
     pilot.app.call_later(pilot.app.push_screen, PathScreen())  # from the app's task, so message_hook sees its messages
     await pilot.pause()
     await pilot.pause()
 
 
-async def choose_custom_policy(pilot: Pilot) -> None:
+async def choose_custom_policy(pilot: Pilot[int]) -> None:
     await open_path(pilot)
     await pilot.press("down")
     await pilot.app.workers.wait_for_complete()
@@ -98,6 +100,7 @@ async def test_custom_policy_shows_a_base_that_can_host_the_journey(app_with_bas
         assert str(report.content).startswith("✓ It can host the Asignio journey: found B2C_1A_TrustFrameworkBase")
         await pilot.press("enter")
         assert isinstance(app.screen, MfaScreen)
+    assert app.demo is not None and app.demo.server is not None
     assert app.demo.server.writes == 0
 
 
@@ -113,6 +116,7 @@ async def test_custom_policy_without_a_base_offers_to_set_it_up(app_without_base
         assert "the setup uploads them first, from asignio-setup's own demo base" in report
         await pilot.press("enter")
         assert isinstance(app.screen, MfaScreen)
+    assert app.demo is not None and app.demo.server is not None
     assert app.demo.server.writes == 0
 
 
@@ -134,11 +138,13 @@ async def test_a_chain_missing_its_localization_is_refused_with_the_reason(
         assert isinstance(app.screen, MfaScreen)
 
 
-def test_path_custom_policy_snapshot(snap_compare, app_with_base: AsignioSetupApp) -> None:
+def test_path_custom_policy_snapshot(snap_compare: SnapCompare, app_with_base: AsignioSetupApp) -> None:
     assert snap_compare(app_with_base, terminal_size=(80, 24), run_before=choose_custom_policy)
 
 
-def test_path_custom_policy_without_a_base_snapshot(snap_compare, app_without_base: AsignioSetupApp) -> None:
+def test_path_custom_policy_without_a_base_snapshot(
+    snap_compare: SnapCompare, app_without_base: AsignioSetupApp
+) -> None:
     assert snap_compare(app_without_base, terminal_size=(80, 24), run_before=choose_custom_policy)
 
 
@@ -155,8 +161,9 @@ async def test_an_external_tenant_is_offered_the_external_id_path_alone(app_on_e
         await pilot.press("enter")
         assert isinstance(app.screen, MfaScreen)
     assert not [message for message in messages if isinstance(message, BaseInspected)]
+    assert app.demo is not None and app.demo.server is not None
     assert app.demo.server.writes == 0
 
 
-def test_path_external_id_snapshot(snap_compare, app_on_external_id: AsignioSetupApp) -> None:
+def test_path_external_id_snapshot(snap_compare: SnapCompare, app_on_external_id: AsignioSetupApp) -> None:
     assert snap_compare(app_on_external_id, terminal_size=(80, 24), run_before=open_path)

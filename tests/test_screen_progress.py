@@ -24,7 +24,14 @@ from screens.welcome import WelcomeScreen
 from tests.support.faults import faults_of
 from tests.support.runs import unfinished_runs
 from tests.support.tenants import grant_as_an_administrator_would
-from tests.support.tui import PORTAL_STEPS, app_confirmed_at_review, confirm_the_review, open_progress, settle
+from tests.support.tui import (
+    PORTAL_STEPS,
+    SnapCompare,
+    app_confirmed_at_review,
+    confirm_the_review,
+    open_progress,
+    settle,
+)
 from wizard.errors import ExitCode
 from wizard.events import StepFailed, StepProgress, StepStatus, StepWaiting
 from wizard.graph import GRAPH_APP_ID
@@ -40,11 +47,12 @@ def simulator() -> Iterator[SimulatorServer]:
         yield server
 
 
-async def confirm_in_the_portal(pilot: Pilot, screen: ProgressScreen) -> None:
+async def confirm_in_the_portal(pilot: Pilot[int], screen: ProgressScreen) -> None:
     """'I did it: confirm', then 'Yes, it is done' in the question it asks."""
     screen.query_one("#confirm-guided", Button).press()
     await pilot.pause()
-    assert isinstance(pilot.app.screen, AskScreen)
+    question = pilot.app.screen
+    assert isinstance(question, AskScreen)
     await pilot.click("#yes")
     await settle(pilot)
     assert pilot.app.screen is screen
@@ -140,7 +148,8 @@ async def test_stray_enters_after_confirm_and_run_never_confirm_a_portal_step(si
 
         screen.query_one("#confirm-guided", Button).press()  # a click would hit the notice over the buttons
         await pilot.pause()
-        assert isinstance(app.screen, AskScreen)
+        question = app.screen
+        assert isinstance(question, AskScreen)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen and statuses(screen)["local-accounts-off"] is StepStatus.WAITING
@@ -211,7 +220,7 @@ async def test_ctrl_q_during_a_write_says_the_run_stopped_and_exits_130(simulato
         assert await asyncio.to_thread(faults_of(simulator).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
     faults_of(simulator).release()
-    assert app.return_code == ExitCode.INTERRUPTED == 130
+    assert app.return_code == ExitCode.INTERRUPTED.value == 130
     out, err = io.StringIO(), io.StringIO()
     print_exit_report(app, out, err)
     assert err.getvalue().startswith(
@@ -253,6 +262,7 @@ async def test_no_going_back_while_the_run_writes(simulator: SimulatorServer) ->
         await confirm_the_review(pilot)
         assert await asyncio.to_thread(faults_of(simulator).wait_until_stalled, 10)
         await pilot.pause()
+        assert isinstance(app.screen, ProgressScreen)
         screen = app.screen
         assert screen.running
         assert not app.active_bindings["escape"].enabled
@@ -264,7 +274,7 @@ async def test_no_going_back_while_the_run_writes(simulator: SimulatorServer) ->
 
 
 def test_progress_waiting_for_the_portal_snapshot(
-    snap_compare, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+    snap_compare: SnapCompare, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = (f"00000000-0000-4000-8000-{number:012d}" for number in itertools.count(1))
     monkeypatch.setattr(endpoints, "new_id", lambda: next(ids))  # the simulator's object ids, fixed for the picture

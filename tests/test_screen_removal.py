@@ -25,7 +25,7 @@ from screens.welcome import WelcomeScreen
 from tests.support.faults import faults_of
 from tests.support.headless import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run
 from tests.support.tenants import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, seeded_tenant, with_foreign_claim
-from tests.support.tui import settle
+from tests.support.tui import SnapCompare, settle
 from wizard.answers import parse_answers
 from wizard.events import StepDone, StepStatus
 from wizard.secrets import stored_asignio_secret
@@ -69,12 +69,12 @@ def as_text(widget: Static) -> str:
     return console.export_text()
 
 
-async def press(pilot: Pilot, *keys: str) -> None:
+async def press(pilot: Pilot[int], *keys: str) -> None:
     await pilot.press(*keys)
     await settle(pilot)
 
 
-async def open_removal(pilot: Pilot) -> RemovalScreen:
+async def open_removal(pilot: Pilot[int]) -> RemovalScreen:
     """From the welcome screen: Remove, sign in with the saved answers' method, Next; the plan is shown."""
     await settle(pilot)
     welcome = pilot.app.screen
@@ -208,7 +208,8 @@ async def test_a_refused_delete_shows_the_error_view_and_remove_again_finishes(
         faults_of(server).fail(1, status=400, writes_only=True)
         await pilot.click("#remove")
         await settle(pilot)
-        assert isinstance(app.screen, ErrorScreen)
+        error = app.screen
+        assert isinstance(error, ErrorScreen)
         await press(pilot, "escape")
         assert app.screen is removal
         assert "Stopped" in str(removal.query_one("#heading", Static).content)
@@ -291,5 +292,7 @@ async def test_a_tenant_already_clean_is_said_and_remove_only_records_it(
     assert state is not None and state.removed_at is not None
 
 
-def test_removal_plan_snapshot(snap_compare, server: SimulatorServer, original_policies: dict[str, bytes]) -> None:
+def test_removal_plan_snapshot(
+    snap_compare: SnapCompare, server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
     assert snap_compare(AsignioSetupApp(), terminal_size=(100, 30), run_before=open_removal)

@@ -17,6 +17,7 @@ from screens.mfa import MfaScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from tests.support.headless import SECRET
+from tests.support.tui import SnapCompare
 from wizard.demo import DemoOptions
 from wizard.policies import demo_chain
 from wizard.session import sign_in
@@ -33,6 +34,7 @@ def app_at_review(
 ) -> AsignioSetupApp:
     """The wizard as the MFA screen leaves it: every answer given, signed in to the simulated tenant."""
     app = AsignioSetupApp(demo=DemoOptions())
+    assert app.demo is not None
     app.demo.server = simulator
     app.draft.client_id = DEMO_CLIENT_ID
     app.draft.pivot, app.draft.mfa = pivot, mfa
@@ -62,7 +64,7 @@ def shown_text(widget: Widget) -> str:
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, *widget.size)))
 
 
-async def open_review(pilot: Pilot) -> None:
+async def open_review(pilot: Pilot[int]) -> None:
     pilot.app.call_later(
         pilot.app.push_screen, ReviewScreen()
     )  # from the app's task, so message_hook sees its messages
@@ -165,11 +167,11 @@ async def test_back_from_review_keeps_the_answers(simulator: SimulatorServer) ->
         assert (app.draft.pivot, app.draft.mfa) == ("user-flow", "off")
 
 
-def test_review_user_flow_snapshot(snap_compare, simulator: SimulatorServer) -> None:
+def test_review_user_flow_snapshot(snap_compare: SnapCompare, simulator: SimulatorServer) -> None:
     assert snap_compare(app_at_review(simulator, "user-flow"), terminal_size=(80, 24), run_before=open_review)
 
 
-def test_review_custom_policy_snapshot(snap_compare, simulator: SimulatorServer) -> None:
+def test_review_custom_policy_snapshot(snap_compare: SnapCompare, simulator: SimulatorServer) -> None:
     assert snap_compare(app_at_review(simulator, "custom-policy"), terminal_size=(80, 24), run_before=open_review)
 
 
@@ -201,7 +203,7 @@ async def test_the_external_id_plan_lists_the_discovery_check_first_and_writes_n
     assert external_simulator.writes == 0
 
 
-def test_review_external_id_snapshot(snap_compare, external_simulator: SimulatorServer) -> None:
+def test_review_external_id_snapshot(snap_compare: SnapCompare, external_simulator: SimulatorServer) -> None:
     with DiscoveryServer("good", port=SNAPSHOT_DISCOVERY_PORT) as discovery:
         app = app_at_review(external_simulator, "external-id", "email", metadata_url=discovery.url)
         assert snap_compare(app, terminal_size=(80, 24), run_before=open_review)

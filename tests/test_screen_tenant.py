@@ -15,7 +15,7 @@ from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SignedIn, WorkFailed
 from screens.tenant import TenantScreen
-from tests.support.tui import settle
+from tests.support.tui import SnapCompare, settle
 from wizard.clouds import Cloud
 from wizard.demo import DemoOptions
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -30,12 +30,13 @@ def simulator() -> Iterator[SimulatorServer]:
 def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
     """The demo wizard signing in to `simulator`, with the tenant name still to type."""
     app = AsignioSetupApp(demo=DemoOptions())
+    assert app.demo is not None
     app.demo.server = simulator
     app.draft.tenant_name = ""
     return app
 
 
-async def open_tenant(pilot: Pilot) -> None:
+async def open_tenant(pilot: Pilot[int]) -> None:
     pilot.app.call_later(
         pilot.app.push_screen, TenantScreen()
     )  # from the app's task, so message_hook sees its messages
@@ -43,7 +44,7 @@ async def open_tenant(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-async def sign_in_as_typed(pilot: Pilot) -> None:
+async def sign_in_as_typed(pilot: Pilot[int]) -> None:
     await open_tenant(pilot)
     await pilot.press(*"contoso", "enter")
     await settle(pilot)
@@ -55,6 +56,7 @@ async def test_the_name_is_checked_as_typed_and_sign_in_says_who_and_where(simul
     async with app.run_test(message_hook=messages.append) as pilot:
         await open_tenant(pilot)
         screen = app.screen
+        assert isinstance(screen, TenantScreen)
         hint = screen.query_one("#tenant-hint", Static)
         assert "before .onmicrosoft.com" in str(hint.content)
         await pilot.press(*"con toso")
@@ -62,7 +64,8 @@ async def test_the_name_is_checked_as_typed_and_sign_in_says_who_and_where(simul
         await pilot.press("enter")
         await settle(pilot)
         assert not [message for message in messages if isinstance(message, SignedIn)]
-        assert screen.focused is screen.query_one("#tenant-name", Input)
+        focused = screen.focused
+        assert focused is screen.query_one("#tenant-name", Input)
 
         screen.query_one("#tenant-name", Input).value = "contoso.onmicrosoft.com"
         await pilot.pause()
@@ -79,7 +82,8 @@ async def test_the_name_is_checked_as_typed_and_sign_in_says_who_and_where(simul
         assert (app.draft.tenant_name, app.draft.cloud) == ("contoso", "global")
         assert screen.focused is screen.query_one("#next", Button)
         await pilot.press("enter")
-        assert isinstance(app.screen, CredentialsScreen)
+        credentials = app.screen
+        assert isinstance(credentials, CredentialsScreen)
         await pilot.press("escape")
         assert app.screen is screen
     assert simulator.writes == 0
@@ -118,7 +122,7 @@ async def test_a_tenant_that_is_not_b2c_is_said_before_anything_is_written() -> 
     assert not [message for message in messages if isinstance(message, SignedIn)]
 
 
-def test_tenant_signed_in_snapshot(snap_compare, simulator: SimulatorServer) -> None:
+def test_tenant_signed_in_snapshot(snap_compare: SnapCompare, simulator: SimulatorServer) -> None:
     assert snap_compare(app_against(simulator), terminal_size=(80, 24), run_before=sign_in_as_typed)
 
 
@@ -196,8 +200,11 @@ async def test_the_sign_in_says_where_it_signs_in_and_counts_the_seconds_then_sa
         return str(tenant.query_one("#sign-in-status", Static).content)
 
     def hook(message: Message) -> None:
-        running = isinstance(message, Worker.StateChanged) and message.state is WorkerState.RUNNING
-        if running and message.worker.group == "sign-in":  # type: ignore[attr-defined]
+        if (
+            isinstance(message, Worker.StateChanged)
+            and message.state is WorkerState.RUNNING
+            and message.worker.group == "sign-in"
+        ):
             said_while_signing_in.append(status(app))
 
     app.draft.sign_in_method = "access-token"

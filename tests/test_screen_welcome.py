@@ -14,12 +14,12 @@ from screens.messages import SavedRunsLoaded
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
 from tests.support.runs import STOPPED_AT, save_stopped_run, unfinished_runs
-from tests.support.tui import settle
+from tests.support.tui import SnapCompare, settle
 from wizard.answers import parse_answers
 from wizard.demo import DemoOptions
 from wizard.events import StepStatus
-from wizard.state import RunState, StateStore, StepRecord, state_dir
-from wizard.state_files import demo_state_dir
+from wizard.state import RunState, StateStore, StepRecord
+from wizard.state_files import demo_state_dir, state_dir
 
 
 def save_finished_setup() -> None:
@@ -79,9 +79,10 @@ async def test_start_over_asks_first_then_forgets_the_saved_run_and_back_shows_a
         welcome = app.screen
         await pilot.click("#start-over")
         await settle(pilot)
-        assert isinstance(app.screen, AskScreen), "Start over asks before discarding progress"
+        question = app.screen
+        assert isinstance(question, AskScreen), "Start over asks before discarding progress"
         assert "contoso.onmicrosoft.com (custom-policy) is discarded" in str(
-            app.screen.query_one("#question", Static).content
+            question.query_one("#question", Static).content
         )
         await pilot.press("enter")  # the focused answer keeps it
         await settle(pilot)
@@ -120,16 +121,16 @@ async def test_a_stopped_run_is_described_by_its_steps_titles() -> None:
     assert "preflight" not in said
 
 
-async def _wait_for_saved_runs(pilot: Pilot) -> None:
+async def _wait_for_saved_runs(pilot: Pilot[int]) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
-def test_welcome_snapshot(snap_compare) -> None:
+def test_welcome_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
 
 
-def test_welcome_with_a_stopped_run_snapshot(snap_compare) -> None:
+def test_welcome_with_a_stopped_run_snapshot(snap_compare: SnapCompare) -> None:
     save_stopped_run()
     assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
 
@@ -162,7 +163,7 @@ async def test_an_unfinished_run_is_offered_before_a_finished_setup() -> None:
         assert not app.screen.query_one("#remove", Button).display
 
 
-def test_welcome_offering_remove_snapshot(snap_compare) -> None:
+def test_welcome_offering_remove_snapshot(snap_compare: SnapCompare) -> None:
     save_finished_setup()
     assert snap_compare(AsignioSetupApp(), terminal_size=(80, 24), run_before=_wait_for_saved_runs)
 
@@ -189,8 +190,8 @@ async def test_a_demo_welcome_never_offers_a_real_setup_and_a_real_one_never_a_d
         assert not app.screen.query_one("#resume", Button).display, "the real unfinished run is not the demo's"
 
 
-def test_start_over_asks_first_snapshot(snap_compare) -> None:
-    async def ask_to_start_over(pilot: Pilot) -> None:
+def test_start_over_asks_first_snapshot(snap_compare: SnapCompare) -> None:
+    async def ask_to_start_over(pilot: Pilot[int]) -> None:
         await _wait_for_saved_runs(pilot)
         await pilot.click("#start-over")
         await pilot.pause()

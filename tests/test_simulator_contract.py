@@ -517,7 +517,9 @@ def test_a_sign_up_flow_is_answered_like_example_1_and_listed_with_its_providers
 
 
 def documented_path_of(fixture: str, flow_id: str) -> str:
-    return documented(fixture).request.path.replace("{authenticationEventsFlow-id}", flow_id)
+    path = documented(fixture).request.path
+    assert path is not None, f"{fixture} documents no request path"
+    return path.replace("{authenticationEventsFlow-id}", flow_id)
 
 
 def test_an_app_is_linked_to_one_flow_only_and_the_link_answers_like_the_doc(external: httpx.Client) -> None:

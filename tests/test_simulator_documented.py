@@ -210,7 +210,9 @@ class Tenant:
         return dict(self.post("/servicePrincipals", {"appId": app_id or self.application()["appId"]}))
 
     def graph_service_principal_id(self) -> str:
-        return next(sp["id"] for sp in self.server.tenant.service_principals.values() if sp["appId"] == GRAPH_APP_ID)
+        principals = self.server.tenant.service_principals.values()
+        graph_id: str = next(sp["id"] for sp in principals if sp["appId"] == GRAPH_APP_ID)
+        return graph_id
 
     def grant(self) -> dict[str, Any]:
         """oauth2permissiongrant-post.md's grant, from a new service principal to Microsoft Graph's."""

@@ -63,7 +63,9 @@ def test_a_headless_demo_setup_loads_no_removal_no_foreign_keyring_and_no_azure_
     environment = {name: value for name, value in os.environ.items() if name != "PYTHON_KEYRING_BACKEND"}
     environment |= {"ASIGNIO_CLIENT_SECRET": "s3cret", "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"}
     reported = run_probe(PROBE.format(watched=WATCHED), "--demo", "--non-interactive", str(answers), env=environment)
-    loaded = set(reported["loaded"])  # type: ignore[call-overload]
+    listed = reported["loaded"]
+    assert isinstance(listed, list)
+    loaded = set(listed)
     assert reported["code"] == 0
     assert not {"wizard.removal", "wizard.steps.removal"} & loaded
     assert {"keyring.backends.SecretService", "msgraph_core.graph_client_factory"} <= loaded

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.policies import repository_zip
 from wizard.errors import BadInputError, ServiceError
-from wizard.policies.xmlsafe import NS, parse_policy
+from wizard.policies import NS, parse_policy
 from wizard.starter_pack import (
     PACK_NAMES,
     cache_folder,

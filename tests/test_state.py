@@ -26,8 +26,8 @@ from wizard.state import (
     StepRecord,
     discard_run,
     saved_runs,
-    state_dir,
 )
+from wizard.state_files import state_dir
 
 ANSWERS = parse_answers(
     {
@@ -60,7 +60,9 @@ def test_backups_are_private_files_recorded_in_the_state() -> None:
     backup = store.back_up_policy(state, "B2C_1A_TrustFrameworkExtensions", b"<old/>")
     assert Path(backup.path).read_bytes() == b"<old/>"
     assert stat.S_IMODE(Path(backup.path).stat().st_mode) == 0o600
-    assert store.load().backups[0].policy_id == "B2C_1A_TrustFrameworkExtensions"
+    saved = store.load()
+    assert saved is not None
+    assert saved.backups[0].policy_id == "B2C_1A_TrustFrameworkExtensions"
 
 
 def test_a_damaged_state_file_is_an_error_not_a_fresh_start() -> None:

@@ -19,8 +19,8 @@ from wizard.cli import main
 from wizard.demo import DemoOptions
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
-from wizard.state import RunState, StateStore, state_dir
-from wizard.state_files import STATE_DIR_VARIABLE, demo_state_dir
+from wizard.state import RunState, StateStore
+from wizard.state_files import STATE_DIR_VARIABLE, demo_state_dir, state_dir
 
 
 def platform_folder(isolated_environment: Path) -> Path:

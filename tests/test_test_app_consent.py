@@ -15,7 +15,7 @@ from tests.support.tenants import grant_as_an_administrator_would, seeded_tenant
 from wizard.answers import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
-from wizard.events import Event, StepWaiting
+from wizard.events import Event, RunFinished, StepWaiting
 from wizard.graph import GRAPH_APP_ID, GraphClient
 from wizard.ownership import ObjectKind, Origin
 from wizard.session import SignedInTenant
@@ -34,7 +34,7 @@ def refusing(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
         yield server
 
 
-async def run_again(server: SimulatorServer, answers_path: Path, events: list[Event], *, confirm: bool) -> object:
+async def run_again(server: SimulatorServer, answers_path: Path, events: list[Event], *, confirm: bool) -> RunFinished:
     """The same setup run once more, on a Graph client that does not wait for what may not show yet."""
     answers = load_answers(answers_path)
     graph = GraphClient(
@@ -71,7 +71,7 @@ async def test_a_refused_grant_waits_for_an_administrator_with_the_consent_link_
 
     events: list[Event] = []
     confirmed_only = await run_again(refusing, answers_path, events, confirm=True)
-    assert confirmed_only.waiting == (STEP,)  # type: ignore[attr-defined]
+    assert confirmed_only.waiting == (STEP,)
     assert [event.link for event in events if isinstance(event, StepWaiting)] == [consent_url]
     state = StateStore("contoso").load()
     assert state is not None and not state.finished
@@ -80,7 +80,7 @@ async def test_a_refused_grant_waits_for_an_administrator_with_the_consent_link_
     grant_as_an_administrator_would(tenant, test_app["appId"], GRAPH_APP_ID, "openid offline_access")
     refusing.reset_log()
     done = await run_again(refusing, answers_path, [], confirm=False)
-    assert done.waiting == () and done.run_now_url  # type: ignore[attr-defined]
+    assert done.waiting == () and done.run_now_url
     assert refusing.writes == 0
     state = StateStore("contoso").load()
     assert state is not None and state.finished

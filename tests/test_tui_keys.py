@@ -29,6 +29,7 @@ from screens.messages import SignInChecked
 from screens.mfa import MfaScreen
 from screens.overwrite import OverwriteScreen
 from screens.path import PathScreen
+from screens.progress import ProgressScreen
 from screens.tenant import TenantScreen
 from tests.support.runs import save_stopped_run
 from tests.support.tui import (
@@ -37,6 +38,7 @@ from tests.support.tui import (
     RESULT,
     SCREENS,
     TENANT_ID,
+    SnapCompare,
     app_confirmed_at_review,
     finished_app,
     open_progress,
@@ -57,7 +59,7 @@ def signed_in_app(tenant_type: str = "CIAM") -> AsignioSetupApp:
     return app
 
 
-async def show(pilot: Pilot, screen: Screen[Any]) -> None:
+async def show(pilot: Pilot[int], screen: Screen[Any]) -> None:
     pilot.app.call_later(pilot.app.push_screen, screen)
     await pilot.pause()
     await settle(pilot)
@@ -109,8 +111,8 @@ async def test_a_question_mark_typed_in_a_field_is_a_question_mark() -> None:
         assert str(app.screen.query_one(".title", Static).content) == "Help: Tenant and sign-in"
 
 
-def test_help_snapshot(snap_compare) -> None:
-    async def open_help(pilot: Pilot) -> None:
+def test_help_snapshot(snap_compare: SnapCompare) -> None:
+    async def open_help(pilot: Pilot[int]) -> None:
         await show(pilot, CredentialsScreen())
         await pilot.press("f1")
         await pilot.pause()
@@ -174,21 +176,22 @@ async def test_the_palette_on_a_waiting_portal_step_offers_to_open_and_copy_its_
         app = app_confirmed_at_review(server)
         async with app.run_test() as pilot:
             await open_progress(pilot)
-            assert sorted(app.screen.waiting) == PORTAL_STEPS  # type: ignore[attr-defined]
+            assert isinstance(app.screen, ProgressScreen)
+            assert sorted(app.screen.waiting) == PORTAL_STEPS
             assert {"Open portal page", "Copy link"} <= set(palette_names(app))
 
 
 def rendered(widget: Widget) -> list[list[tuple[str, object]]]:
     """The widget and what it holds (a Select's current value is a widget of its own) as drawn, segment by segment
     with its style."""
-    drawn = []
+    drawn: list[list[tuple[str, object]]] = []
     for part in (widget, *widget.walk_children(Widget)):
         lines = part.render_lines(Region(0, 0, part.size.width, part.size.height))
         drawn.extend([(segment.text, segment.style) for segment in line] for line in lines)
     return drawn
 
 
-async def assert_focus_shows(pilot: Pilot) -> None:
+async def assert_focus_shows(pilot: Pilot[int]) -> None:
     """Every widget Tab reaches on the current screen is drawn differently with the focus than without it: there is
     no tab stop that does not show, and none that is invisible."""
     screen = pilot.app.screen
@@ -203,17 +206,17 @@ async def assert_focus_shows(pilot: Pilot) -> None:
         assert rendered(widget) != without, f"{widget!r} on {type(screen).__name__} shows no focus"
 
 
-Opening = Callable[[Pilot], Awaitable[None]]
+Opening = Callable[[Pilot[int]], Awaitable[None]]
 
 
 def pushing(make: Callable[[], Screen[Any]]) -> Opening:
-    async def open_it(pilot: Pilot) -> None:
+    async def open_it(pilot: Pilot[int]) -> None:
         await show(pilot, make())
 
     return open_it
 
 
-async def welcome_with_a_stopped_run(pilot: Pilot) -> None:
+async def welcome_with_a_stopped_run(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 

@@ -7,6 +7,7 @@ import inspect
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from textual.color import Color
 
 from screens.app import SCREEN_STYLESHEETS, AsignioSetupApp
@@ -26,12 +27,17 @@ def test_every_screen_stylesheet_is_read_at_start_up_scoped_to_its_screen() -> N
         assert app.stylesheet.source[(str(path), "")].scope == screen_type.__name__
 
 
-async def test_each_dialog_keeps_its_own_border_and_no_push_reparses_the_css() -> None:
+async def test_each_dialog_keeps_its_own_border_and_no_push_reparses_the_css(monkeypatch: pytest.MonkeyPatch) -> None:
     app = AsignioSetupApp()
     async with app.run_test() as pilot:
         reparses: list[None] = []
         reparse = app.stylesheet.reparse
-        app.stylesheet.reparse = lambda: (reparses.append(None), reparse())[1]  # type: ignore[method-assign]
+
+        def counted_reparse() -> None:
+            reparses.append(None)
+            reparse()
+
+        monkeypatch.setattr(app.stylesheet, "reparse", counted_reparse)
         code = DeviceCodeScreen(
             "https://microsoft.com/devicelogin", "ABCD-EFGH", datetime.now(UTC) + timedelta(minutes=5)
         )

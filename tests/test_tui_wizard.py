@@ -35,14 +35,15 @@ from wizard.state import StateStore
 from wizard.state_files import demo_state_dir, state_files
 
 
-async def press(pilot: Pilot, *keys: str) -> None:
+async def press(pilot: Pilot[int], *keys: str) -> None:
     await pilot.press(*keys)
     await settle(pilot)
 
 
-async def walk_to_progress(pilot: Pilot, *, custom_policy: bool, phone: bool) -> None:
+async def walk_to_progress(pilot: Pilot[int], *, custom_policy: bool, phone: bool) -> None:
     """Enter through the demo's prefilled answers, choosing the path and MFA with the arrow keys."""
     app = pilot.app
+    assert isinstance(app, AsignioSetupApp)
     await settle(pilot)
     await press(pilot, "enter")
     assert isinstance(app.screen, TenantScreen)
@@ -63,7 +64,7 @@ async def walk_to_progress(pilot: Pilot, *, custom_policy: bool, phone: bool) ->
     assert isinstance(app.screen, ProgressScreen)
 
 
-async def confirm_portal_steps(pilot: Pilot) -> None:
+async def confirm_portal_steps(pilot: Pilot[int]) -> None:
     """Confirm each portal step as the operator would after doing it: the focus starts on "Open the portal page";
     Tab to "I did it: confirm", Enter, then Tab to "Yes, it is done" in the question, Enter."""
     for _ in range(5):
@@ -97,6 +98,7 @@ async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert str(app.screen.query_one("#check", Static).content).startswith("Verified: the sign-in reaches Asignio")
+        assert app.demo is not None and app.demo.server is not None
         tenant = app.demo.server.tenant
     kinds = {type(message) for message in messages}
     assert {SignedIn, ReviewReady, RunEvent, RunComplete} <= kinds
@@ -189,6 +191,7 @@ async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
     from wizard.simulator import SimulatorServer
 
     app = AsignioSetupApp(demo=DemoOptions())
+    assert app.demo is not None
     app.demo.server = SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="AAD")).start()
     async with app.run_test() as pilot:
         await settle(pilot)
@@ -207,6 +210,7 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
+        assert app.demo is not None and app.demo.server is not None
         faults_of(app.demo.server).stall_after_writes(2)
         await press(pilot, "enter", "enter", "enter", "enter")
         assert isinstance(app.screen, ReviewScreen)
@@ -225,8 +229,8 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         assert isinstance(app.screen, WelcomeScreen)
         resume = app.screen.query_one("#resume", Button)
         assert resume.display and app.screen.focused is resume
-        said = str(app.screen.query_one("#saved-run", Static).content)
-        assert " of 8 steps, the last: " in said and "\nNext: " in said and "preflight" not in said
+        saved_run = str(app.screen.query_one("#saved-run", Static).content)
+        assert " of 8 steps, the last: " in saved_run and "\nNext: " in saved_run and "preflight" not in saved_run
         await press(pilot, "enter", "enter", "enter")
         assert app.resuming and app.draft.pivot == "user-flow"
         await press(pilot, "enter")
@@ -235,6 +239,7 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         await confirm_portal_steps(pilot)
         await press(pilot, "enter")
         assert isinstance(app.screen, DoneScreen)
+        assert app.demo is not None and app.demo.server is not None
         tenant = app.demo.server.tenant
     assert len(tenant.identity_providers) == 1
     assert len(tenant.user_flows) == 1
@@ -251,6 +256,7 @@ async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_ne
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
+        assert app.demo is not None and app.demo.server is not None
         faults_of(app.demo.server).stall_after_writes(2)
         await press(pilot, "enter", "enter", "enter", "enter")
         assert isinstance(app.screen, ReviewScreen)
@@ -271,6 +277,7 @@ async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_ne
             assert app.screen.query_one("#resume", Button).display
             await press(pilot, "enter", "enter", "enter")
             assert app.resuming and app.draft.pivot == "external-id"
+            assert app.demo is not None and app.demo.server is not None
             assert app.demo.server.tenant.tenant_type == "CIAM"
             metadata_url = app.demo.metadata_url
             assert metadata_url is not None and metadata_url != first_metadata_url

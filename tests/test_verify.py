@@ -79,14 +79,16 @@ def set_up(hosts: SimulatorServer, custom_policy: Path) -> Path:
     return custom_policy
 
 
-def verify(answers: Path, **options: float | None) -> int:
-    return run_verify(answers, options=VerifyOptions(**options))
+def verify(answers: Path, *, timeout: float | None = None, request_deadline: float | None = None) -> int:
+    return run_verify(answers, options=VerifyOptions(timeout=timeout, request_deadline=request_deadline))
 
 
-def verify_waiting(virtual_clock: VirtualClock, answers: Path, **options: float | None) -> tuple[int, list[float]]:
+def verify_waiting(
+    virtual_clock: VirtualClock, answers: Path, *, timeout: float | None = None
+) -> tuple[int, list[float]]:
     """The exit code of a verify, and the waits it asked the (virtual) clock for."""
     before = len(virtual_clock.waits)
-    code = verify(answers, **options)
+    code = verify(answers, timeout=timeout)
     return code, virtual_clock.waits[before:]
 
 

@@ -108,7 +108,7 @@ class Sighting:
 
 def policy_hashes(content: bytes) -> tuple[str, str | None]:
     """(SHA-256 of the exact bytes, SHA-256 of the canonical form or None when the policy does not parse)."""
-    from wizard.policies.mark import canonical_digest
+    from wizard.policies import canonical_digest
 
     return hashlib.sha256(content).hexdigest(), canonical_digest(content)
 

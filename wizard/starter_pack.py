@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import BadInputError, PolicyError
-from wizard.policies.xmlsafe import NS, UnsafeXmlError, parse_policy
+from wizard.policies import NS, UnsafeXmlError, parse_policy
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE, SOURCE_FIX, cache_folder, load_pinned_files
 from wizard.starter_pack_pins import PACK_NAMES, PINNED_SHA256
 

@@ -169,7 +169,7 @@ async def test_the_client_request_id_an_error_names_is_the_one_graph_received_wi
     """msgraph-core's telemetry middleware sets a client-request-id on requests to Graph's own hosts. It must keep
     the client's, or the id an error names is not one Graph ever saw. The loopback server is not a Graph host, so
     the middleware is told it is."""
-    from msgraph_core.middleware import GraphTelemetryHandler  # type: ignore[import-untyped]
+    from msgraph_core.middleware import GraphTelemetryHandler
 
     monkeypatch.setattr(GraphTelemetryHandler, "is_graph_url", lambda self, url: True)
     doc = documented("error_response")

@@ -16,9 +16,9 @@ def answers_text(metadata_url: str, *, email_sign_in: bool = True, flow_name: st
     )
 
 
-def write_answers(folder: Path, metadata_url: str, **options: object) -> Path:
+def write_answers(folder: Path, metadata_url: str, *, email_sign_in: bool = True, flow_name: str | None = None) -> Path:
     path = folder / "external-id.toml"
-    path.write_text(answers_text(metadata_url, **options), encoding="utf-8")  # type: ignore[arg-type]
+    path.write_text(answers_text(metadata_url, email_sign_in=email_sign_in, flow_name=flow_name), encoding="utf-8")
     return path
 
 

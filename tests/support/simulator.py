@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -36,8 +37,8 @@ def client(server: SimulatorServer, token: str | None = None) -> httpx.Client:
     return httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10)
 
 
-def error_of(response: httpx.Response) -> dict[str, str]:
-    error = response.json()["error"]
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    error: dict[str, Any] = response.json()["error"]
     assert set(error["innerError"]) >= {"date", "request-id"}
     return error
 

@@ -48,8 +48,8 @@ FOREIGN_CLAIM = (
 )
 
 
-def seeded_tenant(**options: object) -> SimulatedTenant:
-    return SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"), **options)
+def seeded_tenant() -> SimulatedTenant:
+    return SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))
 
 
 def tenant_objects(tenant: SimulatedTenant) -> dict[str, int]:

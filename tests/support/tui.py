@@ -4,7 +4,10 @@ result as the Done screen gets it."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -37,7 +40,7 @@ TENANT_ID = "8f6a7d3e-1b2c-4d5e-9f01-23456789abcd"
 """The id (organization.id) of the tenant the tests' wizard is signed in to."""
 PORTAL_STEPS = ["local-accounts-off", "user-flow-mfa"]
 """The portal steps a user-flow setup with phone MFA waits for."""
-SCREENS: list[type[Screen]] = [
+SCREENS: list[type[Screen[Any]]] = [
     WelcomeScreen,
     TenantScreen,
     DeviceCodeScreen,
@@ -71,6 +74,19 @@ EXTERNAL_ID_RESULT = RunFinished(
 )
 
 
+class SnapCompare(Protocol):
+    """pytest-textual-snapshot's `snap_compare` fixture as it is called (the plugin's own annotation names only its
+    first parameter): whether `app`, after the key presses and `run_before`, looks as its saved SVG does."""
+
+    def __call__(
+        self,
+        app: App[Any],
+        press: Iterable[str] = (),
+        terminal_size: tuple[int, int] = (80, 24),
+        run_before: Callable[[Pilot[int]], Awaitable[object] | None] | None = None,
+    ) -> bool: ...
+
+
 def finished_app(*, verify: bool = False) -> AsignioSetupApp:
     """The app after a run; its Done screen probes the sign-in only with `verify` (the probes' tests point it at
     stand-in hosts)."""
@@ -85,7 +101,7 @@ def finished_app(*, verify: bool = False) -> AsignioSetupApp:
     return app
 
 
-async def settle(pilot: Pilot) -> None:
+async def settle(pilot: Pilot[int]) -> None:
     """Every worker ended, however (a failed or superseded one is what some tests want), and the screens caught up;
     repeated because a worker's message can start the next worker."""
     for _ in range(3):
@@ -105,6 +121,7 @@ def app_confirmed_at_review(
     """The wizard as the review screen leaves it after Confirm: signed in, every answer given, phone MFA on.
     `lag_budget`: how long its Graph client waits for what may not show yet (None: the default)."""
     app = AsignioSetupApp(demo=DemoOptions())
+    assert app.demo is not None
     app.demo.server = simulator
     app.draft.client_id = DEMO_CLIENT_ID
     app.draft.pivot, app.draft.mfa = pivot, "phone"
@@ -120,7 +137,7 @@ def app_confirmed_at_review(
     return app
 
 
-async def confirm_the_review(pilot: Pilot) -> None:
+async def confirm_the_review(pilot: Pilot[int]) -> None:
     """The plan as the review screen gets it from the core; its Confirm (Enter) opens the progress screen."""
     pilot.app.call_later(
         pilot.app.push_screen, ReviewScreen()
@@ -131,7 +148,7 @@ async def confirm_the_review(pilot: Pilot) -> None:
     assert any(isinstance(screen, ProgressScreen) for screen in pilot.app.screen_stack)
 
 
-async def open_progress(pilot: Pilot) -> None:
+async def open_progress(pilot: Pilot[int]) -> None:
     """The progress screen once its first run ended."""
     await confirm_the_review(pilot)
     await settle(pilot)

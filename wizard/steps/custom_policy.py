@@ -197,7 +197,7 @@ def policy_sightings(ctx: StepContext, relying_party: str | None) -> tuple[Sight
 def policy_sighting(policy_id: str, content: bytes) -> Sighting:
     """A policy as the ledger sees it: made when its asignio-setup comment says so and still holds; with a comment
     that holds, the tool uploaded what it holds."""
-    from wizard.policies.mark import read_mark
+    from wizard.policies import read_mark
 
     mark = read_mark(content)
     holds = mark is not None and mark.holds
@@ -212,7 +212,7 @@ def policy_sighting(policy_id: str, content: bytes) -> Sighting:
 def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes | None) -> bytes:
     """`content` with asignio-setup's comment: "made" when the tenant has no such policy yet or the tool made the
     one it has (by the ledger, or by a comment of its own that still holds), else "changed"."""
-    from wizard.policies.mark import marked, read_mark
+    from wizard.policies import marked, read_mark
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
     mark = read_mark(current) if current is not None else None
@@ -283,7 +283,7 @@ async def download_chain(
 def _bases_not_in(chain: Mapping[str, bytes]) -> list[str]:
     """The BasePolicy ids the downloaded policies name but the download does not hold (unparseable ones are
     left for the policy engine to explain)."""
-    from wizard.policies.chain import parse_documents
+    from wizard.policies import parse_documents
 
     held = {policy_id.lower() for policy_id in chain}
     policies, _ = parse_documents(chain)

@@ -80,7 +80,7 @@ def named_app_ids(extensions: bytes | None) -> tuple[str | None, str | None]:
     login-NonInteractive names: the starter pack puts the Proxy's in the metadata item `client_id` and the IEF's in
     `IdTokenAudience`, and repeats them as the DefaultValue of the input claims `client_id` and `resource_id`.
     A placeholder the operator never replaced, or an unreadable policy, names nothing."""
-    from wizard.policies.xmlsafe import NS, UnsafeXmlError, parse_policy
+    from wizard.policies import NS, UnsafeXmlError, parse_policy
 
     if not extensions:
         return None, None

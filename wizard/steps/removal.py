@@ -49,7 +49,7 @@ from wizard.steps.test_app import test_app_unique_name
 if TYPE_CHECKING:
     from wizard.graph import Application, KeySet, PermissionGrant, ServicePrincipal
     from wizard.graph import IdentityProvider as TenantIdentityProvider
-    from wizard.policies.unmerge import Unmerged
+    from wizard.policies import Unmerged
     from wizard.state import RunState
 
 T = TypeVar("T")
@@ -155,7 +155,7 @@ class PolicyStanding:
 
 
 def policy_standing(ctx: StepContext, policy_id: str, content: bytes) -> PolicyStanding:
-    from wizard.policies.mark import read_mark
+    from wizard.policies import read_mark
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
     mark = read_mark(content)
@@ -200,7 +200,7 @@ def _in(policies: Mapping[str, bytes], policy_id: str) -> str | None:
 
 def bases(policies: Mapping[str, bytes]) -> dict[str, str]:
     """Each policy's BasePolicy (lower-case ids); a policy that does not parse names none."""
-    from wizard.policies.chain import parse_documents
+    from wizard.policies import parse_documents
 
     parsed, _ = parse_documents(policies)
     return {policy.name.lower(): policy.base_id.lower() for policy in parsed if policy.base_id}
@@ -253,7 +253,7 @@ def children_first(policies: Mapping[str, bytes], policy_ids: Iterable[str]) -> 
 
 def names_key_sets(policies: Mapping[str, bytes]) -> dict[str, str]:
     """Each key set (lower-case id) a policy names as a StorageReferenceId, with one policy naming it."""
-    from wizard.policies.xmlsafe import NS, UnsafeXmlError, parse_policy
+    from wizard.policies import NS, UnsafeXmlError, parse_policy
 
     named: dict[str, str] = {}
     for policy_id, content in policies.items():
@@ -370,9 +370,7 @@ class RemoveFromExtensions(RemovalStep):
         )
 
     async def check(self, ctx: StepContext) -> Finding:
-        from wizard.policies import same_content
-        from wizard.policies.mark import marked, unmarked
-        from wizard.policies.unmerge import without_asignio
+        from wizard.policies import marked, same_content, unmarked, without_asignio
 
         policies = await every_policy(ctx)
         policy_id = _in(policies, EXTENSIONS_POLICY)
@@ -424,7 +422,7 @@ class RemoveFromExtensions(RemovalStep):
 def _breaks_what_builds_on(policies: Mapping[str, bytes], policy_id: str, new: bytes, what: str) -> Kept | None:
     """The extensions stay as they are when a policy that stays builds on them and would no longer validate
     without the Asignio pieces (say, a relying party someone uploaded that uses the Asignio journey)."""
-    from wizard.policies.validate import check_chain
+    from wizard.policies import check_chain
 
     for dependent in policies:
         documents = lineage(policies, dependent)
@@ -442,8 +440,7 @@ def _breaks_what_builds_on(policies: Mapping[str, bytes], policy_id: str, new: b
 def _refuse_invalid(removal: ExtensionsRemoval) -> None:
     """The extensions without Asignio must still validate with their base (the relying party is gone by now): a
     later edit that uses an Asignio piece would otherwise be uploaded broken."""
-    from wizard.policies.schema import find_xsd, load_schema
-    from wizard.policies.validate import check_chain
+    from wizard.policies import check_chain, find_xsd, load_schema
 
     chain = {**removal.chain, removal.policy_id: removal.content}
     schema_path = find_xsd()

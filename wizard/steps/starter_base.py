@@ -69,8 +69,7 @@ class DemoBase:
         ]
 
     def key_sets_referenced(self) -> frozenset[str]:
-        from wizard.policies import demo_chain
-        from wizard.policies.xmlsafe import NS, parse_policy
+        from wizard.policies import NS, demo_chain, parse_policy
 
         names: set[str] = set()
         for policy_id, xml in demo_chain("demo.onmicrosoft.com").items():
@@ -93,7 +92,7 @@ def _chain_rank(policy_id: str) -> int:
 
 
 def _base_of(xml: bytes) -> str | None:
-    from wizard.policies.xmlsafe import NS, parse_policy
+    from wizard.policies import NS, parse_policy
 
     base = parse_policy(xml, "demo base").getroot().findtext("b:BasePolicy/b:PolicyId", namespaces=NS)
     return base.strip() if base else None
@@ -130,7 +129,7 @@ class StarterPackBase(Step):
         return f"Starter pack {answers.starter_pack_name()}: the base chain the tenant lacks{samples}"
 
     async def check(self, ctx: StepContext) -> Finding:
-        from wizard.policies.mark import unmarked
+        from wizard.policies import unmarked
 
         source = ctx.facts.base_source
         if source is None:
@@ -197,7 +196,7 @@ class StarterPackBase(Step):
 
 def _content(ctx: StepContext, policy: PackPolicy) -> bytes:
     """A pack policy as uploaded: without the BOM, with asignio-setup's comment saying the tool made it."""
-    from wizard.policies.mark import marked
+    from wizard.policies import marked
 
     return marked(_without_bom(policy.xml), made=True, tenant_domain=ctx.answers.tenant.domain)
 
