@@ -372,3 +372,183 @@ def test_remove_all_after_a_killed_and_resumed_setup_leaves_the_empty_tenant_obj
         assert run(answers) == 0
         assert remove(answers, "--all") == ExitCode.OK
         assert tenant_objects(tenant) == empty
+
+
+def test_a_base_put_back_from_the_backups_after_remove_all_is_kept_by_the_next_remove_all(
+    starter_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an empty tenant's setup and `remove --all`, the admin puts the base and localization back from the
+    backups folder as README says (their asignio-setup comments still hold). This machine's state knows the tenant
+    and its ledger no longer names them, so the next `remove --all` keeps them, byte for byte, saying why."""
+    tenant = SimulatedTenant.empty("contoso")
+    answers = pack_answers(tmp_path, starter_pack)
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        assert remove(answers, "--all") == ExitCode.OK
+        for name in ("B2C_1A_TrustFrameworkBase", LOCALIZATION):
+            backup = sorted((state_dir() / "backups" / "contoso").glob(f"{name}.*.xml"))[-1]
+            tenant.policies[name] = backup.read_bytes()
+            mark = read_mark(tenant.policies[name])
+            assert mark is not None and mark.made and mark.holds
+        put_back = dict(tenant.policies)
+        capsys.readouterr()
+        server.reset_log()
+        assert remove(answers, "--all") == ExitCode.OK
+        output = capsys.readouterr().out
+        assert server.writes == 0
+    assert tenant.policies == put_back
+    assert (
+        "  ! the policy B2C_1A_TrustFrameworkBase: not made by asignio-setup: kept (the state on this machine does "
+        "not record that asignio-setup made it)"
+    ) in output
+
+
+def test_an_app_carrying_a_copied_tag_is_kept_while_this_machines_ledger_does_not_name_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second app under the test app's name, with the asignio-setup tag copied from the tool's manifest: the state
+    on this machine records the tool's app by id and not this one, so the remove keeps it (and says why) while the
+    tool's own goes; the tag proves only on a machine with no state."""
+    tenant = seeded_tenant()
+    answers = write_answers(tmp_path, "custom-policy")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        [ours] = tenant.applications
+        copied = {**copy.deepcopy(tenant.applications[ours]), "uniqueName": None}
+        copied["id"], copied["appId"] = "11111111-2222-3333-4444-555555555555", "66666666-2222-3333-4444-555555555555"
+        tenant.applications[copied["id"]] = copied
+        capsys.readouterr()
+        assert remove(answers) == ExitCode.TENANT
+        output = capsys.readouterr().out
+    assert set(tenant.applications) == {copied["id"]}
+    assert tenant.applications[copied["id"]] == copied
+    assert (
+        f"  ! the app registration Asignio test (jwt.ms) ({copied['appId']}): not made by asignio-setup: kept (the "
+        "state on this machine does not record that asignio-setup made it)"
+    ) in output
+
+
+def admins_own_relying_party(tool_relying_party: bytes, version: str) -> bytes:
+    """An administrator's own relying party under the answers' id: on the base, with a journey of its own, no
+    asignio-setup comment."""
+    journey = (
+        '<UserJourneys><UserJourney Id="AdminJourney"><OrchestrationSteps><OrchestrationStep Order="1" '
+        'Type="SendClaims" CpimIssuerTechnicalProfileReferenceId="JwtIssuer"/></OrchestrationSteps></UserJourney>'
+        f"</UserJourneys><!-- {version} --><RelyingParty>"
+    )
+    return (
+        unmarked(tool_relying_party)
+        .replace(f"<PolicyId>{EXTENSIONS}</PolicyId>".encode(), b"<PolicyId>B2C_1A_TrustFrameworkBase</PolicyId>")
+        .replace(b'ReferenceId="AsignioSUSI"', b'ReferenceId="AdminJourney"')
+        .replace(b"<RelyingParty>", journey.encode(), 1)
+    )
+
+
+def backups_of(policy_id: str) -> list[bytes]:
+    return [path.read_bytes() for path in (state_dir() / "backups" / "contoso").glob(f"{policy_id}.*.xml")]
+
+
+@pytest.mark.parametrize("policy_id", [EXTENSIONS, RELYING_PARTY])
+def test_a_policy_changed_while_the_setup_runs_stops_it_before_it_writes_the_policy_and_a_rerun_builds_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], policy_id: str
+) -> None:
+    """The setup reads the chain and the relying party at its base check and uploads minutes later. An admin edits
+    the extensions (or uploads a relying party under the answers' id) in between: the setup writes nothing to the
+    policy, stops with exit 5 saying to run again, and the run again builds on the new one, backing it up first
+    (and records an admin's relying party as found, so a remove gives it back)."""
+    from wizard.graph.transport import Transport
+
+    tenant = seeded_tenant()
+    answers = write_answers(tmp_path, "custom-policy")
+    with SimulatorServer(seeded_tenant()) as probe:
+        point_at(probe, monkeypatch)
+        assert run(answers) == 0
+        tool_relying_party = probe.tenant.policies[RELYING_PARTY]
+    StateStore("contoso").discard()
+    edits = {
+        EXTENSIONS: with_foreign_claim_type(tenant.policies[EXTENSIONS]),
+        RELYING_PARTY: admins_own_relying_party(tool_relying_party, "theirs"),
+    }
+    edited: list[bytes] = []
+    send = Transport.send
+
+    async def an_admin_saves_at_the_first_write(transport: Any, operation: Any, method: str, path: str, **options: Any):
+        if method != "GET" and not edited:
+            edited.append(edits[policy_id])
+            tenant.policies[policy_id] = edits[policy_id]
+        return await send(transport, operation, method, path, **options)
+
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        monkeypatch.setattr(Transport, "send", an_admin_saves_at_the_first_write)
+        capsys.readouterr()
+        assert run(answers) == ExitCode.TENANT
+        error = capsys.readouterr().err
+        assert f"{policy_id} changed in the tenant while the setup ran" in error and "run again" in error
+        assert tenant.policies[policy_id] == edits[policy_id]
+        assert not [record for record in server.log if record.is_write and record.path.endswith(f"/{policy_id}/$value")]
+        assert run(answers) == 0
+        assert edits[policy_id] in backups_of(policy_id)
+        if policy_id == RELYING_PARTY:
+            assert remove(answers) == ExitCode.OK
+            assert tenant.policies[RELYING_PARTY] == edits[RELYING_PARTY]
+
+
+def with_foreign_claim_type(extensions: bytes) -> bytes:
+    """The extensions with a claim type of an administrator's own, added in a section of its own."""
+    claim = (
+        b'<BuildingBlocks><ClaimsSchema><ClaimType Id="contosoLoyaltyNumber"><DisplayName>Loyalty</DisplayName>'
+        b"<DataType>string</DataType></ClaimType></ClaimsSchema></BuildingBlocks>"
+    )
+    return extensions.replace(b"</TrustFrameworkPolicy>", claim + b"</TrustFrameworkPolicy>")
+
+
+def test_remove_gives_back_the_admins_latest_relying_party_not_an_older_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An admin's relying party under the answers' id (v1) is replaced by a setup and given back by a remove that
+    kept something else (so the setup stays recorded); the admin edits theirs (v2); a setup replaces it again; the
+    next remove gives back v2, the version just before the tool's first upload into it, not v1."""
+    tenant = seeded_tenant()
+    answers = write_answers(tmp_path, "custom-policy")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        tool_relying_party = tenant.policies[RELYING_PARTY]
+        assert remove(answers) == ExitCode.OK
+        tenant.policies[RELYING_PARTY] = admins_own_relying_party(tool_relying_party, "v1")
+        assert run(answers) == 0
+        someone_elses = {"id": "11111111-2222-3333-4444-555555555555", "appId": "66666666-2222-3333-4444-555555555555"}
+        tenant.applications[someone_elses["id"]] = {**someone_elses, "displayName": "Asignio test (jwt.ms)"}
+        assert remove(answers) == ExitCode.TENANT
+        assert tenant.policies[RELYING_PARTY] == admins_own_relying_party(tool_relying_party, "v1")
+        del tenant.applications[someone_elses["id"]]
+        tenant.policies[RELYING_PARTY] = admins_own_relying_party(tool_relying_party, "v2")
+        assert run(answers) == 0
+        assert remove(answers) == ExitCode.OK
+    assert tenant.policies[RELYING_PARTY] == admins_own_relying_party(tool_relying_party, "v2")
+
+
+def test_a_relying_party_an_admin_put_in_place_of_the_tools_is_given_back_after_a_setup_replaced_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tool made the relying party; an admin replaced it with one of their own (no asignio-setup comment); a
+    setup run again replaced theirs (after a backup). The ledger then says the tool replaced a found policy, so the
+    remove puts the admin's back instead of deleting the policy."""
+    tenant = seeded_tenant()
+    answers = write_answers(tmp_path, "custom-policy")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        theirs = tenant.policies[RELYING_PARTY] = admins_own_relying_party(tenant.policies[RELYING_PARTY], "own")
+        assert run(answers) == 0
+        mark = read_mark(tenant.policies[RELYING_PARTY])
+        assert mark is not None and not mark.made and mark.holds
+        state = StateStore("contoso").load()
+        assert state is not None
+        [entry] = [entry for entry in state.ledger if entry.id == RELYING_PARTY]
+        assert entry.origin is Origin.FOUND
+        assert remove(answers) == ExitCode.OK
+    assert tenant.policies[RELYING_PARTY] == theirs

@@ -84,6 +84,8 @@ class Runner:
         """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._intended: set[str] = set()
         """Steps that noted an intent in this run."""
+        self._recorded = False
+        """A state file recorded the tenant when the run began: then only the ledger proves what the tool made."""
         self._resume_from_state_file()
         self._vouched: set[str] = set()
         """Portal steps the operator confirmed for this runner's runs (a Retry keeps them, as a pipeline repeats its
@@ -100,14 +102,14 @@ class Runner:
             answers=answers,
             graph=graph,
             secret=self._resolved_secret,
-            back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content),
+            back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content).path,
             confirmed=self._confirmed,
             intend=self._intend,
             intent_known=self._intent_known,
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
             original_policy=lambda policy_id: self.store.original_policy(self.state, policy_id),
-            ownership=Ledger(lambda: self.state.ledger, lambda: self.store.save(self.state)),
+            ownership=Ledger(lambda: self.state.ledger, lambda: self.store.save(self.state), lambda: self._recorded),
         )
         if load_base is not None:
             self.context.load_base = load_base
@@ -122,6 +124,7 @@ class Runner:
 
     def _load_state(self) -> RunState:
         state = self.store.load()
+        self._recorded = state is not None
         if state is None:
             return RunState(tenant=self.answers.tenant.name, answers=self.answers)
         state.answers = self.answers

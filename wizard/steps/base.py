@@ -146,6 +146,19 @@ class RunFacts:
     step's check (in the review too, before anything is written) judges the tenant as the removal leaves it."""
 
 
+POLICY_UPLOAD_STEPS = ("starter-pack-base", "extensions-policy", "relying-party")
+"""The setup steps that upload policies, each noting an intent naming them first."""
+
+
+def upload_intended(ctx: StepContext, policy_id: str) -> bool:
+    """Whether an interrupted run noted that it was about to upload the policy (an intent not yet cleared by the
+    step finishing): then its asignio-setup comment, if it holds, is that upload's, whatever the state says."""
+    return any(
+        policy_id.lower() in {named.lower() for named in ctx.intent_known(step_id) or ()}
+        for step_id in POLICY_UPLOAD_STEPS
+    )
+
+
 def pinned_starter_pack(answers: Answers) -> BaseSource:
     """The pinned, hash-checked Microsoft starter pack the answers choose (the cache, the source, or a download)."""
     from wizard.starter_pack import load_starter_pack
@@ -160,7 +173,8 @@ class StepContext:
     answers: Answers
     graph: GraphClient
     secret: Callable[[], str]
-    back_up: Callable[[str, bytes], object]
+    back_up: Callable[[str, bytes], str]
+    """Download-first: keep the policy's content in the backups folder (recorded in the state); the file's path."""
     confirmed: Callable[[str], bool]
     intend: Callable[[str, Sequence[str]], None]
     """Record in the state, before a create Graph cannot repeat safely, that the step is about to make it."""
@@ -172,7 +186,8 @@ class StepContext:
     rotate_secret: bool = False
     """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
     original_policy: Callable[[str], bytes | None] = lambda policy_id: None
-    """The policy as it was before this setup's first upload replaced it (the backup), for a remove."""
+    """The policy as it was just before the tool's first upload into it (the backup the ledger names), for a
+    remove."""
     ownership: Ledger = field(default_factory=Ledger)
     """The ownership ledger (wizard.ownership): a step records there each object it creates the moment Graph's
     answer arrives, and a removal reads there what it may delete; every change is saved at once."""

@@ -31,6 +31,7 @@ from wizard.steps.base import (
     create_key_set,
     key_identity,
     look_patiently,
+    upload_intended,
 )
 
 if TYPE_CHECKING:
@@ -191,12 +192,12 @@ def policy_sightings(ctx: StepContext, relying_party: str | None) -> tuple[Sight
     held = dict(ctx.facts.chain)
     if relying_party is not None and ctx.facts.current_relying_party is not None:
         held[relying_party] = ctx.facts.current_relying_party
-    return tuple(policy_sighting(policy_id, content) for policy_id, content in held.items())
+    return tuple(policy_sighting(ctx, policy_id, content) for policy_id, content in held.items())
 
 
-def policy_sighting(policy_id: str, content: bytes) -> Sighting:
-    """A policy as the ledger sees it: made when its asignio-setup comment says so and still holds; with a comment
-    that holds, the tool uploaded what it holds."""
+def policy_sighting(ctx: StepContext, policy_id: str, content: bytes) -> Sighting:
+    """A policy as the ledger sees it: its asignio-setup comment, when it holds, says whether the tool made it and
+    that the tool uploaded what it holds; an upload intent an interrupted run noted for it vouches for that."""
     from wizard.policies.mark import read_mark
 
     mark = read_mark(content)
@@ -205,13 +206,14 @@ def policy_sighting(policy_id: str, content: bytes) -> Sighting:
         ObjectKind.POLICY,
         policy_id,
         marked=holds and mark is not None and mark.made,
+        proven=holds and upload_intended(ctx, policy_id),
         content=content if holds else None,
     )
 
 
 def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes | None) -> bytes:
     """`content` with asignio-setup's comment: "made" when the tenant has no such policy yet or the tool made the
-    one it has (by the ledger, or by a comment of its own that still holds), else "changed"."""
+    one it has (by the ledger, or with no state by a comment of its own that still holds), else "changed"."""
     from wizard.policies.mark import marked, read_mark
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
@@ -219,7 +221,7 @@ def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes
     made = (
         current is None
         or (entry is not None and entry.origin is Origin.MADE)
-        or (entry is None and mark is not None and mark.made and mark.holds)
+        or (entry is None and ctx.ownership.marks_prove and mark is not None and mark.made and mark.holds)
     )
     return marked(content, made=made, tenant_domain=ctx.answers.tenant.domain)
 
@@ -329,13 +331,28 @@ class UploadPolicy(Step):
         return Finding(False, f"{policy_id} {state}", {"policy": policy_id})
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        policy_id, wanted, current = self.target(ctx)
-        if current is not None:
-            ctx.back_up(policy_id, current)
+        from wizard.policies import same_content
+
+        policy_id, generated, current = self.generated(ctx)
+        # The policies were built from what the base check read, maybe minutes ago: what the tenant holds now is
+        # what gets backed up and replaced, so it must still be that (an edit meanwhile would be lost unbacked).
+        now = await ctx.graph.policy_xml(policy_id)
+        if (now, current) != (None, None) and (now is None or current is None or not same_content(now, current)):
+            raise TenantNotReadyError(
+                f"{policy_id} changed in the tenant while the setup ran (after the base check read it): nothing was "
+                "written to it, and the Asignio policies were not built on the new one",
+                "run again: the setup reads the tenant's policies afresh and builds on what it holds now (backing "
+                "it up before it replaces it)",
+            )
+        if now is not None:
+            backup = ctx.back_up(policy_id, now)
             progress(f"backed up the tenant's {policy_id}")
+            ctx.ownership.replacing(self.id, policy_id, now, backup)
+        wanted = mark_policy(ctx, policy_id, generated, now)
         progress(f"uploading {policy_id} ({len(wanted):,} bytes)")
+        ctx.intend(self.id, [policy_id])  # a run killed before the record below finds its comment and this
         created = await ctx.graph.upload_policy(policy_id, wanted)
-        ctx.ownership.uploaded(self.id, policy_id, wanted, created=current is None)
+        ctx.ownership.uploaded(self.id, policy_id, wanted, created=now is None)
         return Finding(True, f"{policy_id} {'created' if created else 'replaced'}", {"policy": policy_id})
 
 

@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from wizard.clouds import ENDPOINTS, b2clogin_host
 from wizard.errors import TenantNotReadyError
-from wizard.ownership import OWNER_TAG, ObjectKind, Sighting
+from wizard.ownership import OWNER_TAG, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
     BASE_POLICY,
     EXTENSIONS_POLICY,
@@ -170,12 +170,40 @@ async def find_app(ctx: StepContext, display_name: str, expected_app_id: str | N
     )
 
 
-def app_sightings(app: Application, principal: ServicePrincipal | None) -> tuple[Sighting, ...]:
-    """An app registration and its service principal for the ledger, each made when it carries the tool's tag."""
-    seen = [Sighting(ObjectKind.APPLICATION, app.object_id, app.app_id, marked=OWNER_TAG in app.tags)]
+def app_proven(ctx: StepContext, step_id: str, app: Application, unique_name: str) -> bool:
+    """Whether the tool can prove it made the app registration: the ledger says so; with no record, it carries the
+    tool's own uniqueName (immutable, and given only by the tool's upsert), or the tool's tag while no state records
+    the tenant or an interrupted create of the step was noted. Only such an app is the tool's to change."""
+    entry = ctx.ownership.entry(ObjectKind.APPLICATION, app.object_id)
+    if entry is not None:
+        return entry.origin is Origin.MADE
+    if app.unique_name == unique_name:
+        return True
+    return OWNER_TAG in app.tags and (ctx.ownership.marks_prove or ctx.intent_known(step_id) is not None)
+
+
+def app_sightings(
+    ctx: StepContext, step_id: str, app: Application, principal: ServicePrincipal | None, unique_name: str
+) -> tuple[Sighting, ...]:
+    """An app registration and its service principal for the ledger: the app made when it carries the tool's
+    uniqueName (or its tag, while marks prove); the service principal when it carries the tag and its app is the
+    tool's (or while marks prove)."""
+    ours = app_proven(ctx, step_id, app, unique_name)
+    seen = [
+        Sighting(
+            ObjectKind.APPLICATION,
+            app.object_id,
+            app.app_id,
+            marked=OWNER_TAG in app.tags,
+            proven=app.unique_name == unique_name,
+        )
+    ]
     if principal is not None:
+        tagged = OWNER_TAG in principal.tags
         seen.append(
-            Sighting(ObjectKind.SERVICE_PRINCIPAL, principal.object_id, principal.app_id, OWNER_TAG in principal.tags)
+            Sighting(
+                ObjectKind.SERVICE_PRINCIPAL, principal.object_id, principal.app_id, tagged, proven=tagged and ours
+            )
         )
     return tuple(seen)
 
@@ -277,7 +305,7 @@ class IefAppStep(Step):
         ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
         if parts.principal is not None:
             ids["service_principal"] = parts.principal.object_id
-        seen = app_sightings(parts.app, parts.principal)
+        seen = app_sightings(ctx, self.id, parts.app, parts.principal, self.unique_name)
         if parts.complete:
             return Finding(True, f"{self.display_name} ({parts.app.app_id}) is ready", ids, parts, seen)
         missing = [*parts.lacking, *(("its service principal",) if parts.principal is None else ())]

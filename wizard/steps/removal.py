@@ -58,6 +58,8 @@ KEY_SET_BACKUP_SUFFIX = ".bak"
 with the documented GET of a key set by id, and reported, never deleted behind the operator's back."""
 NOT_MADE = "not made by asignio-setup: kept"
 NO_RECORD = "nothing on this machine records that asignio-setup made it"
+NOT_IN_THE_LEDGER = "the state on this machine does not record that asignio-setup made it"
+"""Why an object stays that the tenant's marks might claim, when a state knows the tenant: only its ledger proves."""
 FOUND_BEFORE = f"{NOT_MADE} (it was in the tenant before the setup)"
 FORCE_HINT = "--force deletes or restores it all the same, after a backup"
 STARTER_KEY_STEPS = ("token-signing-key", "token-encryption-key", "facebook-secret-key")
@@ -89,10 +91,10 @@ def kept_summary(kept: Iterable[Kept]) -> str:
 
 
 def surprise_if_unrecorded(ctx: StepContext) -> bool:
-    """Whether a prerequisite (`--all`) no record names may be one the operator expects gone: only when nothing is
-    recorded here, since a setup recorded on this machine records every object it makes (what it does not name,
-    it never made)."""
-    return ctx.ownership.empty
+    """Whether a prerequisite (`--all`) no record names may be one the operator expects gone: only when no state
+    on this machine records the tenant, since a state records every object the tool makes (what its ledger does not
+    name, the tool never made)."""
+    return ctx.ownership.marks_prove
 
 
 async def look_for_the_setups_work(
@@ -138,11 +140,13 @@ class PolicyStanding:
     """It holds exactly what the tool last uploaded."""
     hash_known: bool = True
     """False for a policy a state of an earlier format records as made, with no hash of what was uploaded."""
+    recorded: bool = False
+    """A state on this machine knows the tenant, so only its ledger could have proven the policy the tool's."""
 
     def kept(self, what: str, *, force: bool, unrecorded_surprise: bool = True) -> Kept | None:
         """Why the policy stays, or None when the tool may delete or restore it."""
         if self.origin is None:
-            why = f"{NO_RECORD} and it carries no asignio-setup comment that still holds"
+            why = NOT_IN_THE_LEDGER if self.recorded else f"{NO_RECORD} and it carries no asignio-setup comment"
             return not_made(what, why, surprising=unrecorded_surprise)
         if not self.uploaded:
             return Kept(what, FOUND_BEFORE, surprising=False)
@@ -155,27 +159,38 @@ class PolicyStanding:
 
 
 def policy_standing(ctx: StepContext, policy_id: str, content: bytes) -> PolicyStanding:
+    """What the tool may do with a tenant's policy. With a state on this machine only its ledger proves (and an
+    intent an interrupted setup noted, whose upload the policy's own comment then vouches for); with no state, the
+    policy's asignio-setup comment: whole, it says who made it and that the tool uploaded what it holds; broken, that
+    the tool uploaded into it and it changed since."""
     from wizard.policies.mark import read_mark
+    from wizard.steps.base import upload_intended
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
     mark = read_mark(content)
+    holds = mark is not None and mark.holds
+    marks_prove = ctx.ownership.marks_prove
     planned = next((after for held, after in ctx.facts.leaving.items() if held.lower() == policy_id.lower()), None)
     if planned is not None and planned == content:
         # What an earlier step of this removal puts there: the tool's upload into a policy it made, else the
         # policy given back as it was before the setup (the ledger says so once the step ran).
-        made = entry.origin is Origin.MADE if entry is not None else mark is not None and mark.made and mark.holds
+        made = entry.origin is Origin.MADE if entry is not None else marks_prove and holds and bool(mark and mark.made)
         return PolicyStanding(Origin.MADE, True, True) if made else PolicyStanding(Origin.FOUND, False, False)
-    if entry is not None and entry.sha256 is not None:
-        # A run stopped between an upload of the tool's and its record (kill -9) leaves the ledger's hash behind;
-        # the policy's own comment, whole and of the same origin, still proves the tenant holds the tool's upload.
-        written_by_the_tool = mark is not None and mark.holds and mark.made == (entry.origin is Origin.MADE)
-        return PolicyStanding(entry.origin, True, holds_upload(entry, content) or written_by_the_tool)
+    if entry is not None and (entry.sha256 is not None or entry.original is not None):
+        # A run stopped between an upload of the tool's and its record (kill -9) leaves the ledger's hash behind (or,
+        # before its first upload into the policy, only the backup it took): the policy's own comment, whole and of
+        # the same origin, still proves the tenant holds the tool's upload.
+        written_by_the_tool = holds and mark is not None and mark.made == (entry.origin is Origin.MADE)
+        unchanged = holds_upload(entry, content) or written_by_the_tool
+        return PolicyStanding(entry.origin, True, unchanged)
     if entry is not None:
         # Recorded with no upload of the tool's: found, or made by a state format that kept no hash.
         return PolicyStanding(entry.origin, entry.origin is Origin.MADE, False, hash_known=False)
-    if mark is not None and mark.holds:
-        return PolicyStanding(Origin.MADE if mark.made else Origin.FOUND, True, True)
-    return PolicyStanding(None, False, False)
+    if mark is not None and mark.made and holds and upload_intended(ctx, policy_id):
+        return PolicyStanding(Origin.MADE, True, True)  # uploaded by a setup killed before it could record it
+    if mark is not None and marks_prove:
+        return PolicyStanding(Origin.MADE if mark.made else Origin.FOUND, True, holds)
+    return PolicyStanding(None, False, False, recorded=not marks_prove)
 
 
 async def every_policy(ctx: StepContext) -> dict[str, bytes]:
@@ -646,14 +661,17 @@ class RemoveStarterKeys(RemovalStep):
 # Applications, service principals and consent grants
 
 
-def app_is_ours(entry: LedgerEntry | None, tags: tuple[str, ...]) -> bool:
-    """The ledger records the tool made it, or (with no record) it carries the tool's tag."""
-    return entry.origin is Origin.MADE if entry is not None else OWNER_TAG in tags
+def app_is_ours(ctx: StepContext, entry: LedgerEntry | None, tags: tuple[str, ...], *, of_ours: bool = False) -> bool:
+    """The ledger records the tool made it; with no record, it carries the tool's tag and either no state records
+    the tenant or (`of_ours`, a service principal) its app is one the tool made."""
+    if entry is not None:
+        return entry.origin is Origin.MADE
+    return OWNER_TAG in tags and (ctx.ownership.marks_prove or of_ours)
 
 
 def app_kept(ctx: StepContext, kind: ObjectKind, object_id: str, what: str, *, unrecorded_surprise: bool) -> Kept:
     entry = ctx.ownership.entry(kind, object_id)
-    why = f"{NO_RECORD} and it does not carry the {OWNER_TAG} tag"
+    why = f"{NO_RECORD} and it does not carry the {OWNER_TAG} tag" if ctx.ownership.marks_prove else NOT_IN_THE_LEDGER
     return found_or_unproven(entry, what, why, surprising=unrecorded_surprise)
 
 
@@ -743,12 +761,12 @@ def judge_app(
             Kept(f"the app registration {name} ({app.app_id})", f"kept: {named_by}, which stays, names it")
         ]
     kept: list[Kept] = []
-    app_goes = app_is_ours(ctx.ownership.entry(ObjectKind.APPLICATION, app.object_id), app.tags)
+    app_goes = app_is_ours(ctx, ctx.ownership.entry(ObjectKind.APPLICATION, app.object_id), app.tags)
     if not app_goes:
         what = f"the app registration {name} ({app.app_id})"
         kept.append(app_kept(ctx, ObjectKind.APPLICATION, app.object_id, what, unrecorded_surprise=unrecorded_surprise))
     principal_goes = principal is not None and app_is_ours(
-        ctx.ownership.entry(ObjectKind.SERVICE_PRINCIPAL, principal.object_id), principal.tags
+        ctx, ctx.ownership.entry(ObjectKind.SERVICE_PRINCIPAL, principal.object_id), principal.tags, of_ours=app_goes
     )
     if principal is not None and not principal_goes:
         what = f"the service principal of {name}"

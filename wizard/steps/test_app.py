@@ -100,7 +100,14 @@ class TestApplication(Step):
         done = self._complete(parts)
         summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
         return Finding(
-            done, summary, ids, parts, (*app_sightings(parts.app, parts.client), *grant_sightings([parts.grant]))
+            done,
+            summary,
+            ids,
+            parts,
+            (
+                *app_sightings(ctx, self.id, parts.app, parts.client, test_app_unique_name(name)),
+                *grant_sightings([parts.grant]),
+            ),
         )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
