@@ -552,3 +552,26 @@ def test_a_relying_party_an_admin_put_in_place_of_the_tools_is_given_back_after_
         assert entry.origin is Origin.FOUND
         assert remove(answers) == ExitCode.OK
     assert tenant.policies[RELYING_PARTY] == theirs
+
+
+def test_force_never_changes_an_extensions_policy_with_no_record_and_no_comment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Asignio's pieces merged by hand into the extensions (no asignio-setup comment, no state on this machine), and
+    no relying party building on them: `remove --force` writes nothing to them, since --force overrides only
+    "changed since asignio-setup uploaded it", never "not made by asignio-setup"."""
+    tenant = seeded_tenant()
+    answers = write_answers(tmp_path, "custom-policy")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        as_if_made_by_hand(tenant)
+        del tenant.policies[RELYING_PARTY]
+        before = everything_in(tenant)
+        capsys.readouterr()
+        server.reset_log()
+        assert remove(answers, "--force") == ExitCode.TENANT
+        output = capsys.readouterr().out
+        assert server.writes == 0
+    assert everything_in(tenant) == before
+    assert f"  ! {EXTENSIONS} (the Asignio pieces in it): not made by asignio-setup: kept" in output

@@ -406,8 +406,9 @@ class RemoveFromExtensions(RemovalStep):
             return Finding(True, f"{policy_id} holds no Asignio pieces", ids)
         what = f"{policy_id} (the Asignio pieces in it)"
         standing = policy_standing(ctx, policy_id, current)
-        # With --force the pieces go whatever the proof: only what the Asignio template defines is taken out.
-        kept = None if self.force else standing.kept(what, force=False)
+        # --force overrides "changed since the tool uploaded it" (only what the Asignio template defines is taken
+        # out then, one by one), never "not made by asignio-setup".
+        kept = standing.kept(what, force=self.force)
         if kept is None:
             kept = _breaks_what_builds_on(policies, policy_id, unmerged.content, what)
         if kept is not None:
