@@ -575,3 +575,48 @@ def test_force_never_changes_an_extensions_policy_with_no_record_and_no_comment(
         assert server.writes == 0
     assert everything_in(tenant) == before
     assert f"  ! {EXTENSIONS} (the Asignio pieces in it): not made by asignio-setup: kept" in output
+
+
+def an_admins_own_app(display_name: str) -> dict[str, Any]:
+    """An app an administrator registered in the portal (no uniqueName, no tag), its own reply URL, no ID tokens."""
+    return {
+        "id": "11111111-2222-3333-4444-555555555555",
+        "appId": "66666666-2222-3333-4444-555555555555",
+        "displayName": display_name,
+        "uniqueName": None,
+        "tags": [],
+        "signInAudience": "AzureADMyOrg",
+        "web": {
+            "redirectUris": ["https://contoso.example/signin"],
+            "implicitGrantSettings": {"enableIdTokenIssuance": False, "enableAccessTokenIssuance": False},
+        },
+    }
+
+
+@pytest.mark.parametrize("state", ["none", "recorded"])
+def test_the_setup_refuses_an_app_it_did_not_make_under_the_test_apps_name_and_writes_nothing_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], state: str
+) -> None:
+    """An administrator's app under the answers' test-app name (no uniqueName of the tool's, no tag; with or without
+    a state recording an earlier setup): the setup stops with exit 5 naming its appId, and gives it no reply URL,
+    no ID tokens, no service principal and no consent; a remove keeps it."""
+    tenant = seeded_tenant()
+    answers = write_answers(tmp_path, "custom-policy")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        if state == "recorded":
+            assert run(answers) == 0
+            assert remove(answers) == ExitCode.OK
+        mine = an_admins_own_app("Asignio test (jwt.ms)")
+        tenant.applications[mine["id"]] = copy.deepcopy(mine)
+        before = everything_in(tenant)
+        capsys.readouterr()
+        assert run(answers) == ExitCode.TENANT
+        error = capsys.readouterr().err
+        assert "is taken by something else" in error and mine["appId"] in error
+        assert tenant.applications[mine["id"]] == mine
+        assert not [sp for sp in tenant.service_principals.values() if sp["appId"] == mine["appId"]]
+        assert everything_in(tenant)["permission_grants"] == before["permission_grants"]
+        assert remove(answers) == ExitCode.TENANT
+    assert tenant.applications[mine["id"]] == mine
+

@@ -32,6 +32,7 @@ from wizard.errors import TenantNotReadyError
 from wizard.ownership import OWNER_TAG, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
     BASE_POLICY,
+    CUSTOM_POLICY_TUTORIAL,
     EXTENSIONS_POLICY,
     LOCALIZATION_POLICY,
     Finding,
@@ -287,6 +288,8 @@ class IefAppStep(Step):
 
     display_name: ClassVar[str]
     unique_name: ClassVar[str]
+    permissions: ClassVar[str]
+    """The delegated permissions the app asks for, as the portal lists them."""
     answer_sections = ("tenant",)
 
     async def check(self, ctx: StepContext) -> Finding:
@@ -301,6 +304,15 @@ class IefAppStep(Step):
         )
         if parts.app is None:
             return Finding(False, f"no app registration named {self.display_name} yet", found=parts)
+        if parts.lacking and not app_proven(ctx, self.id, parts.app, self.unique_name):
+            # Using an administrator's own app is fine; changing it is not the tool's to do.
+            raise TenantNotReadyError(
+                f"The app registration {self.display_name} ({parts.app.app_id}), which asignio-setup did not make, "
+                f"lacks what the starter pack needs: {'; '.join(parts.lacking)}. The tool changes only what it made",
+                f"add that to it in the Azure portal (App registrations → {self.display_name}), as Microsoft's "
+                f"tutorial sets it up ({CUSTOM_POLICY_TUTORIAL}), or delete it if nothing uses it so the setup "
+                "registers its own; then run again",
+            )
         self._remember(ctx, parts.app.app_id)
         ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
         if parts.principal is not None:
@@ -324,7 +336,26 @@ class IefAppStep(Step):
         if app is None:
             return AppParts(None, (), None)
         changes, principal = await asyncio.gather(self._changes(ctx, app), ctx.graph.service_principal(app.app_id))
-        return AppParts(app, tuple(sorted(changes)), principal)
+        return AppParts(app, self._lacking(changes), principal)
+
+    def _lacking(self, changes: dict[str, Any]) -> tuple[str, ...]:
+        """What the PATCH `changes` would add, as the portal names it."""
+        from wizard.graph import PROXY_REDIRECT_URI
+
+        said: list[str] = []
+        if "api" in changes:
+            said.append("the admin-consent scope user_impersonation (Expose an API)")
+        if "identifierUris" in changes:
+            said.append(f"the Application ID URI {changes['identifierUris'][-1]}")
+        if "isFallbackPublicClient" in changes:
+            said.append("Allow public client flows set to Yes (Authentication)")
+        if "publicClient" in changes:
+            said.append(f"the Mobile and desktop redirect URI {PROXY_REDIRECT_URI}")
+        if "requiredResourceAccess" in changes:
+            said.append(f"the delegated API permissions {self.permissions}")
+        if "web" in changes:
+            said.append(f"the web redirect URI {changes['web']['redirectUris'][-1]}")
+        return tuple(said)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         parts: AppParts = finding.found
@@ -375,6 +406,7 @@ class IdentityExperienceFrameworkApp(IefAppStep):
     after = ("graph-service-principal",)
     display_name = IEF_APP_NAME
     unique_name = IEF_UNIQUE_NAME
+    permissions = "Microsoft Graph openid and offline_access"
 
     def describe(self, answers: Answers) -> str:
         return (
@@ -420,6 +452,7 @@ class ProxyIdentityExperienceFrameworkApp(IefAppStep):
     after = ("ief-app",)
     display_name = PROXY_APP_NAME
     unique_name = PROXY_UNIQUE_NAME
+    permissions = f"{IEF_APP_NAME} user_impersonation, Microsoft Graph openid and offline_access"
 
     def describe(self, answers: Answers) -> str:
         return (

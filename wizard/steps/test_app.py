@@ -10,7 +10,7 @@ from wizard.answers import Answers
 from wizard.errors import TenantNotReadyError
 from wizard.ownership import ObjectKind
 from wizard.steps.base import TEST_APP_SCOPES, Finding, Progress, Step, StepContext, look_patiently
-from wizard.steps.ief_apps import app_sightings, grant_sightings, make_service_principal
+from wizard.steps.ief_apps import app_proven, app_sightings, grant_sightings, make_service_principal
 
 if TYPE_CHECKING:
     from wizard.graph import (
@@ -75,9 +75,19 @@ class TestApplication(Step):
                 "The tenant has no service principal for Microsoft Graph",
                 "this is unusual for a B2C tenant: check the tenant in the Azure portal",
             )
-        if not apps:
+        ours = [app for app in apps if app_proven(ctx, self.id, app, test_app_unique_name(wanted.display_name))]
+        if apps and not ours:
+            # Only an app the tool can prove it made is the tool's to patch, give a service principal and consent.
+            listed = ", ".join(f"appId {app.app_id}" for app in sorted(apps, key=lambda app: app.app_id))
+            raise TenantNotReadyError(
+                f"The app registration name {wanted.display_name} ([test_app] display_name) is taken by something "
+                f"else: an app asignio-setup cannot prove it made ({listed})",
+                "set [test_app] display_name to a name no other app registration uses (or rename that app in the "
+                "Azure portal if it is no longer used), then run again",
+            )
+        if not ours:
             return TestAppParts(None, False, None, graph, None)
-        app = min(apps, key=lambda candidate: candidate.object_id)
+        app = min(ours, key=lambda candidate: candidate.object_id)
         app_ok = wanted.redirect_uri in app.redirect_uris and app.id_token_issuance
         client = await ctx.graph.service_principal(app.app_id)
         grant = await ctx.graph.permission_grant(client.object_id, graph.object_id) if client else None
