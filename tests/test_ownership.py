@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -620,3 +621,106 @@ def test_the_setup_refuses_an_app_it_did_not_make_under_the_test_apps_name_and_w
         assert remove(answers) == ExitCode.TENANT
     assert tenant.applications[mine["id"]] == mine
 
+
+@pytest.mark.parametrize("remade", ["other settings", "without the Asignio provider"])
+def test_a_user_flow_deleted_and_made_again_by_hand_under_its_name_is_kept_unless_forced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], remade: str
+) -> None:
+    """The tool's user flow was deleted in the portal and an administrator made one of the same name (a B2C flow's
+    id is its name), with language customization on, or like the tool's but without the Asignio provider offered:
+    the ledger's id names it, but its settings or providers are not those the tool made it with, so `remove` keeps
+    it, says why and ends with exit 5; `--force` deletes it."""
+    tenant = seeded_tenant()
+    answers = write_answers(tmp_path, "user-flow")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers, *GUIDED_STEPS) == 0
+        flow_id, flow = tenant.user_flows.popitem()
+        if remade == "other settings":
+            tenant.user_flows[flow_id] = {**flow, "isLanguageCustomizationEnabled": True}
+        else:
+            tenant.user_flows[flow_id] = {**flow, "_providers": []}
+        hand_made = copy.deepcopy(tenant.user_flows[flow_id])
+        capsys.readouterr()
+        assert remove(answers) == ExitCode.TENANT
+        output = capsys.readouterr().out
+        assert tenant.user_flows == {flow_id: hand_made}
+        assert f"  ! the user flow {flow_id}: " in output
+        assert "made again by hand under its name" in output and "--force deletes it" in output
+        why = "isLanguageCustomizationEnabled false → true" if remade == "other settings" else "does not offer"
+        assert why in output
+        assert remove(answers, "--force") == ExitCode.OK
+    assert tenant.user_flows == {}
+
+
+ANSWERS_CHANGED_SINCE_THE_SETUP = [
+    ("custom-policy", "the test app renamed in the portal"),
+    ("custom-policy", '[test_app]\ndisplay_name = "Contoso jwt.ms check"'),
+    ("custom-policy", '[custom_policy]\nrelying_party = "B2C_1A_AsignioOther"'),
+    ("custom-policy", '[custom_policy]\npolicy_key = "B2C_1A_AsignioOther"'),
+    ("custom-policy", '[custom_policy]\njourney_id = "AsignioOther"'),
+    ("custom-policy", '[asignio]\nclient_id = "99998888-aaaa-2222-bbbb-3333cccc4444"'),
+    ("user-flow", '[user_flow]\nname = "B2C_1_AsignioOther"'),
+    ("user-flow", '[asignio]\ndisplay_name = "Asignio Other"'),
+    ("user-flow", '[asignio]\nclient_id = "99998888-aaaa-2222-bbbb-3333cccc4444"'),
+]
+
+
+def with_answer(text: str, change: str) -> str:
+    """The answers file with one value set in its section (the section added when the file has none)."""
+    section, line = change.split("\n")
+    key = line.split(" = ")[0]
+    tables = re.split(r"(?m)^(?=\[)", text)
+    for index, table in enumerate(tables):
+        if table.startswith(section + "\n"):
+            kept = [held for held in table.splitlines() if not held.startswith(f"{key} = ")]
+            tables[index] = "\n".join([*kept, line]) + "\n"
+            return "".join(tables)
+    return text + change + "\n"
+
+
+@pytest.mark.parametrize(("pivot", "change"), ANSWERS_CHANGED_SINCE_THE_SETUP)
+def test_remove_all_takes_what_the_ledger_records_by_id_whatever_the_answers_or_the_portal_call_it_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pivot: str, change: str
+) -> None:
+    """After a setup, the test app is renamed in the portal, or the answers name another test app, relying party,
+    policy key, journey, client id, user flow or provider: `remove --all` still takes out everything the ledger
+    says the tool made, by id (the Asignio pieces of the extensions as they were merged), and the tenant is as it
+    was before the setup, with exit 0."""
+    tenant = seeded_tenant()
+    before = everything_in(tenant)
+    answers = write_answers(tmp_path, pivot)
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers, *(GUIDED_STEPS if pivot == "user-flow" else ())) == 0
+        if change == "the test app renamed in the portal":
+            [app] = tenant.applications.values()
+            app["displayName"] = "Contoso jwt.ms check"
+        else:
+            answers.write_text(with_answer(answers_text(pivot), change), encoding="utf-8")
+        capsys.readouterr()
+        code = remove(answers, "--all")
+        output = capsys.readouterr().out
+    assert code == ExitCode.OK, output
+    assert everything_in(tenant) == before
+
+
+def test_a_journey_an_earlier_answers_file_named_comes_out_of_the_extensions_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A setup merged the journey AsignioSUSI; the answers then named another journey and a setup merged that one
+    beside it (the first stays in the tenant); `remove` takes both out, as the ledger records them."""
+    from wizard.policies import same_content
+
+    tenant = seeded_tenant()
+    original = tenant.policies[EXTENSIONS]
+    answers = write_answers(tmp_path, "custom-policy")
+    with SimulatorServer(tenant) as server:
+        point_at(server, monkeypatch)
+        assert run(answers) == 0
+        answers.write_text(with_answer(answers_text("custom-policy"), '[custom_policy]\njourney_id = "AsignioOther"'))
+        assert run(answers) == 0
+        assert b'UserJourney Id="AsignioSUSI"' in tenant.policies[EXTENSIONS]
+        assert b'UserJourney Id="AsignioOther"' in tenant.policies[EXTENSIONS]
+        assert remove(answers) == ExitCode.OK
+    assert same_content(unmarked(tenant.policies[EXTENSIONS]), original)

@@ -63,6 +63,24 @@ def _now() -> datetime:
     return clock.now()
 
 
+class MergedPieces(BaseModel):
+    """What the tool merged into an extensions policy (the Asignio claims provider, journeys and MFA pieces), so a
+    remove takes those pieces out whatever the answers file says by then."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    journeys: list[str]
+    """Every user journey id the tool merged ([custom_policy] journey_id), oldest first."""
+    display_name: str
+    """The Asignio provider's display name of the latest merge ([asignio] display_name)."""
+    client_id: str
+    """Its client id of the latest merge ([asignio] client_id)."""
+    policy_key: str
+    """The key set its secret names in the latest merge ([custom_policy] policy_key)."""
+    mfa: bool
+    """One of the merges added the phone-MFA pieces ([setup] mfa = "phone")."""
+
+
 class LedgerEntry(BaseModel):
     """One object of the tenant as the tool knows it: made by the tool, or found there."""
 
@@ -78,7 +96,8 @@ class LedgerEntry(BaseModel):
     step: str
     """The setup step that made it or first found it."""
     app_id: str | None = None
-    """Applications and service principals: the appId (client id)."""
+    """Applications and service principals: the appId (client id); identity providers the tool made: the client
+    id it last gave them."""
     kids: list[str] | None = None
     """Key sets: each key the tool put in (its kid, or its validity where Graph gives no kid); None for a key set
     an earlier state format recorded without them."""
@@ -91,6 +110,15 @@ class LedgerEntry(BaseModel):
     """Policies someone else put there that the tool replaced or changed: the backup file holding what the policy
     held just before the tool's first upload into it, the version a remove gives back (None: the tool made it, or
     has not uploaded into it since it last gave it back)."""
+    merged: MergedPieces | None = None
+    """Extensions policies: the Asignio pieces the tool merged into it and has not taken out since."""
+    settings: dict[str, str] | None = None
+    """User flows: the properties Graph gave the flow the tool made (type, version, language settings). Graph keeps
+    no mark or creation time on a flow, and a flow's id is its name, so these and `offers` are what tell the tool's
+    flow from one deleted and made again by hand under the same name (None: not known, say after an interrupted
+    create)."""
+    offers: list[str] | None = None
+    """User flows: the identity providers the tool offered in the flow it made (their ids)."""
     recorded_at: datetime = Field(default_factory=_now)
     """When the tool first recorded it."""
 
@@ -164,7 +192,15 @@ class Ledger:
     def entries(self, kind: ObjectKind, origin: Origin | None = None) -> list[LedgerEntry]:
         return [entry for entry in self._entries() if entry.kind is kind and origin in (None, entry.origin)]
 
-    def made(self, step_id: str, kind: ObjectKind, object_id: str, *, app_id: str | None = None) -> None:
+    def made(
+        self,
+        step_id: str,
+        kind: ObjectKind,
+        object_id: str,
+        *,
+        app_id: str | None = None,
+        settings: dict[str, str] | None = None,
+    ) -> None:
         """The tool created this object (Graph's answer just arrived): recorded as made, whatever stood before."""
         self._replace(
             LedgerEntry(
@@ -174,8 +210,23 @@ class Ledger:
                 step=step_id,
                 app_id=app_id,
                 kids=[] if kind is ObjectKind.KEY_SET else None,
+                settings=settings,
             )
         )
+
+    def configured(self, kind: ObjectKind, object_id: str, *, app_id: str) -> None:
+        """The tool gave an object it made a new client id (a provider brought up to date with the answers)."""
+        entry = self.entry(kind, object_id)
+        if entry is not None and entry.origin is Origin.MADE and entry.app_id != app_id:
+            entry.app_id = app_id
+            self._save()
+
+    def offered(self, flow_id: str, provider_id: str) -> None:
+        """The tool offered the provider in the user flow (recorded for a flow the tool made)."""
+        entry = self.entry(ObjectKind.USER_FLOW, flow_id)
+        if entry is not None and entry.origin is Origin.MADE and provider_id not in (entry.offers or []):
+            entry.offers = [*(entry.offers or []), provider_id]
+            self._save()
 
     def key_added(self, step_id: str, key_set_id: str, key: str) -> None:
         """The tool put the key `key` into the key set (made or found)."""
@@ -205,7 +256,7 @@ class Ledger:
             return  # the tool's upload, edited or not: what it gives back stays the one from before its first
         entry.origin = Origin.FOUND
         entry.original = backup
-        entry.sha256 = entry.canonical_sha256 = None
+        entry.sha256 = entry.canonical_sha256 = entry.merged = None
         self._save()
 
     def uploaded(self, step_id: str, policy_id: str, content: bytes, *, created: bool) -> None:
@@ -220,11 +271,19 @@ class Ledger:
         entry.sha256, entry.canonical_sha256 = policy_hashes(content)
         self._save()
 
+    def merging(self, policy_id: str, pieces: MergedPieces | None) -> None:
+        """What the Asignio pieces in the policy are now (None: taken out), recorded before the upload that makes
+        it so: a record of pieces the upload then did not bring only makes a remove look for them in vain."""
+        entry = self.entry(ObjectKind.POLICY, policy_id)
+        if entry is not None and entry.merged != pieces:
+            entry.merged = pieces
+            self._save()
+
     def given_back(self, policy_id: str) -> None:
         """The policy holds again what it held before the tool first uploaded into it: nothing of the tool's."""
         entry = self.entry(ObjectKind.POLICY, policy_id)
         if entry is not None:
-            entry.sha256 = entry.canonical_sha256 = entry.original = None
+            entry.sha256 = entry.canonical_sha256 = entry.original = entry.merged = None
             self._save()
 
     def gone(self, kind: ObjectKind, object_id: str) -> None:

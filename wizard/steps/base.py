@@ -141,6 +141,9 @@ class RunFacts:
     base_source: BaseSource | None = None
     """The verified starter pack (or demo base) the base check loaded because the tenant lacks part of the chain;
     None when the tenant has it, and the prerequisite steps then have nothing to do."""
+    kept_flows: tuple[str, ...] = ()
+    """A removal: the user flows the answers or the ledger name that the removal keeps; a provider one of them
+    offers stays with it."""
     leaving: dict[str, bytes | None] = field(default_factory=dict)
     """A removal: each policy an earlier removal step deletes (None) or changes (its new content), so a later
     step's check (in the review too, before anything is written) judges the tenant as the removal leaves it."""

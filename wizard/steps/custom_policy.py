@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from wizard import clock
 from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError, SetupError, TenantNotReadyError
-from wizard.ownership import ObjectKind, Origin, Sighting
+from wizard.ownership import MergedPieces, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
     BASE_POLICY,
     CUSTOM_POLICY_TUTORIAL,
@@ -349,11 +349,16 @@ class UploadPolicy(Step):
             progress(f"backed up the tenant's {policy_id}")
             ctx.ownership.replacing(self.id, policy_id, now, backup)
         wanted = mark_policy(ctx, policy_id, generated, now)
+        self.merging(ctx, policy_id)
         progress(f"uploading {policy_id} ({len(wanted):,} bytes)")
         ctx.intend(self.id, [policy_id])  # a run killed before the record below finds its comment and this
         created = await ctx.graph.upload_policy(policy_id, wanted)
         ctx.ownership.uploaded(self.id, policy_id, wanted, created=now is None)
+        self.merging(ctx, policy_id)
         return Finding(True, f"{policy_id} {'created' if created else 'replaced'}", {"policy": policy_id})
+
+    def merging(self, ctx: StepContext, policy_id: str) -> None:
+        """Record in the ledger what the upload merges into the policy (the extensions step; the others none)."""
 
 
 class ExtensionsPolicy(UploadPolicy):
@@ -364,6 +369,23 @@ class ExtensionsPolicy(UploadPolicy):
     def describe(self, answers: Answers) -> str:
         mfa = " and phone MFA" if answers.setup.mfa is Mfa.PHONE else ""
         return f"Merge the Asignio claims provider, journey {answers.custom_policy.journey_id}{mfa} into the extensions"
+
+    def merging(self, ctx: StepContext, policy_id: str) -> None:
+        """The Asignio pieces the upload merges, added to those earlier uploads merged (a journey id the answers
+        no longer name stays in the tenant, so it stays recorded)."""
+        entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
+        earlier = entry.merged if entry is not None else None
+        answers = ctx.answers
+        journey = answers.custom_policy.journey_id
+        journeys = [held for held in (earlier.journeys if earlier is not None else []) if held != journey]
+        pieces = MergedPieces(
+            journeys=[*journeys, journey],
+            display_name=answers.asignio.display_name,
+            client_id=answers.asignio.client_id,
+            policy_key=answers.custom_policy.policy_key,
+            mfa=(earlier is not None and earlier.mfa) or answers.setup.mfa is Mfa.PHONE,
+        )
+        ctx.ownership.merging(policy_id, pieces)
 
     def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
         generated = _generated(ctx)

@@ -124,7 +124,7 @@ class UserFlow(Step):
         progress(f"creating {ctx.answers.user_flow.name}")
         ctx.intend(self.id, ())  # a flow carries no mark: the intent tells a repeat that this run made it
         flow = await ctx.graph.create_user_flow(ctx.answers.user_flow.name)
-        ctx.ownership.made(self.id, ObjectKind.USER_FLOW, flow.id)
+        ctx.ownership.made(self.id, ObjectKind.USER_FLOW, flow.id, settings=flow.settings())
         ctx.facts.user_flow_id = flow.id
         return Finding(True, f"{flow.id} created", {"user_flow": flow.id})
 
@@ -158,6 +158,7 @@ class AttachProvider(Step):
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         flow_id, provider_id = self._ids(ctx)
         await ctx.graph.attach_provider(flow_id, provider_id)
+        ctx.ownership.offered(flow_id, provider_id)
         return Finding(True, f"{flow_id} offers {ctx.answers.asignio.display_name}")
 
 
