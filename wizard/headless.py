@@ -112,6 +112,8 @@ class EventPrinter:
                 return [f"      {step}: {message}"]
             case StepDone(step, summary):
                 return [f"  ✓ {step}: {summary}"]
+            case StepSkipped(step, summary, kept=True):
+                return [f"  = {step}: {summary}"]
             case StepSkipped(step, summary):
                 return [f"  = {step}: already done: {summary}"]
             case StepWaiting(step, instructions, link):

@@ -333,7 +333,8 @@ class Runner:
             if finding.done:
                 status = StepStatus.SKIPPED if step.writes else StepStatus.DONE
                 self._record(step, status, finding.summary, finding.ids)
-                emit(StepSkipped(step.id, finding.summary) if step.writes else StepDone(step.id, finding.summary))
+                skipped = StepSkipped(step.id, finding.summary, bool(finding.kept))
+                emit(skipped if step.writes else StepDone(step.id, finding.summary))
                 return True
             emit(StepProgress(step.id, finding.summary))
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))
