@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
 from wizard.outgoing import outgoing
-from wizard.ownership import Ledger, ObjectKind, Sighting
+from wizard.ownership import Ledger, ObjectKind, Origin, Sighting
 from wizard.permissions import (
     APPLICATIONS,
     EVENT_LISTENERS,
@@ -223,6 +223,24 @@ async def create_key_set(ctx: StepContext, step_id: str, name: str, progress: Pr
     key_set = await ctx.graph.create_key_set(name)
     ctx.ownership.made(step_id, ObjectKind.KEY_SET, key_set.id)
     return key_set
+
+
+def key_set_proven(ctx: StepContext, step_id: str, key_set_id: str) -> bool:
+    """Whether the tool can prove it made the key set, the only kind it puts keys into: the ledger records it as
+    made, or, with no record of it, an interrupted run of the step noted its intent (to create the set, or to put
+    its key in one the step could put keys into). A key set has no field for a mark."""
+    entry = ctx.ownership.entry(ObjectKind.KEY_SET, key_set_id)
+    if entry is not None:
+        return entry.origin is Origin.MADE
+    return ctx.intent_known(step_id) is not None
+
+
+def state_elsewhere(ctx: StepContext) -> str:
+    """The way on, for a refusal to change what no state proves the tool's, when no state on this machine records
+    the tenant: the setup may have run elsewhere."""
+    if not ctx.ownership.marks_prove:
+        return ""
+    return "; if asignio-setup made it from another machine or pipeline, point --state-dir at that state folder"
 
 
 class Step(ABC):

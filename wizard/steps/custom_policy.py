@@ -30,7 +30,9 @@ from wizard.steps.base import (
     StepContext,
     create_key_set,
     key_identity,
+    key_set_proven,
     look_patiently,
+    state_elsewhere,
     upload_intended,
 )
 
@@ -83,6 +85,7 @@ class PolicyKey(Step):
             return Finding(False, f"{name} does not exist yet")
         ids = {"key_set": key_set.id}
         if not key_set.keys:
+            self._refuse_unless_made(ctx, key_set.id, "holds no key")
             return Finding(False, f"{name} exists but holds no key yet", ids, key_set)
         foreign = [key for key in key_set.keys if not key.is_kind(UPLOADED_SECRET_KTY, SIGNATURE_USE)]
         if foreign:
@@ -93,12 +96,28 @@ class PolicyKey(Step):
         if known is not None:
             return Finding(False, f"the interrupted run's upload never reached {name}: it is sent again", ids, key_set)
         if ctx.rotate_secret:
+            self._refuse_unless_made(ctx, key_set.id, "would get the new Client Secret (--rotate-secret)")
             return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
         renew_after = clock.now().timestamp() + POLICY_KEY_RENEWAL_DAYS * 86400
         expiries = [key.exp for key in key_set.keys if key.exp is not None]
         if len(expiries) == len(key_set.keys) and max(expiries) < renew_after:
+            self._refuse_unless_made(ctx, key_set.id, f"holds a key that expires on {_date(max(expiries))}")
             return Finding(False, f"{name}'s key expires on {_date(max(expiries))}: a new one is due", ids, key_set)
         return Finding(True, f"{name} holds a key", ids, key_set)
+
+    def _refuse_unless_made(self, ctx: StepContext, key_set_id: str, why: str) -> None:
+        """A key set the tool cannot prove it made gets no key from it (exit 5): its newest key is what the
+        policies naming it sign with, so a key put in would change someone's sign-in. One that holds a key good
+        for a while yet is used as it is."""
+        if key_set_proven(ctx, self.id, key_set_id):
+            return
+        raise TenantNotReadyError(
+            f"The key set {key_set_id} ([custom_policy] policy_key) {why}, and asignio-setup cannot prove it made "
+            "it (no record of it in the state on this machine): it puts keys only into key sets it made",
+            "set [custom_policy] policy_key to a name no key set uses, so the setup makes its own; or delete that key "
+            "set in the Azure portal (Identity Experience Framework → Policy keys) if no policy uses it; then run "
+            f"again{state_elsewhere(ctx)}",
+        )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         key_set = finding.found
