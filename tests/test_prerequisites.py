@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_headless_run import crash_after_write
+from wizard import clock
 from wizard.answers import Answers, parse_answers
 from wizard.errors import ExitCode, SetupError
 from wizard.graph import GraphClient
@@ -104,7 +105,9 @@ async def test_an_empty_key_set_it_did_not_make_stops_the_run_and_gets_no_key(st
     tenant = empty_tenant()
     with SimulatorServer(tenant) as server:
         if state == "recorded":
-            StateStore("contoso").save(RunState(tenant="contoso", answers=answers(starter_pack)))
+            # A state from a setup of the tenant since removed: it records the tenant, and names no key set.
+            removed = RunState(tenant="contoso", answers=answers(starter_pack), removed_at=clock.now())
+            StateStore("contoso").save(removed)
         tenant.key_sets[SIGNING] = []
         with pytest.raises(SetupError) as caught:
             await run_key_steps(server, starter_pack, signing_only=True)

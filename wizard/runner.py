@@ -124,7 +124,8 @@ class Runner:
 
     def _load_state(self) -> RunState:
         state = self.store.load()
-        self._recorded = state is not None
+        # Confirmations alone (what --confirm saves just before a first run) record nothing the tool did in the tenant.
+        self._recorded = state is not None and bool(state.steps or state.ledger or state.intents or state.removed_at)
         if state is None:
             return RunState(tenant=self.answers.tenant.name, answers=self.answers)
         state.answers = self.answers
