@@ -113,7 +113,7 @@ class PolicyKey(Step):
             return
         raise TenantNotReadyError(
             f"The key set {key_set_id} ([custom_policy] policy_key) {why}, and asignio-setup cannot prove it made "
-            "it (no record of it in the state on this machine): it puts keys only into key sets it made",
+            "it (nothing on this machine records that asignio-setup made it): it puts keys only into key sets it made",
             "set [custom_policy] policy_key to a name no key set uses, so the setup makes its own; or delete that key "
             "set in the Azure portal (Identity Experience Framework → Policy keys) if no policy uses it; then run "
             f"again{state_elsewhere(ctx)}",

@@ -71,8 +71,8 @@ class StarterKeySet(Step):
         if not found.keys and not key_set_proven(ctx, self.id, found.id):
             # A key set only grows: the key put into someone's empty set would stay in it for good.
             raise TenantNotReadyError(
-                f"The key set {found.id} holds no key, and asignio-setup cannot prove it made it (no record of it in "
-                "the state on this machine): it puts keys only into key sets it made",
+                f"The key set {found.id} holds no key, and asignio-setup cannot prove it made it (nothing on this "
+                "machine records that asignio-setup made it): it puts keys only into key sets it made",
                 f"delete the empty {found.id} in the Azure portal (Identity Experience Framework → Policy keys) so "
                 f"the setup makes its own, then run again{state_elsewhere(ctx)}",
             )

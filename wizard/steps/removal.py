@@ -47,6 +47,7 @@ from wizard.steps.base import (
 from wizard.steps.plan import Plan
 from wizard.steps.preflight import Preflight
 from wizard.steps.test_app import test_app_unique_name
+from wizard.steps.user_flow import unlike_the_flow_made
 
 if TYPE_CHECKING:
     from wizard.graph import Application, KeySet, PermissionGrant, ServicePrincipal, UserFlow
@@ -1089,27 +1090,6 @@ def recorded_or_named(ctx: StepContext, kind: ObjectKind, step_id: str, name: st
         if entry.step == step_id and entry.id.lower() not in {held.lower() for held in found}:
             found.append(entry.id)
     return found
-
-
-async def unlike_the_flow_made(ctx: StepContext, entry: LedgerEntry, flow: UserFlow) -> str | None:
-    """How the tenant's flow differs from the one the ledger says the tool made: its documented properties
-    (b2cidentityuserflow.md), or a provider the tool offered in it that it no longer offers while the tenant still
-    has that provider. None when nothing tells them apart (Graph keeps no mark or creation time on a flow)."""
-    now = flow.settings()
-    changed = [
-        f"{name} {made} → {now[name]}"
-        for name, made in (entry.settings or {}).items()
-        if name in now and now[name].lower() != made.lower()
-    ]
-    if changed:
-        return f"its settings are not those asignio-setup made it with ({', '.join(changed)})"
-    if entry.offers:
-        existing = {provider.id for provider in await ctx.graph.identity_providers()}
-        offered = set(await ctx.graph.user_flow_provider_ids(flow.id))
-        dropped = [provider for provider in entry.offers if provider in existing and provider not in offered]
-        if dropped:
-            return f"it does not offer the provider {', '.join(dropped)} asignio-setup offered in it"
-    return None
 
 
 class RemoveIdentityProvider(RemovalStep):
