@@ -605,7 +605,10 @@ class GraphServicePrincipal(Step):
 
 
 class IefConsentGrants(Step):
-    """The three admin-consent grants, made by the signed-in account where Graph lets it."""
+    """The three admin-consent grants, made by the signed-in account where Graph lets it. They are given to the IEF
+    apps whoever registered them, and a grant already there gains the scope it lacks (none is taken away): that is
+    the portal's Grant admin consent for the delegated permissions the app itself asks for (the IEF app steps stop
+    at an app of someone else's that does not), which the base chain the setup uploads needs to sign anyone in."""
 
     id = "ief-consent-grants"
     title = "Grant admin consent to the IEF apps"

@@ -146,6 +146,7 @@ class TestApplication(Step):
             grant = await ctx.graph.create_permission_grant(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
             ctx.ownership.made(self.id, ObjectKind.CONSENT_GRANT, grant.id)
         elif not self._grant_ok(parts.grant):
+            # A grant someone gave the tool's own app (consent in the portal) only gains the scopes the test needs.
             scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
             await ctx.graph.update_permission_grant(parts.grant.id, scopes)
         ctx.facts.test_app_id = app.app_id
