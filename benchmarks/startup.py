@@ -49,9 +49,12 @@ async def longest_stalls_during_run() -> tuple[float, float, list[tuple[float, s
     few with the screen they ended on, to say where to look."""
     sys.path.insert(0, str(ROOT))
     from screens.app import AsignioSetupApp
+    from screens.ask import AskScreen
     from screens.done import DoneScreen
+    from screens.progress import ProgressScreen
+    from wizard.demo import DemoOptions
 
-    app = AsignioSetupApp(demo=True)
+    app = AsignioSetupApp(demo=DemoOptions())
     worst = worst_during_graph = 0.0
     stalls: list[tuple[float, str]] = []
     async with app.run_test(size=(80, 24)) as pilot:
@@ -74,10 +77,13 @@ async def longest_stalls_during_run() -> tuple[float, float, list[tuple[float, s
                     worst_during_graph = max(worst_during_graph, stall)
 
         task = asyncio.create_task(ticker())
-        for _ in range(20):
-            if isinstance(app.screen, DoneScreen):
+        for _ in range(30):
+            screen = app.screen
+            if isinstance(screen, DoneScreen):
                 break
-            await pilot.press("enter")
+            portal_step = isinstance(screen, ProgressScreen) and screen.waiting and not screen.running
+            # A portal step is confirmed on purpose: Tab to "I did it: confirm", then to "Yes, it is done".
+            await pilot.press(*(("tab", "enter") if portal_step or isinstance(screen, AskScreen) else ("enter",)))
             await app.workers.wait_for_complete()
             await pilot.pause()
         running = False

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from textual import on, work
 from textual.app import App
@@ -21,6 +22,7 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from screens.commands import WizardCommands
 from screens.draft import Draft
 from screens.messages import (
     BaseInspected,
@@ -38,8 +40,9 @@ from screens.messages import (
     WorkFailed,
     WorkGroup,
 )
+from screens.terminal import browser_problem, copy_and_say
 from wizard.errors import ExitCode, SetupError
-from wizard.outgoing import remember_secret
+from wizard.outgoing import outgoing, remember_secret
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -48,9 +51,9 @@ if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.auth import DeviceCodePrompt
     from wizard.background import BackgroundLoop
-    from wizard.events import Event, ProbeChecked, ProbeRetrying
+    from wizard.demo import Demo, DemoOptions
+    from wizard.events import Event, ProbeChecked, ProbeRetrying, RunFinished
     from wizard.session import RemovalSession, Session, SignedInTenant, TenantIdentity
-    from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.state import SavedRun
 
 SCREENS_DIR = Path(__file__).parent
@@ -67,6 +70,8 @@ SCREEN_STYLESHEETS: dict[str, str] = {
     "OverwriteScreen": "overwrite.tcss",
     "ErrorScreen": "error.tcss",
     "RemovalScreen": "removal.tcss",
+    "HelpScreen": "help.tcss",
+    "AskScreen": "ask.tcss",
 }
 """Each screen's own stylesheet (its `CSS_PATH`, beside its module), by the screen's type name."""
 
@@ -88,6 +93,8 @@ RESUMED_ROUTE: dict[str, str] = {"CredentialsScreen": "screens.review.ReviewScre
 """Where a resumed setup goes instead: it already has its path and MFA."""
 REMOVAL_ROUTE: dict[str, str] = {"TenantScreen": "screens.removal.RemovalScreen"}
 """Where a remove goes after signing in: it needs no secret, path or MFA beyond the saved answers'."""
+WRITING_GROUPS = (WorkGroup.RUN, WorkGroup.REMOVAL)
+"""The workers that write to the tenant: quitting while one runs stops a run half-way (exit 130)."""
 T = TypeVar("T")
 
 
@@ -101,40 +108,45 @@ class AsignioSetupApp(App[int]):
 
     TITLE = "Asignio setup"
     CSS_PATH = "app.tcss"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help", tooltip="What this screen is for and its keys"),
+        Binding("question_mark", "help", "Help", show=False),
+    ]
+    COMMANDS = App.COMMANDS | {WizardCommands}
 
     def __init__(
-        self,
-        *,
-        demo: bool = False,
-        demo_state: Path | None = None,
-        demo_platform: DemoPlatform | None = None,
-        demo_empty: bool = False,
-        verify: bool = True,
-        verify_timeout: float | None = None,
+        self, *, demo: DemoOptions | None = None, verify: bool = True, verify_timeout: float | None = None
     ) -> None:
         super().__init__()
         self.load_screen_stylesheets()
-        self.demo = demo
+        self.demo: Demo | None = None
+        """The simulated tenant the wizard runs against (`--demo`), started at the first sign-in; None: a real one."""
+        if demo is not None:
+            from wizard.demo import Demo
+
+            self.demo = Demo(demo)
         self.verify_after_setup = verify
         """The Done screen probes the sign-in as it opens (False: `--no-verify`; its key still does)."""
         self.verify_timeout = verify_timeout
         """How long the probes wait for a policy that does not serve yet (None: the default)."""
-        self.demo_state = demo_state
-        self.demo_platform = demo_platform
-        self.demo_empty = demo_empty
-        """The demo's simulated B2C tenant starts empty (no policy keys, no policies)."""
-        self.draft: Draft = fresh_draft(demo)
+        self.draft: Draft = fresh_draft(self.demo is not None)
+        self.state_folder: Path | None = self.demo.state_folder if self.demo is not None else None
+        """Where the progress is kept: None for the state folder; a demo keeps its own (`demo_state_dir`)."""
+        self.exit_report: list[str] = []
+        """What the wizard prints to the terminal when it ends (the Run-now URL, the redirect URIs, what was made):
+        the screen goes, these lines stay."""
+        self.interrupted = False
+        """The operator quit while a run wrote to the tenant."""
         self.resuming = False
         self.removing = False
         self.identity: TenantIdentity | None = None
         self.signed_in: SignedInTenant | None = None
         self.session: Session | None = None
-        self.simulator: SimulatorServer | None = None
         self._typed_secret: str | None = None
         self._graph_loop: BackgroundLoop | None = None
         self._graph_loop_lock = threading.Lock()
-        if demo:
+        if demo is not None:
             self.sub_title = "demo: a simulated tenant"
 
     def load_screen_stylesheets(self) -> None:
@@ -158,29 +170,101 @@ class AsignioSetupApp(App[int]):
             await self.await_graph(signed_in.close())
         if self._graph_loop is not None:
             await asyncio.to_thread(self._graph_loop.stop)
-        if self.simulator is not None:
-            self.simulator.stop()
+        if self.demo is not None:
+            self.demo.close()
 
     # The draft
 
     def start_over(self) -> None:
-        """Forget every answer given so far (the demo prefill comes back)."""
-        self.draft = fresh_draft(self.demo)
+        """Forget every answer given so far (the demo prefill comes back), and who was signed in where."""
+        self.draft = fresh_draft(self.demo is not None)
         self.resuming = False
         self.removing = False
         self._typed_secret = None
+        self.forget_sign_in()
 
     def resume(self, run: SavedRun) -> None:
         """Take a saved run's answers as the draft; after sign-in the wizard goes straight to the review."""
         self.draft = Draft.from_answers(run.answers)
         self.resuming = True
         self.removing = False
+        self.forget_sign_in()
 
     def begin_removal(self, run: SavedRun) -> None:
         """Take a finished setup's answers as the draft; after sign-in the wizard goes to the removal screen."""
         self.draft = Draft.from_answers(run.answers)
         self.resuming = False
         self.removing = True
+        self.forget_sign_in()
+
+    def forget_sign_in(self) -> None:
+        """The next tenant screen asks for a sign-in again (the old one's connections close at the next sign-in)."""
+        self.identity = None
+        self.session = None
+
+    def back_to_start(self) -> None:
+        """After a run (or a remove) Back is a new start: the welcome screen, which reads the saved progress anew."""
+        self.start_over()
+        for _ in range(len(self.screen_stack) - 1):
+            self.pop_screen()
+
+    def answers_to_save(self) -> Answers:
+        """The final answers as the Done screen saves them: without a demo's discovery document, whose port closes
+        with the demo (`Demo.answers_to_save`)."""
+        answers = self.final_answers()
+        return self.demo.answers_to_save(answers) if self.demo is not None else answers
+
+    def repeat_command(self, answers_path: Path) -> str:
+        """The command that runs a saved answers file again as this wizard ran: in a demo, against the demo."""
+        flags = self.demo.options.flags() if self.demo is not None else []
+        return " ".join(["asignio-setup", *flags, "--non-interactive", str(answers_path)])
+
+    # Keys every screen has
+
+    def action_help(self) -> None:
+        """F1 or ?: the help of the screen showing (on the help itself, they close it)."""
+        from screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen.about_screen(self, self.screen))
+
+    def writing(self) -> bool:
+        """A run or a remove is writing to the tenant right now."""
+        return any(worker.group in WRITING_GROUPS and not worker.is_finished for worker in self.workers)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q. During a run it stops the run where it is, as Ctrl+C stops a headless one: the state holds what was
+        done, the next start offers Resume, and the exit code is 130."""
+        if self.writing():
+            self.interrupted = True
+            self.exit(int(ExitCode.INTERRUPTED), return_code=int(ExitCode.INTERRUPTED))
+            return
+        self.exit()
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Open the link in the operator's browser and say what happened; where no browser can open for them (over
+        SSH, no desktop) or none starts, say so and where the link is instead."""
+        problem = browser_problem()
+        if problem is None:
+            import webbrowser
+
+            if webbrowser.open(url):
+                self.notify("Asked your browser to open it.", timeout=4)
+                return
+            problem = "No browser could be started here."
+        self.notify(
+            f"{problem} Open the link on your own machine: it is shown on the screen (F1 lists the key that copies "
+            "it).",
+            title="Not opened",
+            severity="warning",
+            timeout=12,
+        )
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy through the terminal (OSC 52) and say only what can be known of it (screens.terminal)."""
+        copy_and_say(self, text, what)
 
     def keep_typed_secret(self, secret: str | None) -> None:
         """The secret typed on the credentials screen, for this run only (None: the session reads the keyring); from
@@ -189,8 +273,10 @@ class AsignioSetupApp(App[int]):
         self._typed_secret = secret
 
     def final_answers(self) -> Answers:
-        """The strict answers model built from the draft; raises BadInputError naming what is wrong."""
-        return self.draft.answers()
+        """The strict answers model built from the draft (in a demo, pointed at its discovery document:
+        `Demo.answers`); raises BadInputError naming what is wrong."""
+        answers = self.draft.answers()
+        return self.demo.answers(answers) if self.demo is not None else answers
 
     # The route
 
@@ -214,21 +300,23 @@ class AsignioSetupApp(App[int]):
         """With nothing saved, the state model (pydantic, the answers) is not imported while the first screen paints."""
         from wizard.state_files import state_files
 
-        if not state_files():
+        if not state_files(self.state_folder):
             reply_to.post_message(SavedRunsLoaded([]))
             return
         from wizard.state import saved_runs
+        from wizard.steps import build_plan
         from wizard.steps.removal import REMOVABLE_PIVOTS
 
-        unfinished, finished = saved_runs()
+        unfinished, finished = saved_runs(self.state_folder)
         removable = [run for run in finished if run.answers.setup.pivot in REMOVABLE_PIVOTS]
-        reply_to.post_message(SavedRunsLoaded(unfinished, removable))
+        titles = {step.id: step.title for run in unfinished[:1] for step in build_plan(run.answers).steps}
+        reply_to.post_message(SavedRunsLoaded(unfinished, removable, titles))
 
-    @work(thread=True, exclusive=True, group=WorkGroup.SAVED_RUNS, exit_on_error=False)
     def discard_saved_run(self, tenant: str) -> None:
+        """Forget a tenant's saved progress (a file removed: called in a thread by the welcome screen)."""
         from wizard.state import discard_run
 
-        discard_run(tenant)
+        discard_run(tenant, self.state_folder)
 
     def graph_loop(self) -> BackgroundLoop:
         """The loop every session's Graph work runs on (the SDK's HTTP client stays on the loop it first used)."""
@@ -265,31 +353,25 @@ class AsignioSetupApp(App[int]):
         """Signs in to the draft's tenant with the draft's sign-in method; nothing else needs to be known yet."""
         from wizard.session import sign_in
 
-        if self.demo and self.simulator is None:
-            from wizard.simulator import start_demo
-
-            self.simulator = start_demo(
-                self.demo_state, name=self.draft.tenant_name, platform=self.demo_platform, empty=self.demo_empty
-            )
-        if self.demo:
-            self.use_demo_discovery_document()
+        simulator = self.demo.start(self.draft.tenant_name) if self.demo is not None else None
         answers = self.draft.sign_in_answers()
-        return sign_in(answers.tenant, answers.auth, demo=self.simulator, device_code_prompt=device_code_prompt)
-
-    def use_demo_discovery_document(self) -> None:
-        """The demo's external tenant federates with the discovery document the demo serves; a resumed run's
-        answers name the port of an earlier demo, so every sign-in sets it again."""
-        from wizard.simulator import demo_metadata_url
-
-        metadata_url = demo_metadata_url(self.simulator)
-        if metadata_url is not None:
-            self.draft.unasked.setdefault("asignio", {})["metadata_url"] = metadata_url
+        return sign_in(
+            answers.tenant,
+            answers.auth,
+            demo=simulator,
+            device_code_prompt=device_code_prompt,
+            state_folder=self.state_folder,
+        )
 
     def session_for_draft(self) -> Session:
         """The setup the draft's answers ask for, on the tenant signed in to, with the typed secret."""
+        from wizard.secrets import remember_answers_secrets
+
         if self.signed_in is None:
             raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
-        self.session = self.signed_in.plan(self.final_answers(), secret=self._typed_secret)
+        answers = self.final_answers()
+        remember_answers_secrets(answers)  # those no step reads are kept out of every text too (an echo in verify)
+        self.session = self.signed_in.plan(answers, secret=self._typed_secret)
         return self.session
 
     @work(thread=True, exclusive=True, group=WorkGroup.KEYRING_LOOKUP, exit_on_error=False)
@@ -334,7 +416,7 @@ class AsignioSetupApp(App[int]):
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
 
-        reply_to.post_message(RunComplete(self.run_graph(self.require_session().run(emit))))
+        reply_to.post_message(RunComplete(finished_or_raise(self.run_graph(self.require_session().run(emit)))))
 
     def removal_for_draft(self) -> RemovalSession:
         """Taking the draft's setup (a finished one's saved answers) out of the tenant signed in to."""
@@ -357,29 +439,22 @@ class AsignioSetupApp(App[int]):
         def emit(event: Event) -> None:
             reply_to.post_message(RunEvent(event))
 
-        reply_to.post_message(RunComplete(self.run_graph(removal.run(emit))))
+        reply_to.post_message(RunComplete(finished_or_raise(self.run_graph(removal.run(emit)))))
 
     @work(thread=True, exclusive=True, group=WorkGroup.VERIFY, exit_on_error=False)
     def check_sign_in(self, reply_to: MessagePump) -> None:
         """The sign-in probes of the finished setup (read-only, no secret): each result goes to `reply_to` as it
         ends, then the verdict; the demo's probes go to its simulator."""
-        from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+        from wizard.session import check_sign_in
 
-        answers = self.final_answers()
-        server = self.simulator
+        # where the run kept its progress (a demo's own folder), as the sign-in it ran on was given it
+        folder = self.signed_in.state_folder if self.signed_in is not None else self.state_folder
 
         def emit(event: ProbeChecked | ProbeRetrying) -> None:
             reply_to.post_message(SignInProbed(event))
 
         verification = self.run_graph(
-            verify_sign_in(
-                answers,
-                recorded_test_app(answers),
-                emit,
-                timeout=DEFAULT_TIMEOUT_SECONDS if self.verify_timeout is None else self.verify_timeout,
-                login_root=server.login_root if server is not None else None,
-                asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
-            )
+            check_sign_in(self.final_answers(), emit, timeout=self.verify_timeout, demo=self.demo, state_folder=folder)
         )
         reply_to.post_message(SignInChecked(verification))
 
@@ -414,24 +489,34 @@ class AsignioSetupApp(App[int]):
         self.push_screen(ErrorScreen(error))
 
 
-def run_app(
-    demo: bool,
-    demo_state: Path | None,
-    demo_platform: DemoPlatform | None = None,
-    demo_empty: bool = False,
-    verify: bool = True,
-    verify_timeout: float | None = None,
-) -> int:
-    """Run the wizard in the terminal; the exit code says how it ended."""
-    app = AsignioSetupApp(
-        demo=demo,
-        demo_state=demo_state,
-        demo_platform=demo_platform,
-        demo_empty=demo_empty,
-        verify=verify,
-        verify_timeout=verify_timeout,
-    )
+def finished_or_raise(finished: RunFinished) -> RunFinished:
+    """A run that ended without failure; a failed one ends its worker with the first failure, so the one handler of
+    worker errors shows it (the screen has shown each failure as its event came)."""
+    if finished.failure is not None:
+        raise finished.failure
+    return finished
+
+
+def run_app(demo: DemoOptions | None, verify: bool = True, verify_timeout: float | None = None) -> int:
+    """Run the wizard in the terminal (`demo`: against a simulated tenant); the exit code says how it ended."""
+    app = AsignioSetupApp(demo=demo, verify=verify, verify_timeout=verify_timeout)
     result = app.run()
+    print_exit_report(app)
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result if result is not None else ExitCode.OK)
+
+
+def print_exit_report(app: AsignioSetupApp, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    """What stays on the terminal once the wizard's screen is gone: the report of the last run, and when the
+    operator quit during a run, that it stopped and how it goes on."""
+    for line in app.exit_report:
+        print(outgoing(line), file=out)
+    if app.interrupted:
+        said = (
+            "the simulated tenant and its progress ended with the demo (--demo-state keeps both)"
+            if app.demo is not None and app.demo.options.in_memory
+            else "what it did so far is saved: start asignio-setup again and its welcome screen offers to finish it "
+            "(every step looks at the tenant first)"
+        )
+        print(f"Stopped during the run; {said}.", file=err)

@@ -54,9 +54,17 @@ class WizardFooter(Footer):
 class WizardStep(Screen[None]):
     """One step of the wizard; subclasses compose the body and the buttons."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
+    ]
     BODY_SCROLLS: ClassVar[bool] = True
     """False for a step whose body lays out its own scrolling parts (the progress log)."""
+    HELP_TITLE: ClassVar[str] = ""
+    """The screen's name in its help (F1)."""
+    HELP: ClassVar[str] = ""
+    """What the screen is for, in its help (F1); its keys are listed from its bindings."""
 
     @property
     def wizard(self) -> AsignioSetupApp:
@@ -65,7 +73,8 @@ class WizardStep(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with (VerticalScroll if self.BODY_SCROLLS else Vertical)(classes="body"):
+        body = VerticalScroll(classes="body", can_focus=False) if self.BODY_SCROLLS else Vertical(classes="body")
+        with body:
             yield from self.compose_body()
         with Horizontal(classes="buttons"):
             yield from self.compose_buttons()
@@ -81,3 +90,9 @@ class WizardStep(Screen[None]):
         """Go back one step; answers given so far stay in the draft."""
         if len(self.app.screen_stack) > 1:
             self.dismiss()
+
+    def action_scroll_body(self, pages: int) -> None:
+        """PgUp/PgDn scroll the body wherever the focus is (a button, a field): the body is no tab stop of its own."""
+        body = self.query_one(".body")
+        if isinstance(body, VerticalScroll):
+            (body.scroll_page_down if pages > 0 else body.scroll_page_up)()

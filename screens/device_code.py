@@ -14,12 +14,19 @@ from textual.widgets import Button, Static
 
 from screens.base import WizardFooter
 from screens.messages import WorkGroup
+from screens.terminal import copy_and_say
 
 
 class DeviceCodeScreen(ModalScreen[bool]):
     """Shows the code; Esc cancels the sign-in. The tenant screen closes it once the sign-in completes."""
 
     CSS_PATH = "device_code.tcss"
+    HELP_TITLE = "Sign in with a code"
+    HELP = (
+        "Open the page in any browser (on this machine or another), enter the code and sign in with an admin "
+        "account of the tenant; this closes by itself once you are signed in. O opens the page here, C copies the "
+        "code, Esc cancels the sign-in."
+    )
     AUTO_FOCUS = "#open"
     WAITS_FOR_GROUP = WorkGroup.SIGN_IN
     """The app closes this modal when a worker of this group fails."""
@@ -59,8 +66,7 @@ class DeviceCodeScreen(ModalScreen[bool]):
 
     @on(Button.Pressed, "#copy")
     def action_copy_code(self) -> None:
-        self.app.copy_to_clipboard(self.code)
-        self.notify("Code copied to the clipboard")
+        copy_and_say(self.app, self.code, "The code")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -15,27 +15,19 @@ from screens.base import WizardStep
 from screens.messages import SignInChecked, SignInProbed, WorkFailed, WorkGroup
 from screens.overwrite import OverwriteScreen
 from wizard.errors import ExitCode, SetupError
-from wizard.events import ProbeChecked, ProbeRetrying, ProbeStatus, RunFinished
+from wizard.events import ProbeChecked, ProbeRetrying, RunFinished
+from wizard.rendering import FIX_LABEL, MARKS, render
 
 DEFAULT_ANSWERS_FILE = "asignio-answers.toml"
-PROBE_MARKS = {
-    ProbeStatus.PASSED: "✓",
-    ProbeStatus.FAILED: "✗",
-    ProbeStatus.UNREACHABLE: "✗",
-    ProbeStatus.NOT_CHECKED: "–",
-}
 
 
 def probe_lines(probe: ProbeChecked) -> list[str]:
     """A probe as the screen lists it: a tick and what was seen, or the fault with what was expected and the fix."""
-    mark = PROBE_MARKS[probe.status]
-    if probe.status in (ProbeStatus.PASSED, ProbeStatus.NOT_CHECKED):
-        return [f"{mark} {probe.title}: {probe.seen}"]
+    rendered = render(probe)
     return [
-        f"{mark} {probe.title}",
-        f"    expected: {probe.expected}",
-        f"    seen: {probe.seen}",
-        *([f"    what to do: {probe.fix}"] if probe.fix else []),
+        f"{MARKS[rendered.tone]} {rendered.text}",
+        *(f"    {line}" for line in rendered.details),
+        *([f"    {FIX_LABEL}: {rendered.fix}"] if rendered.fix else []),
     ]
 
 
@@ -49,8 +41,22 @@ class DoneScreen(WizardStep):
         Binding("ctrl+y", "copy_url", "Copy URL"),
         Binding("ctrl+s", "save_answers", "Save answers"),
         Binding("ctrl+r", "copy_redirect_uris", "Copy redirect URIs"),
-        Binding("ctrl+t", "check_sign_in", "Verify"),
+        Binding(
+            "ctrl+t",
+            "check_sign_in",
+            "Verify",
+            tooltip="Run the sign-in check again: read-only probes of what a browser would meet",
+        ),
     ]
+    HELP_TITLE = "Done"
+    HELP = (
+        "The Run-now URL signs in through the new setup and shows the token on jwt.ms: Enter or Ctrl+O opens it, "
+        "Ctrl+Y copies it. On External ID, the redirect URIs to register at Asignio's partner site (Ctrl+R copies "
+        "them). The sign-in check probes, as a browser would start it, what the setup made (nobody is signed in): each "
+        "probe with a tick, or the fault with what to do; Ctrl+T runs it again. Ctrl+S saves the answers (no secrets) "
+        "to run the same setup again without questions. All of it is printed to the terminal when you quit. Esc goes "
+        "back to the start."
+    )
 
     def __init__(self, result: RunFinished) -> None:
         super().__init__()
@@ -67,7 +73,7 @@ class DoneScreen(WizardStep):
         yield Static("Sign-in check (what a browser would meet; nobody is signed in):", classes="label")
         yield Static("", id="probes", markup=False)
         yield Static("", id="check", markup=False)
-        created = "\n".join(f"  • {line}" for line in self.result.created) or "  nothing new: it was all there"
+        created = "\n".join(f"  • {line}" for line in self.result.changed) or "  nothing new: it was all there"
         yield Static(f"Created in this run:\n{created}", id="created", markup=False)
         yield Static("Save the answers (no secrets) to repeat with --non-interactive", classes="label")
         yield Input(DEFAULT_ANSWERS_FILE, id="answers-path", compact=True)
@@ -97,7 +103,7 @@ class DoneScreen(WizardStep):
     def probed(self, message: SignInProbed) -> None:
         event = message.event
         if isinstance(event, ProbeRetrying):
-            self.say_check(event.message, None)
+            self.say_check(render(event).text, None)
             return
         self.probes[event.probe] = event
         self.show_probes()
@@ -134,12 +140,10 @@ class DoneScreen(WizardStep):
     @on(Button.Pressed, "#copy")
     def action_copy_url(self) -> None:
         if self.result.run_now_url:
-            self.app.copy_to_clipboard(self.result.run_now_url)
-            self.notify("Run-now URL copied to the clipboard")
+            self.wizard.copy_text(self.result.run_now_url, "The Run-now URL")
 
     def action_copy_redirect_uris(self) -> None:
-        self.app.copy_to_clipboard("\n".join(self.result.partner_redirect_uris))
-        self.notify("Redirect URIs copied to the clipboard")
+        self.wizard.copy_text("\n".join(self.result.partner_redirect_uris), "The redirect URIs")
 
     @on(Input.Submitted, "#answers-path")
     @on(Button.Pressed, "#save")
@@ -161,11 +165,11 @@ class DoneScreen(WizardStep):
     def write_answers(self, path: Path) -> None:
         """The model holds no secret, so neither does the file."""
         try:
-            path.write_text(self.wizard.final_answers().to_toml(), encoding="utf-8")
+            path.write_text(self.wizard.answers_to_save().to_toml(), encoding="utf-8")
         except (OSError, SetupError) as error:
             self.say_saved(f"✗ Not saved: {error}", False)
             return
-        self.say_saved(f"✓ Saved {path.resolve()}\n  Repeat with: asignio-setup --non-interactive {path}", True)
+        self.say_saved(f"✓ Saved {path.resolve()}\n  Repeat with: {self.wizard.repeat_command(path)}", True)
 
     def say_saved(self, text: str, good: bool) -> None:
         saved = self.query_one("#saved", Static)
@@ -177,7 +181,11 @@ class DoneScreen(WizardStep):
         self.app.exit(int(ExitCode.OK))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The run is over: there is nothing to go back to; redirect URIs to copy only on the External ID path."""
+        """Redirect URIs to copy only on the External ID path."""
         if action == "copy_redirect_uris":
             return bool(self.result.partner_redirect_uris)
-        return action != "back"
+        return True
+
+    def action_back(self) -> None:
+        """The run is over: Back is a fresh start."""
+        self.wizard.back_to_start()

@@ -30,6 +30,8 @@ class ErrorScreen(ModalScreen[None]):
     """Closed with Esc or Enter; the screen beneath has already reset itself to try again."""
 
     CSS_PATH = "error.tcss"
+    HELP_TITLE = "Something stopped"
+    HELP = "What stopped the work and what to do about it. Close (Enter or Esc) goes back to the screen beneath."
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
     AUTO_FOCUS = "#close"
 

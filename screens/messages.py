@@ -22,10 +22,14 @@ class SavedRunsLoaded(Message, bubble=False):
     """The state store was read: `runs` have a setup that was started and not finished, `finished` one that
     finished, was not removed since, and is on a path the remove can take out."""
 
-    def __init__(self, runs: list[SavedRun], finished: list[SavedRun] | None = None) -> None:
+    def __init__(
+        self, runs: list[SavedRun], finished: list[SavedRun] | None = None, titles: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         self.runs = runs
         self.finished = finished or []
+        self.titles = titles or {}
+        """Step id → title, for the first of `runs`: its plan's steps in order."""
 
 
 class DeviceCodeIssued(Message, bubble=False):

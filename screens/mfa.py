@@ -45,6 +45,11 @@ class MfaScreen(WizardStep):
     """Choose with the arrow keys; Enter takes it."""
 
     CSS_PATH = "mfa.tcss"
+    HELP_TITLE = "A second factor"
+    HELP = (
+        "Whether the sign-in asks for a second factor after Asignio, among those the path offers, and what each "
+        "will do in the tenant. ↑↓ choose, Enter takes the highlighted one."
+    )
 
     @property
     def pivot(self) -> Pivot:

@@ -19,6 +19,8 @@ class OverwriteScreen(ModalScreen[bool]):
     """Dismissed with True to replace the file; Keep (focused first) and Esc leave it as it is."""
 
     CSS_PATH = "overwrite.tcss"
+    HELP_TITLE = "Replace the file?"
+    HELP = "Keep it (Enter or Esc) leaves the file as it is; Replace writes these answers over it."
     AUTO_FOCUS = "#keep"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "keep", "Keep it")]
 

@@ -38,6 +38,12 @@ class PathScreen(WizardStep):
     The paths offered are the signed-in tenant's platform's: B2C's two, or External ID's one."""
 
     CSS_PATH = "path.tcss"
+    HELP_TITLE = "The path"
+    HELP = (
+        "How Asignio is added: on B2C a built-in user flow or a custom policy (Identity Experience Framework), on "
+        "External ID its one path. ↑↓ choose, Enter takes the highlighted one. For custom policy the wizard first "
+        "looks at the tenant's policies and says whether the Asignio journey fits on them."
+    )
 
     def __init__(self) -> None:
         super().__init__()

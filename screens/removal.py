@@ -21,10 +21,10 @@ from textual.widgets import Button, RichLog, Static
 
 from screens.base import WizardStep
 from screens.messages import RemovalReady, RunComplete, RunEvent, WorkFailed, WorkGroup
-from screens.progress import StepRow
+from screens.progress import StepRow, log_text, worker_failure
 from wizard.errors import ExitCode, SetupError
-from wizard.events import RunNotice, StepDone, StepFailed, StepProgress, StepSkipped, StepStarted, StepStatus
-from wizard.outgoing import outgoing
+from wizard.events import StepDone, StepFailed, StepSkipped, StepStarted, StepStatus
+from wizard.rendering import render
 
 if TYPE_CHECKING:
     from wizard.session import PlannedStep, RemovalReview
@@ -51,12 +51,20 @@ class RemovalScreen(WizardStep):
     """Asks the app for the removal plan of the signed-in tenant; Remove runs it, Cancel goes back to the start."""
 
     CSS_PATH = "removal.tcss"
+    HELP_TITLE = "Remove the setup"
+    HELP = (
+        "What taking the setup out of the tenant deletes (-) and what is already gone (=). Nothing is deleted until "
+        "you press Remove; the focus starts on Cancel. Ctrl+Q stops a remove half-way (run it again to finish); once "
+        "it has run, Esc goes back to the start."
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.review: RemovalReview | None = None
         self.rows: dict[str, StepRow] = {}
         self.running = False
+        self.started = False
+        """Remove was pressed: what the plan showed is out of date, and Back is a fresh start."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("Remove the Asignio setup", classes="title", id="heading")
@@ -67,7 +75,7 @@ class RemovalScreen(WizardStep):
         )
         yield Static("Looking at the tenant…", id="plan")
         yield Static("", id="extensions-note", classes="hidden", markup=False)
-        yield VerticalScroll(id="steps", classes="hidden")
+        yield VerticalScroll(id="steps", classes="hidden", can_focus=False)
         yield RichLog(id="log", wrap=True, markup=False, max_lines=500, classes="hidden")
         yield Static("", id="removed", classes="hidden", markup=False)
 
@@ -89,6 +97,12 @@ class RemovalScreen(WizardStep):
         if action == "back" and self.running:
             return None
         return True
+
+    def action_back(self) -> None:
+        if self.started:
+            self.wizard.back_to_start()
+        else:
+            super().action_back()
 
     def on_removal_ready(self, message: RemovalReady) -> None:
         review = self.review = message.review
@@ -115,6 +129,7 @@ class RemovalScreen(WizardStep):
         if self.review is None or self.running:
             return
         self.running = True
+        self.started = True
         self.refresh_bindings()
         self.query_one("#heading", Static).update("Removing")
         for button in self.query("#remove, #cancel").results(Button):
@@ -129,30 +144,30 @@ class RemovalScreen(WizardStep):
             part.remove_class("hidden")
         self.wizard.run_removal(self)
 
-    def log_line(self, text: str, style: str = "") -> None:
-        self.query_one("#log", RichLog).write(Text(text, style=style))
+    def log_line(self, text: Text) -> None:
+        self.query_one("#log", RichLog).write(text)
 
     def on_run_event(self, message: RunEvent) -> None:
-        match message.event:
+        """The rows follow the deleting steps; the log says every event, each step by its title where it has a row."""
+        event = message.event
+        match event:
             case StepStarted(step=step_id) if step_id in self.rows:
                 self.rows[step_id].set_status(StepStatus.RUNNING)
-            case StepProgress(step=step_id, message=text):
-                self.log_line(f"{step_id}: {text}")
             case StepDone(step=step_id, summary=summary) | StepSkipped(step=step_id, summary=summary):
                 if step_id in self.rows:
                     self.rows[step_id].set_status(StepStatus.DONE, summary)
-                self.log_line(f"✓ {summary}", "green")
             case StepFailed(step=step_id, error=error):
                 if step_id in self.rows:
                     self.rows[step_id].set_status(StepStatus.FAILED, error.what)
-                self.log_line(f"✗ {error.what}" + (f"\nWhat to do: {error.fix}" if error.fix else ""), "red")
-            case RunNotice(message=text):
-                self.log_line(f"⚠ {text}", "yellow")
+        if not isinstance(event, StepStarted):
+            rendered = render(event)
+            row = self.rows.get(rendered.step or "")
+            self.log_line(log_text(rendered, row.title if row is not None else None))
 
     def on_run_complete(self, message: RunComplete) -> None:
         self.running = False
         self.refresh_bindings()
-        removed = message.result.created
+        removed = message.result.changed
         kept = self.review is not None and any(item.surprising for item in self.review.kept)
         self.query_one("#heading", Static).update(
             "Removed what asignio-setup made; what it could not prove its own stays (see asignio-setup remove)"
@@ -162,6 +177,7 @@ class RemovalScreen(WizardStep):
         lines = "\n".join(f"  • {line}" for line in removed) or "  nothing: it was all gone already"
         result = self.query_one("#removed", Static)
         result.update(f"Removed in this run:\n{lines}")
+        self.wizard.exit_report = [f"Asignio setup removed from {self.tenant_domain()}:", *lines.splitlines()]
         result.remove_class("hidden")
         self.query_one("#remove").add_class("hidden")
         self.query_one("#cancel").add_class("hidden")
@@ -179,8 +195,7 @@ class RemovalScreen(WizardStep):
             self.refresh_bindings()
             self.query_one("#heading", Static).update("Stopped: fix what is said below, then press Remove again")
             if not isinstance(message.error, SetupError):
-                unexpected = f"{type(message.error).__name__}: {outgoing(str(message.error))}"
-                self.log_line(f"✗ Unexpected error: {unexpected}", "red")
+                self.log_line(log_text(worker_failure(message.error)))
             for button in self.query("#remove, #cancel").results(Button):
                 button.disabled = False
             self.query_one("#remove", Button).focus()
@@ -188,8 +203,7 @@ class RemovalScreen(WizardStep):
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:
         """Back to the welcome screen; nothing was written."""
-        for _ in range(len(self.app.screen_stack) - 1):
-            self.app.pop_screen()
+        self.wizard.back_to_start()
 
     @on(Button.Pressed, "#quit")
     def finish(self) -> None:

@@ -20,17 +20,33 @@ if TYPE_CHECKING:
     from wizard.session import PlannedStep
 
 
+def plan_summary(steps: Sequence[PlannedStep]) -> str:
+    """The plan in one line, before its steps: how many change something, how many need nothing."""
+    changes = sum(not step.done for step in steps)
+    in_place = len(steps) - changes
+    said = f"{changes} change{'' if changes == 1 else 's'}, {in_place} already in place"
+    return said if changes else f"nothing to change, {in_place} already in place"
+
+
+def done_mark(step: PlannedStep) -> str:
+    """A step with nothing to do: its work is in the tenant, or it only reads or asks and has nothing to ask."""
+    return "[green]✓ already in the tenant[/]" if step.writes else "[green]✓ nothing to do[/]"
+
+
 def plan_table(steps: Sequence[PlannedStep]) -> Table:
-    """One numbered row per step; a grid, so wrapped titles and details stay indented under their number."""
+    """The steps that change something first, with what they make; then those already in place, one line each. The
+    numbers are the plan's order; a grid, so wrapped titles and details stay indented under their number."""
     table = Table.grid(padding=(0, 1))
     table.add_column(justify="right")
     table.add_column(ratio=1)
-    for number, step in enumerate(steps, start=1):
-        mark = "[green]✓ already in the tenant[/]" if step.done else "[b]to do[/b]"
-        text = f"{escape(step.title)} — {mark}"
+    numbered = list(enumerate(steps, start=1))
+    for number, step in [(number, step) for number, step in numbered if not step.done]:
+        text = f"{escape(step.title)} — [b]to do[/b]"
         if step.detail != step.title:
             text += f"\n[dim]{escape(step.detail)}[/dim]"
         table.add_row(f"{number}.", Text.from_markup(text))
+    for number, step in [(number, step) for number, step in numbered if step.done]:
+        table.add_row(f"{number}.", Text.from_markup(f"{escape(step.title)} — {done_mark(step)}"))
     return table
 
 
@@ -38,15 +54,21 @@ class ReviewScreen(WizardStep):
     """Asks the session for the plan against the tenant; Confirm starts the run."""
 
     CSS_PATH = "review.tcss"
+    HELP_TITLE = "Review the plan"
+    HELP = (
+        "Every step of the setup against the tenant as it is now: the changes first, then what is already in place. "
+        "Nothing is written to the tenant until you confirm; PgUp and PgDn scroll the plan wherever the focus is. "
+        "Confirm and run starts the run; Back changes an answer."
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.review_steps: tuple[PlannedStep, ...] = ()
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Review the plan", classes="title")
+        yield Static("Review the plan", classes="title", id="heading")
         yield Static(
-            "Nothing is written to the tenant until you confirm. Steps already done are skipped.",
+            "Nothing is written to the tenant until you confirm; steps already in place are skipped. PgDn scrolls.",
             classes="hint",
         )
         yield Static("Looking at the tenant…", id="plan")
@@ -63,6 +85,7 @@ class ReviewScreen(WizardStep):
     def on_review_ready(self, message: ReviewReady) -> None:
         review = message.review
         self.review_steps = review.steps
+        self.query_one("#heading", Static).update(f"Review the plan: {plan_summary(review.steps)}")
         self.query_one("#plan", Static).update(plan_table(review.steps))
         if review.extensions_diff:
             self.query_one("#diff-title", Static).update("Changes to your extensions policy")

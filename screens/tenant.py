@@ -5,14 +5,16 @@ from __future__ import annotations
 from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
+from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Select, Static
 
 from screens.base import WizardStep
 from screens.device_code import DeviceCodeScreen
 from screens.messages import DeviceCodeIssued, SignedIn, WorkFailed, WorkGroup
+from wizard import clock
 from wizard.answers import SignInMethod, TenantAnswers
-from wizard.clouds import Cloud
+from wizard.clouds import ENDPOINTS, Cloud
 from wizard.errors import SetupError
 
 CLOUD_CHOICES = [
@@ -40,11 +42,12 @@ def sign_in_choices(current: str) -> list[tuple[str, str]]:
 
 
 class TenantName(Validator):
-    """The answers model's own rule for a tenant name, checked as the operator types."""
+    """The answers model's own rule for a tenant name, checked as the operator types (spaces around it ignored, as
+    the model ignores them)."""
 
     def validate(self, value: str) -> ValidationResult:
         try:
-            TenantAnswers(name=value)
+            TenantAnswers(name=value.strip())
         except ValidationError as error:
             problem = error.errors()[0]
             return self.failure(str(problem.get("ctx", {}).get("error", problem["msg"])))
@@ -55,10 +58,19 @@ class TenantScreen(WizardStep):
     """Asks for the tenant, signs in, and shows the account and tenant, or what stops the setup there."""
 
     CSS_PATH = "tenant.tcss"
+    HELP_TITLE = "Tenant and sign-in"
+    HELP = (
+        "Type the tenant's name (contoso, or contoso.onmicrosoft.com), pick its cloud and how to sign in, then Sign "
+        "in (Enter in the name does it too). The wizard says who signed in to which tenant, or what stops the setup "
+        "there; nothing is written to the tenant on this screen. Next goes on once signed in."
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.device_code_screen: DeviceCodeScreen | None = None
+        self.sign_in_timer: Timer | None = None
+        self.sign_in_started = 0.0
+        self.sign_in_said = ""
 
     def compose_body(self) -> ComposeResult:
         draft = self.wizard.draft
@@ -94,11 +106,15 @@ class TenantScreen(WizardStep):
 
     @property
     def tenant_name(self) -> str:
-        return self.query_one("#tenant-name", Input).value
+        """The name as typed, without the spaces around it."""
+        return self.query_one("#tenant-name", Input).value.strip()
 
     @on(Input.Changed, "#tenant-name")
-    def tenant_name_changed(self, event: Input.Changed) -> None:
-        self.show_tenant_hint(event.validation_result)
+    def tenant_name_changed(self) -> None:
+        """Checks the field's value now, not the event's: keys that arrive together (a paste, typing over SSH) change
+        the value again before this event is handled, and its validation result is of an older value."""
+        name_input = self.query_one("#tenant-name", Input)
+        self.show_tenant_hint(name_input.validate(name_input.value))
         self.forget_sign_in()
 
     @on(Select.Changed)
@@ -142,10 +158,26 @@ class TenantScreen(WizardStep):
         draft.cloud = str(self.query_one("#cloud", Select).value)
         draft.sign_in_method = str(self.query_one("#method", Select).value)
         status = self.query_one("#sign-in-status", Static)
-        status.update(f"Signing in to {TenantAnswers(name=self.tenant_name).domain}…")
+        host = "the simulated tenant" if self.wizard.demo else ENDPOINTS[Cloud(draft.cloud)].authority_host
+        self.sign_in_said = f"Signing in to {TenantAnswers(name=self.tenant_name).domain} through {host}…"
         status.set_classes("")
+        self.sign_in_started = clock.monotonic()
+        self.show_sign_in_progress()
+        self.stop_sign_in_progress()
+        self.sign_in_timer = self.set_interval(1, self.show_sign_in_progress)
         self.query_one("#sign-in", Button).disabled = True
         self.wizard.sign_in(self)
+
+    def show_sign_in_progress(self) -> None:
+        """The seconds the sign-in has taken so far: a sign-in that cannot reach its host takes a while to fail. Read
+        on the tool's clock, which the sign-in's own waits use too (real time outside the tests)."""
+        seconds = int(clock.monotonic() - self.sign_in_started)
+        self.query_one("#sign-in-status", Static).update(f"{self.sign_in_said} {seconds} s")
+
+    def stop_sign_in_progress(self) -> None:
+        if self.sign_in_timer is not None:
+            self.sign_in_timer.stop()
+            self.sign_in_timer = None
 
     def on_device_code_issued(self, message: DeviceCodeIssued) -> None:
         self.device_code_screen = DeviceCodeScreen(message.url, message.code, message.expires_on)
@@ -154,6 +186,7 @@ class TenantScreen(WizardStep):
     def device_code_closed(self, signed_in: bool | None) -> None:
         self.device_code_screen = None
         if not signed_in and self.wizard.identity is None:
+            self.stop_sign_in_progress()
             self.query_one("#sign-in", Button).disabled = False
             self.query_one("#sign-in-status", Static).update("Sign-in cancelled.")
 
@@ -164,6 +197,7 @@ class TenantScreen(WizardStep):
         self.query_one("#next", Button).focus()
 
     def show_signed_in(self) -> None:
+        self.stop_sign_in_progress()
         identity = self.wizard.identity
         assert identity is not None
         account = identity.account or "an app identity"
@@ -178,6 +212,7 @@ class TenantScreen(WizardStep):
     def on_work_failed(self, message: WorkFailed) -> None:
         if message.group != WorkGroup.SIGN_IN:
             return
+        self.stop_sign_in_progress()
         error = message.error
         status = self.query_one("#sign-in-status", Static)
         what = error.what if isinstance(error, SetupError) else f"Sign-in failed: {error}"

@@ -11,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
+from screens.ask import AskScreen
 from screens.base import WizardStep
 from screens.messages import SavedRunsLoaded
-from wizard.events import FINISHED
+from wizard.events import FINISHED, StepStatus
 
 if TYPE_CHECKING:
     from wizard.state import SavedRun
@@ -28,16 +29,24 @@ Sets up Asignio sign-in in an Azure AD B2C or Entra External ID tenant:
 Each step looks at the tenant first: running again duplicates nothing."""
 
 
-def describe_saved_run(run: SavedRun, others: int) -> str:
-    """What was done and what is left of a stopped setup, in a few lines."""
-    done = [step for step, status in run.steps.items() if status in FINISHED]
-    left = [step for step, status in run.steps.items() if status not in FINISHED]
+HOW_IT_STOPPED = {StepStatus.FAILED: " (it failed)", StepStatus.WAITING: " (waiting for you in the portal)"}
+
+
+def describe_saved_run(run: SavedRun, others: int, titles: dict[str, str]) -> str:
+    """What was done and what is left of a stopped setup, in a few lines, the steps by their titles (`titles`: the
+    plan's steps in order)."""
+    plan = list(titles) or list(run.steps)
+    done = [step for step in plan if run.steps.get(step) in FINISHED]
+    left = [step for step in plan if run.steps.get(step) not in FINISHED]
     lines = [
         f"Unfinished: {run.answers.tenant.domain} ({run.answers.setup.pivot.value}), "
         f"stopped {run.updated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
-        f"Done: {', '.join(done) or 'nothing yet'}",
-        f"Left: {', '.join(left) or 'the steps not started yet'}",
+        f"Done: {len(done)} of {len(plan)} steps" + (f", the last: {titles.get(done[-1], done[-1])}" if done else ""),
     ]
+    if left:
+        status = run.steps.get(left[0])
+        more = f", then {len(left) - 1} more" if len(left) > 1 else ""
+        lines.append(f"Next: {titles.get(left[0], left[0])}{HOW_IT_STOPPED.get(status, '') if status else ''}{more}")
     if others:
         lines.append(f"({others} other unfinished setup{'s' if others > 1 else ''} kept as well.)")
     return "\n".join(lines)
@@ -62,9 +71,17 @@ def describe_finished_setup(run: SavedRun, others: int) -> str:
 
 class WelcomeScreen(WizardStep):
     """Says what will happen; offers Resume or Start over when a setup was left unfinished, Remove beside Start
-    when one finished (Start keeps the focus: Remove deletes)."""
+    when one finished (Start keeps the focus: Remove deletes). The saved progress is read anew each time the screen
+    shows, so coming back after a run, a remove or a Start over shows what is saved now."""
 
     CSS_PATH = "welcome.tcss"
+    HELP_TITLE = "Welcome"
+    HELP = (
+        "What the wizard does, step by step. Start begins a new setup. When a setup stopped half-way, Resume "
+        "goes on with its saved answers and Start over discards its saved progress (asked first; the tenant keeps "
+        "what was done). When a setup finished, Remove takes out of the tenant what it put in (you see the list and "
+        "confirm first)."
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,33 +102,37 @@ class WelcomeScreen(WizardStep):
 
     def on_mount(self) -> None:
         self.query_one("#start", Button).focus()
+
+    def on_screen_resume(self) -> None:
         self.wizard.load_saved_runs(self)
 
     def on_saved_runs_loaded(self, message: SavedRunsLoaded) -> None:
-        if not message.runs:
-            self.offer_removal(message.finished)
-            return
-        self.saved_run = message.runs[0]
+        """Show what is saved now; what was shown before and is gone (a finished run, a removed setup) goes."""
+        self.saved_run = message.runs[0] if message.runs else None
+        self.finished_setup = message.finished[0] if message.finished and not message.runs else None
         summary = self.query_one("#saved-run", Static)
-        summary.update(describe_saved_run(self.saved_run, len(message.runs) - 1))
-        summary.remove_class("hidden")
-        self.query_one("#start", Button).add_class("hidden")
-        self.query_one("#start-over", Button).remove_class("hidden")
+        summary.set_class(self.saved_run is None, "hidden")
+        self.query_one("#start", Button).set_class(self.saved_run is not None, "hidden")
+        self.query_one("#start-over", Button).set_class(self.saved_run is None, "hidden")
         resume = self.query_one("#resume", Button)
+        resume.set_class(self.saved_run is None, "hidden")
+        self.offer_removal(message.finished if self.finished_setup is not None else [])
+        if self.saved_run is None:
+            self.query_one("#start", Button).focus()
+            return
+        summary.update(describe_saved_run(self.saved_run, len(message.runs) - 1, message.titles))
         resume.label = f"Resume {self.saved_run.tenant}"
-        resume.remove_class("hidden")
         resume.focus()
 
     def offer_removal(self, finished: list[SavedRun]) -> None:
+        summary = self.query_one("#finished-setup", Static)
+        remove = self.query_one("#remove", Button)
+        summary.set_class(not finished, "hidden")
+        remove.set_class(not finished, "hidden")
         if not finished:
             return
-        self.finished_setup = finished[0]
-        summary = self.query_one("#finished-setup", Static)
-        summary.update(describe_finished_setup(self.finished_setup, len(finished) - 1))
-        summary.remove_class("hidden")
-        remove = self.query_one("#remove", Button)
-        remove.label = f"Remove {self.finished_setup.tenant}"
-        remove.remove_class("hidden")
+        summary.update(describe_finished_setup(finished[0], len(finished) - 1))
+        remove.label = f"Remove {finished[0].tenant}"
 
     @on(Button.Pressed, "#remove")
     async def open_removal(self) -> None:
@@ -131,9 +152,24 @@ class WelcomeScreen(WizardStep):
         await self.open_tenant_step()
 
     @on(Button.Pressed, "#start-over")
-    async def start_over(self) -> None:
-        if self.saved_run is not None:
-            self.wizard.discard_saved_run(self.saved_run.tenant)
+    def start_over(self) -> None:
+        """Asks first: the saved progress cannot be brought back (the tenant keeps what was done)."""
+        run = self.saved_run
+        if run is None:
+            return
+        question = (
+            f"The saved progress of {run.answers.tenant.domain} ({run.answers.setup.pivot.value}) is discarded and "
+            "a new setup starts. What the tenant already holds stays there; a later run finds it first."
+        )
+        self.app.push_screen(
+            AskScreen("Discard the saved progress?", question, "Keep it", "Discard and start over"), self.discard
+        )
+
+    async def discard(self, confirmed: bool | None) -> None:
+        run = self.saved_run
+        if not confirmed or run is None:
+            return
+        await asyncio.to_thread(self.wizard.discard_saved_run, run.tenant)
         self.wizard.start_over()
         await self.open_tenant_step()
 

@@ -1,17 +1,17 @@
-"""Fixtures shared by every test: isolated state dirs, environment and keyring; the real Secret Service."""
+"""Fixtures shared by every test (isolated state dirs, environment and keyring; virtual time) and by several files (the
+real Secret Service, Microsoft's packs, a simulator the pipeline environment points at, a finished setup and its
+sign-in hosts); their helpers live in tests/support."""
 
 from __future__ import annotations
 
 import http.server
-import io
 import os
 import shutil
 import signal
 import subprocess
 import threading
 import time
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -19,31 +19,27 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from tests.virtual_clock import VirtualClock
+from tests.support.headless import AUTHRESP, CLIENT_ID, point_at, run
+from tests.support.mounts import MOUNT_SCRIPT, RunOnMount
+from tests.support.paths import NEEDS_PACKS, PROJECT_ROOT, STARTER_PACK, XSD_PATH
+from tests.support.policies import repository_zip
+from tests.support.simulator import Start
+from tests.support.tenants import seeded_tenant
+from tests.support.virtual_clock import VirtualClock
 from wizard import clock
 from wizard.clock import ScaledClock
 from wizard.outgoing import forget_secrets
 from wizard.simulator import SimulatedTenant, SimulatorServer
+from wizard.simulator.discovery import DiscoveryServer
 from wizard.starter_pack_files import ARCHIVE_URL_VARIABLE
-from wizard.starter_pack_pins import PINNED_COMMIT
+from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV
 
-SHARED_B2C_VARIABLE = "ASIGNIO_TESTS_B2C"
-"""Where the tests find Microsoft's starter packs and XSD when not in ../shared/b2c (an empty folder tests the rule
-that without them the tests that need them skip, or fail with CI=true)."""
-SHARED_B2C = Path(os.environ.get(SHARED_B2C_VARIABLE) or Path(__file__).resolve().parents[2] / "shared" / "b2c")
-STARTER_PACK = SHARED_B2C / "starterpack"
-XSD_PATH = SHARED_B2C / "xsd" / "TrustFrameworkPolicy_0.3.0.0.xsd"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
 KILL_TIME_SCALE = 10.0
 """How many times faster than real time the clock runs in the kill -9 tests, in the killed process and in the test's
 own (the simulator, the re-run): the killed process waits a tenth of its waits in real time. Work takes ten times as
 long too, on that clock, so the scale stays low enough for a busy machine."""
-
-
-NEEDS_PACKS = ("starter_pack", "xsd_path")
-"""The fixtures through which (and only through which) tests read Microsoft's packs in SHARED_B2C."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,19 +78,6 @@ def xsd_path() -> Path:
     if not XSD_PATH.is_file():
         _missing_dependency(f"the official XSD is not at {XSD_PATH}")
     return XSD_PATH
-
-
-def repository_zip(starter_pack: Path) -> bytes:
-    """The starter packs and the XSD (at the root) laid out as GitHub's archive of the repository lays them out."""
-    top = f"active-directory-b2c-custom-policy-starterpack-{PINNED_COMMIT}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for file in sorted(starter_pack.rglob("*")):
-            if file.is_file():
-                archive.writestr(f"{top}/{file.relative_to(starter_pack).as_posix()}", file.read_bytes())
-        if XSD_PATH.is_file():
-            archive.writestr(f"{top}/{XSD_PATH.name}", XSD_PATH.read_bytes())
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -136,6 +119,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     for name in list(os.environ):
         if name.startswith("ASIGNIO_"):
             monkeypatch.delenv(name)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)  # no test opens a browser on the developer's desktop
     # Port 9 (discard) on loopback refuses: no test downloads the starter pack from the internet, and no sign-in
     # probe reaches a real b2clogin/ciamlogin host or Asignio (a test that verifies points them at its stand-ins).
     monkeypatch.setenv(ARCHIVE_URL_VARIABLE, "http://127.0.0.1:9/starterpack.zip")
@@ -161,7 +146,7 @@ def virtual_clock() -> Iterator[VirtualClock]:
 @pytest.fixture
 def kill_clock() -> Iterator[VirtualClock]:
     """The kill -9 tests' clock: KILL_TIME_SCALE times real time from the test's start, in the test's process and
-    (tests/test_headless_run.py killed_after_write gives it on) in the process it kills; once that process is dead,
+    (tests/support/crashes.py killed_after_write gives it on) in the process it kills; once that process is dead,
     the test's own waits (the re-run's) are skipped as on the virtual clock."""
     with clock.using(VirtualClock(ScaledClock(KILL_TIME_SCALE, time.time()))) as scaled:
         yield scaled
@@ -219,17 +204,6 @@ def secret_service(_secret_service_bus: str | None, monkeypatch: pytest.MonkeyPa
                 item.delete()
 
 
-MOUNT_SCRIPT = """set -e
-mount -t tmpfs -o size=64k tmpfs "$MOUNT_AT"
-for folder in $MAKE_FOLDERS; do mkdir -p -m 700 "$MOUNT_AT/$folder"; done
-if [ "$FILL" = 1 ]; then (cat /dev/zero > "$MOUNT_AT/filler") 2>/dev/null || true; fi
-if [ "$READ_ONLY" = 1 ]; then mount -o remount,ro,size=64k "$MOUNT_AT"; fi
-exec "$@"
-"""
-
-RunOnMount = Callable[..., subprocess.CompletedProcess[str]]
-
-
 @pytest.fixture
 def on_own_mount() -> RunOnMount:
     """Run a command with a small fresh file system (tmpfs) mounted at a folder, read-only or full, in a private
@@ -266,9 +240,6 @@ def on_own_mount() -> RunOnMount:
     return run
 
 
-Start = Callable[..., SimulatorServer]
-
-
 @pytest.fixture
 def start_simulator() -> Iterator[Start]:
     """Start a simulator (over a freshly seeded tenant unless given one) with the given constructor arguments;
@@ -283,3 +254,39 @@ def start_simulator() -> Iterator[Start]:
     yield run
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
+    """A simulator over the seeded contoso tenant (the demo's base chain uploaded), which the pipeline's environment
+    points at: what a headless run reaches."""
+    with SimulatorServer(seeded_tenant()) as server:
+        point_at(server, monkeypatch)
+        yield server
+
+
+@pytest.fixture
+def answers_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def finished_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[SimulatorServer, DiscoveryServer, Path]]:
+    """A finished custom-policy setup (no probes of its own), its sign-in host and Asignio on loopback."""
+    with DiscoveryServer() as asignio, SimulatorServer(seeded_tenant()) as hosts:
+        asignio.register(CLIENT_ID, AUTHRESP)
+        point_at(hosts, monkeypatch)
+        monkeypatch.setenv(LOGIN_URL_ENV, hosts.login_root)
+        monkeypatch.setenv(ASIGNIO_URL_ENV, asignio.issuer)
+        answers = tmp_path / "custom-policy.toml"
+        answers.write_text(
+            f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{CLIENT_ID}"\n[setup]\npivot = "custom-policy"\n',
+            encoding="utf-8",
+        )
+        assert run(answers) == 0
+        hosts.reset_log()
+        yield hosts, asignio, answers

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import GUIDED_STEPS, answers_dir, simulator, write_answers  # noqa: F401 - fixtures
+from tests.support.headless import GUIDED_STEPS, write_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
@@ -82,8 +82,8 @@ def test_a_flag_outside_its_mode_is_refused_saying_where_it_belongs(
     ],
 )
 def test_global_options_go_before_or_after_the_command_and_its_files(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
@@ -102,8 +102,8 @@ def test_global_options_go_before_or_after_the_command_and_its_files(
 
 
 def test_confirmations_before_and_after_the_command_add_up(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
 ) -> None:
     """argparse replaces a list given before a subcommand with the one given after it; both count here."""
     answers = write_answers(answers_dir, "user-flow")

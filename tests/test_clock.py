@@ -1,5 +1,5 @@
 """The tool's one clock: real time by default, scaled time for a process a kill -9 test starts, and the tests' virtual
-time (tests/virtual_clock.py)."""
+time (tests/support/virtual_clock.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.virtual_clock import VirtualClock
+from tests.support.paths import PROJECT_ROOT
+from tests.support.virtual_clock import VirtualClock
 from wizard import clock
 from wizard.clock import TIME_SCALE_VARIABLE, Clock, ScaledClock
 from wizard.errors import BadInputError

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import tempfile
 from pathlib import Path
 from typing import get_args
 from urllib.parse import urlsplit
@@ -12,11 +13,13 @@ from urllib.request import urlopen
 
 import pytest
 
-from tests.test_external_id_run import answers_text
-from tests.test_headless_run import SECRET
+from tests.support.external_id import answers_text
+from tests.support.headless import SECRET
 from wizard.cli import build_parser, main
 from wizard.errors import ExitCode
 from wizard.simulator import DEMO_ASIGNIO_CLIENT_ID, DemoPlatform, demo_metadata_url, start_demo
+from wizard.state import StateStore
+from wizard.state_files import demo_state_dir, state_files
 
 ASIGNIO_METADATA_URL = "https://authorization.asignio.com/.well-known/openid-configuration"
 
@@ -115,3 +118,26 @@ def test_the_flag_offers_the_platforms_the_demo_knows() -> None:
     [action] = [action for action in build_parser()._actions if "--demo-platform" in action.option_strings]
     assert tuple(action.choices or ()) == get_args(DemoPlatform)
     assert action.default is None
+
+
+def test_a_headless_demo_keeps_its_progress_apart_from_the_real_runs(
+    external_id_answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real state folder stays empty: a demo of a tenant in memory keeps its progress in a folder of its own
+    that goes with it; a --demo-state demo keeps it beside the file, where the next demo run finds it."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    platform = ["--demo-platform", "external-id"]
+    assert main(["--demo", *platform, "--non-interactive", str(external_id_answers)]) == 0
+    assert state_files() == []
+    assert list(temporary.iterdir()) == [], "the in-memory demo's progress went with it"
+
+    demo_state = tmp_path / "demo.json"
+    assert (
+        main(["--demo", *platform, "--demo-state", str(demo_state), "--non-interactive", str(external_id_answers)]) == 0
+    )
+    assert state_files() == []
+    progress = StateStore("contoso", demo_state_dir(demo_state)).load()
+    assert progress is not None and progress.finished
+    assert demo_state_dir(demo_state) == tmp_path / "demo.json.progress"

@@ -3,20 +3,17 @@ little a document from outside is trusted: its endpoints, its issuer, its size a
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_external_id_run import external_tenant, write_answers
-from tests.test_headless_run import point_at, run
+from tests.support.external_id import external_tenant, write_answers
+from tests.support.headless import point_at, run
+from tests.support.servers import Respond, serving
 from wizard.discovery import DISCOVERY_SIZE_LIMIT, federation_blockers, fetch_discovery, untrusted_fields
 from wizard.errors import ExitCode, ServiceError
 from wizard.simulator import SimulatorServer
@@ -138,32 +135,6 @@ def test_plain_http_is_trusted_on_loopback_only() -> None:
     assert untrusted_fields({**document, "jwks_uri": "http://10.0.0.1/jwks"}, server.url) == [
         "its jwks_uri 'http://10.0.0.1/jwks' is not an https:// URL"
     ]
-
-
-Respond = Callable[[BaseHTTPRequestHandler], None]
-
-
-@contextmanager
-def serving(respond: Respond) -> Iterator[str]:
-    """A loopback server answering every GET with `respond`; yields the URL of its discovery document."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            with contextlib.suppress(OSError):  # the client hung up, as it does on a body too large or too slow
-                respond(self)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet: the test output is for failures."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/.well-known/openid-configuration"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_hostile_document_stops_the_run_with_exit_5_naming_the_field_and_no_writes(

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Start
 from tests.contract.support import documented
-from tests.test_headless_run import crash_after_write
+from tests.support.crashes import crash_after_write
+from tests.support.faults import faults_of
+from tests.support.simulator import Start
 from wizard.answers import Answers, parse_answers
 from wizard.auth import StaticTokenCredential
 from wizard.errors import ExitCode, SetupError
@@ -58,7 +59,8 @@ def external_tenant(start_simulator: Start, **knobs: Any) -> SimulatorServer:
 async def run_plan(
     server: SimulatorServer, answers: Answers, on_event: Callable[[Event], None] | None = None
 ) -> list[Event]:
-    """One run of the plan with its own Graph client and the tenant's saved state, as a new process would."""
+    """One run of the plan with its own Graph client and the tenant's saved state, as a new process would; a step's
+    failure is raised, as the command ends with it."""
     events: list[Event] = []
 
     def emit(event: Event) -> None:
@@ -72,9 +74,11 @@ async def run_plan(
         scopes=["https://graph.microsoft.com/.default"],
     )
     try:
-        await Runner(mfa_plan(answers), graph, StateStore("contoso"), lambda: "unused").run(emit)
+        finished = await Runner(mfa_plan(answers), graph, StateStore("contoso"), lambda: "unused").run(emit)
     finally:
         await graph.close()
+    if finished.failure is not None:
+        raise finished.failure
     return events
 
 
@@ -188,7 +192,7 @@ async def test_a_policy_listed_on_a_later_page_is_found_not_made_again(start_sim
 
 async def stop_after_write(server: SimulatorServer, answers: Answers, write: int) -> None:
     """A run that dies the moment Graph's answer to its `write`-th write reaches it, before it can record it
-    (tests/test_headless_run.py crash_after_write); on an event loop of its own, in a thread, since the crash ends
+    (tests/support/crashes.py crash_after_write); on an event loop of its own, in a thread, since the crash ends
     the loop it runs on."""
     with crash_after_write(server, write):
         await asyncio.to_thread(asyncio.run, run_plan(server, answers))
@@ -213,7 +217,7 @@ async def test_when_the_policy_create_is_made_but_its_answer_lost_the_rerun_find
 
     def lose_the_create(event: Event) -> None:
         if isinstance(event, StepProgress) and event.step == "mfa-policy" and event.message.startswith("creating"):
-            server.lose_answers(1)
+            faults_of(server).lose_answers(1)
 
     with pytest.raises(SetupError) as caught:
         await run_plan(server, answers, lose_the_create)

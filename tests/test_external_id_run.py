@@ -11,18 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.test_headless_run import (
-    CLIENT_ID,
-    CRASH_LAG_SECONDS,
-    KILL_TEST_LAG_SECONDS,
-    OTHER_CLIENT_ID,
-    SECRET,
-    crash_after_write,
-    killed_after_write,
-    point_at,
-    run,
-)
-from tests.virtual_clock import VirtualClock
+from tests.support.crashes import CRASH_LAG_SECONDS, KILL_TEST_LAG_SECONDS, crash_after_write, killed_after_write
+from tests.support.external_id import answers_text, external_tenant, write_answers
+from tests.support.headless import CLIENT_ID, OTHER_CLIENT_ID, SECRET, point_at, run
+from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
@@ -32,24 +24,6 @@ from wizard.state import StateStore
 
 CLEAN_RUN_WRITES = 6
 """The provider, the flow, the app (one upsert), its service principal, its consent grant, the link to the flow."""
-
-
-def answers_text(metadata_url: str, *, email_sign_in: bool = True, flow_name: str | None = None) -> str:
-    flow = f'flow_name = "{flow_name}"\n' if flow_name else ""
-    return (
-        f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{CLIENT_ID}"\nmetadata_url = "{metadata_url}"\n'
-        f'[setup]\npivot = "external-id"\n[external_id]\nemail_sign_in = {str(email_sign_in).lower()}\n{flow}'
-    )
-
-
-def write_answers(folder: Path, metadata_url: str, **options: object) -> Path:
-    path = folder / "external-id.toml"
-    path.write_text(answers_text(metadata_url, **options), encoding="utf-8")  # type: ignore[arg-type]
-    return path
-
-
-def external_tenant() -> SimulatedTenant:
-    return SimulatedTenant.seeded("contoso", tenant_type="CIAM")
 
 
 @pytest.fixture
@@ -335,6 +309,7 @@ def test_plan_lists_the_discovery_check_first_and_writes_nothing(
         "+ oidc-provider",
         "+ sign-up-flow",
         "+ test-app",
+        "= test-app-consent",
         "+ test-app-flow-link",
     ]
     assert simulator.writes == 0

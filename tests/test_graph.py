@@ -14,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.virtual_clock import VirtualClock
+from tests.support.faults import faults_of
+from tests.support.paths import PROJECT_ROOT
+from tests.support.servers import TricklingGraph
+from tests.support.virtual_clock import VirtualClock
 from wizard.answers import parse_answers
 from wizard.auth import StaticTokenCredential
 from wizard.errors import PermissionMissingError, ServiceError, SetupError, SignInError, TenantNotReadyError
@@ -244,7 +246,7 @@ async def test_a_token_graph_refuses_is_a_sign_in_error(server: SimulatorServer)
 async def test_throttling_is_retried_as_retry_after_says(
     server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
 ) -> None:
-    server.throttle(1, retry_after=7)
+    faults_of(server).throttle(1, retry_after=7)
     assert (await tenant.organization()).tenant_type == "AAD B2C"
     assert virtual_clock.waits == [7]
     assert statuses(server) == [429, 200]
@@ -253,7 +255,7 @@ async def test_throttling_is_retried_as_retry_after_says(
 async def test_persistent_throttling_stops_with_a_resumable_error(
     server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
 ) -> None:
-    server.throttle(10, retry_after=1)
+    faults_of(server).throttle(10, retry_after=1)
     with pytest.raises(ServiceError) as raised:
         await tenant.policy_ids()
     assert "throttling" in raised.value.what and "run the same command again" in raised.value.fix
@@ -264,8 +266,8 @@ async def test_persistent_throttling_stops_with_a_resumable_error(
 async def test_an_unavailable_service_on_a_put_is_retried(
     server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
 ) -> None:
-    server.throttle(1, retry_after=1)
-    server.fail(1, status=503, writes_only=True, retry_after=3)
+    faults_of(server).throttle(1, retry_after=1)
+    faults_of(server).fail(1, status=503, writes_only=True, retry_after=3)
     assert await tenant.upload_policy(LOCALIZATION, chain()[LOCALIZATION]) is True
     assert statuses(server) == [429, 503, 201]
     assert virtual_clock.waits == [1, 3]
@@ -274,7 +276,7 @@ async def test_an_unavailable_service_on_a_put_is_retried(
 async def test_a_server_error_that_persists_says_the_run_can_be_resumed(
     server: SimulatorServer, tenant: GraphClient, virtual_clock: VirtualClock
 ) -> None:
-    server.fail(4, status=504, retry_after=1)
+    faults_of(server).fail(4, status=504, retry_after=1)
     with pytest.raises(ServiceError) as raised:
         await tenant.identity_providers()
     assert "GatewayTimeout" in raised.value.what and "resumes" in raised.value.fix
@@ -284,20 +286,20 @@ async def test_a_server_error_that_persists_says_the_run_can_be_resumed(
 async def test_a_dropped_get_is_retried_once(server: SimulatorServer, tenant: GraphClient) -> None:
     await tenant.organization()
     server.reset_log()
-    server.drop(1)
+    faults_of(server).drop(1)
     assert await tenant.policy_ids() == [BASE]
     assert statuses(server) == [0, 200]
 
 
 async def test_a_dropped_get_twice_is_a_service_error(server: SimulatorServer, tenant: GraphClient) -> None:
-    server.drop(2)
+    faults_of(server).drop(2)
     with pytest.raises(ServiceError) as raised:
         await tenant.policy_ids()
     assert "connection" in raised.value.what and statuses(server) == [0, 0]
 
 
 async def test_a_dropped_post_is_never_repeated(server: SimulatorServer, tenant: GraphClient) -> None:
-    server.drop(1, writes_only=True)
+    faults_of(server).drop(1, writes_only=True)
     with pytest.raises(ServiceError):
         await tenant.create_oidc_provider(ASIGNIO, SECRET)
     assert statuses(server) == [0]
@@ -308,7 +310,7 @@ async def test_no_secret_in_errors_or_the_request_log(server: SimulatorServer, t
     await tenant.create_key_set("B2C_1A_AsignioSecret")
     raised: list[SetupError] = []
     for status in (400, 403, 500):
-        server.fail(4, status=status)
+        faults_of(server).fail(4, status=status)
         for attempt in (
             tenant.upload_secret("B2C_1A_AsignioSecret", SECRET, use="sig", nbf=0, exp=2**31),
             tenant.create_oidc_provider(ASIGNIO, SECRET),
@@ -316,8 +318,8 @@ async def test_no_secret_in_errors_or_the_request_log(server: SimulatorServer, t
             with pytest.raises(SetupError) as error:
                 await attempt
             raised.append(error.value)
-        server.clear_faults()
-    server.drop(2)
+        faults_of(server).clear_faults()
+    faults_of(server).drop(2)
     with pytest.raises(ServiceError) as dropped:
         await tenant.update_oidc_provider("OIDC-none", ASIGNIO, SECRET)
     raised.append(dropped.value)
@@ -483,7 +485,7 @@ async def test_a_tenant_that_refuses_upserts_gets_plain_creates(server: Simulato
 
 
 async def test_a_throttled_post_is_ridden_out(server: SimulatorServer, tenant: GraphClient) -> None:
-    server.throttle(1, retry_after=1, writes_only=True)
+    faults_of(server).throttle(1, retry_after=1, writes_only=True)
     created = await tenant.create_key_set("B2C_1A_AsignioSecret")
     assert created.id == "B2C_1A_AsignioSecret"
     assert statuses(server) == [429, 201]
@@ -492,7 +494,7 @@ async def test_a_throttled_post_is_ridden_out(server: SimulatorServer, tenant: G
 async def test_every_graph_error_names_the_request_ids_support_asks_for(
     server: SimulatorServer, tenant: GraphClient
 ) -> None:
-    server.fail(4, status=500)
+    faults_of(server).fail(4, status=500)
     with pytest.raises(ServiceError) as raised:
         await tenant.policy_ids()
     assert "request-id " in raised.value.what and "client-request-id " in raised.value.what
@@ -503,7 +505,7 @@ async def test_a_create_answered_504_after_graph_made_it_is_not_sent_again(
 ) -> None:
     """msgraph-core's middleware would resend a POST after 503/504; for a create Graph may have done, that is a
     second object. The create stops (resumably) instead, and the step's intent makes the re-run look first."""
-    server.lose_answers(1, status=504)
+    faults_of(server).lose_answers(1, status=504)
     with pytest.raises(ServiceError) as raised:
         await tenant.create_oidc_provider(ASIGNIO, SECRET)
     assert raised.value.exit_code == 6
@@ -518,7 +520,7 @@ async def test_a_create_throttled_with_429_waits_as_asked_and_says_so(
 
     said: list[str] = []
     progress_sink.set(said.append)
-    server.throttle(1, retry_after=1, writes_only=True)
+    faults_of(server).throttle(1, retry_after=1, writes_only=True)
     created = await tenant.create_oidc_provider(ASIGNIO, SECRET)
     assert created.display_name == ASIGNIO.display_name
     assert statuses(server) == [429, 201]
@@ -593,8 +595,8 @@ async def test_a_throttled_read_waits_as_asked_and_says_so(server: SimulatorServ
 
     said: list[str] = []
     progress_sink.set(said.append)
-    server.throttle(2, retry_after=0)
-    server.fail(1, status=503, retry_after=0)
+    faults_of(server).throttle(2, retry_after=0)
+    faults_of(server).fail(1, status=503, retry_after=0)
     assert await tenant.policy_ids() == [BASE]
     assert statuses(server) == [429, 429, 503, 200]
     assert said == [
@@ -602,40 +604,6 @@ async def test_a_throttled_read_waits_as_asked_and_says_so(server: SimulatorServ
         "throttled by Graph, waiting 0 s (attempt 2 of 3)",
         "Graph is unavailable (HTTP 503), waiting 0 s (attempt 3 of 3)",
     ]
-
-
-class TricklingGraph(ThreadingHTTPServer):
-    """A server in trouble (or a hostile one): the headers at once, then a valid JSON body one byte at a time, one
-    every `pause` seconds, each well within any read timeout."""
-
-    def __init__(self, body: bytes, pause: float) -> None:
-        self.stopped = threading.Event()
-        stopped = self.stopped
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    for byte in body:
-                        if stopped.wait(pause):
-                            return
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                except OSError:
-                    return  # the client gave up
-
-            def log_message(self, format: str, *args: object) -> None:
-                """Quiet."""
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.shutdown()
 
 
 async def test_a_server_that_trickles_its_answer_meets_the_request_deadline() -> None:

@@ -5,7 +5,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 PROBE = """
 import importlib, pkgutil, sys

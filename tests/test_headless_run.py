@@ -2,139 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.virtual_clock import VirtualClock
-from wizard import clock
+from tests.support.crashes import CRASH_LAG_SECONDS, KILL_TEST_LAG_SECONDS, crash_after_write, killed_after_write
+from tests.support.faults import faults_of
+from tests.support.headless import (
+    CLIENT_ID,
+    GUIDED_STEPS,
+    OTHER_CLIENT_ID,
+    SECRET,
+    answers_text,
+    point_at,
+    run,
+    run_now_query,
+    write_answers,
+)
+from tests.support.tenants import EXPECTED, seeded_tenant, tenant_objects
+from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
-from wizard.clock import TIME_SCALE_VARIABLE, ScaledClock
-from wizard.graph import GRAPH_APP_ID
 from wizard.policies import demo_chain, validate_chain
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 from wizard.state import state_dir
 
-if TYPE_CHECKING:
-    from httpx import Response
-
-    from wizard.permissions import Operation
-
-SECRET = "Asignio-Secret-q7Zr9xVw2"
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
-OTHER_CLIENT_ID = "99998888-aaaa-2222-bbbb-3333cccc4444"
 CLEAN_RUN_WRITES = {"custom-policy": 7, "user-flow": 6}
-GUIDED_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
-
-
-def answers_text(pivot: str, mfa: str = "phone", client_id: str = CLIENT_ID) -> str:
-    return (
-        f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{client_id}"\n[setup]\npivot = "{pivot}"\nmfa = "{mfa}"\n'
-    )
-
-
-def seeded_tenant(**options: object) -> SimulatedTenant:
-    return SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"), **options)
-
-
-@pytest.fixture
-def answers_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "answers"
-    folder.mkdir()
-    return folder
-
-
-def write_answers(folder: Path, pivot: str, **options: str) -> Path:
-    path = folder / f"{pivot}.toml"
-    path.write_text(answers_text(pivot, **options), encoding="utf-8")
-    return path
-
-
-def pipeline_environment(server: SimulatorServer) -> dict[str, str]:
-    """The pipeline setup: Graph URL and a pre-acquired token from the environment, the secret too."""
-    return {
-        "ASIGNIO_SETUP_GRAPH_URL": server.graph_root,
-        "ASIGNIO_SETUP_ACCESS_TOKEN": server.access_token,
-        "ASIGNIO_CLIENT_SECRET": SECRET,
-    }
-
-
-def point_at(server: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in pipeline_environment(server).items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
-    with SimulatorServer(seeded_tenant()) as server:
-        point_at(server, monkeypatch)
-        yield server
-
-
-def run(answers: Path, *extra: str) -> int:
-    """A headless setup without its sign-in probes, which test_verify.py runs against stand-in hosts."""
-    return main(["--non-interactive", str(answers), "--no-verify", *extra])
-
-
-def tenant_objects(tenant: SimulatedTenant) -> dict[str, int]:
-    """What the tool may create, counted, so duplicates show."""
-    return {
-        "asignio key sets": sum(1 for key_set in tenant.key_sets if "asignio" in key_set.lower()),
-        "asignio keys": sum(len(keys) for name, keys in tenant.key_sets.items() if "asignio" in name.lower()),
-        "policies": len(tenant.policies),
-        "identity providers": len(tenant.identity_providers),
-        "user flows": len(tenant.user_flows),
-        "applications": len(tenant.applications),
-        "service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] != GRAPH_APP_ID),
-        "grants": len(tenant.permission_grants),
-    }
-
-
-EXPECTED = {
-    "custom-policy": {
-        "asignio key sets": 1,
-        "asignio keys": 1,
-        "policies": 4,
-        "identity providers": 0,
-        "user flows": 0,
-        "applications": 1,
-        "service principals": 1,
-        "grants": 1,
-    },
-    "user-flow": {
-        "asignio key sets": 0,
-        "asignio keys": 0,
-        "policies": 3,
-        "identity providers": 1,
-        "user flows": 1,
-        "applications": 1,
-        "service principals": 1,
-        "grants": 1,
-    },
-}
-
-
-def run_now_query(output: str) -> dict[str, str]:
-    line = next(line for line in output.splitlines() if line.startswith("Run now: "))
-    url = urlsplit(line.removeprefix("Run now: "))
-    assert (url.scheme, url.netloc, url.path) == (
-        "https",
-        "contoso.b2clogin.com",
-        "/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
-    )
-    return {key: values[0] for key, values in parse_qs(url.query).items()}
 
 
 def test_custom_policy_path_end_to_end(
@@ -218,94 +113,6 @@ def test_changing_an_answer_redoes_only_what_depends_on_it(simulator: SimulatorS
     assert OTHER_CLIENT_ID.encode() in extensions and CLIENT_ID.encode() not in extensions
     backups = list((state_dir() / "backups" / "contoso").iterdir())
     assert any(CLIENT_ID.encode() in backup.read_bytes() for backup in backups)
-
-
-class Crash(SystemExit):
-    """The process dies here (a kill -9), as far as the run can tell. A SystemExit raised from an event-loop callback
-    leaves the loop at once, held by no task, and no `except Exception` of the tool catches it to record anything;
-    asyncio.run then cancels the tasks left, so no step goes on (their cancelling only closes what the OS would
-    close for a killed process: connections, the lock)."""
-
-
-def _die(write: int) -> None:
-    raise Crash(f"killed right after write {write}")
-
-
-@contextmanager
-def crash_after_write(server: SimulatorServer, count: int) -> Iterator[None]:
-    """The run in the block dies (a Crash out of it) the moment Graph's answer to its `count`-th write reaches it,
-    before the tool can look at the answer: the write is in the tenant, and the state file holds nothing after it.
-    The server holds every request that comes later and drops them once the run is gone, as for a killed process,
-    and the block ends once the server has carried out what the run had sent before (on virtual time the next run
-    would otherwise race a write in flight with its whole lag budget). The crash is the only thing added to the
-    real Graph layer: the request and its answer go through it as ever."""
-    from wizard.graph.transport import Transport
-
-    original = Transport.send
-    answered = 0
-
-    async def send(transport: Transport, operation: Operation, method: str, path: str, **options: Any) -> Response:
-        nonlocal answered
-        response = await original(transport, operation, method, path, **options)
-        if method != "GET":
-            answered += 1
-            if answered == count:
-                asyncio.get_running_loop().call_soon(_die, count)
-                await asyncio.Event().wait()  # the answer never reaches the step
-        return response
-
-    server.stall_after_writes(count)
-    try:
-        with pytest.MonkeyPatch.context() as patch, pytest.raises(Crash):
-            patch.setattr(Transport, "send", send)
-            yield
-    finally:
-        server.release()
-        assert server.wait_until_idle(timeout=60), "the server still answers the crashed run"
-
-
-CRASH_LAG_SECONDS = 2.0
-"""The in-process crash tests' replication lag (virtual time): the re-run starts moments after the crash, so every
-object the crashed run made is still hidden from it."""
-KILL_TEST_LAG_SECONDS = 10.0
-"""The kill -9 tests' replication lag on their clock (a second of real time: see kill_clock in tests/conftest.py):
-longer than the re-run in the test's process takes to start after the kill, so it meets objects it cannot see yet;
-well inside the lag budget, so a write that came late (after waiting for what it refers to) still shows within the
-budget counted from its intent."""
-
-
-@contextmanager
-def killed_after_write(
-    server: SimulatorServer, kill_after: int, argv: Sequence[str], *, module: str = "wizard"
-) -> Iterator[None]:
-    """`python -m <module> *argv` against `server` (with the test's state folder), held by the server right after its
-    `kill_after`-th write and killed there with SIGKILL; the block then runs (the re-run). The process runs on the
-    test's clock (the kill_clock fixture's scale and epoch), so both read the same time. It is killed and the server
-    released on the way out, whatever happens."""
-    test_clock = clock.current()
-    assert isinstance(test_clock, VirtualClock) and isinstance(test_clock.base, ScaledClock), "use kill_clock"
-    assert test_clock.skipped == 0, "the killed process reads the test's clock without what the test skipped"
-    server.stall_after_writes(kill_after)
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        TIME_SCALE_VARIABLE: test_clock.base.setting,
-        **pipeline_environment(server),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", module, *argv], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        assert server.wait_until_stalled(timeout=300), f"the run never made {kill_after} writes"
-        process.kill()
-        process.wait()
-        server.release()
-        yield
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        server.release()
 
 
 def crash_cases(pivot: str, upserts: bool) -> list[tuple[str, bool, int]]:
@@ -421,8 +228,8 @@ def test_with_paging_and_replication_lag_a_run_finishes_and_an_immediate_rerun_w
 
 
 def test_throttling_and_unavailable_service_are_ridden_out(simulator: SimulatorServer, answers_dir: Path) -> None:
-    simulator.throttle(2, retry_after=0)
-    simulator.fail(1, status=503, writes_only=True, retry_after=0)
+    faults_of(simulator).throttle(2, retry_after=0)
+    faults_of(simulator).fail(1, status=503, writes_only=True, retry_after=0)
     assert run(write_answers(answers_dir, "custom-policy")) == 0
     assert tenant_objects(simulator.tenant) == EXPECTED["custom-policy"]
 
@@ -437,7 +244,7 @@ def test_a_dropped_connection_stops_resumably_then_the_rerun_finishes(
     before = simulator.tenant.policies["B2C_1A_TrustFrameworkExtensions"]
     answers = write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID)
     simulator.reset_log()
-    simulator.drop(2, writes_only=True)
+    faults_of(simulator).drop(2, writes_only=True)
     capsys.readouterr()
     assert run(answers) == 6
     assert "run the same command again" in capsys.readouterr().err
@@ -453,7 +260,7 @@ def test_the_secret_is_nowhere_but_the_tenant(
 ) -> None:
     for pivot in ("custom-policy", "user-flow"):
         assert run(write_answers(answers_dir, pivot)) in (0, 7)
-    simulator.fail(5, status=400, writes_only=False)
+    faults_of(simulator).fail(5, status=400, writes_only=False)
     run(write_answers(answers_dir, "custom-policy", client_id=OTHER_CLIENT_ID))
     captured = capsys.readouterr()
     assert SECRET not in captured.out + captured.err
@@ -701,7 +508,7 @@ def test_a_create_graph_refused_leaves_nothing_to_wait_for(
 ) -> None:
     """A 400 to the provider's create says nothing was made: its intent goes, and the re-run creates at once."""
     answers = write_answers(answers_dir, "user-flow")
-    simulator.fail(1, status=400, writes_only=True)
+    faults_of(simulator).fail(1, status=400, writes_only=True)
     assert run(answers) == 6
     assert run(answers) == 7
     assert "made moments ago" not in capsys.readouterr().out
@@ -715,7 +522,7 @@ def test_a_rotation_whose_upload_never_arrived_is_sent_on_the_rerun(
     take the old key for the interrupted run's upload, even one made a second earlier, and must send it."""
     answers = write_answers(answers_dir, "custom-policy", mfa="off")
     assert run(answers) == 0
-    simulator.drop(1, writes_only=True)
+    faults_of(simulator).drop(1, writes_only=True)
     assert run(answers, "--rotate-secret") == 6
     assert len(simulator.tenant.key_sets["B2C_1A_AsignioSecret"]) == 1
     assert run(answers, "--rotate-secret") == 0
@@ -757,7 +564,7 @@ def test_a_policy_changed_in_the_tenant_is_put_back_and_the_change_backed_up(
 def test_throttled_reads_are_said_as_progress(
     simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    simulator.throttle(1, retry_after=0)
+    faults_of(simulator).throttle(1, retry_after=0)
     assert run(write_answers(answers_dir, "custom-policy")) == 0
     assert "      preflight: throttled by Graph, waiting 0 s (attempt 1 of 3)" in capsys.readouterr().out.splitlines()
 

@@ -14,15 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import CRASH_LAG_SECONDS, EXPECTED, crash_after_write, tenant_objects
+from tests.support.crashes import CRASH_LAG_SECONDS, crash_after_write
+from tests.support.faults import faults_of
+from tests.support.headless import CLIENT_ID
+from tests.support.paths import PROJECT_ROOT
+from tests.support.tenants import EXPECTED, tenant_objects
 from wizard.cli import main
 from wizard.errors import ExitCode, worst_exit_code
 from wizard.policies import demo_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.state import RunState, state_dir
 
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 PORTAL_STEPS = ["--confirm", "local-accounts-off", "--confirm", "user-flow-mfa"]
 PIVOTS = {"contoso": "custom-policy", "fabrikam": "user-flow", "tailspin": "custom-policy"}
 """contoso finishes (0), fabrikam waits for its portal steps (7), tailspin is no B2C tenant (5)."""
@@ -266,7 +268,7 @@ def test_plan_takes_several_files_writes_nothing_and_ends_with_the_worst_code(
 def test_ctrl_c_in_a_run_of_several_tenants_ends_each_tenant_with_its_one_summary(three: Tenants) -> None:
     """Held by the simulator after the run's second write, then SIGINT: the tenants still running each get their
     summary with exit 130; the one that failed before keeps its own, and no summary of the whole run is added."""
-    three.server.stall_after_writes(2)
+    faults_of(three.server).stall_after_writes(2)
     process = subprocess.Popen(
         [sys.executable, "-m", "wizard", "--json", "--non-interactive", *map(str, three.answers)],
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -275,14 +277,14 @@ def test_ctrl_c_in_a_run_of_several_tenants_ends_each_tenant_with_its_one_summar
         text=True,
     )
     try:
-        assert three.server.wait_until_holding(1, timeout=120), "the run never made its second write"
+        assert faults_of(three.server).wait_until_holding(1, timeout=120), "the run never made its second write"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-        three.server.release()
+        faults_of(three.server).release()
     assert process.returncode == ExitCode.INTERRUPTED, err
     ends = [item for item in map(json.loads, out.splitlines()) if item["event"] == "summary"]
     assert sorted(item["tenant"] for item in ends) == ["contoso", "fabrikam", "tailspin"]

@@ -6,6 +6,7 @@ character."""
 from __future__ import annotations
 
 import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,23 +16,17 @@ from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.progress import ProgressScreen
 from tests.contract.support import Answer, LoopbackGraph, graph_error
-from tests.test_headless_run import (  # noqa: F401 - the simulator and answers fixtures
-    SECRET,
-    answers_dir,
-    point_at,
-    run,
-    seeded_tenant,
-    simulator,
-    write_answers,
-)
-from tests.test_screen_error import fail_with
-from tests.test_screen_progress import app_confirmed_at_review, open_progress
-from tests.tui import settle
-from wizard.answers import Answers, parse_answers
+from tests.support.faults import faults_of
+from tests.support.headless import SECRET, point_at, run, write_answers
+from tests.support.servers import serving
+from tests.support.tenants import seeded_tenant
+from tests.support.tui import app_confirmed_at_review, fail_with, open_progress, settle
+from wizard.answers import Answers, load_answers, parse_answers
 from wizard.auth import StaticTokenCredential, credential_for
+from wizard.cli import main
 from wizard.errors import ExitCode, ServiceError
 from wizard.graph import GraphClient
-from wizard.outgoing import remember_secret, scrub
+from wizard.outgoing import forget_secrets, remember_secret, scrub
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.state import state_dir
@@ -76,8 +71,8 @@ def outputs(out: str, err: str, *files: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
 def test_a_secret_a_server_echoes_reaches_no_output(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -89,7 +84,7 @@ def test_a_secret_a_server_echoes_reaches_no_output(
     answers = write_answers(answers_dir, pivot, mfa="off")
     assert run(answers) in (0, 7)
     monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
-    simulator.echo_refusals(1)
+    faults_of(simulator).echo_refusals(1)
     log_file = tmp_path / "run.log"
     capsys.readouterr()
 
@@ -103,10 +98,108 @@ def test_a_secret_a_server_echoes_reaches_no_output(
             assert secret not in text, where
 
 
-async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:  # noqa: F811
+ECHOED = f"invalid_client: the client secret {TRICKY_SECRET} has expired"
+"""A refusal quoting the secret, as a server that holds it (Asignio, Graph with the policy key) may word one."""
+
+
+def echoing_asignio(handler: BaseHTTPRequestHandler) -> None:
+    body = json.dumps({"error": "invalid_client", "error_description": ECHOED}).encode()
+    handler.send_response(400)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+@pytest.mark.parametrize("command", ["verify", "plan", "remove"])
+def test_a_secret_the_command_never_reads_is_still_scrubbed_from_every_output(
+    simulator: SimulatorServer,
+    answers_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    """verify needs no secret, plan and remove no Asignio secret, yet a server may quote one: each command, in a
+    process of its own (nothing remembered from the setup), knows the secret the answers point at from its start.
+    verify hears it from Asignio's refusal, plan and remove from Graph's; stdout, stderr, the --json lines, the log
+    and the state folder show the refusal, none the secret in any spelling."""
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
+    answers = write_answers(answers_dir, "custom-policy", mfa="off")
+    assert run(answers) == ExitCode.OK
+    forget_secrets()
+    log_file = tmp_path / "command.log"
+    options = ["--json", "--log-file", str(log_file), "--debug"]
+    capsys.readouterr()
+    if command == "verify":
+        monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", simulator.login_root)
+        with serving(echoing_asignio) as url:
+            monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", url.removesuffix("/.well-known/openid-configuration"))
+            assert main([command, str(answers), *options]) == ExitCode.SIGN_IN_WOULD_FAIL
+    else:
+        faults_of(simulator).echo_refusals(1, writes_only=False, message=ECHOED)
+        assert main([command, str(answers), *options, *(["--yes"] if command == "remove" else [])]) == 6
+
+    out, err = capsys.readouterr()
+    assert "invalid_client: the client secret [redacted] has expired" in err
+    assert [json.loads(line)["event"] for line in out.splitlines()][-1] == "summary"
+    for where, text in outputs(out, err, log_file).items():
+        for secret in spellings(TRICKY_SECRET):
+            assert secret not in text, where
+
+
+@pytest.mark.keyring
+def test_a_secret_kept_only_in_the_keyring_is_scrubbed_from_a_verify(
+    secret_service: str,
+    simulator: SimulatorServer,
+    answers_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The setup kept the environment's secret in the keyring; a later verify runs with no variable set and still
+    knows it."""
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
+    answers = write_answers(answers_dir, "custom-policy", mfa="off")
+    assert run(answers) == ExitCode.OK
+    monkeypatch.delenv("ASIGNIO_CLIENT_SECRET")
+    forget_secrets()
+    monkeypatch.setenv("ASIGNIO_SETUP_LOGIN_URL", simulator.login_root)
+    capsys.readouterr()
+    with serving(echoing_asignio) as url:
+        monkeypatch.setenv("ASIGNIO_SETUP_ASIGNIO_URL", url.removesuffix("/.well-known/openid-configuration"))
+        assert main(["--json", "verify", str(answers)]) == ExitCode.SIGN_IN_WOULD_FAIL
+    out, err = capsys.readouterr()
+    assert "[redacted]" in err and "[redacted]" in out
+    assert not any(secret in out + err for secret in spellings(TRICKY_SECRET))
+
+
+def test_reading_answers_knows_every_secret_they_point_at_and_none_is_no_error(
+    monkeypatch: pytest.MonkeyPatch,
+    answers_dir: Path,
+) -> None:
+    """No variable set and no keyring: the answers read, and nothing is known. Then the Asignio secret, the sign-in
+    app's client secret and the access token in the variables the answers name: known from the moment they are
+    read, before any command uses (or never uses) them."""
+    path = write_answers(answers_dir, "custom-policy")
+    path.write_text(
+        path.read_text(encoding="utf-8") + '[auth]\nmethod = "client-secret"\n'
+        'client_id = "00001111-aaaa-2222-bbbb-3333cccc4444"\nclient_secret_env = "APP_SECRET"\n',
+        encoding="utf-8",
+    )
+    said = f"{TRICKY_SECRET} app~Secret.Value_1234 opaque-token-value-5678"
+    load_answers(path)
+    assert scrub(said) == said
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", TRICKY_SECRET)
+    monkeypatch.setenv("APP_SECRET", "app~Secret.Value_1234")
+    monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", "opaque-token-value-5678")
+    load_answers(path)
+    assert scrub(said) == "[redacted] [redacted] [redacted]"
+
+
+async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator: SimulatorServer) -> None:
     """The TUI's run: the typed secret goes out in the provider's create and comes back in Graph's refusal; the
     progress screen shows the refusal without the secret, its control characters as escapes."""
-    simulator.echo_refusals(1, message=HOSTILE)
+    faults_of(simulator).echo_refusals(1, message=HOSTILE)
     app = app_confirmed_at_review(simulator)
     async with app.run_test() as pilot:
         await open_progress(pilot)
@@ -121,6 +214,20 @@ async def test_a_secret_a_server_echoes_is_not_on_the_progress_screen(simulator:
     for text in (shown, logged, popped):
         assert SECRET not in text
         assert not any(control in text for control in RAW_CONTROLS)
+
+
+def test_the_wizard_knows_a_secret_its_answers_point_at_though_no_step_reads_it(
+    simulator: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wizard reads no answers file, so it learns the secrets its answers point at when it builds the setup:
+    one only in the environment (a verify from the Done screen never reads it) is scrubbed all the same."""
+    in_the_environment = "env~Only.Secret_4321"
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", in_the_environment)
+    app = app_confirmed_at_review(simulator)
+    forget_secrets()
+    app.session_for_draft()
+    assert scrub(f"Asignio said {in_the_environment}") == "Asignio said [redacted]"
 
 
 async def test_an_unexpected_error_in_the_tui_shows_no_secret_and_no_raw_control() -> None:
@@ -154,14 +261,14 @@ def test_the_sign_in_apps_client_secret_and_a_given_token_are_known_as_soon_as_r
 
 
 def test_control_characters_in_a_graph_error_are_escaped_in_every_output(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Graph's message carries the issue's hostile text: the terminal gets it escaped on one line (no fake line
     starting "FAKE"), the --json line carries it as JSON escapes, each log record stays one line."""
-    simulator.echo_refusals(1, message=HOSTILE)
+    faults_of(simulator).echo_refusals(1, message=HOSTILE)
     log_file = tmp_path / "run.log"
     assert run(write_answers(answers_dir, "user-flow"), "--json", "--log-file", str(log_file)) == ExitCode.SERVICE
     out, err = capsys.readouterr()
@@ -202,7 +309,7 @@ async def test_the_tenants_names_reach_the_sign_in_screen_escaped() -> None:
 
 
 def test_a_token_for_another_tenant_is_a_sign_in_error_naming_both(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -218,7 +325,7 @@ def test_a_token_for_another_tenant_is_a_sign_in_error_naming_both(
 
 
 def test_a_demo_state_of_another_tenant_is_refused_naming_both_before_any_banner(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -240,9 +347,9 @@ def test_a_demo_state_of_another_tenant_is_refused_naming_both_before_any_banner
 
 
 def test_a_deeply_nested_state_file_is_bad_input_with_its_sentence(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
-    simulator: SimulatorServer,  # noqa: F811
+    simulator: SimulatorServer,
 ) -> None:
     state = state_dir() / "contoso.json"
     state.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""The house's own rules: CI runs the README's test command, and the constraints it installs with are the ranges."""
+"""The house's own rules: CI runs the README's test command, the constraints it installs with are the ranges, and the
+tests share their helpers through tests/support, never through one another."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.conftest import NEEDS_PACKS, SHARED_B2C_VARIABLE
+from tests.support.paths import NEEDS_PACKS, SHARED_B2C_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,9 +100,9 @@ def test_without_microsofts_packs_every_test_needing_them_skips_and_with_ci_fail
     folder_names = {"SHARED_B2C", "STARTER_PACK", "XSD_PATH"}
     naming = [
         f"{path.name}: {alias.name}"
-        for path in tests.rglob("*.py")
+        for path in tests.rglob("test_*.py")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.ImportFrom) and node.module == "tests.conftest"
+        if isinstance(node, ast.ImportFrom) and node.module == "tests.support.paths"
         for alias in node.names
         if alias.name in folder_names
     ]
@@ -130,3 +131,26 @@ def test_without_microsofts_packs_every_test_needing_them_skips_and_with_ci_fail
     assert (code, set(local) - {"deselected"}) == (0, {"skipped"}), local
     assert (ci_code, set(in_ci) - {"deselected"}) == (1, {"error"}), in_ci
     assert local["skipped"] == in_ci["error"] > 50
+
+
+def imports_of_test_modules() -> list[str]:
+    """Every import of a test module (tests/**/test_*.py) anywhere in the tests, at any depth in the file."""
+    tests = ROOT / "tests"
+    test_modules = {".".join(path.relative_to(ROOT).with_suffix("").parts) for path in tests.rglob("test_*.py")}
+    found = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module is not None:
+                named = {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            elif isinstance(node, ast.Import):
+                named = {alias.name for alias in node.names}
+            else:
+                continue
+            found += [f"{path.relative_to(ROOT)}:{node.lineno}: {module}" for module in sorted(named & test_modules)]
+    return found
+
+
+def test_no_test_module_is_imported_by_another() -> None:
+    """Shared fixtures live in tests/conftest.py, shared helpers and constants in tests/support: a test module that
+    imports another runs that module's tests' imports, shadows its fixtures and ties the two files' edits together."""
+    assert imports_of_test_modules() == []

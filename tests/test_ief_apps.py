@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_headless_run import CRASH_LAG_SECONDS, crash_after_write
+from tests.support.crashes import CRASH_LAG_SECONDS, crash_after_write
+from tests.support.tenants import grant_as_an_administrator_would, principal_of
 from wizard.answers import parse_answers
 from wizard.errors import ExitCode, SetupError
 from wizard.events import Event, RunFinished, StepWaiting
@@ -72,6 +73,7 @@ async def run_steps(
     confirm: str | None = None,
     facts: dict[str, Any] | None = None,
 ) -> RunFinished:
+    """The small plan's run; a step's failure is raised, as the command ends with it."""
     graph = graph_client(server.graph_root, server.credential)
     runner = Runner(small_plan(), graph, StateStore("contoso"), lambda: "unused")
     for name, value in (facts or {}).items():
@@ -79,18 +81,16 @@ async def run_steps(
     if confirm:
         runner.confirm_guided(confirm)
     try:
-        return await runner.run((events if events is not None else []).append)
+        finished = await runner.run((events if events is not None else []).append)
     finally:
         await graph.close()
+    if finished.failure is not None:
+        raise finished.failure
+    return finished
 
 
 def apps_named(tenant: SimulatedTenant, name: str) -> list[dict[str, Any]]:
     return [app for app in tenant.applications.values() if app["displayName"] == name]
-
-
-def principal_of(tenant: SimulatedTenant, app_id: str) -> dict[str, Any]:
-    [principal] = [sp for sp in tenant.service_principals.values() if sp["appId"] == app_id]
-    return principal
 
 
 def grants_between(tenant: SimulatedTenant, client_app_id: str, resource_app_id: str) -> list[set[str]]:
@@ -384,21 +384,6 @@ async def test_a_refused_grant_leaves_a_guided_step_with_the_consent_links_done_
         assert done.waiting == ()
         assert server.writes == 0
     assert_prerequisites_once(tenant)
-
-
-def grant_as_an_administrator_would(
-    tenant: SimulatedTenant, client_app_id: str, resource_app_id: str, scope: str
-) -> None:
-    """What the admin-consent page leaves behind: a tenant-wide grant (seeded, so visible at once)."""
-    grant_id = new_id()
-    tenant.permission_grants[grant_id] = {
-        "id": grant_id,
-        "clientId": principal_of(tenant, client_app_id)["id"],
-        "resourceId": principal_of(tenant, resource_app_id)["id"],
-        "consentType": "AllPrincipals",
-        "principalId": None,
-        "scope": scope,
-    }
 
 
 # A crash after every write

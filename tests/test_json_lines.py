@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import answers_dir, run, simulator, write_answers  # noqa: F401 - fixtures
+from tests.support.faults import faults_of
+from tests.support.headless import run, write_answers
+from tests.support.paths import PROJECT_ROOT
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
@@ -25,8 +26,8 @@ def json_lines(capsys: pytest.CaptureFixture[str]) -> tuple[list[dict[str, Any]]
 
 
 def test_a_setup_prints_every_event_as_json_and_a_summary_with_the_run_now_url(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--json", "--no-verify", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))]) == 0
@@ -42,11 +43,11 @@ def test_a_setup_prints_every_event_as_json_and_a_summary_with_the_run_now_url(
 
 
 def test_a_failed_step_line_carries_the_fix_and_the_exit_code(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    simulator.fail(5, status=400, writes_only=False)
+    faults_of(simulator).fail(5, status=400, writes_only=False)
     code = main(["--json", "--no-verify", "--non-interactive", str(write_answers(answers_dir, "custom-policy"))])
     assert code != ExitCode.OK
     lines, _ = json_lines(capsys)
@@ -58,8 +59,8 @@ def test_a_failed_step_line_carries_the_fix_and_the_exit_code(
 
 
 def test_an_error_before_any_step_is_one_failed_line(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code = main(["--json", "--non-interactive", str(answers_dir / "missing.toml")])
@@ -72,8 +73,8 @@ def test_an_error_before_any_step_is_one_failed_line(
 
 
 def test_plan_prints_each_step_and_a_summary_as_json(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--json", "plan", str(write_answers(answers_dir, "custom-policy"))]) == ExitCode.CHANGES_PENDING
@@ -125,15 +126,15 @@ def test_a_command_line_argparse_refuses_still_ends_with_a_summary_line(
 
 
 def test_a_failed_remove_summary_lists_what_it_deleted_and_no_run_now_url(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The relying party goes first; B2C then refuses the extensions without Asignio, which ends the remove."""
     answers = write_answers(answers_dir, "custom-policy")
     assert run(answers) == 0
     capsys.readouterr()
-    simulator.refuse_policy("B2C_1A_TrustFrameworkExtensions")
+    faults_of(simulator).refuse_policy("B2C_1A_TrustFrameworkExtensions")
     code = main(["remove", str(answers), "--yes", "--json"])
     assert code not in (ExitCode.OK, ExitCode.UNEXPECTED)
     lines = json_lines_of(capsys.readouterr().out)
@@ -148,12 +149,12 @@ def test_a_failed_remove_summary_lists_what_it_deleted_and_no_run_now_url(
 
 
 def test_ctrl_c_in_the_middle_of_a_run_ends_with_one_summary_line(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
 ) -> None:
     """The process is held by the simulator after its second write, then gets SIGINT, as Ctrl-C sends it."""
     answers = write_answers(answers_dir, "custom-policy")
-    simulator.stall_after_writes(2)
+    faults_of(simulator).stall_after_writes(2)
     process = subprocess.Popen(
         [sys.executable, "-m", "wizard", "run", str(answers), "--json"],
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -162,14 +163,14 @@ def test_ctrl_c_in_the_middle_of_a_run_ends_with_one_summary_line(
         text=True,
     )
     try:
-        assert simulator.wait_until_holding(1, timeout=120), "the run never made its second write"
+        assert faults_of(simulator).wait_until_holding(1, timeout=120), "the run never made its second write"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-        simulator.release()
+        faults_of(simulator).release()
     assert process.returncode == ExitCode.INTERRUPTED, err
     lines = json_lines_of(out)
     assert [line["event"] for line in lines].count("summary") == 1

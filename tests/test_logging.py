@@ -12,22 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import (  # noqa: F401 - the simulator and answers fixtures
-    SECRET,
-    answers_dir,
-    run,
-    simulator,
-    write_answers,
-)
+from tests.support.headless import SECRET, run, write_answers
+from tests.support.paths import PROJECT_ROOT
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
 
 
 def test_the_log_of_a_full_run_has_each_graph_call_and_neither_secret_nor_token(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
 ) -> None:
     log_file = tmp_path / "setup.log"
@@ -44,8 +38,8 @@ def test_the_log_of_a_full_run_has_each_graph_call_and_neither_secret_nor_token(
 
 
 def test_without_debug_the_log_has_the_steps_but_not_each_call(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
 ) -> None:
     log_file = tmp_path / "setup.log"
@@ -56,8 +50,8 @@ def test_without_debug_the_log_has_the_steps_but_not_each_call(
 
 
 def test_an_existing_open_log_file_is_made_private_and_a_link_is_refused(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -110,8 +104,8 @@ WITH_A_FILE_SIZE_LIMIT = (
 
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_a_log_file_that_is_no_regular_file_is_refused_without_waiting(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     kind: str,
 ) -> None:
@@ -144,8 +138,8 @@ def can_mount_a_tiny_filesystem(folder: Path) -> bool:
 
 @pytest.mark.parametrize("how", ["a full tmpfs", "a file size limit"])
 def test_a_log_that_cannot_be_written_stops_once_with_a_sentence_and_the_run_goes_on(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     how: str,
 ) -> None:

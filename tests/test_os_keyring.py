@@ -14,11 +14,11 @@ import keyring.core
 import pytest
 from keyring.compat import properties
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.headless import CLIENT_ID
+from tests.support.paths import PROJECT_ROOT
 from wizard import os_keyring as chooser
 from wizard.os_keyring import FREEDESKTOP_BACKENDS, NO_KEYRING, PLATFORM_BACKENDS, os_keyring
 
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 HERE = __name__
 OTHER_FREEDESKTOP = ("keyring.backends.kwallet", "keyring.backends.libsecret")
 """The freedesktop backend modules besides Secret Service's: each fails to import its D-Bus library here."""

@@ -13,17 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.test_headless_run import (
-    CRASH_LAG_SECONDS,
-    GUIDED_STEPS,
-    answers_text,
-    crash_after_write,
-    point_at,
-    run,
-    seeded_tenant,
-    write_answers,
-)
-from tests.test_starter_base import EMPTY_TENANT_WRITES, pack_answers
+from tests.support.crashes import CRASH_LAG_SECONDS, crash_after_write
+from tests.support.headless import GUIDED_STEPS, answers_text, point_at, run, write_answers
+from tests.support.starter_base import EMPTY_TENANT_WRITES, pack_answers
+from tests.support.tenants import seeded_tenant
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 from wizard.answers import parse_answers
 from wizard.permissions import ALL_OPERATIONS, DELEGATED_PERMISSIONS, accepted_for
 from wizard.steps.base import EXTERNAL_ID_MFA_PERMISSIONS, permissions_for

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_policies_support import pack_chain, write_base
+from tests.support.paths import PROJECT_ROOT
+from tests.support.policies import pack_chain, write_base
 from wizard.starter_pack_files import cache_folder
 from wizard.starter_pack_pins import XSD_PATH
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.test_headless_run import CLIENT_ID, answers_dir, simulator, write_answers  # noqa: F401 - the fixtures
-from tests.test_plan import EndsTheLagWhenWaitedFor
+from tests.support.headless import CLIENT_ID, EndsTheLagWhenWaitedFor, write_answers
+from tests.support.paths import PROJECT_ROOT
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
@@ -54,8 +53,8 @@ def asignio() -> Iterator[DiscoveryServer]:
 @pytest.mark.parametrize("document", ["docs/pipelines.md", "action.yml"])
 def test_every_command_of_the_document_runs_against_the_simulator(
     document: str,
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     asignio: DiscoveryServer,
@@ -91,8 +90,8 @@ def test_every_command_of_the_document_runs_against_the_simulator(
 
 
 def test_a_plan_on_the_next_runner_reads_the_state_folder_the_workflow_carries(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     asignio: DiscoveryServer,

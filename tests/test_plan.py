@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import (  # noqa: F401 - fixtures
-    GUIDED_STEPS,
-    answers_dir,
-    point_at,
-    run,
-    simulator,
-    write_answers,
-)
+from tests.support.faults import faults_of
+from tests.support.headless import GUIDED_STEPS, EndsTheLagWhenWaitedFor, point_at, run, write_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -33,8 +26,8 @@ def state_files() -> list[Path]:
 
 
 def test_a_fresh_tenant_has_changes_pending_and_nothing_is_written(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = state_files()
@@ -49,8 +42,8 @@ def test_a_fresh_tenant_has_changes_pending_and_nothing_is_written(
 
 
 def test_after_a_setup_the_plan_is_empty(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     answers = write_answers(answers_dir, "custom-policy")
@@ -65,8 +58,8 @@ def test_after_a_setup_the_plan_is_empty(
 
 
 def test_a_policy_edited_behind_the_tools_back_is_drift_with_its_diff(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     answers = write_answers(answers_dir, "custom-policy")
@@ -86,7 +79,7 @@ def test_a_policy_edited_behind_the_tools_back_is_drift_with_its_diff(
 
 
 def test_a_tenant_the_path_cannot_use_ends_the_plan_with_its_own_code(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -99,23 +92,10 @@ def test_a_tenant_the_path_cannot_use_ends_the_plan_with_its_own_code(
     assert "Changes pending" not in error
 
 
-class EndsTheLagWhenWaitedFor(io.StringIO):
-    """The plan's output; the first line saying it waits for what the setup made lets the simulator show it."""
-
-    def __init__(self, server: SimulatorServer) -> None:
-        super().__init__()
-        self.server = server
-
-    def write(self, text: str) -> int:
-        if "made moments ago" in text:
-            self.server.replication_lag = 0.0
-        return super().write(text)
-
-
 @pytest.mark.parametrize("pivot", ["custom-policy", "user-flow"])
 def test_right_after_a_setup_the_plan_waits_for_what_graph_does_not_show_yet(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     pivot: str,
 ) -> None:
@@ -137,8 +117,8 @@ def test_right_after_a_setup_the_plan_waits_for_what_graph_does_not_show_yet(
 
 @pytest.mark.parametrize("why", ["offline", "sign-in refused", "throttled"])
 def test_steps_the_plan_could_not_look_at_are_not_checked_never_already_in_the_tenant(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     why: str,
@@ -150,7 +130,7 @@ def test_steps_the_plan_could_not_look_at_are_not_checked_never_already_in_the_t
     elif why == "sign-in refused":
         monkeypatch.setenv("ASIGNIO_SETUP_ACCESS_TOKEN", "a-token-graph-does-not-take")
     else:
-        simulator.throttle(4, retry_after=0)
+        faults_of(simulator).throttle(4, retry_after=0)
     code = main(["plan", str(write_answers(answers_dir, "custom-policy")), "--json"])
     assert (
         code == {"offline": ExitCode.SERVICE, "sign-in refused": ExitCode.SIGN_IN, "throttled": ExitCode.SERVICE}[why]
@@ -166,8 +146,8 @@ def test_steps_the_plan_could_not_look_at_are_not_checked_never_already_in_the_t
 
 
 def test_the_plan_writes_its_log(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
 ) -> None:
     log_file = tmp_path / "plan.log"

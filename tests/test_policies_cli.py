@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunOnMount
-from tests.test_policies_support import (
-    CLIENT_ID,
-    DOMAIN,
-    EXTENSIONS,
-    PROJECT_ROOT,
-    answers_toml,
-    pack_chain,
-    write_base,
-)
+from tests.support.headless import CLIENT_ID
+from tests.support.mounts import RunOnMount
+from tests.support.paths import PROJECT_ROOT
+from tests.support.policies import DOMAIN, EXTENSIONS, answers_toml, pack_chain, write_base
 from wizard.cli import main
 from wizard.policies import demo_chain, find_xsd
 

@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.test_policies_support import (
-    CLIENT_ID,
-    DOMAIN,
-    EXTENSIONS,
-    OTHER_CLIENT_ID,
-    SOCIAL_PACKS,
-    make_answers,
-    pack_chain,
-)
+from tests.support.headless import CLIENT_ID
+from tests.support.policies import DOMAIN, EXTENSIONS, OTHER_CLIENT_ID, SOCIAL_PACKS, make_answers, pack_chain
 from wizard.errors import PolicyError
 from wizard.policies import GeneratedPolicies, demo_chain, diff, generate, validate_chain
 from wizard.policies.problems import PolicyProblemsError

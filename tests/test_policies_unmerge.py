@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_policies_support import EXTENSIONS, SOCIAL_PACKS, make_answers, pack_chain
+from tests.support.policies import EXTENSIONS, SOCIAL_PACKS, make_answers, pack_chain
 from wizard.policies import generate, same_content, validate_chain
 from wizard.policies.unmerge import without_asignio
 from wizard.policies.xmlsafe import BOM

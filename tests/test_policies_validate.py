@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_policies_support import DOMAIN, pack_chain
+from tests.support.policies import DOMAIN, pack_chain
 from wizard.policies import Problem, demo_chain, validate_chain
 from wizard.policies.schema import deanchor, load_schema
 from wizard.policies.validate import check_chain

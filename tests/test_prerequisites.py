@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import crash_after_write
+from tests.support.crashes import crash_after_write
+from tests.support.faults import faults_of
 from wizard import clock
 from wizard.answers import Answers, parse_answers
 from wizard.errors import ExitCode, SetupError
@@ -45,7 +46,8 @@ def answers(starter_pack: Path) -> Answers:
 
 async def run_key_steps(server: SimulatorServer, starter_pack: Path, *, signing_only: bool = False) -> None:
     """The key-set steps (and the test app, as in a setup); `signing_only`: the signing key set's step alone, whose
-    writes then come in a known order (the set, then its key)."""
+    writes then come in a known order (the set, then its key). A step's failure is raised, as the command ends with
+    it."""
     graph = GraphClient(
         server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
     )
@@ -54,9 +56,11 @@ async def run_key_steps(server: SimulatorServer, starter_pack: Path, *, signing_
     plan = Plan(answers(starter_pack), (Preflight(), BaseChain(), *steps))
     runner = Runner(plan, graph, StateStore("contoso"), lambda: "unused")
     try:
-        await runner.run(lambda event: None)
+        finished = await runner.run(lambda event: None)
     finally:
         await graph.close()
+    if finished.failure is not None:
+        raise finished.failure
 
 
 def kinds(tenant: SimulatedTenant, key_set: str) -> list[tuple[str, str]]:
@@ -149,11 +153,11 @@ async def test_writes_whose_answers_were_lost_are_found_by_the_next_run_and_neve
     resumably; the next one looks first, waits for what the last may have made to replicate, and adds no second key."""
     tenant = empty_tenant()
     with SimulatorServer(tenant, replication_lag=0.3, page_size=1) as server:
-        server.lose_answers(100, status=504)
+        faults_of(server).lose_answers(100, status=504)
         with pytest.raises(SetupError):
             await run_key_steps(server, starter_pack)
         assert [name for name in (SIGNING, ENCRYPTION, FACEBOOK) if tenant.key_sets.get(name)], "no key was added"
-        server.clear_faults()
+        faults_of(server).clear_faults()
         await run_key_steps(server, starter_pack)
         server.reset_log()
         await run_key_steps(server, starter_pack)

@@ -9,39 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import (
-    GUIDED_STEPS,
-    crash_after_write,
-    killed_after_write,
-    point_at,
-    run,
+from tests.support.crashes import crash_after_write, killed_after_write
+from tests.support.faults import faults_of
+from tests.support.headless import GUIDED_STEPS, point_at, run, write_answers
+from tests.support.tenants import (
+    EXTENSIONS,
+    FOREIGN_CLAIM,
+    NOTHING_OF_THE_SETUP,
+    left_of_the_setup,
     seeded_tenant,
     tenant_objects,
-    write_answers,
+    with_foreign_claim,
 )
-from tests.virtual_clock import VirtualClock
+from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.policies import same_content
 from wizard.policies.mark import unmarked
 from wizard.simulator import SimulatorServer
 from wizard.state import StateStore
-
-EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
-NOTHING_OF_THE_SETUP = {
-    "asignio key sets": 0,
-    "asignio keys": 0,
-    "identity providers": 0,
-    "user flows": 0,
-    "applications": 0,
-    "service principals": 0,
-    "grants": 0,
-}
-FOREIGN_CLAIM = (
-    b'<ClaimType Id="contosoLoyaltyNumber"><DisplayName>Loyalty number</DisplayName>'
-    b"<DataType>string</DataType></ClaimType>"
-)
-
 
 FOREIGN_SECTION = b"<BuildingBlocks><ClaimsSchema>" + FOREIGN_CLAIM + b"</ClaimsSchema></BuildingBlocks>"
 """What the foreign claim makes of the demo extensions, which have no BuildingBlocks of their own."""
@@ -64,18 +50,6 @@ def folder(tmp_path: Path) -> Path:
 
 def remove(answers: Path, *extra: str) -> int:
     return main(["remove", str(answers), *extra])
-
-
-def left_of_the_setup(server: SimulatorServer) -> dict[str, int]:
-    objects = tenant_objects(server.tenant)
-    objects.pop("policies")
-    return objects
-
-
-def with_foreign_claim(extensions: bytes) -> bytes:
-    """The extensions as an admin might edit them in the portal: one claim type of their own added."""
-    assert b"<ClaimsSchema>" in extensions
-    return extensions.replace(b"<ClaimsSchema>", b"<ClaimsSchema>" + FOREIGN_CLAIM, 1)
 
 
 def test_remove_after_a_custom_policy_setup_leaves_the_tenant_as_it_was(
@@ -322,7 +296,7 @@ def test_a_delete_graph_refuses_is_a_failed_line_and_the_next_remove_finishes(
     answers = write_answers(folder, "custom-policy")
     assert run(answers) == 0
     capsys.readouterr()
-    server.fail(1, status=400, writes_only=True)
+    faults_of(server).fail(1, status=400, writes_only=True)
     code = main(["--json", "remove", str(answers), "--yes"])
     assert code not in (ExitCode.OK, ExitCode.UNEXPECTED)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -450,9 +424,8 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
     replication budget for the setup's objects to show."""
     import tomllib
 
-    from tests.test_headless_run import SECRET, answers_text
+    from tests.support.headless import SECRET, answers_text
     from wizard.answers import parse_answers
-    from wizard.errors import SetupError
     from wizard.events import Event, StepFailed, StepProgress
     from wizard.graph import GraphClient
     from wizard.session import SignedInTenant
@@ -467,12 +440,12 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
         signed_in = SignedInTenant(answers.tenant, answers.auth, graph)
         await signed_in.plan(answers, secret=SECRET).run(lambda event: None)
         removal = signed_in.removal(answers)
-        simulated.refuse_policy(EXTENSIONS)
+        faults_of(simulated).refuse_policy(EXTENSIONS)
         first_try: list[Event] = []
-        with pytest.raises(SetupError):
-            await removal.run(first_try.append)
+        failed = await removal.run(first_try.append)
         assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["remove-from-extensions"]
-        simulated.accept_policy(EXTENSIONS)
+        assert failed.failures == tuple(event for event in first_try if isinstance(event, StepFailed))
+        faults_of(simulated).accept_policy(EXTENSIONS)
         retry: list[Event] = []
         await removal.run(retry.append)
         await graph.close()

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import crash_after_write, point_at, run, seeded_tenant, write_answers
-from tests.test_starter_base import LAG_SECONDS, STARTER_KEY_SETS, counts, pack_answers, with_starter_keys
+from tests.support.crashes import crash_after_write
+from tests.support.headless import point_at, run, write_answers
+from tests.support.starter_base import LAG_SECONDS, STARTER_KEY_SETS, counts, pack_answers, with_starter_keys
+from tests.support.tenants import seeded_tenant
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.faults import faults_of
 from wizard.answers import parse_answers
 from wizard.errors import BadInputError, ExitCode, SetupError
 from wizard.events import Event, StepFailed, StepProgress
@@ -37,13 +38,15 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
     signed_in = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant)
     session = signed_in.plan(ANSWERS, secret="secret")
     events: list[Event] = []
-    with pytest.raises(SetupError) as caught:
-        await session.run(events.append)
+    finished = await session.run(events.append)
     await signed_in.close()
-    assert caught.value.exit_code == ExitCode.UNEXPECTED
-    assert caught.value.what == "Unexpected RuntimeError in preflight: token cache is corrupted"
-    assert "run the same command again to resume" in caught.value.fix
-    assert [event.step for event in events if isinstance(event, StepFailed)] == ["preflight"]
+    failure = finished.failure
+    assert failure is not None and finished.exit_code == failure.exit_code == ExitCode.UNEXPECTED
+    assert failure.what == "Unexpected RuntimeError in preflight: token cache is corrupted"
+    assert "run the same command again to resume" in failure.fix
+    assert finished.failures == tuple(event for event in events if isinstance(event, StepFailed)), "each told once"
+    assert [failed.step for failed in finished.failures] == ["preflight"]
+    assert finished.run_now_url is None and finished.changed == ()
     blocked = [event.step for event in events if isinstance(event, StepProgress) and "not run" in event.message]
     assert sorted(blocked) == sorted(step.id for step in session.runner.plan.steps if step.id != "preflight")
     saved = StateStore("contoso").load()
@@ -73,7 +76,7 @@ def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -
     session = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant).plan(ANSWERS, secret="secret")
     with pytest.raises(BadInputError) as caught:
         session.confirm_guided("policy-key")
-    assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa"
+    assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa, test-app-consent"
 
 
 class DeclinedSignIn:
@@ -152,7 +155,8 @@ async def test_the_review_takes_one_look_even_right_after_a_run_whose_objects_gr
 async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and_makes_nothing_twice() -> None:
     """The progress screen's Retry runs the same Session again: like a fresh run resuming from the state file, it
     must wait for what the failed try made moments ago (Graph does not show it yet) instead of making it again."""
-    from tests.test_headless_run import EXPECTED, SECRET, answers_text, seeded_tenant, tenant_objects
+    from tests.support.headless import SECRET, answers_text
+    from tests.support.tenants import EXPECTED, seeded_tenant, tenant_objects
     from wizard.simulator import SimulatorServer
 
     answers = parse_answers(tomllib.loads(answers_text("custom-policy")))
@@ -162,12 +166,14 @@ async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and
             server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
         )
         session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
-        server.refuse_policy(relying_party)
+        faults_of(server).refuse_policy(relying_party)
         first_try: list[Event] = []
-        with pytest.raises(SetupError):
-            await session.run(first_try.append)
+        failed = await session.run(first_try.append)
         assert [event.step for event in first_try if isinstance(event, StepFailed)] == ["relying-party"]
-        server.accept_policy(relying_party)
+        assert [failure.step for failure in failed.failures] == ["relying-party"]
+        assert failed.failure is not None and failed.exit_code == failed.failure.exit_code
+        assert failed.changed, "what the first try made before the failure is in its outcome"
+        faults_of(server).accept_policy(relying_party)
         server.replication_lag = 600.0  # everything the first try made is hidden until a step waits for it
         server.reset_log()
         waits: list[str] = []
@@ -189,7 +195,8 @@ async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and
 async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_objects_and_writes_nothing() -> None:
     """The progress screen runs the same Session again once the last portal step is confirmed, seconds after the
     first run made the provider and the flow: Graph may not show them yet, and they must not be made again."""
-    from tests.test_headless_run import EXPECTED, SECRET, answers_text, seeded_tenant, tenant_objects
+    from tests.support.headless import SECRET, answers_text
+    from tests.support.tenants import EXPECTED, seeded_tenant, tenant_objects
     from wizard.events import RunFinished
     from wizard.simulator import SimulatorServer
 
@@ -201,6 +208,7 @@ async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_o
         session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
         first = await session.run(lambda event: None)
         assert sorted(first.waiting) == ["local-accounts-off", "user-flow-mfa"]
+        assert first.exit_code == ExitCode.PENDING and first.failures == ()
         for step_id in first.waiting:
             session.confirm_guided(step_id)
         server.replication_lag = 600.0
@@ -215,6 +223,6 @@ async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_o
         second: RunFinished = await session.run(second_run_events)
         await graph.close()
     assert waits, "the second run did not wait for what the first made"
-    assert second.waiting == () and second.run_now_url
+    assert second.waiting == () and second.run_now_url and second.exit_code == ExitCode.OK
     assert tenant_objects(server.tenant) == EXPECTED["user-flow"]
     assert server.writes == 0

@@ -3,10 +3,10 @@ again on a key; the answers file saved here runs again headless."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
@@ -16,42 +16,23 @@ from screens.done import DoneScreen
 from screens.draft import Draft
 from screens.messages import SignInChecked
 from screens.overwrite import OverwriteScreen
-from tests.test_headless_run import CLIENT_ID, point_at, run, seeded_tenant
+from screens.welcome import WelcomeScreen
+from tests.support.headless import AUTHRESP, CLIENT_ID
+from tests.support.tui import (
+    EXTERNAL_ID_RESULT,
+    EXTERNAL_ID_URL,
+    REDIRECT_URIS,
+    RESULT,
+    URL,
+    finished_app,
+    settle,
+)
 from wizard.answers import load_answers
+from wizard.demo import DemoOptions
 from wizard.events import ProbeChecked, ProbeStatus, RunFinished
 from wizard.simulator import SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
-from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV, Verification
-
-URL = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?p=B2C_1_AsignioSignupSignin"
-RESULT = RunFinished(URL, ("Asignio identity provider", "user flow B2C_1_AsignioSignupSignin", "test app"))
-EXTERNAL_ID_URL = (
-    "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
-    "?client_id=aaaabbbb-0000-cccc-1111-dddd2222eeee&redirect_uri=https%3A%2F%2Fjwt.ms&response_type=id_token"
-)
-REDIRECT_URIS = (
-    "https://contoso.ciamlogin.com/8f6a7d3e-1b2c-4d5e-9f01-23456789abcd/federation/oauth2",
-    "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/federation/oauth2",
-)
-EXTERNAL_ID_RESULT = RunFinished(
-    EXTERNAL_ID_URL,
-    ("Asignio OpenID Connect provider", "user flow Asignio sign-up and sign-in", "test app", "test app in the flow"),
-    partner_redirect_uris=REDIRECT_URIS,
-)
-
-
-def finished_app(*, verify: bool = False) -> AsignioSetupApp:
-    """The app after a run; its Done screen probes the sign-in only with `verify` (the probes' tests point it at
-    stand-in hosts)."""
-    app = AsignioSetupApp(verify=verify, verify_timeout=0)
-    app.draft = Draft(
-        tenant_name="contoso",
-        sign_in_method="device-code",
-        client_id="00001111-aaaa-2222-bbbb-3333cccc4444",
-        pivot="user-flow",
-        mfa="phone",
-    )
-    return app
+from wizard.verify import Verification
 
 
 def finished_external_id_app() -> AsignioSetupApp:
@@ -85,9 +66,8 @@ async def test_open_copy_and_save_answers(tmp_path: Path, monkeypatch: pytest.Mo
         target = tmp_path / "contoso.toml"
         app.screen.query_one("#answers-path", Input).value = str(target)
         await pilot.press("ctrl+s")
-        assert "Repeat with: asignio-setup --non-interactive" in str(app.screen.query_one("#saved", Static).content)
-        await pilot.press("escape")
-        assert isinstance(app.screen, DoneScreen)
+        said = str(app.screen.query_one("#saved", Static).content)
+        assert f"Repeat with: asignio-setup --non-interactive {target}" in said
     answers = load_answers(target)
     assert (answers.tenant.name, answers.setup.mfa.value, answers.asignio.client_id) == (
         "contoso",
@@ -186,7 +166,83 @@ def test_done_asks_before_replacing_snapshot(snap_compare, tmp_path: Path, monke
     assert snap_compare(finished_app(), terminal_size=(80, 24), run_before=ask_to_replace)
 
 
-AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"
+async def test_copy_says_copied_only_where_the_terminal_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = finished_app()
+    async with app.run_test(notifications=True) as pilot:
+        await open_done(pilot)
+        monkeypatch.setenv("TERM_PROGRAM", "Apple_Terminal")
+        await pilot.press("ctrl+y")
+        [refused] = app._notifications
+        assert refused.severity == "warning"
+        assert refused.message.startswith("Not copied: macOS Terminal does not let programs set the clipboard (OSC 52)")
+        app._notifications.clear()
+        monkeypatch.setenv("TERM_PROGRAM", "iTerm.app")
+        await pilot.press("ctrl+y")
+        assert [notification.message for notification in app._notifications] == [
+            "The Run-now URL copied to the clipboard."
+        ]
+        app._notifications.clear()
+        monkeypatch.delenv("TERM_PROGRAM")
+        monkeypatch.setenv("TERM", "xterm-256color")
+        for name in ("TMUX", "STY", "KITTY_WINDOW_ID", "WT_SESSION"):
+            monkeypatch.delenv(name, raising=False)
+        await pilot.press("ctrl+y")
+        [unknown] = [notification.message for notification in app._notifications]
+        assert unknown.startswith(
+            "The Run-now URL sent to the clipboard through this terminal (OSC 52). If nothing pastes"
+        )
+    assert app.clipboard == URL
+
+
+async def test_the_url_is_not_drawn_inside_a_box() -> None:
+    """A mouse selection of a wrapped URL must not pick up border characters."""
+    app = finished_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_done(pilot)
+        url = app.screen.query_one("#url", Static)
+        lines = [strip.text.rstrip() for strip in url.render_lines(Region(0, 0, *url.size))]
+    assert "".join(line for line in lines if line) == URL
+
+
+async def test_esc_after_the_run_goes_back_to_a_fresh_start() -> None:
+    app = finished_app()
+    async with app.run_test() as pilot:
+        await open_done(pilot)
+        assert app.active_bindings["escape"].enabled
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen) and len(app.screen_stack) == 1
+        assert app.draft == Draft()
+
+
+async def test_the_answers_saved_after_a_demo_repeat_with_the_demo_and_name_no_demo_port(tmp_path: Path) -> None:
+    """The External ID demo serves its discovery document on a loopback port that closes with it: the saved
+    answers keep Asignio's own, and the hint repeats the demo (which serves its document again)."""
+    app = AsignioSetupApp(demo=DemoOptions(platform="external-id"), verify=False)  # a Done screen with no run
+    target = tmp_path / "demo.toml"
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.identity is not None
+        metadata_url = app.demo.metadata_url
+        assert metadata_url is not None and metadata_url.startswith("http://127.0.0.1:")
+        app.draft.pivot, app.draft.mfa = "external-id", "off"
+        assert app.final_answers().asignio.metadata_url == metadata_url, "the run federates with the demo's"
+        await open_done(pilot, EXTERNAL_ID_RESULT)
+        app.screen.query_one("#answers-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        said = str(app.screen.query_one("#saved", Static).content)
+    assert f"Repeat with: asignio-setup --demo --demo-platform external-id --non-interactive {target}" in said
+    assert "127.0.0.1" not in target.read_text(encoding="utf-8")
+    assert (
+        load_answers(target).asignio.metadata_url
+        == "https://authorization.asignio.com/.well-known/openid-configuration"
+    )
+
+
 PROBES = Verification(
     (
         ProbeChecked(
@@ -213,26 +269,6 @@ PROBES = Verification(
         ),
     )
 )
-
-
-@pytest.fixture
-def finished_setup(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[SimulatorServer, DiscoveryServer, Path]]:
-    """A finished custom-policy setup (no probes of its own), its sign-in host and Asignio on loopback."""
-    with DiscoveryServer() as asignio, SimulatorServer(seeded_tenant()) as hosts:
-        asignio.register(CLIENT_ID, AUTHRESP)
-        point_at(hosts, monkeypatch)
-        monkeypatch.setenv(LOGIN_URL_ENV, hosts.login_root)
-        monkeypatch.setenv(ASIGNIO_URL_ENV, asignio.issuer)
-        answers = tmp_path / "custom-policy.toml"
-        answers.write_text(
-            f'[tenant]\nname = "contoso"\n[asignio]\nclient_id = "{CLIENT_ID}"\n[setup]\npivot = "custom-policy"\n',
-            encoding="utf-8",
-        )
-        assert run(answers) == 0
-        hosts.reset_log()
-        yield hosts, asignio, answers
 
 
 async def check_done(pilot: Pilot, key: str | None = None) -> str:

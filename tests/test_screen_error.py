@@ -10,17 +10,13 @@ from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
 from screens.messages import WorkFailed
 from screens.welcome import WelcomeScreen
-from tests.tui import settle
+from tests.support.tui import fail_with, settle
 from wizard.errors import TenantNotReadyError
 
 PROBLEM = TenantNotReadyError(
     "contoso.onmicrosoft.com is not an Azure AD B2C tenant (its type is AAD)",
     "sign in to your B2C tenant instead",
 )
-
-
-async def fail_with(error: BaseException) -> None:
-    raise error
 
 
 async def test_a_worker_error_opens_the_error_view() -> None:

@@ -14,6 +14,7 @@ from screens.app import DEMO_CLIENT_ID, AsignioSetupApp
 from screens.messages import BaseInspected
 from screens.mfa import MfaScreen
 from screens.path import PathScreen
+from wizard.demo import DemoOptions
 from wizard.policies import demo_chain
 from wizard.session import TenantIdentity, sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
@@ -23,8 +24,8 @@ from wizard.steps.base import EXTERNAL_ID_TENANT_TYPE
 def signed_in_app(tenant: SimulatedTenant) -> Iterator[AsignioSetupApp]:
     """The wizard as the credentials screen leaves it: signed in to `tenant`, the path still to choose."""
     with SimulatorServer(tenant) as simulator:
-        app = AsignioSetupApp(demo=True)
-        app.simulator = simulator
+        app = AsignioSetupApp(demo=DemoOptions())
+        app.demo.server = simulator
         app.draft.client_id = DEMO_CLIENT_ID
         signing_in = app.draft.sign_in_answers()
         app.signed_in = sign_in(signing_in.tenant, signing_in.auth, demo=simulator)
@@ -97,7 +98,7 @@ async def test_custom_policy_shows_a_base_that_can_host_the_journey(app_with_bas
         assert str(report.content).startswith("✓ It can host the Asignio journey: found B2C_1A_TrustFrameworkBase")
         await pilot.press("enter")
         assert isinstance(app.screen, MfaScreen)
-    assert app.simulator.writes == 0
+    assert app.demo.server.writes == 0
 
 
 async def test_custom_policy_without_a_base_offers_to_set_it_up(app_without_base: AsignioSetupApp) -> None:
@@ -112,7 +113,7 @@ async def test_custom_policy_without_a_base_offers_to_set_it_up(app_without_base
         assert "the setup uploads them first, from asignio-setup's own demo base" in report
         await pilot.press("enter")
         assert isinstance(app.screen, MfaScreen)
-    assert app.simulator.writes == 0
+    assert app.demo.server.writes == 0
 
 
 async def test_a_chain_missing_its_localization_is_refused_with_the_reason(
@@ -154,7 +155,7 @@ async def test_an_external_tenant_is_offered_the_external_id_path_alone(app_on_e
         await pilot.press("enter")
         assert isinstance(app.screen, MfaScreen)
     assert not [message for message in messages if isinstance(message, BaseInspected)]
-    assert app.simulator.writes == 0
+    assert app.demo.server.writes == 0
 
 
 def test_path_external_id_snapshot(snap_compare, app_on_external_id: AsignioSetupApp) -> None:

@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Button, Static
+from textual.widgets import Button, RichLog, Static
 
 from screens.app import AsignioSetupApp
 from screens.error import ErrorScreen
@@ -22,9 +22,10 @@ from screens.messages import RemovalReady, RunComplete, RunEvent, SavedRunsLoade
 from screens.removal import RemovalScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run, seeded_tenant
-from tests.test_remove import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, with_foreign_claim
-from tests.tui import settle
+from tests.support.faults import faults_of
+from tests.support.headless import CLIENT_ID, GUIDED_STEPS, answers_text, point_at, run
+from tests.support.tenants import EXTENSIONS, NOTHING_OF_THE_SETUP, left_of_the_setup, seeded_tenant, with_foreign_claim
+from tests.support.tui import settle
 from wizard.answers import parse_answers
 from wizard.events import StepDone, StepStatus
 from wizard.secrets import stored_asignio_secret
@@ -110,6 +111,9 @@ async def test_remove_confirmed_leaves_the_tenant_as_it_was(
         await settle(pilot)
         removed = str(removal.query_one("#removed", Static).content)
         assert removal.focused is removal.query_one("#quit", Button)
+        logged = " ".join(line.text.rstrip() for line in removal.query_one("#log", RichLog).lines)  # lines wrap
+        title = removal.rows["remove-relying-party"].title
+    assert f"✓ {title}: B2C_1A_AsignioSUSI deleted" in logged, "the terminal's words, the step by its title"
     assert server.tenant.policies == original_policies
     assert left_of_the_setup(server) == NOTHING_OF_THE_SETUP
     assert "B2C_1A_AsignioSUSI deleted" in removed and "B2C_1A_AsignioSecret deleted" in removed
@@ -127,6 +131,23 @@ async def test_remove_confirmed_leaves_the_tenant_as_it_was(
         [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
         assert loaded.finished == []
         assert not app.screen.query_one("#remove", Button).display
+
+
+async def test_back_after_a_remove_shows_a_welcome_read_anew(
+    server: SimulatorServer, original_policies: dict[str, bytes]
+) -> None:
+    app = AsignioSetupApp()
+    async with app.run_test() as pilot:
+        welcome = app.screen
+        removal = await open_removal(pilot)
+        await pilot.click("#remove")
+        await settle(pilot)
+        assert removal.query_one("#quit", Button).display
+        await press(pilot, "escape")
+        assert app.screen is welcome and len(app.screen_stack) == 1
+        assert not welcome.query_one("#remove", Button).display, "the removed setup is no longer offered"
+        assert not welcome.query_one("#finished-setup", Static).display
+        assert app.exit_report[0] == "Asignio setup removed from contoso.onmicrosoft.com:"
 
 
 async def test_an_extensions_policy_changed_since_the_setup_is_listed_as_kept_and_stays(
@@ -184,7 +205,7 @@ async def test_a_refused_delete_shows_the_error_view_and_remove_again_finishes(
     app = AsignioSetupApp()
     async with app.run_test() as pilot:
         removal = await open_removal(pilot)
-        server.fail(1, status=400, writes_only=True)
+        faults_of(server).fail(1, status=400, writes_only=True)
         await pilot.click("#remove")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -205,7 +226,7 @@ async def test_a_removal_stopped_halfway_is_offered_to_finish_not_to_resume(
     app = AsignioSetupApp()
     async with app.run_test() as pilot:
         await open_removal(pilot)
-        server.fail(1, status=400, writes_only=True)
+        faults_of(server).fail(1, status=400, writes_only=True)
         await pilot.click("#remove")
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)

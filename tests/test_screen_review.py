@@ -16,13 +16,12 @@ from screens.messages import ReviewReady
 from screens.mfa import MfaScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
+from tests.support.headless import SECRET
+from wizard.demo import DemoOptions
 from wizard.policies import demo_chain
 from wizard.session import sign_in
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
-
-SECRET = "Asignio-Secret-q7Zr9xVw2"
-
 
 SNAPSHOT_DISCOVERY_PORT = 28419
 """A fixed port below the ephemeral range, so the discovery document's URL the External ID plan shows is the same
@@ -33,8 +32,8 @@ def app_at_review(
     simulator: SimulatorServer, pivot: str, mfa: str = "phone", *, metadata_url: str | None = None
 ) -> AsignioSetupApp:
     """The wizard as the MFA screen leaves it: every answer given, signed in to the simulated tenant."""
-    app = AsignioSetupApp(demo=True)
-    app.simulator = simulator
+    app = AsignioSetupApp(demo=DemoOptions())
+    app.demo.server = simulator
     app.draft.client_id = DEMO_CLIENT_ID
     app.draft.pivot, app.draft.mfa = pivot, mfa
     if metadata_url is not None:
@@ -107,8 +106,49 @@ async def test_custom_policy_shows_the_extensions_diff(simulator: SimulatorServe
         assert str(screen.query_one("#diff-title", Static).content) == "Changes to your extensions policy"
         plan = shown_text(screen.query_one("#plan", Static))
         done = [step for step in ready.review.steps if step.done]
-        assert done and " ".join(plan.split()).count("✓ already in the tenant") == len(done)
+        marks = " ".join(plan.split())
+        assert done and marks.count("✓ already in the tenant") + marks.count("✓ nothing to do") == len(done)
     assert simulator.writes == 0
+
+
+async def test_at_80x24_the_summary_and_the_changes_come_first_and_pgdn_scrolls_from_the_confirm_button(
+    simulator: SimulatorServer,
+) -> None:
+    messages: list[Message] = []
+    app = app_at_review(simulator, "custom-policy")
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        await open_review(pilot)
+        [ready] = [message for message in messages if isinstance(message, ReviewReady)]
+        screen = app.screen
+        changes = [step for step in ready.review.steps if not step.done]
+        in_place = len(ready.review.steps) - len(changes)
+        heading = str(screen.query_one("#heading", Static).content)
+        assert heading == f"Review the plan: {len(changes)} changes, {in_place} already in place"
+        plan = " ".join(shown_text(screen.query_one("#plan", Static)).split())
+        assert plan.count("— to do") == len(changes)
+        assert plan.rindex("— to do") < plan.index("✓"), "the changes are listed before what is in place"
+        confirm = screen.query_one("#confirm", Button)
+        assert screen.focused is confirm
+        body = screen.query_one(".body")
+        assert body.max_scroll_y > 0 and body.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0, "PgDn scrolls the plan with the focus on Confirm"
+        assert screen.focused is confirm
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert body.scroll_y == 0
+    assert simulator.writes == 0
+
+
+async def test_a_step_that_only_reads_is_not_said_to_be_in_the_tenant(external_simulator: SimulatorServer) -> None:
+    with DiscoveryServer("good") as discovery:
+        app = app_at_review(external_simulator, "external-id", "email", metadata_url=discovery.url)
+        async with app.run_test() as pilot:
+            await open_review(pilot)
+            plan = " ".join(shown_text(app.screen.query_one("#plan", Static)).split())
+    assert "Check Asignio's discovery document — ✓ nothing to do" in plan
+    assert "discovery document — ✓ already in the tenant" not in plan
 
 
 async def test_back_from_review_keeps_the_answers(simulator: SimulatorServer) -> None:
@@ -149,13 +189,13 @@ async def test_the_external_id_plan_lists_the_discovery_check_first_and_writes_n
                 "oidc-provider",
                 "sign-up-flow",
                 "test-app",
+                "test-app-consent",
                 "test-app-flow-link",
                 "mfa-method",
                 "mfa-policy",
             ]
             plan = " ".join(shown_text(app.screen.query_one("#plan", Static)).split())
-            assert "1. Check Asignio's discovery document — ✓ already in the tenant" in plan
-            assert f"Read {discovery.url} and check External ID can federate with it" in plan
+            assert "1. Check Asignio's discovery document — ✓ nothing to do" in plan
             assert "Add Asignio as a custom OpenID Connect provider — to do" in plan
             assert not app.screen.query_one("#diff", Static).display
     assert external_simulator.writes == 0

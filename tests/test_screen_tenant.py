@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from textual import events
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
@@ -14,8 +15,9 @@ from screens.app import AsignioSetupApp
 from screens.credentials import CredentialsScreen
 from screens.messages import SignedIn, WorkFailed
 from screens.tenant import TenantScreen
-from tests.tui import settle
+from tests.support.tui import settle
 from wizard.clouds import Cloud
+from wizard.demo import DemoOptions
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 
@@ -27,8 +29,8 @@ def simulator() -> Iterator[SimulatorServer]:
 
 def app_against(simulator: SimulatorServer) -> AsignioSetupApp:
     """The demo wizard signing in to `simulator`, with the tenant name still to type."""
-    app = AsignioSetupApp(demo=True)
-    app.simulator = simulator
+    app = AsignioSetupApp(demo=DemoOptions())
+    app.demo.server = simulator
     app.draft.tenant_name = ""
     return app
 
@@ -128,3 +130,82 @@ async def test_a_setup_that_signs_in_with_a_client_secret_keeps_that_method(simu
     async with app.run_test() as pilot:
         await open_tenant(pilot)
         assert app.screen.query_one("#method", Select).value == "client-secret"
+
+
+def keys_at_once(app: AsignioSetupApp, text: str) -> None:
+    """Keys that arrive together, as a paste without bracketed paste or typing over SSH brings them: all queued
+    before the first is handled."""
+    for char in text:
+        key = events.Key(char if char.isalnum() else "full_stop", char)
+        key.set_sender(app)
+        app.post_message(key)
+
+
+async def test_keys_arriving_together_never_crash_the_name_check(simulator: SimulatorServer) -> None:
+    app = app_against(simulator)
+    async with app.run_test() as pilot:
+        await open_tenant(pilot)
+        await pilot.press(*"conto")
+        keys_at_once(app, "so.onmi")
+        await settle(pilot)
+        assert app.is_running
+        name = app.screen.query_one("#tenant-name", Input)
+        hint = app.screen.query_one("#tenant-hint", Static)
+        assert name.value == "contoso.onmi"
+        assert hint.has_class("problem") and "is not a tenant name" in str(hint.content)
+
+        keys_at_once(app, "crosoft.com")
+        await settle(pilot)
+        assert str(hint.content) == "→ contoso.onmicrosoft.com" and not hint.has_class("problem")
+
+
+async def test_a_paste_right_after_typing_never_crashes_the_name_check(simulator: SimulatorServer) -> None:
+    app = app_against(simulator)
+    async with app.run_test() as pilot:
+        await open_tenant(pilot)
+        keys_at_once(app, "contoso")
+        app.post_message(events.Paste(".onmi"))  # behind the keys, as the terminal sends it
+        await settle(pilot)
+        assert app.is_running
+        hint = app.screen.query_one("#tenant-hint", Static)
+        assert hint.has_class("problem") and "'contoso.onmi' is not a tenant name" in str(hint.content)
+
+
+async def test_spaces_around_the_name_are_ignored(simulator: SimulatorServer) -> None:
+    messages: list[Message] = []
+    app = app_against(simulator)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await open_tenant(pilot)
+        app.screen.query_one("#tenant-name", Input).value = "  contoso "
+        await pilot.pause()
+        assert str(app.screen.query_one("#tenant-hint", Static).content) == "→ contoso.onmicrosoft.com"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [message for message in messages if isinstance(message, SignedIn)]
+        assert app.draft.tenant_name == "contoso"
+
+
+async def test_the_sign_in_says_where_it_signs_in_and_counts_the_seconds_then_says_what_stopped_it() -> None:
+    """A sign-in that cannot reach its host takes a while to fail: the status names the host and counts from the
+    start; its failure's sentence (what is wrong, what to do) replaces it."""
+    said_while_signing_in: list[str] = []
+    app = AsignioSetupApp()
+
+    def status(app: AsignioSetupApp) -> str:
+        tenant = next(screen for screen in app.screen_stack if isinstance(screen, TenantScreen))
+        return str(tenant.query_one("#sign-in-status", Static).content)
+
+    def hook(message: Message) -> None:
+        running = isinstance(message, Worker.StateChanged) and message.state is WorkerState.RUNNING
+        if running and message.worker.group == "sign-in":  # type: ignore[attr-defined]
+            said_while_signing_in.append(status(app))
+
+    app.draft.sign_in_method = "access-token"
+    async with app.run_test(message_hook=hook) as pilot:
+        await open_tenant(pilot)
+        await pilot.press(*"contoso", "enter")
+        await settle(pilot)
+        said_at_the_end = status(app)
+    assert said_while_signing_in == ["Signing in to contoso.onmicrosoft.com through login.microsoftonline.com… 0 s"]
+    assert said_at_the_end.startswith("✗ the access-token sign-in method needs a token in ASIGNIO_SETUP_ACCESS_TOKEN")
+    assert "export ASIGNIO_SETUP_ACCESS_TOKEN" in said_at_the_end

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import answers_dir, simulator, write_answers  # noqa: F401 - fixtures
+from tests.support.headless import write_answers
 from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import BadInputError, ExitCode, SetupError
@@ -66,8 +66,8 @@ def test_environment_secret_is_kept_in_the_real_keyring(secret_service: str, mon
     ids=["whitespace", "two-lines", "control-character", "100-kb"],
 )
 def test_a_secret_that_cannot_be_one_is_refused_naming_the_problem_never_the_value(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     value: str,

@@ -14,7 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.faults import faults_of
+from tests.support.paths import PROJECT_ROOT
+from tests.support.simulator import OIDC_PROVIDER, client, error_of, pack_policy, put_policy
 from wizard.simulator import (
     ALL_PERMISSIONS,
     SimulatedTenant,
@@ -23,18 +25,6 @@ from wizard.simulator import (
 )
 
 SECRET = "never-show-this-8d1f"
-CHAIN_FILES = {
-    "B2C_1A_TrustFrameworkBase": "TrustFrameworkBase.xml",
-    "B2C_1A_TrustFrameworkLocalization": "TrustFrameworkLocalization.xml",
-    "B2C_1A_TrustFrameworkExtensions": "TrustFrameworkExtensions.xml",
-    "B2C_1A_signup_signin": "SignUpOrSignin.xml",
-}
-
-
-def pack_policy(starter_pack: Path, policy_id: str) -> bytes:
-    """A starter-pack file made uploadable for contoso: tenant named, BOM removed (B2C refuses it)."""
-    raw = (starter_pack / "SocialAndLocalAccountsWithMfa" / CHAIN_FILES[policy_id]).read_bytes()
-    return raw.removeprefix(b"\xef\xbb\xbf").replace(b"yourtenant", b"contoso")
 
 
 @pytest.fixture
@@ -50,36 +40,8 @@ def server(base_only: dict[str, bytes]) -> Iterator[SimulatorServer]:
 
 @pytest.fixture
 def graph(server: SimulatorServer) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {server.access_token}"}
-    with httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10) as client:
-        yield client
-
-
-def error_of(response: httpx.Response) -> dict[str, str]:
-    error = response.json()["error"]
-    assert set(error["innerError"]) >= {"date", "request-id"}
-    return error
-
-
-OIDC_PROVIDER = {
-    "@odata.type": "#microsoft.graph.openIdConnectIdentityProvider",
-    "displayName": "Asignio",
-    "clientId": "c",
-    "clientSecret": "s",
-    "metadataUrl": "https://m",
-    "responseType": "code",
-    "scope": "openid",
-    "claimsMapping": {"userId": "sub"},
-}
-"""A minimal OpenID Connect provider the simulator accepts."""
-
-
-def put_policy(
-    graph: httpx.Client, policy_id: str, content: bytes, content_type: str = "application/xml"
-) -> httpx.Response:
-    return graph.put(
-        f"/trustFramework/policies/{policy_id}/$value", content=content, headers={"Content-Type": content_type}
-    )
+    with client(server) as running:
+        yield running
 
 
 def test_organization_answers_on_the_sdk_double_slash_path(server: SimulatorServer, graph: httpx.Client) -> None:
@@ -373,21 +335,21 @@ def test_grants_are_found_by_client_and_resource(graph: httpx.Client) -> None:
 
 
 def test_throttle_fail_and_writes_only_faults(server: SimulatorServer, graph: httpx.Client) -> None:
-    server.throttle(1, retry_after=7)
+    faults_of(server).throttle(1, retry_after=7)
     throttled = graph.get("/organization")
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "7"
-    server.fail(1, status=504, writes_only=True)
+    faults_of(server).fail(1, status=504, writes_only=True)
     assert graph.get("/organization").status_code == 200
     failed = graph.post("/trustFramework/keySets", json={"id": "A"})
     assert failed.status_code == 504 and "Retry-After" not in failed.headers
-    server.fail(1, status=503, retry_after=2)
+    faults_of(server).fail(1, status=503, retry_after=2)
     assert graph.get("/organization").headers["Retry-After"] == "2"
     assert "B2C_1A_A" not in server.tenant.key_sets
     assert graph.post("/trustFramework/keySets", json={"id": "A"}).status_code == 201
 
 
 def test_a_dropped_request_gets_no_answer_and_changes_nothing(server: SimulatorServer, graph: httpx.Client) -> None:
-    server.drop(1)
+    faults_of(server).drop(1)
     with pytest.raises(httpx.RemoteProtocolError):
         graph.post("/trustFramework/keySets", json={"id": "Dropped"})
     assert "B2C_1A_Dropped" not in server.tenant.key_sets
@@ -419,21 +381,21 @@ def test_latency_is_added_to_every_request(server: SimulatorServer, graph: httpx
 
 
 def test_stall_after_writes_holds_later_requests_until_release(server: SimulatorServer, graph: httpx.Client) -> None:
-    server.stall_after_writes(1)
+    faults_of(server).stall_after_writes(1)
     assert graph.post("/trustFramework/keySets", json={"id": "First"}).status_code == 201
-    assert server.wait_until_stalled(timeout=5)
+    assert faults_of(server).wait_until_stalled(timeout=5)
     results: list[int] = []
     waiting = threading.Thread(target=lambda: results.append(graph.get("/organization").status_code))
     waiting.start()
-    assert server.wait_until_holding(1, timeout=5)
+    assert faults_of(server).wait_until_holding(1, timeout=5)
     assert results == []
-    server.release()
+    faults_of(server).release()
     waiting.join(timeout=5)
     assert results == [200]
 
 
 def test_a_held_request_whose_client_hung_up_is_never_acted_on(server: SimulatorServer) -> None:
-    server.stall_after_writes(1)
+    faults_of(server).stall_after_writes(1)
     headers = {"Authorization": f"Bearer {server.access_token}"}
     httpx.post(server.graph_root + "/beta/trustFramework/keySets", json={"id": "First"}, headers=headers)
     body = json.dumps({"id": "Second"}).encode()
@@ -443,15 +405,15 @@ def test_a_held_request_whose_client_hung_up_is_never_acted_on(server: Simulator
     ).encode() + body
     with socket.create_connection(("127.0.0.1", server.port)) as killed_client:
         killed_client.sendall(request)
-        assert server.wait_until_holding(1, timeout=5)
-    server.release()
-    assert server.wait_until_logged(2, timeout=5)
+        assert faults_of(server).wait_until_holding(1, timeout=5)
+    faults_of(server).release()
+    assert faults_of(server).wait_until_logged(2, timeout=5)
     assert server.log[-1].status == 0
     assert "B2C_1A_Second" not in server.tenant.key_sets
 
 
 def test_stopping_drops_held_requests_without_acting_on_them(server: SimulatorServer, graph: httpx.Client) -> None:
-    server.stall_after_writes(1)
+    faults_of(server).stall_after_writes(1)
     graph.post("/trustFramework/keySets", json={"id": "First"})
     errors: list[Exception] = []
 
@@ -463,7 +425,7 @@ def test_stopping_drops_held_requests_without_acting_on_them(server: SimulatorSe
 
     waiting = threading.Thread(target=held_write)
     waiting.start()
-    assert server.wait_until_holding(1, timeout=5)
+    assert faults_of(server).wait_until_holding(1, timeout=5)
     server.stop()
     waiting.join(timeout=5)
     assert len(errors) == 1

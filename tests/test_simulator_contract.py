@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT, Start
 from tests.contract.support import documented
-from tests.test_simulator import OIDC_PROVIDER, error_of, pack_policy, put_policy
+from tests.support.paths import PROJECT_ROOT
+from tests.support.simulator import OIDC_PROVIDER, Start, client, error_of, pack_policy, put_policy
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 
 INVENTED_CODES = {"AADB2C95024", "AADB2C95025"}
@@ -26,11 +26,6 @@ TRUST_FRAMEWORK_KEY = {"k", "x5c", "x5t", "kty", "use", "exp", "nbf", "kid", "e"
 @pytest.fixture
 def server(start_simulator: Start) -> SimulatorServer:
     return start_simulator()
-
-
-def client(server: SimulatorServer) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {server.access_token}"}
-    return httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10)
 
 
 @pytest.fixture

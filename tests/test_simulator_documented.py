@@ -23,7 +23,6 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.conftest import Start
 from tests.contract.examples import (
     EXTERNAL_FLOW_ID,
     FLOW_APP_ID,
@@ -34,6 +33,7 @@ from tests.contract.examples import (
     UPDATED_PROVIDER_ID,
 )
 from tests.contract.support import documented, fixture_names, media_type
+from tests.support.simulator import Start, client
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import GRAPH_APP_ID
 
@@ -624,11 +624,6 @@ not serve belongs here, with the reason, until the simulator serves it."""
 
 
 # Sending the documented request
-
-
-def client(server: SimulatorServer) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {server.access_token}"}
-    return httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10)
 
 
 def filled(text: str, ids: Mapping[str, str]) -> str:

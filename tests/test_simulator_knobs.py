@@ -1,7 +1,7 @@
 """The behaviour knobs: paging (concepts/paging.md), replication lag (Entra's eventual consistency) and the
 alternate-key upserts (application-upsert.md, serviceprincipal-upsert.md), over real HTTP.
 
-Lag tests hide new objects with a long lag, then let it pass by moving the virtual clock on (tests/virtual_clock.py)
+Lag tests hide new objects with a long lag, then let it pass by moving the virtual clock on (tests/support/virtual_clock.py)
 or end it by setting `replication_lag` to 0, so they never depend on a timing.
 """
 
@@ -13,19 +13,13 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Start
-from tests.test_simulator import OIDC_PROVIDER, error_of
-from tests.virtual_clock import VirtualClock
-from wizard.simulator import SimulatedTenant, SimulatorServer
+from tests.support.simulator import OIDC_PROVIDER, Start, client, error_of
+from tests.support.virtual_clock import VirtualClock
+from wizard.simulator import SimulatedTenant
 
 LONG_LAG = 600.0
 NO_BACKING_APPLICATION = "The appId '{}' of the service principal does not reference a valid application object."
 CREATE_IF_MISSING = {"Prefer": "create-if-missing"}
-
-
-def client(server: SimulatorServer) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {server.access_token}"}
-    return httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10)
 
 
 def every_page(graph: httpx.Client, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
+from tests.support.simulator import client
 from wizard.simulator import SimulatedTenant, SimulatorServer
 
 
@@ -17,11 +18,6 @@ from wizard.simulator import SimulatedTenant, SimulatorServer
 def two_tenants() -> Iterator[SimulatorServer]:
     with SimulatorServer(SimulatedTenant.seeded("contoso")) as server:
         yield server
-
-
-def client(server: SimulatorServer, token: str) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.Client(base_url=server.graph_root + "/beta", headers=headers, timeout=10)
 
 
 def test_each_token_reaches_its_own_tenant_and_writes_land_there_only(two_tenants: SimulatorServer) -> None:

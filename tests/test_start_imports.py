@@ -15,10 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.headless import CLIENT_ID
+from tests.support.paths import PROJECT_ROOT
 
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
-WATCHED = ("wizard.removal", "wizard.steps.removal", "keyring.backends.", "msgraph_core", "kiota_authentication_azure", "azure.")
+WATCHED = (
+    "wizard.removal",
+    "wizard.steps.removal",
+    "keyring.backends.",
+    "msgraph_core",
+    "kiota_authentication_azure",
+    "azure.",
+)
 PROBE = """
 import json, sys
 from wizard.cli import main

@@ -4,74 +4,34 @@ through the real Graph layer against the simulator with paging and replication l
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import (
-    CLIENT_ID,
-    CRASH_LAG_SECONDS,
-    KILL_TEST_LAG_SECONDS,
-    answers_text,
-    crash_after_write,
-    killed_after_write,
-    point_at,
-    run,
-    run_now_query,
+from tests.support.crashes import CRASH_LAG_SECONDS, KILL_TEST_LAG_SECONDS, crash_after_write, killed_after_write
+from tests.support.faults import faults_of
+from tests.support.headless import CLIENT_ID, answers_text, point_at, run, run_now_query
+from tests.support.starter_base import (
+    BASE_CHAIN,
+    EMPTY_TENANT_WRITES,
+    LAG_SECONDS,
+    STARTER_KEY_SETS,
+    counts,
+    pack_answers,
+    with_starter_keys,
 )
-from tests.test_ief_apps import grant_as_an_administrator_would
-from tests.virtual_clock import VirtualClock
+from tests.support.tenants import grant_as_an_administrator_would
+from tests.support.virtual_clock import VirtualClock
 from wizard.cli import main
+from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
 from wizard.policies import validate_chain
 from wizard.simulator import SimulatedTenant, SimulatorServer
-from wizard.simulator.tenant import generated_key
 
-STARTER_KEY_SETS = ("B2C_1A_TokenSigningKeyContainer", "B2C_1A_TokenEncryptionKeyContainer", "B2C_1A_FacebookSecret")
-BASE_CHAIN = ("B2C_1A_TrustFrameworkBase", "B2C_1A_TrustFrameworkLocalization", "B2C_1A_TrustFrameworkExtensions")
 RELYING_PARTY = "B2C_1A_AsignioSUSI"
-PREPARED_TENANT_WRITES = 7
-"""What a tenant with the chain gets (tests/test_headless_run.py CLEAN_RUN_WRITES): the Asignio policy key (2),
-extensions, relying party, test app, its service principal and grant."""
-IEF_WRITES = 9
-"""Graph's service principal; the IEF app (upsert, its App ID URI, which names its appId, and its service
-principal); the Proxy app and its service principal; the three consent grants."""
-EMPTY_TENANT_WRITES = PREPARED_TENANT_WRITES + IEF_WRITES + 2 * len(STARTER_KEY_SETS) + len(BASE_CHAIN)
-"""Plus each starter key set created and given its key, and the three base policies."""
-LAG_SECONDS = 0.5
 KILL_POINT = 8
 """The write the kill -9 test kills after: midway, among the IEF apps and their grants (the crash tests die after
 every write, in this process)."""
-
-
-def with_starter_keys(tenant: SimulatedTenant) -> SimulatedTenant:
-    """The tenant holding the three key sets the starter pack names, each with its one key."""
-    now = int(time.time())
-    for name, (kty, use) in zip(STARTER_KEY_SETS, (("RSA", "sig"), ("RSA", "enc"), ("oct", "sig")), strict=True):
-        tenant.key_sets[name] = [generated_key(use, kty, now, now + 86400)]
-    return tenant
-
-
-def pack_answers(folder: Path, source: Path, *, samples: bool = False) -> Path:
-    path = folder / "custom-policy.toml"
-    extra = "include_sample_policies = true\n" if samples else ""
-    path.write_text(
-        answers_text("custom-policy") + f'[custom_policy]\nstarter_pack_source = "{source}"\n{extra}', encoding="utf-8"
-    )
-    return path
-
-
-def counts(tenant: SimulatedTenant) -> dict[str, int]:
-    return {
-        "key sets": len(tenant.key_sets),
-        "keys": sum(len(keys) for keys in tenant.key_sets.values()),
-        "policies": len(tenant.policies),
-        "applications": len(tenant.applications),
-        "service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] != GRAPH_APP_ID),
-        "grants": len(tenant.permission_grants),
-        "graph service principals": sum(1 for sp in tenant.service_principals.values() if sp["appId"] == GRAPH_APP_ID),
-    }
 
 
 EMPTY_TENANT_RESULT = {
@@ -206,7 +166,7 @@ def test_samples_only_when_asked_and_a_refused_one_does_not_fail_the_setup(
     tenant = SimulatedTenant.empty("contoso")
     with SimulatorServer(tenant, page_size=1) as server:
         point_at(server, monkeypatch)
-        server.refuse_policy("B2C_1A_ProfileEdit")
+        faults_of(server).refuse_policy("B2C_1A_ProfileEdit")
         assert run(pack_answers(answers_folder, starter_pack, samples=True)) == 0
     output = capsys.readouterr().out
     assert {"B2C_1A_signup_signin", "B2C_1A_PasswordReset"} <= set(tenant.policies)
@@ -313,9 +273,10 @@ def test_while_an_administrator_has_not_consented_no_base_is_uploaded_and_consen
     answers = pack_answers(answers_folder, starter_pack)
     with SimulatorServer(tenant, replication_lag=LAG_SECONDS, consent_allowed=False) as server:
         point_at(server, monkeypatch)
-        assert run(answers) == 4, "the test app's own grant is refused to this account too"
+        assert run(answers) == ExitCode.PENDING, "the test app's own grant waits for an administrator too"
         output = capsys.readouterr().out
         assert "adminconsent?client_id=" in output and "Run now" not in output
+        assert "ief-admin-consent: waiting for you" in output and "test-app-consent: waiting for you" in output
         assert not [record for record in server.log if record.method == "PUT"], "no policy before the consent"
         assert tenant.policies == {}
         ief, proxy = (

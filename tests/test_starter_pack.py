@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import repository_zip
+from tests.support.policies import repository_zip
 from wizard.errors import BadInputError, ServiceError
 from wizard.policies.xmlsafe import NS, parse_policy
 from wizard.starter_pack import (

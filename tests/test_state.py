@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunOnMount
+from tests.support.headless import pipeline_environment, point_at
+from tests.support.mounts import RunOnMount
+from tests.support.runs import unfinished_runs
+from tests.support.tenants import seeded_tenant
 from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
 from wizard.events import StepStatus
 from wizard.ownership import ObjectKind, Origin
+from wizard.simulator import SimulatorServer
 from wizard.state import (
     STATE_VERSION,
     RunState,
@@ -23,7 +27,6 @@ from wizard.state import (
     discard_run,
     saved_runs,
     state_dir,
-    unfinished_runs,
 )
 
 ANSWERS = parse_answers(
@@ -290,10 +293,7 @@ def test_xdg_state_home_pointing_at_a_file_is_a_sentence_naming_it(
     assert unfinished_runs() == []
 
 
-SECRET = "Asignio-Secret-q7Zr9xVw2"
-
-
-def demo_answers(tmp_path: Path) -> Path:
+def custom_policy_answers(tmp_path: Path) -> Path:
     path = tmp_path / "answers.toml"
     path.write_text(
         '[tenant]\nname = "contoso"\n[asignio]\nclient_id = "00001111-aaaa-2222-bbbb-3333cccc4444"\n'
@@ -306,10 +306,11 @@ def demo_answers(tmp_path: Path) -> Path:
 def test_a_run_says_it_made_an_open_state_folder_private(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
     state_dir().mkdir(parents=True)
     state_dir().chmod(0o777)
-    assert main(["--demo", "--non-interactive", str(demo_answers(tmp_path))]) == ExitCode.OK
+    with SimulatorServer(seeded_tenant()) as server:
+        point_at(server, monkeypatch)
+        assert main(["--non-interactive", str(custom_policy_answers(tmp_path)), "--no-verify"]) == ExitCode.OK
     assert f"warning: {state_dir()} was open to other users (mode 0777); it is now 0700" in capsys.readouterr().err
     assert mode(state_dir()) == 0o700
 
@@ -329,13 +330,14 @@ def test_a_state_folder_that_cannot_hold_the_state_stops_the_run_with_a_sentence
     code: ExitCode,
     said: str,
 ) -> None:
-    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
     if where == "XDG_STATE_HOME is a file":
         (tmp_path / "state-file").write_text("")
         monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-file"))
     else:
         (state_dir() / "contoso.json").mkdir(parents=True)
-    assert main(["--demo", "--non-interactive", str(demo_answers(tmp_path))]) == code
+    with SimulatorServer(seeded_tenant()) as server:
+        point_at(server, monkeypatch)
+        assert main(["--non-interactive", str(custom_policy_answers(tmp_path)), "--no-verify"]) == code
     err = capsys.readouterr().err
     assert said in err and "this is a bug" not in err
 
@@ -352,13 +354,14 @@ def test_a_read_only_or_full_state_folder_stops_the_run_with_a_sentence(
     tmp_path: Path, on_own_mount: RunOnMount, mount: dict[str, bool], code: ExitCode, said: str
 ) -> None:
     state_home = Path(os.environ["XDG_STATE_HOME"])
-    result = on_own_mount(
-        state_home,
-        [sys.executable, "-m", "wizard", "--demo", "--non-interactive", str(demo_answers(tmp_path))],
-        folders=("asignio-setup",),
-        env={"ASIGNIO_CLIENT_SECRET": SECRET},
-        **mount,
-    )
+    with SimulatorServer(seeded_tenant()) as server:
+        result = on_own_mount(
+            state_home,
+            [sys.executable, "-m", "wizard", "--non-interactive", str(custom_policy_answers(tmp_path))],
+            folders=("asignio-setup",),
+            env=pipeline_environment(server),
+            **mount,
+        )
     assert result.returncode == code, result.stderr
     assert said in result.stderr and str(state_home / "asignio-setup") in result.stderr
     assert "Traceback" not in result.stderr and "this is a bug" not in result.stderr

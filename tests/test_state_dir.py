@@ -14,13 +14,13 @@ from textual.message import Message
 
 from screens.app import AsignioSetupApp
 from screens.messages import SavedRunsLoaded
-from tests.test_headless_run import answers_dir, run, simulator, write_answers  # noqa: F401 - fixtures
-from tests.test_plan import EndsTheLagWhenWaitedFor
+from tests.support.headless import SECRET, EndsTheLagWhenWaitedFor, run, write_answers
 from wizard.cli import main
+from wizard.demo import DemoOptions
 from wizard.errors import ExitCode
 from wizard.simulator import SimulatorServer
 from wizard.state import RunState, StateStore, state_dir
-from wizard.state_files import STATE_DIR_VARIABLE
+from wizard.state_files import STATE_DIR_VARIABLE, demo_state_dir
 
 
 def platform_folder(isolated_environment: Path) -> Path:
@@ -32,8 +32,8 @@ def saved(folder: Path) -> RunState:
 
 
 def test_the_setup_plan_and_remove_keep_their_state_in_the_folder_state_dir_names(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     isolated_environment: Path,
 ) -> None:
@@ -53,8 +53,8 @@ def test_the_setup_plan_and_remove_keep_their_state_in_the_folder_state_dir_name
 
 
 def test_the_flag_goes_before_the_variable_and_the_variable_before_the_platform_folder(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     isolated_environment: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -74,8 +74,8 @@ def test_the_flag_goes_before_the_variable_and_the_variable_before_the_platform_
 
 
 def test_a_plan_on_a_fresh_runner_waits_for_the_setup_it_knows_of_only_through_the_carried_folder(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -120,7 +120,7 @@ def test_a_state_dir_that_means_nothing_is_refused(
 async def test_the_wizard_offers_to_resume_a_setup_kept_in_the_chosen_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_screen_welcome import save_stopped_run
+    from tests.support.runs import save_stopped_run
 
     folder = tmp_path / "asignio-state"
     monkeypatch.setenv(STATE_DIR_VARIABLE, str(folder))
@@ -133,3 +133,34 @@ async def test_the_wizard_offers_to_resume_a_setup_kept_in_the_chosen_folder(
         await pilot.pause()
     [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
     assert [saved_run.tenant for saved_run in loaded.runs] == ["contoso"]
+
+
+def test_a_demo_keeps_out_of_the_state_folder_whichever_way_it_is_named(
+    answers_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A state folder holds real runs' progress, and a demo never writes there: `--state-dir` with `--demo` is
+    refused before anything starts (the wizard's line as the run's), and with ASIGNIO_SETUP_STATE_DIR set a demo
+    keeps its progress beside its --demo-state file, the variable's folder untouched."""
+    answers = write_answers(answers_dir, "custom-policy")
+    real = tmp_path / "real-state"
+    for line in (
+        ["--demo", "--state-dir", str(real), "run", str(answers)],
+        ["--state-dir", str(real), "--demo-empty"],
+    ):
+        with pytest.raises(SystemExit) as stopped:
+            main(line)
+        assert stopped.value.code == ExitCode.BAD_INPUT
+        assert "--state-dir names a folder of real runs' progress" in capsys.readouterr().err
+    assert not real.exists()
+
+    monkeypatch.setenv(STATE_DIR_VARIABLE, str(real))
+    monkeypatch.setenv("ASIGNIO_CLIENT_SECRET", SECRET)
+    demo_state = tmp_path / "demo.json"
+    assert main(["--demo", "--demo-state", str(demo_state), "run", str(answers)]) == ExitCode.OK
+    assert not real.exists()
+    progress = StateStore("contoso", demo_state_dir(demo_state)).load()
+    assert progress is not None and progress.finished
+    assert AsignioSetupApp(demo=DemoOptions(state=demo_state)).state_folder == demo_state_dir(demo_state)

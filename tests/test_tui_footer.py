@@ -6,7 +6,7 @@ from textual.widgets._footer import FooterKey
 
 from screens.app import AsignioSetupApp
 from screens.tenant import TenantScreen
-from tests.tui import settle
+from tests.support.tui import settle
 
 
 async def test_the_footer_keeps_its_keys_until_the_bindings_shown_change() -> None:
@@ -14,7 +14,7 @@ async def test_the_footer_keeps_its_keys_until_the_bindings_shown_change() -> No
     async with app.run_test() as pilot:
         await settle(pilot)
         keys = list(app.screen.query(FooterKey))
-        assert [key.key for key in keys] == ["ctrl+q", "ctrl+p"]
+        assert [key.key for key in keys] == ["ctrl+q", "f1", "ctrl+p"]
         app.screen.refresh_bindings()
         await pilot.pause()
         assert list(app.screen.query(FooterKey)) == keys, "nothing shown changed: the same keys stay"

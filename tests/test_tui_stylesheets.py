@@ -8,37 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from textual.color import Color
-from textual.screen import Screen
 
 from screens.app import SCREEN_STYLESHEETS, AsignioSetupApp
-from screens.credentials import CredentialsScreen
 from screens.device_code import DeviceCodeScreen
-from screens.done import DoneScreen
 from screens.error import ErrorScreen
-from screens.mfa import MfaScreen
-from screens.overwrite import OverwriteScreen
-from screens.path import PathScreen
-from screens.progress import ProgressScreen
-from screens.removal import RemovalScreen
-from screens.review import ReviewScreen
-from screens.tenant import TenantScreen
-from screens.welcome import WelcomeScreen
+from tests.support.tui import SCREENS
 from wizard.errors import SetupError
-
-SCREENS: list[type[Screen]] = [
-    WelcomeScreen,
-    TenantScreen,
-    DeviceCodeScreen,
-    CredentialsScreen,
-    PathScreen,
-    MfaScreen,
-    ReviewScreen,
-    ProgressScreen,
-    DoneScreen,
-    OverwriteScreen,
-    ErrorScreen,
-    RemovalScreen,
-]
 
 
 def test_every_screen_stylesheet_is_read_at_start_up_scoped_to_its_screen() -> None:

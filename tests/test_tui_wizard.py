@@ -4,6 +4,7 @@ Run-now URL; and a resume after a stop."""
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -13,7 +14,8 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
-from screens.app import AsignioSetupApp
+from screens.app import AsignioSetupApp, print_exit_report
+from screens.ask import AskScreen
 from screens.done import DoneScreen
 from screens.messages import BaseInspected, ReviewReady, RunComplete, RunEvent, SavedRunsLoaded, SignedIn
 from screens.mfa import MfaScreen
@@ -22,11 +24,15 @@ from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.tenant import TenantScreen
 from screens.welcome import WelcomeScreen
-from tests.tui import settle
+from tests.support.faults import faults_of
+from tests.support.tui import settle
 from wizard.answers import Pivot
+from wizard.demo import DemoOptions
+from wizard.errors import ExitCode
 from wizard.events import StepFailed, StepWaiting
-from wizard.simulator import SimulatedTenant, demo_metadata_url
+from wizard.simulator import SimulatedTenant
 from wizard.state import StateStore
+from wizard.state_files import demo_state_dir, state_files
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
@@ -58,22 +64,25 @@ async def walk_to_progress(pilot: Pilot, *, custom_policy: bool, phone: bool) ->
 
 
 async def confirm_portal_steps(pilot: Pilot) -> None:
-    """Confirm each portal step with Enter, as the operator would after doing it (focus starts on Confirm)."""
+    """Confirm each portal step as the operator would after doing it: the focus starts on "Open the portal page";
+    Tab to "I did it: confirm", Enter, then Tab to "Yes, it is done" in the question, Enter."""
     for _ in range(5):
         screen = pilot.app.screen
         if not (isinstance(screen, ProgressScreen) and screen.waiting):
             return
-        confirm = screen.query_one("#confirm-guided", Button)
-        assert screen.focused is confirm
-        confirm.active_effect_duration = 0  # the next Enter counts however soon it comes
+        assert screen.focused is screen.query_one("#open-link", Button)
+        await press(pilot, "tab")
+        assert screen.focused is screen.query_one("#confirm-guided", Button)
         await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, AskScreen)
+        await press(pilot, "tab", "enter")
     raise AssertionError("portal steps still waiting after five confirmations")
 
 
 @pytest.mark.parametrize(("custom_policy", "phone"), [(False, False), (False, True), (True, False), (True, True)])
 async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool) -> None:
     messages: list[Message] = []
-    app = AsignioSetupApp(demo=True)
+    app = AsignioSetupApp(demo=DemoOptions())
     async with app.run_test(message_hook=messages.append) as pilot:
         await walk_to_progress(pilot, custom_policy=custom_policy, phone=phone)
         await confirm_portal_steps(pilot)
@@ -88,7 +97,7 @@ async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert str(app.screen.query_one("#check", Static).content).startswith("Verified: the sign-in reaches Asignio")
-        tenant = app.simulator.tenant
+        tenant = app.demo.server.tenant
     kinds = {type(message) for message in messages}
     assert {SignedIn, ReviewReady, RunEvent, RunComplete} <= kinds
     assert (BaseInspected in kinds) is custom_policy
@@ -102,7 +111,7 @@ async def test_the_wizard_reaches_a_run_now_url(custom_policy: bool, phone: bool
 @pytest.mark.parametrize("mfa", ["off", "email"])
 async def test_the_wizard_takes_the_external_id_path_to_its_test_url(mfa: str) -> None:
     messages: list[Message] = []
-    app = AsignioSetupApp(demo=True, demo_platform="external-id")
+    app = AsignioSetupApp(demo=DemoOptions(platform="external-id"))
     async with app.run_test(message_hook=messages.append) as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
@@ -123,8 +132,8 @@ async def test_the_wizard_takes_the_external_id_path_to_its_test_url(mfa: str) -
         done = app.screen
         assert isinstance(done, DoneScreen)
         url = urlsplit(str(done.query_one("#url", Static).content))
-        tenant = app.simulator.tenant
-        metadata_url = demo_metadata_url(app.simulator)
+        tenant = app.demo.server.tenant
+        metadata_url = app.demo.metadata_url
         assert (url.netloc, url.path) == ("contoso.ciamlogin.com", "/contoso.onmicrosoft.com/oauth2/v2.0/authorize")
         assert str(done.query_one("#redirect-uris", Static).content).splitlines() == [
             f"https://contoso.ciamlogin.com/{tenant.organization_id}/federation/oauth2",
@@ -155,25 +164,32 @@ async def test_the_wizard_takes_the_external_id_path_to_its_test_url(mfa: str) -
     await assert_nothing_to_resume()
 
 
-async def assert_nothing_to_resume() -> None:
-    """A finished setup is not offered for Resume on the next launch: the welcome screen shows plain Start."""
-    state = StateStore("contoso").load()
-    assert state is not None and state.finished and state.run_now_url
-    messages: list[Message] = []
-    app = AsignioSetupApp(demo=True)
-    async with app.run_test(message_hook=messages.append) as pilot:
-        await settle(pilot)
-        [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
-        assert loaded.runs == []
-        assert not app.screen.query_one("#resume", Button).display
-        assert app.screen.focused is app.screen.query_one("#start", Button)
+async def assert_nothing_to_resume(demo_state: Path | None = None) -> None:
+    """A finished setup is not offered for Resume on the next launch: the welcome screen shows plain Start. A demo
+    keeps its progress apart (beside `demo_state`, or nowhere once a demo of a tenant in memory ends): the real state
+    folder stays empty and a real run's welcome screen offers nothing of it."""
+    assert state_files() == [], "the demo wrote into the real state folder"
+    launches = [AsignioSetupApp()]
+    if demo_state is not None:
+        state = StateStore("contoso", demo_state_dir(demo_state)).load()
+        assert state is not None and state.finished and state.run_now_url
+        launches.append(AsignioSetupApp(demo=DemoOptions(state=demo_state)))
+    for app in launches:
+        messages: list[Message] = []
+        async with app.run_test(message_hook=messages.append) as pilot:
+            await settle(pilot)
+            [loaded] = [message for message in messages if isinstance(message, SavedRunsLoaded)]
+            assert loaded.runs == [] and loaded.finished == ([] if not app.demo else loaded.finished)
+            assert not app.screen.query_one("#resume", Button).display
+            assert not app.screen.query_one("#remove", Button).display or app.demo
+            assert app.screen.focused is app.screen.query_one("#start", Button)
 
 
 async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
     from wizard.simulator import SimulatorServer
 
-    app = AsignioSetupApp(demo=True)
-    app.simulator = SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="AAD")).start()
+    app = AsignioSetupApp(demo=DemoOptions())
+    app.demo.server = SimulatorServer(SimulatedTenant.seeded("contoso", tenant_type="AAD")).start()
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
@@ -182,31 +198,35 @@ async def test_a_tenant_that_is_not_b2c_is_said_on_the_tenant_screen() -> None:
         status = str(app.screen.query_one("#sign-in-status", Static).content)
         assert "neither an Azure AD B2C nor an Entra External ID tenant" in status
         assert app.screen.query_one("#next", Button).disabled
-        assert app.simulator.tenant.identity_providers == {}
+        assert app.demo.server.tenant.identity_providers == {}
 
 
 async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
     demo_state = tmp_path / "tenant.json"
-    app = AsignioSetupApp(demo=True, demo_state=demo_state)
+    app = AsignioSetupApp(demo=DemoOptions(state=demo_state))
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
-        app.simulator.stall_after_writes(2)
+        faults_of(app.demo.server).stall_after_writes(2)
         await press(pilot, "enter", "enter", "enter", "enter")
         assert isinstance(app.screen, ReviewScreen)
         await pilot.press("enter")
-        assert await asyncio.to_thread(app.simulator.wait_until_stalled, 10)
+        assert await asyncio.to_thread(faults_of(app.demo.server).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
-    assert app.return_code == 0
+    assert app.return_code == ExitCode.INTERRUPTED
+    said = io.StringIO()
+    print_exit_report(app, io.StringIO(), said)
+    assert said.getvalue().startswith("Stopped during the run; what it did so far is saved: start asignio-setup again")
 
     messages: list[Message] = []
-    app = AsignioSetupApp(demo=True, demo_state=demo_state)
+    app = AsignioSetupApp(demo=DemoOptions(state=demo_state))
     async with app.run_test(message_hook=messages.append) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)
         resume = app.screen.query_one("#resume", Button)
         assert resume.display and app.screen.focused is resume
-        assert "Done: preflight" in str(app.screen.query_one("#saved-run", Static).content)
+        said = str(app.screen.query_one("#saved-run", Static).content)
+        assert " of 8 steps, the last: " in said and "\nNext: " in said and "preflight" not in said
         await press(pilot, "enter", "enter", "enter")
         assert app.resuming and app.draft.pivot == "user-flow"
         await press(pilot, "enter")
@@ -215,11 +235,11 @@ async def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path) -> None:
         await confirm_portal_steps(pilot)
         await press(pilot, "enter")
         assert isinstance(app.screen, DoneScreen)
-        tenant = app.simulator.tenant
+        tenant = app.demo.server.tenant
     assert len(tenant.identity_providers) == 1
     assert len(tenant.user_flows) == 1
     assert len(tenant.applications) == 1
-    await assert_nothing_to_resume()
+    await assert_nothing_to_resume(demo_state)
 
 
 async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_new_demo_document(tmp_path: Path) -> None:
@@ -227,42 +247,42 @@ async def test_a_stopped_external_id_demo_resumes_on_the_saved_tenant_and_the_ne
     document, whose port something else holds now, so the wizard points them at this demo's and the provider follows
     it."""
     demo_state = tmp_path / "tenant.json"
-    app = AsignioSetupApp(demo=True, demo_state=demo_state, demo_platform="external-id")
+    app = AsignioSetupApp(demo=DemoOptions(state=demo_state, platform="external-id"))
     async with app.run_test() as pilot:
         await settle(pilot)
         await press(pilot, "enter", "enter")
-        app.simulator.stall_after_writes(2)
+        faults_of(app.demo.server).stall_after_writes(2)
         await press(pilot, "enter", "enter", "enter", "enter")
         assert isinstance(app.screen, ReviewScreen)
-        first_metadata_url = demo_metadata_url(app.simulator)
+        first_metadata_url = app.demo.metadata_url
         await pilot.press("enter")
-        assert await asyncio.to_thread(app.simulator.wait_until_stalled, 10)
+        assert await asyncio.to_thread(faults_of(app.demo.server).wait_until_stalled, 10)
         await pilot.press("ctrl+q")
-    assert app.return_code == 0
+    assert app.return_code == ExitCode.INTERRUPTED
 
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the old connections' TIME_WAIT
         squatter.bind(("127.0.0.1", urlsplit(first_metadata_url).port or 0))
         squatter.listen()
-        app = AsignioSetupApp(demo=True, demo_state=demo_state)
+        app = AsignioSetupApp(demo=DemoOptions(state=demo_state))
         async with app.run_test() as pilot:
             await settle(pilot)
             assert isinstance(app.screen, WelcomeScreen)
             assert app.screen.query_one("#resume", Button).display
             await press(pilot, "enter", "enter", "enter")
             assert app.resuming and app.draft.pivot == "external-id"
-            assert app.simulator.tenant.tenant_type == "CIAM"
-            metadata_url = demo_metadata_url(app.simulator)
+            assert app.demo.server.tenant.tenant_type == "CIAM"
+            metadata_url = app.demo.metadata_url
             assert metadata_url is not None and metadata_url != first_metadata_url
             await press(pilot, "enter")
             assert isinstance(app.screen, ReviewScreen)
             await press(pilot, "enter")
             await press(pilot, "enter")
             assert isinstance(app.screen, DoneScreen)
-            tenant = app.simulator.tenant
+            tenant = app.demo.server.tenant
     [provider] = tenant.identity_providers.values()
     assert provider["wellKnownEndpoint"] == metadata_url
     [flow] = tenant.authentication_events_flows.values()
     [test_app] = tenant.applications.values()
     assert flow["_apps"] == [test_app["appId"]]
-    await assert_nothing_to_resume()
+    await assert_nothing_to_resume(demo_state)

@@ -9,17 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import (  # noqa: F401 - fixtures
-    EXPECTED,
-    GUIDED_STEPS,
-    SECRET,
-    answers_dir,
-    run,
-    run_now_query,
-    simulator,
-    tenant_objects,
-    write_answers,
-)
+from tests.support.headless import GUIDED_STEPS, SECRET, run, run_now_query, write_answers
+from tests.support.tenants import EXPECTED, tenant_objects
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
@@ -28,8 +19,8 @@ from wizard.state import StateStore
 
 
 def test_a_provider_repaired_after_drift_keeps_the_portal_confirmations(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Someone changes the provider's settings in the tenant; the next run puts them back. The portal steps live in
@@ -43,7 +34,7 @@ def test_a_provider_repaired_after_drift_keeps_the_portal_confirmations(
 
     assert run(answers) == 0
     output = capsys.readouterr().out
-    assert "identity-provider: Asignio updated" in output
+    assert "identity-provider: the identity provider Asignio updated" in output
     assert "waiting for you in the Azure portal" not in output
     assert provider["scope"] == "openid email profile"
     assert [(record.method, record.path) for record in simulator.log if record.is_write] == [
@@ -52,7 +43,7 @@ def test_a_provider_repaired_after_drift_keeps_the_portal_confirmations(
 
 
 def test_the_empty_demo_on_the_user_flow_path_makes_graphs_service_principal_and_reaches_run_now(
-    answers_dir: Path,  # noqa: F811
+    answers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -90,8 +81,8 @@ def remove(answers: Path) -> int:
 @pytest.mark.parametrize("state", ["none", "recorded"])
 @pytest.mark.parametrize("change", ["other settings", "a new secret"])
 def test_a_provider_under_the_answers_name_it_cannot_prove_it_made_is_never_patched(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
     state: str,
     change: str,
@@ -134,8 +125,8 @@ def test_a_provider_under_the_answers_name_it_cannot_prove_it_made_is_never_patc
     ],
 )
 def test_a_user_flow_it_cannot_prove_it_made_is_not_given_the_provider(
-    simulator: SimulatorServer,  # noqa: F811
-    answers_dir: Path,  # noqa: F811
+    simulator: SimulatorServer,
+    answers_dir: Path,
     capsys: pytest.CaptureFixture[str],
     how: str,
     why: str,

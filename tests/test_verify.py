@@ -4,23 +4,27 @@ stands in for b2clogin/ciamlogin (ASIGNIO_SETUP_LOGIN_URL) and a loopback Asigni
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from tests.test_headless_run import CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run, seeded_tenant
-from tests.virtual_clock import VirtualClock
+from tests.support.faults import faults_of
+from tests.support.headless import AUTHRESP, CLIENT_ID, GUIDED_STEPS, OTHER_CLIENT_ID, SECRET, point_at, run
+from tests.support.servers import TricklingGraph, serving
+from tests.support.tenants import seeded_tenant
+from tests.support.virtual_clock import VirtualClock
 from wizard.answers import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.headless import VerifyOptions, run_verify
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer
-from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV, issuer_problem
+from wizard.verify import ASIGNIO_URL_ENV, LOCATION_LIMIT, LOGIN_URL_ENV, Answer, issuer_problem
 
-AUTHRESP = "https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/authresp"
 RELYING_PARTY = "B2C_1A_AsignioSUSI"
 EXTENSIONS = "B2C_1A_TrustFrameworkExtensions"
 RETRY_LINE = "B2C does not serve B2C_1A_AsignioSUSI yet, retrying in 10 s"
@@ -113,6 +117,9 @@ def test_a_custom_policy_setup_ends_verified_and_verify_repeats_it_reading_only(
     assert main(["verify", str(custom_policy)]) == ExitCode.OK
     assert only_sign_in_reads(hosts) and hosts.writes == 0
     assert [request.target.split("?")[0] for request in asignio.requests] == ["/authorize"]
+    # Nothing compressed, so no answer inflates past the page limit in one read.
+    asked = [dict((name.lower(), value) for name, value in request.headers) for request in asignio.requests]
+    assert {headers.get("accept-encoding") for headers in asked} == {"identity"}
 
 
 def test_a_user_flow_setup_ends_verified_asignio_read_from_its_discovery_document(
@@ -210,7 +217,7 @@ def test_the_relying_party_deleted_fails_naming_it_after_the_bounded_retry(
 def test_a_policy_that_serves_after_two_tries_verifies(
     hosts: SimulatorServer, set_up: Path, capsys: pytest.CaptureFixture[str], virtual_clock: VirtualClock
 ) -> None:
-    hosts.delay_serving(RELYING_PARTY, 2)
+    faults_of(hosts).delay_serving(RELYING_PARTY, 2)
     code, slept = verify_waiting(virtual_clock, set_up)
     assert code == ExitCode.OK
     assert slept == [10.0, 10.0]
@@ -240,6 +247,118 @@ def test_a_sign_in_host_that_cannot_be_reached_ends_6(
     assert code == ExitCode.SERVICE
     assert "127.0.0.1:9 could not be reached" in capsys.readouterr().err
     assert slept == []
+
+
+def test_a_sign_in_host_that_trickles_its_answer_ends_6_at_the_request_deadline(
+    hosts: SimulatorServer, set_up: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A byte every 50 ms keeps a read timeout happy forever; a probe's request has one deadline for its whole
+    answer. The stand-in trickles a valid metadata document for seconds, so without the deadline the probe reads it
+    and goes on to the next probe instead of ending 6."""
+    document = json.dumps({"issuer": f"https://contoso.b2clogin.com/{TENANT_ID}/v2.0/"}).encode() + b" " * 40
+    trickling = TricklingGraph(document, pause=0.05)
+    host = f"127.0.0.1:{trickling.server_address[1]}"
+    monkeypatch.setenv(LOGIN_URL_ENV, f"http://{host}")
+    try:
+        code = verify(set_up, timeout=0, request_deadline=0.3)
+    finally:
+        trickling.stop()
+    assert code == ExitCode.SERVICE
+    err = capsys.readouterr().err
+    assert f"seen: {host} did not send its whole answer within 0.3 s" in err
+    assert "error: B2C serves B2C_1A_AsignioSUSI: expected HTTP 200" in err
+
+
+Respond = Callable[[BaseHTTPRequestHandler], None]
+
+
+def answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, **headers: str) -> None:
+    handler.send_response(status)
+    for name, value in {"Content-Length": str(len(body)), **headers}.items():
+        handler.send_header(name.replace("_", "-"), value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def login_host(authorize: Respond, metadata: Respond | None = None) -> Respond:
+    """A stand-in b2clogin host: the tenant's metadata (or `metadata`'s answer), and `authorize`'s answer to the
+    authorize request."""
+
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        if "openid-configuration" not in handler.path:
+            authorize(handler)
+        elif metadata is not None:
+            metadata(handler)
+        else:
+            document = json.dumps({"issuer": f"https://contoso.b2clogin.com/{TENANT_ID}/v2.0/"}).encode()
+            answer(handler, 200, document, Content_Type="application/json")
+
+    return respond
+
+
+@contextlib.contextmanager
+def stand_in(monkeypatch: pytest.MonkeyPatch, variable: str, respond: Respond) -> Iterator[str]:
+    """`respond` on loopback in place of the host `variable` names; yields its host."""
+    with serving(respond) as url:
+        root = url.removesuffix("/.well-known/openid-configuration")
+        monkeypatch.setenv(variable, root)
+        yield root.removeprefix("http://")
+
+
+def test_a_redirect_longer_than_any_sign_in_sends_ends_6_and_is_not_followed(
+    hosts: SimulatorServer,
+    asignio: DiscoveryServer,
+    set_up: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The redirect is right in every parameter the probe checks, and carries 50,000 characters more: no sign-in
+    sends that, so it is neither taken as B2C's request nor sent on to Asignio, and no output line carries it."""
+    location = (
+        f"https://authorization.asignio.com/authorize?client_id={CLIENT_ID}&redirect_uri={AUTHRESP}"
+        "&response_type=code&scope=openid&state=" + "s" * 50_000
+    )
+    redirect = login_host(lambda handler: answer(handler, 302, b"", Location=location))
+    with stand_in(monkeypatch, LOGIN_URL_ENV, redirect) as host:
+        assert main(["--json", "verify", str(set_up)]) == ExitCode.SERVICE
+    out, err = capsys.readouterr()
+    assert asignio.requests == []
+    assert f"{host} answered a redirect {len(location):,} characters long" in err
+    assert f"(no sign-in sends one over {LOCATION_LIMIT:,})" in err
+    assert max(len(line) for line in (out + err).splitlines()) < 3_000
+
+
+DEEPLY_NESTED = b"[" * 60_000 + b"]" * 4_000
+"""JSON that Python's parser gives up on (RecursionError), cut at 64 KB as the probe reads it."""
+
+
+def test_deeply_nested_json_from_a_sign_in_host_is_no_json_not_a_bug(
+    hosts: SimulatorServer, set_up: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nested = login_host(
+        lambda handler: answer(handler, 404, b""),
+        metadata=lambda handler: answer(handler, 200, DEEPLY_NESTED, Content_Type="application/json"),
+    )
+    with stand_in(monkeypatch, LOGIN_URL_ENV, nested):
+        assert verify(set_up, timeout=0) == ExitCode.SIGN_IN_WOULD_FAIL
+    assert "seen: the answer is not JSON" in capsys.readouterr().err
+
+
+def test_a_deeply_nested_refusal_from_asignio_is_a_fault_quoted_short_not_a_bug(
+    hosts: SimulatorServer, set_up: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with stand_in(monkeypatch, ASIGNIO_URL_ENV, lambda handler: answer(handler, 400, DEEPLY_NESTED)):
+        assert main(["verify", str(set_up)]) == ExitCode.SIGN_IN_WOULD_FAIL
+    err = capsys.readouterr().err
+    assert "seen: HTTP 400: Asignio refused it: [[[[" in err
+    assert max(len(line) for line in err.splitlines()) < 1_000
+
+
+def test_a_less_than_sign_that_opens_no_tag_stays_in_a_pages_words() -> None:
+    """A tag ends at the first `<` or `>`, so `a < b` is text (and a page of 64 KB of `<` is read in one pass, not
+    once per `<`: seconds of CPU for one error page)."""
+    page = Answer(400, None, "text/html", b"<p>invalid_request: a < b <b>redirect_uri</b> unknown</p><<")
+    assert page.words() == "invalid_request: a < b redirect_uri unknown <<"
 
 
 def test_json_lines_for_each_probe_and_the_summary(

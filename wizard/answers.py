@@ -458,7 +458,9 @@ def parse_sign_in(data: dict[str, Any], source: str = "answers") -> SignInAnswer
 
 
 def load_answers(path: Path) -> Answers:
-    """Read and validate an answers TOML file: a regular file of at most 1 MB, UTF-8 (a BOM is allowed)."""
+    """Read and validate an answers TOML file: a regular file of at most 1 MB, UTF-8 (a BOM is allowed). Every
+    command reads its answers here, so here the secrets they point at become known to the scrubber
+    (wizard.secrets.remember_answers_secrets) before the command can meet a server that quotes one back."""
     data = read_regular_file(path, limit=ANSWERS_FILE_LIMIT, role="answers file")
     try:
         text = data.decode("utf-8-sig")
@@ -474,4 +476,8 @@ def load_answers(path: Path) -> Answers:
         raise BadInputError(
             f"{path}: arrays or tables nested too deeply to read", "an answers file has plain keys: see the README"
         ) from None
-    return parse_answers(parsed, str(path))
+    answers = parse_answers(parsed, str(path))
+    from wizard.secrets import remember_answers_secrets
+
+    remember_answers_secrets(answers)
+    return answers

@@ -17,12 +17,15 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected
 from wizard.json_lines import SUMMARY, SummaryPromise
 from wizard.logs import logging_to
 from wizard.state_files import state_dir_chosen
+
+if TYPE_CHECKING:
+    from wizard.demo import DemoOptions
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +372,8 @@ def refuse_options_the_command_ignores(parser: CommandLine, args: argparse.Names
 
 
 def refuse_demo_options_without_the_demo(parser: CommandLine, args: argparse.Namespace) -> None:
-    """Options that need another (`--demo-state` without `--demo` would start a real sign-in), or that clash."""
+    """Options that need another (`--demo-state` without `--demo` would start a real sign-in), or that clash
+    (`--state-dir` with `--demo`: a demo keeps its progress apart from real runs', see `demo_state_dir`)."""
     demo = args.demo or args.demo_empty
     if demo and len(getattr(args, "answers", ())) > 1:
         parser.error("--demo runs one simulated tenant: give it one answers file, or leave --demo out")
@@ -381,6 +385,11 @@ def refuse_demo_options_without_the_demo(parser: CommandLine, args: argparse.Nam
     for flag in ("--demo-state", "--demo-platform"):
         if getattr(args, dest_of(flag)) is not None and not demo:
             parser.error(f"{flag} belongs to --demo (the simulated tenant): add --demo, or leave {flag} out")
+    if demo and args.state_dir is not None:
+        parser.error(
+            "--state-dir names a folder of real runs' progress, and a demo never writes there (it keeps its own beside "
+            "--demo-state, or in a temporary folder): leave --state-dir out, or --demo"
+        )
     if args.verify_timeout is not None and args.no_verify:
         parser.error("--verify-timeout is for the sign-in probes, which --no-verify leaves out: give one of them")
     if args.debug and args.log_file is None and args.command is None:
@@ -444,17 +453,19 @@ def run_command(args: argparse.Namespace) -> int:
     return code
 
 
+def demo_options(args: argparse.Namespace) -> DemoOptions | None:
+    """The simulated tenant the demo options ask for; None for a real tenant."""
+    if not (args.demo or args.demo_empty):
+        return None
+    from wizard.demo import DemoOptions
+
+    return DemoOptions(empty=args.demo_empty, state=args.demo_state, platform=args.demo_platform)
+
+
 def open_wizard(args: argparse.Namespace) -> int:
     from screens.app import run_app
 
-    return run_app(
-        demo=args.demo or args.demo_empty,
-        demo_state=args.demo_state,
-        demo_platform=args.demo_platform,
-        demo_empty=args.demo_empty,
-        verify=not args.no_verify,
-        verify_timeout=args.verify_timeout,
-    )
+    return run_app(demo=demo_options(args), verify=not args.no_verify, verify_timeout=args.verify_timeout)
 
 
 def run_setup(args: argparse.Namespace) -> int:
@@ -471,10 +482,7 @@ def run_setup(args: argparse.Namespace) -> int:
 
     return run_headless(
         args.answers[0],
-        demo=args.demo or args.demo_empty,
-        demo_empty=args.demo_empty,
-        demo_state=args.demo_state,
-        demo_platform=args.demo_platform,
+        demo=demo_options(args),
         confirm=args.confirm,
         rotate_secret=args.rotate_secret,
         json_lines=args.json,

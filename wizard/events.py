@@ -1,4 +1,5 @@
-"""Typed events the runner emits; the headless CLI prints them, the TUI turns them into messages."""
+"""Typed events the runner emits, and the outcome it returns; wizard.rendering puts each into words for both front
+ends."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from wizard.errors import SetupError
+from wizard.errors import ExitCode, SetupError
 from wizard.outgoing import outgoing
 
 
@@ -106,13 +107,26 @@ class RunNotice(_Said):
 
 @dataclass(frozen=True)
 class RunFinished(_Said):
-    """The run ended; `run_now_url` is set when the sign-in can be tried."""
+    """How a run ended, as `Runner.run` returns it (it is not emitted: the events tell what happened, this what it
+    came to). `run_now_url` is set when the sign-in can be tried; a run with `failures` stopped, and its
+    `exit_code` is that of the first."""
 
     run_now_url: str | None
-    created: tuple[str, ...] = field(default_factory=tuple)
+    changed: tuple[str, ...] = field(default_factory=tuple)
+    """What this run's steps changed in the tenant, each step's summary in plan order: what a setup created or
+    replaced, what a remove deleted."""
     waiting: tuple[str, ...] = field(default_factory=tuple)
     partner_redirect_uris: tuple[str, ...] = field(default_factory=tuple)
     """Redirect URIs the operator must register at Asignio's partner site (the External ID path's federation)."""
+    failures: tuple[StepFailed, ...] = field(default_factory=tuple)
+    """The steps that stopped, in the order they did (each was emitted as it happened)."""
+    exit_code: ExitCode = ExitCode.OK
+    """The first failure's code; else 7 when portal steps wait for the operator; else 0 (README: exit codes)."""
+
+    @property
+    def failure(self) -> SetupError | None:
+        """The error the run ended with (the first step's to fail), or None."""
+        return self.failures[0].error if self.failures else None
 
 
 class ProbeStatus(str, Enum):
@@ -158,7 +172,6 @@ Event = (
     | StepWaiting
     | StepFailed
     | RunNotice
-    | RunFinished
     | ProbeChecked
     | ProbeRetrying
 )

@@ -16,37 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wizard.answers import Answers, load_answers
+from wizard.demo import Demo, DemoOptions
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected, worst_exit_code
-from wizard.events import (
-    Event,
-    ProbeChecked,
-    ProbeRetrying,
-    ProbeStatus,
-    RunFinished,
-    RunNotice,
-    StepDone,
-    StepFailed,
-    StepProgress,
-    StepSkipped,
-    StepStarted,
-    StepWaiting,
-)
+from wizard.events import Event, ProbeRetrying, RunFinished
 from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
 from wizard.logs import RUN_TENANT
 from wizard.outgoing import outgoing
+from wizard.rendering import FIX_LABEL, MARKS, Rendered, Tone, render
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
     from wizard.session import PlannedStep
-    from wizard.simulator import DemoPlatform, SimulatorServer
     from wizard.verify import Verification
-
-PROBE_MARKS = {
-    ProbeStatus.PASSED: "✓",
-    ProbeStatus.FAILED: "✗",
-    ProbeStatus.UNREACHABLE: "✗",
-    ProbeStatus.NOT_CHECKED: "–",
-}
 
 
 class EventPrinter:
@@ -60,22 +41,20 @@ class EventPrinter:
         self.tenant = tenant
         """In a run of several answers files, the tenant this printer speaks for: its human lines all go to `err`,
         each prefixed `tenant: ` (`out` keeps the summary lines), and its JSON objects carry `"tenant"`."""
-        self.failures: list[StepFailed] = []
         if json_lines and tenant is not None:
             expect_summary(tenant)
 
     def __call__(self, event: Event) -> None:
-        if self.json_lines and not isinstance(event, RunFinished):
+        if self.json_lines:
             self.write_json(event_object(event))
-        stream = self.err if self.json_lines or self.tenant else self.out
-        if isinstance(event, StepFailed):
-            self.failures.append(event)
-            stream = self.err
-        elif isinstance(event, RunNotice | ProbeRetrying) or (
-            isinstance(event, ProbeChecked) and event.status in (ProbeStatus.FAILED, ProbeStatus.UNREACHABLE)
-        ):
-            stream = self.err
-        self.say(self.lines(event), stream)
+        rendered = render(event)
+        urgent = rendered.tone in (Tone.FAILED, Tone.WARNING) or isinstance(event, ProbeRetrying)
+        self.say(terminal_lines(rendered), self.err if urgent else self.human)
+
+    @property
+    def human(self) -> TextIO:
+        """Where the human lines go: stdout, unless it carries the JSON objects or several tenants' summaries."""
+        return self.err if self.json_lines or self.tenant else self.out
 
     def say(self, lines: list[str], stream: TextIO) -> None:
         """Each line as it may leave the process (wizard.outgoing): no secret, no raw control character."""
@@ -103,53 +82,40 @@ class EventPrinter:
         if say:
             self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
 
-    @staticmethod
-    def lines(event: Event) -> list[str]:
-        match event:
-            case StepStarted(step, title, index, total):
-                return [f"[{index}/{total}] {title} ({step})"]
-            case StepProgress(step, message):
-                return [f"      {step}: {message}"]
-            case StepDone(step, summary):
-                return [f"  ✓ {step}: {summary}"]
-            case StepSkipped(step, summary, kept=True):
-                return [f"  = {step}: {summary}"]
-            case StepSkipped(step, summary):
-                return [f"  = {step}: already done: {summary}"]
-            case StepWaiting(step, instructions, link):
-                numbered = [f"      {number}. {text}" for number, text in enumerate(instructions, start=1)]
-                return [f"  … {step}: waiting for you in the Azure portal:", f"      {link}", *numbered]
-            case StepFailed(step, error):
-                fix = [f"    what to do: {error.fix}"] if error.fix else []
-                return [f"  ✗ {step}: {error.what}", *fix]
-            case RunNotice(message):
-                return [f"warning: {message}"]
-            case ProbeChecked(_, title, ProbeStatus.PASSED | ProbeStatus.NOT_CHECKED as status, _, seen):
-                return [f"  {PROBE_MARKS[status]} {title}: {seen}"]
-            case ProbeChecked(_, title, status, expected, seen, fix):
-                return [
-                    f"  {PROBE_MARKS[status]} {title}",
-                    f"      expected: {expected}",
-                    f"      seen: {seen}",
-                    *([f"    what to do: {fix}"] if fix else []),
-                ]
-            case ProbeRetrying(_, message):
-                return [f"      {message}"]
-            case RunFinished(url, created, waiting, redirect_uris):
-                lines = [f"Created or changed: {'; '.join(created)}"] if created else ["Nothing needed changing."]
-                if waiting:
-                    confirm = " ".join(f"--confirm {step}" for step in waiting)
-                    lines.append(
-                        f"Waiting for you in the portal: {', '.join(waiting)}. When they are done, run "
-                        f"the same command again with {confirm}"
-                    )
-                if redirect_uris:
-                    lines.append("Register these redirect URIs for the Asignio application at Asignio's partner site:")
-                    lines.extend(f"    {uri}" for uri in redirect_uris)
-                if url:
-                    lines.append(f"Run now: {url}")
-                return lines
-        return []
+
+def terminal_lines(rendered: Rendered) -> list[str]:
+    """An event's words as the terminal prints them: steps run at once, so each line names its step (by its id)."""
+    named = f"{rendered.step}: " if rendered.step else ""
+    match rendered.tone:
+        case Tone.STARTED:
+            return [f"{rendered.text} ({rendered.step})"]
+        case Tone.NOTE:
+            return [f"      {named}{rendered.text}"]
+        case Tone.WARNING:
+            return [f"{MARKS[Tone.WARNING]} {rendered.text}"]
+    colon = ":" if rendered.introduces_details and rendered.details else ""
+    return [
+        f"  {MARKS[rendered.tone]} {named}{rendered.text}{colon}",
+        *(f"      {line}" for line in rendered.details),
+        *([f"    {FIX_LABEL}: {rendered.fix}"] if rendered.fix else []),
+    ]
+
+
+def finished_lines(finished: RunFinished) -> list[str]:
+    """How a setup that did not fail ended: what it changed, the portal steps left, the redirect URIs, the URL."""
+    lines = [f"Created or changed: {'; '.join(finished.changed)}"] if finished.changed else ["Nothing needed changing."]
+    if finished.waiting:
+        confirm = " ".join(f"--confirm {step}" for step in finished.waiting)
+        lines.append(
+            f"Waiting for you in the portal: {', '.join(finished.waiting)}. When they are done, run "
+            f"the same command again with {confirm}"
+        )
+    if finished.partner_redirect_uris:
+        lines.append("Register these redirect URIs for the Asignio application at Asignio's partner site:")
+        lines.extend(f"    {uri}" for uri in finished.partner_redirect_uris)
+    if finished.run_now_url:
+        lines.append(f"Run now: {finished.run_now_url}")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -159,26 +125,26 @@ class VerifyOptions:
     enabled: bool = True
     timeout: float | None = None
     """How long a policy that does not serve yet is waited for (None: the default two minutes)."""
+    request_deadline: float | None = None
+    """How long each probe request may take for its whole answer (None: the default 15 s; tests give a short one)."""
 
 
 async def verify_setup(
-    answers: Answers,
-    printer: EventPrinter,
-    options: VerifyOptions,
-    server: SimulatorServer | None = None,
+    answers: Answers, printer: EventPrinter, options: VerifyOptions, demo: Demo | None = None
 ) -> Verification:
-    """The sign-in probes of a finished setup, printed as they end; the demo's probes go to its simulator."""
-    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, recorded_test_app, verify_sign_in
+    """The sign-in probes of a finished setup, printed as they end; a demo's go to its simulator, and its test app is
+    the one recorded in the demo's own state folder."""
+    from wizard.session import check_sign_in
 
-    human = printer.err if printer.json_lines or printer.tenant else printer.out
-    printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], human)
-    return await verify_sign_in(
+    printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], printer.human)
+    state_folder = demo.state_folder if demo is not None else None
+    return await check_sign_in(
         answers,
-        recorded_test_app(answers),
         printer,
-        timeout=DEFAULT_TIMEOUT_SECONDS if options.timeout is None else options.timeout,
-        login_root=server.login_root if server is not None else None,
-        asignio_root=server.discovery.issuer if server is not None and server.discovery is not None else None,
+        timeout=options.timeout,
+        request_deadline=options.request_deadline,
+        demo=demo,
+        state_folder=state_folder,
     )
 
 
@@ -188,8 +154,7 @@ def say_verification(printer: EventPrinter, verification: Verification) -> None:
     if error is not None:
         printer.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], printer.err)
         return
-    human = printer.err if printer.json_lines or printer.tenant else printer.out
-    printer.say([verification.verdict()], human)
+    printer.say([verification.verdict()], printer.human)
 
 
 @dataclass(frozen=True)
@@ -210,10 +175,7 @@ Work = Callable[[Answers, EventPrinter, "DeviceCodePrompt"], Awaitable[Outcome]]
 
 async def _run(
     answers_path: Path,
-    demo: bool,
-    demo_empty: bool,
-    demo_state: Path | None,
-    demo_platform: DemoPlatform | None,
+    demo_options: DemoOptions | None,
     confirm: Sequence[str],
     rotate_secret: bool,
     json_lines: bool,
@@ -222,32 +184,24 @@ async def _run(
     from wizard.auth import print_device_code
 
     answers = load_answers(answers_path)
-    server = None
-    if demo:
-        from wizard.simulator import demo_metadata_url, start_demo, tenant_platform
-
-        server = start_demo(demo_state, name=answers.tenant.name, platform=demo_platform, empty=demo_empty)
-        metadata_url = demo_metadata_url(server)
-        platform = "B2C" if tenant_platform(server.tenant) == "b2c" else "External ID"
-        print(f"Demo: a simulated {platform} tenant ({server.tenant.domain}) at {server.graph_root}", file=sys.stderr)
-        if metadata_url is not None:
-            answers = with_metadata_url(answers, metadata_url)
-            print(
-                f"Demo: Asignio's discovery document served at {metadata_url} (the answers' own is not read)",
-                file=sys.stderr,
-            )
-    printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+    demo = Demo(demo_options) if demo_options is not None else None
     try:
-        outcome = await _run_session(answers, server, confirm, rotate_secret, printer, print_device_code, verify)
+        if demo is not None:
+            demo.start(answers.tenant.name)
+            for line in demo.introduction():
+                print(line, file=sys.stderr)
+            answers = demo.answers(answers)
+        printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
+        outcome = await _run_session(answers, demo, confirm, rotate_secret, printer, print_device_code, verify)
     finally:
-        if server is not None:
-            server.stop()
+        if demo is not None:
+            demo.close()
     return int(outcome.exit_code)
 
 
 async def _run_session(
     answers: Answers,
-    server: SimulatorServer | None,
+    demo: Demo | None,
     confirm: Sequence[str],
     rotate_secret: bool,
     printer: EventPrinter,
@@ -255,34 +209,44 @@ async def _run_session(
     verify: VerifyOptions,
 ) -> Outcome:
     """One tenant's setup, then (unless turned off) the sign-in probes; a step's failure is its outcome, any other
-    SetupError is raised."""
+    SetupError is raised. A demo's progress is kept in its own folder, apart from the real runs'."""
     from wizard.session import sign_in
 
-    signed_in = sign_in(answers.tenant, answers.auth, demo=server, device_code_prompt=prompt)
+    signed_in = sign_in(
+        answers.tenant,
+        answers.auth,
+        demo=demo.server if demo is not None else None,
+        device_code_prompt=prompt,
+        state_folder=demo.state_folder if demo is not None else None,
+    )
     try:
         session = signed_in.plan(answers, rotate_secret=rotate_secret)
         for step_id in confirm:
             session.confirm_guided(step_id)
         finished = await session.run(printer)
-    except SetupError as error:
-        if any(error is failure.error for failure in printer.failures):
-            if printer.json_lines:
-                printer.summary(error.exit_code, run_now_url=None)
-            return Outcome.failure(error)
-        raise
     finally:
         await signed_in.close()
-    exit_code = ExitCode.PENDING if finished.waiting else ExitCode.OK
+    if finished.failure is not None:
+        if printer.json_lines:
+            printer.summary(finished.exit_code, run_now_url=None)
+        return Outcome.failure(finished.failure)
+    printer.say(finished_lines(finished), printer.human)
+    exit_code = finished.exit_code
     verification = None
     if verify.enabled and not finished.waiting:
-        verification = await verify_setup(answers, printer, verify, server)
+        verification = await verify_setup(answers, printer, verify, demo)
         say_verification(printer, verification)
         exit_code = verification.exit_code
     if printer.json_lines:
-        fields = event_object(finished)
-        del fields["event"]
         verified = {} if verification is None else {"verified": verification.verified}
-        printer.summary(exit_code, **fields, **verified)
+        printer.summary(
+            exit_code,
+            run_now_url=finished.run_now_url,
+            created=list(finished.changed),
+            waiting=list(finished.waiting),
+            partner_redirect_uris=list(finished.partner_redirect_uris),
+            **verified,
+        )
     if finished.waiting:
         return Outcome(exit_code, f"waiting for portal steps {', '.join(finished.waiting)} (exit {int(exit_code)})")
     run_now = f"; Run now: {finished.run_now_url}" if finished.run_now_url else ""
@@ -290,11 +254,6 @@ async def _run_session(
     if fault is not None:
         return Outcome(exit_code, f"set up, but the sign-in check failed (exit {int(exit_code)}): {fault.what}")
     return Outcome(exit_code, f"done (exit {int(exit_code)}){run_now}")
-
-
-def with_metadata_url(answers: Answers, metadata_url: str) -> Answers:
-    """The answers with Asignio's discovery document at `metadata_url` (the demo's, whose port changes each run)."""
-    return answers.model_copy(update={"asignio": answers.asignio.model_copy(update={"metadata_url": metadata_url})})
 
 
 def portal_steps(answers: Answers) -> set[str]:
@@ -380,7 +339,7 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
         review = await signed_in.plan(answers).review(printer)
     finally:
         await signed_in.close()
-    human = printer.err if printer.json_lines or printer.tenant else printer.out
+    human = printer.human
     for step in review.steps:
         printer.say([planned_line(step)], human)
         if printer.json_lines:
@@ -450,10 +409,7 @@ def run_plan(answers_paths: Sequence[Path], *, json_lines: bool = False) -> int:
 def run_headless(
     answers_path: Path,
     *,
-    demo: bool = False,
-    demo_empty: bool = False,
-    demo_state: Path | None = None,
-    demo_platform: DemoPlatform | None = None,
+    demo: DemoOptions | None = None,
     confirm: Sequence[str] = (),
     rotate_secret: bool = False,
     json_lines: bool = False,
@@ -461,9 +417,7 @@ def run_headless(
 ) -> int:
     """Runs the setup to the end or to the first failure, then the sign-in probes; returns the exit code (README:
     exit codes)."""
-    return asyncio.run(
-        _run(answers_path, demo, demo_empty, demo_state, demo_platform, confirm, rotate_secret, json_lines, verify)
-    )
+    return asyncio.run(_run(answers_path, demo, confirm, rotate_secret, json_lines, verify))
 
 
 def run_tenants(

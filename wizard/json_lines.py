@@ -1,7 +1,7 @@
 """`--json`: every run event as one JSON object per line, generic over the event dataclasses.
 
-The object is the event's fields plus `"event"` (the class name in snake case; `RunFinished` is the `summary`), so
-a new event type (such as those of a removal) prints without changes here. A SetupError becomes its sentence, the
+The object is the event's fields plus `"event"` (the class name in snake case), so a new event type prints without
+changes here; the last line, `summary`, is each command's own (`write_summary`). A SetupError becomes its sentence, the
 fix and the exit code. Every line is scrubbed of every known secret, and no raw control character reaches the
 terminal (wizard.outgoing.json_text).
 """
@@ -14,16 +14,12 @@ import re
 from typing import Any, TextIO
 
 from wizard.errors import SetupError
-from wizard.events import Event, RunFinished
+from wizard.events import Event
 from wizard.outgoing import json_text
-
-EVENT_NAMES: dict[type, str] = {RunFinished: "summary"}
-"""Event classes whose line name is not simply their class name in snake case."""
 
 
 def event_name(event: object) -> str:
-    cls = type(event)
-    return EVENT_NAMES.get(cls) or re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
 
 
 def error_fields(error: SetupError) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wizard.errors import BadInputError, ExitCode, SetupError, TenantNotReadyError
-from wizard.events import Event, RunFinished
+from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
+from wizard.events import Event
 
 if TYPE_CHECKING:
     from wizard.session import RemovalReview
@@ -91,8 +91,7 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: b
         if isinstance(event, StepDone) and event.step in deleting:
             removed.append(event.summary)
             note_summary(removed=list(removed))
-        if not isinstance(event, RunFinished):
-            printer(event)
+        printer(event)
 
     def finish(review: RemovalReview, removed: list[str], *, asked: bool = True) -> int:
         """The end: exit 5 naming what stayed that the operator may expect gone (when the remove went ahead)."""
@@ -127,16 +126,14 @@ async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: b
             print("Nothing was removed.", file=human, flush=True)
             return finish(review, [], asked=False)
         finished = await removal.run(emit)
-    except SetupError as error:
-        if any(error is failure.error for failure in printer.failures):
-            if json_lines:
-                write_summary(sys.stdout, error.exit_code, removed=removed)
-            return int(error.exit_code)
-        raise
     finally:
         await signed_in.close()
-    print(f"Removed: {'; '.join(finished.created)}", file=human, flush=True)
-    return finish(review, list(finished.created))
+    if finished.failure is not None:
+        if json_lines:
+            write_summary(sys.stdout, finished.exit_code, removed=removed)
+        return int(finished.exit_code)
+    print(f"Removed: {'; '.join(finished.changed)}", file=human, flush=True)
+    return finish(review, list(finished.changed))
 
 
 def run_remove(

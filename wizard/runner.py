@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from wizard import clock
-from wizard.errors import BadInputError, SetupError, unexpected
+from wizard.errors import BadInputError, ExitCode, SetupError, unexpected
 from wizard.events import (
     FINISHED,
     Event,
@@ -27,7 +27,7 @@ from wizard.events import (
 from wizard.ownership import Ledger
 from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
-from wizard.steps.base import Kept
+from wizard.steps.base import Kept, RunFacts
 from wizard.steps.test_app import TestApplication
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class Runner:
         --confirm flags); a step such a run (re)creates does not void them."""
         self._secret = secret
         self._secret_value: str | None = None
-        self._errors: list[SetupError] = []
+        self._failures: list[StepFailed] = []
         self._on_success = on_success
         """Notes in the state, before its last save, what a run that ended without failure means (a remove), given
         what its steps left in the tenant although the answers name it."""
@@ -113,6 +113,29 @@ class Runner:
         )
         if load_base is not None:
             self.context.load_base = load_base
+
+    @property
+    def facts(self) -> RunFacts:
+        """What the steps found out about the tenant in the last look (`inspect`) or run."""
+        return self.context.facts
+
+    @property
+    def state_saved(self) -> bool:
+        """A state of this tenant is saved on this machine (a run of this plan or another recorded it)."""
+        return self.store.path.exists()
+
+    def note_finished_without_run(self, kept: Sequence[Kept]) -> None:
+        """The look found every step's work done, so no run will end to note what that means (`on_success`: a remove
+        killed after its last write left the state saying the setup is there): noted now, as that run would have,
+        without a Graph write. Nothing is saved when no state is, or when it holds this plan's steps alone (noted
+        already)."""
+        if self._on_success is None or self.store.load() is None:
+            return
+        if all(step_id in self._steps_by_id for step_id in self.state.steps):
+            return
+        with self.store.exclusive():
+            self._on_success(self.state, tuple(kept))
+            self.store.save(self.state)
 
     def _resume_from_state_file(self) -> None:
         """Start a run as a fresh process would: from the saved state, with what an earlier run of this runner (the
@@ -244,15 +267,17 @@ class Runner:
             return Inspection(step, None, error)
 
     async def run(self, emit: Emit) -> RunFinished:
-        """Runs every step whose work is not in the tenant; raises the first step error after the others ended.
-        One run at a time per tenant: two at once could both find something missing and both create it."""
+        """Runs every step whose work is not in the tenant and returns how the run ended: a step's failure is emitted
+        as it happens, the others go on, and the outcome carries the failures and the exit code (only what stops the
+        whole run, such as the tenant's lock or a missing secret, is raised). One run at a time per tenant: two at
+        once could both find something missing and both create it."""
         self.store.on_notice = lambda message: emit(RunNotice(message))
         with self.store.exclusive():
             self._resume_from_state_file()
             return await self._run(emit)
 
     async def _run(self, emit: Emit) -> RunFinished:
-        self._errors = []
+        self._failures = []
         self.kept = []
         if any(step.needs_secret for step in self.plan.steps):
             self._resolved_secret()
@@ -262,14 +287,15 @@ class Runner:
             dependencies = [tasks[name] for name in step.after]
             tasks[step.id] = asyncio.ensure_future(self._run_after(step, index, total, dependencies, emit))
         outcomes = await asyncio.gather(*tasks.values())
-        if self._errors:
-            raise self._errors[0]
         waiting = tuple(step.id for step in self.plan.steps if self.state.steps[step.id].status is StepStatus.WAITING)
-        created = tuple(
+        changed = tuple(
             self.state.steps[step.id].summary
             for step in self.plan.steps
             if step.writes and self.state.steps[step.id].status is StepStatus.DONE
         )
+        if self._failures:
+            failures = tuple(self._failures)
+            return RunFinished(None, changed, waiting, failures=failures, exit_code=failures[0].error.exit_code)
         test_app = self.state.steps[TestApplication.id] if TestApplication.id in self._steps_by_id else None
         app_id = test_app.ids.get("app_id") if test_app is not None else None
         url = self.plan.run_now_url(app_id) if app_id and all(outcomes) else None
@@ -280,9 +306,7 @@ class Runner:
         self.store.save(self.state)
         organization = self.context.facts.organization
         redirect_uris = self.plan.partner_redirect_uris(organization.id if organization is not None else None)
-        finished = RunFinished(url, created, waiting, redirect_uris)
-        emit(finished)
-        return finished
+        return RunFinished(url, changed, waiting, redirect_uris, exit_code=ExitCode.PENDING if waiting else ExitCode.OK)
 
     async def _run_after(
         self, step: Step, index: int, total: int, dependencies: list[asyncio.Task[bool]], emit: Emit
@@ -345,9 +369,10 @@ class Runner:
             failure = error if isinstance(error, SetupError) else unexpected(error, step.id)
             if step.id in self._intended and failure.refused_by_graph:
                 self.state.intents.pop(step.id, None)  # Graph said no: nothing was made, nothing to look for
-            self._errors.append(failure)
+            failed = StepFailed(step.id, failure)
+            self._failures.append(failed)
             self._record_if_possible(step, StepStatus.FAILED, failure.what, emit)
-            emit(StepFailed(step.id, failure))
+            emit(failed)
             return False
         emit(StepDone(step.id, result.summary))
         return True
@@ -358,9 +383,10 @@ class Runner:
         try:
             self._record(step, status, summary, {})
         except SetupError as unsaved:
-            if all(str(unsaved) != str(error) for error in self._errors):
-                self._errors.append(unsaved)
-                emit(StepFailed(step.id, unsaved))
+            if all(str(unsaved) != str(failure.error) for failure in self._failures):
+                failed = StepFailed(step.id, unsaved)
+                self._failures.append(failed)
+                emit(failed)
 
 
 def _progress_of(step_id: str, emit: Emit) -> Callable[[str], None]:

@@ -1,14 +1,16 @@
 """Where secrets live: the OS keyring, or an environment variable. Never a file, the state, a log or argv.
 
 Every secret read here is remembered (wizard.outgoing) the moment it is read, so no text that leaves the process
-carries it, whatever a server echoes back."""
+carries it, whatever a server echoes back. Every command that reads an answers file first remembers every secret the
+answers point at (`remember_answers_secrets`), whether or not it needs them: a server that holds a secret may quote it
+to a command that never read it (Asignio's refusal to `verify`, Graph's to `plan`)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 
-from wizard.answers import Answers
+from wizard.answers import Answers, SignInMethod
 from wizard.errors import BadInputError, SetupError
 from wizard.os_keyring import os_keyring
 from wizard.outgoing import remember_secret
@@ -62,6 +64,20 @@ def save_asignio_secret(tenant: str, client_id: str, secret: str) -> None:
 def stored_app_secret(tenant: str, client_id: str) -> str | None:
     """The client secret of the app registration used to sign in (client-secret method), if kept in the keyring."""
     return _get(_app_account(tenant, client_id))
+
+
+def remember_answers_secrets(answers: Answers) -> None:
+    """Make every secret value the answers point at known to the scrubber: the Asignio Client Secret in the variable
+    they name and in the keyring for their tenant and client id, the sign-in app's client secret (client-secret
+    method) likewise, and the access token in its variable. Only read, never checked or sent; none set, no keyring,
+    a locked one: nothing is remembered and nothing fails."""
+    tenant = answers.tenant.name
+    for variable in (answers.asignio.secret_env, answers.auth.client_secret_env, answers.auth.access_token_env):
+        if variable:
+            remember_secret(os.environ.get(variable))
+    stored_asignio_secret(tenant, answers.asignio.client_id)
+    if answers.auth.method is SignInMethod.CLIENT_SECRET:
+        stored_app_secret(tenant, answers.auth.client_id)
 
 
 def misshapen(secret: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
@@ -22,8 +23,11 @@ from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
 
 if TYPE_CHECKING:
     from wizard.auth import DeviceCodePrompt
+    from wizard.demo import Demo
+    from wizard.events import ProbeChecked, ProbeRetrying
     from wizard.graph import GraphClient
     from wizard.simulator import SimulatorServer
+    from wizard.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class TenantIdentity:
     tenant_domain: str
     tenant_type: str
     display_name: str
+    tenant_id: str | None = None
+    """The tenant's id (organization.id), which External ID's federation redirect URI names."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class PlannedStep:
     checked: bool = True
     """False when the step could not look at the tenant (its `problem`), or was not looked at because a step it
     builds on could not: neither done nor to do is known then."""
+    writes: bool = True
+    """False for a step that only reads or asks the operator: when done, nothing of it is "in the tenant"."""
 
 
 @dataclass(frozen=True)
@@ -107,9 +115,11 @@ def sign_in(
     *,
     demo: SimulatorServer | None = None,
     device_code_prompt: DeviceCodePrompt | None = None,
+    state_folder: Path | None = None,
 ) -> SignedInTenant:
     """A Graph client for the tenant with the answers' sign-in method (or the simulated tenant); the sign-in
-    itself happens on the first request, so nothing about the setup needs to be known yet."""
+    itself happens on the first request, so nothing about the setup needs to be known yet. `state_folder`: where
+    the progress is kept (None: the state folder; a demo keeps its own, see `demo_state_dir`)."""
     from wizard.graph import GraphClient
 
     if demo is not None:
@@ -129,18 +139,54 @@ def sign_in(
             scopes=scopes,
             sign_in_host=ENDPOINTS[tenant.cloud].authority_host,
         )
-    return SignedInTenant(tenant, auth, graph, demo=demo is not None)
+    return SignedInTenant(tenant, auth, graph, demo=demo is not None, state_folder=state_folder)
+
+
+async def check_sign_in(
+    answers: Answers,
+    emit: Callable[[ProbeChecked | ProbeRetrying], None],
+    *,
+    timeout: float | None = None,
+    request_deadline: float | None = None,
+    demo: Demo | None = None,
+    state_folder: Path | None = None,
+) -> Verification:
+    """The sign-in probes (`verify`) of the setup the state in `state_folder` (None: the state folder) records for the
+    answers' tenant: read-only, no secret, each result emitted as it ends; a demo's go to its simulator. `timeout`
+    (None: two minutes) is the wait for a policy that does not serve yet, `request_deadline` (None: 15 s) each probe
+    request's for its whole answer."""
+    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, REQUEST_DEADLINE_SECONDS, recorded_test_app, verify_sign_in
+
+    return await verify_sign_in(
+        answers,
+        recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
+        emit,
+        timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout,
+        request_deadline=REQUEST_DEADLINE_SECONDS if request_deadline is None else request_deadline,
+        login_root=demo.login_root if demo is not None else None,
+        asignio_root=demo.asignio_root if demo is not None else None,
+    )
 
 
 class SignedInTenant:
     """One tenant, signed in: who and what it is, and the setups planned on it."""
 
-    def __init__(self, tenant: TenantAnswers, auth: AuthAnswers, graph: GraphClient, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        tenant: TenantAnswers,
+        auth: AuthAnswers,
+        graph: GraphClient,
+        *,
+        demo: bool = False,
+        state_folder: Path | None = None,
+    ) -> None:
         self.tenant = tenant
         self.auth = auth
         self.graph = graph
         self.demo = demo
         """The simulated tenant: a tenant lacking the base chain gets the demo's own base (the demo has no network)."""
+        self.state_folder = state_folder
+        """Where the progress is kept (None: the state folder)."""
 
     async def identify(self) -> TenantIdentity:
         """Signs in and checks the tenant type and the permissions every path needs, before anything is written;
@@ -152,6 +198,7 @@ class SignedInTenant:
             tenant_domain=outgoing(organization.initial_domain),
             tenant_type=outgoing(organization.tenant_type or ""),
             display_name=outgoing(organization.display_name),
+            tenant_id=outgoing(organization.id) if organization.id else None,
         )
 
     def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
@@ -160,12 +207,12 @@ class SignedInTenant:
         runner = Runner(
             build_plan(answers),
             self.graph,
-            StateStore(answers.tenant.name),
+            StateStore(answers.tenant.name, self.state_folder),
             _secret_provider(answers, secret),
             rotate_secret=rotate_secret,
             load_base=demo_base if self.demo else None,
         )
-        return Session(runner)
+        return Session(runner, demo=self.demo)
 
     def removal(self, answers: Answers, *, everything: bool = False, force: bool = False) -> RemovalSession:
         """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
@@ -177,7 +224,7 @@ class SignedInTenant:
         runner = Runner(
             plan,
             self.graph,
-            StateStore(answers.tenant.name),
+            StateStore(answers.tenant.name, self.state_folder),
             _secret_provider(answers, None),
             on_success=note_removed(plan),
         )
@@ -200,10 +247,12 @@ def _standard_policies(policy_ids: tuple[str, ...]) -> tuple[str, ...]:
 class Session:
     """A planned setup of a signed-in tenant: the review, the run, and the operator's confirmations."""
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, *, demo: bool = False) -> None:
         self.runner = runner
         self.answers = runner.answers
         self.graph = runner.graph
+        self.demo = demo
+        """On the simulated tenant, whose missing base chain the demo's own base stands in for (`demo_base`)."""
 
     async def inspect_base(self) -> BaseReport:
         """For the custom-policy path: which starter-pack policies the tenant has, and whether they fit."""
@@ -214,11 +263,7 @@ class Session:
             lacking = [
                 name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in listed
             ]
-            source = (
-                DEMO_BASE_NAME
-                if self.runner.context.load_base is demo_base
-                else f"the pinned {self.answers.starter_pack_name()} starter pack"
-            )
+            source = DEMO_BASE_NAME if self.demo else f"the pinned {self.answers.starter_pack_name()} starter pack"
             return BaseReport(
                 standard,
                 True,
@@ -257,13 +302,14 @@ class Session:
                     done=step.id in done,
                     problem=problem,
                     checked=problem is None,
+                    writes=step.writes,
                 )
             )
         steps = tuple(planned)
         return Review(steps, self._extensions_diff())
 
     def _extensions_diff(self) -> str | None:
-        facts = self.runner.context.facts
+        facts = self.runner.facts
         if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or facts.generated is None:
             return None
         from wizard.policies import diff
@@ -272,7 +318,7 @@ class Session:
         return diff(facts.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
 
     async def run(self, emit: Emit) -> RunFinished:
-        """Does every step still to do; raises the first step's SetupError after the others ended."""
+        """Does every step still to do; how it ended, failures and exit code included (`Runner.run`)."""
         return await self.runner.run(emit)
 
     def confirm_guided(self, step_id: str) -> None:
@@ -307,22 +353,15 @@ class RemovalSession:
             if inspection.step.writes:
                 detail = finding.summary if finding.done else inspection.step.describe(self.answers)
                 steps.append(PlannedStep(inspection.step.id, inspection.step.title, detail, finding.done))
-        return RemovalReview(tuple(steps), extensions_note, tuple(kept), self.runner.store.path.exists())
+        return RemovalReview(tuple(steps), extensions_note, tuple(kept), self.runner.state_saved)
 
     async def run(self, emit: Emit) -> RunFinished:
-        """Deletes what is still there; the state then records the setup as removed."""
+        """Deletes what is still there; the state then records the setup as removed (unless a step failed: see the
+        outcome's `failures`)."""
         return await self.runner.run(emit)
 
     def record_clean(self, review: RemovalReview) -> None:
         """The review found nothing left to delete: a remove killed after its last write left the state saying the
         setup is there, so the state is brought in line with the tenant (no Graph write; nothing saved when the
         state already says so, or there is none)."""
-        from wizard.steps.removal import note_removed
-
-        runner = self.runner
-        kept = {step.id for step in runner.plan.steps}
-        if runner.store.load() is None or all(step_id in kept for step_id in runner.state.steps):
-            return
-        with runner.store.exclusive():
-            note_removed(runner.plan)(runner.state, review.kept)
-            runner.store.save(runner.state)
+        self.runner.note_finished_without_run(review.kept)

@@ -490,11 +490,6 @@ def _newest_first(runs: list[SavedRun]) -> list[SavedRun]:
     return sorted(runs, key=lambda run: run.updated_at, reverse=True)
 
 
-def unfinished_runs(folder: Path | None = None) -> list[SavedRun]:
-    """Every tenant whose setup was started and not finished, newest first."""
-    return saved_runs(folder)[0]
-
-
 def discard_run(tenant: str, folder: Path | None = None) -> None:
     """Forget a tenant's saved progress (the tenant keeps what was done; backups are kept)."""
     StateStore(tenant, folder).discard()

@@ -4,6 +4,7 @@ paints, and importing the model (pydantic, the answers) costs more than the answ
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,8 @@ import platformdirs
 
 STATE_DIR_VARIABLE = "ASIGNIO_SETUP_STATE_DIR"
 """The state folder a pipeline keeps between runs; `--state-dir` sets it for the command it is given to."""
+
+DEMO_PROGRESS_SUFFIX = ".progress"
 
 
 def state_dir() -> Path:
@@ -44,3 +47,12 @@ def state_dir_chosen(folder: Path | None) -> Iterator[None]:
 def state_files(folder: Path | None = None) -> list[Path]:
     """Every tenant's state file, by name."""
     return sorted((folder or state_dir()).glob("*.json"))
+
+
+def demo_state_dir(demo_state: Path | None) -> Path:
+    """Where a demo keeps its progress, never among the real runs': beside the `--demo-state` file whose simulated
+    tenant it describes (`tenant.json` → `tenant.json.progress/`); for a simulated tenant that lives only in memory, a
+    new temporary folder, which the caller removes when the demo ends (its tenant is gone then too)."""
+    if demo_state is not None:
+        return demo_state.with_name(demo_state.name + DEMO_PROGRESS_SUFFIX)
+    return Path(tempfile.mkdtemp(prefix="asignio-setup-demo-"))

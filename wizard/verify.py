@@ -16,10 +16,15 @@ and the result says so.
 Nothing here signs a user in or sends the Asignio secret: a probe proves B2C and Asignio would start the sign-in, not
 that it ends with a token. A policy just uploaded may take a moment to serve: probes 1 and 2 are repeated every 10 s
 within a budget. The waits go through the tool's clock (wizard.clock), so tests run them on virtual time.
+
+Every answer comes from outside and is read within bounds: one deadline for each request's whole answer (a host that
+trickles it ends the probe as unreachable, however often a byte arrives), at most PAGE_LIMIT bytes of a body, no
+redirect followed and a Location no longer than LOCATION_LIMIT, JSON however deeply nested taken as no JSON.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -49,8 +54,12 @@ DEFAULT_TIMEOUT_SECONDS = 120.0
 """How long a policy that does not serve yet is waited for."""
 RETRY_SECONDS = 10.0
 REQUEST_DEADLINE_SECONDS = 15.0
+"""How long one probe request may take, connecting and reading its whole answer together."""
 PAGE_LIMIT = 64 * 1024
 """What is read of any answer: a metadata document or an error page is a few kilobytes."""
+LOCATION_LIMIT = 8 * 1024
+"""The longest redirect a probe takes: 8 KB is the common limit on a request line, so no sign-in sends a browser to
+a longer URL (B2C's request to Asignio is a few hundred characters)."""
 SEEN_LIMIT = 300
 """How much of an outside text (an error description, a page) a result quotes."""
 POLICY_SERVES = "policy-serves"
@@ -61,6 +70,8 @@ AUTHORIZE_PAGE = "authorize-page"
 TEST_APP_STEP = "test-app"
 ERROR_CODE = re.compile(r"\b(AADB2C\d{5}|AADSTS\d{4,6})\b")
 """B2C's and Entra's error codes, as their error pages and redirects quote them."""
+TAG = re.compile(r"<[^<>]*>")
+"""An HTML tag, ending at the first `<` or `>`: a page of tags never closed is read in one pass, not once per `<`."""
 CLIENT_ERRORS = ("invalid_client", "unauthorized_client")
 NETWORK_FIX = "check the network (a proxy, a firewall) and the host, then run asignio-setup verify again"
 
@@ -256,7 +267,7 @@ class Answer:
     def json_object(self) -> dict[str, object] | None:
         try:
             data = json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) else None
 
@@ -270,14 +281,14 @@ class Answer:
         data = self.json_object()
         if data is not None and "error" in data:
             return f"{data.get('error')}: {data.get('error_description') or ''}".strip(": ")
-        return " ".join(re.sub(r"<[^>]*>", " ", self.text()).split())
+        return " ".join(TAG.sub(" ", self.text()).split())
 
 
 class Unreachable(Exception):
-    """A probe's host could not be reached."""
+    """A probe's host could not be reached, or gave no answer a probe can read (`why`, after the host's name)."""
 
-    def __init__(self, url: str, error: Exception) -> None:
-        super().__init__(f"{urlsplit(url).netloc} could not be reached ({type(error).__name__})")
+    def __init__(self, url: str, why: str) -> None:
+        super().__init__(f"{urlsplit(url).netloc} {why}")
 
 
 @dataclass
@@ -312,6 +323,7 @@ class SignInProbes:
         login_root: str,
         asignio_root: str | None,
         timeout: float,
+        request_deadline: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
         self.answers = answers
         self.app_id = app_id
@@ -320,29 +332,42 @@ class SignInProbes:
         self.login_root = login_root
         self.asignio_root = asignio_root
         self.timeout = max(timeout, 0.0)
+        self.request_deadline = request_deadline
         self.external_id = answers.setup.pivot is Pivot.EXTERNAL_ID
         self.policy = (
             answers.user_flow.name if answers.setup.pivot is Pivot.USER_FLOW else answers.custom_policy.relying_party
         )
 
     async def get(self, url: str) -> Answer:
+        """The answer to a GET of `url`, within the request deadline and the limits; Unreachable when there is
+        none a probe can read."""
         import httpx
 
         try:
-            async with self.http.stream("GET", url) as response:
-                body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) >= PAGE_LIMIT:
-                        break
-                return Answer(
-                    response.status_code,
-                    response.headers.get("Location"),
-                    response.headers.get("Content-Type", ""),
-                    body[:PAGE_LIMIT],
-                )
+            async with asyncio.timeout(self.request_deadline):  # real time: a host trickling its answer is real
+                return await self._read(url)
+        except TimeoutError:
+            raise Unreachable(
+                url, f"did not send its whole answer within {self.request_deadline:g} s (it came too slowly)"
+            ) from None
         except httpx.HTTPError as error:
-            raise Unreachable(url, error) from None
+            raise Unreachable(url, f"could not be reached ({type(error).__name__})") from None
+
+    async def _read(self, url: str) -> Answer:
+        async with self.http.stream("GET", url) as response:
+            location = response.headers.get("Location")
+            if location is not None and len(location) > LOCATION_LIMIT:
+                raise Unreachable(
+                    url,
+                    f"answered a redirect {len(location):,} characters long (no sign-in sends one over "
+                    f"{LOCATION_LIMIT:,}): it is not answering as a sign-in service",
+                )
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= PAGE_LIMIT:
+                    break
+            return Answer(response.status_code, location, response.headers.get("Content-Type", ""), body[:PAGE_LIMIT])
 
     # The run
 
@@ -740,18 +765,28 @@ async def verify_sign_in(
     emit: Callable[[ProbeChecked | ProbeRetrying], None],
     *,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    request_deadline: float = REQUEST_DEADLINE_SECONDS,
     login_root: str | None = None,
     asignio_root: str | None = None,
 ) -> Verification:
     """Probe the sign-in of the answers' setup for the test app `app_id`; each probe's result is emitted once final.
-    `login_root` and `asignio_root` stand in for the real hosts (the demo's simulator); unset, the environment's
-    overrides or the real hosts are used. Raises BadInputError for an override that is not allowed."""
+    `timeout` is the budget for a policy that does not serve yet, `request_deadline` each request's for its whole
+    answer. `login_root` and `asignio_root` stand in for the real hosts (the demo's simulator); unset, the
+    environment's overrides or the real hosts are used. Raises BadInputError for an override that is not allowed."""
     import httpx
 
     root = login_root or configured_login_root(answers)
     stand_in = asignio_root if asignio_root is not None else configured_asignio_root()
-    async with httpx.AsyncClient(
-        timeout=REQUEST_DEADLINE_SECONDS, follow_redirects=False, headers={"Accept": "application/json, text/html"}
-    ) as http:
-        probes = SignInProbes(answers, app_id, http, emit, login_root=root, asignio_root=stand_in, timeout=timeout)
+    headers = {"Accept": "application/json, text/html", "Accept-Encoding": "identity"}
+    async with httpx.AsyncClient(timeout=request_deadline, follow_redirects=False, headers=headers) as http:
+        probes = SignInProbes(
+            answers,
+            app_id,
+            http,
+            emit,
+            login_root=root,
+            asignio_root=stand_in,
+            timeout=timeout,
+            request_deadline=request_deadline,
+        )
         return await probes.run()

@@ -19,12 +19,13 @@ import html
 import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from lxml import etree
 
+from wizard.simulator.endpoints.core import GraphResponse
 from wizard.simulator.external_id import is_external_tenant
 from wizard.simulator.rules import PolicyRejected, ancestors, base_policy_id, parse_policy
 from wizard.simulator.tenant import SimulatedTenant, find_key, settled
@@ -52,11 +53,10 @@ class SeenRequest:
 
 
 @dataclass(frozen=True)
-class LoginResponse:
-    status: int
-    body: bytes = b""
+class LoginResponse(GraphResponse):
+    """A sign-in host's answer: a page unless it says otherwise."""
+
     content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _page(status: int, message: str) -> LoginResponse:
@@ -80,46 +80,50 @@ def _descendants(root: etree._Element, name: str) -> list[etree._Element]:
     return [element for element in root.iter() if isinstance(element.tag, str) and _local(element) == name]
 
 
-@dataclass
-class LoginHosts:
-    """The b2clogin/ciamlogin answers of the tenants one server holds; `not_serving` delays a policy's metadata."""
-
-    not_serving: dict[str, int] = field(default_factory=dict)
-    """Policy id (lower case) → how many more metadata requests answer 404, as a policy B2C does not serve yet."""
-
-    def answer(
-        self,
-        tenant: SimulatedTenant,
-        segments: list[str],
-        query: Mapping[str, str],
-        fetch: FetchDocument,
-        lag: float = 0.0,
-    ) -> LoginResponse:
-        """`segments`: the path after the tenant segment."""
-        if is_external_tenant(tenant):
-            if tuple(segments) == METADATA_PATH:
-                return _document(ciam_metadata(tenant))
-            if tuple(segments) == AUTHORIZE_PATH:
-                return ciam_authorize(tenant, query, lag)
-            return _page(404, "The page you are looking for cannot be found.")
-        policy = query.get("p") or ""
-        rest = tuple(segments)
-        if rest not in (METADATA_PATH, AUTHORIZE_PATH) and segments:
-            policy, rest = segments[0], tuple(segments[1:])
-        if rest == METADATA_PATH:
-            return self.b2c_metadata(tenant, policy, lag)
-        if rest == AUTHORIZE_PATH:
-            return b2c_authorize(tenant, policy, query, fetch, lag)
+def answer(
+    tenant: SimulatedTenant,
+    segments: list[str],
+    query: Mapping[str, str],
+    fetch: FetchDocument,
+    lag: float = 0.0,
+) -> LoginResponse:
+    """The b2clogin/ciamlogin answer for `tenant`; `segments`: the path after the tenant segment."""
+    if is_external_tenant(tenant):
+        if tuple(segments) == METADATA_PATH:
+            return _document(ciam_metadata(tenant))
+        if tuple(segments) == AUTHORIZE_PATH:
+            return ciam_authorize(tenant, query, lag)
         return _page(404, "The page you are looking for cannot be found.")
-
-    def b2c_metadata(self, tenant: SimulatedTenant, policy: str, lag: float) -> LoginResponse:
-        waiting = self.not_serving.get(policy.lower(), 0)
-        if waiting > 0:
-            self.not_serving[policy.lower()] = waiting - 1
-            return _page(404, f"The policy '{policy}' does not exist in the tenant '{tenant.domain}'.")
+    policy, rest = _b2c_request(segments, query)
+    if rest == METADATA_PATH:
         if served_policy(tenant, policy, lag) is None:
-            return _page(404, f"The policy '{policy}' does not exist in the tenant '{tenant.domain}'.")
+            return not_served(tenant, policy)
         return _document(b2c_metadata(tenant, policy.lower()))
+    if rest == AUTHORIZE_PATH:
+        return b2c_authorize(tenant, policy, query, fetch, lag)
+    return _page(404, "The page you are looking for cannot be found.")
+
+
+def _b2c_request(segments: list[str], query: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """The policy a B2C sign-in request names (in the path, or as `p`) and the path after it."""
+    policy = query.get("p") or ""
+    rest = tuple(segments)
+    if rest not in (METADATA_PATH, AUTHORIZE_PATH) and segments:
+        policy, rest = segments[0], tuple(segments[1:])
+    return policy, rest
+
+
+def metadata_policy(tenant: SimulatedTenant, segments: list[str], query: Mapping[str, str]) -> str | None:
+    """The policy whose B2C metadata the request asks for; None for any other request."""
+    if is_external_tenant(tenant):
+        return None
+    policy, rest = _b2c_request(segments, query)
+    return policy if rest == METADATA_PATH else None
+
+
+def not_served(tenant: SimulatedTenant, policy: str) -> LoginResponse:
+    """B2C's answer for the metadata of a policy it does not serve."""
+    return _page(404, f"The policy '{policy}' does not exist in the tenant '{tenant.domain}'.")
 
 
 def served_policy(tenant: SimulatedTenant, policy: str, lag: float) -> str | None:

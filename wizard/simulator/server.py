@@ -2,10 +2,11 @@
 
 It issues one bearer token per tenant and answers each request for the tenant its token belongs to (as real
 Graph does: one URL, the token decides the tenant), enforces the token's delegated permissions per endpoint,
-persists the first tenant after every write, and has fault knobs (latency, 429, 5xx, dropped connections, a stall after
-the n-th write) so tests and benchmarks can put the client through what a real tenant does to it.
+and persists the first tenant after every write.
 Behaviour knobs make it answer the way a real tenant may: `page_size` pages every collection,
-`replication_lag` hides new objects for a while, `upsert_supported` False refuses alternate-key upserts.
+`replication_lag` hides new objects for a while, `upsert_supported` False refuses alternate-key upserts, `latency`
+delays every answer. Faults (429, 5xx, dropped connections, lost answers, a stall after the n-th write) are the
+tests' own (tests/support/faults.py): they reach a server only through its one fault hook, `SimulatorServer.faults`.
 Paths outside /beta are the tenants' sign-in hosts (b2clogin/ciamlogin, wizard.simulator.login), reached by
 `ASIGNIO_SETUP_LOGIN_URL` = `login_root`: no token, read-only, logged like the Graph requests.
 """
@@ -21,18 +22,19 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 from urllib.request import urlopen
 
 from wizard import clock
 from wizard.auth import StaticTokenCredential
 from wizard.permissions import ALL_OPERATIONS
+from wizard.simulator import login
 from wizard.simulator.discovery import DiscoveryServer
 from wizard.simulator.endpoints import (
     GraphEndpoints,
@@ -40,16 +42,10 @@ from wizard.simulator.endpoints import (
     GraphRequest,
     GraphResponse,
 )
-from wizard.simulator.login import LoginHosts, LoginResponse, SeenRequest
+from wizard.simulator.login import LoginResponse, SeenRequest
 from wizard.simulator.tenant import SimulatedTenant
 
 ALL_PERMISSIONS = frozenset(operation.permission for operation in ALL_OPERATIONS)
-FAULT_CODES = {
-    500: ("InternalServerError", "An internal server error occurred."),
-    502: ("BadGateway", "The gateway received an invalid response."),
-    503: ("ServiceUnavailable", "The service is temporarily unavailable. Please retry later."),
-    504: ("GatewayTimeout", "The gateway did not receive a response in time."),
-}
 SIGN_IN_APP_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 DROPPED = 0
@@ -92,14 +88,45 @@ class Tenancy:
         return StaticTokenCredential(self.access_token)
 
 
-@dataclass
-class _Fault:
-    kind: str
-    remaining: int
-    writes_only: bool
-    status: int = 0
-    retry_after: int | None = None
-    echoed: str = ""
+@dataclass(frozen=True, eq=False)
+class Exchange:
+    """One request as the fault hook sees it, before the server answers it (each one a distinct object)."""
+
+    host: Literal["graph", "sign-in"]
+    method: str
+    path: str
+    """Graph's path without /beta, as routed; a sign-in host's path after its tenant segment."""
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    """Names in lower case."""
+    body: bytes
+    tenant: SimulatedTenant | None
+    """The tenant the request reaches (by its token, or by a sign-in host's path); None for a token the server did
+    not issue."""
+    client_gone: Callable[[], bool]
+    """True once the client has hung up or the server has stopped: a request held until then is dropped."""
+
+    @property
+    def is_write(self) -> bool:
+        return self.method != "GET"
+
+
+class FaultHook:
+    """The one way to change how a server answers, for the tests' faults (tests/support/faults.py); the product and
+    the demo use none. The server passes every request through `intercept` and tells `finished` once it is over;
+    this base carries every request out as it came."""
+
+    def intercept(self, exchange: Exchange, carry_out: Callable[[], GraphResponse]) -> GraphResponse | None:
+        """The answer to send: what `carry_out()` answers (the request served as ever), or another one given before
+        or after carrying it out (a raised GraphError is answered in Graph's error shape); None closes the connection
+        unanswered. It may hold the request (the server's thread waits) until `stopping`."""
+        return carry_out()
+
+    def finished(self, exchange: Exchange, status: int) -> None:
+        """The exchange is over: answered with `status`, or dropped (0)."""
+
+    def stopping(self) -> None:
+        """The server is stopping: let every request held go on (its client gone, it is dropped)."""
 
 
 def _b64url(data: bytes) -> str:
@@ -205,7 +232,7 @@ class SimulatorServer:
     """The simulated Graph beta endpoint; start it, point the facade at `graph_root + "/beta"`.
 
     It answers for the tenant it is made with, and for every tenant `add_tenant` gives it, each reached by its own
-    token; knobs, faults and the request log are the server's, shared by its tenants."""
+    token; knobs, the fault hook and the request log are the server's, shared by its tenants."""
 
     def __init__(
         self,
@@ -239,21 +266,15 @@ class SimulatorServer:
         self.upsert_supported = upsert_supported
         self.consent_allowed = consent_allowed
         self._tenant_lock = threading.RLock()
-        self._knob_lock = threading.Condition()
-        self._held = 0
-        self._serving = 0
-        self._faults: list[_Fault] = []
+        self._log_lock = threading.Lock()
         self._log: list[RequestRecord] = []
-        self._successful_writes = 0
-        self._stall_at: int | None = None
-        self._stalled = threading.Event()
-        self._released = threading.Event()
+        self.faults = FaultHook()
+        """What every request passes through on its way to its answer: the tests put their faults here."""
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.discovery: DiscoveryServer | None = None
         """The demo's Asignio discovery document and authorize endpoint (started by `start_demo`), stopped with the
         simulator."""
-        self.login = LoginHosts()
         self.login_requests: list[SeenRequest] = []
         """Every request the sign-in hosts got, headers and body included."""
 
@@ -279,7 +300,7 @@ class SimulatorServer:
         if httpd is None:
             return
         self._httpd = None
-        self.release()
+        self.faults.stopping()
         httpd.shutdown()
         for connection in list(httpd.connections):
             with contextlib.suppress(OSError):
@@ -331,145 +352,48 @@ class SimulatorServer:
 
     @property
     def page_size(self) -> int | None:
-        return self._endpoints.page_size
+        return self._endpoints.knobs.page_size
 
     @page_size.setter
     def page_size(self, value: int | None) -> None:
         if value is not None and value < 1:
             raise ValueError("a page holds at least one item")
         for tenancy in self._tenancies.values():
-            tenancy.endpoints.page_size = value
+            tenancy.endpoints.knobs.page_size = value
 
     @property
     def replication_lag(self) -> float:
-        return self._endpoints.replication_lag
+        return self._endpoints.knobs.replication_lag
 
     @replication_lag.setter
     def replication_lag(self, value: float) -> None:
         if value < 0:
             raise ValueError("the replication lag cannot be negative")
         for tenancy in self._tenancies.values():
-            tenancy.endpoints.replication_lag = value
+            tenancy.endpoints.knobs.replication_lag = value
 
     @property
     def upsert_supported(self) -> bool:
-        return self._endpoints.upsert_supported
+        return self._endpoints.knobs.upsert_supported
 
     @upsert_supported.setter
     def upsert_supported(self, value: bool) -> None:
         for tenancy in self._tenancies.values():
-            tenancy.endpoints.upsert_supported = value
+            tenancy.endpoints.knobs.upsert_supported = value
 
     @property
     def consent_allowed(self) -> bool:
-        return self._endpoints.consent_allowed
+        return self._endpoints.knobs.consent_allowed
 
     @consent_allowed.setter
     def consent_allowed(self, value: bool) -> None:
-        self._endpoints.consent_allowed = value
-
-    # Fault knobs
-
-    def refuse_policy(self, policy_id: str) -> None:
-        """B2C's validation refuses every upload of `policy_id` from now on (a policy the tenant cannot host)."""
-        self._endpoints.invalid_policies.add(policy_id.lower())
-
-    def accept_policy(self, policy_id: str) -> None:
-        """B2C takes uploads of `policy_id` again (the operator fixed what made it refuse them)."""
-        self._endpoints.invalid_policies.discard(policy_id.lower())
-
-    def delay_serving(self, policy_id: str, requests: int) -> None:
-        """B2C answers the next `requests` metadata requests for `policy_id` as for a policy it does not serve yet."""
-        self.login.not_serving[policy_id.lower()] = requests
-
-    def throttle(self, count: int = 1, *, retry_after: int = 1, writes_only: bool = False) -> None:
-        """Answer the next `count` requests with 429 and a Retry-After of `retry_after` seconds."""
-        self._add_fault(_Fault("throttle", count, writes_only, 429, retry_after))
-
-    def fail(
-        self, count: int = 1, *, status: int = 503, writes_only: bool = False, retry_after: int | None = None
-    ) -> None:
-        """Answer the next `count` requests with `status` (503, 504, or any error), before touching the tenant;
-        with `retry_after`, the answers carry that Retry-After as Graph's 503s often do."""
-        if not 400 <= status < 600:
-            raise ValueError(f"{status} is not an error status")
-        self._add_fault(_Fault("fail", count, writes_only, status, retry_after))
-
-    def lose_answers(self, count: int = 1, *, status: int = 504, writes_only: bool = True) -> None:
-        """Carry out the next `count` requests, then answer them with `status` instead of their result, as a
-        gateway that timed out after the service did the work: a create answered 504 may well exist."""
-        if not 400 <= status < 600:
-            raise ValueError(f"{status} is not an error status")
-        self._add_fault(_Fault("lose", count, writes_only, status))
-
-    def echo_refusals(self, count: int = 1, *, writes_only: bool = True, message: str = "") -> None:
-        """Refuse the next `count` requests with a 400 whose message quotes what the client sent (its body and its
-        bearer token, without the "Bearer" that would give it away) after `message`, as a careless service or proxy
-        does: what a client shows of a server's words must not carry its own secrets."""
-        self._add_fault(_Fault("echo", count, writes_only, 400, echoed=message))
-
-    def drop(self, count: int = 1, *, writes_only: bool = False) -> None:
-        """Close the connection of the next `count` requests without answering (and without acting)."""
-        self._add_fault(_Fault("drop", count, writes_only))
-
-    def stall_after_writes(self, count: int) -> None:
-        """Once the `count`-th successful write from now has been answered, hold every later request until release()."""
-        with self._knob_lock:
-            self._stall_at = self._successful_writes + count
-            self._stalled.clear()
-            self._released.clear()
-
-    def wait_until_stalled(self, timeout: float | None = None) -> bool:
-        return self._stalled.wait(timeout)
-
-    def wait_until_holding(self, count: int, timeout: float | None = None) -> bool:
-        """True once `count` requests are held by the stall (tests wait on this, never on a clock)."""
-        with self._knob_lock:
-            return self._knob_lock.wait_for(lambda: self._held >= count, timeout)
-
-    def wait_until_logged(self, count: int, timeout: float | None = None) -> bool:
-        """True once the log holds `count` requests, answered or dropped."""
-        with self._knob_lock:
-            return self._knob_lock.wait_for(lambda: len(self._log) >= count, timeout)
-
-    def wait_until_idle(self, timeout: float | None = None) -> bool:
-        """True once no request is being answered: what a client that is gone had sent has been carried out (or
-        dropped), so a test's next run meets the tenant as that client left it."""
-        with self._knob_lock:
-            return self._knob_lock.wait_for(lambda: self._serving == 0, timeout)
-
-    def release(self) -> None:
-        """Let held requests go on; those whose client has hung up meanwhile (or the server stopped) are dropped."""
-        with self._knob_lock:
-            self._stall_at = None
-            self._stalled.clear()
-            self._released.set()
-
-    def clear_faults(self) -> None:
-        with self._knob_lock:
-            self._faults.clear()
-
-    def _add_fault(self, fault: _Fault) -> None:
-        if fault.remaining < 1:
-            raise ValueError("a fault needs a count of at least 1")
-        with self._knob_lock:
-            self._faults.append(fault)
-
-    def _take_fault(self, is_write: bool) -> _Fault | None:
-        with self._knob_lock:
-            for fault in self._faults:
-                if is_write or not fault.writes_only:
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+        self._endpoints.knobs.consent_allowed = value
 
     # Request log
 
     @property
     def log(self) -> list[RequestRecord]:
-        with self._knob_lock:
+        with self._log_lock:
             return list(self._log)
 
     @property
@@ -481,137 +405,157 @@ class SimulatorServer:
         return sum(1 for record in self.log if record.is_write)
 
     def reset_log(self) -> None:
-        with self._knob_lock:
+        with self._log_lock:
             self._log.clear()
 
     # Serving
 
     def serve(self, handler: _Handler) -> None:
-        """Answer one request (counted while it is answered, for `wait_until_idle`)."""
-        with self._knob_lock:
-            self._serving += 1
-        try:
-            self._serve(handler)
-        finally:
-            with self._knob_lock:
-                self._serving -= 1
-                self._knob_lock.notify_all()
-
-    def _serve(self, handler: _Handler) -> None:
-        """Answer one request: stall, latency and faults first, then sign-in, routing, permission, the tenant."""
+        """Answer one request: a sign-in host's, or Graph's (the routing, the permission, the tenant), each through
+        the fault hook."""
         started = time.monotonic()  # real time: the request log says when requests overlapped
-        request_id = str(uuid.uuid4())
-        client_request_id = handler.headers.get("client-request-id") or request_id
-        method = handler.command
         url = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
-        is_write = method != "GET"
         login_tenancy = self._tenancy_named(unquote(url.path.split("/")[1]))
         if login_tenancy is not None:
             self._serve_login(handler, login_tenancy, url.path, url.query, body, started)
-            return
+        else:
+            self._serve_graph(handler, url.path, url.query, body, started)
+
+    def _serve_graph(self, handler: _Handler, raw_path: str, query: str, body: bytes, started: float) -> None:
+        request_id = str(uuid.uuid4())
+        client_request_id = handler.headers.get("client-request-id") or request_id
+        method = handler.command
         try:
-            path = _normalised_path(url.path)
+            path = _normalised_path(raw_path)
             bad_path = None
         except GraphError as error:
-            path, bad_path = url.path, error
-        if self._stalled.is_set():
-            self._hold_while_stalled()
-            if self._httpd is None or _peer_closed(handler.connection):
-                self._drop(handler, method, path, unquote(url.query), is_write, started)
-                return
+            path, bad_path = raw_path, error
         if self.latency:
             time.sleep(self.latency)  # real time: the network's own delay, for benchmarks
-        fault = self._take_fault(is_write)
-        if fault is not None and fault.kind == "drop":
-            self._drop(handler, method, path, unquote(url.query), is_write, started)
-            return
+        headers = {name.lower(): value for name, value in handler.headers.items()}
+        parameters = dict(parse_qsl(query, keep_blank_values=True))
         tenancy: Tenancy | None = None
-        try:
+
+        def carry_out() -> GraphResponse:
+            nonlocal tenancy
             if bad_path is not None:
                 raise bad_path
-            if fault is not None and fault.kind == "echo":
-                token = handler.headers.get("Authorization", "").removeprefix("Bearer ")
-                sent = body.decode("utf-8", "replace")
-                raise GraphError(400, "Request_BadRequest", f"{fault.echoed}Invalid request {sent} with token {token}")
-            if fault is not None and fault.kind != "lose":
-                raise self._fault_error(fault)
             tenancy = self._tenancy(handler.headers.get("Authorization", ""))
             host = handler.headers.get("Host") or f"127.0.0.1:{self.port}"
             request = GraphRequest(
                 method,
                 path,
-                dict(parse_qsl(url.query, keep_blank_values=True)),
-                {name.lower(): value for name, value in handler.headers.items()},
+                parameters,
+                headers,
                 body,
                 base_url=f"http://{host}/beta",
                 permissions=tenancy.permissions,
             )
-            response = self._dispatch(tenancy, request)
-            if fault is not None:
-                raise self._fault_error(fault)
-        except GraphError as error:
-            response = self._error_response(error, request_id, client_request_id)
-        except Exception as error:  # noqa: BLE001 -- a simulator bug must reach the client as Graph's 500, not a hung connection
-            internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
-            response = self._error_response(internal, request_id, client_request_id)
-        self._record(
-            RequestRecord(
-                method,
-                path,
-                unquote(url.query),
-                response.status,
-                is_write,
-                started,
-                time.monotonic(),  # real time, as `started`
-                tenancy.tenant.domain if tenancy is not None else "",
-            )
+            return self._dispatch(tenancy, request)
+
+        known = self._known_tenancy(handler.headers.get("Authorization", ""))
+        exchange = Exchange(
+            "graph",
+            method,
+            path,
+            parameters,
+            headers,
+            body,
+            known.tenant if known is not None else None,
+            self._client_gone(handler),
         )
-        self._send(handler, response, request_id, client_request_id)
-        if is_write and 200 <= response.status < 300:
-            self._count_successful_write()
+        status = DROPPED
+        try:
+            try:
+                response = self.faults.intercept(exchange, carry_out)
+            except GraphError as error:
+                response = self._error_response(error, request_id, client_request_id)
+            except Exception as error:  # noqa: BLE001 -- a simulator bug must reach the client as Graph's 500, not a hung connection
+                internal = GraphError(500, "InternalServerError", f"The simulator failed: {type(error).__name__}.")
+                response = self._error_response(internal, request_id, client_request_id)
+            if response is None:
+                self._drop(handler, method, path, unquote(query), exchange.is_write, started)
+                return
+            self._record(
+                RequestRecord(
+                    method,
+                    path,
+                    unquote(query),
+                    response.status,
+                    exchange.is_write,
+                    started,
+                    time.monotonic(),  # real time, as `started`
+                    tenancy.tenant.domain if tenancy is not None else "",
+                )
+            )
+            self._send(handler, response, request_id, client_request_id)
+            status = response.status
+        finally:
+            self.faults.finished(exchange, status)
 
     def _serve_login(
         self, handler: _Handler, tenancy: Tenancy, raw_path: str, query: str, body: bytes, started: float
     ) -> None:
         """A sign-in host's answer for the tenant the path's first segment names (its initial domain or its id)."""
         method = handler.command
-        with self._knob_lock:
+        with self._log_lock:
             self.login_requests.append(SeenRequest(method, handler.path, tuple(handler.headers.items()), body))
-        segments = [unquote(segment) for segment in raw_path.split("/") if segment]
-        if method != "GET":
-            response = LoginResponse(405)
-        else:
+        segments = [unquote(segment) for segment in raw_path.split("/") if segment][1:]
+        parameters = dict(parse_qsl(query, keep_blank_values=True))
+
+        def carry_out() -> GraphResponse:
+            if method != "GET":
+                return LoginResponse(405)
             with self._tenant_lock:
-                response = self.login.answer(
-                    tenancy.tenant,
-                    segments[1:],
-                    dict(parse_qsl(query, keep_blank_values=True)),
-                    _provider_document,
-                    tenancy.endpoints.replication_lag,
+                return login.answer(
+                    tenancy.tenant, segments, parameters, _provider_document, tenancy.endpoints.knobs.replication_lag
                 )
-        self._record(
-            RequestRecord(
-                method,
-                raw_path,
-                unquote(query),
-                response.status,
-                method != "GET",
-                started,
-                time.monotonic(),  # real time, as `started`
-                tenancy.tenant.domain,
-            )
+
+        exchange = Exchange(
+            "sign-in",
+            method,
+            "/" + "/".join(segments),
+            parameters,
+            {name.lower(): value for name, value in handler.headers.items()},
+            body,
+            tenancy.tenant,
+            self._client_gone(handler),
         )
-        handler.send_response(response.status)
-        for name, value in response.headers.items():
-            handler.send_header(name, value)
-        if response.body:
-            handler.send_header("Content-Type", response.content_type)
-        handler.send_header("Content-Length", str(len(response.body)))
-        handler.end_headers()
-        handler.wfile.write(response.body)
-        handler.wfile.flush()
+        status = DROPPED
+        try:
+            response = self.faults.intercept(exchange, carry_out)
+            if response is None:
+                self._drop(handler, method, raw_path, unquote(query), exchange.is_write, started)
+                return
+            self._record(
+                RequestRecord(
+                    method,
+                    raw_path,
+                    unquote(query),
+                    response.status,
+                    exchange.is_write,
+                    started,
+                    time.monotonic(),  # real time, as `started`
+                    tenancy.tenant.domain,
+                )
+            )
+            handler.send_response(response.status)
+            for name, value in response.headers.items():
+                handler.send_header(name, value)
+            if response.body:
+                handler.send_header("Content-Type", response.content_type)
+            handler.send_header("Content-Length", str(len(response.body)))
+            handler.end_headers()
+            handler.wfile.write(response.body)
+            handler.wfile.flush()
+            status = response.status
+        finally:
+            self.faults.finished(exchange, status)
+
+    def _client_gone(self, handler: _Handler) -> Callable[[], bool]:
+        return lambda: self._httpd is None or _peer_closed(handler.connection)
 
     def _tenancy_named(self, segment: str) -> Tenancy | None:
         """The tenant a sign-in host's path starts with; None for anything else (a Graph path, say)."""
@@ -627,13 +571,18 @@ class SimulatorServer:
                 None,
             )
 
+    def _known_tenancy(self, authorization: str) -> Tenancy | None:
+        """The tenant the bearer token belongs to, if the server issued it."""
+        token = authorization[7:].strip() if authorization.startswith("Bearer ") else ""
+        with self._tenant_lock:
+            return self._tenancies.get(token)
+
     def _tenancy(self, authorization: str) -> Tenancy:
         """The tenant the bearer token belongs to; a token the server did not issue is refused as Graph does."""
         token = authorization[7:].strip() if authorization.startswith("Bearer ") else ""
         if not token:
             raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
-        with self._tenant_lock:
-            tenancy = self._tenancies.get(token)
+        tenancy = self._known_tenancy(authorization)
         if tenancy is None:
             raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
         return tenancy
@@ -653,19 +602,6 @@ class SimulatorServer:
             if request.method != "GET" and self.state_file is not None and tenancy.tenant is self.tenant:
                 self.tenant.save(self.state_file)
         return response
-
-    @staticmethod
-    def _fault_error(fault: _Fault) -> GraphError:
-        if fault.kind == "throttle":
-            return GraphError(
-                429,
-                "TooManyRequests",
-                "Too many requests. Please try again later.",
-                {"Retry-After": str(fault.retry_after)},
-            )
-        code, message = FAULT_CODES.get(fault.status, ("BadRequest", "The request failed (simulated)."))
-        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-        return GraphError(fault.status, code, message, headers)
 
     @staticmethod
     def _error_response(error: GraphError, request_id: str, client_request_id: str) -> GraphResponse:
@@ -705,20 +641,5 @@ class SimulatorServer:
         self._record(RequestRecord(method, path, query, DROPPED, is_write, started, ended))
 
     def _record(self, record: RequestRecord) -> None:
-        with self._knob_lock:
+        with self._log_lock:
             self._log.append(record)
-            self._knob_lock.notify_all()
-
-    def _hold_while_stalled(self) -> None:
-        with self._knob_lock:
-            self._held += 1
-            self._knob_lock.notify_all()
-        self._released.wait()
-        with self._knob_lock:
-            self._held -= 1
-
-    def _count_successful_write(self) -> None:
-        with self._knob_lock:
-            self._successful_writes += 1
-            if self._stall_at is not None and self._successful_writes >= self._stall_at:
-                self._stalled.set()

@@ -138,6 +138,8 @@ class RunFacts:
     """The External ID sign-up/sign-in flow the test app is linked to."""
     test_app_id: str | None = None
     """The jwt.ms test app's appId (client id), once the test-app step has found or made it."""
+    test_app_consent_refused: bool = False
+    """Graph refused the signed-in account the test app's admin consent (403): an administrator grants it."""
     base_source: BaseSource | None = None
     """The verified starter pack (or demo base) the base check loaded because the tenant lacks part of the chain;
     None when the tenant has it, and the prerequisite steps then have nothing to do."""

@@ -26,10 +26,10 @@ from wizard.steps.providers import (
     put_provider,
     refuse_to_change,
 )
-from wizard.steps.test_app import TestApplication
+from wizard.steps.test_app import TestAppConsent, TestApplication
 
 if TYPE_CHECKING:
-    from wizard.answers import Answers
+    from wizard.answers import Answers, TenantAnswers
     from wizard.graph import AuthenticationEventsFlow, OidcFederationSpec
     from wizard.graph import IdentityProvider as TenantIdentityProvider
 
@@ -65,6 +65,7 @@ def external_id_steps(answers: Answers) -> tuple[Step, ...]:
         FederatedProvider(after=reads),
         SignUpFlow(),
         TestApplication(after=reads),
+        TestAppConsent(),
         LinkTestApp(),
         *external_id_mfa_steps(answers),
     )
@@ -73,8 +74,13 @@ def external_id_steps(answers: Answers) -> tuple[Step, ...]:
 def partner_redirect_uris(answers: Answers, tenant_id: str) -> tuple[str, ...]:
     """The redirect URIs Asignio must allow for the tenant (how-to-custom-oidc-federation-customers, recorded in
     ../shared/notes/external-id.md): one by the tenant id, one by the initial domain."""
-    host = f"https://{answers.tenant.name}.ciamlogin.com"
-    return (f"{host}/{tenant_id}/federation/oauth2", f"{host}/{answers.tenant.domain}/federation/oauth2")
+    return federation_redirect_uris(answers.tenant, tenant_id)
+
+
+def federation_redirect_uris(tenant: TenantAnswers, tenant_id: str) -> tuple[str, ...]:
+    """`partner_redirect_uris` from the tenant alone: the wizard shows them before the rest is answered."""
+    host = f"https://{tenant.name}.ciamlogin.com"
+    return (f"{host}/{tenant_id}/federation/oauth2", f"{host}/{tenant.domain}/federation/oauth2")
 
 
 class DiscoveryCheck(Step):

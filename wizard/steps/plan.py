@@ -17,7 +17,7 @@ from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIe
 from wizard.steps.preflight import Preflight
 from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.starter_base import StarterPackBase
-from wizard.steps.test_app import TestApplication
+from wizard.steps.test_app import TestAppConsent, TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
 
 
@@ -110,6 +110,7 @@ def build_plan(answers: Answers) -> Plan:
             ExtensionsPolicy(),
             RelyingPartyPolicy(),
             TestApplication(after=(*after_reads, GraphServicePrincipal.id)),
+            TestAppConsent(),
         )
         return Plan(answers, custom_policy)
     steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
@@ -117,5 +118,5 @@ def build_plan(answers: Answers) -> Plan:
         steps.append(UserFlowPhoneMfa())
     # the test app's consent grant names Graph's service principal, which a young tenant may lack
     steps.append(GraphServicePrincipal(after=("preflight",)))
-    steps.append(TestApplication(after=("preflight", GraphServicePrincipal.id)))
+    steps.extend((TestApplication(after=("preflight", GraphServicePrincipal.id)), TestAppConsent()))
     return Plan(answers, tuple(steps))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 from wizard import clock
 from wizard.errors import TenantNotReadyError
 from wizard.ownership import ObjectKind, Sighting
+from wizard.starter_pack_pins import PACK_NAMES
 from wizard.steps.base import (
     KEY_SET_BEING_CREATED,
     POLICY_KEY_LIFETIME_DAYS,
@@ -56,7 +57,8 @@ class StarterKeySet(Step):
         if source is None:
             return Finding(True, "the tenant's base chain is in place, so B2C holds the keys it names")
         if self.key_set.lower() not in {name.lower() for name in source.key_sets_referenced()}:
-            return Finding(True, f"the {source.pack_name} base names no {self.key_set}")
+            base = f"the {source.pack_name} base" if source.pack_name in PACK_NAMES else source.pack_name
+            return Finding(True, f"{base} names no {self.key_set}")
         known = ctx.intent_known(self.id)
         creating = known == (KEY_SET_BEING_CREATED,)
         found = await look_patiently(

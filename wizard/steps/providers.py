@@ -75,11 +75,11 @@ async def put_provider(
         provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
         ctx.ownership.made(step_id, ObjectKind.IDENTITY_PROVIDER, provider.id, app_id=spec.client_id)
         ctx.facts.provider = provider
-        return Finding(True, f"{spec.display_name} created", {"provider": provider.id})
+        return Finding(True, f"the identity provider {spec.display_name} created", {"provider": provider.id})
     progress(f"updating the provider {spec.display_name}")
     await ctx.graph.update_oidc_provider(finding.found.id, spec, ctx.secret())
     ctx.ownership.configured(ObjectKind.IDENTITY_PROVIDER, finding.found.id, app_id=spec.client_id)
-    return Finding(True, f"{spec.display_name} updated", {"provider": finding.found.id})
+    return Finding(True, f"the identity provider {spec.display_name} updated", {"provider": finding.found.id})
 
 
 def provider_sightings(providers: list[IdentityProvider]) -> tuple[Sighting, ...]:

@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING
 from wizard.answers import Answers
 from wizard.errors import TenantNotReadyError
 from wizard.ownership import ObjectKind
-from wizard.steps.base import TEST_APP_SCOPES, Finding, Progress, Step, StepContext, look_patiently
-from wizard.steps.ief_apps import app_proven, app_sightings, grant_sightings, make_service_principal
+from wizard.steps.base import TEST_APP_SCOPES, Finding, GuidedStep, Progress, Step, StepContext, look_patiently
+from wizard.steps.ief_apps import (
+    CONSENT_ROLES,
+    admin_consent_url,
+    app_proven,
+    app_sightings,
+    grant_sightings,
+    make_service_principal,
+)
 
 if TYPE_CHECKING:
     from wizard.graph import (
@@ -140,16 +147,83 @@ class TestApplication(Step):
         if client is None:
             progress("creating its service principal")
             client = await make_service_principal(ctx, self.id, app.app_id, wanted.display_name)
+        ids = {"application": app.object_id, "app_id": app.app_id}
+        ctx.facts.test_app_id = app.app_id
         if parts.grant is None:
             progress(f"granting admin consent for {TEST_APP_SCOPES}")
             ctx.intend(self.id, ())  # a grant carries no mark: the intent tells a repeat that this run made it
-            grant = await ctx.graph.create_permission_grant(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
-            ctx.ownership.made(self.id, ObjectKind.CONSENT_GRANT, grant.id)
+            granted = await ctx.graph.grant_if_allowed(client.object_id, parts.graph.object_id, TEST_APP_SCOPES)
+            if granted is None:
+                ctx.facts.test_app_consent_refused = True
+                return Finding(
+                    False,
+                    f"{wanted.display_name} ({app.app_id}) is registered; the signed-in account may not grant its "
+                    f"admin consent (Graph answered 403): the step {TestAppConsent.id} gives the link an "
+                    "administrator opens",
+                    ids,
+                )
+            ctx.ownership.made(self.id, ObjectKind.CONSENT_GRANT, granted.id)
         elif not self._grant_ok(parts.grant):
             # A grant someone gave the tool's own app (consent in the portal) only gains the scopes the test needs.
             scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
             await ctx.graph.update_permission_grant(parts.grant.id, scopes)
-        ctx.facts.test_app_id = app.app_id
-        return Finding(
-            True, f"{wanted.display_name} ({app.app_id}) is ready", {"application": app.object_id, "app_id": app.app_id}
+        return Finding(True, f"{wanted.display_name} ({app.app_id}) is ready", ids)
+
+
+async def test_app_consent(ctx: StepContext, app_id: str) -> PermissionGrant | None:
+    """The test app's tenant-wide consent to Graph's openid and offline_access, when the tenant holds it."""
+    from wizard.graph import GRAPH_APP_ID
+
+    client, graph = await asyncio.gather(ctx.graph.service_principal(app_id), ctx.graph.service_principal(GRAPH_APP_ID))
+    if client is None or graph is None:
+        return None
+    grant = await ctx.graph.permission_grant(client.object_id, graph.object_id)
+    return grant if TestApplication._grant_ok(grant) else None
+
+
+class TestAppConsent(GuidedStep):
+    """Where the signed-in account may not grant the test app's consent, an administrator opens Microsoft's
+    admin-consent link (as for the IEF apps). Needed only once Graph refused the run that grant; then done once the
+    tenant holds it, whoever made it: a confirmation alone is not enough."""
+
+    id = "test-app-consent"
+    title = "If needed: an administrator grants consent to the test app"
+    after = (TestApplication.id,)
+    answer_sections = ("test_app",)
+
+    def __init__(self, after: tuple[str, ...] | None = None) -> None:
+        super().__init__(after)
+        self._app_id: str | None = None
+        """The test app's appId as the last check saw it: the admin-consent link names it."""
+
+    def describe(self, answers: Answers) -> str:
+        return "Admin consent by an administrator, where the signed-in account may not grant it (checked in the tenant)"
+
+    async def check(self, ctx: StepContext) -> Finding:
+        app_id = ctx.facts.test_app_id
+        if not ctx.facts.test_app_consent_refused or app_id is None:
+            return Finding(True, "not needed: no administrator has to grant the test app's consent")
+        self._app_id = app_id
+        held = await test_app_consent(ctx, app_id)
+        if held is None and ctx.confirmed(self.id) and ctx.patient:
+            held = await ctx.graph.eventually(
+                "the consent the administrator granted", lambda: test_app_consent(ctx, app_id)
+            )
+        if held is not None:
+            # an administrator's grant, not the tool's: the ledger records it as found (it goes with the test app's
+            # service principal, which the tool made)
+            return Finding(True, "the tenant holds admin consent for the test app", seen=grant_sightings([held]))
+        if ctx.confirmed(self.id):
+            return Finding(False, "confirmed, but the tenant shows no admin consent for the test app yet")
+        return Finding(False, "waiting for an administrator to grant the test app's consent")
+
+    def instructions(self, answers: Answers) -> tuple[str, ...]:
+        return (
+            f"Sign in to {answers.tenant.domain} as a {CONSENT_ROLES} in a browser.",
+            f"Open {self.link(answers)} and accept the permissions it lists ({TEST_APP_SCOPES}) for the whole "
+            "organization.",
+            "Then run again (or confirm this step): the tool checks that the tenant holds the consent.",
         )
+
+    def link(self, answers: Answers) -> str:
+        return admin_consent_url(answers, self._app_id) if self._app_id else super().link(answers)

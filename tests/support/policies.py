@@ -1,15 +1,20 @@
-"""Helpers shared by the policy tests: starter packs read from ../shared (tenant replaced in memory), answers."""
+"""Helpers shared by the policy tests: starter packs read from ../shared (tenant replaced in memory) or laid out as
+GitHub's archive of their repository, answers."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
+from tests.support.headless import CLIENT_ID
+from tests.support.paths import XSD_PATH
 from wizard.answers import Answers, parse_answers
+from wizard.starter_pack_pins import PINNED_COMMIT
 
 TENANT = "contoso"
 DOMAIN = "contoso.onmicrosoft.com"
-CLIENT_ID = "00001111-aaaa-2222-bbbb-3333cccc4444"
 OTHER_CLIENT_ID = "99998888-ffff-7777-eeee-666655554444"
 SOCIAL_PACKS = ["SocialAccounts", "SocialAndLocalAccounts", "SocialAndLocalAccountsWithMfa"]
 EXTENSIONS = "TrustFrameworkExtensions.xml"
@@ -56,4 +61,14 @@ def answers_toml(path: Path, text: str | None = None, mfa: str = "off") -> Path:
     return path
 
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+def repository_zip(starter_pack: Path) -> bytes:
+    """The starter packs and the XSD (at the root) laid out as GitHub's archive of the repository lays them out."""
+    top = f"active-directory-b2c-custom-policy-starterpack-{PINNED_COMMIT}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in sorted(starter_pack.rglob("*")):
+            if file.is_file():
+                archive.writestr(f"{top}/{file.relative_to(starter_pack).as_posix()}", file.read_bytes())
+        if XSD_PATH.is_file():
+            archive.writestr(f"{top}/{XSD_PATH.name}", XSD_PATH.read_bytes())
+    return buffer.getvalue()
