@@ -70,6 +70,7 @@ CONFIRMED_HERE = "confirmed by you"
 LOG_MARKS: dict[Tone, tuple[str, str]] = {
     Tone.DONE: ("✓", "green"),
     Tone.ALREADY: ("✓", "green"),
+    Tone.KEPT: ("=", "yellow"),
     Tone.WAITING: ("⏸", "yellow"),
     Tone.FAILED: ("✗", "red"),
     Tone.WARNING: ("⚠", "yellow"),

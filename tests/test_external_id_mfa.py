@@ -4,6 +4,7 @@ CIAM) in the simulator: the second factor on, one Conditional Access policy for 
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -275,3 +276,61 @@ async def test_an_mfa_run_without_the_conditional_access_permission_is_refused_b
     await run_plan(server, external_answers("off"))
     assert server.tenant.applications
     assert not policies(server)
+
+
+@pytest.mark.parametrize("state", ["none", "recorded"])
+async def test_a_conditional_access_policy_under_its_name_it_cannot_prove_it_made_is_never_changed(
+    start_simulator: Start, state: str
+) -> None:
+    """A policy under the MFA policy's name that asks something else (report-only where the answers want it
+    enforced), that the tool cannot prove it made: no state on this machine, or a state that records the tenant but
+    not this policy (the tool's was deleted and one made by hand under its name). It may guard other apps and users:
+    the run stops with exit 5 naming it, and writes nothing to Conditional Access."""
+    server = external_tenant(start_simulator)
+    await run_plan(server, external_answers("email", report_only=True))
+    [(made_id, made)] = server.tenant.conditional_access_policies.items()
+    hand_made = copy.deepcopy(made)
+    if state == "none":
+        StateStore("contoso").discard()
+    else:
+        del server.tenant.conditional_access_policies[made_id]
+        hand_made["id"] = "00000000-0000-4000-8000-00000000ca01"
+    server.tenant.conditional_access_policies[hand_made["id"]] = copy.deepcopy(hand_made)
+    server.reset_log()
+
+    with pytest.raises(SetupError) as caught:
+        await run_plan(server, external_answers("email", report_only=False))
+
+    assert caught.value.exit_code == ExitCode.TENANT
+    assert caught.value.what.startswith(f"The Conditional Access policy {made['displayName']} ({hand_made['id']})")
+    assert "asignio-setup cannot prove it made it" in caught.value.what
+    assert ("--state-dir" in caught.value.fix) is (state == "none")
+    assert policies(server) == [hand_made]
+    assert not [record for record in server.log if record.is_write and "conditionalAccess" in record.path]
+
+
+async def test_the_policy_names_the_test_app_the_setup_made_not_another_app_of_its_name(
+    start_simulator: Start,
+) -> None:
+    """An administrator registers an app under the test app's name after the setup: the MFA policy the setup made
+    keeps naming the tool's test app when a later run brings it to the answers, never the administrator's."""
+    server = external_tenant(start_simulator)
+    answers = external_answers("email", report_only=True)
+    await run_plan(server, answers)
+    [tool_app] = server.tenant.applications.values()
+    admins_app = {
+        "id": "00000000-0000-4000-8000-000000000001",
+        "appId": "00000000-0000-4000-8000-0000000000a1",
+        "displayName": tool_app["displayName"],
+        "uniqueName": None,
+        "tags": [],
+        "signInAudience": "AzureADMyOrg",
+        "web": {"redirectUris": ["https://contoso.example/signin"], "implicitGrantSettings": {}},
+    }
+    server.tenant.applications[admins_app["id"]] = admins_app
+
+    await run_plan(server, external_answers("email", report_only=False))
+
+    [policy] = policies(server)
+    assert policy["state"] == "enabled"
+    assert policy["conditions"]["applications"]["includeApplications"] == [tool_app["appId"]]

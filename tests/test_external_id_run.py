@@ -3,6 +3,7 @@ simulated external tenant (tenantType CIAM) over loopback, with Asignio's discov
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from wizard.errors import ExitCode
 from wizard.graph import GRAPH_APP_ID
 from wizard.simulator import ALL_PERMISSIONS, SimulatedTenant, SimulatorServer
 from wizard.simulator.discovery import DiscoveryServer, DocumentKind
+from wizard.state import StateStore
 
 CLEAN_RUN_WRITES = 6
 """The provider, the flow, the app (one upsert), its service principal, its consent grant, the link to the flow."""
@@ -353,3 +355,93 @@ def test_a_changed_client_id_or_a_new_secret_updates_the_one_provider_in_place(
     assert run(changed, "--rotate-secret") == 0
     assert [record.method for record in simulator.log if record.is_write] == ["PATCH"]
     assert list(simulator.tenant.identity_providers) == [provider_id]
+
+
+@pytest.mark.parametrize("state", ["none", "recorded"])
+def test_a_provider_under_the_answers_name_it_cannot_prove_it_made_is_never_patched(
+    simulator: SimulatorServer,
+    discovery: DiscoveryServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    state: str,
+) -> None:
+    """A custom OpenID Connect provider under the answers' display name with another client id, that the tool cannot
+    prove it made (no state on this machine; or a state that records the tenant, while the tool's provider was
+    deleted and this one made by hand): a provider has no field for a mark, so it is someone's. The run stops with
+    exit 5 naming it and the setting that differs; the provider is not written to."""
+    answers = write_answers(tmp_path, discovery.url)
+    assert run(answers) == 0
+    [(made_id, made)] = simulator.tenant.identity_providers.items()
+    hand_made = {**copy.deepcopy(made), "clientId": OTHER_CLIENT_ID}
+    if state == "none":
+        StateStore("contoso").discard()
+    else:
+        del simulator.tenant.identity_providers[made_id]
+        hand_made["id"] = "00000000-0000-4000-8000-0000000000b1"
+    simulator.tenant.identity_providers[hand_made["id"]] = copy.deepcopy(hand_made)
+    simulator.reset_log()
+    capsys.readouterr()
+
+    assert run(answers) == 5
+    error = capsys.readouterr().err
+    assert f"The identity provider Asignio ({hand_made['id']}) has other settings than the answers ask" in error
+    assert "(clientId)" in error and "asignio-setup cannot prove it made it" in error
+    assert ("--state-dir" in error) is (state == "none")
+    assert simulator.tenant.identity_providers[hand_made["id"]] == hand_made
+    assert not [record for record in simulator.log if record.is_write and "identityProviders" in record.path]
+
+
+@pytest.mark.parametrize("state", ["none", "recorded"])
+def test_a_user_flow_under_its_name_it_cannot_prove_it_made_keeps_its_sign_in_methods(
+    simulator: SimulatorServer,
+    discovery: DiscoveryServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    state: str,
+) -> None:
+    """A user flow under the answers' flow name offering Asignio without the email sign-in the answers ask, that the
+    tool cannot prove it made (no state on this machine; or the tool's flow deleted and this one made by hand, with
+    an id of its own): changing which methods it offers would change someone's sign-in, so the run stops with exit
+    5 naming it, and the flow is not written to."""
+    answers = write_answers(tmp_path, discovery.url)
+    assert run(answers) == 0
+    [(made_id, made)] = simulator.tenant.authentication_events_flows.items()
+    hand_made = {**copy.deepcopy(made), "_providers": made["_providers"][:1]}
+    if state == "none":
+        StateStore("contoso").discard()
+    else:
+        del simulator.tenant.authentication_events_flows[made_id]
+        hand_made.update(id="00000000-0000-4000-8000-0000000000f1", _apps=[])
+    simulator.tenant.authentication_events_flows[hand_made["id"]] = copy.deepcopy(hand_made)
+    simulator.reset_log()
+    capsys.readouterr()
+
+    assert run(answers) == 5
+    error = capsys.readouterr().err
+    assert f"The user flow Asignio sign-up and sign-in ({hand_made['id']}) offers other sign-in methods" in error
+    assert "have it offer Asignio and email sign-in" in error
+    assert ("--state-dir" in error) is (state == "none")
+    assert simulator.tenant.authentication_events_flows[hand_made["id"]] == hand_made
+    assert not [record for record in simulator.log if record.is_write and "authenticationEventsFlows" in record.path]
+
+
+def test_the_test_app_is_not_linked_into_a_user_flow_it_cannot_prove_it_made(
+    simulator: SimulatorServer, discovery: DiscoveryServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no state on this machine, the flow under the answers' name offers what they ask but not to the test app:
+    linking the app would change a flow nothing proves the tool's, so the run stops with exit 5 saying where to link
+    it by hand, and the flow's applications stay as they are."""
+    answers = write_answers(tmp_path, discovery.url)
+    assert run(answers) == 0
+    [flow] = simulator.tenant.authentication_events_flows.values()
+    flow["_apps"] = []
+    StateStore("contoso").discard()
+    simulator.reset_log()
+    capsys.readouterr()
+
+    assert run(answers) == 5
+    error = capsys.readouterr().err
+    assert f"is not linked to the user flow Asignio sign-up and sign-in ({flow['id']})" in error
+    assert "add the app to that flow in the Microsoft Entra admin center" in error and "--state-dir" in error
+    assert flow["_apps"] == []
+    assert not [record for record in simulator.log if record.is_write and "authenticationEventsFlows" in record.path]

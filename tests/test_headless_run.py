@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable
@@ -358,11 +359,13 @@ def test_demo_runs_headless_and_survives_restarts(
 def test_a_policy_key_about_to_expire_gets_a_new_key(
     simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from wizard.simulator.tenant import generated_key
-
-    now = int(time.time())
-    simulator.tenant.key_sets["B2C_1A_AsignioSecret"] = [generated_key("sig", "oct", now - 86400, now + 10 * 86400)]
+    """The key set the setup made holds a key that expires within the renewal window: a run puts a new one in."""
     answers = write_answers(answers_dir, "custom-policy")
+    assert run(answers) == 0
+    now = int(time.time())
+    [key] = simulator.tenant.key_sets["B2C_1A_AsignioSecret"]
+    key["exp"] = now + 10 * 86400
+    capsys.readouterr()
     assert run(answers) == 0
     assert "a new one is due" in capsys.readouterr().out
     keys = simulator.tenant.key_sets["B2C_1A_AsignioSecret"]
@@ -370,6 +373,28 @@ def test_a_policy_key_about_to_expire_gets_a_new_key(
     simulator.reset_log()
     assert run(answers) == 0
     assert simulator.writes == 0
+
+
+@pytest.mark.parametrize("why", ["a key about to expire", "a new secret", "no key"])
+def test_a_policy_key_it_did_not_make_gets_no_key_from_it(
+    simulator: SimulatorServer, answers_dir: Path, capsys: pytest.CaptureFixture[str], why: str
+) -> None:
+    """The answers' policy key names a key set someone else made (no state records it): its newest key is what the
+    policies naming it sign with, so the setup puts none in (not a renewal, not a rotated secret, not into an empty
+    set); it stops with exit 5 naming it, and the set holds what it held."""
+    from wizard.simulator.tenant import generated_key
+
+    now = int(time.time())
+    days = 10 if why == "a key about to expire" else 400
+    keys = [] if why == "no key" else [generated_key("sig", "oct", now - 86400, now + days * 86400)]
+    simulator.tenant.key_sets["B2C_1A_AsignioSecret"] = copy.deepcopy(keys)
+    answers = write_answers(answers_dir, "custom-policy")
+    assert run(answers, *(("--rotate-secret",) if why == "a new secret" else ())) == 5
+    error = capsys.readouterr().err
+    assert "The key set B2C_1A_AsignioSecret ([custom_policy] policy_key)" in error
+    assert "asignio-setup cannot prove it made it" in error and "--state-dir" in error
+    assert simulator.tenant.key_sets["B2C_1A_AsignioSecret"] == keys
+    assert not [record for record in simulator.log if record.is_write and "keySets" in record.path]
 
 
 def test_portal_confirmations_lapse_when_a_later_run_recreates_the_flow(

@@ -15,11 +15,12 @@ from wizard.answers import parse_answers
 from wizard.errors import ExitCode, SetupError
 from wizard.events import Event, RunFinished, StepWaiting
 from wizard.graph import GRAPH_APP_ID, OFFLINE_ACCESS_SCOPE_ID, OPENID_SCOPE_ID, GraphClient
+from wizard.ownership import OWNER_TAG
 from wizard.runner import Runner
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import new_id
 from wizard.state import StateStore
-from wizard.steps import Plan
+from wizard.steps import Plan, test_app
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, Step
 from wizard.steps.ief_apps import (
     IEF_APP_NAME,
@@ -240,10 +241,32 @@ async def test_a_tenant_with_only_the_ief_app_gets_only_what_it_lacks() -> None:
     assert_prerequisites_once(tenant)
 
 
-async def test_an_ief_app_without_its_app_id_uri_gets_just_that_patched() -> None:
+async def test_an_ief_app_someone_registered_without_its_app_id_uri_stops_the_run_naming_it_and_is_not_patched() -> (
+    None
+):
+    """Using an administrator's IEF app is fine; changing it is not the tool's to do: one that lacks its App ID URI
+    stops the run (exit 5) naming what it lacks and where to add it, with nothing written to it."""
     tenant = SimulatedTenant(name="contoso", display_name="Contoso B2C")
     ief = manual_ief_app(tenant, identifier_uri=False)
+    before = dict(ief)
     with SimulatorServer(tenant, page_size=1) as server:
+        with pytest.raises(SetupError) as caught:
+            await run_steps(server)
+        touched = [write for write in ief_writes(server) if ief["id"] in write[1] or ief["appId"] in write[1]]
+    assert touched == []
+    assert tenant.applications[ief["id"]] == before
+    assert caught.value.exit_code is ExitCode.TENANT
+    assert f"the Application ID URI https://contoso.onmicrosoft.com/{ief['appId']}" in caught.value.what
+    assert ief["appId"] in caught.value.what and "App registrations → IdentityExperienceFramework" in caught.value.fix
+
+
+async def test_an_ief_app_the_tool_made_that_lost_its_app_id_uri_gets_just_that_patched() -> None:
+    tenant = SimulatedTenant(name="contoso", display_name="Contoso B2C")
+    with SimulatorServer(tenant, page_size=1) as server:
+        await run_steps(server)
+        [ief] = apps_named(tenant, IEF_APP_NAME)
+        ief["identifierUris"] = []
+        server.reset_log()
         await run_steps(server)
         patches = [record.path for record in server.log if record.method == "PATCH" and ief["id"] in record.path]
     assert patches == [f"/applications/{ief['id']}"]
@@ -326,6 +349,8 @@ def seed_consented_test_app(tenant: SimulatedTenant) -> None:
         "id": new_id(),
         "appId": app_id,
         "displayName": ANSWERS.test_app.display_name,
+        "uniqueName": test_app.test_app_unique_name(ANSWERS.test_app.display_name),
+        "tags": [OWNER_TAG],
         "web": {
             "redirectUris": [ANSWERS.test_app.redirect_uri],
             "implicitGrantSettings": {"enableIdTokenIssuance": True},

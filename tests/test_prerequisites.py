@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.crashes import crash_after_write
 from tests.support.faults import faults_of
+from wizard import clock
 from wizard.answers import Answers, parse_answers
-from wizard.errors import SetupError
+from wizard.errors import ExitCode, SetupError
 from wizard.graph import GraphClient
 from wizard.runner import Runner
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import generated_key
-from wizard.state import StateStore
+from wizard.state import RunState, StateStore
 from wizard.steps import Plan
 from wizard.steps.custom_policy import BaseChain
 from wizard.steps.preflight import Preflight
@@ -41,13 +44,16 @@ def answers(starter_pack: Path) -> Answers:
     )
 
 
-async def run_key_steps(server: SimulatorServer, starter_pack: Path) -> None:
-    """The key sets' run; a step's failure is raised, as the command ends with it."""
+async def run_key_steps(server: SimulatorServer, starter_pack: Path, *, signing_only: bool = False) -> None:
+    """The key-set steps (and the test app, as in a setup); `signing_only`: the signing key set's step alone, whose
+    writes then come in a known order (the set, then its key). A step's failure is raised, as the command ends with
+    it."""
     graph = GraphClient(
         server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
     )
     key_sets = (TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet())
-    plan = Plan(answers(starter_pack), (Preflight(), BaseChain(), *key_sets, JwtMsTestApp()))
+    steps = (TokenSigningKeySet(),) if signing_only else (*key_sets, JwtMsTestApp())
+    plan = Plan(answers(starter_pack), (Preflight(), BaseChain(), *steps))
     runner = Runner(plan, graph, StateStore("contoso"), lambda: "unused")
     try:
         finished = await runner.run(lambda event: None)
@@ -77,17 +83,44 @@ async def test_an_empty_tenant_gets_one_generated_key_per_set_and_a_rerun_writes
 async def test_a_key_set_left_empty_by_an_interrupted_run_gets_its_key_and_a_full_one_is_left_alone(
     starter_pack: Path,
 ) -> None:
+    """A run dies the moment Graph answers the signing key set's create (the intent noted before it is all the state
+    holds): the next run knows the empty set is its own and puts the key in; a full set it did not make is used."""
     tenant = empty_tenant()
     now = int(time.time())
-    tenant.key_sets[SIGNING] = []
     tenant.key_sets[ENCRYPTION] = [generated_key("enc", "RSA", now, now + 86400)]
     tenant.key_sets[FACEBOOK] = [generated_key("sig", "oct", now, now + 86400)]
     with SimulatorServer(tenant, page_size=1) as server:
+        with crash_after_write(server, 1):
+            await asyncio.to_thread(asyncio.run, run_key_steps(server, starter_pack, signing_only=True))
+        assert tenant.key_sets[SIGNING] == []
+        server.reset_log()
         await run_key_steps(server, starter_pack)
         posted = [record.path for record in server.log if record.is_write and "keySets" in record.path]
     assert posted == [f"/trustFramework/keySets/{SIGNING}/generateKey"]
     assert kinds(tenant, SIGNING) == [("RSA", "sig")]
     assert len(tenant.key_sets[ENCRYPTION]) == 1
+
+
+@pytest.mark.parametrize("state", ["none", "recorded"])
+async def test_an_empty_key_set_it_did_not_make_stops_the_run_and_gets_no_key(starter_pack: Path, state: str) -> None:
+    """An empty signing key set someone else made (no record and no intent of the tool's, with or without a state
+    recording the tenant): a key put in would stay in it for good, so the run stops with exit 5 naming it, and the
+    set stays empty."""
+    tenant = empty_tenant()
+    with SimulatorServer(tenant) as server:
+        if state == "recorded":
+            # A state from a setup of the tenant since removed: it records the tenant, and names no key set.
+            removed = RunState(tenant="contoso", answers=answers(starter_pack), removed_at=clock.now())
+            StateStore("contoso").save(removed)
+        tenant.key_sets[SIGNING] = []
+        with pytest.raises(SetupError) as caught:
+            await run_key_steps(server, starter_pack, signing_only=True)
+        assert server.writes == 0
+    assert caught.value.exit_code == ExitCode.TENANT
+    assert caught.value.what.startswith(f"The key set {SIGNING} holds no key, and asignio-setup cannot prove it made")
+    assert f"delete the empty {SIGNING}" in caught.value.fix
+    assert ("--state-dir" in caught.value.fix) is (state == "none")
+    assert tenant.key_sets[SIGNING] == []
 
 
 async def test_a_signing_key_set_holding_an_encryption_key_stops_the_run_with_what_to_do(starter_pack: Path) -> None:

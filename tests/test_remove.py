@@ -451,3 +451,23 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
         waits = [event.step for event in retry if isinstance(event, StepProgress) and "may not show" in event.message]
         assert waits == []
         assert left_of_the_setup(simulated) == NOTHING_OF_THE_SETUP
+
+
+def test_a_step_that_kept_something_reads_as_kept_not_as_already_done(
+    server: SimulatorServer, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A removal step that leaves what the answers name says so in the run's line (`= step: … kept …`), never
+    `already done`; with --json its step_skipped line says `kept`."""
+    answers = write_answers(folder, "custom-policy")
+    assert run(answers) == 0
+    server.tenant.policies[EXTENSIONS] = with_foreign_claim(server.tenant.policies[EXTENSIONS])
+    capsys.readouterr()
+    assert main(["--json", "remove", str(answers), "--yes"]) == ExitCode.TENANT
+    captured = capsys.readouterr()
+    assert f"  = remove-from-extensions: {EXTENSIONS}: changed since asignio-setup uploaded it: kept" in captured.err
+    assert "already done: " not in "\n".join(line for line in captured.err.splitlines() if "kept" in line)
+    skipped = [line for line in map(json.loads, captured.out.splitlines()) if line["event"] == "step_skipped"]
+    assert {line["step"]: line["kept"] for line in skipped} == {
+        "remove-from-extensions": True,
+        "remove-policy-key": True,
+    }

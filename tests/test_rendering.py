@@ -39,6 +39,10 @@ TERMINAL: list[tuple[Event, list[str]]] = [
     (StepDone("relying-party", "B2C_1A_AsignioSUSI created"), ["  ✓ relying-party: B2C_1A_AsignioSUSI created"]),
     (StepSkipped("provider", "Asignio found"), ["  = provider: already done: Asignio found"]),
     (
+        StepSkipped("remove-test-app", "Asignio test: not made by asignio-setup: kept", kept=True),
+        ["  = remove-test-app: Asignio test: not made by asignio-setup: kept"],
+    ),
+    (
         StepWaiting("local-accounts-off", ("Open the link.", "Select None."), LINK),
         [
             "  … local-accounts-off: waiting for you in the Azure portal:",
@@ -91,7 +95,7 @@ def test_the_wizards_log_says_the_terminals_words() -> None:
         rendered = render(event)
         logged = log_text(rendered, "Title").plain
         assert rendered.text in logged and rendered.fix in logged
-        assert logged.startswith(("Title: ", "✓ Title: ", "⏸ Title: ", "✗ Title: ", "⚠ "))
+        assert logged.startswith(("Title: ", "✓ Title: ", "= Title: ", "⏸ Title: ", "✗ Title: ", "⚠ "))
 
 
 def test_a_failure_goes_to_stderr_and_progress_to_stdout() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.support.tenants import grant_as_an_administrator_would, seeded_tenant
 from wizard.answers import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
-from wizard.events import Event, RunFinished, StepWaiting
+from wizard.events import Event, RunFinished, StepStatus, StepWaiting
 from wizard.graph import GRAPH_APP_ID, GraphClient
 from wizard.ownership import ObjectKind, Origin
 from wizard.session import SignedInTenant
@@ -109,3 +110,31 @@ def test_where_the_account_may_grant_it_no_administrator_is_needed(
     said = "not needed: no administrator has to grant the test app's consent"
     assert f"  ✓ {STEP}: {said}" in output
     assert "Run now: " in output
+
+
+def test_no_consent_is_asked_for_an_app_under_the_test_apps_name_the_tool_cannot_prove_it_made(
+    refusing: SimulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The consent step follows the test app step's proof: an administrator's app under the test app's name (no
+    uniqueName of the tool's, no tag) stops the run at the test app step, and no administrator is sent to consent
+    to that app (no link names it, nothing waits for a confirmation)."""
+    answers_path = write_answers(tmp_path, "custom-policy", mfa="off")
+    theirs: dict[str, Any] = {
+        "id": "11111111-2222-3333-4444-555555555555",
+        "appId": "66666666-2222-3333-4444-555555555555",
+        "displayName": load_answers(answers_path).test_app.display_name,
+        "uniqueName": None,
+        "tags": [],
+        "signInAudience": "AzureADMyOrg",
+        "web": {"redirectUris": [], "implicitGrantSettings": {"enableIdTokenIssuance": False}},
+    }
+    refusing.tenant.applications[theirs["id"]] = dict(theirs)
+    assert run(answers_path) == ExitCode.TENANT
+    captured = capsys.readouterr()
+    assert "is taken by something else" in captured.err and theirs["appId"] in captured.err
+    assert "adminconsent" not in captured.out + captured.err
+    assert f"--confirm {STEP}" not in captured.out + captured.err
+    state = StateStore("contoso").load()
+    assert state is not None and state.steps[STEP].status is not StepStatus.WAITING
+    assert refusing.tenant.applications[theirs["id"]] == theirs
+    assert refusing.tenant.permission_grants == {}

@@ -72,10 +72,12 @@ class StepDone(_Said):
 
 @dataclass(frozen=True)
 class StepSkipped(_Said):
-    """The tenant already had what the step would make."""
+    """The tenant already had what the step would make (a removal step: nothing it may remove is left)."""
 
     step: str
     summary: str
+    kept: bool = False
+    """A removal step left in the tenant what the answers or the ledger name (the summary says what and why)."""
 
 
 @dataclass(frozen=True)

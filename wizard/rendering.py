@@ -37,6 +37,8 @@ class Tone(str, Enum):
     """A step did its work, or a probe passed."""
     ALREADY = "already"
     """The tenant had it already."""
+    KEPT = "kept"
+    """A removal step left in the tenant what it may not remove (the text says what and why)."""
     WAITING = "waiting"
     """A portal step waits for the operator."""
     FAILED = "failed"
@@ -50,6 +52,7 @@ class Tone(str, Enum):
 MARKS: dict[Tone, str] = {
     Tone.DONE: "✓",
     Tone.ALREADY: "=",
+    Tone.KEPT: "=",
     Tone.WAITING: "…",
     Tone.FAILED: "✗",
     Tone.NOT_CHECKED: "–",
@@ -87,6 +90,8 @@ def render(event: Event) -> Rendered:
             return Rendered(Tone.NOTE, message, step)
         case StepDone(step, summary):
             return Rendered(Tone.DONE, summary, step)
+        case StepSkipped(step, summary, kept=True):
+            return Rendered(Tone.KEPT, summary, step)
         case StepSkipped(step, summary):
             return Rendered(Tone.ALREADY, f"already done: {summary}", step)
         case StepWaiting(step, instructions, link):

@@ -84,6 +84,8 @@ class Runner:
         """The steps' records as the run found them (the run overwrites them as it goes)."""
         self._intended: set[str] = set()
         """Steps that noted an intent in this run."""
+        self._recorded = False
+        """A state file recorded the tenant when the run began: then only the ledger proves what the tool made."""
         self._resume_from_state_file()
         self._vouched: set[str] = set()
         """Portal steps the operator confirmed for this runner's runs (a Retry keeps them, as a pipeline repeats its
@@ -100,14 +102,14 @@ class Runner:
             answers=answers,
             graph=graph,
             secret=self._resolved_secret,
-            back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content),
+            back_up=lambda policy_id, content: self.store.back_up_policy(self.state, policy_id, content).path,
             confirmed=self._confirmed,
             intend=self._intend,
             intent_known=self._intent_known,
             claim_age=self._claim_age,
             rotate_secret=rotate_secret,
             original_policy=lambda policy_id: self.store.original_policy(self.state, policy_id),
-            ownership=Ledger(lambda: self.state.ledger, lambda: self.store.save(self.state)),
+            ownership=Ledger(lambda: self.state.ledger, lambda: self.store.save(self.state), lambda: self._recorded),
         )
         if load_base is not None:
             self.context.load_base = load_base
@@ -145,6 +147,8 @@ class Runner:
 
     def _load_state(self) -> RunState:
         state = self.store.load()
+        # Confirmations alone (what --confirm saves just before a first run) record nothing the tool did in the tenant.
+        self._recorded = state is not None and bool(state.steps or state.ledger or state.intents or state.removed_at)
         if state is None:
             return RunState(tenant=self.answers.tenant.name, answers=self.answers)
         state.answers = self.answers
@@ -354,7 +358,8 @@ class Runner:
             if finding.done:
                 status = StepStatus.SKIPPED if step.writes else StepStatus.DONE
                 self._record(step, status, finding.summary, finding.ids)
-                emit(StepSkipped(step.id, finding.summary) if step.writes else StepDone(step.id, finding.summary))
+                skipped = StepSkipped(step.id, finding.summary, bool(finding.kept))
+                emit(skipped if step.writes else StepDone(step.id, finding.summary))
                 return True
             emit(StepProgress(step.id, finding.summary))
             result = await step.apply(self.context, finding, lambda message: emit(StepProgress(step.id, message)))

@@ -119,8 +119,8 @@ class RunState(StateModel):
     wizard.ownership): a remove deletes only what this (or the tenant's own mark) proves the tool made. It outlives
     the step records: a remove without --all leaves the prerequisites here for a later `remove --all`."""
     removed_at: datetime | None = None
-    """When `asignio-setup remove` last finished taking the setup out of the tenant (None: never). Backups taken
-    before it belong to an earlier setup, so a later remove restores from the first one taken after it."""
+    """When `asignio-setup remove` last finished taking the setup out of the tenant (None: never): a setup recorded
+    before it is not there to remove. (What a remove gives back is the backup the ledger names, not one by time.)"""
     updated_at: datetime = Field(default_factory=_now)
     """When the file was last written."""
 
@@ -404,17 +404,16 @@ class StateStore:
         return backup
 
     def original_policy(self, state: RunState, policy_id: str) -> bytes | None:
-        """The policy as it was before this setup's first upload replaced it: the oldest backup of it taken since
-        the last remove; None when there is none or its file is gone or unreadable."""
-        since = state.removed_at
-        for backup in state.backups:
-            if backup.policy_id.lower() == policy_id.lower() and (since is None or backup.taken_at > since):
-                try:
-                    return read_regular_file(Path(backup.path), limit=STATE_FILE_LIMIT, role="policy backup")
-                except UnreadableFileError:
-                    log.warning("the backup %s of %s cannot be read", backup.path, policy_id)
-                    return None
-        return None
+        """The policy as it was just before the tool's first upload into it: the backup the ledger names for it
+        (`LedgerEntry.original`); None when it names none or the file is gone or unreadable."""
+        entry = next((entry for entry in state.ledger if entry.names(ObjectKind.POLICY, policy_id)), None)
+        if entry is None or entry.original is None:
+            return None
+        try:
+            return read_regular_file(Path(entry.original), limit=STATE_FILE_LIMIT, role="policy backup")
+        except UnreadableFileError:
+            log.warning("the backup %s of %s cannot be read", entry.original, policy_id)
+            return None
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

@@ -216,6 +216,27 @@ async def test_updating_the_test_application_reads_it_by_object_id_and_keeps_its
     assert_web_settings(patch.json(), [*existing, REDIRECT_URI])
 
 
+@replays("get_application_by_unique_name")
+async def test_an_application_the_ledger_records_is_read_by_object_id_and_a_gone_one_is_none(
+    graph_server: LoopbackGraph, graph: GraphClient
+) -> None:
+    """application-get.md: GET /applications/{id} (the fixture is this plain GET by id). A remove reads each app the
+    ledger records by its object id, whatever it is called now; a 404 (errors.md's shape) means it is gone."""
+    doc = documented("get_application_by_unique_name")
+    graph_server.queue(
+        Answer.of(doc),
+        graph_error(404, "Request_ResourceNotFound", f"Resource '{APPLICATION_OBJECT_ID}' does not exist"),
+    )
+
+    found = await graph.application(APPLICATION_OBJECT_ID)
+    gone = await graph.application(APPLICATION_OBJECT_ID)
+
+    read, _ = graph_server.requests
+    assert_documented_request(read, doc, documented_path(doc, {"id": APPLICATION_OBJECT_ID}))
+    assert found is not None and found.display_name == doc.response.body["displayName"]
+    assert gone is None
+
+
 @replays("update_application")
 async def test_updating_the_test_application_patches_only_its_web_settings_by_object_id(
     graph_server: LoopbackGraph, graph: GraphClient

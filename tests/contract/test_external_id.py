@@ -228,7 +228,7 @@ async def test_the_provider_step_stops_with_a_sentence_when_graph_lists_the_prov
         answers=answers,
         graph=graph,
         secret=lambda: "unused",
-        back_up=lambda name, content: None,
+        back_up=lambda name, content: "",
         confirmed=lambda step_id: False,
         intend=lambda step_id, held: None,
         intent_known=lambda step_id: None,

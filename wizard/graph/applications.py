@@ -150,6 +150,11 @@ class ApplicationCalls(GraphResource):
         )
         return self._parse_all(Application, found, APPLICATIONS, "GET /applications")
 
+    async def application(self, object_id: str) -> Application | None:
+        """The application by object id (GET /applications/{id}, application-get.md); None when it is gone."""
+        found = await self._graph.get_optional(APPLICATIONS, f"applications/{path_segment(object_id)}")
+        return None if found is None else self._parse(Application, found, APPLICATIONS, "GET /applications/{id}")
+
     async def upsert_test_application(
         self, unique_name: str, display_name: str, redirect_uri: str
     ) -> Application | None:

@@ -60,6 +60,9 @@ class ProviderSpec(Protocol):
     @property
     def display_name(self) -> str: ...
 
+    @property
+    def client_id(self) -> str: ...
+
     def body(self, client_secret: str) -> dict[str, Any]: ...
 
 

@@ -189,6 +189,22 @@ class UserFlow(GraphModel):
     id: str
     user_flow_type: Text = Field(default="", alias="userFlowType")
     version: Annotated[float, BeforeValidator(_version_number)] = Field(default=0.0, alias="userFlowTypeVersion")
+    language_customization: bool | None = Field(default=None, alias="isLanguageCustomizationEnabled")
+    default_language: str | None = Field(default=None, alias="defaultLanguageTag")
+    """May be null (b2cidentityuserflow-get.md's example); the create example answers "en"."""
+
+    def settings(self) -> dict[str, str]:
+        """The documented properties a flow is made with (b2cidentityuserflow.md), as text; those Graph left null
+        are left out, so a reading that gives them and one that does not compare alike."""
+        shown = {
+            "userFlowType": self.user_flow_type,
+            "userFlowTypeVersion": f"{self.version:g}",
+            "isLanguageCustomizationEnabled": None
+            if self.language_customization is None
+            else str(self.language_customization).lower(),
+            "defaultLanguageTag": self.default_language,
+        }
+        return {name: value for name, value in shown.items() if value}
 
 
 class ImplicitGrantSettings(GraphModel):

@@ -10,7 +10,7 @@ left empty goes. Every byte the removal does not touch stays as the tenant has i
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -44,9 +44,12 @@ class Unmerged:
     """The backup from before the first Asignio upload goes back as it is (else the pieces are taken out)."""
 
 
-def without_asignio(answers: Answers, chain: Mapping[str, bytes], original: bytes | None) -> Unmerged:
+def without_asignio(
+    answers: Answers, chain: Mapping[str, bytes], original: bytes | None, earlier_journeys: Sequence[str] = ()
+) -> Unmerged:
     """The tenant's extensions (in `chain`, keyed by policy id, with its base policies) without the Asignio pieces.
-    `original` is the backup taken before the first Asignio upload, or None when there is none."""
+    `answers` are those the pieces were merged with; `original` is the backup taken before the first Asignio upload,
+    or None when there is none; `earlier_journeys` the journey ids earlier merges added beside the answers' one."""
     policy_chain, extensions = load_chain(chain)
     current = chain[extensions.name]
     if original is not None:
@@ -63,6 +66,13 @@ def without_asignio(answers: Answers, chain: Mapping[str, bytes], original: byte
     owner = _with_mfa(answers, True) if before is not None else answers
     merger = ExtensionsMerger(*(parsed or (policy_chain, extensions)), owner)
     emptied = _take_out(merger, extensions, before)
+    for journey in (journey for journey in earlier_journeys if journey != answers.custom_policy.journey_id):
+        extensions.reindex()
+        custom_policy = owner.custom_policy.model_copy(update={"journey_id": journey})
+        earlier = ExtensionsMerger(
+            *(parsed or (policy_chain, extensions)), owner.model_copy(update={"custom_policy": custom_policy})
+        )
+        emptied |= _take_out(earlier, extensions, before)
     if before is None:
         emptied |= _drop_augmented_claims_by_base(answers, merger, extensions)
     _drop_emptied(extensions.root, emptied, before)

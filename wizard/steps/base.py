@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
 from wizard.outgoing import outgoing
-from wizard.ownership import Ledger, ObjectKind, Sighting
+from wizard.ownership import Ledger, ObjectKind, Origin, Sighting
 from wizard.permissions import (
     APPLICATIONS,
     EVENT_LISTENERS,
@@ -143,9 +143,25 @@ class RunFacts:
     base_source: BaseSource | None = None
     """The verified starter pack (or demo base) the base check loaded because the tenant lacks part of the chain;
     None when the tenant has it, and the prerequisite steps then have nothing to do."""
+    kept_flows: tuple[str, ...] = ()
+    """A removal: the user flows the answers or the ledger name that the removal keeps; a provider one of them
+    offers stays with it."""
     leaving: dict[str, bytes | None] = field(default_factory=dict)
     """A removal: each policy an earlier removal step deletes (None) or changes (its new content), so a later
     step's check (in the review too, before anything is written) judges the tenant as the removal leaves it."""
+
+
+POLICY_UPLOAD_STEPS = ("starter-pack-base", "extensions-policy", "relying-party")
+"""The setup steps that upload policies, each noting an intent naming them first."""
+
+
+def upload_intended(ctx: StepContext, policy_id: str) -> bool:
+    """Whether an interrupted run noted that it was about to upload the policy (an intent not yet cleared by the
+    step finishing): then its asignio-setup comment, if it holds, is that upload's, whatever the state says."""
+    return any(
+        policy_id.lower() in {named.lower() for named in ctx.intent_known(step_id) or ()}
+        for step_id in POLICY_UPLOAD_STEPS
+    )
 
 
 def pinned_starter_pack(answers: Answers) -> BaseSource:
@@ -162,7 +178,8 @@ class StepContext:
     answers: Answers
     graph: GraphClient
     secret: Callable[[], str]
-    back_up: Callable[[str, bytes], object]
+    back_up: Callable[[str, bytes], str]
+    """Download-first: keep the policy's content in the backups folder (recorded in the state); the file's path."""
     confirmed: Callable[[str], bool]
     intend: Callable[[str, Sequence[str]], None]
     """Record in the state, before a create Graph cannot repeat safely, that the step is about to make it."""
@@ -174,7 +191,8 @@ class StepContext:
     rotate_secret: bool = False
     """The operator gave a new Asignio Client Secret: the steps that hold it send it again."""
     original_policy: Callable[[str], bytes | None] = lambda policy_id: None
-    """The policy as it was before this setup's first upload replaced it (the backup), for a remove."""
+    """The policy as it was just before the tool's first upload into it (the backup the ledger names), for a
+    remove."""
     ownership: Ledger = field(default_factory=Ledger)
     """The ownership ledger (wizard.ownership): a step records there each object it creates the moment Graph's
     answer arrives, and a removal reads there what it may delete; every change is saved at once."""
@@ -207,6 +225,24 @@ async def create_key_set(ctx: StepContext, step_id: str, name: str, progress: Pr
     key_set = await ctx.graph.create_key_set(name)
     ctx.ownership.made(step_id, ObjectKind.KEY_SET, key_set.id)
     return key_set
+
+
+def key_set_proven(ctx: StepContext, step_id: str, key_set_id: str) -> bool:
+    """Whether the tool can prove it made the key set, the only kind it puts keys into: the ledger records it as
+    made, or, with no record of it, an interrupted run of the step noted its intent (to create the set, or to put
+    its key in one the step could put keys into). A key set has no field for a mark."""
+    entry = ctx.ownership.entry(ObjectKind.KEY_SET, key_set_id)
+    if entry is not None:
+        return entry.origin is Origin.MADE
+    return ctx.intent_known(step_id) is not None
+
+
+def state_elsewhere(ctx: StepContext) -> str:
+    """The way on, for a refusal to change what no state proves the tool's, when no state on this machine records
+    the tenant: the setup may have run elsewhere."""
+    if not ctx.ownership.marks_prove:
+        return ""
+    return "; if asignio-setup made it from another machine or pipeline, point --state-dir at that state folder"
 
 
 class Step(ABC):

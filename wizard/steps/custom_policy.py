@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from wizard import clock
 from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError, SetupError, TenantNotReadyError
-from wizard.ownership import ObjectKind, Origin, Sighting
+from wizard.ownership import MergedPieces, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
     BASE_POLICY,
     CUSTOM_POLICY_TUTORIAL,
@@ -30,7 +30,10 @@ from wizard.steps.base import (
     StepContext,
     create_key_set,
     key_identity,
+    key_set_proven,
     look_patiently,
+    state_elsewhere,
+    upload_intended,
 )
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ class PolicyKey(Step):
             return Finding(False, f"{name} does not exist yet")
         ids = {"key_set": key_set.id}
         if not key_set.keys:
+            self._refuse_unless_made(ctx, key_set.id, "holds no key")
             return Finding(False, f"{name} exists but holds no key yet", ids, key_set)
         foreign = [key for key in key_set.keys if not key.is_kind(UPLOADED_SECRET_KTY, SIGNATURE_USE)]
         if foreign:
@@ -92,12 +96,28 @@ class PolicyKey(Step):
         if known is not None:
             return Finding(False, f"the interrupted run's upload never reached {name}: it is sent again", ids, key_set)
         if ctx.rotate_secret:
+            self._refuse_unless_made(ctx, key_set.id, "would get the new Client Secret (--rotate-secret)")
             return Finding(False, f"a new Client Secret was given: it becomes {name}'s newest key", ids, key_set)
         renew_after = clock.now().timestamp() + POLICY_KEY_RENEWAL_DAYS * 86400
         expiries = [key.exp for key in key_set.keys if key.exp is not None]
         if len(expiries) == len(key_set.keys) and max(expiries) < renew_after:
+            self._refuse_unless_made(ctx, key_set.id, f"holds a key that expires on {_date(max(expiries))}")
             return Finding(False, f"{name}'s key expires on {_date(max(expiries))}: a new one is due", ids, key_set)
         return Finding(True, f"{name} holds a key", ids, key_set)
+
+    def _refuse_unless_made(self, ctx: StepContext, key_set_id: str, why: str) -> None:
+        """A key set the tool cannot prove it made gets no key from it (exit 5): its newest key is what the
+        policies naming it sign with, so a key put in would change someone's sign-in. One that holds a key good
+        for a while yet is used as it is."""
+        if key_set_proven(ctx, self.id, key_set_id):
+            return
+        raise TenantNotReadyError(
+            f"The key set {key_set_id} ([custom_policy] policy_key) {why}, and asignio-setup cannot prove it made "
+            "it (nothing on this machine records that asignio-setup made it): it puts keys only into key sets it made",
+            "set [custom_policy] policy_key to a name no key set uses, so the setup makes its own; or delete that key "
+            "set in the Azure portal (Identity Experience Framework → Policy keys) if no policy uses it; then run "
+            f"again{state_elsewhere(ctx)}",
+        )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         key_set = finding.found
@@ -191,12 +211,12 @@ def policy_sightings(ctx: StepContext, relying_party: str | None) -> tuple[Sight
     held = dict(ctx.facts.chain)
     if relying_party is not None and ctx.facts.current_relying_party is not None:
         held[relying_party] = ctx.facts.current_relying_party
-    return tuple(policy_sighting(policy_id, content) for policy_id, content in held.items())
+    return tuple(policy_sighting(ctx, policy_id, content) for policy_id, content in held.items())
 
 
-def policy_sighting(policy_id: str, content: bytes) -> Sighting:
-    """A policy as the ledger sees it: made when its asignio-setup comment says so and still holds; with a comment
-    that holds, the tool uploaded what it holds."""
+def policy_sighting(ctx: StepContext, policy_id: str, content: bytes) -> Sighting:
+    """A policy as the ledger sees it: its asignio-setup comment, when it holds, says whether the tool made it and
+    that the tool uploaded what it holds; an upload intent an interrupted run noted for it vouches for that."""
     from wizard.policies import read_mark
 
     mark = read_mark(content)
@@ -205,13 +225,14 @@ def policy_sighting(policy_id: str, content: bytes) -> Sighting:
         ObjectKind.POLICY,
         policy_id,
         marked=holds and mark is not None and mark.made,
+        proven=holds and upload_intended(ctx, policy_id),
         content=content if holds else None,
     )
 
 
 def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes | None) -> bytes:
     """`content` with asignio-setup's comment: "made" when the tenant has no such policy yet or the tool made the
-    one it has (by the ledger, or by a comment of its own that still holds), else "changed"."""
+    one it has (by the ledger, or with no state by a comment of its own that still holds), else "changed"."""
     from wizard.policies import marked, read_mark
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
@@ -219,7 +240,7 @@ def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes
     made = (
         current is None
         or (entry is not None and entry.origin is Origin.MADE)
-        or (entry is None and mark is not None and mark.made and mark.holds)
+        or (entry is None and ctx.ownership.marks_prove and mark is not None and mark.made and mark.holds)
     )
     return marked(content, made=made, tenant_domain=ctx.answers.tenant.domain)
 
@@ -329,14 +350,34 @@ class UploadPolicy(Step):
         return Finding(False, f"{policy_id} {state}", {"policy": policy_id})
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        policy_id, wanted, current = self.target(ctx)
-        if current is not None:
-            ctx.back_up(policy_id, current)
+        from wizard.policies import same_content
+
+        policy_id, generated, current = self.generated(ctx)
+        # The policies were built from what the base check read, maybe minutes ago: what the tenant holds now is
+        # what gets backed up and replaced, so it must still be that (an edit meanwhile would be lost unbacked).
+        now = await ctx.graph.policy_xml(policy_id)
+        if (now, current) != (None, None) and (now is None or current is None or not same_content(now, current)):
+            raise TenantNotReadyError(
+                f"{policy_id} changed in the tenant while the setup ran (after the base check read it): nothing was "
+                "written to it, and the Asignio policies were not built on the new one",
+                "run again: the setup reads the tenant's policies afresh and builds on what it holds now (backing "
+                "it up before it replaces it)",
+            )
+        if now is not None:
+            backup = ctx.back_up(policy_id, now)
             progress(f"backed up the tenant's {policy_id}")
+            ctx.ownership.replacing(self.id, policy_id, now, backup)
+        wanted = mark_policy(ctx, policy_id, generated, now)
+        self.merging(ctx, policy_id)
         progress(f"uploading {policy_id} ({len(wanted):,} bytes)")
+        ctx.intend(self.id, [policy_id])  # a run killed before the record below finds its comment and this
         created = await ctx.graph.upload_policy(policy_id, wanted)
-        ctx.ownership.uploaded(self.id, policy_id, wanted, created=current is None)
+        ctx.ownership.uploaded(self.id, policy_id, wanted, created=now is None)
+        self.merging(ctx, policy_id)
         return Finding(True, f"{policy_id} {'created' if created else 'replaced'}", {"policy": policy_id})
+
+    def merging(self, ctx: StepContext, policy_id: str) -> None:
+        """Record in the ledger what the upload merges into the policy (the extensions step; the others none)."""
 
 
 class ExtensionsPolicy(UploadPolicy):
@@ -347,6 +388,23 @@ class ExtensionsPolicy(UploadPolicy):
     def describe(self, answers: Answers) -> str:
         mfa = " and phone MFA" if answers.setup.mfa is Mfa.PHONE else ""
         return f"Merge the Asignio claims provider, journey {answers.custom_policy.journey_id}{mfa} into the extensions"
+
+    def merging(self, ctx: StepContext, policy_id: str) -> None:
+        """The Asignio pieces the upload merges, added to those earlier uploads merged (a journey id the answers
+        no longer name stays in the tenant, so it stays recorded)."""
+        entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
+        earlier = entry.merged if entry is not None else None
+        answers = ctx.answers
+        journey = answers.custom_policy.journey_id
+        journeys = [held for held in (earlier.journeys if earlier is not None else []) if held != journey]
+        pieces = MergedPieces(
+            journeys=[*journeys, journey],
+            display_name=answers.asignio.display_name,
+            client_id=answers.asignio.client_id,
+            policy_key=answers.custom_policy.policy_key,
+            mfa=(earlier is not None and earlier.mfa) or answers.setup.mfa is Mfa.PHONE,
+        )
+        ctx.ownership.merging(policy_id, pieces)
 
     def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
         generated = _generated(ctx)

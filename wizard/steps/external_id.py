@@ -13,11 +13,19 @@ from typing import TYPE_CHECKING
 from wizard.discovery import federation_blockers, fetch_discovery, untrusted_fields
 from wizard.errors import ExitCode, ServiceError, SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
-from wizard.ownership import ObjectKind, Sighting
-from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
+from wizard.ownership import ObjectKind, Origin, Sighting
+from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
 from wizard.steps.external_id_mfa import external_id_mfa_steps
 from wizard.steps.preflight import Preflight
-from wizard.steps.providers import provider_sightings, providers_named, put_provider
+from wizard.steps.providers import (
+    ours_first,
+    provider_change,
+    provider_proven,
+    provider_sightings,
+    providers_named,
+    put_provider,
+    refuse_to_change,
+)
 from wizard.steps.test_app import TestAppConsent, TestApplication
 
 if TYPE_CHECKING:
@@ -120,16 +128,24 @@ def federation_spec(answers: Answers, issuer: str) -> OidcFederationSpec:
     )
 
 
-def _federation_matches(provider: TenantIdentityProvider, spec: OidcFederationSpec) -> bool:
+def _federation_differences(provider: TenantIdentityProvider, spec: OidcFederationSpec) -> list[str]:
+    """The provider's settings that are not what the answers ask, as Graph names them (none: it matches)."""
     mapping = provider.inbound_claim_mapping or {}
-    return (
-        (provider.client_id or "").lower() == spec.client_id
-        and provider.issuer == spec.issuer
-        and provider.well_known_endpoint == spec.well_known_endpoint
-        and provider.scope == spec.scope
-        and same_text(provider.response_type, spec.response_type)
-        and all(mapping.get(claim) == value for claim, value in spec.claim_mapping.items())
-    )
+    return [
+        name
+        for name, same in (
+            ("clientId", (provider.client_id or "").lower() == spec.client_id),
+            ("issuer", provider.issuer == spec.issuer),
+            ("wellKnownEndpoint", provider.well_known_endpoint == spec.well_known_endpoint),
+            ("scope", provider.scope == spec.scope),
+            ("responseType", same_text(provider.response_type, spec.response_type)),
+            (
+                "inboundClaimMapping",
+                all(mapping.get(claim) == value for claim, value in spec.claim_mapping.items()),
+            ),
+        )
+        if not same
+    ]
 
 
 class FederatedProvider(Step):
@@ -153,7 +169,7 @@ class FederatedProvider(Step):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.asignio.display_name
-        named = await providers_named(ctx, self.id, name)
+        named = ours_first(ctx, self.id, await providers_named(ctx, self.id, name))
         if not named:
             return Finding(False, f"no identity provider named {name} yet")
         provider = named[0]
@@ -169,10 +185,13 @@ class FederatedProvider(Step):
             )
         ctx.facts.provider = provider
         ids, seen = {"provider": provider.id}, provider_sightings([provider])
+        differences = _federation_differences(provider, self._spec(ctx))
+        if not differences and not ctx.rotate_secret:
+            return Finding(True, f"{name} is configured", ids, provider, seen)
+        if not provider_proven(ctx, self.id, provider):
+            refuse_to_change(ctx, provider, provider_change(differences))
         if ctx.rotate_secret:
             return Finding(False, f"a new Client Secret was given for {name}", ids, provider, seen)
-        if ctx.facts.discovery_issuer is not None and _federation_matches(provider, self._spec(ctx)):
-            return Finding(True, f"{name} is configured", ids, provider, seen)
         return Finding(False, f"{name} exists with other settings", ids, provider, seen)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
@@ -183,8 +202,20 @@ async def _flows_named(ctx: StepContext, display_name: str) -> list[Authenticati
     return [flow for flow in await ctx.graph.sign_up_flows() if flow.display_name.lower() == display_name.lower()]
 
 
+def sign_up_flow_proven(ctx: StepContext, flow_id: str) -> bool:
+    """Whether the tool can prove it made the External ID user flow: the ledger records it as made (Graph gives a
+    flow a new id of its own, so a flow made again by hand under the name has another), or, with no record of it, an
+    interrupted run of the flow's step noted its intent to create one. A flow has no field for a mark."""
+    entry = ctx.ownership.entry(ObjectKind.USER_FLOW, flow_id)
+    if entry is not None:
+        return entry.origin is Origin.MADE
+    return ctx.intent_known(SignUpFlow.id) is not None
+
+
 class SignUpFlow(Step):
-    """The sign-up/sign-in user flow offering Asignio, and email sign-in as the answers say."""
+    """The sign-up/sign-in user flow offering Asignio, and email sign-in as the answers say. The flow the tool made
+    is brought to what the answers ask; a flow of the answers' name it cannot prove it made is used only when it
+    offers that already (changing which sign-in methods it offers would change someone's sign-in)."""
 
     id = "sign-up-flow"
     title = "Create the sign-up and sign-in user flow"
@@ -224,6 +255,18 @@ class SignUpFlow(Step):
         add, remove = self._changes(ctx, offered)
         if not add and not remove:
             return Finding(True, f"{name} offers what the answers ask", ids, flow, seen)
+        if not sign_up_flow_proven(ctx, flow.id):
+            asked = ctx.answers.asignio.display_name + (
+                " and email sign-in" if ctx.answers.external_id.email_sign_in else " alone (no email sign-in)"
+            )
+            raise TenantNotReadyError(
+                f"The user flow {name} ({flow.id}) offers other sign-in methods than the answers ask, and "
+                "asignio-setup cannot prove it made it (nothing on this machine records that asignio-setup made it): "
+                "it changes only what it made",
+                "set [external_id] flow_name to a name no other user flow uses; or, to use that flow, have it offer "
+                f"{asked} in the Microsoft Entra admin center (External Identities → User flows → {name} → Identity "
+                f"providers); then run again{state_elsewhere(ctx)}",
+            )
         return Finding(False, f"{name} exists but offers other sign-in methods", ids, (flow, offered), seen)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
@@ -252,7 +295,9 @@ class SignUpFlow(Step):
 
 
 class LinkTestApp(Step):
-    """The test app signs in through the flow: External ID picks the flow by the app (includeApplications)."""
+    """The test app signs in through the flow: External ID picks the flow by the app (includeApplications). Linking
+    the tool's app into the flow the tool made is the setup's work; into a flow it cannot prove it made, it would
+    change someone's flow, so the run stops there instead."""
 
     id = LINK_STEP
     title = "Link the test app to the user flow"
@@ -283,6 +328,16 @@ class LinkTestApp(Step):
                     f"remove it from {flow.display_name} in the Entra admin center (External Identities, User flows, "
                     "Applications), or set [test_app] display_name to another app, then run again",
                 )
+        if not sign_up_flow_proven(ctx, flow_id):
+            name = ctx.answers.external_id.flow_name
+            raise TenantNotReadyError(
+                f"The test app {ctx.answers.test_app.display_name} ({app_id}) is not linked to the user flow {name} "
+                f"({flow_id}), and asignio-setup cannot prove it made that flow (nothing on this machine records that "
+                "asignio-setup made it): linking the app would change it, and it changes only what it made",
+                "set [external_id] flow_name to a name no other user flow uses; or add the app to that flow in the "
+                f"Microsoft Entra admin center (External Identities → User flows → {name} → Applications); then run "
+                f"again{state_elsewhere(ctx)}",
+            )
         return Finding(False, f"{ctx.answers.test_app.display_name} is not linked to {flow_id} yet")
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:

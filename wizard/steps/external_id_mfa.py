@@ -4,7 +4,7 @@ test app.
 External tenants offer email one-time passcodes and SMS as the second factor; SMS is a paid add-on
 (learn.microsoft.com, "Multifactor authentication in external tenants"). MFA itself is asked for by Conditional Access
 (the same page: a policy for the app, all users, granting access only after MFA). Both steps run once the test app
-exists; they find it by its display name, as the test-app step names it.
+exists, and the policy names the app the test-app step found or made (never another app of its name).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, Mfa
-from wizard.errors import ServiceError
+from wizard.errors import ServiceError, TenantNotReadyError
 from wizard.graph.authentication_methods import ALL_USERS, SecondFactor
 from wizard.graph.conditional_access import REPORT_ONLY, policy_state
 from wizard.graph.errors import RESUME
 from wizard.graph.models import same_text
-from wizard.ownership import ObjectKind, Sighting
-from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently
+from wizard.ownership import ObjectKind, Origin, Sighting
+from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
 
 if TYPE_CHECKING:
     from wizard.graph import AuthenticationMethodConfiguration, ConditionalAccessPolicy
@@ -59,7 +59,9 @@ def _method_ready(configuration: AuthenticationMethodConfiguration, method: Seco
 
 
 class SecondFactorMethod(Step):
-    """The answers' second factor on for every user in the tenant's authentication methods policy."""
+    """The answers' second factor on for every user in the tenant's authentication methods policy. That policy is
+    the tenant's one configuration of the method, no object anyone made, and the answers ask for it on: the step
+    only turns it on and adds all users to its targets, and keeps every target and setting already there."""
 
     id = "mfa-method"
     title = "Turn on the second factor"
@@ -94,7 +96,10 @@ class SecondFactorMethod(Step):
 
 class MfaPolicy(Step):
     """A Conditional Access policy: every user signing in to the test app passes MFA (report-only first when the
-    answers say so), found by its display name before it is created."""
+    answers say so), found by its display name before it is created. Only the policy the tool made (the ledger's
+    id, or the intent an interrupted create noted: a policy has no field for a mark) is brought to what the answers
+    ask; another of that name is used while it asks what the answers ask, and otherwise stops the run (it may guard
+    other apps and users, and is someone's to change)."""
 
     id = "mfa-policy"
     title = "Require MFA for the test application"
@@ -108,22 +113,15 @@ class MfaPolicy(Step):
             f"Conditional Access policy '{mfa_policy_name(answers)}': MFA for {answers.test_app.display_name} ({mode})"
         )
 
-    async def _test_app_id(self, ctx: StepContext) -> str | None:
-        """The test app's appId, looked up by its name; a run waits for an app the test-app step just made."""
-        name = ctx.answers.test_app.display_name
-
-        async def look() -> str | None:
-            apps = await ctx.graph.applications_named(name)
-            return min(apps, key=lambda app: app.object_id).app_id if apps else None
-
-        found = await look()
-        if found is None and ctx.patient:
-            found = await ctx.graph.eventually(f"the app {name}", look)
-        return found
+    def _proven(self, ctx: StepContext, policy: ConditionalAccessPolicy) -> bool:
+        entry = ctx.ownership.entry(ObjectKind.CONDITIONAL_ACCESS_POLICY, policy.id)
+        if entry is not None:
+            return entry.origin is Origin.MADE
+        return ctx.intent_known(self.id) is not None
 
     async def check(self, ctx: StepContext) -> Finding:
         name = mfa_policy_name(ctx.answers)
-        app_id = await self._test_app_id(ctx)
+        app_id = ctx.facts.test_app_id  # the app the test-app step found or made, not any app of its name
         if app_id is None:
             return Finding(False, f"the test app {ctx.answers.test_app.display_name} is not there yet")
         policies = await look_patiently(
@@ -131,12 +129,23 @@ class MfaPolicy(Step):
         )
         if not policies:
             return Finding(False, f"no Conditional Access policy named {name} yet", {"app_id": app_id}, (app_id, None))
-        policy = min(policies, key=lambda candidate: candidate.id)
+        policy = min(policies, key=lambda candidate: (not self._proven(ctx, candidate), candidate.id))
         ids = {"policy": policy.id, "app_id": app_id}
         seen = (Sighting(ObjectKind.CONDITIONAL_ACCESS_POLICY, policy.id),)
         if self._as_asked(ctx, policy, app_id):
             return Finding(
                 True, f"{name} requires MFA for {app_id} ({_mode(policy.state)})", ids, (app_id, policy), seen
+            )
+        if not self._proven(ctx, policy):
+            raise TenantNotReadyError(
+                f"The Conditional Access policy {name} ({policy.id}) is {_mode(policy.state)} and does not ask what "
+                "the answers ask (MFA for the test app, "
+                f"{_mode(policy_state(report_only=ctx.answers.external_id.mfa_report_only))}), and asignio-setup "
+                "cannot prove it made it (nothing on this machine records that asignio-setup made it): it changes "
+                "only what it made",
+                "change that policy in the Microsoft Entra admin center (Protection → Conditional Access) to ask "
+                f"what the answers ask, or delete it if it is no longer used so the setup makes its own; then run "
+                f"again{state_elsewhere(ctx)}",
             )
         return Finding(
             False, f"{name} is {_mode(policy.state)} and differs from the answers", ids, (app_id, policy), seen

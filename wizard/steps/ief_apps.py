@@ -29,9 +29,10 @@ from urllib.parse import urlencode
 
 from wizard.clouds import ENDPOINTS, b2clogin_host
 from wizard.errors import TenantNotReadyError
-from wizard.ownership import OWNER_TAG, ObjectKind, Sighting
+from wizard.ownership import OWNER_TAG, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
     BASE_POLICY,
+    CUSTOM_POLICY_TUTORIAL,
     EXTENSIONS_POLICY,
     LOCALIZATION_POLICY,
     Finding,
@@ -170,12 +171,40 @@ async def find_app(ctx: StepContext, display_name: str, expected_app_id: str | N
     )
 
 
-def app_sightings(app: Application, principal: ServicePrincipal | None) -> tuple[Sighting, ...]:
-    """An app registration and its service principal for the ledger, each made when it carries the tool's tag."""
-    seen = [Sighting(ObjectKind.APPLICATION, app.object_id, app.app_id, marked=OWNER_TAG in app.tags)]
+def app_proven(ctx: StepContext, step_id: str, app: Application, unique_name: str) -> bool:
+    """Whether the tool can prove it made the app registration: the ledger says so; with no record, it carries the
+    tool's own uniqueName (immutable, and given only by the tool's upsert), or the tool's tag while no state records
+    the tenant or an interrupted create of the step was noted. Only such an app is the tool's to change."""
+    entry = ctx.ownership.entry(ObjectKind.APPLICATION, app.object_id)
+    if entry is not None:
+        return entry.origin is Origin.MADE
+    if app.unique_name == unique_name:
+        return True
+    return OWNER_TAG in app.tags and (ctx.ownership.marks_prove or ctx.intent_known(step_id) is not None)
+
+
+def app_sightings(
+    ctx: StepContext, step_id: str, app: Application, principal: ServicePrincipal | None, unique_name: str
+) -> tuple[Sighting, ...]:
+    """An app registration and its service principal for the ledger: the app made when it carries the tool's
+    uniqueName (or its tag, while marks prove); the service principal when it carries the tag and its app is the
+    tool's (or while marks prove)."""
+    ours = app_proven(ctx, step_id, app, unique_name)
+    seen = [
+        Sighting(
+            ObjectKind.APPLICATION,
+            app.object_id,
+            app.app_id,
+            marked=OWNER_TAG in app.tags,
+            proven=app.unique_name == unique_name,
+        )
+    ]
     if principal is not None:
+        tagged = OWNER_TAG in principal.tags
         seen.append(
-            Sighting(ObjectKind.SERVICE_PRINCIPAL, principal.object_id, principal.app_id, OWNER_TAG in principal.tags)
+            Sighting(
+                ObjectKind.SERVICE_PRINCIPAL, principal.object_id, principal.app_id, tagged, proven=tagged and ours
+            )
         )
     return tuple(seen)
 
@@ -259,6 +288,8 @@ class IefAppStep(Step):
 
     display_name: ClassVar[str]
     unique_name: ClassVar[str]
+    permissions: ClassVar[str]
+    """The delegated permissions the app asks for, as the portal lists them."""
     answer_sections = ("tenant",)
 
     async def check(self, ctx: StepContext) -> Finding:
@@ -273,11 +304,20 @@ class IefAppStep(Step):
         )
         if parts.app is None:
             return Finding(False, f"no app registration named {self.display_name} yet", found=parts)
+        if parts.lacking and not app_proven(ctx, self.id, parts.app, self.unique_name):
+            # Using an administrator's own app is fine; changing it is not the tool's to do.
+            raise TenantNotReadyError(
+                f"The app registration {self.display_name} ({parts.app.app_id}), which asignio-setup did not make, "
+                f"lacks what the starter pack needs: {'; '.join(parts.lacking)}. The tool changes only what it made",
+                f"add that to it in the Azure portal (App registrations → {self.display_name}), as Microsoft's "
+                f"tutorial sets it up ({CUSTOM_POLICY_TUTORIAL}), or delete it if nothing uses it so the setup "
+                "registers its own; then run again",
+            )
         self._remember(ctx, parts.app.app_id)
         ids = {"application": parts.app.object_id, "app_id": parts.app.app_id}
         if parts.principal is not None:
             ids["service_principal"] = parts.principal.object_id
-        seen = app_sightings(parts.app, parts.principal)
+        seen = app_sightings(ctx, self.id, parts.app, parts.principal, self.unique_name)
         if parts.complete:
             return Finding(True, f"{self.display_name} ({parts.app.app_id}) is ready", ids, parts, seen)
         missing = [*parts.lacking, *(("its service principal",) if parts.principal is None else ())]
@@ -296,7 +336,26 @@ class IefAppStep(Step):
         if app is None:
             return AppParts(None, (), None)
         changes, principal = await asyncio.gather(self._changes(ctx, app), ctx.graph.service_principal(app.app_id))
-        return AppParts(app, tuple(sorted(changes)), principal)
+        return AppParts(app, self._lacking(changes), principal)
+
+    def _lacking(self, changes: dict[str, Any]) -> tuple[str, ...]:
+        """What the PATCH `changes` would add, as the portal names it."""
+        from wizard.graph import PROXY_REDIRECT_URI
+
+        said: list[str] = []
+        if "api" in changes:
+            said.append("the admin-consent scope user_impersonation (Expose an API)")
+        if "identifierUris" in changes:
+            said.append(f"the Application ID URI {changes['identifierUris'][-1]}")
+        if "isFallbackPublicClient" in changes:
+            said.append("Allow public client flows set to Yes (Authentication)")
+        if "publicClient" in changes:
+            said.append(f"the Mobile and desktop redirect URI {PROXY_REDIRECT_URI}")
+        if "requiredResourceAccess" in changes:
+            said.append(f"the delegated API permissions {self.permissions}")
+        if "web" in changes:
+            said.append(f"the web redirect URI {changes['web']['redirectUris'][-1]}")
+        return tuple(said)
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         parts: AppParts = finding.found
@@ -347,6 +406,7 @@ class IdentityExperienceFrameworkApp(IefAppStep):
     after = ("graph-service-principal",)
     display_name = IEF_APP_NAME
     unique_name = IEF_UNIQUE_NAME
+    permissions = "Microsoft Graph openid and offline_access"
 
     def describe(self, answers: Answers) -> str:
         return (
@@ -392,6 +452,7 @@ class ProxyIdentityExperienceFrameworkApp(IefAppStep):
     after = ("ief-app",)
     display_name = PROXY_APP_NAME
     unique_name = PROXY_UNIQUE_NAME
+    permissions = f"{IEF_APP_NAME} user_impersonation, Microsoft Graph openid and offline_access"
 
     def describe(self, answers: Answers) -> str:
         return (
@@ -544,7 +605,10 @@ class GraphServicePrincipal(Step):
 
 
 class IefConsentGrants(Step):
-    """The three admin-consent grants, made by the signed-in account where Graph lets it."""
+    """The three admin-consent grants, made by the signed-in account where Graph lets it. They are given to the IEF
+    apps whoever registered them, and a grant already there gains the scope it lacks (none is taken away): that is
+    the portal's Grant admin consent for the delegated permissions the app itself asks for (the IEF app steps stop
+    at an app of someone else's that does not), which the base chain the setup uploads needs to sign anyone in."""
 
     id = "ief-consent-grants"
     title = "Grant admin consent to the IEF apps"

@@ -3,7 +3,8 @@
 The starter pack's base signs and encrypts its tokens with B2C_1A_TokenSigningKeyContainer (RSA, sig) and
 B2C_1A_TokenEncryptionKeyContainer (RSA, enc), made with the portal's Generate option, which is Graph's
 generateKey (trustframeworkkeyset-generatekey.md). Key sets only grow, so a set that holds its key never gets
-another; one created by a run that stopped before its key (an empty set) gets it on the next run. The Social
+another; one created by a run that stopped before its key (an empty set) gets it on the next run, and an empty
+set the tool cannot prove it made stops the run (a key put in would stay in someone's set for good). The Social
 packs' base also names B2C_1A_FacebookSecret: without it the base does not upload, so it gets a random uploaded
 secret (oct, sig), never an RSA key, which would later block the operator's real Facebook secret (AADB2C95032).
 """
@@ -30,7 +31,9 @@ from wizard.steps.base import (
     StepContext,
     create_key_set,
     key_identity,
+    key_set_proven,
     look_patiently,
+    state_elsewhere,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +70,14 @@ class StarterKeySet(Step):
         )
         if found is None:
             return Finding(False, f"{self.key_set} does not exist yet")
+        if not found.keys and not key_set_proven(ctx, self.id, found.id):
+            # A key set only grows: the key put into someone's empty set would stay in it for good.
+            raise TenantNotReadyError(
+                f"The key set {found.id} holds no key, and asignio-setup cannot prove it made it (nothing on this "
+                "machine records that asignio-setup made it): it puts keys only into key sets it made",
+                f"delete the empty {found.id} in the Azure portal (Identity Experience Framework → Policy keys) so "
+                f"the setup makes its own, then run again{state_elsewhere(ctx)}",
+            )
         # After an intent to add the key (not to create the set), a key the set holds is the one that run added.
         added = tuple(key_identity(key) for key in found.keys) if known is not None and not creating else ()
         return replace(self._finding(found), seen=(Sighting(ObjectKind.KEY_SET, found.id, keys=added),))

@@ -1,11 +1,13 @@
 """The remove's steps: take out of the tenant what the setup put in, and only what the tool can prove it made.
 
 What the tool may delete is what its ownership ledger (wizard.ownership) records as made, by the id Graph gave it,
-or, for applications, service principals and policies, what carries the tool's mark in the tenant; never what
-merely has the answers' name. Whatever else the answers name stays, listed with the reason (`Kept`). A policy is
-deleted or restored only while the tenant holds exactly what the tool uploaded (its hash; `force` overrides that
-and only that), never while a policy that stays builds on it, and always after it is downloaded into the backups
-folder. A key set or an IEF app a policy that stays still names stays too.
+or, for applications, service principals and policies, what carries the tool's mark in the tenant where no state
+records the tenant; never what merely has the answers' name. Each step looks at what the ledger records by id
+(whatever the answers or the portal call it now) and at what the answers name. Whatever else the answers name
+stays, listed with the reason (`Kept`). A policy is deleted or restored only while the tenant holds exactly what
+the tool uploaded (its hash; `force` overrides that and only that), never while a policy that stays builds on it,
+and always after it is downloaded into the backups folder. A key set or an IEF app a policy that stays still names
+stays too.
 
 The removal is a plan of steps like the setup's, run by the same runner (state after every step, the same events,
 one run per tenant at a time): each step looks first and deletes only what is still there, so a remove killed
@@ -28,7 +30,7 @@ from wizard import clock
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.errors import BadInputError, PolicyError, TenantNotReadyError
 from wizard.graph.models import same_text
-from wizard.ownership import OWNER_TAG, LedgerEntry, ObjectKind, Origin, holds_upload
+from wizard.ownership import OWNER_TAG, LedgerEntry, MergedPieces, ObjectKind, Origin, holds_upload
 from wizard.steps.base import (
     BASE_POLICY,
     EXTENSIONS_POLICY,
@@ -45,9 +47,10 @@ from wizard.steps.base import (
 from wizard.steps.plan import Plan
 from wizard.steps.preflight import Preflight
 from wizard.steps.test_app import test_app_unique_name
+from wizard.steps.user_flow import unlike_the_flow_made
 
 if TYPE_CHECKING:
-    from wizard.graph import Application, KeySet, PermissionGrant, ServicePrincipal
+    from wizard.graph import Application, KeySet, PermissionGrant, ServicePrincipal, UserFlow
     from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies import Unmerged
     from wizard.state import RunState
@@ -58,12 +61,17 @@ KEY_SET_BACKUP_SUFFIX = ".bak"
 with the documented GET of a key set by id, and reported, never deleted behind the operator's back."""
 NOT_MADE = "not made by asignio-setup: kept"
 NO_RECORD = "nothing on this machine records that asignio-setup made it"
+NOT_IN_THE_LEDGER = "the state on this machine does not record that asignio-setup made it"
+"""Why an object stays that the tenant's marks might claim, when a state knows the tenant: only its ledger proves."""
 FOUND_BEFORE = f"{NOT_MADE} (it was in the tenant before the setup)"
 FORCE_HINT = "--force deletes or restores it all the same, after a backup"
 STARTER_KEY_STEPS = ("token-signing-key", "token-encryption-key", "facebook-secret-key")
 IEF_STEPS = ("ief-app", "proxy-ief-app")
 IEF_GRANT_STEP = "ief-consent-grants"
 TEST_APP_STEP = "test-app"
+POLICY_KEY_STEP = "policy-key"
+USER_FLOW_STEP = "user-flow"
+PROVIDER_STEP = "identity-provider"
 
 
 def not_made(what: str, why: str, *, surprising: bool = True) -> Kept:
@@ -89,10 +97,10 @@ def kept_summary(kept: Iterable[Kept]) -> str:
 
 
 def surprise_if_unrecorded(ctx: StepContext) -> bool:
-    """Whether a prerequisite (`--all`) no record names may be one the operator expects gone: only when nothing is
-    recorded here, since a setup recorded on this machine records every object it makes (what it does not name,
-    it never made)."""
-    return ctx.ownership.empty
+    """Whether a prerequisite (`--all`) no record names may be one the operator expects gone: only when no state
+    on this machine records the tenant, since a state records every object the tool makes (what its ledger does not
+    name, the tool never made)."""
+    return ctx.ownership.marks_prove
 
 
 async def look_for_the_setups_work(
@@ -138,11 +146,13 @@ class PolicyStanding:
     """It holds exactly what the tool last uploaded."""
     hash_known: bool = True
     """False for a policy a state of an earlier format records as made, with no hash of what was uploaded."""
+    recorded: bool = False
+    """A state on this machine knows the tenant, so only its ledger could have proven the policy the tool's."""
 
     def kept(self, what: str, *, force: bool, unrecorded_surprise: bool = True) -> Kept | None:
         """Why the policy stays, or None when the tool may delete or restore it."""
         if self.origin is None:
-            why = f"{NO_RECORD} and it carries no asignio-setup comment that still holds"
+            why = NOT_IN_THE_LEDGER if self.recorded else f"{NO_RECORD} and it carries no asignio-setup comment"
             return not_made(what, why, surprising=unrecorded_surprise)
         if not self.uploaded:
             return Kept(what, FOUND_BEFORE, surprising=False)
@@ -155,27 +165,38 @@ class PolicyStanding:
 
 
 def policy_standing(ctx: StepContext, policy_id: str, content: bytes) -> PolicyStanding:
+    """What the tool may do with a tenant's policy. With a state on this machine only its ledger proves (and an
+    intent an interrupted setup noted, whose upload the policy's own comment then vouches for); with no state, the
+    policy's asignio-setup comment: whole, it says who made it and that the tool uploaded what it holds; broken, that
+    the tool uploaded into it and it changed since."""
     from wizard.policies import read_mark
+    from wizard.steps.base import upload_intended
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
     mark = read_mark(content)
+    holds = mark is not None and mark.holds
+    marks_prove = ctx.ownership.marks_prove
     planned = next((after for held, after in ctx.facts.leaving.items() if held.lower() == policy_id.lower()), None)
     if planned is not None and planned == content:
         # What an earlier step of this removal puts there: the tool's upload into a policy it made, else the
         # policy given back as it was before the setup (the ledger says so once the step ran).
-        made = entry.origin is Origin.MADE if entry is not None else mark is not None and mark.made and mark.holds
+        made = entry.origin is Origin.MADE if entry is not None else marks_prove and holds and bool(mark and mark.made)
         return PolicyStanding(Origin.MADE, True, True) if made else PolicyStanding(Origin.FOUND, False, False)
-    if entry is not None and entry.sha256 is not None:
-        # A run stopped between an upload of the tool's and its record (kill -9) leaves the ledger's hash behind;
-        # the policy's own comment, whole and of the same origin, still proves the tenant holds the tool's upload.
-        written_by_the_tool = mark is not None and mark.holds and mark.made == (entry.origin is Origin.MADE)
-        return PolicyStanding(entry.origin, True, holds_upload(entry, content) or written_by_the_tool)
+    if entry is not None and (entry.sha256 is not None or entry.original is not None):
+        # A run stopped between an upload of the tool's and its record (kill -9) leaves the ledger's hash behind (or,
+        # before its first upload into the policy, only the backup it took): the policy's own comment, whole and of
+        # the same origin, still proves the tenant holds the tool's upload.
+        written_by_the_tool = holds and mark is not None and mark.made == (entry.origin is Origin.MADE)
+        unchanged = holds_upload(entry, content) or written_by_the_tool
+        return PolicyStanding(entry.origin, True, unchanged)
     if entry is not None:
         # Recorded with no upload of the tool's: found, or made by a state format that kept no hash.
         return PolicyStanding(entry.origin, entry.origin is Origin.MADE, False, hash_known=False)
-    if mark is not None and mark.holds:
-        return PolicyStanding(Origin.MADE if mark.made else Origin.FOUND, True, True)
-    return PolicyStanding(None, False, False)
+    if mark is not None and mark.made and holds and upload_intended(ctx, policy_id):
+        return PolicyStanding(Origin.MADE, True, True)  # uploaded by a setup killed before it could record it
+    if mark is not None and marks_prove:
+        return PolicyStanding(Origin.MADE if mark.made else Origin.FOUND, True, holds)
+    return PolicyStanding(None, False, False, recorded=not marks_prove)
 
 
 async def every_policy(ctx: StepContext) -> dict[str, bytes]:
@@ -316,12 +337,32 @@ class RemoveRelyingParty(RemovalStep):
         return f"Delete the relying-party policy {answers.custom_policy.relying_party}"
 
     async def check(self, ctx: StepContext) -> Finding:
-        name = ctx.answers.custom_policy.relying_party
         ctx.facts.leaving.clear()  # the first policy step of every review and run: nothing decided yet
         policies = await every_policy(ctx)
-        policy_id = _in(policies, name)
-        if policy_id is None:
-            return Finding(True, f"{name} is not in the tenant")
+        removals: list[PolicyRemoval] = []
+        kept: list[Kept] = []
+        for name in relying_party_ids(ctx):
+            policy_id = _in(policies, name)
+            if policy_id is None:
+                continue
+            removal, why = self._judge(ctx, policies, policy_id)
+            if why is not None:
+                kept.append(why)
+            elif removal is not None:
+                ctx.facts.leaving[policy_id] = removal.restore
+                removals.append(removal)
+        ids = {"policy": (removals[0].policy_id if removals else ctx.answers.custom_policy.relying_party)}
+        if not removals:
+            if not kept:
+                return Finding(True, f"{ctx.answers.custom_policy.relying_party} is not in the tenant")
+            summary = f"{kept[0].what.removeprefix('the relying-party policy ')}: {kept[0].why}"
+            return Finding(True, summary if len(kept) == 1 else kept_summary(kept), ids, kept=tuple(kept))
+        listed = ", ".join(removal.policy_id for removal in removals)
+        return Finding(False, f"{listed} in the tenant", ids, removals, kept=tuple(kept))
+
+    def _judge(
+        self, ctx: StepContext, policies: Mapping[str, bytes], policy_id: str
+    ) -> tuple[PolicyRemoval | None, Kept | None]:
         what = f"the relying-party policy {policy_id}"
         content = policies[policy_id]
         standing = policy_standing(ctx, policy_id, content)
@@ -334,14 +375,52 @@ class RemoveRelyingParty(RemovalStep):
             if restore is None:
                 kept = Kept(what, f"{FOUND_BEFORE}; asignio-setup replaced it, and no backup of what it held is here")
         if kept is not None:
-            return Finding(True, f"{policy_id}: {kept.why}", {"policy": policy_id}, kept=(kept,))
-        ctx.facts.leaving[policy_id] = restore
-        return Finding(
-            False, f"{policy_id} is in the tenant", {"policy": policy_id}, PolicyRemoval(policy_id, content, restore)
-        )
+            return None, kept
+        return PolicyRemoval(policy_id, content, restore), None
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        return Finding(True, await take_out(ctx, self.id, finding.found, progress), finding.ids)
+        removals: list[PolicyRemoval] = finding.found
+        done = [await take_out(ctx, self.id, removal, progress) for removal in removals]
+        return Finding(True, "; ".join(done), finding.ids)
+
+
+RELYING_PARTY_STEPS = ("relying-party", "base-chain")
+"""The setup steps whose ledger entries outside the base chain are relying parties: the one that uploads it, and
+the base check that first sees one the tenant already had under the answers' id."""
+
+
+def relying_party_ids(ctx: StepContext) -> list[str]:
+    """The answers' relying party, and every other one the ledger says the tool made or uploaded into (one an
+    earlier answers file named): a remove takes what the ledger records, whatever the answers name now."""
+    found = [ctx.answers.custom_policy.relying_party]
+    for entry in ctx.ownership.entries(ObjectKind.POLICY):
+        recorded = entry.origin is Origin.MADE or entry.sha256 is not None or entry.original is not None
+        if (
+            entry.step in RELYING_PARTY_STEPS
+            and recorded
+            and not _is_chain_policy(entry.id)
+            and entry.id.lower() not in {held.lower() for held in found}
+        ):
+            found.append(entry.id)
+    return found
+
+
+def answers_as_merged(answers: Answers, pieces: MergedPieces | None) -> Answers:
+    """The answers the Asignio pieces in the extensions were merged with, as the ledger records them (the answers
+    file may name another journey, client or policy key by now); the answers themselves when nothing is recorded."""
+    if pieces is None:
+        return answers
+    return answers.model_copy(
+        update={
+            "asignio": answers.asignio.model_copy(
+                update={"display_name": pieces.display_name, "client_id": pieces.client_id}
+            ),
+            "custom_policy": answers.custom_policy.model_copy(
+                update={"journey_id": pieces.journeys[-1], "policy_key": pieces.policy_key}
+            ),
+            "setup": answers.setup.model_copy(update={"mfa": Mfa.PHONE if pieces.mfa else Mfa.OFF}),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -378,8 +457,12 @@ class RemoveFromExtensions(RemovalStep):
             return Finding(True, f"the tenant has no {EXTENSIONS_POLICY}")
         chain = lineage(policies, policy_id)
         current = chain[policy_id]
+        entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
+        pieces = entry.merged if entry is not None else None
+        earlier = pieces.journeys[:-1] if pieces is not None else ()
         try:
-            unmerged = without_asignio(ctx.answers, chain, ctx.original_policy(policy_id))
+            merged_with = answers_as_merged(ctx.answers, pieces)
+            unmerged = without_asignio(merged_with, chain, ctx.original_policy(policy_id), earlier)
         except PolicyError as error:
             raise TenantNotReadyError(
                 f"{policy_id} cannot be read as a policy chain: {error.what}", error.fix
@@ -389,8 +472,9 @@ class RemoveFromExtensions(RemovalStep):
             return Finding(True, f"{policy_id} holds no Asignio pieces", ids)
         what = f"{policy_id} (the Asignio pieces in it)"
         standing = policy_standing(ctx, policy_id, current)
-        # With --force the pieces go whatever the proof: only what the Asignio template defines is taken out.
-        kept = None if self.force else standing.kept(what, force=False)
+        # --force overrides "changed since the tool uploaded it" (only what the Asignio template defines is taken
+        # out then, one by one), never "not made by asignio-setup".
+        kept = standing.kept(what, force=self.force)
         if kept is None:
             kept = _breaks_what_builds_on(policies, policy_id, unmerged.content, what)
         if kept is not None:
@@ -414,6 +498,7 @@ class RemoveFromExtensions(RemovalStep):
         entry = ctx.ownership.entry(ObjectKind.POLICY, removal.policy_id)
         if entry is not None and entry.origin is Origin.MADE:
             ctx.ownership.uploaded(self.id, removal.policy_id, removal.content, created=False)
+            ctx.ownership.merging(removal.policy_id, None)
         else:
             ctx.ownership.given_back(removal.policy_id)
         return Finding(True, f"{removal.policy_id}: {removal.unmerged.how}", {"policy": removal.policy_id})
@@ -468,11 +553,11 @@ class RemoveStarterPolicies(RemovalStep):
 
     async def check(self, ctx: StepContext) -> Finding:
         policies = await every_policy(ctx)
-        relying_party = ctx.answers.custom_policy.relying_party.lower()
+        relying_parties = {policy_id.lower() for policy_id in relying_party_ids(ctx)}
         going: dict[str, bytes] = {}
         kept: list[Kept] = []
         for policy_id, content in policies.items():
-            if policy_id.lower() == relying_party:
+            if policy_id.lower() in relying_parties:
                 continue  # the relying party's own step judged it
             standing = policy_standing(ctx, policy_id, content)
             why = standing.kept(
@@ -556,29 +641,63 @@ class RemovePolicyKey(RemovalStep):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.custom_policy.policy_key
-        key_set = await look_for_the_setups_work(
-            ctx, self.id, ("policy-key",), f"the policy key {name}", lambda: ctx.graph.key_set(name), bool
+        names = policy_key_ids(ctx)
+        made = {entry.id.lower() for entry in ctx.ownership.entries(ObjectKind.KEY_SET, Origin.MADE)} & {
+            held.lower() for held in names
+        }
+
+        async def look() -> list[KeySet]:
+            found = await asyncio.gather(*(ctx.graph.key_set(held) for held in names))
+            return [key_set for key_set in found if key_set is not None]
+
+        present = await look_for_the_setups_work(
+            ctx,
+            self.id,
+            ("policy-key",),
+            f"the policy key {name}",
+            look,
+            lambda found: made <= {key_set.id.lower() for key_set in found},
         )
-        if key_set is None:
+        if not present:
             return Finding(True, f"{name} is not in the tenant")
-        ids = {"key_set": key_set.id}
-        entry = ctx.ownership.entry(ObjectKind.KEY_SET, key_set.id)
-        named_by = None
-        if entry is not None and entry.origin is Origin.MADE:
-            named_by = names_key_sets(await every_policy(ctx)).get(key_set.id.lower())
-        kept = key_set_kept(entry, key_set, named_by)
-        if kept is not None:
-            return Finding(True, f"{key_set.id}: {kept.why}", ids, kept=(kept,))
-        return Finding(False, f"{key_set.id} is in the tenant", ids, key_set.id)
+        named = names_key_sets(await every_policy(ctx))
+        going: list[str] = []
+        kept: list[Kept] = []
+        for key_set in present:
+            entry = ctx.ownership.entry(ObjectKind.KEY_SET, key_set.id)
+            made_here = entry is not None and entry.origin is Origin.MADE
+            why = key_set_kept(entry, key_set, named.get(key_set.id.lower()) if made_here else None)
+            if why is None:
+                going.append(key_set.id)
+            else:
+                kept.append(why)
+        ids = {"key_set": (going or [key_set.id for key_set in present])[0]}
+        if not going:
+            only = f"{kept[0].what.removeprefix('the key set ')}: {kept[0].why}"
+            summary = only if len(kept) == 1 else kept_summary(kept)
+            return Finding(True, summary, ids, kept=tuple(kept))
+        return Finding(False, f"{', '.join(going)} in the tenant", ids, going, kept=tuple(kept))
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        key_set_id: str = finding.found
-        progress(f"deleting {key_set_id}")
+        going: list[str] = finding.found
         ctx.intend(self.id, ())
-        deleted = await ctx.graph.delete_key_set(key_set_id)
-        ctx.ownership.gone(ObjectKind.KEY_SET, key_set_id)
-        summary = f"{key_set_id} {'deleted' if deleted else 'was already gone'}{await _bak_note(ctx, [key_set_id])}"
-        return Finding(True, summary, finding.ids)
+        done = []
+        for key_set_id in going:
+            progress(f"deleting {key_set_id}")
+            deleted = await ctx.graph.delete_key_set(key_set_id)
+            ctx.ownership.gone(ObjectKind.KEY_SET, key_set_id)
+            done.append(f"{key_set_id} {'deleted' if deleted else 'was already gone'}")
+        return Finding(True, f"{'; '.join(done)}{await _bak_note(ctx, going)}", finding.ids)
+
+
+def policy_key_ids(ctx: StepContext) -> list[str]:
+    """The answers' policy key, and every other key set the ledger says the policy-key step made or put a key in
+    (one an earlier answers file named)."""
+    found = [ctx.answers.custom_policy.policy_key]
+    for entry in ctx.ownership.entries(ObjectKind.KEY_SET):
+        if entry.step == POLICY_KEY_STEP and entry.id.lower() not in {held.lower() for held in found}:
+            found.append(entry.id)
+    return found
 
 
 class RemoveStarterKeys(RemovalStep):
@@ -595,11 +714,11 @@ class RemoveStarterKeys(RemovalStep):
     async def check(self, ctx: StepContext) -> Finding:
         from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 
-        policy_key = ctx.answers.custom_policy.policy_key.lower()
+        policy_keys = {key_set.lower() for key_set in policy_key_ids(ctx)}
         made = [
             entry.id
             for entry in ctx.ownership.entries(ObjectKind.KEY_SET, Origin.MADE)
-            if entry.id.lower() != policy_key
+            if entry.id.lower() not in policy_keys
         ]
         starter = [step.key_set for step in (TokenSigningKeySet, TokenEncryptionKeySet, FacebookSecretKeySet)]
         names = [*made, *(name for name in starter if name.lower() not in {held.lower() for held in made})]
@@ -643,14 +762,17 @@ class RemoveStarterKeys(RemovalStep):
 # Applications, service principals and consent grants
 
 
-def app_is_ours(entry: LedgerEntry | None, tags: tuple[str, ...]) -> bool:
-    """The ledger records the tool made it, or (with no record) it carries the tool's tag."""
-    return entry.origin is Origin.MADE if entry is not None else OWNER_TAG in tags
+def app_is_ours(ctx: StepContext, entry: LedgerEntry | None, tags: tuple[str, ...], *, of_ours: bool = False) -> bool:
+    """The ledger records the tool made it; with no record, it carries the tool's tag and either no state records
+    the tenant or (`of_ours`, a service principal) its app is one the tool made."""
+    if entry is not None:
+        return entry.origin is Origin.MADE
+    return OWNER_TAG in tags and (ctx.ownership.marks_prove or of_ours)
 
 
 def app_kept(ctx: StepContext, kind: ObjectKind, object_id: str, what: str, *, unrecorded_surprise: bool) -> Kept:
     entry = ctx.ownership.entry(kind, object_id)
-    why = f"{NO_RECORD} and it does not carry the {OWNER_TAG} tag"
+    why = f"{NO_RECORD} and it does not carry the {OWNER_TAG} tag" if ctx.ownership.marks_prove else NOT_IN_THE_LEDGER
     return found_or_unproven(entry, what, why, surprising=unrecorded_surprise)
 
 
@@ -668,9 +790,20 @@ class AppInTenant:
         return {self.app.object_id, *principal, *(grant.id for grant in self.grants)}
 
 
+async def recorded_apps(ctx: StepContext, steps: Iterable[str]) -> list[Application]:
+    """The app registrations the ledger says the setup steps `steps` made or found, read by object id, whatever
+    they are called now (renamed in the portal, or the answers name another)."""
+    wanted = set(steps)
+    entries = [entry for entry in ctx.ownership.entries(ObjectKind.APPLICATION) if entry.step in wanted]
+    found = await asyncio.gather(*(ctx.graph.application(entry.id) for entry in entries))
+    return [app for app in found if app is not None]
+
+
 async def apps_in_tenant(ctx: StepContext, apps: Iterable[Application]) -> list[AppInTenant]:
+    """Each app (once, by object id) with its service principal and the grants given to it."""
+    unique = {app.object_id: app for app in apps}
     found = []
-    for app in sorted(apps, key=lambda app: app.object_id):
+    for app in sorted(unique.values(), key=lambda app: app.object_id):
         principal = await ctx.graph.service_principal(app.app_id)
         grants = await ctx.graph.permission_grants_of(principal.object_id) if principal is not None else []
         found.append(AppInTenant(app, principal, tuple(grants)))
@@ -740,12 +873,12 @@ def judge_app(
             Kept(f"the app registration {name} ({app.app_id})", f"kept: {named_by}, which stays, names it")
         ]
     kept: list[Kept] = []
-    app_goes = app_is_ours(ctx.ownership.entry(ObjectKind.APPLICATION, app.object_id), app.tags)
+    app_goes = app_is_ours(ctx, ctx.ownership.entry(ObjectKind.APPLICATION, app.object_id), app.tags)
     if not app_goes:
         what = f"the app registration {name} ({app.app_id})"
         kept.append(app_kept(ctx, ObjectKind.APPLICATION, app.object_id, what, unrecorded_surprise=unrecorded_surprise))
     principal_goes = principal is not None and app_is_ours(
-        ctx.ownership.entry(ObjectKind.SERVICE_PRINCIPAL, principal.object_id), principal.tags
+        ctx, ctx.ownership.entry(ObjectKind.SERVICE_PRINCIPAL, principal.object_id), principal.tags, of_ours=app_goes
     )
     if principal is not None and not principal_goes:
         what = f"the service principal of {name}"
@@ -780,8 +913,11 @@ class RemoveTestApp(RemovalStep):
     async def _look(self, ctx: StepContext) -> list[AppInTenant]:
         name = ctx.answers.test_app.display_name
         ours = test_app_unique_name(name)
-        apps = await ctx.graph.applications_named(name)
-        return await apps_in_tenant(ctx, (app for app in apps if app.unique_name is None or app.unique_name == ours))
+        named = await ctx.graph.applications_named(name)
+        recorded = await recorded_apps(ctx, (TEST_APP_STEP,))
+        return await apps_in_tenant(
+            ctx, [*recorded, *(app for app in named if app.unique_name is None or app.unique_name == ours)]
+        )
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.test_app.display_name
@@ -835,7 +971,8 @@ class RemoveIefApps(RemovalStep):
             named = await asyncio.gather(
                 *(ctx.graph.applications_named(name) for name in (PROXY_APP_NAME, IEF_APP_NAME))
             )
-            return await apps_in_tenant(ctx, (app for apps in named for app in apps))
+            recorded = await recorded_apps(ctx, IEF_STEPS)
+            return await apps_in_tenant(ctx, [*recorded, *(app for apps in named for app in apps)])
 
         found = await look_for_the_setups_work(
             ctx,
@@ -884,30 +1021,78 @@ class RemoveUserFlow(RemovalStep):
 
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.user_flow.name
-        flow = await look_for_the_setups_work(
-            ctx, self.id, ("user-flow",), f"the user flow {name}", lambda: ctx.graph.user_flow(name), bool
+        names = recorded_or_named(ctx, ObjectKind.USER_FLOW, USER_FLOW_STEP, name)
+        made = {entry.id.lower() for entry in ctx.ownership.entries(ObjectKind.USER_FLOW, Origin.MADE)}
+
+        async def look() -> list[UserFlow]:
+            found = await asyncio.gather(*(ctx.graph.user_flow(flow_id) for flow_id in names))
+            return list({flow.id.lower(): flow for flow in found if flow is not None}.values())
+
+        flows = await look_for_the_setups_work(
+            ctx,
+            self.id,
+            (USER_FLOW_STEP,),
+            f"the user flow {name}",
+            look,
+            lambda found: made & {held.lower() for held in names} <= {flow.id.lower() for flow in found},
         )
-        if flow is None:
+        going: list[str] = []
+        kept: list[Kept] = []
+        for flow in flows:
+            why = await self._kept(ctx, flow)
+            if why is None:
+                going.append(flow.id)
+            else:
+                kept.append(why)
+        ctx.facts.kept_flows = tuple(item.what.removeprefix("the user flow ") for item in kept)
+        if not flows:
             return Finding(True, f"{name} is not in the tenant")
-        ids = {"user_flow": flow.id}
+        ids = {"user_flow": (going or [flow.id for flow in flows])[0]}
+        if not going:
+            only = f"{kept[0].what.removeprefix('the user flow ')}: {kept[0].why}"
+            return Finding(True, only if len(kept) == 1 else kept_summary(kept), ids, kept=tuple(kept))
+        return Finding(False, f"{', '.join(going)} in the tenant", ids, going, kept=tuple(kept))
+
+    async def _kept(self, ctx: StepContext, flow: UserFlow) -> Kept | None:
         entry = ctx.ownership.entry(ObjectKind.USER_FLOW, flow.id)
+        what = f"the user flow {flow.id}"
         if entry is None or entry.origin is not Origin.MADE:
-            kept = found_or_unproven(entry, f"the user flow {flow.id}", unmarked_kind("user flow"))
-            return Finding(True, f"{flow.id}: {kept.why}", ids, kept=(kept,))
-        return Finding(False, f"{flow.id} is in the tenant", ids, flow.id)
+            return found_or_unproven(entry, what, unmarked_kind("user flow"))
+        unlike = await unlike_the_flow_made(ctx, entry, flow)
+        if unlike is None or self.force:
+            return None
+        return Kept(
+            what,
+            f"{unlike}: changed since asignio-setup made it, or deleted and made again by hand under its name (a B2C "
+            "user flow's id is its name): kept (--force deletes it all the same)",
+        )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        flow_id: str = finding.found
-        progress(f"deleting {flow_id}")
+        flow_ids: list[str] = finding.found
         ctx.intend(self.id, ())
-        deleted = await ctx.graph.delete_user_flow(flow_id)
-        ctx.ownership.gone(ObjectKind.USER_FLOW, flow_id)
-        return Finding(True, f"{flow_id} {'deleted' if deleted else 'was already gone'}", finding.ids)
+        done = []
+        for flow_id in flow_ids:
+            progress(f"deleting {flow_id}")
+            deleted = await ctx.graph.delete_user_flow(flow_id)
+            ctx.ownership.gone(ObjectKind.USER_FLOW, flow_id)
+            done.append(f"{flow_id} {'deleted' if deleted else 'was already gone'}")
+        return Finding(True, "; ".join(done), finding.ids)
+
+
+def recorded_or_named(ctx: StepContext, kind: ObjectKind, step_id: str, name: str) -> list[str]:
+    """The object the answers name, and every other of that kind the ledger says the setup step made or found (one
+    an earlier answers file named)."""
+    found = [name]
+    for entry in ctx.ownership.entries(kind):
+        if entry.step == step_id and entry.id.lower() not in {held.lower() for held in found}:
+            found.append(entry.id)
+    return found
 
 
 class RemoveIdentityProvider(RemovalStep):
-    """The Asignio OpenID Connect provider the tool made, while it is still of that kind with the answers' client
-    id; any other provider of that name stays."""
+    """The Asignio OpenID Connect providers the ledger says the tool made (by id, whatever they are called now),
+    while still of that kind with the client id the tool gave them and no user flow that stays offers them; any
+    other provider of the answers' name stays."""
 
     id = "remove-identity-provider"
     title = "Delete the Asignio identity provider"
@@ -917,24 +1102,31 @@ class RemoveIdentityProvider(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return f"Delete the OpenID Connect provider '{answers.asignio.display_name}'"
 
-    def _as_made(self, ctx: StepContext, provider: TenantIdentityProvider) -> bool:
-        return (
-            same_text(provider.kind, OIDC_PROVIDER_KIND)
-            and (provider.client_id or "").lower() == ctx.answers.asignio.client_id.lower()
-        )
-
     async def check(self, ctx: StepContext) -> Finding:
         name = ctx.answers.asignio.display_name
+        recorded = {
+            entry.id for entry in ctx.ownership.entries(ObjectKind.IDENTITY_PROVIDER) if entry.step == PROVIDER_STEP
+        }
+        made = {entry.id for entry in ctx.ownership.entries(ObjectKind.IDENTITY_PROVIDER, Origin.MADE)} & recorded
+
+        async def look() -> list[TenantIdentityProvider]:
+            return [
+                provider
+                for provider in await ctx.graph.identity_providers()
+                if provider.id in recorded or provider.display_name == name
+            ]
+
         shown = await look_for_the_setups_work(
             ctx,
             self.id,
-            ("identity-provider",),
+            (PROVIDER_STEP,),
             f"the provider {name}",
-            lambda: ctx.graph.identity_providers_named(name),
-            bool,
+            look,
+            lambda found: made <= {provider.id for provider in found},
         )
         if not shown:
             return Finding(True, f"no provider named {name}")
+        offered_by = await self._offered_by_kept_flows(ctx)
         going: list[TenantIdentityProvider] = []
         kept: list[Kept] = []
         for provider in shown:
@@ -942,13 +1134,31 @@ class RemoveIdentityProvider(RemovalStep):
             what = f"the provider {provider.display_name} ({provider.id})"
             if entry is None or entry.origin is not Origin.MADE:
                 kept.append(found_or_unproven(entry, what, unmarked_kind("identity provider")))
-            elif not self._as_made(ctx, provider):
+            elif not self._as_made(ctx, entry, provider):
                 kept.append(Kept(what, "changed since asignio-setup made it (another kind or client id): kept"))
+            elif provider.id in offered_by:
+                kept.append(Kept(what, f"kept: the user flow {offered_by[provider.id]}, which stays, offers it"))
             else:
                 going.append(provider)
         if not going:
             return Finding(True, kept_summary(kept), kept=tuple(kept))
-        return Finding(False, f"{name} is in the tenant", {"provider": going[0].id}, going, kept=tuple(kept))
+        listed = ", ".join(provider.display_name for provider in going)
+        return Finding(False, f"{listed} in the tenant", {"provider": going[0].id}, going, kept=tuple(kept))
+
+    def _as_made(self, ctx: StepContext, entry: LedgerEntry, provider: TenantIdentityProvider) -> bool:
+        """Still of the kind the tool made, with the client id it last gave it (the answers' when the ledger has
+        none)."""
+        client_id = entry.app_id or ctx.answers.asignio.client_id
+        return same_text(provider.kind, OIDC_PROVIDER_KIND) and (provider.client_id or "").lower() == client_id.lower()
+
+    @staticmethod
+    async def _offered_by_kept_flows(ctx: StepContext) -> dict[str, str]:
+        """Provider id → a user flow the removal keeps that offers it."""
+        offered: dict[str, str] = {}
+        for flow_id in ctx.facts.kept_flows:
+            for provider_id in await ctx.graph.user_flow_provider_ids(flow_id):
+                offered.setdefault(provider_id, flow_id)
+        return offered
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
         providers: list[TenantIdentityProvider] = finding.found
@@ -957,7 +1167,7 @@ class RemoveIdentityProvider(RemovalStep):
             progress(f"deleting the provider {provider.display_name} ({provider.id})")
             await ctx.graph.delete_identity_provider(provider.id)
             ctx.ownership.gone(ObjectKind.IDENTITY_PROVIDER, provider.id)
-        return Finding(True, f"{providers[0].display_name} deleted", finding.ids)
+        return Finding(True, f"{', '.join(provider.display_name for provider in providers)} deleted", finding.ids)
 
 
 REMOVABLE_PIVOTS = (Pivot.CUSTOM_POLICY, Pivot.USER_FLOW)
@@ -1002,8 +1212,8 @@ def note_removed(plan: Plan) -> Callable[[RunState, tuple[Kept, ...]], None]:
     """What the state keeps once a remove finished: when, and no setup progress (its objects are gone, so a later
     setup starts afresh: no recent claims to wait for, no portal confirmations for a flow that no longer exists).
     The ledger stays: what this remove left of the tool's (the prerequisites, without --all) is still the tool's.
-    A remove that kept what the operator may expect gone leaves the setup recorded as there (it partly is): a later
-    remove (`--force`, or after a fix) still finds the backups taken before the setup's first upload."""
+    A remove that kept what the operator may expect gone leaves the setup recorded as there (it partly is), for a
+    later remove (`--force`, or after a fix)."""
     kept = {step.id for step in plan.steps}
 
     def note(state: RunState, left: tuple[Kept, ...]) -> None:

@@ -169,7 +169,10 @@ class StarterPackBase(Step):
         uploaded: list[str] = []
         failed_samples: list[str] = []
         chain = dict(ctx.facts.chain)
-        for policy in self._rendered(ctx, source, ief, proxy):
+        rendered = self._rendered(ctx, source, ief, proxy)
+        # A run killed after an upload and before its record finds the policy's comment and this intent.
+        ctx.intend(self.id, [policy.policy_id for policy in rendered if policy.policy_id.lower() not in present])
+        for policy in rendered:
             if policy.policy_id.lower() in present:
                 continue
             content = _content(ctx, policy)

@@ -13,6 +13,7 @@ from wizard.steps.base import TEST_APP_SCOPES, Finding, GuidedStep, Progress, St
 from wizard.steps.ief_apps import (
     CONSENT_ROLES,
     admin_consent_url,
+    app_proven,
     app_sightings,
     grant_sightings,
     make_service_principal,
@@ -81,9 +82,19 @@ class TestApplication(Step):
                 "The tenant has no service principal for Microsoft Graph",
                 "this is unusual for a B2C tenant: check the tenant in the Azure portal",
             )
-        if not apps:
+        ours = [app for app in apps if app_proven(ctx, self.id, app, test_app_unique_name(wanted.display_name))]
+        if apps and not ours:
+            # Only an app the tool can prove it made is the tool's to patch, give a service principal and consent.
+            listed = ", ".join(f"appId {app.app_id}" for app in sorted(apps, key=lambda app: app.app_id))
+            raise TenantNotReadyError(
+                f"The app registration name {wanted.display_name} ([test_app] display_name) is taken by something "
+                f"else: an app asignio-setup cannot prove it made ({listed})",
+                "set [test_app] display_name to a name no other app registration uses (or rename that app in the "
+                "Azure portal if it is no longer used), then run again",
+            )
+        if not ours:
             return TestAppParts(None, False, None, graph, None)
-        app = min(apps, key=lambda candidate: candidate.object_id)
+        app = min(ours, key=lambda candidate: candidate.object_id)
         app_ok = wanted.redirect_uri in app.redirect_uris and app.id_token_issuance
         client = await ctx.graph.service_principal(app.app_id)
         grant = await ctx.graph.permission_grant(client.object_id, graph.object_id) if client else None
@@ -106,7 +117,14 @@ class TestApplication(Step):
         done = self._complete(parts)
         summary = f"{name} ({parts.app.app_id}) " + ("is ready" if done else "is incomplete")
         return Finding(
-            done, summary, ids, parts, (*app_sightings(parts.app, parts.client), *grant_sightings([parts.grant]))
+            done,
+            summary,
+            ids,
+            parts,
+            (
+                *app_sightings(ctx, self.id, parts.app, parts.client, test_app_unique_name(name)),
+                *grant_sightings([parts.grant]),
+            ),
         )
 
     async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
@@ -146,6 +164,7 @@ class TestApplication(Step):
                 )
             ctx.ownership.made(self.id, ObjectKind.CONSENT_GRANT, granted.id)
         elif not self._grant_ok(parts.grant):
+            # A grant someone gave the tool's own app (consent in the portal) only gains the scopes the test needs.
             scopes = " ".join(sorted(parts.grant.scopes | set(TEST_APP_SCOPES.split())))
             await ctx.graph.update_permission_grant(parts.grant.id, scopes)
         return Finding(True, f"{wanted.display_name} ({app.app_id}) is ready", ids)
