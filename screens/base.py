@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
 class WizardFooter(Footer):
     """The footer, recomposed only when the keys it shows change. Textual's recomposes on every binding refresh
     (seven times before the first screen is ready; each remounts and restyles every key) even when nothing it shows
-    changed."""
+    changed. Below `ROOMY` columns it packs its keys tighter and leaves out the palette's key (Ctrl+P still opens
+    it, and F1 lists it), so a screen's own keys are not cut off at 80 columns."""
+
+    ROOMY: ClassVar[int] = 100
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,7 +33,7 @@ class WizardFooter(Footer):
         is not shown yet appears), enabled or not."""
         if not self._bindings_ready:
             return None
-        return tuple(
+        return self.compact, tuple(
             (
                 binding.action,
                 self.app.get_key_display(binding),
@@ -41,6 +45,13 @@ class WizardFooter(Footer):
             )
             for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
         )
+
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < self.ROOMY
+        if narrow != self.compact:
+            self.compact = narrow
+            self.show_command_palette = not narrow
+            self.call_after_refresh(self.recompose)
 
     async def recompose(self) -> None:
         if self.is_attached:

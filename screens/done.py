@@ -37,10 +37,15 @@ class DoneScreen(WizardStep):
 
     CSS_PATH = "done.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+o", "open_url", "Open URL"),
+        Binding("ctrl+o", "open_url", "Open", tooltip="Open the Run-now URL in the browser"),
         Binding("ctrl+y", "copy_url", "Copy URL"),
-        Binding("ctrl+s", "save_answers", "Save answers"),
-        Binding("ctrl+r", "copy_redirect_uris", "Copy redirect URIs"),
+        Binding("ctrl+s", "save_answers", "Save", tooltip="Save the answers file, to run the setup again headless"),
+        Binding(
+            "ctrl+r",
+            "copy_redirect_uris",
+            "Copy URIs",
+            tooltip="Copy the redirect URIs to register at Asignio's partner site",
+        ),
         Binding(
             "ctrl+t",
             "check_sign_in",

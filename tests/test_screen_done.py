@@ -10,6 +10,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
+from textual.widgets._footer import FooterKey
 
 from screens.app import AsignioSetupApp
 from screens.done import DoneScreen
@@ -333,3 +334,17 @@ async def show_probes(pilot: Pilot[int]) -> None:
 
 def test_done_probes_snapshot(snap_compare: SnapCompare) -> None:
     assert snap_compare(finished_app(), terminal_size=(100, 32), run_before=show_probes)
+
+
+@pytest.mark.parametrize("platform", ["b2c", "external-id"])
+async def test_every_key_of_the_done_screen_shows_whole_at_80_columns(platform: str) -> None:
+    app, open_screen = (
+        (finished_app(), open_done) if platform == "b2c" else (finished_external_id_app(), open_external_id_done)
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot)
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        shown = {key.key for key in keys if key.region.right <= 80 and key.region.width > 0}
+        wanted = {"escape", "ctrl+o", "ctrl+y", "ctrl+s", "ctrl+t", "ctrl+q", "f1"}
+        assert shown >= wanted | ({"ctrl+r"} if platform == "external-id" else set())
