@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.headless import SECRET, point_at, run, write_answers
 from tests.support.tenants import grant_as_an_administrator_would, seeded_tenant
-from wizard.answers import load_answers
+from wizard.answers_file import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.events import Event, RunFinished, StepStatus, StepWaiting

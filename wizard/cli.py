@@ -509,7 +509,7 @@ def verify_setup(args: argparse.Namespace) -> int:
 
 
 def policy_tools(args: argparse.Namespace) -> int:
-    from wizard.policies import run_command as run_policy_command
+    from wizard.policy_commands import run_command as run_policy_command
 
     return run_policy_command(args)
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from wizard.answers import Answers, load_answers
+from wizard.answers import Answers
+from wizard.answers_file import load_answers
 from wizard.demo import Demo, DemoOptions
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected, worst_exit_code
 from wizard.events import Event, ProbeRetrying, RunFinished
