@@ -17,8 +17,8 @@ from wizard.answers_file import load_answers
 from wizard.auth import print_device_code
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
 from wizard.events import Event, RunNotice, StepDone
-from wizard.headless import EventPrinter
 from wizard.json_lines import note_summary, write_line, write_summary
+from wizard.printer import EventPrinter
 from wizard.session import RemovalReview, sign_in
 from wizard.state import StateStore
 from wizard.steps.removal import build_removal_plan
