@@ -44,7 +44,7 @@ async def run_again(server: SimulatorServer, answers_path: Path, events: list[Ev
         scopes=["https://graph.microsoft.com/.default"],
         lag_budget=0.0,
     )
-    session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
+    session = SignedInTenant(answers.tenant, answers.auth, graph).session_for(answers, secret=SECRET)
     try:
         if confirm:
             session.confirm_guided(STEP)

@@ -140,7 +140,7 @@ async def _run_session(
         state_folder=demo.state_folder if demo is not None else None,
     )
     try:
-        session = signed_in.plan(answers, rotate_secret=rotate_secret)
+        session = signed_in.session_for(answers, rotate_secret=rotate_secret)
         for step_id in confirm:
             session.confirm_guided(step_id)
         finished = await session.run(printer)
@@ -250,7 +250,7 @@ async def _run_tenants(
 async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> Outcome:
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=prompt)
     try:
-        review = await signed_in.plan(answers).review(printer)
+        review = await signed_in.session_for(answers).review(printer)
     finally:
         await signed_in.close()
     human = printer.human
