@@ -371,7 +371,7 @@ class AsignioSetupApp(App[int]):
             raise SetupError("Not signed in yet", "go back to the tenant screen and sign in")
         answers = self.final_answers()
         remember_answers_secrets(answers)  # those no step reads are kept out of every text too (an echo in verify)
-        self.session = self.signed_in.plan(answers, secret=self._typed_secret)
+        self.session = self.signed_in.session_for(answers, secret=self._typed_secret)
         return self.session
 
     @work(thread=True, exclusive=True, group=WorkGroup.KEYRING_LOOKUP, exit_on_error=False)

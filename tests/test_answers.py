@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from wizard.answers import Answers, Mfa, Pivot, load_answers, parse_answers
+from wizard.answers import Answers, Mfa, Pivot, parse_answers
+from wizard.answers_file import load_answers
 from wizard.errors import BadInputError, ExitCode
 
 GUID = "00001111-aaaa-2222-bbbb-3333cccc4444"

@@ -21,7 +21,8 @@ from tests.support.headless import SECRET, point_at, run, write_answers
 from tests.support.servers import serving
 from tests.support.tenants import seeded_tenant
 from tests.support.tui import app_confirmed_at_review, fail_with, open_progress, settle
-from wizard.answers import Answers, load_answers, parse_answers
+from wizard.answers import Answers, parse_answers
+from wizard.answers_file import load_answers
 from wizard.auth import StaticTokenCredential, credential_for
 from wizard.cli import main
 from wizard.errors import ExitCode, ServiceError

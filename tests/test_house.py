@@ -154,3 +154,73 @@ def test_no_test_module_is_imported_by_another() -> None:
     """Shared fixtures live in tests/conftest.py, shared helpers and constants in tests/support: a test module that
     imports another runs that module's tests' imports, shadows its fixtures and ties the two files' edits together."""
     assert imports_of_test_modules() == []
+
+
+def import_cycles() -> list[str]:
+    """Every import cycle among the modules of wizard/ and screens/, each as one path round it (`a -> b -> a`).
+
+    Read as import-linter reads them, plus what it cannot see: imports at any depth (a function's import only
+    delays the cycle to the first call), relative imports resolved, `from package import module` as that module,
+    `importlib.import_module("...")` with a literal name; imports under `if TYPE_CHECKING:` never run, so they do
+    not count."""
+    modules: dict[str, Path] = {}
+    for path in [*(ROOT / "wizard").rglob("*.py"), *(ROOT / "screens").rglob("*.py")]:
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def known(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    def imported(module: str, node: ast.AST) -> list[str]:
+        if isinstance(node, ast.Import):
+            return [alias.name for alias in node.names]
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".")[: None if modules[module].name == "__init__.py" else -1]
+                base = ".".join([*package[: len(package) - node.level + 1], *([base] if base else [])])
+            return [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            return [str(node.args[0].value)] if called == "import_module" else []
+        return []
+
+    def type_checking(node: ast.AST) -> bool:
+        test = node.test if isinstance(node, ast.If) else None
+        return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        )
+
+    imports: dict[str, set[str]] = {module: set() for module in modules}
+    for module, path in modules.items():
+        waiting: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+        while waiting:
+            node = waiting.pop()
+            children = node.orelse if isinstance(node, ast.If) and type_checking(node) else ast.iter_child_nodes(node)
+            waiting.extend(children)
+            imports[module] |= {
+                found for name in imported(module, node) if (found := known(name)) not in (None, module)
+            }
+
+    def shortest_way_back(start: str) -> list[str] | None:
+        """The fewest imports that lead from `start` back to it, or None when none do."""
+        ways = {start: [start]}
+        frontier = [start]
+        while frontier:
+            if closing := [module for module in frontier if start in imports[module]]:
+                return [*ways[closing[0]], start]
+            reached = {found: [*ways[module], found] for module in frontier for found in imports[module]}
+            frontier = sorted(reached.keys() - ways.keys())
+            ways |= {found: reached[found] for found in frontier}
+        return None
+
+    cycles = [way for start in sorted(modules) if (way := shortest_way_back(start)) and min(way) == start]
+    return [" -> ".join(way) for way in cycles]
+
+
+def test_no_import_cycle_in_the_tool_even_through_a_functions_import() -> None:
+    """The layers run one way (pyproject's import-linter contracts): a cycle, even one a function's import or a lazy
+    `importlib` hides until the first call, means two modules that can only be understood and changed together."""
+    assert import_cycles() == []

@@ -437,7 +437,7 @@ async def test_a_remove_retried_on_the_same_runner_does_not_wait_for_what_it_del
             scopes=["https://graph.microsoft.com/.default"],
         )
         signed_in = SignedInTenant(answers.tenant, answers.auth, graph)
-        await signed_in.plan(answers, secret=SECRET).run(lambda event: None)
+        await signed_in.session_for(answers, secret=SECRET).run(lambda event: None)
         removal = signed_in.removal(answers)
         faults_of(simulated).refuse_policy(EXTENSIONS)
         first_try: list[Event] = []

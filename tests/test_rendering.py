@@ -21,7 +21,7 @@ from wizard.events import (
     StepStarted,
     StepWaiting,
 )
-from wizard.headless import EventPrinter
+from wizard.printer import EventPrinter
 from wizard.rendering import render
 
 LINK = "https://portal.azure.com/#blade/userJourneys"

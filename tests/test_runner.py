@@ -37,7 +37,7 @@ async def test_an_unforeseen_failure_is_one_sentence_and_the_run_stays_resumable
         BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=["https://graph.microsoft.com/.default"]
     )
     signed_in = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant)
-    session = signed_in.plan(ANSWERS, secret="secret")
+    session = signed_in.session_for(ANSWERS, secret="secret")
     events: list[Event] = []
     finished = await session.run(events.append)
     await signed_in.close()
@@ -75,7 +75,7 @@ def test_a_graph_that_cannot_be_reached_stops_resumably_with_exit_code_6(
 
 def test_confirming_a_step_that_is_not_a_portal_step_names_the_ones_that_are() -> None:
     tenant = GraphClient(BrokenTokenCache(), graph_url="http://127.0.0.1:9/beta", scopes=[])
-    session = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant).plan(ANSWERS, secret="secret")
+    session = SignedInTenant(ANSWERS.tenant, ANSWERS.auth, tenant).session_for(ANSWERS, secret="secret")
     with pytest.raises(BadInputError) as caught:
         session.confirm_guided("policy-key")
     assert caught.value.fix == "confirm one of: local-accounts-off, user-flow-mfa, test-app-consent"
@@ -139,7 +139,7 @@ async def test_the_review_takes_one_look_even_right_after_a_run_whose_objects_gr
                 graph_url=server.graph_root + "/beta",
                 scopes=["https://graph.microsoft.com/.default"],
             )
-            return SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret="secret")
+            return SignedInTenant(answers.tenant, answers.auth, graph).session_for(answers, secret="secret")
 
         first = session()
         await first.run(lambda event: None)
@@ -167,7 +167,7 @@ async def test_a_retry_on_the_same_runner_waits_for_what_the_failed_try_made_and
         graph = GraphClient(
             server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
         )
-        session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
+        session = SignedInTenant(answers.tenant, answers.auth, graph).session_for(answers, secret=SECRET)
         faults_of(server).refuse_policy(relying_party)
         first_try: list[Event] = []
         failed = await session.run(first_try.append)
@@ -207,7 +207,7 @@ async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_o
         graph = GraphClient(
             server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
         )
-        session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
+        session = SignedInTenant(answers.tenant, answers.auth, graph).session_for(answers, secret=SECRET)
         first = await session.run(lambda event: None)
         assert sorted(first.waiting) == ["local-accounts-off", "user-flow-mfa"]
         assert first.exit_code == ExitCode.PENDING and first.failures == ()

@@ -29,7 +29,7 @@ from tests.support.tui import (
     finished_app,
     settle,
 )
-from wizard.answers import load_answers
+from wizard.answers_file import load_answers
 from wizard.demo import DemoOptions
 from wizard.events import ProbeChecked, ProbeStatus, RunFinished
 from wizard.simulator import SimulatorServer

@@ -43,7 +43,7 @@ def app_at_review(
     app.keep_typed_secret(SECRET)
     answers = app.final_answers()
     app.signed_in = sign_in(answers.tenant, answers.auth, demo=simulator)
-    app.session = app.signed_in.plan(answers, secret=SECRET)
+    app.session = app.signed_in.session_for(answers, secret=SECRET)
     return app
 
 

@@ -72,11 +72,11 @@ async def test_signing_in_needs_only_the_tenant_and_the_sign_in_method_and_plans
     with SimulatorServer(SimulatedTenant.seeded("contoso", base=demo_chain("contoso.onmicrosoft.com"))) as server:
         signed_in = sign_in(signing_in.tenant, signing_in.auth, demo=server)
         identity = await signed_in.identify()
-        session = signed_in.plan(ANSWERS, secret="secret")
+        session = signed_in.session_for(ANSWERS, secret="secret")
         review = await session.review()
         other_tenant = parse_answers({**ANSWERS.model_dump(mode="json"), "tenant": {"name": "fabrikam"}})
         with pytest.raises(SetupError) as refused:
-            signed_in.plan(other_tenant)
+            signed_in.session_for(other_tenant)
         await signed_in.close()
     assert identity.tenant_domain == "contoso.onmicrosoft.com"
     assert [step.id for step in review.steps][:2] == ["preflight", "base-chain"]

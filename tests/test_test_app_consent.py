@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.headless import SECRET, point_at, run, write_answers
 from tests.support.tenants import grant_as_an_administrator_would, seeded_tenant
-from wizard.answers import load_answers
+from wizard.answers_file import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.events import Event, RunFinished, StepStatus, StepWaiting
@@ -44,7 +44,7 @@ async def run_again(server: SimulatorServer, answers_path: Path, events: list[Ev
         scopes=["https://graph.microsoft.com/.default"],
         lag_budget=0.0,
     )
-    session = SignedInTenant(answers.tenant, answers.auth, graph).plan(answers, secret=SECRET)
+    session = SignedInTenant(answers.tenant, answers.auth, graph).session_for(answers, secret=SECRET)
     try:
         if confirm:
             session.confirm_guided(STEP)

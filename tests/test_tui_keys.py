@@ -44,7 +44,7 @@ from tests.support.tui import (
     open_progress,
     settle,
 )
-from wizard.answers import load_answers
+from wizard.answers_file import load_answers
 from wizard.errors import SetupError
 from wizard.session import TenantIdentity
 from wizard.simulator import SimulatorServer

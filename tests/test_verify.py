@@ -17,7 +17,7 @@ from tests.support.headless import AUTHRESP, CLIENT_ID, GUIDED_STEPS, OTHER_CLIE
 from tests.support.servers import TricklingGraph, serving
 from tests.support.tenants import seeded_tenant
 from tests.support.virtual_clock import VirtualClock
-from wizard.answers import load_answers
+from wizard.answers_file import load_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
 from wizard.headless import VerifyOptions, run_verify

@@ -1,4 +1,5 @@
-"""Everything the operator decides, in one strict model, loaded from TOML or filled in by the wizard.
+"""Everything the operator decides, in one strict model, loaded from TOML (wizard.answers_file) or filled in by the
+wizard.
 
 It never holds a secret: secrets come from the OS keyring or from an environment variable named here.
 """
@@ -8,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 import unicodedata
 from enum import Enum
 from pathlib import Path
@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from wizard.clouds import Cloud
 from wizard.errors import BadInputError, shown
-from wizard.files import ANSWERS_FILE_LIMIT, read_regular_file
 from wizard.starter_pack_pins import PACK_NAMES
 
 GUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -455,29 +454,3 @@ def parse_sign_in(data: dict[str, Any], source: str = "answers") -> SignInAnswer
         return SignInAnswers.model_validate(data)
     except ValidationError as error:
         raise BadInputError(describe_validation_error(error, source), "fix the answers and run again") from None
-
-
-def load_answers(path: Path) -> Answers:
-    """Read and validate an answers TOML file: a regular file of at most 1 MB, UTF-8 (a BOM is allowed). Every
-    command reads its answers here, so here the secrets they point at become known to the scrubber
-    (wizard.secrets.remember_answers_secrets) before the command can meet a server that quotes one back."""
-    data = read_regular_file(path, limit=ANSWERS_FILE_LIMIT, role="answers file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BadInputError(
-            f"{path}: not UTF-8 text (byte {error.start + 1} is not)", "save the answers file as UTF-8"
-        ) from None
-    try:
-        parsed = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise BadInputError(f"{path}: not valid TOML ({error})", "fix the syntax at that line") from None
-    except RecursionError:
-        raise BadInputError(
-            f"{path}: arrays or tables nested too deeply to read", "an answers file has plain keys: see the README"
-        ) from None
-    answers = parse_answers(parsed, str(path))
-    from wizard.secrets import remember_answers_secrets
-
-    remember_answers_secrets(answers)
-    return answers

@@ -509,7 +509,7 @@ def verify_setup(args: argparse.Namespace) -> int:
 
 
 def policy_tools(args: argparse.Namespace) -> int:
-    from wizard.policies import run_command as run_policy_command
+    from wizard.policy_commands import run_command as run_policy_command
 
     return run_policy_command(args)
 
@@ -517,7 +517,7 @@ def policy_tools(args: argparse.Namespace) -> int:
 def report(error: SetupError, *, json_lines: bool = False, say: bool = True) -> int:
     """An error that ended the command: its sentence on stderr (`say`) and in the log; with `--json`, its failed
     line (the summary lines still owed follow when `main` keeps the promise)."""
-    from wizard.headless import EventPrinter
+    from wizard.printer import EventPrinter
 
     log.warning("%s", error)
     EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines).failed(error, summarise=False, say=say)

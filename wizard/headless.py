@@ -13,92 +13,18 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
 
-from wizard.answers import Answers, load_answers
+from wizard.answers import Answers
+from wizard.answers_file import load_answers
+from wizard.auth import DeviceCodePrompt, print_device_code
 from wizard.demo import Demo, DemoOptions
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected, worst_exit_code
-from wizard.events import Event, ProbeRetrying, RunFinished
-from wizard.json_lines import error_fields, event_object, expect_summary, summary_fields, write_line, write_summary
+from wizard.events import RunFinished
 from wizard.logs import RUN_TENANT
-from wizard.outgoing import outgoing
-from wizard.rendering import FIX_LABEL, MARKS, Rendered, Tone, render
-
-if TYPE_CHECKING:
-    from wizard.auth import DeviceCodePrompt
-    from wizard.session import PlannedStep
-    from wizard.verify import Verification
-
-
-class EventPrinter:
-    """Turns runner events into self-contained lines (steps may run at once, so lines name their step)."""
-
-    def __init__(self, out: TextIO, err: TextIO, *, json_lines: bool = False, tenant: str | None = None) -> None:
-        self.out = out
-        self.err = err
-        self.json_lines = json_lines
-        """With `--json`: the JSON objects go to `out` and every human line to `err`."""
-        self.tenant = tenant
-        """In a run of several answers files, the tenant this printer speaks for: its human lines all go to `err`,
-        each prefixed `tenant: ` (`out` keeps the summary lines), and its JSON objects carry `"tenant"`."""
-        if json_lines and tenant is not None:
-            expect_summary(tenant)
-
-    def __call__(self, event: Event) -> None:
-        if self.json_lines:
-            self.write_json(event_object(event))
-        rendered = render(event)
-        urgent = rendered.tone in (Tone.FAILED, Tone.WARNING) or isinstance(event, ProbeRetrying)
-        self.say(terminal_lines(rendered), self.err if urgent else self.human)
-
-    @property
-    def human(self) -> TextIO:
-        """Where the human lines go: stdout, unless it carries the JSON objects or several tenants' summaries."""
-        return self.err if self.json_lines or self.tenant else self.out
-
-    def say(self, lines: list[str], stream: TextIO) -> None:
-        """Each line as it may leave the process (wizard.outgoing): no secret, no raw control character."""
-        prefix = f"{self.tenant}: " if self.tenant else ""
-        for line in lines:
-            print(outgoing(prefix + line, multiline=True), file=stream, flush=True)
-
-    def _tag(self) -> dict[str, str]:
-        return {} if self.tenant is None else {"tenant": self.tenant}
-
-    def write_json(self, data: dict[str, Any]) -> None:
-        write_line(self.out, {"event": data["event"], **self._tag(), **data})
-
-    def summary(self, exit_code: int, **fields: Any) -> None:
-        """The run's last JSON line (of this tenant's lines, when there are several)."""
-        write_summary(self.out, exit_code, **self._tag(), **fields)
-
-    def failed(self, error: SetupError, *, summarise: bool = True, say: bool = True) -> None:
-        """An error that ended the run outside any step (the sign-in, a state folder), as the CLI reports one: its
-        sentence (`say`), and with `--json` its failed line and (`summarise`) the summary."""
-        if self.json_lines:
-            self.write_json({"event": "failed", "step": None, **error_fields(error)})
-            if summarise:
-                self.summary(error.exit_code, **summary_fields(self.tenant))
-        if say:
-            self.say([f"error: {error.what}", *([f"  what to do: {error.fix}"] if error.fix else [])], self.err)
-
-
-def terminal_lines(rendered: Rendered) -> list[str]:
-    """An event's words as the terminal prints them: steps run at once, so each line names its step (by its id)."""
-    named = f"{rendered.step}: " if rendered.step else ""
-    match rendered.tone:
-        case Tone.STARTED:
-            return [f"{rendered.text} ({rendered.step})"]
-        case Tone.NOTE:
-            return [f"      {named}{rendered.text}"]
-        case Tone.WARNING:
-            return [f"{MARKS[Tone.WARNING]} {rendered.text}"]
-    colon = ":" if rendered.introduces_details and rendered.details else ""
-    return [
-        f"  {MARKS[rendered.tone]} {named}{rendered.text}{colon}",
-        *(f"      {line}" for line in rendered.details),
-        *([f"    {FIX_LABEL}: {rendered.fix}"] if rendered.fix else []),
-    ]
+from wizard.printer import EventPrinter
+from wizard.session import PlannedStep, check_sign_in, sign_in
+from wizard.steps import GuidedStep, build_plan
+from wizard.verify import Verification
 
 
 def finished_lines(finished: RunFinished) -> list[str]:
@@ -134,8 +60,6 @@ async def verify_setup(
 ) -> Verification:
     """The sign-in probes of a finished setup, printed as they end; a demo's go to its simulator, and its test app is
     the one recorded in the demo's own state folder."""
-    from wizard.session import check_sign_in
-
     printer.say(["Verifying the sign-in (no browser, no credentials, nothing written):"], printer.human)
     state_folder = demo.state_folder if demo is not None else None
     return await check_sign_in(
@@ -169,7 +93,7 @@ class Outcome:
         return cls(error.exit_code, f"failed (exit {int(error.exit_code)}): {error.what}")
 
 
-Work = Callable[[Answers, EventPrinter, "DeviceCodePrompt"], Awaitable[Outcome]]
+Work = Callable[[Answers, EventPrinter, DeviceCodePrompt], Awaitable[Outcome]]
 """One tenant's run or plan, given its printer and device-code prompt."""
 
 
@@ -181,8 +105,6 @@ async def _run(
     json_lines: bool,
     verify: VerifyOptions,
 ) -> int:
-    from wizard.auth import print_device_code
-
     answers = load_answers(answers_path)
     demo = Demo(demo_options) if demo_options is not None else None
     try:
@@ -210,8 +132,6 @@ async def _run_session(
 ) -> Outcome:
     """One tenant's setup, then (unless turned off) the sign-in probes; a step's failure is its outcome, any other
     SetupError is raised. A demo's progress is kept in its own folder, apart from the real runs'."""
-    from wizard.session import sign_in
-
     signed_in = sign_in(
         answers.tenant,
         answers.auth,
@@ -220,7 +140,7 @@ async def _run_session(
         state_folder=demo.state_folder if demo is not None else None,
     )
     try:
-        session = signed_in.plan(answers, rotate_secret=rotate_secret)
+        session = signed_in.session_for(answers, rotate_secret=rotate_secret)
         for step_id in confirm:
             session.confirm_guided(step_id)
         finished = await session.run(printer)
@@ -258,8 +178,6 @@ async def _run_session(
 
 def portal_steps(answers: Answers) -> set[str]:
     """The ids of the portal steps the answers' path has (what `--confirm` may name)."""
-    from wizard.steps import GuidedStep, build_plan
-
     return {step.id for step in build_plan(answers).steps if isinstance(step, GuidedStep)}
 
 
@@ -292,8 +210,6 @@ def refuse_unknown_confirmations(answers: Sequence[Answers], confirm: Sequence[s
 async def _for_tenant(answers: Answers, json_lines: bool, work: Work) -> Outcome:
     """One tenant of several: its lines and log named after it, and whatever ends its work becomes its outcome, so
     the others go on."""
-    from wizard.auth import print_device_code
-
     name = answers.tenant.name
     RUN_TENANT.set(name)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines, tenant=name)
@@ -332,11 +248,9 @@ async def _run_tenants(
 
 
 async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceCodePrompt) -> Outcome:
-    from wizard.session import sign_in
-
     signed_in = sign_in(answers.tenant, answers.auth, demo=None, device_code_prompt=prompt)
     try:
-        review = await signed_in.plan(answers).review(printer)
+        review = await signed_in.session_for(answers).review(printer)
     finally:
         await signed_in.close()
     human = printer.human
@@ -385,8 +299,6 @@ def planned_line(step: PlannedStep) -> str:
 
 
 async def _plan(answers_path: Path, json_lines: bool) -> int:
-    from wizard.auth import print_device_code
-
     answers = load_answers(answers_path)
     printer = EventPrinter(sys.stdout, sys.stderr, json_lines=json_lines)
     return int((await _plan_session(answers, printer, print_device_code)).exit_code)

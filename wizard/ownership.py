@@ -151,7 +151,7 @@ class Sighting:
 
 def policy_hashes(content: bytes) -> tuple[str, str | None]:
     """(SHA-256 of the exact bytes, SHA-256 of the canonical form or None when the policy does not parse)."""
-    from wizard.policies import canonical_digest
+    from wizard.policies import canonical_digest  # the policy engine (lxml) loads with the first policy, not the state
 
     return hashlib.sha256(content).hexdigest(), canonical_digest(content)
 
@@ -244,7 +244,7 @@ class Ledger:
         someone replaced its upload with a policy of their own, which carries no asignio-setup comment), this is the
         tool's first upload into someone else's policy: recorded as found, with `backup` as what a remove gives
         back. Saved before the upload, so a run killed right after it still knows what to give back."""
-        from wizard.policies import read_mark
+        from wizard.policies import read_mark  # the policy engine (lxml) loads with the first policy, not the state
 
         entry = self.entry(ObjectKind.POLICY, policy_id)
         if entry is None:

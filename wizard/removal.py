@@ -11,13 +11,17 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from wizard.answers import Pivot
+from wizard.answers_file import load_answers
+from wizard.auth import print_device_code
 from wizard.errors import BadInputError, ExitCode, TenantNotReadyError
-from wizard.events import Event
-
-if TYPE_CHECKING:
-    from wizard.session import RemovalReview
+from wizard.events import Event, RunNotice, StepDone
+from wizard.json_lines import note_summary, write_line, write_summary
+from wizard.printer import EventPrinter
+from wizard.session import RemovalReview, sign_in
+from wizard.state import StateStore
+from wizard.steps.removal import build_removal_plan
 
 ALL_ON_THE_USER_FLOW_PATH = (
     "--all also takes out the prerequisites a custom-policy setup created (starter-pack policies, key sets, IEF "
@@ -67,15 +71,6 @@ def kept_error(review: RemovalReview) -> TenantNotReadyError | None:
 
 
 async def _remove(answers_path: Path, yes: bool, json_lines: bool, everything: bool, force: bool) -> int:
-    from wizard.answers import Pivot, load_answers
-    from wizard.auth import print_device_code
-    from wizard.events import RunNotice, StepDone
-    from wizard.headless import EventPrinter
-    from wizard.json_lines import note_summary, write_line, write_summary
-    from wizard.session import sign_in
-    from wizard.state import StateStore
-    from wizard.steps.removal import build_removal_plan
-
     answers = load_answers(answers_path)
     build_removal_plan(answers)  # an answers file remove cannot take out is refused before the sign-in
     human = sys.stderr if json_lines else sys.stdout

@@ -24,6 +24,7 @@ from wizard.events import (
     StepStatus,
     StepWaiting,
 )
+from wizard.graph import progress_sink
 from wizard.ownership import Ledger
 from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
@@ -234,8 +235,6 @@ class Runner:
         one that could not look is not looked at: its check would read facts that step never found. With `emit`
         (`plan`), a step waits for what the state says a run made moments ago and Graph does not show yet, as a re-run
         would, each wait said as its progress; without (the wizard's review), each step takes one look."""
-        from wizard.graph import progress_sink
-
         results = []
         unchecked: dict[str, str] = {}
         """Step id → the step whose look failed, so that it was not looked at (itself when it is that step)."""
@@ -341,8 +340,6 @@ class Runner:
                     self.state.confirmed.pop(later.id, None)
 
     async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
-        from wizard.graph import progress_sink
-
         progress_sink.set(lambda message: emit(StepProgress(step.id, message)))
         emit(StepStarted(step.id, step.title, index, total))
         previous = self.state.steps.get(step.id)

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.answers import Answers, AuthAnswers, Pivot, TenantAnswers
+from wizard.auth import DeviceCodePrompt, credential_for
 from wizard.clouds import ENDPOINTS, graph_beta_url, graph_scope
 from wizard.errors import SetupError
-from wizard.events import RunFinished
+from wizard.events import ProbeChecked, ProbeRetrying, RunFinished
+from wizard.graph import GraphClient
 from wizard.outgoing import outgoing, remember_secret
 from wizard.runner import Emit, Runner
 from wizard.secrets import checked_secret, resolve_asignio_secret, stored_app_secret
@@ -20,14 +22,17 @@ from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLIC
 from wizard.steps.custom_policy import read_base_chain
 from wizard.steps.preflight import verify_tenant
 from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
+from wizard.verify import (
+    DEFAULT_TIMEOUT_SECONDS,
+    REQUEST_DEADLINE_SECONDS,
+    Verification,
+    recorded_test_app,
+    verify_sign_in,
+)
 
 if TYPE_CHECKING:
-    from wizard.auth import DeviceCodePrompt
     from wizard.demo import Demo
-    from wizard.events import ProbeChecked, ProbeRetrying
-    from wizard.graph import GraphClient
     from wizard.simulator import SimulatorServer
-    from wizard.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -120,13 +125,9 @@ def sign_in(
     """A Graph client for the tenant with the answers' sign-in method (or the simulated tenant); the sign-in
     itself happens on the first request, so nothing about the setup needs to be known yet. `state_folder`: where
     the progress is kept (None: the state folder; a demo keeps its own, see `demo_state_dir`)."""
-    from wizard.graph import GraphClient
-
     if demo is not None:
         graph = GraphClient(demo.credential, graph_url=demo.graph_root + "/beta", scopes=[graph_scope(tenant.cloud)])
     else:
-        from wizard.auth import credential_for
-
         credential, scopes = credential_for(
             tenant,
             auth,
@@ -155,8 +156,6 @@ async def check_sign_in(
     answers' tenant: read-only, no secret, each result emitted as it ends; a demo's go to its simulator. `timeout`
     (None: two minutes) is the wait for a policy that does not serve yet, `request_deadline` (None: 15 s) each probe
     request's for its whole answer."""
-    from wizard.verify import DEFAULT_TIMEOUT_SECONDS, REQUEST_DEADLINE_SECONDS, recorded_test_app, verify_sign_in
-
     return await verify_sign_in(
         answers,
         recorded_test_app(answers, StateStore(answers.tenant.name, state_folder)),
@@ -169,7 +168,7 @@ async def check_sign_in(
 
 
 class SignedInTenant:
-    """One tenant, signed in: who and what it is, and the setups planned on it."""
+    """One tenant, signed in: who and what it is, and a session for the setup or the remove the answers ask for."""
 
     def __init__(
         self,
@@ -201,7 +200,7 @@ class SignedInTenant:
             tenant_id=outgoing(organization.id) if organization.id else None,
         )
 
-    def plan(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
+    def session_for(self, answers: Answers, *, secret: str | None = None, rotate_secret: bool = False) -> Session:
         """The setup the answers ask for, on this sign-in; answers for another tenant or sign-in are refused."""
         self._refuse_other_sign_in(answers)
         runner = Runner(
@@ -217,7 +216,7 @@ class SignedInTenant:
     def removal(self, answers: Answers, *, everything: bool = False, force: bool = False) -> RemovalSession:
         """Taking the answers' setup out of this tenant (the remove command's plan and state; `everything` for
         `remove --all`, `force` for `--force`). No removal step sends the Asignio secret, so none is asked for."""
-        from wizard.steps.removal import build_removal_plan, note_removed
+        from wizard.steps.removal import build_removal_plan, note_removed  # loaded for a remove alone
 
         self._refuse_other_sign_in(answers)
         plan = build_removal_plan(answers, everything=everything, force=force)
@@ -312,7 +311,7 @@ class Session:
         facts = self.runner.facts
         if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or facts.generated is None:
             return None
-        from wizard.policies import diff
+        from wizard.policies import diff  # the policy engine (lxml) loads only on the custom-policy path
 
         extensions = facts.generated.extensions
         return diff(facts.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
@@ -336,7 +335,7 @@ class RemovalSession:
     async def review(self) -> RemovalReview:
         """Each deleting step, marked when its part is already gone; raises the first step's error when one cannot
         look at the tenant (as the remove command stops before asking)."""
-        from wizard.steps.removal import ExtensionsRemoval
+        from wizard.steps.removal import ExtensionsRemoval  # loaded for a remove alone
 
         inspections = await self.runner.inspect()
         steps = []

@@ -38,13 +38,13 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 from wizard import clock
 from wizard.answers import GUID_PATTERN, Answers, Pivot
 from wizard.clouds import _loopback, b2clogin_host
+from wizard.discovery import fetch_discovery
 from wizard.errors import BadInputError, ExitCode, ServiceError, SetupError, SignInWouldFailError, shown
 from wizard.events import ProbeChecked, ProbeRetrying, ProbeStatus
+from wizard.state import StateStore
 
 if TYPE_CHECKING:
     import httpx
-
-    from wizard.state import StateStore
 
 LOGIN_URL_ENV = "ASIGNIO_SETUP_LOGIN_URL"
 """Replaces `https://{tenant}.b2clogin.com` (or `.ciamlogin.com`): the paths under it stay the documented ones."""
@@ -172,8 +172,6 @@ def on_root(url: str, root: str | None) -> str:
 def recorded_test_app(answers: Answers, store: StateStore | None = None) -> str:
     """The app id of the test app this tool registered, as the state records it: verify needs the setup's own app,
     never one found by name."""
-    from wizard.state import StateStore
-
     store = store or StateStore(answers.tenant.name)
     state = store.load()
     record = state.steps.get(TEST_APP_STEP) if state is not None else None
@@ -496,12 +494,10 @@ class SignInProbes:
         """The Asignio authorization endpoint the tool configured and the domain hint that picks Asignio: the claims
         provider's (custom policy), or the provider's discovery document and domain hint (user flow)."""
         if self.answers.setup.pivot is Pivot.CUSTOM_POLICY:
-            from wizard.policies import asignio_claims_provider
+            from wizard.policies import asignio_claims_provider  # the policy engine (lxml): custom policies only
 
             provider = asignio_claims_provider()
             return provider.authorization_endpoint, provider.domain
-        from wizard.discovery import fetch_discovery
-
         title = "B2C sends users to Asignio with the right request"
         url = self.answers.asignio.metadata_url
         expected = "Asignio's discovery document naming its authorization_endpoint"

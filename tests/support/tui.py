@@ -133,7 +133,7 @@ def app_confirmed_at_review(
             simulator.credential, graph_url=simulator.graph_root + "/beta", scopes=[GRAPH_SCOPE], lag_budget=lag_budget
         )
         app.signed_in = SignedInTenant(answers.tenant, answers.auth, graph, demo=True)
-    app.session = app.signed_in.plan(answers, secret=SECRET)
+    app.session = app.signed_in.session_for(answers, secret=SECRET)
     return app
 
 

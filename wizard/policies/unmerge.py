@@ -19,8 +19,11 @@ from wizard.answers import Answers, Mfa
 from wizard.errors import PolicyError
 from wizard.policies.build import KIND_OF_TAG, ExtensionsMerger, generate, load_chain
 from wizard.policies.chain import Chain, Policy, element_id
+from wizard.policies.compare import same_content
 from wizard.policies.mark import unmarked
 from wizard.policies.splice import SourceMap
+from wizard.policies.templates import AUGMENTS, EXTENSIONS_TEMPLATE, load_template, render
+from wizard.policies.tree_edit import replace_child
 from wizard.policies.xmlsafe import BOM, NS, q
 
 SECTIONS = (
@@ -56,7 +59,7 @@ def without_asignio(
         original = original.removeprefix(BOM)
         for variant in (answers, _with_mfa(answers, answers.setup.mfa is not Mfa.PHONE)):
             uploaded = _what_the_tool_uploaded(variant, chain, extensions.name, original)
-            if uploaded is not None and _same(unmarked(current), unmarked(uploaded)):
+            if uploaded is not None and same_content(unmarked(current), unmarked(uploaded)):
                 return Unmerged(original, "restored from the backup taken before the first Asignio upload", True)
     source_map = SourceMap(current, extensions.root)
     parsed = _original_policy(chain, extensions.name, original)
@@ -89,12 +92,6 @@ def _with_mfa(answers: Answers, phone: bool) -> Answers:
     """The same answers with phone MFA on or off (the custom-policy path offers only these two)."""
     setup = answers.setup.model_copy(update={"mfa": Mfa.PHONE if phone else Mfa.OFF})
     return answers.model_copy(update={"setup": setup})
-
-
-def _same(left: bytes, right: bytes) -> bool:
-    from wizard.policies import same_content
-
-    return same_content(left, right)
 
 
 def _what_the_tool_uploaded(answers: Answers, chain: Mapping[str, bytes], name: str, original: bytes) -> bytes | None:
@@ -143,8 +140,6 @@ def _drop_augmented_claims_by_base(
     """Without a backup there is no telling which output claims of a base profile the extensions had before: those
     the template adds go unless a base policy above the extensions already outputs them on that profile (the merge
     adds nothing then); a profile left with nothing of its own goes too."""
-    from wizard.policies.templates import AUGMENTS, EXTENSIONS_TEMPLATE, load_template, render
-
     augmenting: set[str] = set()
 
     def keep(element: etree._Element) -> bool:
@@ -209,8 +204,6 @@ def _same_element(left: etree._Element, right: etree._Element) -> bool:
 
 
 def _put_back(present: etree._Element, earlier: etree._Element) -> None:
-    from wizard.policies.tree_edit import replace_child
-
     replace_child(present, earlier)
 
 

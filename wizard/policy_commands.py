@@ -9,11 +9,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from wizard.answers import is_policy_id, load_answers
+from wizard.answers import is_policy_id
+from wizard.answers_file import load_answers
 from wizard.errors import BadInputError, ExitCode, PolicyError, shown
 from wizard.files import POLICY_FILE_LIMIT, UnreadableFileError, read_regular_file
-from wizard.policies import diff, find_xsd, generate, validate_chain
-from wizard.policies.problems import PolicyProblemsError, Problem
+from wizard.policies import PolicyProblemsError, Problem, diff, find_xsd, generate, validate_chain
 from wizard.starter_pack import fill_tenant
 
 
