@@ -20,7 +20,7 @@ from wizard.runner import Runner
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import new_id
 from wizard.state import StateStore
-from wizard.steps import Plan, test_app
+from wizard.steps import Plan, jwt_ms_app
 from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, Step
 from wizard.steps.ief_apps import (
     IEF_APP_NAME,
@@ -31,8 +31,8 @@ from wizard.steps.ief_apps import (
     ief_scope_id,
     named_app_ids,
 )
+from wizard.steps.jwt_ms_app import TestApplication as JwtMsTestApp
 from wizard.steps.preflight import Preflight
-from wizard.steps.test_app import TestApplication as JwtMsTestApp
 
 ANSWERS = parse_answers(
     {
@@ -349,7 +349,7 @@ def seed_consented_test_app(tenant: SimulatedTenant) -> None:
         "id": new_id(),
         "appId": app_id,
         "displayName": ANSWERS.test_app.display_name,
-        "uniqueName": test_app.test_app_unique_name(ANSWERS.test_app.display_name),
+        "uniqueName": jwt_ms_app.test_app_unique_name(ANSWERS.test_app.display_name),
         "tags": [OWNER_TAG],
         "web": {
             "redirectUris": [ANSWERS.test_app.redirect_uri],

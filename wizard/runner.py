@@ -28,7 +28,7 @@ from wizard.ownership import Ledger
 from wizard.state import Intent, RunState, StateStore, StepRecord
 from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
 from wizard.steps.base import Kept, RunFacts
-from wizard.steps.test_app import TestApplication
+from wizard.steps.jwt_ms_app import TestApplication
 
 if TYPE_CHECKING:
     from wizard.answers import Answers

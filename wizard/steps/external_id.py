@@ -16,6 +16,7 @@ from wizard.graph.models import same_text
 from wizard.ownership import ObjectKind, Origin, Sighting
 from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
 from wizard.steps.external_id_mfa import external_id_mfa_steps
+from wizard.steps.jwt_ms_app import TestAppConsent, TestApplication
 from wizard.steps.preflight import Preflight
 from wizard.steps.providers import (
     ours_first,
@@ -26,7 +27,6 @@ from wizard.steps.providers import (
     put_provider,
     refuse_to_change,
 )
-from wizard.steps.test_app import TestAppConsent, TestApplication
 
 if TYPE_CHECKING:
     from wizard.answers import Answers, TenantAnswers

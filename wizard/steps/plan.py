@@ -14,10 +14,10 @@ from wizard.steps.ief_apps import GraphServicePrincipal, IefAdminConsent, ief_ap
 from wizard.steps.ief_apps import IdentityExperienceFrameworkApp as IefApp
 from wizard.steps.ief_apps import IefConsentGrants as IefGrants
 from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIefApp
+from wizard.steps.jwt_ms_app import TestAppConsent, TestApplication
 from wizard.steps.preflight import Preflight
 from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.starter_base import StarterPackBase
-from wizard.steps.test_app import TestAppConsent, TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
 
 

@@ -44,9 +44,9 @@ from wizard.steps.base import (
     key_identity,
     look_patiently,
 )
+from wizard.steps.jwt_ms_app import test_app_unique_name
 from wizard.steps.plan import Plan
 from wizard.steps.preflight import Preflight
-from wizard.steps.test_app import test_app_unique_name
 from wizard.steps.user_flow import unlike_the_flow_made
 
 if TYPE_CHECKING:
