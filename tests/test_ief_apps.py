@@ -21,7 +21,8 @@ from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import new_id
 from wizard.state import StateStore
 from wizard.steps import Plan, jwt_ms_app
-from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, Step
+from wizard.steps.base import Step
+from wizard.steps.chain import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY
 from wizard.steps.ief_apps import (
     IEF_APP_NAME,
     PROXY_APP_NAME,

@@ -33,7 +33,7 @@ from wizard.steps.jwt_ms_app import TestApplication
 if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.graph import GraphClient
-    from wizard.steps.starter_base import BaseSource
+    from wizard.steps.chain import BaseSource
 
 Emit = Callable[[Event], None]
 

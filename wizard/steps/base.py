@@ -25,6 +25,7 @@ from wizard.permissions import (
     PROVIDERS,
     USER_FLOWS,
 )
+from wizard.steps.chain import BaseSource, pinned_starter_pack
 
 if TYPE_CHECKING:
     from wizard.graph import (
@@ -35,15 +36,11 @@ if TYPE_CHECKING:
     )
     from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies import GeneratedPolicies
-    from wizard.steps.starter_base import BaseSource
 
 B2C_TENANT_TYPE = "AAD B2C"
 """Graph's organization.tenantType for a B2C tenant; compared without spaces or case, to be lenient."""
 EXTERNAL_ID_TENANT_TYPE = "CIAM"
 """Graph's organization.tenantType for an Entra External ID (external) tenant (organization.md)."""
-BASE_POLICY = "B2C_1A_TrustFrameworkBase"
-LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
-EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
 OIDC_PROVIDER_KIND = "openIdConnectIdentityProvider"
 SIGN_UP_OR_SIGN_IN = "signUpOrSignIn"
 UPLOADED_SECRET_KTY = "oct"
@@ -55,10 +52,6 @@ knows the interrupted run made it, and that no key of it was sent yet (another i
 POLICY_KEY_LIFETIME_DAYS = 730
 POLICY_KEY_RENEWAL_DAYS = 30
 TEST_APP_SCOPES = "openid offline_access"
-STARTER_PACK_URL = "https://github.com/Azure-Samples/active-directory-b2c-custom-policy-starterpack"
-CUSTOM_POLICY_TUTORIAL = (
-    "https://learn.microsoft.com/azure/active-directory-b2c/tutorial-create-user-flows?pivots=b2c-custom-policy"
-)
 
 PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
     Pivot.CUSTOM_POLICY: tuple(operation.permission for operation in (POLICIES, KEY_SETS, APPLICATIONS, GRANTS)),
@@ -162,13 +155,6 @@ def upload_intended(ctx: StepContext, policy_id: str) -> bool:
         policy_id.lower() in {named.lower() for named in ctx.intent_known(step_id) or ()}
         for step_id in POLICY_UPLOAD_STEPS
     )
-
-
-def pinned_starter_pack(answers: Answers) -> BaseSource:
-    """The pinned, hash-checked Microsoft starter pack the answers choose (the cache, the source, or a download)."""
-    from wizard.starter_pack import load_starter_pack
-
-    return load_starter_pack(answers.starter_pack_name(), answers.custom_policy.starter_pack_path())
 
 
 @dataclass

@@ -31,10 +31,6 @@ from wizard.clouds import ENDPOINTS, b2clogin_host
 from wizard.errors import TenantNotReadyError
 from wizard.ownership import OWNER_TAG, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
-    BASE_POLICY,
-    CUSTOM_POLICY_TUTORIAL,
-    EXTENSIONS_POLICY,
-    LOCALIZATION_POLICY,
     Finding,
     GuidedStep,
     Progress,
@@ -42,6 +38,7 @@ from wizard.steps.base import (
     StepContext,
     look_patiently,
 )
+from wizard.steps.chain import CUSTOM_POLICY_TUTORIAL, EXTENSIONS_POLICY, ChainListing, chain_policy
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
@@ -63,17 +60,12 @@ CONSENT_ROLES = "Global Administrator or Privileged Role Administrator"
 def base_chain_in_place(ctx: StepContext) -> bool:
     """True when the tenant lists its whole base chain: it has its own working prerequisites, so the steps here
     read nothing more. The facts then take the app ids its extensions name (None where it names none)."""
-    listed = {policy_id.lower() for policy_id in ctx.facts.policy_ids}
-    if not all(name.lower() in listed for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)):
+    if not ChainListing(ctx.facts.policy_ids).whole:
         return False
-    ief, proxy = named_app_ids(_extensions_in(ctx.facts.chain))
+    ief, proxy = named_app_ids(chain_policy(ctx.facts.chain, EXTENSIONS_POLICY))
     ctx.facts.ief_app_id = ctx.facts.ief_app_id or ief
     ctx.facts.proxy_ief_app_id = ctx.facts.proxy_ief_app_id or proxy
     return True
-
-
-def _extensions_in(chain: dict[str, bytes]) -> bytes | None:
-    return next((xml for policy_id, xml in chain.items() if policy_id.lower() == EXTENSIONS_POLICY.lower()), None)
 
 
 def named_app_ids(extensions: bytes | None) -> tuple[str | None, str | None]:
@@ -233,7 +225,7 @@ async def _service_principal(ctx: StepContext, app_id: str) -> ServicePrincipal 
 async def _app_ids_named_by_extensions(ctx: StepContext) -> tuple[str | None, ...]:
     """The app ids the extensions names: from the chain the base check read, else from the tenant (one read, made
     only when two apps share a name)."""
-    extensions = _extensions_in(ctx.facts.chain)
+    extensions = chain_policy(ctx.facts.chain, EXTENSIONS_POLICY)
     if extensions is None:
         extensions = await ctx.graph.policy_xml(EXTENSIONS_POLICY)
     return (*named_app_ids(extensions), ctx.facts.ief_app_id, ctx.facts.proxy_ief_app_id)

@@ -32,9 +32,6 @@ from wizard.errors import BadInputError, PolicyError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.ownership import OWNER_TAG, LedgerEntry, MergedPieces, ObjectKind, Origin, holds_upload
 from wizard.steps.base import (
-    BASE_POLICY,
-    EXTENSIONS_POLICY,
-    LOCALIZATION_POLICY,
     OIDC_PROVIDER_KIND,
     Finding,
     Kept,
@@ -43,10 +40,14 @@ from wizard.steps.base import (
     StepContext,
     key_identity,
     look_patiently,
+    upload_intended,
 )
+from wizard.steps.chain import EXTENSIONS_POLICY, is_chain_policy
+from wizard.steps.ief_apps import IEF_APP_NAME, PROXY_APP_NAME, named_app_ids
 from wizard.steps.jwt_ms_app import test_app_unique_name
 from wizard.steps.plan import Plan
 from wizard.steps.preflight import Preflight
+from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.user_flow import unlike_the_flow_made
 
 if TYPE_CHECKING:
@@ -170,7 +171,6 @@ def policy_standing(ctx: StepContext, policy_id: str, content: bytes) -> PolicyS
     policy's asignio-setup comment: whole, it says who made it and that the tool uploaded what it holds; broken, that
     the tool uploaded into it and it changed since."""
     from wizard.policies import read_mark
-    from wizard.steps.base import upload_intended
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
     mark = read_mark(content)
@@ -289,8 +289,6 @@ def names_key_sets(policies: Mapping[str, bytes]) -> dict[str, str]:
 
 def names_app_ids(policies: Mapping[str, bytes]) -> dict[str, str]:
     """Each appId (lower case) a policy's login-NonInteractive names (the IEF apps), with one policy naming it."""
-    from wizard.steps.ief_apps import named_app_ids
-
     named: dict[str, str] = {}
     for policy_id, content in policies.items():
         for app_id in named_app_ids(content):
@@ -398,7 +396,7 @@ def relying_party_ids(ctx: StepContext) -> list[str]:
         if (
             entry.step in RELYING_PARTY_STEPS
             and recorded
-            and not _is_chain_policy(entry.id)
+            and not is_chain_policy(entry.id)
             and entry.id.lower() not in {held.lower() for held in found}
         ):
             found.append(entry.id)
@@ -565,7 +563,7 @@ class RemoveStarterPolicies(RemovalStep):
             )
             if why is None and standing.origin is Origin.MADE:
                 going[policy_id] = content
-            elif why is not None and (standing.origin is not None or _is_chain_policy(policy_id)):
+            elif why is not None and (standing.origin is not None or is_chain_policy(policy_id)):
                 kept.append(why)
         for policy_id, builder in built_on(policies, going).items():
             del going[policy_id]
@@ -585,10 +583,6 @@ class RemoveStarterPolicies(RemovalStep):
         removals: list[PolicyRemoval] = finding.found
         done = [await take_out(ctx, self.id, removal, progress) for removal in removals]
         return Finding(True, "; ".join(done))
-
-
-def _is_chain_policy(policy_id: str) -> bool:
-    return policy_id.lower() in {name.lower() for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)}
 
 
 # Key sets
@@ -712,8 +706,6 @@ class RemoveStarterKeys(RemovalStep):
         return "Delete the starter-pack key sets the setup created (the base that named them is gone)"
 
     async def check(self, ctx: StepContext) -> Finding:
-        from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
-
         policy_keys = {key_set.lower() for key_set in policy_key_ids(ctx)}
         made = [
             entry.id
@@ -962,8 +954,6 @@ class RemoveIefApps(RemovalStep):
         return "Delete the IEF consent grants, service principals and app registrations the setup created"
 
     async def check(self, ctx: StepContext) -> Finding:
-        from wizard.steps.ief_apps import IEF_APP_NAME, PROXY_APP_NAME
-
         steps = (*IEF_STEPS, IEF_GRANT_STEP)
         made = made_by(ctx, steps)
 
