@@ -21,7 +21,7 @@ from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import new_id
 from wizard.state import StateStore
 from wizard.steps import Plan, jwt_ms_app
-from wizard.steps.base import Step
+from wizard.steps.base import AnyStep
 from wizard.steps.chain import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY
 from wizard.steps.ief_apps import (
     IEF_APP_NAME,
@@ -52,7 +52,7 @@ def small_plan() -> Plan:
     Runner's Run-now URL needs) after Graph's service principal, which it asks consent of."""
     first, *rest = ief_app_steps()
     assert isinstance(first, GraphServicePrincipal)
-    steps: tuple[Step, ...] = (
+    steps: tuple[AnyStep, ...] = (
         Preflight(),
         GraphServicePrincipal(after=("preflight",)),
         *rest,

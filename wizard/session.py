@@ -299,13 +299,13 @@ class Session:
         return Review(steps, self._extensions_diff())
 
     def _extensions_diff(self) -> str | None:
-        facts = self.runner.facts
-        if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or facts.generated is None:
+        built = self.runner.facts.asignio_policies
+        if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or built is None:
             return None
         from wizard.policies import diff
 
-        extensions = facts.generated.extensions
-        return diff(facts.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
+        extensions = built.generated.extensions
+        return diff(built.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
 
     async def run(self, emit: Emit) -> RunFinished:
         """Does every step still to do; how it ended, failures and exit code included (`Runner.run`)."""

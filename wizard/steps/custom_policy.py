@@ -32,10 +32,10 @@ from wizard.steps.chain import ChainListing, download_listed, read_base_chain, s
 
 if TYPE_CHECKING:
     from wizard.graph import KeySet
-    from wizard.policies import GeneratedPolicies
+    from wizard.steps.chain import AsignioPolicies
 
 
-class PolicyKey(Step):
+class PolicyKey(Step["KeySet"]):
     """The policy key B2C keeps the Asignio Client Secret in (the seed's 'Create Asignio policy key')."""
 
     id = "policy-key"
@@ -47,7 +47,7 @@ class PolicyKey(Step):
     def describe(self, answers: Answers) -> str:
         return f"Policy key {answers.custom_policy.policy_key} (signature, holds the Client Secret)"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[KeySet]:
         name = ctx.answers.custom_policy.policy_key
         known = ctx.intent_known(self.id)
         if known == (KEY_SET_BEING_CREATED,):
@@ -70,7 +70,7 @@ class PolicyKey(Step):
         uploaded = _keys_not_in(key_set, known) if known is not None else ()
         return replace(finding, seen=(Sighting(ObjectKind.KEY_SET, key_set.id, keys=uploaded),))
 
-    def _finding(self, ctx: StepContext, key_set: KeySet | None, known: tuple[str, ...] | None) -> Finding:
+    def _finding(self, ctx: StepContext, key_set: KeySet | None, known: tuple[str, ...] | None) -> Finding[KeySet]:
         name = ctx.answers.custom_policy.policy_key
         if known is not None and _holds_key_not_in(key_set, known):
             assert key_set is not None
@@ -113,7 +113,7 @@ class PolicyKey(Step):
             f"again{state_elsewhere(ctx)}",
         )
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[KeySet], progress: Progress) -> Finding[KeySet]:
         key_set = finding.found
         if key_set is None:
             key_set = await create_key_set(ctx, self.id, ctx.answers.custom_policy.policy_key, progress)
@@ -144,7 +144,7 @@ def _date(epoch_seconds: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(epoch_seconds))
 
 
-class BaseChain(Step):
+class BaseChain(Step[None]):
     """Reads the tenant's starter-pack chain and builds the Asignio policies from it; for a tenant lacking the chain,
     loads the verified pack the prerequisite steps upload. Writes nothing, so a tampered pack stops every write."""
 
@@ -153,8 +153,9 @@ class BaseChain(Step):
     after = ("preflight",)
     answer_sections = ("tenant", "asignio", "setup", "custom_policy")
     writes = False
+    outputs = ("policy_ids", "chain", "current_relying_party", "tenant_policies", "base_source")
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         ctx.facts.policy_ids = tuple(await ctx.graph.policy_ids())
         listing = ChainListing(ctx.facts.policy_ids)
         relying_party = listing.spelled(ctx.answers.custom_policy.relying_party)
@@ -162,7 +163,7 @@ class BaseChain(Step):
             base = await read_base_chain(ctx.graph, ctx.answers, listing)
             ctx.facts.chain = base.chain
             ctx.facts.current_relying_party = base.current_relying_party
-            ctx.facts.generated = base.generated
+            ctx.facts.tenant_policies = base.generated
             return Finding(
                 True,
                 f"found {', '.join(base.chain)}; the Asignio policies validate against them",
@@ -217,7 +218,7 @@ def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes
     return marked(content, made=made, tenant_domain=ctx.answers.tenant.domain)
 
 
-class UploadPolicy(Step):
+class UploadPolicy(Step[None]):
     """Uploads one generated policy when the tenant's copy differs; backs up what it replaces."""
 
     after: tuple[str, ...] = ("base-chain",)
@@ -232,7 +233,7 @@ class UploadPolicy(Step):
         policy_id, wanted, current = self.generated(ctx)
         return policy_id, mark_policy(ctx, policy_id, wanted, current), current
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         from wizard.policies import same_content
 
         policy_id, wanted, current = self.target(ctx)
@@ -241,7 +242,7 @@ class UploadPolicy(Step):
         state = "differs from what the answers make" if current else "is not in the tenant yet"
         return Finding(False, f"{policy_id} {state}", {"policy": policy_id})
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[None], progress: Progress) -> Finding[None]:
         from wizard.policies import same_content
 
         policy_id, generated, current = self.generated(ctx)
@@ -299,12 +300,9 @@ class ExtensionsPolicy(UploadPolicy):
         ctx.ownership.merging(policy_id, pieces)
 
     def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
-        generated = _generated(ctx)
-        return (
-            generated.extensions.policy_id,
-            generated.extensions.content,
-            ctx.facts.chain.get(generated.extensions.policy_id),
-        )
+        built = _built(ctx)
+        extensions = built.generated.extensions
+        return extensions.policy_id, extensions.content, built.chain.get(extensions.policy_id)
 
 
 class RelyingPartyPolicy(UploadPolicy):
@@ -318,11 +316,11 @@ class RelyingPartyPolicy(UploadPolicy):
         )
 
     def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
-        generated = _generated(ctx)
-        return generated.relying_party.policy_id, generated.relying_party.content, ctx.facts.current_relying_party
+        relying_party = _built(ctx).generated.relying_party
+        return relying_party.policy_id, relying_party.content, ctx.facts.current_relying_party
 
 
-def _generated(ctx: StepContext) -> GeneratedPolicies:
-    if ctx.facts.generated is None:
-        raise SetupError("The Asignio policies were not built", "run the base-chain step first")
-    return ctx.facts.generated
+def _built(ctx: StepContext) -> AsignioPolicies:
+    if ctx.facts.asignio_policies is None:
+        raise SetupError("The Asignio policies were not built", "run the base-chain and starter-pack-base steps first")
+    return ctx.facts.asignio_policies

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from wizard.errors import ServiceError, SetupError
 from wizard.steps.base import Finding, Progress, Step, StepContext
-from wizard.steps.chain import BaseSource, ChainListing, generate_policies, source_describes
+from wizard.steps.chain import AsignioPolicies, BaseSource, ChainListing, generate_policies, source_describes
 from wizard.steps.ief_apps import IEF_APP_NAME, PROXY_APP_NAME
 
 if TYPE_CHECKING:
@@ -30,23 +30,26 @@ def _without_bom(xml: bytes) -> bytes:
     return xml.removeprefix(BOM)
 
 
-class StarterPackBase(Step):
+class StarterPackBase(Step[BaseSource]):
     """Uploads what the tenant lacks of the base chain, then the sample relying parties when asked for."""
 
     id = "starter-pack-base"
     title = "Upload the starter pack's base policies"
     after = ("base-chain",)
     answer_sections = ("tenant", "custom_policy")
+    outputs = ("asignio_policies",)
 
     def describe(self, answers: Answers) -> str:
         samples = " and its sample relying parties" if answers.custom_policy.include_sample_policies else ""
         return f"Starter pack {answers.starter_pack_name()}: the base chain the tenant lacks{samples}"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[BaseSource]:
         from wizard.policies import unmarked
 
         source = ctx.facts.base_source
         if source is None:
+            if ctx.facts.tenant_policies is not None:
+                ctx.facts.asignio_policies = AsignioPolicies(ctx.facts.chain, ctx.facts.tenant_policies)
             return Finding(True, "the tenant's base chain is in place")
         ief, proxy = _app_ids(ctx, source, required=False)
         rendered = self._rendered(ctx, source, ief, proxy)
@@ -62,7 +65,7 @@ class StarterPackBase(Step):
         ]
         prospective = dict(ctx.facts.chain)
         prospective.update({policy.policy_id: _content(ctx, policy) for policy in missing if not policy.is_sample})
-        _build_on(ctx, prospective)
+        self._build_on(ctx, prospective)
         kept_note = (
             f"; kept as the tenant has them, though they differ from the pack: {', '.join(kept)}" if kept else ""
         )
@@ -76,8 +79,8 @@ class StarterPackBase(Step):
         include_samples = ctx.answers.custom_policy.include_sample_policies
         return source.render(ctx.answers.tenant.name, ief, proxy, include_samples=include_samples)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        source: BaseSource = finding.found
+    async def apply(self, ctx: StepContext, finding: Finding[BaseSource], progress: Progress) -> Finding[BaseSource]:
+        source = finding.work()
         ief, proxy = _app_ids(ctx, source, required=True)
         listing = ChainListing(ctx.facts.policy_ids)
         uploaded: list[str] = []
@@ -103,12 +106,16 @@ class StarterPackBase(Step):
                 chain[policy.policy_id] = content
             ctx.ownership.uploaded(self.id, policy.policy_id, content, created=True)
             uploaded.append(policy.policy_id)
-        ctx.facts.policy_ids = (*ctx.facts.policy_ids, *uploaded)
-        _build_on(ctx, chain)
+        self._build_on(ctx, chain)
         summary = f"uploaded {', '.join(uploaded) or 'nothing'} from {source_describes(source)}"
         if failed_samples:
             summary += f"; B2C refused the sample {'; '.join(failed_samples)}, which the Asignio setup does not need"
         return Finding(True, summary, {"policies": ",".join(uploaded)})
+
+    @staticmethod
+    def _build_on(ctx: StepContext, chain: dict[str, bytes]) -> None:
+        """The Asignio policies built on `chain`, for the extensions and relying-party steps."""
+        ctx.facts.asignio_policies = AsignioPolicies(chain, generate_policies(ctx.answers, chain))
 
 
 def _content(ctx: StepContext, policy: PackPolicy) -> bytes:
@@ -116,12 +123,6 @@ def _content(ctx: StepContext, policy: PackPolicy) -> bytes:
     from wizard.policies import marked
 
     return marked(_without_bom(policy.xml), made=True, tenant_domain=ctx.answers.tenant.domain)
-
-
-def _build_on(ctx: StepContext, chain: dict[str, bytes]) -> None:
-    """The Asignio policies built on `chain`, for the extensions and relying-party steps."""
-    ctx.facts.chain = chain
-    ctx.facts.generated = generate_policies(ctx.answers, chain)
 
 
 def _app_ids(ctx: StepContext, source: BaseSource, *, required: bool) -> tuple[str, str]:
