@@ -28,8 +28,8 @@ from wizard.steps.external_id_mfa import (
     external_id_mfa_steps,
     mfa_policy_name,
 )
+from wizard.steps.jwt_ms_app import TestApplication as JwtMsTestApp
 from wizard.steps.preflight import Preflight
-from wizard.steps.test_app import TestApplication as JwtMsTestApp
 
 REPLICATION_LAG_SECONDS = 1.0
 """Long enough that a re-run right after a stop cannot see the policy it made yet, short enough for a quick test."""

@@ -224,3 +224,115 @@ def test_no_import_cycle_in_the_tool_even_through_a_functions_import() -> None:
     """The layers run one way (pyproject's import-linter contracts): a cycle, even one a function's import or a lazy
     `importlib` hides until the first call, means two modules that can only be understood and changed together."""
     assert import_cycles() == []
+
+
+FACT_MUTATORS = {"clear", "update", "pop", "popitem", "setdefault", "append", "extend", "insert", "remove", "add"}
+RUNNER = "wizard/runner.py:Runner"
+"""The runner writes one fact, `leaving`, from each removal check's `Finding.leaving` (no step declares it)."""
+
+
+def run_facts_fields() -> set[str]:
+    """The fields of wizard.steps.base.RunFacts, as its class body declares them."""
+    tree = ast.parse((ROOT / "wizard" / "steps" / "base.py").read_text(encoding="utf-8"))
+    [facts] = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "RunFacts"]
+    return {
+        node.target.id for node in facts.body if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+
+
+def is_facts(node: ast.AST) -> bool:
+    """`node` is a run's facts: `….facts`, or a name `facts`."""
+    return (isinstance(node, ast.Attribute) and node.attr == "facts") or (
+        isinstance(node, ast.Name) and node.id == "facts"
+    )
+
+
+def fact_written(node: ast.AST) -> str | None:
+    """The RunFacts field `node` changes, when it is `….facts.<field>` (assigned, an item of it assigned or deleted,
+    or a mutating method called on it)."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute) and is_facts(node.value):
+        return node.attr
+    return None
+
+
+def targets(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.Tuple | ast.List):
+        return [leaf for element in node.elts for leaf in targets(element)]
+    if isinstance(node, ast.Starred):
+        return targets(node.value)
+    return [node]
+
+
+def fact_writes(tree: ast.Module) -> list[tuple[str, str]]:
+    """(field, writer) for every write of a RunFacts field in a module: the writer is the top-level class (or
+    function) around the write."""
+    found: list[tuple[str, str]] = []
+    for top in tree.body:
+        writer = getattr(top, "name", "<module>")
+        for node in ast.walk(top):
+            changed: list[ast.AST] = []
+            if isinstance(node, ast.Assign | ast.Delete):
+                changed = [leaf for target in node.targets for leaf in targets(target)]
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                changed = [node.target]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                changed = [node.func.value] if node.func.attr in FACT_MUTATORS else []
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+                facts, name = (node.args + [ast.Constant(None)] * 2)[:2]
+                if is_facts(facts):
+                    found.append((str(name.value) if isinstance(name, ast.Constant) else "?", writer))
+            found += [(field, writer) for leaf in changed if (field := fact_written(leaf)) is not None]
+    return found
+
+
+def declared_outputs(tree: ast.Module) -> dict[str, set[str]]:
+    """Each top-level class's `outputs = (...)`, as written in its body."""
+    declared: dict[str, set[str]] = {}
+    for top in tree.body:
+        if not isinstance(top, ast.ClassDef):
+            continue
+        for node in top.body:
+            if isinstance(node, ast.Assign) and any(
+                getattr(target, "id", None) == "outputs" for target in node.targets
+            ):
+                declared[top.name] = set(ast.literal_eval(node.value))
+    return declared
+
+
+def run_fact_writers() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(field → the classes or functions in wizard/ that write it, class → the fields its `outputs` declares), each
+    named `path:name`."""
+    writers: dict[str, set[str]] = {}
+    declared: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "wizard").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(ROOT).as_posix()
+        for field, writer in fact_writes(tree):
+            writers.setdefault(field, set()).add(f"{where}:{writer}")
+        declared.update({f"{where}:{name}": fields for name, fields in declared_outputs(tree).items()})
+    return writers, declared
+
+
+def test_every_run_fact_has_one_writer_the_step_that_declares_it_as_its_output() -> None:
+    """What a step learns and hands to the steps after it (RunFacts) is written by that step alone, as its declared
+    `outputs` (for `leaving`, by the runner from the removal checks' findings): a second writer would make what a
+    later step reads depend on which of them ran last."""
+    writers, declared = run_fact_writers()
+    fields = run_facts_fields()
+    assert {field: sorted(by) for field, by in writers.items() if len(by) != 1} == {}
+    assert set(writers) == fields, "every fact is written by someone, and only RunFacts' fields are written"
+    owners = {field: next(iter(by)) for field, by in writers.items()}
+    undeclared = {
+        field: owner
+        for field, owner in owners.items()
+        if field not in declared.get(owner, set()) and (field, owner) != ("leaving", RUNNER)
+    }
+    assert undeclared == {}, "a step writes a fact it does not declare in its outputs"
+    unwritten = {
+        owner: sorted(fields - {f for f, by in owners.items() if by == owner}) for owner, fields in declared.items()
+    }
+    assert {owner: missing for owner, missing in unwritten.items() if missing} == {}, (
+        "a step declares what it never writes"
+    )

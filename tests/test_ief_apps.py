@@ -20,8 +20,9 @@ from wizard.runner import Runner
 from wizard.simulator import SimulatedTenant, SimulatorServer
 from wizard.simulator.tenant import new_id
 from wizard.state import StateStore
-from wizard.steps import Plan, test_app
-from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, Step
+from wizard.steps import Plan, jwt_ms_app
+from wizard.steps.base import AnyStep
+from wizard.steps.chain import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY
 from wizard.steps.ief_apps import (
     IEF_APP_NAME,
     PROXY_APP_NAME,
@@ -31,8 +32,8 @@ from wizard.steps.ief_apps import (
     ief_scope_id,
     named_app_ids,
 )
+from wizard.steps.jwt_ms_app import TestApplication as JwtMsTestApp
 from wizard.steps.preflight import Preflight
-from wizard.steps.test_app import TestApplication as JwtMsTestApp
 
 ANSWERS = parse_answers(
     {
@@ -51,7 +52,7 @@ def small_plan() -> Plan:
     Runner's Run-now URL needs) after Graph's service principal, which it asks consent of."""
     first, *rest = ief_app_steps()
     assert isinstance(first, GraphServicePrincipal)
-    steps: tuple[Step, ...] = (
+    steps: tuple[AnyStep, ...] = (
         Preflight(),
         GraphServicePrincipal(after=("preflight",)),
         *rest,
@@ -349,7 +350,7 @@ def seed_consented_test_app(tenant: SimulatedTenant) -> None:
         "id": new_id(),
         "appId": app_id,
         "displayName": ANSWERS.test_app.display_name,
-        "uniqueName": test_app.test_app_unique_name(ANSWERS.test_app.display_name),
+        "uniqueName": jwt_ms_app.test_app_unique_name(ANSWERS.test_app.display_name),
         "tags": [OWNER_TAG],
         "web": {
             "redirectUris": [ANSWERS.test_app.redirect_uri],

@@ -20,9 +20,9 @@ from wizard.simulator.tenant import generated_key
 from wizard.state import RunState, StateStore
 from wizard.steps import Plan
 from wizard.steps.custom_policy import BaseChain
+from wizard.steps.jwt_ms_app import TestApplication as JwtMsTestApp
 from wizard.steps.preflight import Preflight
 from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
-from wizard.steps.test_app import TestApplication as JwtMsTestApp
 
 SIGNING = "B2C_1A_TokenSigningKeyContainer"
 ENCRYPTION = "B2C_1A_TokenEncryptionKeyContainer"

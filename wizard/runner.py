@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from wizard import clock
 from wizard.errors import BadInputError, ExitCode, SetupError, unexpected
@@ -27,16 +27,17 @@ from wizard.events import (
 from wizard.graph import progress_sink
 from wizard.ownership import Ledger
 from wizard.state import Intent, RunState, StateStore, StepRecord
-from wizard.steps import Finding, GuidedStep, Plan, Step, StepContext
-from wizard.steps.base import Kept, RunFacts
-from wizard.steps.test_app import TestApplication
+from wizard.steps import Finding, GuidedStep, Plan, StepContext
+from wizard.steps.base import AnyStep, Kept, RunFacts
+from wizard.steps.jwt_ms_app import TestApplication
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
     from wizard.graph import GraphClient
-    from wizard.steps.starter_base import BaseSource
+    from wizard.steps.chain import BaseSource
 
 Emit = Callable[[Event], None]
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ log = logging.getLogger(__name__)
 class Inspection:
     """A step as the review screen shows it: what it makes, and whether the tenant already has it."""
 
-    step: Step
-    finding: Finding | None
+    step: AnyStep
+    finding: Finding[object] | None
     error: SetupError | None
     blocked_by: str | None = None
     """The step whose look failed, so this one, which builds on what that one finds, was not looked at."""
@@ -161,7 +162,7 @@ class Runner:
             self._secret_value = self._secret()
         return self._secret_value
 
-    def _fingerprint(self, step: Step) -> str:
+    def _fingerprint(self, step: AnyStep) -> str:
         return self.answers.fingerprint(*step.answer_sections)
 
     def _confirmed(self, step_id: str) -> bool:
@@ -212,7 +213,7 @@ class Runner:
 
     def _record(
         self,
-        step: Step,
+        step: AnyStep,
         status: StepStatus,
         summary: str,
         ids: dict[str, str],
@@ -240,6 +241,7 @@ class Runner:
         """Step id → the step whose look failed, so that it was not looked at (itself when it is that step)."""
         self.context.patient = False
         self.context.waits_for_claims = emit is not None
+        self.context.facts.leaving.clear()  # a removal's review judges the tenant afresh
         try:
             for step in self.plan.steps:
                 said = progress_sink.set(None if emit is None else _progress_of(step.id, emit))
@@ -256,14 +258,20 @@ class Runner:
             self.context.waits_for_claims = True
         return results
 
-    async def _inspect(self, step: Step, unchecked: dict[str, str]) -> Inspection:
+    async def _inspect(self, step: AnyStep, unchecked: dict[str, str]) -> Inspection:
         blocked_by = next((unchecked[before] for before in step.after if before in unchecked), None)
         if blocked_by is not None:
             return Inspection(step, None, None, blocked_by)
         try:
-            return Inspection(step, await step.check(self.context), None)
+            return Inspection(step, self._judged(await step.check(self.context)), None)
         except SetupError as error:
             return Inspection(step, None, error)
+
+    def _judged(self, finding: Finding[T]) -> Finding[T]:
+        """A check's finding, what it says a removal leaves of the policies recorded for the steps after it
+        (`RunFacts.leaving`: the runner is its one writer)."""
+        self.context.facts.leaving.update(finding.leaving)
+        return finding
 
     async def run(self, emit: Emit) -> RunFinished:
         """Runs every step whose work is not in the tenant and returns how the run ended: a step's failure is emitted
@@ -278,6 +286,7 @@ class Runner:
     async def _run(self, emit: Emit) -> RunFinished:
         self._failures = []
         self.kept = []
+        self.context.facts.leaving.clear()  # a removal's run judges the tenant afresh
         if any(step.needs_secret for step in self.plan.steps):
             self._resolved_secret()
         total = len(self.plan.steps)
@@ -308,7 +317,7 @@ class Runner:
         return RunFinished(url, changed, waiting, redirect_uris, exit_code=ExitCode.PENDING if waiting else ExitCode.OK)
 
     async def _run_after(
-        self, step: Step, index: int, total: int, dependencies: list[asyncio.Task[bool]], emit: Emit
+        self, step: AnyStep, index: int, total: int, dependencies: list[asyncio.Task[bool]], emit: Emit
     ) -> bool:
         """Runs `step` once every step it waits for succeeded. A portal step still waiting for the operator blocks it
         too: what the step builds on is not in the tenant yet."""
@@ -325,7 +334,7 @@ class Runner:
             return False
         return await self._run_step(step, index, total, emit)
 
-    def _forget_confirmations_after(self, step: Step) -> None:
+    def _forget_confirmations_after(self, step: AnyStep) -> None:
         """A step that (re)created something voids the operator's confirmations of portal steps built on it, of
         those its work undoes (`GuidedStep.voided_by`)."""
         dependents = {step.id}
@@ -339,13 +348,13 @@ class Runner:
                 ):
                     self.state.confirmed.pop(later.id, None)
 
-    async def _run_step(self, step: Step, index: int, total: int, emit: Emit) -> bool:
+    async def _run_step(self, step: AnyStep, index: int, total: int, emit: Emit) -> bool:
         progress_sink.set(lambda message: emit(StepProgress(step.id, message)))
         emit(StepStarted(step.id, step.title, index, total))
         previous = self.state.steps.get(step.id)
         self._record(step, StepStatus.RUNNING, "", previous.ids if previous else {}, save=False)
         try:
-            finding = await step.check(self.context)
+            finding = self._judged(await step.check(self.context))
             self.context.ownership.seen(step.id, finding.seen, intended=step.id in self.state.intents)
             self.kept.extend(finding.kept)
             if isinstance(step, GuidedStep) and not finding.done:
@@ -374,7 +383,7 @@ class Runner:
         emit(StepDone(step.id, result.summary))
         return True
 
-    def _record_if_possible(self, step: Step, status: StepStatus, summary: str, emit: Emit) -> None:
+    def _record_if_possible(self, step: AnyStep, status: StepStatus, summary: str, emit: Emit) -> None:
         """Record how a step ended that did not succeed; when even that cannot be saved (a full disk, a read-only
         folder), say so once and go on: the other steps end as they would, and the tenant keeps the truth."""
         try:

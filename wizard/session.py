@@ -18,10 +18,9 @@ from wizard.runner import Emit, Runner
 from wizard.secrets import checked_secret, resolve_asignio_secret, stored_app_secret
 from wizard.state import StateStore
 from wizard.steps import build_plan
-from wizard.steps.base import BASE_POLICY, EXTENSIONS_POLICY, LOCALIZATION_POLICY, PERMISSIONS_FOR_EVERY_PATH, Kept
-from wizard.steps.custom_policy import read_base_chain
+from wizard.steps.base import PERMISSIONS_FOR_EVERY_PATH, Kept
+from wizard.steps.chain import DEMO_BASE_NAME, ChainListing, demo_base, read_base_chain
 from wizard.steps.preflight import verify_tenant
-from wizard.steps.starter_base import DEMO_BASE_NAME, demo_base, has_base_chain
 from wizard.verify import (
     DEFAULT_TIMEOUT_SECONDS,
     REQUEST_DEADLINE_SECONDS,
@@ -237,12 +236,6 @@ class SignedInTenant:
         await self.graph.close()
 
 
-def _standard_policies(policy_ids: tuple[str, ...]) -> tuple[str, ...]:
-    """The starter-pack policies among the tenant's, in the tenant's spelling."""
-    standard = {name.lower(): name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)}
-    return tuple(standard[policy_id.lower()] for policy_id in policy_ids if policy_id.lower() in standard)
-
-
 class Session:
     """A planned setup of a signed-in tenant: the review, the run, and the operator's confirmations."""
 
@@ -255,25 +248,22 @@ class Session:
 
     async def inspect_base(self) -> BaseReport:
         """For the custom-policy path: which starter-pack policies the tenant has, and whether they fit."""
-        policy_ids = tuple(await self.graph.policy_ids())
-        standard = _standard_policies(policy_ids)
-        if not has_base_chain(policy_ids):
-            listed = {policy_id.lower() for policy_id in policy_ids}
-            lacking = [
-                name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in listed
-            ]
+        listing = ChainListing(tuple(await self.graph.policy_ids()))
+        if not listing.builds_on:
             source = DEMO_BASE_NAME if self.demo else f"the pinned {self.answers.starter_pack_name()} starter pack"
             return BaseReport(
-                standard,
+                listing.held,
                 True,
-                f"the tenant lacks {', '.join(lacking)}: the setup uploads them first, from {source}, with the "
+                f"the tenant lacks {', '.join(listing.lacking)}: the setup uploads them first, from {source}, with the "
                 "policy keys and IEF apps they need",
             )
         try:
-            base = await read_base_chain(self.graph, self.answers, policy_ids)
+            base = await read_base_chain(self.graph, self.answers, listing)
         except SetupError as error:
-            return BaseReport(standard, False, str(error))
-        return BaseReport(standard, True, f"found {', '.join(base.chain)}; the Asignio policies validate against them")
+            return BaseReport(listing.held, False, str(error))
+        return BaseReport(
+            listing.held, True, f"found {', '.join(base.chain)}; the Asignio policies validate against them"
+        )
 
     async def review(self, emit: Emit | None = None) -> Review:
         """Each step of the plan, marked when the tenant already has its work; writes nothing. A step that could
@@ -308,13 +298,13 @@ class Session:
         return Review(steps, self._extensions_diff())
 
     def _extensions_diff(self) -> str | None:
-        facts = self.runner.facts
-        if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or facts.generated is None:
+        built = self.runner.facts.asignio_policies
+        if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or built is None:
             return None
         from wizard.policies import diff  # the policy engine (lxml) loads only on the custom-policy path
 
-        extensions = facts.generated.extensions
-        return diff(facts.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
+        extensions = built.generated.extensions
+        return diff(built.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
 
     async def run(self, emit: Emit) -> RunFinished:
         """Does every step still to do; how it ended, failures and exit code included (`Runner.run`)."""

@@ -7,9 +7,9 @@ A step never trusts its own earlier run: after a crash between a request and the
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import ENDPOINTS
@@ -25,6 +25,7 @@ from wizard.permissions import (
     PROVIDERS,
     USER_FLOWS,
 )
+from wizard.steps.chain import AsignioPolicies, BaseSource, pinned_starter_pack
 
 if TYPE_CHECKING:
     from wizard.graph import (
@@ -35,15 +36,11 @@ if TYPE_CHECKING:
     )
     from wizard.graph import IdentityProvider as TenantIdentityProvider
     from wizard.policies import GeneratedPolicies
-    from wizard.steps.starter_base import BaseSource
 
 B2C_TENANT_TYPE = "AAD B2C"
 """Graph's organization.tenantType for a B2C tenant; compared without spaces or case, to be lenient."""
 EXTERNAL_ID_TENANT_TYPE = "CIAM"
 """Graph's organization.tenantType for an Entra External ID (external) tenant (organization.md)."""
-BASE_POLICY = "B2C_1A_TrustFrameworkBase"
-LOCALIZATION_POLICY = "B2C_1A_TrustFrameworkLocalization"
-EXTENSIONS_POLICY = "B2C_1A_TrustFrameworkExtensions"
 OIDC_PROVIDER_KIND = "openIdConnectIdentityProvider"
 SIGN_UP_OR_SIGN_IN = "signUpOrSignIn"
 UPLOADED_SECRET_KTY = "oct"
@@ -55,10 +52,6 @@ knows the interrupted run made it, and that no key of it was sent yet (another i
 POLICY_KEY_LIFETIME_DAYS = 730
 POLICY_KEY_RENEWAL_DAYS = 30
 TEST_APP_SCOPES = "openid offline_access"
-STARTER_PACK_URL = "https://github.com/Azure-Samples/active-directory-b2c-custom-policy-starterpack"
-CUSTOM_POLICY_TUTORIAL = (
-    "https://learn.microsoft.com/azure/active-directory-b2c/tutorial-create-user-flows?pivots=b2c-custom-policy"
-)
 
 PERMISSIONS_FOR_PIVOT: dict[Pivot, tuple[str, ...]] = {
     Pivot.CUSTOM_POLICY: tuple(operation.permission for operation in (POLICIES, KEY_SETS, APPLICATIONS, GRANTS)),
@@ -97,37 +90,62 @@ class Kept:
     with exit 5. False for what the state records was there before the setup."""
 
 
+Found = TypeVar("Found")
+"""What a step's check finds and hands to its `apply` (`Step[Found]`)."""
+
+
 @dataclass(frozen=True)
-class Finding:
+class Finding(Generic[Found]):
     """What `check` saw: whether the step's work is already in the tenant, and the ids it found."""
 
     done: bool
     summary: str
     ids: dict[str, str] = field(default_factory=dict)
-    found: Any = None
+    found: Found | None = None
+    """What the check found for `apply` to work on (None: nothing, or the step's object is not in the tenant)."""
     seen: tuple[Sighting, ...] = ()
     """The objects the check saw, for the ownership ledger (recorded by the runner when the step runs, never by a
     review): made when they carry the tool's mark or the step had noted its intent to make them, else found."""
     kept: tuple[Kept, ...] = ()
     """Removal steps: what the answers name that the step leaves in the tenant."""
+    leaving: Mapping[str, bytes | None] = field(default_factory=dict)
+    """Removal steps: each policy the step deletes (None) or changes (its new content), which the runner records
+    in `RunFacts.leaving` as soon as the check returns, in the review too."""
 
     def __post_init__(self) -> None:
         """The summary names what the tenant holds, so it is made fit to show as it is made (wizard.outgoing)."""
         object.__setattr__(self, "summary", outgoing(self.summary))
 
+    def work(self) -> Found:
+        """What the check found, for an `apply` that needs it: a check that leaves work to do hands it over, so
+        its absence is a bug."""
+        if self.found is None:
+            raise RuntimeError(f"the check left work to do but handed apply nothing to work on ({self.summary})")
+        return self.found
+
 
 @dataclass
 class RunFacts:
-    """What steps learn from the tenant and hand to the steps after them, within one run."""
+    """What steps learn from the tenant and hand to the steps after them, within one run. Each fact has one writer:
+    the step that declares it in its `outputs` (tests/test_house.py proves it), or for `leaving` the runner."""
 
     organization: Organization | None = None
+    """The signed-in tenant (preflight)."""
     policy_ids: tuple[str, ...] = ()
     """Every policy id the tenant listed, as the base check saw them."""
     chain: dict[str, bytes] = field(default_factory=dict)
+    """The tenant's starter-pack chain as the base check read it (keyed by the tenant's spelling)."""
     current_relying_party: bytes | None = None
-    generated: GeneratedPolicies | None = None
+    """The tenant's copy of the answers' relying party, as the base check read it."""
+    tenant_policies: GeneratedPolicies | None = None
+    """The Asignio policies built on the tenant's own chain, when the base check found one to build on."""
+    asignio_policies: AsignioPolicies | None = None
+    """The Asignio policies and the chain they build on once the starter pack's step has run (the tenant's own
+    chain, or it with what that step uploads): what the extensions and relying-party steps upload."""
     provider: TenantIdentityProvider | None = None
+    """The Asignio identity provider the provider step found or made."""
     user_flow_id: str | None = None
+    """The B2C user flow the user-flow step found or made."""
     ief_app_id: str | None = None
     """The appId of the IdentityExperienceFramework app the base chain's login-NonInteractive names."""
     proxy_ief_app_id: str | None = None
@@ -148,7 +166,8 @@ class RunFacts:
     offers stays with it."""
     leaving: dict[str, bytes | None] = field(default_factory=dict)
     """A removal: each policy an earlier removal step deletes (None) or changes (its new content), so a later
-    step's check (in the review too, before anything is written) judges the tenant as the removal leaves it."""
+    step's check (in the review too, before anything is written) judges the tenant as the removal leaves it. The
+    runner's to write, from each check's `Finding.leaving`."""
 
 
 POLICY_UPLOAD_STEPS = ("starter-pack-base", "extensions-policy", "relying-party")
@@ -162,13 +181,6 @@ def upload_intended(ctx: StepContext, policy_id: str) -> bool:
         policy_id.lower() in {named.lower() for named in ctx.intent_known(step_id) or ()}
         for step_id in POLICY_UPLOAD_STEPS
     )
-
-
-def pinned_starter_pack(answers: Answers) -> BaseSource:
-    """The pinned, hash-checked Microsoft starter pack the answers choose (the cache, the source, or a download)."""
-    from wizard.starter_pack import load_starter_pack
-
-    return load_starter_pack(answers.starter_pack_name(), answers.custom_policy.starter_pack_path())
 
 
 @dataclass
@@ -245,8 +257,8 @@ def state_elsewhere(ctx: StepContext) -> str:
     return "; if asignio-setup made it from another machine or pipeline, point --state-dir at that state folder"
 
 
-class Step(ABC):
-    """One idempotent piece of the setup."""
+class Step(ABC, Generic[Found]):
+    """One idempotent piece of the setup; `Found` is what its check hands its apply."""
 
     id: ClassVar[str]
     title: ClassVar[str]
@@ -258,16 +270,19 @@ class Step(ABC):
     """False for steps that only read."""
     needs_secret: ClassVar[bool] = False
     """True when the step sends the Asignio Client Secret: the run then resolves it before writing anything."""
+    outputs: ClassVar[tuple[str, ...]] = ()
+    """The `RunFacts` the step finds for the steps after it: its own check or apply writes them, and no other code
+    does (tests/test_house.py proves it)."""
 
     def __init__(self, after: tuple[str, ...] | None = None) -> None:
         if after is not None:
             self.after = after
 
     @abstractmethod
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[Found]:
         """Ask the tenant whether the step's work is there; change nothing."""
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[Found], progress: Progress) -> Finding[Found]:
         """Make the tenant hold what the answers ask for; returns what is there now."""
         return finding
 
@@ -276,7 +291,12 @@ class Step(ABC):
         return self.title
 
 
-class GuidedStep(Step):
+AnyStep: TypeAlias = "Step[Any]"
+"""A step, whatever its check finds: what a plan and the runner hold (a check's finding goes only to its own step's
+apply)."""
+
+
+class GuidedStep(Step[None]):
     """A portal change no Graph API makes: the operator does it and confirms it."""
 
     writes = False
@@ -296,7 +316,7 @@ class GuidedStep(Step):
             "TenantManagementMenuBlade/userJourneys"
         )
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         if ctx.confirmed(self.id):
             return Finding(True, "confirmed by the operator")
         return Finding(False, "waiting for the operator to do this in the Azure portal")

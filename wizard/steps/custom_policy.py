@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wizard import clock
 from wizard.answers import Answers, Mfa
-from wizard.errors import PolicyError, SetupError, TenantNotReadyError
+from wizard.errors import SetupError, TenantNotReadyError
 from wizard.ownership import MergedPieces, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
-    BASE_POLICY,
-    CUSTOM_POLICY_TUTORIAL,
-    EXTENSIONS_POLICY,
     KEY_SET_BEING_CREATED,
-    LOCALIZATION_POLICY,
     POLICY_KEY_LIFETIME_DAYS,
     POLICY_KEY_RENEWAL_DAYS,
     SIGNATURE_USE,
-    STARTER_PACK_URL,
     UPLOADED_SECRET_KTY,
     Finding,
     Progress,
@@ -35,13 +28,14 @@ from wizard.steps.base import (
     state_elsewhere,
     upload_intended,
 )
+from wizard.steps.chain import ChainListing, download_listed, read_base_chain, source_describes
 
 if TYPE_CHECKING:
-    from wizard.graph import GraphClient, KeySet
-    from wizard.policies import GeneratedPolicies
+    from wizard.graph import KeySet
+    from wizard.steps.chain import AsignioPolicies
 
 
-class PolicyKey(Step):
+class PolicyKey(Step["KeySet"]):
     """The policy key B2C keeps the Asignio Client Secret in (the seed's 'Create Asignio policy key')."""
 
     id = "policy-key"
@@ -53,7 +47,7 @@ class PolicyKey(Step):
     def describe(self, answers: Answers) -> str:
         return f"Policy key {answers.custom_policy.policy_key} (signature, holds the Client Secret)"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[KeySet]:
         name = ctx.answers.custom_policy.policy_key
         known = ctx.intent_known(self.id)
         if known == (KEY_SET_BEING_CREATED,):
@@ -76,7 +70,7 @@ class PolicyKey(Step):
         uploaded = _keys_not_in(key_set, known) if known is not None else ()
         return replace(finding, seen=(Sighting(ObjectKind.KEY_SET, key_set.id, keys=uploaded),))
 
-    def _finding(self, ctx: StepContext, key_set: KeySet | None, known: tuple[str, ...] | None) -> Finding:
+    def _finding(self, ctx: StepContext, key_set: KeySet | None, known: tuple[str, ...] | None) -> Finding[KeySet]:
         name = ctx.answers.custom_policy.policy_key
         if known is not None and _holds_key_not_in(key_set, known):
             assert key_set is not None
@@ -119,7 +113,7 @@ class PolicyKey(Step):
             f"again{state_elsewhere(ctx)}",
         )
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[KeySet], progress: Progress) -> Finding[KeySet]:
         key_set = finding.found
         if key_set is None:
             key_set = await create_key_set(ctx, self.id, ctx.answers.custom_policy.policy_key, progress)
@@ -150,7 +144,7 @@ def _date(epoch_seconds: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(epoch_seconds))
 
 
-class BaseChain(Step):
+class BaseChain(Step[None]):
     """Reads the tenant's starter-pack chain and builds the Asignio policies from it; for a tenant lacking the chain,
     loads the verified pack the prerequisite steps upload. Writes nothing, so a tampered pack stops every write."""
 
@@ -159,24 +153,17 @@ class BaseChain(Step):
     after = ("preflight",)
     answer_sections = ("tenant", "asignio", "setup", "custom_policy")
     writes = False
+    outputs = ("policy_ids", "chain", "current_relying_party", "tenant_policies", "base_source")
 
-    async def check(self, ctx: StepContext) -> Finding:
-        from wizard.steps.starter_base import has_base_chain, source_describes
-
+    async def check(self, ctx: StepContext) -> Finding[None]:
         ctx.facts.policy_ids = tuple(await ctx.graph.policy_ids())
-        relying_party = next(
-            (
-                found
-                for found in ctx.facts.policy_ids
-                if found.lower() == ctx.answers.custom_policy.relying_party.lower()
-            ),
-            None,
-        )
-        if has_base_chain(ctx.facts.policy_ids):
-            base = await read_base_chain(ctx.graph, ctx.answers, ctx.facts.policy_ids)
+        listing = ChainListing(ctx.facts.policy_ids)
+        relying_party = listing.spelled(ctx.answers.custom_policy.relying_party)
+        if listing.builds_on:
+            base = await read_base_chain(ctx.graph, ctx.answers, listing)
             ctx.facts.chain = base.chain
             ctx.facts.current_relying_party = base.current_relying_party
-            ctx.facts.generated = base.generated
+            ctx.facts.tenant_policies = base.generated
             return Finding(
                 True,
                 f"found {', '.join(base.chain)}; the Asignio policies validate against them",
@@ -184,24 +171,10 @@ class BaseChain(Step):
             )
         source = ctx.load_base(ctx.answers)
         ctx.facts.base_source = source
-        present = {policy_id.lower(): policy_id for policy_id in ctx.facts.policy_ids}
-        held = [
-            present[name.lower()]
-            for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
-            if name.lower() in present
-        ]
-        contents = await asyncio.gather(
-            *(ctx.graph.policy_xml(policy_id) for policy_id in held),
-            ctx.graph.policy_xml(relying_party) if relying_party else _no_policy(),
-        )
-        ctx.facts.chain = {policy_id: content for policy_id, content in zip(held, contents, strict=False) if content}
-        ctx.facts.current_relying_party = contents[-1]
-        lacking = [
-            name for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY) if name.lower() not in present
-        ]
+        ctx.facts.chain, ctx.facts.current_relying_party = await download_listed(ctx.graph, listing, relying_party)
         return Finding(
             True,
-            f"the tenant lacks {', '.join(lacking)}: {source_describes(source)} provides them",
+            f"the tenant lacks {', '.join(listing.lacking)}: {source_describes(source)} provides them",
             seen=policy_sightings(ctx, relying_party),
         )
 
@@ -245,87 +218,7 @@ def mark_policy(ctx: StepContext, policy_id: str, content: bytes, current: bytes
     return marked(content, made=made, tenant_domain=ctx.answers.tenant.domain)
 
 
-@dataclass(frozen=True)
-class BaseChainRead:
-    """The tenant's starter-pack chain, its current Asignio relying party, and the policies built on them."""
-
-    chain: dict[str, bytes]
-    current_relying_party: bytes | None
-    generated: GeneratedPolicies
-
-
-async def read_base_chain(graph: GraphClient, answers: Answers, policy_ids: Sequence[str]) -> BaseChainRead:
-    """Downloads the chain the tenant's extensions build on and builds the Asignio policies from it; raises a
-    TenantNotReadyError saying what to upload when the tenant lacks part of it. Writes nothing."""
-    present = {policy_id.lower(): policy_id for policy_id in policy_ids}
-    missing = [name for name in (BASE_POLICY, EXTENSIONS_POLICY) if name.lower() not in present]
-    if missing:
-        raise TenantNotReadyError(
-            f"The tenant has no {' and no '.join(missing)} policy: the custom-policy path builds on "
-            "Microsoft's starter pack",
-            f"upload TrustFrameworkBase.xml, TrustFrameworkLocalization.xml and TrustFrameworkExtensions.xml "
-            f"from the SocialAndLocalAccounts (or ...WithMfa) folder of {STARTER_PACK_URL}, in that order "
-            f"({CUSTOM_POLICY_TUTORIAL}), then run again",
-        )
-    chain, relying_party = await download_chain(graph, policy_ids, answers.custom_policy.relying_party)
-    return BaseChainRead(chain, relying_party, generate_policies(answers, chain))
-
-
-async def download_chain(
-    graph: GraphClient, policy_ids: Sequence[str], relying_party_id: str | None = None
-) -> tuple[dict[str, bytes], bytes | None]:
-    """The tenant's starter-pack policies and every base they name (keyed by the tenant's policy ids), and the
-    relying party `relying_party_id` when the tenant has it; a base the tenant lacks is a TenantNotReadyError."""
-    present = {policy_id.lower(): policy_id for policy_id in policy_ids}
-    wanted = [
-        present[name.lower()]
-        for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)
-        if name.lower() in present
-    ]
-    relying_party = present.get(relying_party_id.lower()) if relying_party_id else None
-    contents = await asyncio.gather(
-        *(graph.policy_xml(policy_id) for policy_id in wanted),
-        graph.policy_xml(relying_party) if relying_party else _no_policy(),
-    )
-    chain = {policy_id: content for policy_id, content in zip(wanted, contents, strict=False) if content}
-    while unfetched := _bases_not_in(chain):
-        absent = [base for base in unfetched if base.lower() not in present]
-        if absent:
-            raise TenantNotReadyError(
-                f"The tenant's policies build on {', '.join(absent)}, which the tenant does not have",
-                f"upload {', '.join(absent)} from the same starter pack ({STARTER_PACK_URL}); B2C needs the "
-                "order Base → Localization → Extensions. Then run again",
-            )
-        more = await asyncio.gather(*(graph.policy_xml(present[base.lower()]) for base in unfetched))
-        chain.update({present[base.lower()]: content or b"" for base, content in zip(unfetched, more, strict=False)})
-    return chain, contents[-1]
-
-
-def _bases_not_in(chain: Mapping[str, bytes]) -> list[str]:
-    """The BasePolicy ids the downloaded policies name but the download does not hold (unparseable ones are
-    left for the policy engine to explain)."""
-    from wizard.policies import parse_documents
-
-    held = {policy_id.lower() for policy_id in chain}
-    policies, _ = parse_documents(chain)
-    return sorted({policy.base_id for policy in policies if policy.base_id and policy.base_id.lower() not in held})
-
-
-async def _no_policy() -> None:
-    return None
-
-
-def generate_policies(answers: Answers, chain: Mapping[str, bytes]) -> GeneratedPolicies:
-    """The policy engine's output; a base that cannot host the journey is a tenant problem, not an input one."""
-    from wizard.policies import generate
-
-    try:
-        return generate(answers, chain)
-    except PolicyError as error:
-        raise TenantNotReadyError(error.what, error.fix) from None
-
-
-class UploadPolicy(Step):
+class UploadPolicy(Step[None]):
     """Uploads one generated policy when the tenant's copy differs; backs up what it replaces."""
 
     after: tuple[str, ...] = ("base-chain",)
@@ -340,7 +233,7 @@ class UploadPolicy(Step):
         policy_id, wanted, current = self.generated(ctx)
         return policy_id, mark_policy(ctx, policy_id, wanted, current), current
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         from wizard.policies import same_content
 
         policy_id, wanted, current = self.target(ctx)
@@ -349,7 +242,7 @@ class UploadPolicy(Step):
         state = "differs from what the answers make" if current else "is not in the tenant yet"
         return Finding(False, f"{policy_id} {state}", {"policy": policy_id})
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[None], progress: Progress) -> Finding[None]:
         from wizard.policies import same_content
 
         policy_id, generated, current = self.generated(ctx)
@@ -407,12 +300,9 @@ class ExtensionsPolicy(UploadPolicy):
         ctx.ownership.merging(policy_id, pieces)
 
     def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
-        generated = _generated(ctx)
-        return (
-            generated.extensions.policy_id,
-            generated.extensions.content,
-            ctx.facts.chain.get(generated.extensions.policy_id),
-        )
+        built = _built(ctx)
+        extensions = built.generated.extensions
+        return extensions.policy_id, extensions.content, built.chain.get(extensions.policy_id)
 
 
 class RelyingPartyPolicy(UploadPolicy):
@@ -426,11 +316,11 @@ class RelyingPartyPolicy(UploadPolicy):
         )
 
     def generated(self, ctx: StepContext) -> tuple[str, bytes, bytes | None]:
-        generated = _generated(ctx)
-        return generated.relying_party.policy_id, generated.relying_party.content, ctx.facts.current_relying_party
+        relying_party = _built(ctx).generated.relying_party
+        return relying_party.policy_id, relying_party.content, ctx.facts.current_relying_party
 
 
-def _generated(ctx: StepContext) -> GeneratedPolicies:
-    if ctx.facts.generated is None:
-        raise SetupError("The Asignio policies were not built", "run the base-chain step first")
-    return ctx.facts.generated
+def _built(ctx: StepContext) -> AsignioPolicies:
+    if ctx.facts.asignio_policies is None:
+        raise SetupError("The Asignio policies were not built", "run the base-chain and starter-pack-base steps first")
+    return ctx.facts.asignio_policies

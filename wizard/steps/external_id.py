@@ -14,19 +14,19 @@ from wizard.discovery import federation_blockers, fetch_discovery, untrusted_fie
 from wizard.errors import ExitCode, ServiceError, SetupError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.ownership import ObjectKind, Origin, Sighting
-from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
+from wizard.steps.base import AnyStep, Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
 from wizard.steps.external_id_mfa import external_id_mfa_steps
+from wizard.steps.jwt_ms_app import TestAppConsent, TestApplication
 from wizard.steps.preflight import Preflight
 from wizard.steps.providers import (
+    ProviderStep,
     ours_first,
     provider_change,
     provider_proven,
     provider_sightings,
     providers_named,
-    put_provider,
     refuse_to_change,
 )
-from wizard.steps.test_app import TestAppConsent, TestApplication
 
 if TYPE_CHECKING:
     from wizard.answers import Answers, TenantAnswers
@@ -55,7 +55,7 @@ DISCOVERY_STEP = "discovery"
 LINK_STEP = "test-app-flow-link"
 
 
-def external_id_steps(answers: Answers) -> tuple[Step, ...]:
+def external_id_steps(answers: Answers) -> tuple[AnyStep, ...]:
     """The ordered steps for an external tenant: the reads first, every write after both, and the MFA steps the
     answers ask for (wizard.steps.external_id_mfa) once the test app exists."""
     reads = ("preflight", DISCOVERY_STEP)
@@ -83,10 +83,11 @@ def federation_redirect_uris(tenant: TenantAnswers, tenant_id: str) -> tuple[str
     return (f"{host}/{tenant_id}/federation/oauth2", f"{host}/{tenant.domain}/federation/oauth2")
 
 
-class DiscoveryCheck(Step):
+class DiscoveryCheck(Step[None]):
     """Reads Asignio's discovery document and refuses, before any write, one External ID cannot federate with."""
 
     id = DISCOVERY_STEP
+    outputs = ("discovery_issuer",)
     title = "Check Asignio's discovery document"
     answer_sections = ("asignio",)
     writes = False
@@ -94,7 +95,7 @@ class DiscoveryCheck(Step):
     def describe(self, answers: Answers) -> str:
         return f"Read {answers.asignio.metadata_url} and check External ID can federate with it"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         url = ctx.answers.asignio.metadata_url
         document = await fetch_discovery(url)
         blockers = untrusted_fields(document, url) + federation_blockers(document)
@@ -148,7 +149,7 @@ def _federation_differences(provider: TenantIdentityProvider, spec: OidcFederati
     ]
 
 
-class FederatedProvider(Step):
+class FederatedProvider(ProviderStep):
     """Asignio as External ID's custom OpenID Connect provider (beta oidcIdentityProvider)."""
 
     id = "oidc-provider"
@@ -162,12 +163,12 @@ class FederatedProvider(Step):
             "client_secret_post, code, openid profile email)"
         )
 
-    def _spec(self, ctx: StepContext) -> OidcFederationSpec:
+    def wanted(self, ctx: StepContext) -> OidcFederationSpec:
         if ctx.facts.discovery_issuer is None:
             raise SetupError("Asignio's discovery document must be read first", "run the discovery step")
         return federation_spec(ctx.answers, ctx.facts.discovery_issuer)
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[TenantIdentityProvider]:
         name = ctx.answers.asignio.display_name
         named = ours_first(ctx, self.id, await providers_named(ctx, self.id, name))
         if not named:
@@ -183,9 +184,9 @@ class FederatedProvider(Step):
                 f"Graph lists the identity provider {name} without its id, so the user flow cannot be told to offer it",
                 "run again in a few minutes; if Graph still leaves the id out, report it with this run's log",
             )
-        ctx.facts.provider = provider
+        self.found(ctx, provider)
         ids, seen = {"provider": provider.id}, provider_sightings([provider])
-        differences = _federation_differences(provider, self._spec(ctx))
+        differences = _federation_differences(provider, self.wanted(ctx))
         if not differences and not ctx.rotate_secret:
             return Finding(True, f"{name} is configured", ids, provider, seen)
         if not provider_proven(ctx, self.id, provider):
@@ -193,9 +194,6 @@ class FederatedProvider(Step):
         if ctx.rotate_secret:
             return Finding(False, f"a new Client Secret was given for {name}", ids, provider, seen)
         return Finding(False, f"{name} exists with other settings", ids, provider, seen)
-
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        return await put_provider(ctx, self.id, self._spec(ctx), finding, progress)
 
 
 async def _flows_named(ctx: StepContext, display_name: str) -> list[AuthenticationEventsFlow]:
@@ -212,12 +210,13 @@ def sign_up_flow_proven(ctx: StepContext, flow_id: str) -> bool:
     return ctx.intent_known(SignUpFlow.id) is not None
 
 
-class SignUpFlow(Step):
+class SignUpFlow(Step["tuple[AuthenticationEventsFlow, list[str]]"]):
     """The sign-up/sign-in user flow offering Asignio, and email sign-in as the answers say. The flow the tool made
     is brought to what the answers ask; a flow of the answers' name it cannot prove it made is used only when it
     offers that already (changing which sign-in methods it offers would change someone's sign-in)."""
 
     id = "sign-up-flow"
+    outputs = ("sign_up_flow_id",)
     title = "Create the sign-up and sign-in user flow"
     after = ("oidc-provider",)
     answer_sections = ("asignio", "external_id")
@@ -236,7 +235,7 @@ class SignUpFlow(Step):
             return (add if email_offered else [*add, EMAIL_PASSWORD]), []
         return add, email_offered
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[tuple[AuthenticationEventsFlow, list[str]]]:
         name = ctx.answers.external_id.flow_name
         named = await look_patiently(ctx, self.id, f"the user flow {name}", lambda: _flows_named(ctx, name), bool)
         if not named:
@@ -250,11 +249,11 @@ class SignUpFlow(Step):
         ctx.facts.sign_up_flow_id = flow.id
         ids, seen = {"flow": flow.id}, (Sighting(ObjectKind.USER_FLOW, flow.id),)
         if ctx.facts.provider is None:
-            return Finding(False, f"{name} exists; the provider it must offer is not there yet", ids, flow, seen)
+            return Finding(False, f"{name} exists; the provider it must offer is not there yet", ids, seen=seen)
         offered = await ctx.graph.flow_provider_ids(flow.id)
         add, remove = self._changes(ctx, offered)
         if not add and not remove:
-            return Finding(True, f"{name} offers what the answers ask", ids, flow, seen)
+            return Finding(True, f"{name} offers what the answers ask", ids, seen=seen)
         if not sign_up_flow_proven(ctx, flow.id):
             asked = ctx.answers.asignio.display_name + (
                 " and email sign-in" if ctx.answers.external_id.email_sign_in else " alone (no email sign-in)"
@@ -269,7 +268,9 @@ class SignUpFlow(Step):
             )
         return Finding(False, f"{name} exists but offers other sign-in methods", ids, (flow, offered), seen)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(
+        self, ctx: StepContext, finding: Finding[tuple[AuthenticationEventsFlow, list[str]]], progress: Progress
+    ) -> Finding[tuple[AuthenticationEventsFlow, list[str]]]:
         name = ctx.answers.external_id.flow_name
         if ctx.facts.provider is None:
             raise SetupError("The provider must exist first", "run the earlier steps")
@@ -294,7 +295,7 @@ class SignUpFlow(Step):
         return Finding(True, f"{name} offers what the answers ask", {"flow": flow.id})
 
 
-class LinkTestApp(Step):
+class LinkTestApp(Step[None]):
     """The test app signs in through the flow: External ID picks the flow by the app (includeApplications). Linking
     the tool's app into the flow the tool made is the setup's work; into a flow it cannot prove it made, it would
     change someone's flow, so the run stops there instead."""
@@ -307,7 +308,7 @@ class LinkTestApp(Step):
     def describe(self, answers: Answers) -> str:
         return f"'{answers.test_app.display_name}' signs in through '{answers.external_id.flow_name}'"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         flow_id, app_id = ctx.facts.sign_up_flow_id, ctx.facts.test_app_id
         if flow_id is None or app_id is None:
             return Finding(False, "the user flow and the test app are not both there yet")
@@ -340,7 +341,7 @@ class LinkTestApp(Step):
             )
         return Finding(False, f"{ctx.answers.test_app.display_name} is not linked to {flow_id} yet")
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[None], progress: Progress) -> Finding[None]:
         flow_id, app_id = ctx.facts.sign_up_flow_id, ctx.facts.test_app_id
         if flow_id is None or app_id is None:
             raise SetupError("The user flow and the test app must exist first", "run the earlier steps")

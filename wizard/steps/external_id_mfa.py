@@ -18,7 +18,7 @@ from wizard.graph.conditional_access import REPORT_ONLY, policy_state
 from wizard.graph.errors import RESUME
 from wizard.graph.models import same_text
 from wizard.ownership import ObjectKind, Origin, Sighting
-from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
+from wizard.steps.base import AnyStep, Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
 
 if TYPE_CHECKING:
     from wizard.graph import AuthenticationMethodConfiguration, ConditionalAccessPolicy
@@ -35,7 +35,7 @@ subscription for billing and premium add-ons."""
 METHOD_NAMES = {Mfa.EMAIL: "email one-time passcodes", Mfa.SMS: "SMS codes"}
 
 
-def external_id_mfa_steps(answers: Answers) -> tuple[Step, ...]:
+def external_id_mfa_steps(answers: Answers) -> tuple[AnyStep, ...]:
     """The MFA steps the answers ask for on the External ID path, after the test app; none when MFA is off."""
     if answers.setup.mfa not in METHOD_NAMES:
         return ()
@@ -58,7 +58,7 @@ def _method_ready(configuration: AuthenticationMethodConfiguration, method: Seco
     return configuration.enabled and configuration.targets(ALL_USERS) and email_ok
 
 
-class SecondFactorMethod(Step):
+class SecondFactorMethod(Step["AuthenticationMethodConfiguration"]):
     """The answers' second factor on for every user in the tenant's authentication methods policy. That policy is
     the tenant's one configuration of the method, no object anyone made, and the answers ask for it on: the step
     only turns it on and adds all users to its targets, and keeps every target and setting already there."""
@@ -75,7 +75,7 @@ class SecondFactorMethod(Step):
     def _notice(self, ctx: StepContext) -> str:
         return f" ({SMS_ADD_ON_NOTICE})" if ctx.answers.setup.mfa is Mfa.SMS else ""
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[AuthenticationMethodConfiguration]:
         method = _second_factor(ctx.answers)
         configuration = await ctx.graph.authentication_method(method)
         name = METHOD_NAMES[ctx.answers.setup.mfa]
@@ -83,9 +83,11 @@ class SecondFactorMethod(Step):
             return Finding(True, f"{name} are on for all users{self._notice(ctx)}", found=configuration)
         return Finding(False, f"{name} are not on for all users yet{self._notice(ctx)}", found=configuration)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(
+        self, ctx: StepContext, finding: Finding[AuthenticationMethodConfiguration], progress: Progress
+    ) -> Finding[AuthenticationMethodConfiguration]:
         method = _second_factor(ctx.answers)
-        configuration: AuthenticationMethodConfiguration = finding.found
+        configuration = finding.work()
         name = METHOD_NAMES[ctx.answers.setup.mfa]
         if ctx.answers.setup.mfa is Mfa.SMS:
             progress(SMS_ADD_ON_NOTICE)
@@ -94,7 +96,7 @@ class SecondFactorMethod(Step):
         return Finding(True, f"{name} turned on for all users{self._notice(ctx)}")
 
 
-class MfaPolicy(Step):
+class MfaPolicy(Step["tuple[str, ConditionalAccessPolicy | None]"]):
     """A Conditional Access policy: every user signing in to the test app passes MFA (report-only first when the
     answers say so), found by its display name before it is created. Only the policy the tool made (the ledger's
     id, or the intent an interrupted create noted: a policy has no field for a mark) is brought to what the answers
@@ -119,7 +121,7 @@ class MfaPolicy(Step):
             return entry.origin is Origin.MADE
         return ctx.intent_known(self.id) is not None
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[tuple[str, ConditionalAccessPolicy | None]]:
         name = mfa_policy_name(ctx.answers)
         app_id = ctx.facts.test_app_id  # the app the test-app step found or made, not any app of its name
         if app_id is None:
@@ -156,7 +158,9 @@ class MfaPolicy(Step):
         wanted = policy_state(report_only=ctx.answers.external_id.mfa_report_only)
         return same_text(policy.state, wanted) and app_id in policy.included_applications and policy.requires_mfa
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(
+        self, ctx: StepContext, finding: Finding[tuple[str, ConditionalAccessPolicy | None]], progress: Progress
+    ) -> Finding[tuple[str, ConditionalAccessPolicy | None]]:
         name = mfa_policy_name(ctx.answers)
         if finding.found is None:
             raise ServiceError(

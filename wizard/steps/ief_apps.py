@@ -31,10 +31,7 @@ from wizard.clouds import ENDPOINTS, b2clogin_host
 from wizard.errors import TenantNotReadyError
 from wizard.ownership import OWNER_TAG, ObjectKind, Origin, Sighting
 from wizard.steps.base import (
-    BASE_POLICY,
-    CUSTOM_POLICY_TUTORIAL,
-    EXTENSIONS_POLICY,
-    LOCALIZATION_POLICY,
+    AnyStep,
     Finding,
     GuidedStep,
     Progress,
@@ -42,6 +39,7 @@ from wizard.steps.base import (
     StepContext,
     look_patiently,
 )
+from wizard.steps.chain import CUSTOM_POLICY_TUTORIAL, EXTENSIONS_POLICY, ChainListing, chain_policy
 
 if TYPE_CHECKING:
     from wizard.answers import Answers
@@ -60,20 +58,10 @@ CONSENT_ROLES = "Global Administrator or Privileged Role Administrator"
 """Who may grant tenant-wide admin consent to any permission (Microsoft's "Grant tenant-wide admin consent")."""
 
 
-def base_chain_in_place(ctx: StepContext) -> bool:
+def own_chain_listed(ctx: StepContext) -> bool:
     """True when the tenant lists its whole base chain: it has its own working prerequisites, so the steps here
-    read nothing more. The facts then take the app ids its extensions name (None where it names none)."""
-    listed = {policy_id.lower() for policy_id in ctx.facts.policy_ids}
-    if not all(name.lower() in listed for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)):
-        return False
-    ief, proxy = named_app_ids(_extensions_in(ctx.facts.chain))
-    ctx.facts.ief_app_id = ctx.facts.ief_app_id or ief
-    ctx.facts.proxy_ief_app_id = ctx.facts.proxy_ief_app_id or proxy
-    return True
-
-
-def _extensions_in(chain: dict[str, bytes]) -> bytes | None:
-    return next((xml for policy_id, xml in chain.items() if policy_id.lower() == EXTENSIONS_POLICY.lower()), None)
+    read nothing more (the app steps take the app ids its extensions names)."""
+    return ChainListing(ctx.facts.policy_ids).whole
 
 
 def named_app_ids(extensions: bytes | None) -> tuple[str | None, str | None]:
@@ -233,7 +221,7 @@ async def _service_principal(ctx: StepContext, app_id: str) -> ServicePrincipal 
 async def _app_ids_named_by_extensions(ctx: StepContext) -> tuple[str | None, ...]:
     """The app ids the extensions names: from the chain the base check read, else from the tenant (one read, made
     only when two apps share a name)."""
-    extensions = _extensions_in(ctx.facts.chain)
+    extensions = chain_policy(ctx.facts.chain, EXTENSIONS_POLICY)
     if extensions is None:
         extensions = await ctx.graph.policy_xml(EXTENSIONS_POLICY)
     return (*named_app_ids(extensions), ctx.facts.ief_app_id, ctx.facts.proxy_ief_app_id)
@@ -283,17 +271,23 @@ class AppParts:
         return self.app is not None and not self.lacking and self.principal is not None
 
 
-class IefAppStep(Step):
+class IefAppStep(Step[AppParts]):
     """An IEF app registration and its service principal: found by name, made or completed, never duplicated."""
 
     display_name: ClassVar[str]
     unique_name: ClassVar[str]
     permissions: ClassVar[str]
     """The delegated permissions the app asks for, as the portal lists them."""
+    named_at: ClassVar[int]
+    """Where `named_app_ids` puts this app's id (IEF first, Proxy second)."""
     answer_sections = ("tenant",)
 
-    async def check(self, ctx: StepContext) -> Finding:
-        if base_chain_in_place(ctx):
+    async def check(self, ctx: StepContext) -> Finding[AppParts]:
+        if own_chain_listed(ctx):
+            named = named_app_ids(chain_policy(ctx.facts.chain, EXTENSIONS_POLICY))[self.named_at]
+            app_id = self._remembered(ctx) or named
+            if app_id is not None:
+                self._remember(ctx, app_id)
             return Finding(True, "the tenant's own base chain is uploaded: its IEF apps are in place")
         parts = await look_patiently(
             ctx,
@@ -357,8 +351,8 @@ class IefAppStep(Step):
             said.append(f"the web redirect URI {changes['web']['redirectUris'][-1]}")
         return tuple(said)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        parts: AppParts = finding.found
+    async def apply(self, ctx: StepContext, finding: Finding[AppParts], progress: Progress) -> Finding[AppParts]:
+        parts = finding.work()
         app = parts.app
         if app is None:
             progress(f"registering {self.display_name}")
@@ -383,7 +377,11 @@ class IefAppStep(Step):
 
     @abstractmethod
     def _remember(self, ctx: StepContext, app_id: str) -> None:
-        """Hand the app id to the steps that render the starter pack."""
+        """Hand the app id to the steps that render the starter pack (the step's one output)."""
+
+    @abstractmethod
+    def _remembered(self, ctx: StepContext) -> str | None:
+        """The app id the step handed on earlier, if any."""
 
     @abstractmethod
     def _expected(self, ctx: StepContext) -> str | None:
@@ -407,6 +405,8 @@ class IdentityExperienceFrameworkApp(IefAppStep):
     display_name = IEF_APP_NAME
     unique_name = IEF_UNIQUE_NAME
     permissions = "Microsoft Graph openid and offline_access"
+    named_at = 0
+    outputs = ("ief_app_id",)
 
     def describe(self, answers: Answers) -> str:
         return (
@@ -416,6 +416,9 @@ class IdentityExperienceFrameworkApp(IefAppStep):
 
     def _remember(self, ctx: StepContext, app_id: str) -> None:
         ctx.facts.ief_app_id = app_id
+
+    def _remembered(self, ctx: StepContext) -> str | None:
+        return ctx.facts.ief_app_id
 
     def _expected(self, ctx: StepContext) -> str | None:
         return None  # the first of the apps: no earlier step makes it
@@ -453,6 +456,8 @@ class ProxyIdentityExperienceFrameworkApp(IefAppStep):
     display_name = PROXY_APP_NAME
     unique_name = PROXY_UNIQUE_NAME
     permissions = f"{IEF_APP_NAME} user_impersonation, Microsoft Graph openid and offline_access"
+    named_at = 1
+    outputs = ("proxy_ief_app_id",)
 
     def describe(self, answers: Answers) -> str:
         return (
@@ -462,6 +467,9 @@ class ProxyIdentityExperienceFrameworkApp(IefAppStep):
 
     def _remember(self, ctx: StepContext, app_id: str) -> None:
         ctx.facts.proxy_ief_app_id = app_id
+
+    def _remembered(self, ctx: StepContext) -> str | None:
+        return ctx.facts.proxy_ief_app_id
 
     def _expected(self, ctx: StepContext) -> str | None:
         return None  # the Proxy app is made by this step only
@@ -477,7 +485,6 @@ class ProxyIdentityExperienceFrameworkApp(IefAppStep):
                 f"The tenant's {IEF_APP_NAME} app does not expose the scope {IEF_SCOPE} (yet)",
                 f"run again: the {IdentityExperienceFrameworkApp.id} step adds it first",
             )
-        ctx.facts.ief_app_id = ief.app_id
         return ief.app_id, scope.id
 
     async def _body(self, ctx: StepContext) -> dict[str, Any]:
@@ -524,7 +531,6 @@ async def consents(ctx: StepContext) -> list[Consent] | None:
     )
     if ief is None or proxy is None:
         return None
-    ctx.facts.ief_app_id, ctx.facts.proxy_ief_app_id = ief.app_id, proxy.app_id
     graph, ief_principal, proxy_principal = await asyncio.gather(
         _service_principal(ctx, GRAPH_APP_ID),
         _service_principal(ctx, ief.app_id),
@@ -561,7 +567,7 @@ def grant_sightings(grants: Iterable[PermissionGrant | None]) -> tuple[Sighting,
     return tuple(Sighting(ObjectKind.CONSENT_GRANT, grant.id) for grant in grants if grant is not None)
 
 
-class GraphServicePrincipal(Step):
+class GraphServicePrincipal(Step[None]):
     """Microsoft Graph's service principal: every consent grant to Graph names it; a young tenant may lack it."""
 
     id = "graph-service-principal"
@@ -571,10 +577,10 @@ class GraphServicePrincipal(Step):
     def describe(self, answers: Answers) -> str:
         return "Microsoft Graph's service principal (created from its appId when the tenant lacks it)"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         from wizard.graph import GRAPH_APP_ID
 
-        if base_chain_in_place(ctx):
+        if own_chain_listed(ctx):
             return Finding(True, "the tenant's own base chain is uploaded: its prerequisites are in place")
         principal = await look_patiently(
             ctx,
@@ -592,7 +598,7 @@ class GraphServicePrincipal(Step):
             seen=(Sighting(ObjectKind.SERVICE_PRINCIPAL, principal.object_id, principal.app_id),),
         )
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[None], progress: Progress) -> Finding[None]:
         from wizard.graph import GRAPH_APP_ID
 
         progress("creating Microsoft Graph's service principal")
@@ -604,7 +610,7 @@ class GraphServicePrincipal(Step):
         )
 
 
-class IefConsentGrants(Step):
+class IefConsentGrants(Step[list[Consent]]):
     """The three admin-consent grants, made by the signed-in account where Graph lets it. They are given to the IEF
     apps whoever registered them, and a grant already there gains the scope it lacks (none is taken away): that is
     the portal's Grant admin consent for the delegated permissions the app itself asks for (the IEF app steps stop
@@ -620,8 +626,8 @@ class IefConsentGrants(Step):
             f"{IEF_APP_NAME} → Graph {SIGN_IN_SCOPES}"
         )
 
-    async def check(self, ctx: StepContext) -> Finding:
-        if base_chain_in_place(ctx):
+    async def check(self, ctx: StepContext) -> Finding[list[Consent]]:
+        if own_chain_listed(ctx):
             return Finding(True, "the tenant's own base chain is uploaded: its consent is in place")
         found = await look_patiently(ctx, self.id, "the IEF apps' consent grants", lambda: consents(ctx), _all_held)
         if found is None:
@@ -636,8 +642,10 @@ class IefConsentGrants(Step):
             seen=seen,
         )
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        found: list[Consent] | None = finding.found if finding.found is not None else await consents(ctx)
+    async def apply(
+        self, ctx: StepContext, finding: Finding[list[Consent]], progress: Progress
+    ) -> Finding[list[Consent]]:
+        found = finding.found if finding.found is not None else await consents(ctx)
         if found is None:
             raise TenantNotReadyError(
                 "The IEF apps or their service principals are not there to be granted consent",
@@ -691,8 +699,8 @@ class IefAdminConsent(GuidedStep):
     def describe(self, answers: Answers) -> str:
         return "Admin consent by an administrator, where the signed-in account may not grant it (checked in the tenant)"
 
-    async def check(self, ctx: StepContext) -> Finding:
-        if base_chain_in_place(ctx):
+    async def check(self, ctx: StepContext) -> Finding[None]:
+        if own_chain_listed(ctx):
             return Finding(True, "the tenant's own base chain is uploaded: its consent is in place")
         found = await consents(ctx)
         if found is not None and not _all_held(found) and ctx.confirmed(self.id) and ctx.patient:
@@ -725,7 +733,7 @@ class IefAdminConsent(GuidedStep):
         return urls[0] if urls else super().link(answers)
 
 
-def ief_app_steps() -> tuple[Step, ...]:
+def ief_app_steps() -> tuple[AnyStep, ...]:
     """The IEF prerequisites in order, the first after the base check; each `after` names earlier ones only."""
     return (
         GraphServicePrincipal(),

@@ -7,17 +7,17 @@ from urllib.parse import urlencode
 
 from wizard.answers import Answers, Mfa, Pivot
 from wizard.clouds import b2clogin_host
-from wizard.steps.base import Step
+from wizard.steps.base import AnyStep
 from wizard.steps.custom_policy import BaseChain, ExtensionsPolicy, PolicyKey, RelyingPartyPolicy
 from wizard.steps.external_id import external_id_steps, partner_redirect_uris
 from wizard.steps.ief_apps import GraphServicePrincipal, IefAdminConsent, ief_app_steps
 from wizard.steps.ief_apps import IdentityExperienceFrameworkApp as IefApp
 from wizard.steps.ief_apps import IefConsentGrants as IefGrants
 from wizard.steps.ief_apps import ProxyIdentityExperienceFrameworkApp as ProxyIefApp
+from wizard.steps.jwt_ms_app import TestAppConsent, TestApplication
 from wizard.steps.preflight import Preflight
 from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.starter_base import StarterPackBase
-from wizard.steps.test_app import TestAppConsent, TestApplication
 from wizard.steps.user_flow import AttachProvider, IdentityProvider, LocalAccountsOff, UserFlow, UserFlowPhoneMfa
 
 
@@ -26,7 +26,7 @@ class Plan:
     """The steps the answers call for, in order, and where the finished setup is tried."""
 
     answers: Answers
-    steps: tuple[Step, ...]
+    steps: tuple[AnyStep, ...]
 
     def run_now_url(self, app_id: str) -> str:
         """The test URL once the test app `app_id` exists and every step has finished."""
@@ -91,7 +91,7 @@ def build_plan(answers: Answers) -> Plan:
         after_reads = ("preflight", "base-chain")
         key_sets = (TokenSigningKeySet(), TokenEncryptionKeySet(), FacebookSecretKeySet())
         ief_apps = ief_app_steps()
-        custom_policy = (
+        custom_policy: tuple[AnyStep, ...] = (
             Preflight(),
             BaseChain(),
             *key_sets,
@@ -113,7 +113,7 @@ def build_plan(answers: Answers) -> Plan:
             TestAppConsent(),
         )
         return Plan(answers, custom_policy)
-    steps: list[Step] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
+    steps: list[AnyStep] = [Preflight(), IdentityProvider(), UserFlow(), AttachProvider(), LocalAccountsOff()]
     if answers.setup.mfa is Mfa.PHONE:
         steps.append(UserFlowPhoneMfa())
     # the test app's consent grant names Graph's service principal, which a young tenant may lack

@@ -26,15 +26,16 @@ if TYPE_CHECKING:
     from wizard.graph import GraphClient, Organization
 
 
-class Preflight(Step):
+class Preflight(Step[None]):
     """Sign-in works, the tenant is the one in the answers, of the path's platform, the token can do the job."""
 
     id = "preflight"
     title = "Check the tenant and the permissions"
     answer_sections = ("tenant", "setup", "auth")
     writes = False
+    outputs = ("organization",)
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         organization = await verify_tenant(
             ctx.graph, ctx.answers.tenant, permissions_for(ctx.answers), ctx.answers.setup.pivot
         )

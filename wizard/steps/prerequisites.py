@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 GENERATED_KEY_TYPE = "RSA"
 
 
-class StarterKeySet(Step):
+class StarterKeySet(Step["KeySet"]):
     """A starter-pack key set holding one key of one kind; the subclasses name the set, the kind and how it is made."""
 
     key_set: ClassVar[str]
@@ -52,7 +52,7 @@ class StarterKeySet(Step):
     purpose: ClassVar[str]
     after = ("preflight", "base-chain")
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[KeySet]:
         source = ctx.facts.base_source
         if source is None:
             return Finding(True, "the tenant's base chain is in place, so B2C holds the keys it names")
@@ -82,7 +82,7 @@ class StarterKeySet(Step):
         added = tuple(key_identity(key) for key in found.keys) if known is not None and not creating else ()
         return replace(self._finding(found), seen=(Sighting(ObjectKind.KEY_SET, found.id, keys=added),))
 
-    def _finding(self, found: KeySet) -> Finding:
+    def _finding(self, found: KeySet) -> Finding[KeySet]:
         ids = {"key_set": found.id}
         if not found.keys:
             return Finding(False, f"{found.id} exists but holds no key yet", ids, found)
@@ -95,8 +95,8 @@ class StarterKeySet(Step):
             )
         return Finding(True, f"{found.id} holds its {self.purpose} key", ids, found)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        key_set: KeySet | None = finding.found
+    async def apply(self, ctx: StepContext, finding: Finding[KeySet], progress: Progress) -> Finding[KeySet]:
+        key_set = finding.found
         if key_set is None:
             key_set = await create_key_set(ctx, self.id, self.key_set, progress)
         now = int(clock.now().timestamp())

@@ -9,11 +9,12 @@ would need changing (other settings, a new Client Secret) stops the run: it is s
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING, NoReturn
 
 from wizard.errors import TenantNotReadyError
 from wizard.ownership import ObjectKind, Origin, Sighting
-from wizard.steps.base import Finding, Progress, StepContext, look_patiently, state_elsewhere
+from wizard.steps.base import Finding, Progress, Step, StepContext, look_patiently, state_elsewhere
 
 if TYPE_CHECKING:
     from wizard.graph import IdentityProvider
@@ -63,23 +64,38 @@ def refuse_to_change(ctx: StepContext, provider: IdentityProvider, why: str) -> 
     )
 
 
-async def put_provider(
-    ctx: StepContext, step_id: str, spec: ProviderSpec, finding: Finding, progress: Progress
-) -> Finding:
-    """Creates the provider the check did not find (its intent noted first: Graph picks the id, so a repeat must
-    look rather than post again), or sends the wanted settings to the one it found (the check found it the tool's:
-    `provider_proven`)."""
-    if finding.found is None:
-        progress(f"creating the provider {spec.display_name}")
-        ctx.intend(step_id, ())
-        provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
-        ctx.ownership.made(step_id, ObjectKind.IDENTITY_PROVIDER, provider.id, app_id=spec.client_id)
+class ProviderStep(Step["IdentityProvider"]):
+    """The step that finds or makes Asignio's provider on its path (B2C's user-flow path, External ID's): the one
+    writer of `RunFacts.provider`, which the user-flow steps after it offer."""
+
+    outputs = ("provider",)
+
+    @abstractmethod
+    def wanted(self, ctx: StepContext) -> ProviderSpec:
+        """The provider as the answers ask for it."""
+
+    def found(self, ctx: StepContext, provider: IdentityProvider) -> None:
+        """Hand the provider the step found or made to the steps after it."""
         ctx.facts.provider = provider
-        return Finding(True, f"the identity provider {spec.display_name} created", {"provider": provider.id})
-    progress(f"updating the provider {spec.display_name}")
-    await ctx.graph.update_oidc_provider(finding.found.id, spec, ctx.secret())
-    ctx.ownership.configured(ObjectKind.IDENTITY_PROVIDER, finding.found.id, app_id=spec.client_id)
-    return Finding(True, f"the identity provider {spec.display_name} updated", {"provider": finding.found.id})
+
+    async def apply(
+        self, ctx: StepContext, finding: Finding[IdentityProvider], progress: Progress
+    ) -> Finding[IdentityProvider]:
+        """Creates the provider the check did not find (its intent noted first: Graph picks the id, so a repeat must
+        look rather than post again), or sends the wanted settings to the one it found (the check found it the
+        tool's: `provider_proven`)."""
+        spec = self.wanted(ctx)
+        if finding.found is None:
+            progress(f"creating the provider {spec.display_name}")
+            ctx.intend(self.id, ())
+            provider = await ctx.graph.create_oidc_provider(spec, ctx.secret())
+            ctx.ownership.made(self.id, ObjectKind.IDENTITY_PROVIDER, provider.id, app_id=spec.client_id)
+            self.found(ctx, provider)
+            return Finding(True, f"the identity provider {spec.display_name} created", {"provider": provider.id})
+        progress(f"updating the provider {spec.display_name}")
+        await ctx.graph.update_oidc_provider(finding.found.id, spec, ctx.secret())
+        ctx.ownership.configured(ObjectKind.IDENTITY_PROVIDER, finding.found.id, app_id=spec.client_id)
+        return Finding(True, f"the identity provider {spec.display_name} updated", {"provider": finding.found.id})
 
 
 def provider_sightings(providers: list[IdentityProvider]) -> tuple[Sighting, ...]:

@@ -32,21 +32,24 @@ from wizard.errors import BadInputError, PolicyError, TenantNotReadyError
 from wizard.graph.models import same_text
 from wizard.ownership import OWNER_TAG, LedgerEntry, MergedPieces, ObjectKind, Origin, holds_upload
 from wizard.steps.base import (
-    BASE_POLICY,
-    EXTENSIONS_POLICY,
-    LOCALIZATION_POLICY,
     OIDC_PROVIDER_KIND,
+    AnyStep,
     Finding,
+    Found,
     Kept,
     Progress,
     Step,
     StepContext,
     key_identity,
     look_patiently,
+    upload_intended,
 )
+from wizard.steps.chain import EXTENSIONS_POLICY, is_chain_policy
+from wizard.steps.ief_apps import IEF_APP_NAME, PROXY_APP_NAME, named_app_ids
+from wizard.steps.jwt_ms_app import test_app_unique_name
 from wizard.steps.plan import Plan
 from wizard.steps.preflight import Preflight
-from wizard.steps.test_app import test_app_unique_name
+from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
 from wizard.steps.user_flow import unlike_the_flow_made
 
 if TYPE_CHECKING:
@@ -123,7 +126,7 @@ async def look_for_the_setups_work(
     return await look_patiently(ctx, recent, what, look, seen)
 
 
-class RemovalStep(Step):
+class RemovalStep(Step[Found]):
     """A step of the remove; `force` (`remove --force`) lets a policy changed since the tool uploaded it go too."""
 
     def __init__(self, after: tuple[str, ...] | None = None, *, force: bool = False) -> None:
@@ -170,7 +173,6 @@ def policy_standing(ctx: StepContext, policy_id: str, content: bytes) -> PolicyS
     policy's asignio-setup comment: whole, it says who made it and that the tool uploaded what it holds; broken, that
     the tool uploaded into it and it changed since."""
     from wizard.policies import read_mark
-    from wizard.steps.base import upload_intended
 
     entry = ctx.ownership.entry(ObjectKind.POLICY, policy_id)
     mark = read_mark(content)
@@ -289,8 +291,6 @@ def names_key_sets(policies: Mapping[str, bytes]) -> dict[str, str]:
 
 def names_app_ids(policies: Mapping[str, bytes]) -> dict[str, str]:
     """Each appId (lower case) a policy's login-NonInteractive names (the IEF apps), with one policy naming it."""
-    from wizard.steps.ief_apps import named_app_ids
-
     named: dict[str, str] = {}
     for policy_id, content in policies.items():
         for app_id in named_app_ids(content):
@@ -324,7 +324,7 @@ async def take_out(ctx: StepContext, step_id: str, removal: PolicyRemoval, progr
     return f"{removal.policy_id} {'deleted' if deleted else 'was already gone'}"
 
 
-class RemoveRelyingParty(RemovalStep):
+class RemoveRelyingParty(RemovalStep[list[PolicyRemoval]]):
     """The Asignio relying party, when the tool made it (deleted) or replaced one that was there (that one put
     back), and the tenant still holds exactly what the tool uploaded."""
 
@@ -336,8 +336,7 @@ class RemoveRelyingParty(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return f"Delete the relying-party policy {answers.custom_policy.relying_party}"
 
-    async def check(self, ctx: StepContext) -> Finding:
-        ctx.facts.leaving.clear()  # the first policy step of every review and run: nothing decided yet
+    async def check(self, ctx: StepContext) -> Finding[list[PolicyRemoval]]:
         policies = await every_policy(ctx)
         removals: list[PolicyRemoval] = []
         kept: list[Kept] = []
@@ -349,7 +348,6 @@ class RemoveRelyingParty(RemovalStep):
             if why is not None:
                 kept.append(why)
             elif removal is not None:
-                ctx.facts.leaving[policy_id] = removal.restore
                 removals.append(removal)
         ids = {"policy": (removals[0].policy_id if removals else ctx.answers.custom_policy.relying_party)}
         if not removals:
@@ -358,7 +356,8 @@ class RemoveRelyingParty(RemovalStep):
             summary = f"{kept[0].what.removeprefix('the relying-party policy ')}: {kept[0].why}"
             return Finding(True, summary if len(kept) == 1 else kept_summary(kept), ids, kept=tuple(kept))
         listed = ", ".join(removal.policy_id for removal in removals)
-        return Finding(False, f"{listed} in the tenant", ids, removals, kept=tuple(kept))
+        leaving = {removal.policy_id: removal.restore for removal in removals}
+        return Finding(False, f"{listed} in the tenant", ids, removals, kept=tuple(kept), leaving=leaving)
 
     def _judge(
         self, ctx: StepContext, policies: Mapping[str, bytes], policy_id: str
@@ -378,8 +377,10 @@ class RemoveRelyingParty(RemovalStep):
             return None, kept
         return PolicyRemoval(policy_id, content, restore), None
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        removals: list[PolicyRemoval] = finding.found
+    async def apply(
+        self, ctx: StepContext, finding: Finding[list[PolicyRemoval]], progress: Progress
+    ) -> Finding[list[PolicyRemoval]]:
+        removals = finding.work()
         done = [await take_out(ctx, self.id, removal, progress) for removal in removals]
         return Finding(True, "; ".join(done), finding.ids)
 
@@ -398,7 +399,7 @@ def relying_party_ids(ctx: StepContext) -> list[str]:
         if (
             entry.step in RELYING_PARTY_STEPS
             and recorded
-            and not _is_chain_policy(entry.id)
+            and not is_chain_policy(entry.id)
             and entry.id.lower() not in {held.lower() for held in found}
         ):
             found.append(entry.id)
@@ -432,7 +433,7 @@ class ExtensionsRemoval:
     """What is uploaded: the backup as it is, or the extensions without the Asignio pieces."""
 
 
-class RemoveFromExtensions(RemovalStep):
+class RemoveFromExtensions(RemovalStep[ExtensionsRemoval]):
     """The Asignio claims provider, journey and MFA pieces out of TrustFrameworkExtensions (see policies.unmerge),
     while it holds exactly what the tool uploaded; with `force`, taken out one by one from an edited one too."""
 
@@ -448,7 +449,7 @@ class RemoveFromExtensions(RemovalStep):
             f"{EXTENSIONS_POLICY}, restoring the backup when nothing else changed"
         )
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[ExtensionsRemoval]:
         from wizard.policies import marked, same_content, unmarked, without_asignio
 
         policies = await every_policy(ctx)
@@ -484,12 +485,13 @@ class RemoveFromExtensions(RemovalStep):
             content = unmerged.content if unmerged.restored else unmarked(unmerged.content)
         else:
             content = marked(unmerged.content, made=True, tenant_domain=ctx.answers.tenant.domain)
-        ctx.facts.leaving[policy_id] = content
         removal = ExtensionsRemoval(policy_id, chain, unmerged, content)
-        return Finding(False, f"{policy_id} holds the Asignio pieces", ids, removal)
+        return Finding(False, f"{policy_id} holds the Asignio pieces", ids, removal, leaving={policy_id: content})
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        removal: ExtensionsRemoval = finding.found
+    async def apply(
+        self, ctx: StepContext, finding: Finding[ExtensionsRemoval], progress: Progress
+    ) -> Finding[ExtensionsRemoval]:
+        removal = finding.work()
         _refuse_invalid(removal)
         ctx.back_up(removal.policy_id, removal.chain[removal.policy_id])
         progress(f"backed up the tenant's {removal.policy_id}")
@@ -539,7 +541,7 @@ def _refuse_invalid(removal: ExtensionsRemoval) -> None:
         )
 
 
-class RemoveStarterPolicies(RemovalStep):
+class RemoveStarterPolicies(RemovalStep[list[PolicyRemoval]]):
     """For `remove --all`: the policies the tool made besides the relying party (the starter-pack base it uploaded,
     a sample relying party), children first; each only while it holds what the tool uploaded and nothing that stays
     builds on it. What the tenant had before the setup stays and the plan says so."""
@@ -551,7 +553,7 @@ class RemoveStarterPolicies(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return "Delete the starter-pack policies the setup uploaded, children before their bases"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[list[PolicyRemoval]]:
         policies = await every_policy(ctx)
         relying_parties = {policy_id.lower() for policy_id in relying_party_ids(ctx)}
         going: dict[str, bytes] = {}
@@ -565,7 +567,7 @@ class RemoveStarterPolicies(RemovalStep):
             )
             if why is None and standing.origin is Origin.MADE:
                 going[policy_id] = content
-            elif why is not None and (standing.origin is not None or _is_chain_policy(policy_id)):
+            elif why is not None and (standing.origin is not None or is_chain_policy(policy_id)):
                 kept.append(why)
         for policy_id, builder in built_on(policies, going).items():
             del going[policy_id]
@@ -576,19 +578,16 @@ class RemoveStarterPolicies(RemovalStep):
                 summary = kept_summary(kept)
             return Finding(True, summary, kept=tuple(kept))
         order = children_first(policies, going)
-        for policy_id in order:
-            ctx.facts.leaving[policy_id] = None
         removals = [PolicyRemoval(policy_id, going[policy_id]) for policy_id in order]
-        return Finding(False, f"{', '.join(order)} to delete", found=removals, kept=tuple(kept))
+        leaving = dict.fromkeys(order)
+        return Finding(False, f"{', '.join(order)} to delete", found=removals, kept=tuple(kept), leaving=leaving)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        removals: list[PolicyRemoval] = finding.found
+    async def apply(
+        self, ctx: StepContext, finding: Finding[list[PolicyRemoval]], progress: Progress
+    ) -> Finding[list[PolicyRemoval]]:
+        removals = finding.work()
         done = [await take_out(ctx, self.id, removal, progress) for removal in removals]
         return Finding(True, "; ".join(done))
-
-
-def _is_chain_policy(policy_id: str) -> bool:
-    return policy_id.lower() in {name.lower() for name in (BASE_POLICY, LOCALIZATION_POLICY, EXTENSIONS_POLICY)}
 
 
 # Key sets
@@ -630,7 +629,7 @@ def key_set_kept(
     return None
 
 
-class RemovePolicyKey(RemovalStep):
+class RemovePolicyKey(RemovalStep[list[str]]):
     id = "remove-policy-key"
     title = "Delete the Asignio policy key"
     after = ("remove-from-extensions",)
@@ -639,7 +638,7 @@ class RemovePolicyKey(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return f"Delete the policy key {answers.custom_policy.policy_key}"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[list[str]]:
         name = ctx.answers.custom_policy.policy_key
         names = policy_key_ids(ctx)
         made = {entry.id.lower() for entry in ctx.ownership.entries(ObjectKind.KEY_SET, Origin.MADE)} & {
@@ -678,8 +677,8 @@ class RemovePolicyKey(RemovalStep):
             return Finding(True, summary, ids, kept=tuple(kept))
         return Finding(False, f"{', '.join(going)} in the tenant", ids, going, kept=tuple(kept))
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        going: list[str] = finding.found
+    async def apply(self, ctx: StepContext, finding: Finding[list[str]], progress: Progress) -> Finding[list[str]]:
+        going = finding.work()
         ctx.intend(self.id, ())
         done = []
         for key_set_id in going:
@@ -700,7 +699,7 @@ def policy_key_ids(ctx: StepContext) -> list[str]:
     return found
 
 
-class RemoveStarterKeys(RemovalStep):
+class RemoveStarterKeys(RemovalStep[list[str]]):
     """For `remove --all`: the key sets the tool made for the starter pack (and any other it made but the policy
     key), once no policy that stays names them."""
 
@@ -711,9 +710,7 @@ class RemoveStarterKeys(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return "Delete the starter-pack key sets the setup created (the base that named them is gone)"
 
-    async def check(self, ctx: StepContext) -> Finding:
-        from wizard.steps.prerequisites import FacebookSecretKeySet, TokenEncryptionKeySet, TokenSigningKeySet
-
+    async def check(self, ctx: StepContext) -> Finding[list[str]]:
         policy_keys = {key_set.lower() for key_set in policy_key_ids(ctx)}
         made = [
             entry.id
@@ -749,8 +746,8 @@ class RemoveStarterKeys(RemovalStep):
             return Finding(True, summary, kept=tuple(kept))
         return Finding(False, f"{', '.join(going)} to delete", found=going, kept=tuple(kept))
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        going: list[str] = finding.found
+    async def apply(self, ctx: StepContext, finding: Finding[list[str]], progress: Progress) -> Finding[list[str]]:
+        going = finding.work()
         ctx.intend(self.id, ())
         for key_set_id in going:
             progress(f"deleting the key set {key_set_id}")
@@ -899,7 +896,7 @@ def judge_app(
     return removal, kept
 
 
-class RemoveTestApp(RemovalStep):
+class RemoveTestApp(RemovalStep[list[AppRemoval]]):
     """The jwt.ms app, its service principal and its admin consent, each deleted explicitly."""
 
     id = "remove-test-app"
@@ -919,7 +916,7 @@ class RemoveTestApp(RemovalStep):
             ctx, [*recorded, *(app for app in named if app.unique_name is None or app.unique_name == ours)]
         )
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[list[AppRemoval]]:
         name = ctx.answers.test_app.display_name
         made = made_by(ctx, (TEST_APP_STEP,))
         found = await look_for_the_setups_work(
@@ -941,15 +938,17 @@ class RemoveTestApp(RemovalStep):
         listed = ", ".join(each.app.app_id for each in found)
         return Finding(False, f"{name} ({listed}) is in the tenant", ids, removals, kept=kept)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        removals: list[AppRemoval] = finding.found
+    async def apply(
+        self, ctx: StepContext, finding: Finding[list[AppRemoval]], progress: Progress
+    ) -> Finding[list[AppRemoval]]:
+        removals = finding.work()
         ctx.intend(self.id, ())
         for removal in removals:
             await removal.delete(ctx, progress)
         return Finding(True, "; ".join(removal.summary for removal in removals), finding.ids)
 
 
-class RemoveIefApps(RemovalStep):
+class RemoveIefApps(RemovalStep[list[AppRemoval]]):
     """For `remove --all`: the IEF consent grants, then each IEF app's service principal and registration the tool
     made; Microsoft Graph's service principal is never the setup's to take (every consent to Graph in the tenant
     rests on it), and an app a policy that stays names stays with all of its parts."""
@@ -961,9 +960,7 @@ class RemoveIefApps(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return "Delete the IEF consent grants, service principals and app registrations the setup created"
 
-    async def check(self, ctx: StepContext) -> Finding:
-        from wizard.steps.ief_apps import IEF_APP_NAME, PROXY_APP_NAME
-
+    async def check(self, ctx: StepContext) -> Finding[list[AppRemoval]]:
         steps = (*IEF_STEPS, IEF_GRANT_STEP)
         made = made_by(ctx, steps)
 
@@ -999,8 +996,10 @@ class RemoveIefApps(RemovalStep):
             return Finding(True, summary, kept=kept)
         return Finding(False, f"{', '.join(removal.name for removal in removals)} to delete", found=removals, kept=kept)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        removals: list[AppRemoval] = finding.found
+    async def apply(
+        self, ctx: StepContext, finding: Finding[list[AppRemoval]], progress: Progress
+    ) -> Finding[list[AppRemoval]]:
+        removals = finding.work()
         ctx.intend(self.id, ())
         for removal in removals:
             await removal.delete(ctx, progress)
@@ -1010,8 +1009,9 @@ class RemoveIefApps(RemovalStep):
 # The user-flow path
 
 
-class RemoveUserFlow(RemovalStep):
+class RemoveUserFlow(RemovalStep[list[str]]):
     id = "remove-user-flow"
+    outputs = ("kept_flows",)
     title = "Delete the Asignio user flow"
     after = ("preflight",)
     answer_sections = ("user_flow",)
@@ -1019,7 +1019,7 @@ class RemoveUserFlow(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return f"Delete the user flow {answers.user_flow.name}"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[list[str]]:
         name = ctx.answers.user_flow.name
         names = recorded_or_named(ctx, ObjectKind.USER_FLOW, USER_FLOW_STEP, name)
         made = {entry.id.lower() for entry in ctx.ownership.entries(ObjectKind.USER_FLOW, Origin.MADE)}
@@ -1067,8 +1067,8 @@ class RemoveUserFlow(RemovalStep):
             "user flow's id is its name): kept (--force deletes it all the same)",
         )
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        flow_ids: list[str] = finding.found
+    async def apply(self, ctx: StepContext, finding: Finding[list[str]], progress: Progress) -> Finding[list[str]]:
+        flow_ids = finding.work()
         ctx.intend(self.id, ())
         done = []
         for flow_id in flow_ids:
@@ -1089,7 +1089,7 @@ def recorded_or_named(ctx: StepContext, kind: ObjectKind, step_id: str, name: st
     return found
 
 
-class RemoveIdentityProvider(RemovalStep):
+class RemoveIdentityProvider(RemovalStep["list[TenantIdentityProvider]"]):
     """The Asignio OpenID Connect providers the ledger says the tool made (by id, whatever they are called now),
     while still of that kind with the client id the tool gave them and no user flow that stays offers them; any
     other provider of the answers' name stays."""
@@ -1102,7 +1102,7 @@ class RemoveIdentityProvider(RemovalStep):
     def describe(self, answers: Answers) -> str:
         return f"Delete the OpenID Connect provider '{answers.asignio.display_name}'"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[list[TenantIdentityProvider]]:
         name = ctx.answers.asignio.display_name
         recorded = {
             entry.id for entry in ctx.ownership.entries(ObjectKind.IDENTITY_PROVIDER) if entry.step == PROVIDER_STEP
@@ -1160,8 +1160,10 @@ class RemoveIdentityProvider(RemovalStep):
                 offered.setdefault(provider_id, flow_id)
         return offered
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        providers: list[TenantIdentityProvider] = finding.found
+    async def apply(
+        self, ctx: StepContext, finding: Finding[list[TenantIdentityProvider]], progress: Progress
+    ) -> Finding[list[TenantIdentityProvider]]:
+        providers = finding.work()
         ctx.intend(self.id, ())
         for provider in providers:
             progress(f"deleting the provider {provider.display_name} ({provider.id})")
@@ -1179,12 +1181,12 @@ def build_removal_plan(answers: Answers, *, everything: bool = False, force: boo
     (`remove --all`) adds the prerequisites the setup created (the user-flow path has none); `force` lets a policy
     changed since the tool uploaded it go too."""
     if answers.setup.pivot is Pivot.CUSTOM_POLICY:
-        prerequisites: tuple[Step, ...] = (
+        prerequisites: tuple[AnyStep, ...] = (
             (RemoveStarterPolicies(force=force), RemoveStarterKeys(force=force), RemoveIefApps(force=force))
             if everything
             else ()
         )
-        steps: tuple[Step, ...] = (
+        steps: tuple[AnyStep, ...] = (
             Preflight(),
             RemoveRelyingParty(force=force),
             RemoveFromExtensions(force=force),

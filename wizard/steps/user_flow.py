@@ -20,12 +20,12 @@ from wizard.steps.base import (
     state_elsewhere,
 )
 from wizard.steps.providers import (
+    ProviderStep,
     ours_first,
     provider_change,
     provider_proven,
     provider_sightings,
     providers_named,
-    put_provider,
     refuse_to_change,
 )
 
@@ -76,7 +76,7 @@ def _differences(provider: TenantIdentityProvider, spec: OidcProviderSpec) -> li
     ]
 
 
-class IdentityProvider(Step):
+class IdentityProvider(ProviderStep):
     id = "identity-provider"
     title = "Add Asignio as an OpenID Connect identity provider"
     after = ("preflight",)
@@ -86,7 +86,7 @@ class IdentityProvider(Step):
     def describe(self, answers: Answers) -> str:
         return f"OpenID Connect provider '{answers.asignio.display_name}' (client id {answers.asignio.client_id})"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[TenantIdentityProvider]:
         spec = provider_spec(ctx.answers)
         named = ours_first(ctx, self.id, await providers_named(ctx, self.id, spec.display_name))
         if not named:
@@ -97,7 +97,7 @@ class IdentityProvider(Step):
                 f"An identity provider named {spec.display_name} exists but is a {provider.kind}, not OpenID Connect",
                 "set [asignio] display_name to a name no other provider uses, then run again",
             )
-        ctx.facts.provider = provider
+        self.found(ctx, provider)
         ids, seen = {"provider": provider.id}, provider_sightings([provider])
         differences = _differences(provider, spec)
         if not differences and not ctx.rotate_secret:
@@ -108,12 +108,13 @@ class IdentityProvider(Step):
             return Finding(False, f"a new Client Secret was given for {spec.display_name}", ids, provider, seen)
         return Finding(False, f"{spec.display_name} exists with other settings", ids, provider, seen)
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
-        return await put_provider(ctx, self.id, provider_spec(ctx.answers), finding, progress)
+    def wanted(self, ctx: StepContext) -> OidcProviderSpec:
+        return provider_spec(ctx.answers)
 
 
-class UserFlow(Step):
+class UserFlow(Step[None]):
     id = "user-flow"
+    outputs = ("user_flow_id",)
     title = "Create the sign-up and sign-in user flow"
     after = ("preflight",)
     answer_sections = ("user_flow",)
@@ -121,7 +122,7 @@ class UserFlow(Step):
     def describe(self, answers: Answers) -> str:
         return f"User flow {answers.user_flow.name} (sign up and sign in, recommended version)"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         name = ctx.answers.user_flow.name
         flow = await look_patiently(
             ctx, self.id, f"the user flow {name}", lambda: ctx.graph.user_flow(name), lambda found: found is not None
@@ -138,7 +139,7 @@ class UserFlow(Step):
             True, f"{flow.id} exists", {"user_flow": flow.id}, seen=(Sighting(ObjectKind.USER_FLOW, flow.id),)
         )
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[None], progress: Progress) -> Finding[None]:
         progress(f"creating {ctx.answers.user_flow.name}")
         ctx.intend(self.id, ())  # a flow carries no mark: the intent tells a repeat that this run made it
         flow = await ctx.graph.create_user_flow(ctx.answers.user_flow.name)
@@ -185,7 +186,7 @@ async def flow_unproven(ctx: StepContext, flow_id: str) -> str | None:
     return f"{unlike}: changed since asignio-setup made it, or deleted and made again by hand under its name"
 
 
-class AttachProvider(Step):
+class AttachProvider(Step[None]):
     """Offers the provider in the user flow. Adding it to the flow the tool made is what the setup is for (the
     flow's other settings, and what the operator did in the portal, stay as they are); a flow of the answers' name
     the tool cannot prove it made is someone's sign-in, and offering another provider in it would change what its
@@ -201,7 +202,7 @@ class AttachProvider(Step):
             raise SetupError("The provider and the user flow must exist first", "run the earlier steps")
         return ctx.facts.user_flow_id, ctx.facts.provider.id
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         if ctx.facts.provider is None or ctx.facts.user_flow_id is None:
             return Finding(False, "the provider and the user flow are not both there yet")
         flow_id, provider_id = self._ids(ctx)
@@ -227,7 +228,7 @@ class AttachProvider(Step):
             )
         return Finding(False, f"{flow_id} does not offer {name} yet")
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(self, ctx: StepContext, finding: Finding[None], progress: Progress) -> Finding[None]:
         flow_id, provider_id = self._ids(ctx)
         await ctx.graph.attach_provider(flow_id, provider_id)
         ctx.ownership.offered(flow_id, provider_id)

@@ -45,10 +45,11 @@ def test_app_unique_name(display_name: str) -> str:
     return f"asignio-setup-test-app-{digest}"
 
 
-class TestApplication(Step):
+class TestApplication(Step[TestAppParts]):
     """The jwt.ms app registration, its service principal and admin consent for openid + offline_access."""
 
     id = "test-app"
+    outputs = ("test_app_id", "test_app_consent_refused")
     title = "Register the jwt.ms test application"
     after = ("preflight",)
     answer_sections = ("test_app",)
@@ -107,7 +108,7 @@ class TestApplication(Step):
     def _grant_ok(grant: PermissionGrant | None) -> bool:
         return grant is not None and set(TEST_APP_SCOPES.split()) <= grant.scopes
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[TestAppParts]:
         parts = await self._parts(ctx)
         name = ctx.answers.test_app.display_name
         if parts.app is None:
@@ -127,9 +128,11 @@ class TestApplication(Step):
             ),
         )
 
-    async def apply(self, ctx: StepContext, finding: Finding, progress: Progress) -> Finding:
+    async def apply(
+        self, ctx: StepContext, finding: Finding[TestAppParts], progress: Progress
+    ) -> Finding[TestAppParts]:
         wanted = ctx.answers.test_app
-        parts: TestAppParts = finding.found
+        parts = finding.work()
         app = parts.app
         if app is None:
             progress(f"registering {wanted.display_name}")
@@ -199,7 +202,7 @@ class TestAppConsent(GuidedStep):
     def describe(self, answers: Answers) -> str:
         return "Admin consent by an administrator, where the signed-in account may not grant it (checked in the tenant)"
 
-    async def check(self, ctx: StepContext) -> Finding:
+    async def check(self, ctx: StepContext) -> Finding[None]:
         app_id = ctx.facts.test_app_id
         if not ctx.facts.test_app_consent_refused or app_id is None:
             return Finding(True, "not needed: no administrator has to grant the test app's consent")
