@@ -24,6 +24,7 @@ from tests.support.headless import AUTHRESP, CLIENT_ID, point_at, run
 from tests.support.mounts import MOUNT_SCRIPT, RunOnMount
 from tests.support.paths import NEEDS_PACKS, PROJECT_ROOT, STARTER_PACK, XSD_PATH
 from tests.support.policies import repository_zip
+from tests.support.servers import STOP_POLL_SECONDS
 from tests.support.simulator import Start
 from tests.support.tenants import seeded_tenant
 from tests.support.virtual_clock import VirtualClock
@@ -108,7 +109,7 @@ def archive_server(starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
             """Quiet: the test output is for failures."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True)
     thread.start()
     monkeypatch.setenv(ARCHIVE_URL_VARIABLE, f"http://127.0.0.1:{server.server_port}/archive.zip")
     yield requests
