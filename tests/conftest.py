@@ -54,9 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Tests' folders on a RAM disk where there is one: the state file is written with an fsync after every step,
-    which costs a disk a millisecond or two a write and tmpfs nothing (pytest keeps its numbered folders there)."""
-    if config.option.basetemp is None and RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK):
+    """Temporary folders on a RAM disk where there is one (pytest's numbered folders, unless --basetemp names one, and
+    the in-memory demo's state folder): the state file is written with an fsync after every step, which costs a disk
+    a millisecond or two a write and tmpfs nothing."""
+    if RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK):
         tempfile.tempdir = str(RAM_DISK)
 
 
