@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from tests.support.headless import AUTHRESP, CLIENT_ID, point_at, run
 from tests.support.mounts import MOUNT_SCRIPT, RunOnMount
 from tests.support.paths import NEEDS_PACKS, PROJECT_ROOT, STARTER_PACK, XSD_PATH
 from tests.support.policies import repository_zip
+from tests.support.servers import STOP_POLL_SECONDS
 from tests.support.simulator import Start
 from tests.support.tenants import seeded_tenant
 from tests.support.virtual_clock import VirtualClock
@@ -36,6 +38,9 @@ from wizard.verify import ASIGNIO_URL_ENV, LOGIN_URL_ENV
 
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
+RAM_DISK = Path("/dev/shm")
+RAM_DISK_ROOM = 2 * 1024**3
+"""The free space the RAM disk needs before the tests put their temporary folders there."""
 KILL_TIME_SCALE = 10.0
 """How many times faster than real time the clock runs in the kill -9 tests, in the killed process and in the test's
 own (the simulator, the re-run): the killed process waits a tenth of its waits in real time. Work takes ten times as
@@ -48,6 +53,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run only the tests that read Microsoft's packs (tests/test_house.py runs them without the packs)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders on a RAM disk where there is a roomy one (pytest's numbered folders, unless --basetemp names
+    one, and the in-memory demo's state folder): the state file is written with an fsync after every step, which
+    costs a disk a millisecond or two a write and tmpfs nothing. A container's /dev/shm is often 64 MB, too small for
+    the wheel the packaging test builds: then the disk it is."""
+    if RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK) and shutil.disk_usage(RAM_DISK).free >= RAM_DISK_ROOM:
+        tempfile.tempdir = str(RAM_DISK)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -99,7 +113,7 @@ def archive_server(starter_pack: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
             """Quiet: the test output is for failures."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True)
     thread.start()
     monkeypatch.setenv(ARCHIVE_URL_VARIABLE, f"http://127.0.0.1:{server.server_port}/archive.zip")
     yield requests

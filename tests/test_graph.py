@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.faults import faults_of
 from tests.support.paths import PROJECT_ROOT
-from tests.support.servers import TricklingGraph
+from tests.support.servers import STOP_POLL_SECONDS, TricklingGraph
 from tests.support.virtual_clock import VirtualClock
 from wizard.answers import parse_answers
 from wizard.auth import Credential, StaticTokenCredential
@@ -384,7 +384,7 @@ class OddGraph(ThreadingHTTPServer):
                 """Quiet."""
 
         super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True).start()
 
     def client(self) -> GraphClient:
         return GraphClient(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.crashes import CRASH_LAG_SECONDS, crash_after_write
+from tests.support.crashes import CRASH_LAG_SECONDS, crash_after_write, interruptible
 from tests.support.faults import faults_of
 from tests.support.headless import CLIENT_ID
 from tests.support.paths import PROJECT_ROOT
@@ -270,12 +269,9 @@ def test_ctrl_c_in_a_run_of_several_tenants_ends_each_tenant_with_its_one_summar
     """Held by the simulator after the run's second write, then SIGINT: the tenants still running each get their
     summary with exit 130; the one that failed before keeps its own, and no summary of the whole run is added."""
     faults_of(three.server).stall_after_writes(2)
-    process = subprocess.Popen(
+    process = interruptible(
         [sys.executable, "-m", "wizard", "--json", "--non-interactive", *map(str, three.answers)],
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )
     try:
         assert faults_of(three.server).wait_until_holding(1, timeout=120), "the run never made its second write"

@@ -117,7 +117,7 @@ def test_without_microsofts_packs_every_test_needing_them_skips_and_with_ci_fail
         environment[SHARED_B2C_VARIABLE] = str(empty)
         if ci:
             environment["CI"] = ci
-        options = ["-p", "no:cacheprovider", "-n", "0", "-q", "--tb=no", "--only-needing-packs"]
+        options = ["-p", "no:cacheprovider", "-n", "0", "-q", "--tb=no", "--assert=plain", "--only-needing-packs"]
         ran = subprocess.run(
             [sys.executable, "-m", "pytest", *options, *files],
             cwd=ROOT,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.crashes import interruptible
 from tests.support.faults import faults_of
 from tests.support.headless import run, write_answers
 from tests.support.paths import PROJECT_ROOT
@@ -155,12 +155,8 @@ def test_ctrl_c_in_the_middle_of_a_run_ends_with_one_summary_line(
     """The process is held by the simulator after its second write, then gets SIGINT, as Ctrl-C sends it."""
     answers = write_answers(answers_dir, "custom-policy")
     faults_of(simulator).stall_after_writes(2)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "run", str(answers), "--json"],
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = interruptible(
+        [sys.executable, "-m", "wizard", "run", str(answers), "--json"], {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     )
     try:
         assert faults_of(simulator).wait_until_holding(1, timeout=120), "the run never made its second write"

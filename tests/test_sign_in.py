@@ -14,6 +14,7 @@ from typing import ClassVar
 import pytest
 from azure.core.credentials import AccessToken
 
+from tests.support.servers import STOP_POLL_SECONDS
 from wizard.answers import parse_answers
 from wizard.cli import main
 from wizard.errors import ExitCode
@@ -99,7 +100,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     CONNECTs the proxy was asked for."""
     RefusingProxy.connects = []
     with socketserver.ThreadingTCPServer(("127.0.0.1", 0), RefusingProxy) as proxy:
-        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True).start()
         for name in ("NO_PROXY", "no_proxy", "https_proxy"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")

@@ -17,6 +17,7 @@ import json
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -80,15 +81,24 @@ def _is_control(character: str) -> bool:
     return unicodedata.category(character) in ("Cc", "Zl", "Zp") or character in INVISIBLE_FORMATTING
 
 
+def _escaped(text: str, escape: Callable[[str], str], *, keep: frozenset[str]) -> str:
+    """`text` with each control character not in `keep` replaced by its `escape`: only the distinct characters that
+    are not printable are looked at, and the text is rewritten in one pass (the state file, written after every step,
+    holds line breaks on every line)."""
+    if text.isprintable():
+        return text
+    controls = {
+        ord(character): escape(character)
+        for character in set(text)
+        if not character.isprintable() and character not in keep and _is_control(character)
+    }
+    return text.translate(controls) if controls else text
+
+
 def printable(text: str, *, multiline: bool = False) -> str:
     """`text` with each control character shown as its escape (ESC as `\\x1b`, CR as `\\r`, LF as `\\n`); with
     `multiline`, line breaks and tabs stay (for the project's own texts of several lines)."""
-    if text.isprintable():
-        return text
-    return "".join(
-        repr(character)[1:-1] if _is_control(character) and not (multiline and character in LAYOUT) else character
-        for character in text
-    )
+    return _escaped(text, lambda character: repr(character)[1:-1], keep=LAYOUT if multiline else frozenset())
 
 
 def outgoing(text: str, *, multiline: bool = False) -> str:
@@ -114,9 +124,4 @@ def json_text(data: Any, **options: Any) -> str:
     line separators, bidirectional overrides) written as `\\u` escapes: the same value for a JSON reader, and nothing
     a terminal showing the line would act on."""
     text = json.dumps(scrubbed(data), ensure_ascii=False, **options)
-    if text.isprintable():
-        return text
-    return "".join(
-        f"\\u{ord(character):04x}" if _is_control(character) and character not in LAYOUT else character
-        for character in text
-    )
+    return _escaped(text, lambda character: f"\\u{ord(character):04x}", keep=LAYOUT)

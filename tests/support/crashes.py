@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -112,3 +113,17 @@ def killed_after_write(
             process.kill()
             process.wait()
         faults_of(server).release()
+
+
+def interruptible(argv: Sequence[str], env: Mapping[str, str]) -> subprocess.Popen[str]:
+    """`argv` started so that a SIGINT reaches it as Ctrl-C from a terminal does, its output piped as text, even when
+    the tests run with SIGINT ignored (a background job of a script ignores it, and a child inherits that): such a
+    child never sees the interrupt, and its test waits out Graph's read timeout before failing."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a handled signal is back to default in the child
+    try:
+        return subprocess.Popen(list(argv), env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 Respond = Callable[[BaseHTTPRequestHandler], None]
+STOP_POLL_SECONDS = 0.01
+"""How often a loopback server's loop looks whether `shutdown` asks it to end: socketserver's default (half a second)
+is what each test that stops one would wait."""
 
 
 @contextmanager
@@ -26,7 +29,7 @@ def serving(respond: Respond) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/.well-known/openid-configuration"
@@ -62,7 +65,7 @@ class TricklingGraph(ThreadingHTTPServer):
                 """Quiet."""
 
         super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True).start()
 
     def stop(self) -> None:
         self.stopped.set()

@@ -21,7 +21,9 @@ from wizard.simulator.login import SeenRequest
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 DocumentKind = Literal["good", "basic-only", "no-jwks"]
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.01
+"""How often the serving thread looks whether `stop` asks it to end, as the Graph simulator's does: every demo run
+and the tests that stand in for Asignio stop one."""
 
 
 def discovery_document(issuer: str, kind: DocumentKind = "good") -> dict[str, Any]:
