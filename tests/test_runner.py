@@ -228,3 +228,39 @@ async def test_the_run_after_the_portal_confirmations_waits_for_the_first_runs_o
     assert second.waiting == () and second.run_now_url and second.exit_code == ExitCode.OK
     assert tenant_objects(server.tenant) == EXPECTED["user-flow"]
     assert server.writes == 0
+
+
+async def test_the_review_shows_the_extensions_change_though_a_prerequisite_could_not_be_looked_at() -> None:
+    """A tenant whose Extensions build on Base directly (no Localization) sends the IEF app steps to look; an app of
+    that name the tool did not make, lacking a part, stops that look and the starter pack's step with it. The
+    review still shows what the Extensions would become, built on the chain the base check read."""
+    from tests.support.tenants import seeded_tenant
+    from wizard.simulator import SimulatorServer
+    from wizard.simulator.tenant import new_id
+
+    answers = parse_answers(
+        {
+            "tenant": {"name": "contoso"},
+            "asignio": {"client_id": "00001111-aaaa-2222-bbbb-3333cccc4444"},
+            "setup": {"pivot": "custom-policy"},
+        }
+    )
+    tenant = seeded_tenant()
+    extensions = "B2C_1A_TrustFrameworkExtensions"
+    del tenant.policies["B2C_1A_TrustFrameworkLocalization"]
+    tenant.policies[extensions] = tenant.policies[extensions].replace(
+        b"<PolicyId>B2C_1A_TrustFrameworkLocalization</PolicyId>", b"<PolicyId>B2C_1A_TrustFrameworkBase</PolicyId>"
+    )
+    object_id = new_id()
+    tenant.applications[object_id] = {"id": object_id, "appId": new_id(), "displayName": "IdentityExperienceFramework"}
+    with SimulatorServer(tenant) as server:
+        graph = GraphClient(
+            server.credential, graph_url=server.graph_root + "/beta", scopes=["https://graph.microsoft.com/.default"]
+        )
+        try:
+            review = await SignedInTenant(answers.tenant, answers.auth, graph).session_for(answers, secret="x").review()
+        finally:
+            await graph.close()
+    assert [step.checked for step in review.steps if step.id == "starter-pack-base"] == [False]
+    assert review.extensions_diff is not None
+    assert "Asignio" in review.extensions_diff

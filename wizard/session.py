@@ -298,13 +298,22 @@ class Session:
         return Review(steps, self._extensions_diff())
 
     def _extensions_diff(self) -> str | None:
-        built = self.runner.facts.asignio_policies
-        if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY or built is None:
+        """The extensions' change, from what the starter pack's step hands on or, when a review could not get that
+        far (a prerequisite it waits for could not be looked at), from what the base check built on the tenant's
+        own chain."""
+        facts = self.runner.facts
+        if self.answers.setup.pivot is not Pivot.CUSTOM_POLICY:
+            return None
+        if facts.asignio_policies is not None:
+            chain, built = facts.asignio_policies.chain, facts.asignio_policies.generated
+        elif facts.tenant_policies is not None:
+            chain, built = facts.chain, facts.tenant_policies
+        else:
             return None
         from wizard.policies import diff  # the policy engine (lxml) loads only on the custom-policy path
 
-        extensions = built.generated.extensions
-        return diff(built.chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
+        extensions = built.extensions
+        return diff(chain.get(extensions.policy_id), extensions.content, extensions.policy_id)
 
     async def run(self, emit: Emit) -> RunFinished:
         """Does every step still to do; how it ended, failures and exit code included (`Runner.run`)."""
