@@ -304,7 +304,7 @@ def test_plan_lists_the_discovery_check_first_and_writes_nothing(
     answers = write_answers(tmp_path, discovery.url)
     assert main(["plan", str(answers)]) == ExitCode.CHANGES_PENDING
     lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
-    assert lines[0] == "= discovery: already in the tenant"
+    assert lines[0] == "= discovery: nothing to do"
     assert [line.split(":")[0] for line in lines[2:]] == [
         "+ oidc-provider",
         "+ sign-up-flow",

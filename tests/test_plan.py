@@ -37,7 +37,7 @@ def test_a_fresh_tenant_has_changes_pending_and_nothing_is_written(
     output = capsys.readouterr().out
     for step in ("policy-key", "extensions-policy", "relying-party", "test-app"):
         assert f"  + {step}: " in output
-    assert "  = preflight: already in the tenant" in output
+    assert "  = preflight: nothing to do" in output
     assert "Changes pending in 4 step(s)" in output
 
 

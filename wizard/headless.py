@@ -290,9 +290,10 @@ async def _plan_session(answers: Answers, printer: EventPrinter, prompt: DeviceC
 
 
 def planned_line(step: PlannedStep) -> str:
-    """`=` already in the tenant, `+` to do, `?` not checked (the tenant could not be looked at for it)."""
+    """`=` already in the tenant (or, for a step that only reads or asks, nothing to do), `+` to do, `?` not checked
+    (the tenant could not be looked at for it)."""
     if step.done:
-        return f"  = {step.id}: already in the tenant"
+        return f"  = {step.id}: {'already in the tenant' if step.writes else 'nothing to do'}"
     if step.checked:
         return f"  + {step.id}: {step.detail}"
     return f"  ? {step.id}: {'' if step.problem is None else 'not checked: '}{step.detail}"
