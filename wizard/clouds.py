@@ -63,24 +63,38 @@ def graph_beta_url(cloud: Cloud) -> str:
 
 def checked_graph_root(root: str) -> str:
     """An overriding Graph root receives the token: https, or plain http only to this machine (the simulator)."""
+    return checked_override_root(
+        GRAPH_URL_ENV,
+        root,
+        example="https://graph.microsoft.com",
+        plain_http_risk="the token would cross the network unencrypted; ",
+        unset_fix=" to use the cloud's Graph",
+    )
+
+
+def checked_override_root(
+    variable: str, root: str, *, example: str, plain_http_risk: str = "", unset_fix: str = ""
+) -> str:
+    """The root an environment variable puts in place of a Microsoft or Asignio host: an http(s) URL of a host with
+    no query or fragment, plain http only to this machine (a stand-in on loopback); without its trailing slash."""
     parts = urlsplit(root)
     try:
         host = parts.hostname
     except ValueError:
         host = None
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not host:
+    if scheme not in ("http", "https") or not host or parts.query or parts.fragment:
         raise BadInputError(
-            f"{GRAPH_URL_ENV}={shown(root)} is not an http(s) URL",
-            f"give a Graph root such as https://graph.microsoft.com, or unset {GRAPH_URL_ENV}",
+            f"{variable}={shown(root)} is not an http(s) URL of a host",
+            f"give a root such as {example}, or unset {variable}{unset_fix}",
         )
     if scheme == "http" and not _loopback(host):
         raise BadInputError(
-            f"{GRAPH_URL_ENV}={shown(root)} uses plain http to {host}: the token would cross the network "
-            "unencrypted; plain http is allowed only to this machine (localhost, 127.0.0.1, [::1])",
-            f"use https://{host}, or unset {GRAPH_URL_ENV} to use the cloud's Graph",
+            f"{variable}={shown(root)} uses plain http to {host}: {plain_http_risk}plain http is allowed only to this "
+            "machine (localhost, 127.0.0.1, [::1])",
+            f"use https://{host}, or unset {variable}{unset_fix}",
         )
-    return root
+    return root.rstrip("/")
 
 
 def _loopback(host: str) -> bool:

@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 from wizard import clock
 from wizard.answers import GUID_PATTERN, Answers, Pivot
-from wizard.clouds import _loopback, b2clogin_host
+from wizard.clouds import b2clogin_host, checked_override_root
 from wizard.discovery import fetch_discovery
 from wizard.errors import BadInputError, ExitCode, ServiceError, SetupError, SignInWouldFailError, shown
 from wizard.events import ProbeChecked, ProbeRetrying, ProbeStatus
@@ -50,6 +50,8 @@ LOGIN_URL_ENV = "ASIGNIO_SETUP_LOGIN_URL"
 """Replaces `https://{tenant}.b2clogin.com` (or `.ciamlogin.com`): the paths under it stay the documented ones."""
 ASIGNIO_URL_ENV = "ASIGNIO_SETUP_ASIGNIO_URL"
 """Replaces the scheme and host of the Asignio URL B2C redirects to, for probe 3 only (path and query as sent)."""
+LOGIN_ROOT_EXAMPLE = "https://contoso.b2clogin.com"
+"""What an override of a sign-in or Asignio root looks like, for the sentence refusing one."""
 DEFAULT_TIMEOUT_SECONDS = 120.0
 """How long a policy that does not serve yet is waited for."""
 RETRY_SECONDS = 10.0
@@ -121,28 +123,6 @@ class Verification:
         return SignInWouldFailError(f"Sign-in would not work: {what}", fault.fix)
 
 
-def checked_root(variable: str, root: str) -> str:
-    """An overriding root: an http(s) URL with a host, plain http only to this machine (a stand-in on loopback)."""
-    parts = urlsplit(root)
-    try:
-        host = parts.hostname
-    except ValueError:
-        host = None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not host or parts.query or parts.fragment:
-        raise BadInputError(
-            f"{variable}={shown(root)} is not an http(s) URL of a host",
-            f"give a root such as https://contoso.b2clogin.com, or unset {variable}",
-        )
-    if scheme == "http" and not _loopback(host):
-        raise BadInputError(
-            f"{variable}={shown(root)} uses plain http to {host}: plain http is allowed only to this machine "
-            "(localhost, 127.0.0.1, [::1])",
-            f"use https://{host}, or unset {variable}",
-        )
-    return root.rstrip("/")
-
-
 def login_host(answers: Answers) -> str:
     """The tenant's sign-in host as browsers meet it."""
     if answers.setup.pivot is Pivot.EXTERNAL_ID:
@@ -153,12 +133,16 @@ def login_host(answers: Answers) -> str:
 def configured_login_root(answers: Answers) -> str:
     """`https://{tenant}.b2clogin.com` (or `.ciamlogin.com`), or the root ASIGNIO_SETUP_LOGIN_URL names."""
     override = os.environ.get(LOGIN_URL_ENV)
-    return checked_root(LOGIN_URL_ENV, override) if override else f"https://{login_host(answers)}"
+    return (
+        checked_override_root(LOGIN_URL_ENV, override, example=LOGIN_ROOT_EXAMPLE)
+        if override
+        else f"https://{login_host(answers)}"
+    )
 
 
 def configured_asignio_root() -> str | None:
     override = os.environ.get(ASIGNIO_URL_ENV)
-    return checked_root(ASIGNIO_URL_ENV, override) if override else None
+    return checked_override_root(ASIGNIO_URL_ENV, override, example=LOGIN_ROOT_EXAMPLE) if override else None
 
 
 def on_root(url: str, root: str | None) -> str:
