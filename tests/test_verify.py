@@ -498,3 +498,28 @@ def test_an_issuer_of_the_tenant_is_on_its_sign_in_host_and_names_it(
     path.write_text(answers_text(pivot, metadata_url="https://authorization.asignio.com/.well-known/x"), "utf-8")
     found = issuer_problem(issuer, load_answers(path))
     assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_the_probes_and_the_discovery_read_load_the_ca_bundle_off_the_event_loop(
+    set_up: Path, asignio: DiscoveryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the CA bundle takes tens of milliseconds: on the event loop that is a frozen wizard screen, so the
+    probes and the discovery document's read make their TLS context in a worker thread."""
+    import asyncio
+    import ssl
+    import threading
+
+    from wizard.discovery import fetch_discovery
+
+    loaded_on: list[str] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def spied(context: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loaded_on.append(threading.current_thread().name)
+        load(context, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", spied)
+    assert verify(set_up) == ExitCode.OK
+    assert asyncio.run(fetch_discovery(asignio.url))["issuer"]
+    assert len(loaded_on) == 2, "one context for the probes, one for the document"
+    assert threading.main_thread().name not in loaded_on

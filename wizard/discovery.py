@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from wizard.answers import LOOPBACK_HOSTS
 from wizard.errors import ServiceError, shown
 from wizard.outgoing import printable
+from wizard.tls import verifying_context
 
 REQUIRED_TEXT_FIELDS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
 ACCEPTED_CLIENT_AUTHENTICATION = ("client_secret_post", "client_secret_jwt", "private_key_jwt")
@@ -144,9 +145,10 @@ async def _read_limited(url: str, fix: str, deadline: float) -> bytes:
 
     headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
     too_large = ServiceError(f"The discovery document {url} is larger than {DISCOVERY_SIZE_LIMIT} bytes", fix)
+    tls = await verifying_context()
     try:
         async with (
-            httpx.AsyncClient(timeout=deadline, follow_redirects=False) as client,
+            httpx.AsyncClient(timeout=deadline, follow_redirects=False, verify=tls) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
             if response.status_code != 200:

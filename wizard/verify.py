@@ -42,6 +42,7 @@ from wizard.discovery import fetch_discovery
 from wizard.errors import BadInputError, ExitCode, ServiceError, SetupError, SignInWouldFailError, shown
 from wizard.events import ProbeChecked, ProbeRetrying, ProbeStatus
 from wizard.state import StateStore
+from wizard.tls import verifying_context
 
 if TYPE_CHECKING:
     import httpx
@@ -758,7 +759,8 @@ async def verify_sign_in(
     root = login_root or configured_login_root(answers)
     stand_in = asignio_root if asignio_root is not None else configured_asignio_root()
     headers = {"Accept": "application/json, text/html", "Accept-Encoding": "identity"}
-    async with httpx.AsyncClient(timeout=request_deadline, follow_redirects=False, headers=headers) as http:
+    tls = await verifying_context()
+    async with httpx.AsyncClient(timeout=request_deadline, follow_redirects=False, headers=headers, verify=tls) as http:
         probes = SignInProbes(
             answers,
             app_id,
