@@ -175,8 +175,8 @@ def _huge_body(sent: list[int], *, declared: bool) -> Respond:
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(HUGE)) if declared else handler.send_header("Connection", "close")
+        sent.append(0)  # before the headers go out: a client refusing on them alone may hang up at once
         handler.end_headers()
-        sent.append(0)
         for _ in range(HUGE // len(CHUNK)):
             handler.wfile.write(CHUNK)
             sent[0] += len(CHUNK)
