@@ -196,6 +196,27 @@ def _redirect_uris(app: Mapping[str, Any]) -> list[str]:
     return [uri for uri in uris if isinstance(uri, str)] if isinstance(uris, list) else []
 
 
+def _requesting_app(
+    tenant: SimulatedTenant,
+    query: Mapping[str, str],
+    lag: float,
+    *,
+    unknown: Callable[[str], str],
+    unregistered: Callable[[str, str], str],
+) -> dict[str, Any] | LoginResponse:
+    """The application an authorize request names, or the error page the request gets, in the platform's own words,
+    for a client the tenant does not know (`unknown(client_id)`) or a reply URL the client does not list
+    (`unregistered(client_id, redirect_uri)`)."""
+    client_id = query.get("client_id", "")
+    app = _application(tenant, client_id, lag)
+    if app is None:
+        return _page(400, unknown(client_id))
+    redirect_uri = query.get("redirect_uri", "")
+    if redirect_uri not in _redirect_uris(app):
+        return _page(400, unregistered(client_id, redirect_uri))
+    return app
+
+
 def b2c_authorize(
     tenant: SimulatedTenant, policy: str, query: Mapping[str, str], fetch: FetchDocument, lag: float
 ) -> LoginResponse:
@@ -204,21 +225,21 @@ def b2c_authorize(
     stored = served_policy(tenant, policy, lag)
     if stored is None:
         return _page(400, f"The policy '{policy}' does not exist in the tenant '{tenant.domain}'.")
-    client_id = query.get("client_id", "")
-    app = _application(tenant, client_id, lag)
-    if app is None:
-        return _page(
-            400,
+    app = _requesting_app(
+        tenant,
+        query,
+        lag,
+        unknown=lambda client_id: (
             f"AADB2C90018: The client id '{client_id}' specified in the request is not registered in tenant "
-            f"'{tenant.domain}'.",
-        )
-    redirect_uri = query.get("redirect_uri", "")
-    if redirect_uri not in _redirect_uris(app):
-        return _page(
-            400,
+            f"'{tenant.domain}'."
+        ),
+        unregistered=lambda client_id, redirect_uri: (
             f"AADB2C90006: The redirect URI '{redirect_uri}' provided in the request is not registered for the client "
-            f"id '{client_id}'.",
-        )
+            f"id '{client_id}'."
+        ),
+    )
+    if isinstance(app, LoginResponse):
+        return app
     hint = query.get("domain_hint", "")
     if find_key(tenant.user_flows, stored) is not None:
         request = _user_flow_request(tenant, stored, hint, fetch)
@@ -327,21 +348,21 @@ def _claims_provider_request(tenant: SimulatedTenant, policy_id: str, hint: str)
 
 def ciam_authorize(tenant: SimulatedTenant, query: Mapping[str, str], lag: float) -> LoginResponse:
     """External ID's authorize: the app and its reply URL, then the sign-in page of the flow the app is linked to."""
-    client_id = query.get("client_id", "")
-    app = _application(tenant, client_id, lag)
-    if app is None:
-        return _page(
-            400,
+    app = _requesting_app(
+        tenant,
+        query,
+        lag,
+        unknown=lambda client_id: (
             f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory "
-            f"'{tenant.display_name}'.",
-        )
-    redirect_uri = query.get("redirect_uri", "")
-    if redirect_uri not in _redirect_uris(app):
-        return _page(
-            400,
+            f"'{tenant.display_name}'."
+        ),
+        unregistered=lambda client_id, redirect_uri: (
             f"AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the redirect "
-            f"URIs configured for the application '{client_id}'.",
-        )
+            f"URIs configured for the application '{client_id}'."
+        ),
+    )
+    if isinstance(app, LoginResponse):
+        return app
     offered = [
         str(tenant.identity_providers[provider_id].get("displayName", ""))
         for flow in tenant.authentication_events_flows.values()
