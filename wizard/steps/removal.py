@@ -22,7 +22,7 @@ the review, which writes nothing, says what the run will do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -645,31 +645,23 @@ class RemovePolicyKey(RemovalStep[list[str]]):
             held.lower() for held in names
         }
 
-        async def look() -> list[KeySet]:
-            found = await asyncio.gather(*(ctx.graph.key_set(held) for held in names))
-            return [key_set for key_set in found if key_set is not None]
-
         present = await look_for_the_setups_work(
             ctx,
             self.id,
             ("policy-key",),
             f"the policy key {name}",
-            look,
+            lambda: key_sets_held(ctx, names),
             lambda found: made <= {key_set.id.lower() for key_set in found},
         )
         if not present:
             return Finding(True, f"{name} is not in the tenant")
         named = names_key_sets(await every_policy(ctx))
-        going: list[str] = []
-        kept: list[Kept] = []
-        for key_set in present:
-            entry = ctx.ownership.entry(ObjectKind.KEY_SET, key_set.id)
+
+        def why_kept(key_set: KeySet, entry: LedgerEntry | None) -> Kept | None:
             made_here = entry is not None and entry.origin is Origin.MADE
-            why = key_set_kept(entry, key_set, named.get(key_set.id.lower()) if made_here else None)
-            if why is None:
-                going.append(key_set.id)
-            else:
-                kept.append(why)
+            return key_set_kept(entry, key_set, named.get(key_set.id.lower()) if made_here else None)
+
+        going, kept = key_sets_going(ctx, present, why_kept)
         ids = {"key_set": (going or [key_set.id for key_set in present])[0]}
         if not going:
             only = f"{kept[0].what.removeprefix('the key set ')}: {kept[0].why}"
@@ -687,6 +679,28 @@ class RemovePolicyKey(RemovalStep[list[str]]):
             ctx.ownership.gone(ObjectKind.KEY_SET, key_set_id)
             done.append(f"{key_set_id} {'deleted' if deleted else 'was already gone'}")
         return Finding(True, f"{'; '.join(done)}{await _bak_note(ctx, going)}", finding.ids)
+
+
+async def key_sets_held(ctx: StepContext, names: Sequence[str]) -> list[KeySet]:
+    """The key sets of these names the tenant holds, read side by side."""
+    found = await asyncio.gather(*(ctx.graph.key_set(name) for name in names))
+    return [key_set for key_set in found if key_set is not None]
+
+
+def key_sets_going(
+    ctx: StepContext, present: Sequence[KeySet], why_kept: Callable[[KeySet, LedgerEntry | None], Kept | None]
+) -> tuple[list[str], list[Kept]]:
+    """The ids of the key sets a removal deletes, and why it keeps each other one (`why_kept`, given the key set
+    and its ledger entry, None when nothing keeps it)."""
+    going: list[str] = []
+    kept: list[Kept] = []
+    for key_set in present:
+        why = why_kept(key_set, ctx.ownership.entry(ObjectKind.KEY_SET, key_set.id))
+        if why is None:
+            going.append(key_set.id)
+        else:
+            kept.append(why)
+    return going, kept
 
 
 def policy_key_ids(ctx: StepContext) -> list[str]:
@@ -720,25 +734,22 @@ class RemoveStarterKeys(RemovalStep[list[str]]):
         starter = [step.key_set for step in (TokenSigningKeySet, TokenEncryptionKeySet, FacebookSecretKeySet)]
         names = [*made, *(name for name in starter if name.lower() not in {held.lower() for held in made})]
 
-        async def look() -> list[KeySet]:
-            found = await asyncio.gather(*(ctx.graph.key_set(name) for name in names))
-            return [key_set for key_set in found if key_set is not None]
-
         present = await look_for_the_setups_work(
-            ctx, self.id, STARTER_KEY_STEPS, "the starter-pack key sets", look, lambda found: len(found) >= len(made)
+            ctx,
+            self.id,
+            STARTER_KEY_STEPS,
+            "the starter-pack key sets",
+            lambda: key_sets_held(ctx, names),
+            lambda found: len(found) >= len(made),
         )
         named = names_key_sets(await every_policy(ctx)) if present else {}
-        going: list[str] = []
-        kept: list[Kept] = []
-        for key_set in present:
-            entry = ctx.ownership.entry(ObjectKind.KEY_SET, key_set.id)
-            why = key_set_kept(
+        going, kept = key_sets_going(
+            ctx,
+            present,
+            lambda key_set, entry: key_set_kept(
                 entry, key_set, named.get(key_set.id.lower()), unrecorded_surprise=surprise_if_unrecorded(ctx)
-            )
-            if why is None:
-                going.append(key_set.id)
-            else:
-                kept.append(why)
+            ),
+        )
         if not going:
             summary = "the starter-pack key sets were there before the setup: kept" if kept else "none to delete"
             if any(item.surprising for item in kept):
